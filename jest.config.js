@@ -1,0 +1,17 @@
+// One jest run for the whole monorepo: the infrastructure is started once (globalSetup) and
+// every package and service test shares it, isolated by unique topics, databases and queues.
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/services'],
+  testMatch: ['**/?(*.)test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': swc },
+  // Tests read workspace packages from source so they never depend on a stale build.
+  moduleNameMapper: { '^@tthc/(contracts|calendar|testkit|platform)$': '<rootDir>/packages/$1/src' },
+  globalSetup: '<rootDir>/packages/testkit/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/testkit/src/jest/global-teardown.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

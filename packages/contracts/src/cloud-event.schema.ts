@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** ISO 8601 instant with a mandatory offset or `Z`; a local time without a zone is ambiguous. */
+export const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-02T08:00:00+07:00' });
+
+const nonEmpty = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/**
+ * CloudEvents 1.0 attributes in structured JSON mode. `data` is checked per `type` by the
+ * event registry; extension attributes are kept as they are.
+ */
+export const cloudEventEnvelope = z.looseObject({
+  specversion: z.literal('1.0', { message: 'must be "1.0"' }),
+  id: nonEmpty(256),
+  source: nonEmpty(512),
+  type: nonEmpty(256),
+  time: isoInstant,
+  subject: z.string().max(512).optional(),
+  datacontenttype: z.string().optional(),
+  data: z.unknown().refine((v) => v !== undefined && v !== null, { message: 'is required' }),
+});
+
+export type CloudEventEnvelope = z.infer<typeof cloudEventEnvelope>;
+
+export interface CloudEvent<TType extends string = string, TData = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: TType;
+  time: string;
+  subject?: string;
+  datacontenttype?: string;
+  data: TData;
+  /** Extension attribute: the id of the event that started this chain. */
+  correlationid?: string;
+  /** Extension attribute: the id of the event that caused this one. */
+  causationid?: string;
+}
+
+export const boundedCode = nonEmpty;

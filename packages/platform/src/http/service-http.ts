@@ -1,0 +1,121 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import { AppError } from '../errors';
+import { problemType, sendProblem } from './problem';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ServiceHttpOptions {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** Each check throws when its dependency is unreachable. */
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/**
+ * Express app with the endpoints every service has: liveness, readiness (all dependencies
+ * reachable), Prometheus metrics and request timing. Routes are added by the caller, then
+ * `finishServiceHttp` adds the 404 and problem+json error handlers.
+ */
+export function createServiceHttp(opts: ServiceHttpOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const duration = opts.metrics.histogram('http_request_duration_seconds', 'HTTP request duration', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+
+  app.use((req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: opts.service });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(opts.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 3000);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, `unavailable: ${(err as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, r]) => r === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+  return app;
+}
+
+export function finishServiceHttp(app: Express, logger: Logger): void {
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No route for ${req.method} ${req.path}` });
+  });
+  // Express recognises an error handler by its four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; limit?: number; message?: string };
+    if (e?.type === 'entity.too.large') {
+      sendProblem(res, { type: problemType('payload-too-large'), title: 'Payload Too Large', status: 413, detail: `The body exceeds ${e.limit} bytes.` });
+      return;
+    }
+    if (e?.type === 'entity.parse.failed') {
+      sendProblem(res, { type: problemType('malformed-json'), title: 'Malformed JSON', status: 400, detail: 'The body is not valid JSON.' });
+      return;
+    }
+    if (err instanceof AppError && err.status < 500) {
+      sendProblem(res, { type: problemType(err.code), title: err.message, status: err.status });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    sendProblem(res, { type: problemType('internal'), title: 'Internal Server Error', status: 500 });
+  });
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const addr = server.address() as AddressInfo;
+      resolve({
+        server,
+        url: `http://${host}:${addr.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,111 @@
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { DEAD_LETTER_V1, type CloudEvent, type DeadLetterV1 } from '@tthc/contracts';
+import { AppError, PoisonMessageError } from '../errors';
+import type { Metrics } from '../metrics';
+import { randomUUID } from 'node:crypto';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  deadLetterTopic: string;
+  /** Producer used for dead letters; shared with the service's own publishing. */
+  producer: Producer;
+  logger: Logger;
+  metrics: Metrics;
+  handle(msg: ConsumedMessage): Promise<void>;
+}
+
+export interface ConsumerRunner {
+  consumer: Consumer;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * At-least-once consumption with a dead-letter topic. A poison message (one that can never
+ * be applied) is written whole to the dead-letter topic and its offset committed, so it never
+ * blocks the partition; any other error is retried by kafkajs, so a store outage delays
+ * processing but loses nothing.
+ */
+export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+  const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
+  const processed = opts.metrics.counter('kafka_messages_processed_total', 'Kafka messages handled', ['topic', 'outcome']);
+
+  async function deadLetter(msg: ConsumedMessage, err: AppError): Promise<void> {
+    const data: DeadLetterV1 = {
+      originalTopic: msg.topic,
+      partition: msg.partition,
+      offset: msg.message.offset,
+      key: msg.message.key?.toString('utf8') ?? null,
+      value: msg.message.value?.toString('utf8') ?? null,
+      consumerGroup: opts.groupId,
+      reason: err.message,
+      errorCode: err.code,
+      failedAt: new Date().toISOString(),
+    };
+    const event: CloudEvent<typeof DEAD_LETTER_V1, DeadLetterV1> = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: `urn:tthc:${opts.groupId}`,
+      type: DEAD_LETTER_V1,
+      time: data.failedAt,
+      data,
+    };
+    await opts.producer.send({ topic: opts.deadLetterTopic, acks: -1, messages: [{ key: data.key, value: JSON.stringify(event) }] });
+  }
+
+  let running = false;
+  return {
+    consumer,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+      running = true;
+      await consumer.run({
+        autoCommit: true,
+        eachMessage: async ({ topic, partition, message }) => {
+          const msg = { topic, partition, message };
+          try {
+            await opts.handle(msg);
+            processed.inc({ topic, outcome: 'applied' });
+          } catch (err) {
+            if (err instanceof PoisonMessageError || (err instanceof AppError && !err.retriable)) {
+              log.warn({ topic, partition, offset: message.offset, code: err.code, reason: err.message }, 'message dead-lettered');
+              await deadLetter(msg, err);
+              processed.inc({ topic, outcome: 'dead-lettered' });
+              return;
+            }
+            processed.inc({ topic, outcome: 'retried' });
+            log.error({ err, topic, partition, offset: message.offset }, 'message failed, will retry');
+            throw err;
+          }
+        },
+      });
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await consumer.disconnect();
+    },
+  };
+}
+
+/** Parses a message value as JSON, or declares it poison. */
+export function parseJsonValue(message: KafkaMessage): unknown {
+  const raw = message.value?.toString('utf8');
+  if (!raw) throw new PoisonMessageError('empty-message', 'message has no value');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new PoisonMessageError('malformed-json', 'message value is not valid JSON');
+  }
+}

@@ -1,0 +1,87 @@
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { TOPICS } from '@tthc/contracts';
+import {
+  createKafka,
+  createLogger,
+  createMetrics,
+  createProducer,
+  createServiceHttp,
+  ensureTopics,
+  finishServiceHttp,
+  listen,
+  parseApiKeys,
+  requireApiKey,
+  type Logger,
+  type RunningServer,
+} from '@tthc/platform';
+import type { IntakeConfig } from './config';
+import { createRedisIdempotencyStore } from './data-access/idempotency.redis';
+import { createKafkaEventPublisher } from './data-access/event-publisher.kafka';
+import { eventsRouter } from './entry-points/http/events.route';
+import { openApiDocument } from './entry-points/http/openapi';
+
+export interface IntakeApp {
+  start(): Promise<RunningServer>;
+  stop(): Promise<void>;
+  logger: Logger;
+}
+
+export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}): IntakeApp {
+  const logger = deps.logger ?? createLogger({ service: 'intake', level: config.LOG_LEVEL });
+  const metrics = createMetrics('intake');
+  const apiKeys = parseApiKeys(config.API_KEYS);
+  const kafka = createKafka({ clientId: 'tthc-intake', brokers: config.KAFKA_BROKERS, logger, requestTimeoutMs: 5000 });
+  const producer: Producer = createProducer(kafka, { retries: 2 });
+  const admin = kafka.admin();
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  let server: RunningServer | null = null;
+
+  return {
+    logger,
+    async start() {
+      if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
+      await redis.connect();
+      await admin.connect();
+      await ensureTopics(admin, [TOPICS.dossierEvents]);
+      await producer.connect();
+
+      const http = createServiceHttp({
+        service: 'intake',
+        logger,
+        metrics,
+        readiness: {
+          kafka: async () => {
+            await admin.describeCluster();
+          },
+          redis: async () => {
+            await redis.ping();
+          },
+        },
+      });
+      http.get('/openapi.json', (_req, res) => {
+        res.json(openApiDocument);
+      });
+      http.use(requireApiKey(apiKeys));
+      http.use(
+        eventsRouter({
+          store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS),
+          publisher: createKafkaEventPublisher(producer, config.KAFKA_SEND_TIMEOUT_MS),
+          logger,
+          metrics,
+        }),
+      );
+      finishServiceHttp(http, logger);
+      server = await listen(http, config.PORT, config.HOST);
+      logger.info({ url: server.url }, 'intake listening');
+      return server;
+    },
+    async stop() {
+      await server?.close();
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

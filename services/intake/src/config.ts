@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+
+const schema = z
+  .object({
+    ...apiKeysEnv,
+    LOG_LEVEL: envVars.logLevel,
+    // Portals reach intake through a reverse proxy in production; bind all interfaces there.
+    HOST: z.string().default('127.0.0.1'),
+    PORT: envVars.port(8080),
+    KAFKA_BROKERS: envVars.kafkaBrokers,
+    REDIS_URL: envVars.redisUrl,
+    // How long an accepted event id is remembered for duplicate detection (portals retry for days).
+    DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+    // Upper bound of one HTTP wait for Kafka before answering 503 (kafkajs retries inside it).
+    KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).default(8000),
+  })
+  .superRefine(requireApiKeysInProduction);
+
+export type IntakeConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  return withDevKeyFallback(parseEnv(schema, env, 'intake'));
+}

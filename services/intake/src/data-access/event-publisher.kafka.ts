@@ -1,0 +1,33 @@
+import type { Producer } from 'kafkajs';
+import { TOPICS, type InboundDossierEvent } from '@tthc/contracts';
+import type { EventPublisher } from '../domain/accept-events.use-case';
+
+/**
+ * Events are keyed by dossier code so every fact of one dossier lands on one partition, in
+ * the order intake accepted it.
+ */
+export function createKafkaEventPublisher(producer: Producer, timeoutMs: number): EventPublisher {
+  return {
+    async publish(events: InboundDossierEvent[]) {
+      const send = producer.send({
+        topic: TOPICS.dossierEvents,
+        acks: -1,
+        timeout: timeoutMs,
+        messages: events.map((e) => ({
+          key: e.data.dossierCode,
+          value: JSON.stringify(e),
+          headers: { 'ce_type': e.type, 'ce_id': e.id, 'content-type': 'application/cloudevents+json' },
+        })),
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([send, deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { CONSUMER_GROUPS, QUEUES, TOPICS, type CheckDeadlineJobV1 } from '@tthc/contracts';
+import {
+  connectMongo,
+  createConsumerRunner,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createProducer,
+  createServiceHttp,
+  ensureTopics,
+  finishServiceHttp,
+  listen,
+  pingMongo,
+  type ConsumerRunner,
+  type Logger,
+  type RunningServer,
+} from '@tthc/platform';
+import type { SlaConfig } from './config';
+import { systemClock, type Clock } from './domain/deadline';
+import { createAlertRepository } from './data-access/alert.repository';
+import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
+import { createDeadlineRepository } from './data-access/deadline.repository';
+import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
+import { slaJobCatalog } from './entry-points/jobs/catalog';
+import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
+import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
+
+export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Clock } = {}) {
+  const logger = deps.logger ?? createLogger({ service: 'sla', level: config.LOG_LEVEL });
+  const clock = deps.clock ?? systemClock;
+  const metrics = createMetrics('sla');
+  const kafka = createKafka({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
+  const producer = createProducer(kafka);
+  const admin = kafka.admin();
+  // Producer-side connection fails fast; the worker's must wait out Redis restarts.
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+  for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const queue = new Queue<CheckDeadlineJobV1>(QUEUES.slaDeadlines, {
+    connection: queueRedis,
+    prefix: config.QUEUE_PREFIX,
+    defaultJobOptions: slaJobCatalog['sla.check-deadline.v1'].options,
+  });
+  queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  let worker: Worker | null = null;
+  let conn: Connection | null = null;
+  let runner: ConsumerRunner | null = null;
+  let server: RunningServer | null = null;
+
+  return {
+    logger,
+    queue,
+    async start() {
+      await Promise.all([queueRedis.connect(), workerRedis.connect()]);
+      conn = await connectMongo(config.MONGO_URL, logger);
+      const deadlines = createDeadlineRepository(conn);
+      const alerts = createAlertRepository(conn);
+      await Promise.all([deadlines.init(), alerts.init()]);
+      await admin.connect();
+      await ensureTopics(admin, [TOPICS.dossierState, TOPICS.alerts, TOPICS.deadLetter]);
+      await producer.connect();
+
+      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher: createKafkaAlertPublisher(producer), clock, logger, metrics }), {
+        connection: workerRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency: config.WORKER_CONCURRENCY,
+      });
+      worker.on('error', (err) => logger.error({ err }, 'worker error'));
+      worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
+
+      runner = createConsumerRunner({
+        kafka,
+        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla,
+        topics: [TOPICS.dossierState],
+        deadLetterTopic: TOPICS.deadLetter,
+        producer,
+        logger,
+        metrics,
+        handle: dossierStateHandler({ deadlines, timers: createBullmqTimerScheduler(queue, clock) }),
+      });
+      await runner.start();
+
+      const http = createServiceHttp({
+        service: 'sla',
+        logger,
+        metrics,
+        readiness: {
+          mongo: () => pingMongo(conn!),
+          redis: async () => {
+            await queueRedis.ping();
+          },
+          kafka: async () => {
+            await admin.describeCluster();
+          },
+        },
+      });
+      finishServiceHttp(http, logger);
+      server = await listen(http, config.PORT, config.HOST);
+      logger.info({ url: server.url }, 'sla running');
+      return server;
+    },
+    async stop() {
+      await server?.close();
+      await runner?.stop();
+      await worker?.close();
+      await queue.close();
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await conn?.close();
+      queueRedis.disconnect();
+      workerRedis.disconnect();
+    },
+  };
+}

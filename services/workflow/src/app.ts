@@ -1,0 +1,78 @@
+import { CONSUMER_GROUPS, TOPICS } from '@tthc/contracts';
+import {
+  connectMongo,
+  createConsumerRunner,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createProducer,
+  createServiceHttp,
+  ensureTopics,
+  finishServiceHttp,
+  listen,
+  pingMongo,
+  type ConsumerRunner,
+  type Logger,
+  type RunningServer,
+} from '@tthc/platform';
+import type { Connection } from 'mongoose';
+import type { WorkflowConfig } from './config';
+import { createDossierRepository } from './data-access/dossier.repository';
+import { createKafkaStatePublisher } from './data-access/state-publisher.kafka';
+import { dossierEventsHandler } from './entry-points/kafka/dossier-events.consumer';
+
+export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}) {
+  const logger = deps.logger ?? createLogger({ service: 'workflow', level: config.LOG_LEVEL });
+  const metrics = createMetrics('workflow');
+  const kafka = createKafka({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
+  const producer = createProducer(kafka);
+  const admin = kafka.admin();
+  let conn: Connection | null = null;
+  let runner: ConsumerRunner | null = null;
+  let server: RunningServer | null = null;
+
+  return {
+    logger,
+    async start() {
+      conn = await connectMongo(config.MONGO_URL, logger);
+      const repo = createDossierRepository(conn);
+      await repo.init();
+      await admin.connect();
+      await ensureTopics(admin, [TOPICS.dossierEvents, TOPICS.dossierState, TOPICS.alerts, TOPICS.deadLetter]);
+      await producer.connect();
+      runner = createConsumerRunner({
+        kafka,
+        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow,
+        topics: [TOPICS.dossierEvents, TOPICS.alerts],
+        deadLetterTopic: TOPICS.deadLetter,
+        producer,
+        logger,
+        metrics,
+        handle: dossierEventsHandler({ repo, publisher: createKafkaStatePublisher(producer), logger }),
+      });
+      await runner.start();
+      const http = createServiceHttp({
+        service: 'workflow',
+        logger,
+        metrics,
+        readiness: {
+          mongo: () => pingMongo(conn!),
+          kafka: async () => {
+            await admin.describeCluster();
+          },
+        },
+      });
+      finishServiceHttp(http, logger);
+      server = await listen(http, config.PORT, config.HOST);
+      logger.info({ url: server.url }, 'workflow running');
+      return server;
+    },
+    async stop() {
+      await server?.close();
+      await runner?.stop();
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await conn?.close();
+    },
+  };
+}

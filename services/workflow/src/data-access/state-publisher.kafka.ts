@@ -1,0 +1,38 @@
+import type { Producer } from 'kafkajs';
+import { DOSSIER_STATE_CHANGED_V1, TOPICS, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
+import type { StatePublisher, StoredDossier } from '../domain/apply-fact.use-case';
+
+export function toStateChanged(d: StoredDossier): DossierStateChangedV1 {
+  const s = d.state;
+  return {
+    dossierCode: d.code,
+    agencyCode: s.agencyCode,
+    procedureCode: s.procedureCode,
+    phase: s.phase,
+    statusCode: s.statusCode,
+    receivedAt: s.receivedAt,
+    dueAt: s.dueAt,
+    deadlineVersion: s.deadlineVersion,
+    closedAt: s.closedAt,
+    revision: d.revision,
+  };
+}
+
+export function createKafkaStatePublisher(producer: Producer): StatePublisher {
+  return {
+    async publish(d) {
+      const data = toStateChanged(d);
+      // The id is derived from the revision so a republished snapshot is recognisably the same.
+      const event: CloudEvent<typeof DOSSIER_STATE_CHANGED_V1, DossierStateChangedV1> = {
+        specversion: '1.0',
+        id: `state:${d.code}:r${d.revision}`,
+        source: 'urn:tthc:workflow',
+        type: DOSSIER_STATE_CHANGED_V1,
+        time: new Date().toISOString(),
+        subject: d.code,
+        data,
+      };
+      await producer.send({ topic: TOPICS.dossierState, acks: -1, messages: [{ key: d.code, value: JSON.stringify(event) }] });
+    },
+  };
+}
