@@ -1,0 +1,44 @@
+/**
+ * `@tthc/calendar`: legal working-time calendars and deadline arithmetic
+ * (/work/shared/calendar/FORMAT.md). Pure computation: no I/O except reading calendar files.
+ */
+export {
+  Calendar,
+  DURATION_UNITS,
+  formatInstant,
+  loadCalendar,
+  type BetweenAnswer,
+  type DayAnswer,
+  type DayKind,
+  type DueAnswer,
+  type DueRequest,
+  type DurationUnit,
+  type StartAnswer,
+} from './calendar';
+export {
+  DAY_OFF_KINDS,
+  YEAR_STATUSES,
+  checkCalendarFile,
+  validateCalendarFile,
+  type CalendarFile,
+  type CalendarYear,
+  type DayOffEntry,
+  type DayOffKind,
+  type MakeUpWorkingDayEntry,
+  type WorkingPeriod,
+  type YearStatus,
+} from './calendar-file.schema';
+export {
+  DEFAULT_CALENDAR_PATH,
+  EXAMPLE_PROFILES_PATH,
+  defaultCalendar,
+  loadCalendarFile,
+  loadDefaultCalendar,
+  readJsonFile,
+} from './calendar-files';
+export { CalendarRegistry, type CalendarUpdate } from './calendar-registry';
+export { canonicalJson, contentVersion } from './calendar-version';
+export { diffOpenDeadlines, type DeadlineChange, type OpenDeadline } from './deadline-diff';
+export { CalendarInputError, CalendarValidationError, type ValidationIssue } from './errors';
+export { parseIsoInstant, type InstantInput } from './instant';
+export { checkAgencyProfilesFile, type AgencyProfilesFile, type DerivedProfile, type ProfileDefinition } from './agency-profiles.schema';
