@@ -395,6 +395,11 @@ cmd_up() {
   declare -gA PLAN=()
   STARTED=(); WAIT_PIDS=()
   trap rollback_started EXIT
+  # Bash skips the EXIT trap when a signal kills it; turning the signals into exits keeps the
+  # rollback for a caller that gives up (the testkit's timeout, Ctrl-C).
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
 
   local comp
   for comp in kafka mongo redis; do
@@ -420,7 +425,7 @@ cmd_up() {
     say "$comp ready on 127.0.0.1:$(component_port "$comp") (pid $pid)"
   done
 
-  trap - EXIT
+  trap - EXIT INT TERM HUP
   say "profile $PROFILE up in $(elapsed_s "$start")s (state in ${DATA#"$ROOT/"}, logs in ${DATA#"$ROOT/"}/*.log)"
   print_env
 }
