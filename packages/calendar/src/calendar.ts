@@ -321,16 +321,22 @@ export class Calendar {
     return index;
   }
 
+  /** Rule 2's condition: `t` is on a non-working day, or at or after the cut-off of a working day. */
+  private cutoffApplies(t: number, cutoffMinutes: number): boolean {
+    const dayNumber = Math.floor(this.zone.toLocalMs(t) / MS_PER_DAY);
+    const index = this.indexForYear(yearOfDay(dayNumber));
+    return (
+      index.working[dayNumber - index.firstDay] !== 1 ||
+      t >= this.zone.toInstant(dayNumber * MS_PER_DAY + cutoffMinutes * MS_PER_MINUTE)
+    );
+  }
+
   /** Rules 1 and 2: returns `s` and leaves the cursor on the period that contains it. */
   private locateStart(t: number, cutoffMinutes: number): number {
-    if (cutoffMinutes >= 0) {
+    if (cutoffMinutes >= 0 && this.cutoffApplies(t, cutoffMinutes)) {
       const dayNumber = Math.floor(this.zone.toLocalMs(t) / MS_PER_DAY);
       const index = this.indexForYear(yearOfDay(dayNumber));
-      const offset = dayNumber - index.firstDay;
-      const cutoffInstant = this.zone.toInstant(dayNumber * MS_PER_DAY + cutoffMinutes * MS_PER_MINUTE);
-      if (index.working[offset] !== 1 || t >= cutoffInstant) {
-        return this.firstPeriodFrom(index, index.dayFirstPeriod[offset + 1] as number);
-      }
+      return this.firstPeriodFrom(index, index.dayFirstPeriod[dayNumber - index.firstDay + 1] as number);
     }
     const index = this.indexAt(t);
     const i = upperBound(index.periodStart, index.periodCount, t) - 1;
@@ -380,7 +386,8 @@ export class Calendar {
   private dueCalendarDays(t: number, amount: number, cutoff: number): DueAnswer {
     if (!Number.isInteger(amount)) throw new CalendarInputError('amount', `calendar-day amounts must be whole days (got ${amount})`);
     const firstYear = this.localYear(t);
-    const start = cutoff >= 0 ? this.locateStart(t, cutoff) : t;
+    // A cut-off moves the start only when rule 2 applies; otherwise calendar days count from t.
+    const start = cutoff >= 0 && this.cutoffApplies(t, cutoff) ? this.locateStart(t, cutoff) : t;
     const localMs = this.zone.toLocalMs(start);
     const startDay = Math.floor(localMs / MS_PER_DAY);
     const targetDay = startDay + amount;
