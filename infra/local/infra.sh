@@ -164,13 +164,15 @@ component_ready() {
 
 # Starts a command detached from the caller: setsid puts it in its own session, so Ctrl-C in the
 # terminal of `npm start` and the exit of jest or of this script leave it running. The lock
-# descriptor (9) is closed so the long-lived child does not hold the profile lock forever.
+# descriptor (9) is closed so the long-lived child does not hold the profile lock forever, and the
+# working directory is the profile's state directory so stray files (JVM crash dumps) land there.
+# Every step execs, so $! is the pid of the server process itself.
 spawn_detached() {
   local comp=$1; shift
   local log pid
   log="$(log_file "$comp")"
   : > "$log"
-  setsid nohup "$@" < /dev/null >> "$log" 2>&1 9>&- &
+  (cd "$DATA" && exec setsid nohup "$@" < /dev/null >> "$log" 2>&1 9>&-) &
   pid=$!
   echo "$pid" > "$(pid_file "$comp")"
   SPAWNED_PID=$pid
@@ -216,9 +218,10 @@ require_redis() {
   if [[ "$(id -u)" == 0 && -z "${INFRA_NO_APT:-}" ]] && command -v apt-get >/dev/null 2>&1; then
     say "redis-server not found; installing it: apt-get update && apt-get install -y redis-server"
     # apt output goes to stderr so stdout stays reserved for the env lines.
-    DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server >&2 \
-      || die "apt-get could not install redis-server; install it yourself (apt-get install -y redis-server)."
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server >&2; }; then
+      die "apt-get could not install redis-server; install it yourself (apt-get install -y redis-server)."
+    fi
     # The package also enables a system service on 6379; it is left alone, this script uses its own port.
     REDIS_BIN="$(command -v redis-server)" || die "redis-server still not found after apt-get install."
     return
@@ -229,7 +232,7 @@ require_redis() {
 # Resolves jars into infra/<name>/target/lib. A stamp file makes warm starts skip Maven (about 3 s
 # per pom); it is invalidated whenever the pom changes.
 resolve_jars() {
-  local name=$1 dir=$2 label=$3 stamp
+  local dir=$1 label=$2 stamp
   stamp="$dir/target/lib/.resolved"
   if [[ -f "$stamp" && "$stamp" -nt "$dir/pom.xml" ]]; then
     return
@@ -272,11 +275,11 @@ plan_component() {
   if pid="$(live_pid "$comp")"; then
     if port_open "$port"; then
       say "$comp already running (pid $pid) on 127.0.0.1:$port; reusing it"
-      PLAN[$comp]=reuse
+      PLAN[$comp]="reuse"
     else
       # Alive but not listening: most likely still starting after a concurrent `up` gave up.
       say "$comp (pid $pid) is running but 127.0.0.1:$port does not answer yet; waiting for it"
-      PLAN[$comp]=wait
+      PLAN[$comp]="wait"
       WAIT_PIDS+=("$comp:$pid")
     fi
     return
@@ -288,7 +291,7 @@ plan_component() {
   if [[ "$comp" == kafka ]] && port_open "$KAFKA_CONTROLLER_PORT"; then
     die "Kafka controller port 127.0.0.1:$KAFKA_CONTROLLER_PORT (profile $PROFILE) is already in use by another process."
   fi
-  PLAN[$comp]=start
+  PLAN[$comp]="start"
 }
 
 start_kafka() {
@@ -388,8 +391,8 @@ cmd_up() {
   require_java
   require_redis
   lock_profile
-  resolve_jars kafka "$KAFKA_DIR" Kafka
-  resolve_jars mongo "$MONGO_DIR" mongo-java-server
+  resolve_jars "$KAFKA_DIR" Kafka
+  resolve_jars "$MONGO_DIR" mongo-java-server
   compile_mongo_launcher
 
   declare -gA PLAN=()
