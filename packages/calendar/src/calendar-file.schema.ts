@@ -4,7 +4,7 @@
  * Validation is hand-written rather than schema-library based so that the package has no
  * runtime dependencies and every message names the exact field, as the format requires.
  */
-import { MAX_YEAR, MIN_YEAR, isoWeekday, parseClockTime, parseIsoDate, yearOfDay } from './civil-date';
+import { MAX_YEAR, MIN_YEAR, parseClockTime, parseIsoDate, yearOfDay } from './civil-date';
 import { CalendarValidationError, type ValidationIssue } from './errors';
 import { isKnownTimeZone } from './time-zone';
 
@@ -52,7 +52,6 @@ const YEAR_FIELDS = new Set(['status', 'daysOff', 'makeUpWorkingDays', 'sources'
 const DAY_OFF_FIELDS = new Set(['date', 'kind', 'reason']);
 const MAKE_UP_FIELDS = new Set(['date', 'reason']);
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
-const WEEKDAY_NAMES = ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 type Json = Record<string, unknown>;
 
@@ -94,39 +93,35 @@ export function checkCalendarFile(json: unknown): ValidationIssue[] {
     report('timezone', `unknown time zone ${describe(json.timezone)}`);
   }
 
-  const weekend = checkWeekendDays(json.weekendDays, report);
+  checkWeekendDays(json.weekendDays, report);
   checkWorkingHours(json.workingHours, report);
 
   if (!isObject(json.years)) {
     report('years', 'must be an object keyed by year, e.g. {"2026": {...}}');
   } else {
     for (const [key, year] of Object.entries(json.years)) {
-      checkYear(key, year, weekend, report);
+      checkYear(key, year, report);
     }
   }
   return issues;
 }
 
-function checkWeekendDays(value: unknown, report: (field: string, message: string) => void): Set<number> | undefined {
+function checkWeekendDays(value: unknown, report: (field: string, message: string) => void): void {
   if (!Array.isArray(value)) {
     report('weekendDays', 'must be an array of ISO weekday numbers (1 = Monday … 7 = Sunday)');
-    return undefined;
+    return;
   }
   const seen = new Set<number>();
-  let ok = true;
   value.forEach((day: unknown, index) => {
     if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 7) {
       report(`weekendDays[${index}]`, `${describe(day)} is not an ISO weekday number (1 = Monday … 7 = Sunday)`);
-      ok = false;
     } else if (seen.has(day)) {
       report(`weekendDays[${index}]`, `${day} is listed twice`);
-      ok = false;
     } else {
       seen.add(day);
     }
   });
   if (seen.size === 7) report('weekendDays', 'every weekday is a weekend day, so no week has working time');
-  return ok ? seen : undefined;
 }
 
 function checkWorkingHours(value: unknown, report: (field: string, message: string) => void): void {
@@ -160,7 +155,6 @@ function checkWorkingHours(value: unknown, report: (field: string, message: stri
 function checkYear(
   key: string,
   year: unknown,
-  weekend: Set<number> | undefined,
   report: (field: string, message: string) => void,
 ): void {
   const base = `years.${key}`;
@@ -226,13 +220,8 @@ function checkYear(
       }
       const alsoOff = offAt.get(day);
       if (alsoOff !== undefined) report(`${field}.date`, `${dateText} is both a day off (${alsoOff}) and a make-up working day`);
-      const weekday = isoWeekday(day);
-      if (weekend !== undefined && !weekend.has(weekday)) {
-        report(
-          `${field}.date`,
-          `${dateText} is a ${WEEKDAY_NAMES[weekday] ?? weekday}, which is already a working day; make-up working days must fall on weekendDays`,
-        );
-      }
+      // A make-up day on a day that is already worked is redundant, not wrong: a profile that
+      // works Saturdays inherits the national make-up Saturdays unchanged.
     });
   };
   checkEntries('daysOff', DAY_OFF_FIELDS);
