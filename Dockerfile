@@ -8,7 +8,7 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- manifests: only package.json files and the lock ------------------------------------------
-# Copying just these into the build stage keeps the `npm ci` layer cached until a dependency
+# Copying just these into the build stage keeps the install layer cached until a dependency
 # changes, instead of reinstalling on every source edit.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
@@ -25,7 +25,8 @@ ENV TURBO_TELEMETRY_DISABLED=1 \
     npm_config_fund=false \
     npm_config_audit=false
 COPY --from=manifests /out/ ./
-RUN npm ci
+# npm 11 omits other platforms' optional binaries from the lock and `npm ci` then refuses it.
+RUN npm install --no-save --no-audit --no-fund
 COPY . .
 RUN npx turbo run build --output-logs=errors-only \
  && npm prune --omit=dev

@@ -11,9 +11,11 @@ const lock = join(root, 'package-lock.json');
 
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
-  const useCi = existsSync(lock);
-  console.log(`[bootstrap] installing dependencies (npm ${useCi ? 'ci' : 'install'}) …`);
-  const r = spawnSync('npm', [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm ci` would be the usual choice, but npm 11 leaves other platforms' optional binaries
+  // (swc, turbo) out of the lock file and then refuses it; `install --no-save` follows the lock
+  // without rewriting it.
+  console.log('[bootstrap] installing dependencies (npm install, first run only) …');
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('[bootstrap] dependency installation failed');
     process.exit(r.status ?? 1);

@@ -15,7 +15,16 @@ export const TOPICS = {
   /** Messages no consumer could ever apply, with the reason. */
   deadLetter: 'tthc.dead-letter.v1',
 } as const;
-export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+export type TopicMap = { readonly [K in keyof typeof TOPICS]: string };
+
+/**
+ * Topic names within a namespace, so several environments (or isolated test runs) can share
+ * one cluster: namespace `staging` turns `tthc.alerts.v1` into `staging.tthc.alerts.v1`.
+ */
+export function topicsFor(namespace?: string): TopicMap {
+  if (!namespace) return TOPICS;
+  return Object.fromEntries(Object.entries(TOPICS).map(([k, v]) => [k, `${namespace}.${v}`])) as unknown as TopicMap;
+}
 
 export const QUEUES = {
   /** One delayed job per open deadline. */

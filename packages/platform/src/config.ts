@@ -30,6 +30,10 @@ export const envVars = {
   redisUrl: z.string({ message: 'is required' }).regex(/^rediss?:\/\//, 'must start with redis://'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  topicNamespace: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "-" or "_"')
+    .optional(),
 };
 
 /** Key table used when API_KEYS is unset outside production. */

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
-import { TOPICS } from '@tthc/contracts';
+import { topicsFor } from '@tthc/contracts';
 import {
   createKafka,
   createLogger,
@@ -36,6 +36,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
   const admin = kafka.admin();
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   let server: RunningServer | null = null;
 
   return {
@@ -44,7 +45,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       await redis.connect();
       await admin.connect();
-      await ensureTopics(admin, [TOPICS.dossierEvents]);
+      await ensureTopics(admin, [topics.dossierEvents]);
       await producer.connect();
 
       const http = createServiceHttp({
@@ -66,8 +67,8 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
       http.use(requireApiKey(apiKeys));
       http.use(
         eventsRouter({
-          store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS),
-          publisher: createKafkaEventPublisher(producer, config.KAFKA_SEND_TIMEOUT_MS),
+          store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
+          publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS),
           logger,
           metrics,
         }),

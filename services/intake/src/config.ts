@@ -9,6 +9,10 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envVars.port(8080),
     KAFKA_BROKERS: envVars.kafkaBrokers,
+    // Prefix of every topic name, to share one cluster between environments.
+    KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+    // Prefix of intake's Redis keys, for the same reason.
+    REDIS_KEY_PREFIX: z.string().min(1).default('tthc'),
     REDIS_URL: envVars.redisUrl,
     // How long an accepted event id is remembered for duplicate detection (portals retry for days).
     DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import { CONSUMER_GROUPS, QUEUES, TOPICS, type CheckDeadlineJobV1 } from '@tthc/contracts';
+import { CONSUMER_GROUPS, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import {
   connectMongo,
   createConsumerRunner,
@@ -36,8 +36,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const producer = createProducer(kafka);
   const admin = kafka.admin();
   // Producer-side connection fails fast; the worker's must wait out Redis restarts.
-  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
-  const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const queue = new Queue<CheckDeadlineJobV1>(QUEUES.slaDeadlines, {
     connection: queueRedis,
@@ -45,6 +45,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     defaultJobOptions: slaJobCatalog['sla.check-deadline.v1'].options,
   });
   queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   let worker: Worker | null = null;
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
@@ -54,16 +55,16 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     logger,
     queue,
     async start() {
-      await Promise.all([queueRedis.connect(), workerRedis.connect()]);
+      await queue.waitUntilReady();
       conn = await connectMongo(config.MONGO_URL, logger);
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
       await admin.connect();
-      await ensureTopics(admin, [TOPICS.dossierState, TOPICS.alerts, TOPICS.deadLetter]);
+      await ensureTopics(admin, [topics.dossierState, topics.alerts, topics.deadLetter]);
       await producer.connect();
 
-      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher: createKafkaAlertPublisher(producer), clock, logger, metrics }), {
+      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher: createKafkaAlertPublisher(producer, topics.alerts), clock, logger, metrics }), {
         connection: workerRedis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
@@ -74,8 +75,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       runner = createConsumerRunner({
         kafka,
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla,
-        topics: [TOPICS.dossierState],
-        deadLetterTopic: TOPICS.deadLetter,
+        topics: [topics.dossierState],
+        deadLetterTopic: topics.deadLetter,
         producer,
         logger,
         metrics,

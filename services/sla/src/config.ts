@@ -7,6 +7,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: envVars.port(8083),
   KAFKA_BROKERS: envVars.kafkaBrokers,
+  KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
   MONGO_URL: envVars.mongoUrl,
   REDIS_URL: envVars.redisUrl,
   CONSUMER_GROUP: z.string().min(1).optional(),

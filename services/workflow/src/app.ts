@@ -1,4 +1,4 @@
-import { CONSUMER_GROUPS, TOPICS } from '@tthc/contracts';
+import { CONSUMER_GROUPS, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
   createConsumerRunner,
@@ -27,6 +27,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
   const kafka = createKafka({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
   const producer = createProducer(kafka);
   const admin = kafka.admin();
+  const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
@@ -38,17 +39,17 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
       const repo = createDossierRepository(conn);
       await repo.init();
       await admin.connect();
-      await ensureTopics(admin, [TOPICS.dossierEvents, TOPICS.dossierState, TOPICS.alerts, TOPICS.deadLetter]);
+      await ensureTopics(admin, [topics.dossierEvents, topics.dossierState, topics.alerts, topics.deadLetter]);
       await producer.connect();
       runner = createConsumerRunner({
         kafka,
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow,
-        topics: [TOPICS.dossierEvents, TOPICS.alerts],
-        deadLetterTopic: TOPICS.deadLetter,
+        topics: [topics.dossierEvents, topics.alerts],
+        deadLetterTopic: topics.deadLetter,
         producer,
         logger,
         metrics,
-        handle: dossierEventsHandler({ repo, publisher: createKafkaStatePublisher(producer), logger }),
+        handle: dossierEventsHandler({ repo, publisher: createKafkaStatePublisher(producer, topics.dossierState), logger, alertsTopic: topics.alerts }),
       });
       await runner.start();
       const http = createServiceHttp({

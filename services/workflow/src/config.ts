@@ -8,6 +8,7 @@ const schema = z.object({
   // Only health, readiness and metrics are served.
   PORT: envVars.port(8082),
   KAFKA_BROKERS: envVars.kafkaBrokers,
+  KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
   MONGO_URL: envVars.mongoUrl,
   // Lets tests run several isolated instances against one broker.
   CONSUMER_GROUP: z.string().min(1).optional(),

@@ -1,16 +1,16 @@
 import type { Producer } from 'kafkajs';
-import { TOPICS, type InboundDossierEvent } from '@tthc/contracts';
+import type { InboundDossierEvent } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
 /**
  * Events are keyed by dossier code so every fact of one dossier lands on one partition, in
  * the order intake accepted it.
  */
-export function createKafkaEventPublisher(producer: Producer, timeoutMs: number): EventPublisher {
+export function createKafkaEventPublisher(producer: Producer, topic: string, timeoutMs: number): EventPublisher {
   return {
     async publish(events: InboundDossierEvent[]) {
       const send = producer.send({
-        topic: TOPICS.dossierEvents,
+        topic,
         acks: -1,
         timeout: timeoutMs,
         messages: events.map((e) => ({

@@ -8,8 +8,8 @@ const DONE = 'done';
 // expires before the portal retries.
 const CLAIM_LEASE_MS = 30_000;
 
-export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, prefix = 'intake:event:'): IdempotencyStore {
-  const k = (key: string) => prefix + createHash('sha256').update(key).digest('hex');
+export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, prefix: string): IdempotencyStore {
+  const k = (key: string) => `${prefix}:intake:event:` + createHash('sha256').update(key).digest('hex');
   return {
     async claim(key) {
       const set = await redis.set(k(key), PENDING, 'PX', CLAIM_LEASE_MS, 'NX');

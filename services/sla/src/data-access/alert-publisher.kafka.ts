@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
-import { DOSSIER_OVERDUE_V1, TOPICS, type CloudEvent, type DossierOverdueV1 } from '@tthc/contracts';
+import { DOSSIER_OVERDUE_V1, type CloudEvent, type DossierOverdueV1 } from '@tthc/contracts';
 import type { Alert, AlertPublisher } from '../domain/deadline';
 
-export function createKafkaAlertPublisher(producer: Producer): AlertPublisher {
+export function createKafkaAlertPublisher(producer: Producer, topic: string): AlertPublisher {
   return {
     async publish(alert: Alert) {
       const data: DossierOverdueV1 = {
@@ -25,7 +25,7 @@ export function createKafkaAlertPublisher(producer: Producer): AlertPublisher {
         subject: alert.dossierCode,
         data,
       };
-      await producer.send({ topic: TOPICS.alerts, acks: -1, messages: [{ key: alert.dossierCode, value: JSON.stringify(event) }] });
+      await producer.send({ topic, acks: -1, messages: [{ key: alert.dossierCode, value: JSON.stringify(event) }] });
     },
   };
 }

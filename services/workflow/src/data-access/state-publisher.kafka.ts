@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { DOSSIER_STATE_CHANGED_V1, TOPICS, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
+import { DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
 import type { StatePublisher, StoredDossier } from '../domain/apply-fact.use-case';
 
 export function toStateChanged(d: StoredDossier): DossierStateChangedV1 {
@@ -18,7 +18,7 @@ export function toStateChanged(d: StoredDossier): DossierStateChangedV1 {
   };
 }
 
-export function createKafkaStatePublisher(producer: Producer): StatePublisher {
+export function createKafkaStatePublisher(producer: Producer, topic: string): StatePublisher {
   return {
     async publish(d) {
       const data = toStateChanged(d);
@@ -32,7 +32,7 @@ export function createKafkaStatePublisher(producer: Producer): StatePublisher {
         subject: d.code,
         data,
       };
-      await producer.send({ topic: TOPICS.dossierState, acks: -1, messages: [{ key: d.code, value: JSON.stringify(event) }] });
+      await producer.send({ topic, acks: -1, messages: [{ key: d.code, value: JSON.stringify(event) }] });
     },
   };
 }

@@ -1,6 +1,5 @@
 import {
   DOSSIER_OVERDUE_V1,
-  TOPICS,
   cloudEventEnvelope,
   dossierOverdueV1,
   parseInboundDossierEvent,
@@ -14,9 +13,9 @@ import { occurredAtOf, type Fact } from '../../domain/dossier-state';
  * (anything else is poison); on the alerts topic only overdue alerts concern the dossier and
  * other alert types are skipped.
  */
-export function toFact(msg: ConsumedMessage): Fact | null {
+export function toFact(msg: ConsumedMessage, alertsTopic: string): Fact | null {
   const raw = parseJsonValue(msg.message);
-  if (msg.topic === TOPICS.alerts) {
+  if (msg.topic === alertsTopic) {
     const env = cloudEventEnvelope.safeParse(raw);
     if (!env.success) throw new PoisonMessageError('invalid-event', `invalid CloudEvent: ${env.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     if (env.data.type !== DOSSIER_OVERDUE_V1) return null;
@@ -35,9 +34,9 @@ export function toFact(msg: ConsumedMessage): Fact | null {
   return { ...fact, occurredAt: occurredAtOf(fact) };
 }
 
-export function dossierEventsHandler(deps: { repo: DossierRepository; publisher: StatePublisher; logger: Logger }) {
+export function dossierEventsHandler(deps: { repo: DossierRepository; publisher: StatePublisher; logger: Logger; alertsTopic: string }) {
   return async (msg: ConsumedMessage): Promise<void> => {
-    const fact = toFact(msg);
+    const fact = toFact(msg, deps.alertsTopic);
     if (!fact) return;
     const code = fact.data.dossierCode;
     const { outcome, dossier } = await applyFact(code, fact, deps);

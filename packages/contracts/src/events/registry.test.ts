@@ -1,0 +1,51 @@
+import { parseInboundDossierEvent } from './registry';
+
+const valid = {
+  specversion: '1.0',
+  id: 'e-1',
+  source: 'urn:portal:hn',
+  type: 'vn.tthc.dossier.received',
+  time: '2026-03-02T08:00:00+07:00',
+  data: {
+    dossierCode: 'G01.001.000-260302-0001',
+    procedureCode: '1.001234',
+    agencyCode: 'G01.001.000',
+    receivedAt: '2026-03-02T08:00:00+07:00',
+    appointmentAt: '2026-03-05T17:00:00+07:00',
+    channel: 'online',
+  },
+};
+
+describe('inbound dossier events', () => {
+  test('when a received event is complete, then it parses with its data typed', () => {
+    const r = parseInboundDossierEvent(valid);
+    expect(r.ok).toBe(true);
+  });
+
+  test('when several fields are wrong, then every one is named by a JSON pointer', () => {
+    const bad = { ...valid, specversion: '0.3', time: 'yesterday', data: { ...valid.data, agencyCode: '', appointmentAt: '2026-03-05 17:00', channel: 'fax' } };
+    const r = parseInboundDossierEvent(bad, '/3');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.pointer).sort()).toEqual(['/3/specversion', '/3/time']);
+    const dataOnly = parseInboundDossierEvent({ ...valid, data: bad.data });
+    expect(dataOnly.ok).toBe(false);
+    if (dataOnly.ok) return;
+    expect(dataOnly.issues.map((i) => i.pointer).sort()).toEqual(['/data/agencyCode', '/data/appointmentAt', '/data/channel']);
+  });
+
+  test('when the type is unknown, then the type field is named', () => {
+    const r = parseInboundDossierEvent({ ...valid, type: 'vn.tthc.dossier.teleported' });
+    expect(r).toEqual({ ok: false, issues: [{ pointer: '/type', detail: expect.stringContaining('unknown event type') }] });
+  });
+
+  test('when a dossier code is longer than 64 characters, then it is rejected', () => {
+    const r = parseInboundDossierEvent({ ...valid, data: { ...valid.data, dossierCode: 'x'.repeat(65) } });
+    expect(r.ok).toBe(false);
+  });
+
+  test('when an instant has no offset, then it is rejected as ambiguous', () => {
+    const r = parseInboundDossierEvent({ ...valid, data: { ...valid.data, receivedAt: '2026-03-02T08:00:00' } });
+    expect(r.ok ? [] : r.issues.map((i) => i.pointer)).toEqual(['/data/receivedAt']);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './wait-for';
+export * from './clock';
+export * from './isolation';
+export * from './builders';
+export * from './infra';

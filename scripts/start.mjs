@@ -1,0 +1,124 @@
+// `npm start`: builds the workspace, starts the infrastructure (explicit KAFKA_BROKERS /
+// MONGO_URL / REDIS_URL, else containers, else local processes), then the four services, and
+// stops everything it started on Ctrl-C.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const t0 = Date.now();
+const say = (msg) => console.log(`[start] ${msg}`);
+
+const SERVICES = [
+  { name: 'workflow', port: Number(process.env.WORKFLOW_PORT ?? 8082) },
+  { name: 'sla', port: Number(process.env.SLA_PORT ?? 8083) },
+  { name: 'intake', port: Number(process.env.INTAKE_PORT ?? 8080) },
+  { name: 'reporting', port: Number(process.env.REPORTING_PORT ?? 8081) },
+];
+
+say('building the workspace (turbo) …');
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
+say('starting the infrastructure (Kafka, MongoDB, Redis) …');
+const infra = await resolveEndpoints({ profile: 'dev', log: (line) => console.log(line) });
+say(`infrastructure ready (${infra.source}): Kafka ${infra.kafkaBrokers}, ${infra.mongoUrl}, ${infra.redisUrl}`);
+
+const children = [];
+let stopping = false;
+
+function pretty(name, line) {
+  try {
+    const rec = JSON.parse(line);
+    const extra = Object.entries(rec)
+      .filter(([k]) => !['level', 'time', 'pid', 'hostname', 'service', 'version', 'msg'].includes(k))
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(' ');
+    return `[${name}] ${rec.level ?? ''} ${rec.msg ?? ''}${extra ? ' ' + extra : ''}`;
+  } catch {
+    return `[${name}] ${line}`;
+  }
+}
+
+for (const svc of SERVICES) {
+  const child = spawn(process.execPath, [join(root, 'services', svc.name, 'dist/main.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? 'development',
+      PORT: String(svc.port),
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      MONGO_URL: infra.mongoUrl,
+      REDIS_URL: infra.redisUrl,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => console.log(pretty(svc.name, line)));
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${svc.name} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push({ ...svc, child });
+}
+
+async function waitReady(svc) {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${svc.port}/readyz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${svc.name} not ready on port ${svc.port} after 90 s`);
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping services …');
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+  say('stopping the infrastructure this command started …');
+  await infra.stop().catch((err) => console.error(`[start] ${err.message}`));
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  await Promise.all(children.map(waitReady));
+} catch (err) {
+  console.error(`[start] ${err.message}`);
+  await shutdown(1);
+}
+const key = process.env.API_KEYS ? '(from API_KEYS)' : 'dev-key';
+say(`all services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`
+  intake     http://127.0.0.1:${SERVICES[2].port}/v1/events   (OpenAPI: /openapi.json)
+  reporting  http://127.0.0.1:${SERVICES[3].port}/v1/dossiers/{code}, /v1/alerts
+  workflow   http://127.0.0.1:${SERVICES[0].port}/readyz       sla  http://127.0.0.1:${SERVICES[1].port}/readyz
+  metrics    /metrics on every service
+  API key    ${key}   (send "Authorization: Bearer ${key === 'dev-key' ? 'dev-key' : '<key>'}")
+  Ctrl-C stops the services and the infrastructure started here.
+`);

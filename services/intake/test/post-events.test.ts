@@ -1,0 +1,121 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { topicsFor } from '@tthc/contracts';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+
+const KEY = 'portal-key-g01';
+const namespace = uniqueName('intake');
+const topic = topicsFor(namespace).dossierEvents;
+const app = createApp(
+  loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    REDIS_URL: requireEnv('REDIS_URL'),
+    KAFKA_TOPIC_NAMESPACE: namespace,
+    REDIS_KEY_PREFIX: namespace,
+    API_KEYS: `${KEY}:G01.001.000`,
+  }),
+);
+let url = '';
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': Array.isArray(body) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json', authorization: `Bearer ${KEY}`, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+beforeAll(async () => {
+  url = (await app.start()).url;
+});
+afterAll(async () => {
+  await app.stop();
+});
+
+describe('POST /v1/events', () => {
+  test('when a batch of 500 valid events is posted, then all are accepted and each is on Kafka keyed by its dossier code', async () => {
+    const batch = Array.from({ length: 500 }, () => receivedEvent());
+    const res = await post(batch);
+    expect(res.status).toBe(202);
+    expect(res.body.results).toHaveLength(500);
+    expect(res.body.results.every((r: { status: string }) => r.status === 'accepted')).toBe(true);
+
+    const kafka = new Kafka({ clientId: namespace, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: uniqueName('probe') });
+    const seen = new Map<string, string>();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const e = JSON.parse(message.value!.toString());
+        seen.set(e.id, message.key!.toString());
+      },
+    });
+    try {
+      await waitFor('500 messages on the topic', () => seen.size >= 500, { timeoutMs: 30_000 });
+    } finally {
+      await consumer.disconnect();
+    }
+    for (const e of batch) expect(seen.get(e.id)).toBe(e.data.dossierCode);
+  });
+
+  test('when fields are invalid, then 400 problem+json names every bad field with its position in the batch', async () => {
+    const good = receivedEvent();
+    const bad = receivedEvent();
+    (bad.data as Record<string, unknown>).agencyCode = '';
+    (bad.data as Record<string, unknown>).receivedAt = 'not a date';
+    const res = await post([good, bad]);
+    expect(res.status).toBe(400);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ type: 'urn:tthc:problem:invalid-event', status: 400 });
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/1/data/agencyCode', '/1/data/receivedAt']);
+    expect(res.body.detail).toContain('/1/data/agencyCode');
+  });
+
+  test('when no or an unknown key is sent, then 401', async () => {
+    expect((await post(receivedEvent(), { authorization: '' })).status).toBe(401);
+    expect((await post(receivedEvent(), { authorization: 'Bearer nope-nope' })).status).toBe(401);
+  });
+
+  test('when the key does not own the agency, then 403 names the agency and nothing is accepted', async () => {
+    const foreign = receivedEvent({ agencyCode: 'G99.001.000' });
+    const res = await post([receivedEvent(), foreign]);
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toContain('G99.001.000');
+    expect(res.body.errors).toEqual([{ pointer: '/1/data/agencyCode', detail: expect.any(String) }]);
+  });
+
+  test('when the body exceeds 1 MiB, then 413', async () => {
+    const res = await post('{"x":"' + 'a'.repeat(1024 * 1024) + '"}');
+    expect(res.status).toBe(413);
+    expect(res.type).toContain('application/problem+json');
+  });
+
+  test('when the content type or JSON is wrong, then 415 or 400 with a clear detail', async () => {
+    expect((await post(receivedEvent(), { 'content-type': 'text/plain' })).status).toBe(415);
+    const malformed = await post('{"specversion":', {});
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.type).toBe('urn:tthc:problem:malformed-json');
+    const arrayAsSingle = await post(JSON.stringify([receivedEvent()]), { 'content-type': 'application/cloudevents+json' });
+    expect(arrayAsSingle.status).toBe(400);
+    expect(arrayAsSingle.body.detail).toContain('application/cloudevents-batch+json');
+    expect((await post(Array.from({ length: 501 }, () => receivedEvent()))).body.detail).toContain('at most 500');
+  });
+
+  test('when health, readiness, metrics and the OpenAPI document are requested, then they answer without a key', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('intake_events_total');
+    const doc = await (await fetch(`${url}/openapi.json`)).json();
+    expect(doc.paths['/v1/events'].post.responses['503']).toBeDefined();
+  });
+});
