@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadCalendar } from './calendar';
+import { loadCalendar } from './working-time';
 import { checkCalendarFile, validateCalendarFile } from './calendar-file.schema';
 import { DEFAULT_CALENDAR_PATH, loadCalendarFile, readJsonFile } from './calendar-files';
 import { CalendarValidationError } from './errors';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Calendar } from './calendar';
+import { Calendar } from './working-time';
 import { CalendarValidationError } from './errors';
 
 // `data/` sits beside both `src/` (tests) and `dist/` (build output), so one relative path

@@ -1,4 +1,4 @@
-import { loadCalendar } from './calendar';
+import { loadCalendar } from './working-time';
 import { DEFAULT_CALENDAR_PATH, EXAMPLE_PROFILES_PATH, defaultCalendar, readJsonFile } from './calendar-files';
 import { CalendarRegistry } from './calendar-registry';
 import { contentVersion } from './calendar-version';

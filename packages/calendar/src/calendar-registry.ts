@@ -10,7 +10,7 @@ import {
   type AgencyProfilesFile,
   type DerivedProfile,
 } from './agency-profiles.schema';
-import { Calendar } from './calendar';
+import { Calendar } from './working-time';
 import { defaultCalendar } from './calendar-files';
 import { diffOpenDeadlines, type DeadlineChange, type OpenDeadline } from './deadline-diff';
 import { CalendarInputError, CalendarValidationError, type ValidationIssue } from './errors';
@@ -24,6 +24,10 @@ export interface CalendarUpdate {
   readonly changes: readonly DeadlineChange[];
 }
 
+/**
+ * Calendars by id with their version history, agency → calendar assignments, and profiles
+ * derived from another calendar. Unknown agencies fall back to the national calendar.
+ */
 export class CalendarRegistry {
   private readonly current = new Map<string, Calendar>();
   private readonly histories = new Map<string, Calendar[]>();

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { DURATION_UNITS, loadCalendar, type Calendar, type DurationUnit } from './calendar';
+import { DURATION_UNITS, loadCalendar, type Calendar, type DurationUnit } from './working-time';
 import { CalendarInputError, CalendarValidationError } from './errors';
 
 export interface CliIo {

@@ -3,7 +3,7 @@
  * day off mid-year). Closed cases are not the concern here: their answers stay frozen with the
  * version recorded on them.
  */
-import type { Calendar, DurationUnit } from './calendar';
+import type { Calendar, DurationUnit } from './working-time';
 import { toInstantMs, type InstantInput } from './instant';
 
 export interface OpenDeadline {

@@ -5,6 +5,7 @@
 export {
   Calendar,
   DURATION_UNITS,
+  MAX_SPAN_YEARS,
   formatInstant,
   loadCalendar,
   type BetweenAnswer,
@@ -14,7 +15,7 @@ export {
   type DueRequest,
   type DurationUnit,
   type StartAnswer,
-} from './calendar';
+} from './working-time';
 export {
   DAY_OFF_KINDS,
   YEAR_STATUSES,

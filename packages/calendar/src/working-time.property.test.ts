@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 
-import { loadCalendar, type Calendar, type DurationUnit } from './calendar';
+import { loadCalendar, type Calendar, type DurationUnit } from './working-time';
 import type { CalendarFile } from './calendar-file.schema';
 import { canonicalJson, contentVersion } from './calendar-version';
 import { ReferenceCalendar } from './reference-walk';

@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { loadCalendar, type Calendar, type DurationUnit } from './calendar';
+import { loadCalendar, type Calendar, type DurationUnit } from './working-time';
 import { DEFAULT_CALENDAR_PATH, defaultCalendar } from './calendar-files';
 import { CalendarInputError } from './errors';
 
@@ -238,6 +238,13 @@ describe('bad requests', () => {
     const request = { from: '2026-03-02T10:00:00+07:00', amount: 1, unit: 'working-day', ...override } as never;
     expect(() => national.due(request)).toThrow(CalendarInputError);
     expect(() => national.due(request)).toThrow(message);
+  });
+
+  test('when an amount would reach centuries ahead, then it is rejected instead of computed', () => {
+    expect(() => national.due({ from: '2026-03-02T10:00:00+07:00', amount: 1e9, unit: 'working-hour' })).toThrow(/amount: the deadline would be more than 200 years away/);
+    expect(() => national.due({ from: '2026-03-02T10:00:00+07:00', amount: 1e7, unit: 'calendar-day' })).toThrow(/more than 200 years away/);
+    expect(() => national.between('1500-01-01T00:00:00Z', '2026-01-01T00:00:00Z')).toThrow(/to: is more than 200 years after from/);
+    expect(national.due({ from: '2026-03-02T10:00:00+07:00', amount: 20 * 250, unit: 'working-day' }).uncertain).toBe(true);
   });
 
   test('when an instant is outside the supported years, then it is rejected', () => {

@@ -28,6 +28,12 @@ import { formatInstantInZone, toInstantMs, type InstantInput } from './instant';
 import { zoneRules, type ZoneRules } from './time-zone';
 import { buildYearIndex, lowerBound, upperBound, workingBefore, type YearIndex, type YearIndexSource } from './year-index';
 
+/**
+ * No computation may reach further than this from its start. Legal deadlines are days or months
+ * long; the limit stops an absurd amount from building centuries of year indexes.
+ */
+export const MAX_SPAN_YEARS = 200;
+
 export type DurationUnit = 'working-day' | 'working-hour' | 'calendar-day';
 export const DURATION_UNITS: readonly DurationUnit[] = ['working-day', 'working-hour', 'calendar-day'];
 
@@ -237,6 +243,9 @@ export class Calendar {
     }
     const first = this.indexAt(a);
     const last = this.indexAt(b);
+    if (last.year - first.year > MAX_SPAN_YEARS) {
+      throw new CalendarInputError('to', `is more than ${MAX_SPAN_YEARS} years after from`);
+    }
     let milliseconds: number;
     if (first === last) {
       milliseconds = workingBefore(last, b) - workingBefore(first, a);
@@ -331,6 +340,13 @@ export class Calendar {
     );
   }
 
+  private nextYearWithin(index: YearIndex, startYear: number): YearIndex {
+    if (index.year + 1 - startYear > MAX_SPAN_YEARS) {
+      throw new CalendarInputError('amount', `the deadline would be more than ${MAX_SPAN_YEARS} years away`);
+    }
+    return this.indexForYear(index.year + 1);
+  }
+
   /** Rules 1 and 2: returns `s` and leaves the cursor on the period that contains it. */
   private locateStart(t: number, cutoffMinutes: number): number {
     if (cutoffMinutes >= 0 && this.cutoffApplies(t, cutoffMinutes)) {
@@ -353,7 +369,7 @@ export class Calendar {
     let current = index;
     let p = period;
     while (p >= current.periodCount) {
-      current = this.indexForYear(current.year + 1);
+      current = this.nextYearWithin(current, index.year);
       p = 0;
     }
     this.cursorIndex = current;
@@ -371,9 +387,10 @@ export class Calendar {
     const periodEnd = index.periodEnd[p] as number;
     let target = (index.cumulativeEnd[p] as number) - (periodEnd - start) + amountMs;
     let from = p;
+    const startYear = index.year;
     while (target > index.total) {
       target -= index.total;
-      index = this.indexForYear(index.year + 1);
+      index = this.nextYearWithin(index, startYear);
       from = 0;
     }
     const j = lowerBound(index.cumulativeEnd, from, index.periodCount, target);
@@ -390,6 +407,9 @@ export class Calendar {
     const start = cutoff >= 0 && this.cutoffApplies(t, cutoff) ? this.locateStart(t, cutoff) : t;
     const localMs = this.zone.toLocalMs(start);
     const startDay = Math.floor(localMs / MS_PER_DAY);
+    if (amount > MAX_SPAN_YEARS * 366) {
+      throw new CalendarInputError('amount', `the deadline would be more than ${MAX_SPAN_YEARS} years away`);
+    }
     const targetDay = startDay + amount;
     const index = this.indexForYear(yearOfDay(targetDay));
     const offset = targetDay - index.firstDay;
