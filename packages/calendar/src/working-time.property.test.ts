@@ -4,11 +4,12 @@
  */
 import fc from 'fast-check';
 
-import { loadCalendar, type Calendar, type DurationUnit } from './working-time';
 import type { CalendarFile } from './calendar-file.schema';
+import { defaultCalendar } from './calendar-files';
 import { canonicalJson, contentVersion } from './calendar-version';
 import { ReferenceCalendar } from './reference-walk';
 import { calendarFileArb, cutoffArb, daysArb, hoursArb, instantArb } from './test-support/calendar-arbitraries';
+import { loadCalendar, type Calendar, type DurationUnit } from './working-time';
 
 const SECOND = 1000;
 /** CALENDAR_PBT_SCALE=50 runs fifty times more cases (slow; for hunting rare bugs). */
@@ -58,6 +59,19 @@ describe('working time on random calendars', () => {
         }
       }),
       runs(120),
+    );
+  });
+
+  test('when due is computed on the real national calendar, then it equals the reference walk', () => {
+    const national = defaultCalendar();
+    const reference = new ReferenceCalendar(national.file);
+    fc.assert(
+      fc.property(instantArb, anyAmountArb, cutoffArb, (t, [unit, amount], cutoff) => {
+        const fast = national.due({ from: t, amount, unit, ...(cutoff === undefined ? {} : { cutoff }) });
+        const slow = reference.due(t, amount, unit, cutoff);
+        expect({ due: iso(fast.due.getTime()), uncertain: fast.uncertain }).toEqual({ due: iso(slow.value), uncertain: slow.uncertain });
+      }),
+      runs(500),
     );
   });
 
