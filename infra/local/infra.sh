@@ -13,7 +13,8 @@
 # system Redis/Kafka/MongoDB can all run on one machine at the same time.
 #
 # Environment:
-#   INFRA_NO_APT=1   never try to apt-get install redis-server
+#   INFRA_NO_APT=1              never try to apt-get install redis-server
+#   INFRA_COMPONENTS="kafka"    manage only these components (default: kafka mongo redis)
 #
 # Requirements: bash, JDK 17+ (java, javac), Maven 3 (first run, or after a pom changes), redis-server.
 set -euo pipefail
@@ -35,7 +36,7 @@ die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat >&2 <<'EOF'
-usage: infra.sh up|down|status|env [dev|test]
+usage: infra.sh up|down|status|env [dev|test|outage]
   up      start Kafka, MongoDB (mongo-java-server) and Redis for the profile, or reuse running ones
   down    stop the processes this script started for the profile
   status  show the state of each process (exit 0 when all answer)
@@ -55,10 +56,19 @@ set_profile() {
       KAFKA_PORT=19092; KAFKA_CONTROLLER_PORT=19093; MONGO_PORT=27117; REDIS_PORT=16379 ;;
     test)
       KAFKA_PORT=29092; KAFKA_CONTROLLER_PORT=29093; MONGO_PORT=27217; REDIS_PORT=26379 ;;
+    outage)
+      # A broker that one test stops and restarts (with INFRA_COMPONENTS=kafka) to prove that
+      # nothing accepted is lost, without disturbing the shared test broker.
+      KAFKA_PORT=39092; KAFKA_CONTROLLER_PORT=39093; MONGO_PORT=37217; REDIS_PORT=36379 ;;
     *)
-      say "unknown profile '$PROFILE' (expected dev or test)"; usage ;;
+      say "unknown profile '$PROFILE' (expected dev, test or outage)"; usage ;;
   esac
   DATA="$ROOT/.data/$PROFILE"
+  read -r -a COMPONENTS <<< "${INFRA_COMPONENTS:-kafka mongo redis}"
+  local comp
+  for comp in "${COMPONENTS[@]}"; do
+    [[ "$comp" == kafka || "$comp" == mongo || "$comp" == redis ]] || die "INFRA_COMPONENTS: unknown component '$comp' (kafka, mongo, redis)"
+  done
 }
 
 print_env() {
@@ -405,13 +415,13 @@ cmd_up() {
   trap 'exit 129' HUP
 
   local comp
-  for comp in kafka mongo redis; do
+  for comp in "${COMPONENTS[@]}"; do
     plan_component "$comp"
   done
   # All components start before any wait, so their JVM start-ups overlap.
-  if [[ ${PLAN[kafka]} == start ]]; then start_kafka; fi
-  if [[ ${PLAN[mongo]} == start ]]; then start_mongo; fi
-  if [[ ${PLAN[redis]} == start ]]; then start_redis; fi
+  if [[ ${PLAN[kafka]:-} == start ]]; then start_kafka; fi
+  if [[ ${PLAN[mongo]:-} == start ]]; then start_mongo; fi
+  if [[ ${PLAN[redis]:-} == start ]]; then start_redis; fi
 
   local entry pid timeout
   for entry in "${WAIT_PIDS[@]}"; do
@@ -440,7 +450,7 @@ cmd_down() {
   fi
   lock_profile
   local comp pid stopped=0
-  for comp in kafka mongo redis; do
+  for comp in "${COMPONENTS[@]}"; do
     if pid="$(live_pid "$comp")"; then
       say "stopping $comp (pid $pid)"
       # In parallel: Kafka's controlled shutdown takes a few seconds and the others need not wait.
@@ -451,7 +461,7 @@ cmd_down() {
     fi
   done
   wait
-  for comp in kafka mongo redis; do
+  for comp in "${COMPONENTS[@]}"; do
     rm -f "$(pid_file "$comp")"
   done
   say "profile $PROFILE down ($stopped process(es) stopped)"
@@ -459,7 +469,7 @@ cmd_down() {
 
 cmd_status() {
   local comp pid port all=0
-  for comp in kafka mongo redis; do
+  for comp in "${COMPONENTS[@]}"; do
     port="$(component_port "$comp")"
     if pid="$(live_pid "$comp")"; then
       if port_open "$port"; then

@@ -5,3 +5,5 @@ export type {
   ResolvedEndpoints,
   ResolveEndpointsOptions,
 } from './resolve-endpoints';
+export { startOutageBroker } from './outage-broker';
+export type { OutageBroker } from './outage-broker';
