@@ -1,0 +1,79 @@
+/**
+ * `@tthc/catalog`: the procedure catalog (processing time, cut-off, internal steps, legal basis
+ * per procedure code), the legal due instant and step deadlines computed with `@tthc/calendar`,
+ * the appointment audit, and the versioned MongoDB store behind `npm run catalog:import`.
+ */
+export {
+  OFFICIAL_LABEL,
+  PROCEDURE_LEVELS,
+  PROCESSING_UNITS,
+  SAMPLE_LABEL,
+  WORKING_HOURS_PER_DAY,
+  checkCatalog,
+  fieldName,
+  processingHours,
+  validateCatalog,
+  type CatalogCheck,
+  type CatalogFile,
+  type CatalogValidation,
+  type Procedure,
+  type ProcedureLevel,
+  type ProcedureStep,
+  type ProcessingTime,
+} from './procedure.schema';
+export {
+  CSV_OPTIONAL_COLUMNS,
+  CSV_REQUIRED_COLUMNS,
+  csvToCatalogJson,
+  parseCsv,
+  type CsvCatalog,
+  type CsvRecord,
+} from './catalog-csv.parser';
+export {
+  SAMPLE_CATALOG_CSV_PATH,
+  SAMPLE_CATALOG_PATH,
+  catalogFormatOf,
+  loadCatalog,
+  loadCatalogFile,
+  loadSampleCatalog,
+  parseCatalogFile,
+  parseCatalogText,
+  type CatalogFormat,
+} from './catalog-file.loader';
+export {
+  Catalog,
+  computeLegalDue,
+  computeStepDeadlines,
+  type CatalogEntry,
+  type LegalDue,
+  type ProcedureFilter,
+  type StepDeadline,
+  type StepStarts,
+} from './catalog';
+export {
+  auditAppointment,
+  type AppointmentAuditInput,
+  type AppointmentFinding,
+  type AppointmentFindingCode,
+} from './appointment-audit';
+export {
+  PROCEDURES_COLLECTION,
+  ensureProcedureIndexes,
+  findProcedure,
+  importCatalog,
+  listProcedureVersions,
+  listProcedures,
+  procedureKey,
+  procedureModel,
+  type ImportOptions,
+  type ImportResult,
+  type StoredProcedure,
+  type StoredProcedureFilter,
+} from './procedure.repository';
+export {
+  CatalogInputError,
+  CatalogValidationError,
+  ProcedureNotFoundError,
+  formatIssue,
+  type CatalogIssue,
+} from './catalog.errors';
