@@ -30,6 +30,8 @@ export const envVars = {
   redisUrl: z.string({ message: 'is required' }).regex(/^rediss?:\/\//, 'must start with redis://'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  // Dossiers handled at once per consumer; one dossier's messages always stay in order.
+  consumerConcurrency: z.coerce.number().int().min(1).max(256).default(32),
   topicNamespace: z
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "-" or "_"')

@@ -77,6 +77,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla,
         topics: [topics.dossierState],
         deadLetterTopic: topics.deadLetter,
+        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
         producer,
         logger,
         metrics,

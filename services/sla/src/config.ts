@@ -8,6 +8,7 @@ const schema = z.object({
   PORT: envVars.port(8083),
   KAFKA_BROKERS: envVars.kafkaBrokers,
   KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+  KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
   MONGO_URL: envVars.mongoUrl,
   REDIS_URL: envVars.redisUrl,
   CONSUMER_GROUP: z.string().min(1).optional(),

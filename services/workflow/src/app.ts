@@ -46,6 +46,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow,
         topics: [topics.dossierEvents, topics.alerts],
         deadLetterTopic: topics.deadLetter,
+        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
         producer,
         logger,
         metrics,

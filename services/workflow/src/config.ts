@@ -9,6 +9,7 @@ const schema = z.object({
   PORT: envVars.port(8082),
   KAFKA_BROKERS: envVars.kafkaBrokers,
   KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+  KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
   MONGO_URL: envVars.mongoUrl,
   // Lets tests run several isolated instances against one broker.
   CONSUMER_GROUP: z.string().min(1).optional(),

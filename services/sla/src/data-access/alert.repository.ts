@@ -31,6 +31,7 @@ export function createAlertRepository(conn: Connection): AlertRepository & { ini
   return {
     async init() {
       await model.init();
+      await model.createIndexes();
     },
     async insertOnce(alert) {
       const { id, ...rest } = alert;

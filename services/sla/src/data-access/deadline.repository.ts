@@ -28,6 +28,9 @@ const schema = new Schema<DeadlineDoc>(
 );
 // Serves reconciliation: open deadlines ordered by due instant.
 schema.index({ phase: 1, dueAt: 1 });
+// Serve the compare-and-set writes; see the same index on dossiers for why they are declared.
+schema.index({ _id: 1, revision: 1 }, { unique: true });
+schema.index({ _id: 1, deadlineVersion: 1 }, { unique: true });
 
 const fromDoc = (d: DeadlineDoc): Deadline => ({
   dossierCode: d._id,
@@ -45,6 +48,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
   return {
     async init() {
       await model.init();
+      await model.createIndexes();
     },
     async find(code) {
       const doc = await model.findById(code).lean<DeadlineDoc>().exec();
@@ -63,21 +67,23 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       if (!existing) {
         try {
           await model.collection.insertOne({ _id: d.dossierCode, ...fields, overdueAt: null } as never);
-          return { ...d, overdueAt: null };
+          return { previous: null, stored: { ...d, overdueAt: null } };
         } catch (err) {
           if ((err as { code?: number }).code !== 11000) throw err;
           return this.upsertIfNewer(d);
         }
       }
-      if (existing.revision >= d.revision) return fromDoc(existing);
+      const previous = fromDoc(existing);
+      if (existing.revision >= d.revision) return { previous, stored: previous };
       // A new deadline version starts without an overdue mark.
       const overdueAt = existing.deadlineVersion === d.deadlineVersion ? existing.overdueAt : null;
       const res = await model.collection.updateOne({ _id: d.dossierCode, revision: existing.revision } as never, { $set: { ...fields, overdueAt } });
       if (res.matchedCount === 0) return this.upsertIfNewer(d);
-      return fromDoc({ _id: d.dossierCode, ...fields, overdueAt });
+      return { previous, stored: fromDoc({ _id: d.dossierCode, ...fields, overdueAt }) };
     },
     async markOverdue(code, deadlineVersion, at) {
-      await model.collection.updateOne({ _id: code, deadlineVersion, overdueAt: null } as never, { $set: { overdueAt: at } });
+      // `at` is the stored alert's raisedAt, so repeating this write sets the same value.
+      await model.collection.updateOne({ _id: code, deadlineVersion } as never, { $set: { overdueAt: at } });
     },
   };
 }

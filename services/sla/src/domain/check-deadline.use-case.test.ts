@@ -7,7 +7,7 @@ function fakes(deadline: Deadline | null) {
   const published: Alert[] = [];
   const deadlines: DeadlineRepository = {
     find: async () => deadline,
-    upsertIfNewer: async (d) => d,
+    upsertIfNewer: async (d) => ({ previous: deadline, stored: d }),
     markOverdue: async (_c, _v, at) => {
       if (deadline) deadline.overdueAt = at;
     },
@@ -42,9 +42,9 @@ describe('deadline check', () => {
     const clock = new ControllableClock('2026-03-05T10:00:00.200Z');
     const f = fakes(open());
     const deps = { deadlines: f.deadlines, alerts: f.alerts, publisher: f.publisher, clock };
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
+    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
     clock.advance(60_000);
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
+    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'already-raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
     expect(f.published).toHaveLength(1);
     expect(f.published[0]?.raisedAt.toISOString()).toBe('2026-03-05T10:00:00.200Z');
   });
@@ -78,7 +78,7 @@ describe('deadline check', () => {
     };
     await expect(checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, publisher, clock })).rejects.toThrow('kafka down');
     fail = false;
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, publisher, clock })).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
+    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, publisher, clock })).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
     expect(f.published.map((a) => a.id)).toEqual(['overdue:D-1:v1']);
   });
 });

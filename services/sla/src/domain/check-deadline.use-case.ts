@@ -4,7 +4,7 @@ import type { AlertPublisher, AlertRepository, Clock, DeadlineRepository } from 
 export type CheckOutcome =
   | { outcome: 'unknown' | 'stale' | 'closed' }
   | { outcome: 'not-due-yet'; dueAt: Date }
-  | { outcome: 'raised' | 'already-raised'; alertId: string };
+  | { outcome: 'raised' | 'already-raised'; alertId: string; dueAt: Date };
 
 /**
  * Runs when a deadline timer fires. The state is re-read rather than trusted from the job,
@@ -35,10 +35,10 @@ export async function checkDeadline(
     publishedAt: null,
   });
   await deps.deadlines.markOverdue(d.dossierCode, d.deadlineVersion, alert.raisedAt);
-  if (alert.publishedAt) return { outcome: 'already-raised', alertId: alert.id };
+  if (alert.publishedAt) return { outcome: 'already-raised', alertId: alert.id, dueAt: d.dueAt };
   // Publish before marking: a crash in between republishes the same alert id, which
   // consumers recognise, instead of losing it.
   await deps.publisher.publish(alert);
   await deps.alerts.markPublished(alert.id, deps.clock.now());
-  return { outcome: 'raised', alertId: alert.id };
+  return { outcome: 'raised', alertId: alert.id, dueAt: d.dueAt };
 }

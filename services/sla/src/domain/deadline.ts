@@ -33,8 +33,11 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 export interface DeadlineRepository {
-  /** Stores the snapshot unless a newer revision is already stored; returns the stored view. */
-  upsertIfNewer(d: Deadline): Promise<Deadline>;
+  /**
+   * Stores the snapshot unless a newer revision is already stored; returns the view stored
+   * before the call and the one stored after it.
+   */
+  upsertIfNewer(d: Deadline): Promise<{ previous: Deadline | null; stored: Deadline }>;
   find(dossierCode: string): Promise<Deadline | null>;
   markOverdue(dossierCode: string, deadlineVersion: number, at: Date): Promise<void>;
 }

@@ -9,8 +9,7 @@ export async function trackDeadline(
   snapshot: Deadline,
   deps: { deadlines: DeadlineRepository; timers: TimerScheduler },
 ): Promise<'scheduled' | 'cancelled' | 'none'> {
-  const before = await deps.deadlines.find(snapshot.dossierCode);
-  const stored = await deps.deadlines.upsertIfNewer(snapshot);
+  const { previous: before, stored } = await deps.deadlines.upsertIfNewer(snapshot);
   if (before && before.deadlineVersion !== stored.deadlineVersion) {
     await deps.timers.cancel(before.dossierCode, before.deadlineVersion);
   }

@@ -47,6 +47,10 @@ const dossierSchema = new Schema<DossierDoc>(
 );
 // Serves the reporting lists: open dossiers of an agency ordered by due date.
 dossierSchema.index({ agencyCode: 1, phase: 1, dueAt: 1 });
+// Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
+// alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
+// filter, and would otherwise scan the collection on every write.
+dossierSchema.index({ _id: 1, revision: 1 }, { unique: true });
 
 const toDate = (iso: string | null) => (iso === null ? null : new Date(iso));
 const toIso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -99,6 +103,7 @@ export function createDossierRepository(conn: Connection): DossierRepository & {
   return {
     async init() {
       await model.init();
+      await model.createIndexes();
     },
     async find(code) {
       const doc = await model.findById(code).lean<DossierDoc>().exec();

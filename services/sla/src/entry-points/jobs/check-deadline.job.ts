@@ -28,8 +28,7 @@ export function checkDeadlineProcessor(deps: {
       throw new DelayedError();
     }
     if (result.outcome === 'raised') {
-      const d = await deps.deadlines.find(payload.data.dossierCode);
-      if (d?.dueAt) lateness.observe((deps.clock.now().getTime() - d.dueAt.getTime()) / 1000);
+      lateness.observe((deps.clock.now().getTime() - result.dueAt.getTime()) / 1000);
       deps.logger.info({ dossierCode: payload.data.dossierCode, alertId: result.alertId }, 'dossier overdue');
     }
     return result.outcome;
