@@ -10,3 +10,4 @@ export * from './http/service-http';
 export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';
 export * from './run-service';
+export * from './kafka/kafka-runtime';

@@ -1,13 +1,10 @@
 import { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
 import { topicsFor } from '@tthc/contracts';
 import {
-  createKafka,
+  createKafkaRuntime,
   createLogger,
   createMetrics,
-  createProducer,
   createServiceHttp,
-  ensureTopics,
   finishServiceHttp,
   listen,
   parseApiKeys,
@@ -31,9 +28,8 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
   const logger = deps.logger ?? createLogger({ service: 'intake', level: config.LOG_LEVEL });
   const metrics = createMetrics('intake');
   const apiKeys = parseApiKeys(config.API_KEYS);
-  const kafka = createKafka({ clientId: 'tthc-intake', brokers: config.KAFKA_BROKERS, logger, requestTimeoutMs: 5000 });
-  const producer: Producer = createProducer(kafka, { retries: 2 });
-  const admin = kafka.admin();
+  // Short timeouts and few retries: a portal waiting on Kafka should get a fast 503.
+  const { producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-intake', brokers: config.KAFKA_BROKERS, logger, requestTimeoutMs: 5000, producerRetries: 2 });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
@@ -44,18 +40,14 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
     async start() {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       await redis.connect();
-      await admin.connect();
-      await ensureTopics(admin, [topics.dossierEvents]);
-      await producer.connect();
+      await kafkaRuntime.connect([topics.dossierEvents]);
 
       const http = createServiceHttp({
         service: 'intake',
         logger,
         metrics,
         readiness: {
-          kafka: async () => {
-            await admin.describeCluster();
-          },
+          kafka: kafkaRuntime.check,
           redis: async () => {
             await redis.ping();
           },
@@ -80,8 +72,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
     },
     async stop() {
       await server?.close();
-      await producer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
+      await kafkaRuntime.disconnect();
       redis.disconnect();
     },
   };

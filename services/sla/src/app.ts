@@ -5,12 +5,10 @@ import { CONSUMER_GROUPS, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tt
 import {
   connectMongo,
   createConsumerRunner,
-  createKafka,
+  createKafkaRuntime,
   createLogger,
   createMetrics,
-  createProducer,
   createServiceHttp,
-  ensureTopics,
   finishServiceHttp,
   listen,
   pingMongo,
@@ -32,9 +30,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const logger = deps.logger ?? createLogger({ service: 'sla', level: config.LOG_LEVEL });
   const clock = deps.clock ?? systemClock;
   const metrics = createMetrics('sla');
-  const kafka = createKafka({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
-  const producer = createProducer(kafka);
-  const admin = kafka.admin();
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
   // Producer-side connection fails fast; the worker's must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -60,9 +56,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
-      await admin.connect();
-      await ensureTopics(admin, [topics.dossierState, topics.alerts, topics.deadLetter]);
-      await producer.connect();
+      await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter]);
 
       worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher: createKafkaAlertPublisher(producer, topics.alerts), clock, logger, metrics }), {
         connection: workerRedis,
@@ -94,9 +88,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
           redis: async () => {
             await queueRedis.ping();
           },
-          kafka: async () => {
-            await admin.describeCluster();
-          },
+          kafka: kafkaRuntime.check,
         },
       });
       finishServiceHttp(http, logger);
@@ -109,8 +101,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await runner?.stop();
       await worker?.close();
       await queue.close();
-      await producer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
+      await kafkaRuntime.disconnect();
       await conn?.close();
       queueRedis.disconnect();
       workerRedis.disconnect();

@@ -2,12 +2,10 @@ import { CONSUMER_GROUPS, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
   createConsumerRunner,
-  createKafka,
+  createKafkaRuntime,
   createLogger,
   createMetrics,
-  createProducer,
   createServiceHttp,
-  ensureTopics,
   finishServiceHttp,
   listen,
   pingMongo,
@@ -24,9 +22,7 @@ import { dossierEventsHandler } from './entry-points/kafka/dossier-events.consum
 export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}) {
   const logger = deps.logger ?? createLogger({ service: 'workflow', level: config.LOG_LEVEL });
   const metrics = createMetrics('workflow');
-  const kafka = createKafka({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
-  const producer = createProducer(kafka);
-  const admin = kafka.admin();
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
@@ -38,9 +34,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
       conn = await connectMongo(config.MONGO_URL, logger);
       const repo = createDossierRepository(conn);
       await repo.init();
-      await admin.connect();
-      await ensureTopics(admin, [topics.dossierEvents, topics.dossierState, topics.alerts, topics.deadLetter]);
-      await producer.connect();
+      await kafkaRuntime.connect([topics.dossierEvents, topics.dossierState, topics.alerts, topics.deadLetter]);
       runner = createConsumerRunner({
         kafka,
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow,
@@ -59,9 +53,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
         metrics,
         readiness: {
           mongo: () => pingMongo(conn!),
-          kafka: async () => {
-            await admin.describeCluster();
-          },
+          kafka: kafkaRuntime.check,
         },
       });
       finishServiceHttp(http, logger);
@@ -72,8 +64,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
     async stop() {
       await server?.close();
       await runner?.stop();
-      await producer.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
+      await kafkaRuntime.disconnect();
       await conn?.close();
     },
   };

@@ -1,15 +1,9 @@
 import type { Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { publicData, type AlertView, type DossierView, type ReportingReadModel } from '../domain/dossier-view';
+import { publicData, type AlertView, type DossierView, type HistoryEntryView, type ReportingReadModel } from '../domain/dossier-view';
 
-interface StoredFact {
-  id: string;
-  source: string;
-  type: string;
-  time: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
+/** A history entry as workflow stores it: the public view's fields, with personal data still in. */
+type StoredFact = HistoryEntryView;
 
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d == null ? null : new Date(d as string).toISOString());
 
