@@ -5,8 +5,7 @@ import {
   createLogger,
   createMetrics,
   createServiceHttp,
-  finishServiceHttp,
-  listen,
+  serveHttp,
   parseApiKeys,
   requireApiKey,
   type Logger,
@@ -65,9 +64,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
           metrics,
         }),
       );
-      finishServiceHttp(http, logger);
-      server = await listen(http, config.PORT, config.HOST);
-      logger.info({ url: server.url }, 'intake listening');
+      server = await serveHttp(http, { service: 'intake', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {

@@ -4,8 +4,7 @@ import {
   createLogger,
   createMetrics,
   createServiceHttp,
-  finishServiceHttp,
-  listen,
+  serveHttp,
   parseApiKeys,
   pingMongo,
   requireApiKey,
@@ -31,9 +30,7 @@ export function createApp(config: ReportingConfig, deps: { logger?: Logger } = {
       const http = createServiceHttp({ service: 'reporting', logger, metrics, readiness: { mongo: () => pingMongo(conn!) } });
       http.use(requireApiKey(apiKeys));
       http.use(readRouter(createMongoReadModel(conn)));
-      finishServiceHttp(http, logger);
-      server = await listen(http, config.PORT, config.HOST);
-      logger.info({ url: server.url }, 'reporting listening');
+      server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {

@@ -9,8 +9,7 @@ import {
   createLogger,
   createMetrics,
   createServiceHttp,
-  finishServiceHttp,
-  listen,
+  serveHttp,
   pingMongo,
   type ConsumerRunner,
   type Logger,
@@ -91,9 +90,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
           kafka: kafkaRuntime.check,
         },
       });
-      finishServiceHttp(http, logger);
-      server = await listen(http, config.PORT, config.HOST);
-      logger.info({ url: server.url }, 'sla running');
+      server = await serveHttp(http, { service: 'sla', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {

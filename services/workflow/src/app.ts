@@ -6,8 +6,7 @@ import {
   createLogger,
   createMetrics,
   createServiceHttp,
-  finishServiceHttp,
-  listen,
+  serveHttp,
   pingMongo,
   type ConsumerRunner,
   type Logger,
@@ -56,9 +55,7 @@ export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}
           kafka: kafkaRuntime.check,
         },
       });
-      finishServiceHttp(http, logger);
-      server = await listen(http, config.PORT, config.HOST);
-      logger.info({ url: server.url }, 'workflow running');
+      server = await serveHttp(http, { service: 'workflow', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {

@@ -91,6 +91,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Adds the closing handlers, listens, and logs where the service can be reached. */
+export async function serveHttp(app: Express, opts: { service: string; logger: Logger; port: number; host: string }): Promise<RunningServer> {
+  finishServiceHttp(app, opts.logger);
+  const server = await listen(app, opts.port, opts.host);
+  opts.logger.info({ url: server.url }, `${opts.service} listening`);
+  return server;
+}
+
 export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);

@@ -19,9 +19,8 @@ export function createMongoReadModel(conn: Connection): ReportingReadModel {
     async findDossier(code) {
       const d = await dossiers.findOne({ _id: code } as never);
       if (!d) return null;
-      const history = ((d['history'] as StoredFact[] | undefined) ?? [])
-        .slice()
-        .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || Date.parse(a.time) - Date.parse(b.time));
+      // Workflow stores the history already in event order.
+      const history = (d['history'] as StoredFact[] | undefined) ?? [];
       return {
         code: String(d._id),
         agencyCode: (d['agencyCode'] as string | null) ?? null,

@@ -1,8 +1,9 @@
-import { deriveState, type DossierState, type Fact } from './dossier-state';
+import { compareFacts, deriveState, type DossierState, type Fact } from './dossier-state';
 
 export interface StoredDossier {
   code: string;
   revision: number;
+  /** Kept in `compareFacts` order, so readers never re-sort it. */
   history: Fact[];
   state: DossierState;
 }
@@ -38,7 +39,7 @@ export async function applyFact(code: string, fact: Fact, deps: { repo: DossierR
       await deps.publisher.publish(current);
       return { outcome: 'duplicate', dossier: current };
     }
-    const history = [...(current?.history ?? []), fact];
+    const history = [...(current?.history ?? []), fact].sort(compareFacts);
     const next: StoredDossier = { code, revision: (current?.revision ?? 0) + 1, history, state: deriveState(code, history) };
     const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
     if (written) {
