@@ -5,5 +5,8 @@ export * from './events/dossier-received.v1';
 export * from './events/dossier-resolved.v1';
 export * from './events/dossier-state-changed.v1';
 export * from './events/dossier-overdue.v1';
+export * from './events/dossier-lifecycle.v1';
+export * from './events/petition.v1';
+export * from './events/sla-alert.v1';
 export * from './events/dead-letter.v1';
 export * from './events/registry';

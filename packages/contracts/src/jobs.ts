@@ -1,16 +1,41 @@
 import { z } from 'zod';
 
-/** Payload of `sla.check-deadline.v1`: references only, the state is re-read when it fires. */
+/** Which moment of a deadline a timer stands for. */
+export const timerStage = z.enum(['warning', 'due', 'escalation']);
+export type TimerStage = z.infer<typeof timerStage>;
+
+/**
+ * Payload of `sla.check-deadline.v1`: references only, the state is re-read when it fires.
+ * The fields after `deadlineVersion` came with the lifecycle release; their defaults are what
+ * jobs queued by the first release meant.
+ */
 export const checkDeadlineJobV1 = z.object({
   dossierCode: z.string(),
   deadlineVersion: z.number().int().min(0),
+  deadlineKey: z.string().default('dossier'),
+  stage: timerStage.default('due'),
+  /** Escalation level (1, 2, …); 0 otherwise. */
+  level: z.number().int().min(0).default(0),
 });
 export type CheckDeadlineJobV1 = z.infer<typeof checkDeadlineJobV1>;
+
+/** Repeatable job of the SLA service: compare open deadlines in MongoDB with Redis timers. */
+export const reconcileTimersJobV1 = z.object({ reason: z.string().default('schedule') });
+export type ReconcileTimersJobV1 = z.infer<typeof reconcileTimersJobV1>;
+
+/** Repeatable job of the SLA service: compute and publish delay counts per agency and period. */
+export const publishDelayCountsJobV1 = z.object({ reason: z.string().default('schedule') });
+export type PublishDelayCountsJobV1 = z.infer<typeof publishDelayCountsJobV1>;
 
 /**
  * BullMQ job ids may not contain `:` and may not be all digits; dossier codes are free text
  * up to 64 characters, so the code is percent-encoded (which also encodes `:`).
  */
-export function deadlineJobId(dossierCode: string, deadlineVersion: number): string {
-  return `due.${encodeURIComponent(dossierCode)}.v${deadlineVersion}`;
+export function deadlineJobId(dossierCode: string, deadlineVersion: number, timer: { deadlineKey?: string; stage?: TimerStage; level?: number } = {}): string {
+  const key = timer.deadlineKey ?? 'dossier';
+  const stage = timer.stage ?? 'due';
+  // The first release's id for the dossier's due timer is kept so its queued jobs are found.
+  if (key === 'dossier' && stage === 'due') return `due.${encodeURIComponent(dossierCode)}.v${deadlineVersion}`;
+  const level = stage === 'escalation' ? `.l${timer.level ?? 1}` : '';
+  return `${stage}${level}.${encodeURIComponent(dossierCode)}.${encodeURIComponent(key)}.v${deadlineVersion}`;
 }

@@ -14,6 +14,8 @@ export const TOPICS = {
   alerts: 'tthc.alerts.v1',
   /** Messages no consumer could ever apply, with the reason. */
   deadLetter: 'tthc.dead-letter.v1',
+  /** Delay counts per agency, procedure and period, published by sla on a schedule. */
+  delayCounts: 'tthc.delay-counts.v1',
 } as const;
 export type TopicMap = { readonly [K in keyof typeof TOPICS]: string };
 
@@ -27,17 +29,32 @@ export function topicsFor(namespace?: string): TopicMap {
 }
 
 export const QUEUES = {
-  /** One delayed job per open deadline. */
+  /** One delayed job per timer of an open deadline (warning, due, escalation levels). */
   slaDeadlines: 'sla-deadlines',
+  /** Repeatable maintenance of the SLA service: timer reconciliation, delay counts. */
+  slaMaintenance: 'sla-maintenance',
+  /** Workflow housekeeping: unknown-dossier grace expiry. */
+  workflowMaintenance: 'workflow-maintenance',
+  /** One job per (alert, recipient, channel) message, retried with backoff. */
+  notifierDeliveries: 'notifier-deliveries',
+  /** Repeatable notifier jobs: digests, escalation checks. */
+  notifierMaintenance: 'notifier-maintenance',
 } as const;
 
 export const JOB_NAMES = {
   checkDeadline: 'sla.check-deadline.v1',
+  reconcileTimers: 'sla.reconcile-timers.v1',
+  publishDelayCounts: 'sla.publish-delay-counts.v1',
+  expireUnknownDossiers: 'workflow.expire-unknown.v1',
+  deliverMessage: 'notifier.deliver.v1',
+  sendDigests: 'notifier.send-digests.v1',
+  checkEscalations: 'notifier.check-escalations.v1',
 } as const;
 
 export const CONSUMER_GROUPS = {
   workflow: 'tthc-workflow',
   sla: 'tthc-sla',
+  notifier: 'tthc-notifier',
 } as const;
 
 /** Collections: each has one writing service; the reporting service only reads. */
@@ -48,4 +65,18 @@ export const COLLECTIONS = {
   deadlines: 'sla_deadlines',
   /** Written by sla. */
   alerts: 'alerts',
+  /** Written by the catalog import command; read by workflow and reporting. */
+  procedures: 'procedures',
+  /** Written by workflow: one record per calendar version applied, listing affected dossiers. */
+  calendarAudits: 'calendar_audits',
+  /** Written by workflow: calendar versions (the active one drives deadline arithmetic). */
+  calendars: 'calendars',
+  /** Written by sla: delay counts per agency, procedure and period. */
+  delayCounts: 'delay_counts',
+  /** Written by notifier. */
+  subscriptions: 'subscriptions',
+  /** Written by notifier: one record per (alert, recipient, channel), the idempotency key. */
+  deliveries: 'deliveries',
+  /** Written by notifier: alert acknowledgements and escalation progress. */
+  alertAcks: 'alert_acks',
 } as const;

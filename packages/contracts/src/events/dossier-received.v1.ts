@@ -27,8 +27,11 @@ export const dossierReceivedV1 = z.object({
   procedureCode: boundedCode(64),
   agencyCode: boundedCode(64),
   receivedAt: isoInstant,
-  /** Ngày hẹn trả printed on the receipt. */
-  appointmentAt: isoInstant,
+  /**
+   * Ngày hẹn trả printed on the receipt. When absent, the due instant is computed from the
+   * procedure catalog; when present, both are kept and a difference is an audit finding.
+   */
+  appointmentAt: isoInstant.optional(),
   channel: dossierChannel.optional(),
   applicant: applicant.optional(),
 });

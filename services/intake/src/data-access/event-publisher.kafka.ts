@@ -1,9 +1,9 @@
 import type { Producer } from 'kafkajs';
-import type { InboundDossierEvent } from '@tthc/contracts';
+import { subjectCodeOf, type InboundDossierEvent } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
 /**
- * Events are keyed by dossier code so every fact of one dossier lands on one partition, in
+ * Events are keyed by dossier (or petition) code so every fact of one subject lands on one partition, in
  * the order intake accepted it.
  */
 export function createKafkaEventPublisher(producer: Producer, topic: string, timeoutMs: number): EventPublisher {
@@ -14,7 +14,7 @@ export function createKafkaEventPublisher(producer: Producer, topic: string, tim
         acks: -1,
         timeout: timeoutMs,
         messages: events.map((e) => ({
-          key: e.data.dossierCode,
+          key: subjectCodeOf(e),
           value: JSON.stringify(e),
           headers: { 'ce_type': e.type, 'ce_id': e.id, 'content-type': 'application/cloudevents+json' },
         })),
