@@ -1,0 +1,116 @@
+/**
+ * Shared vocabulary of the workflow domain: the facts a subject's history holds, what the
+ * derivation needs besides the history, and the state it produces. Dossiers
+ * (`dossier-state.ts`) and petitions (`petition-state.ts`) derive different details into the
+ * same published shape, so the SLA service handles both with one mechanism.
+ */
+import type { Calendar } from '@tthc/calendar';
+import type { CatalogEntry } from '@tthc/catalog';
+import type {
+  DeadlineEntryV1,
+  DossierPhase,
+  InboundData,
+  InboundEventType,
+  SlaAlertV1,
+  AlertEventType,
+  Timeliness,
+  SubjectKind,
+} from '@tthc/contracts';
+
+interface FactBase<T extends string, D> {
+  /** CloudEvents identity (source + "\n" + id): the idempotency key. */
+  key: string;
+  id: string;
+  source: string;
+  type: T;
+  /** CloudEvent `time` (emission): the second ordering key. */
+  time: string;
+  /** The instant the fact happened in the one-stop unit: the primary ordering key. */
+  occurredAt: string;
+  data: D;
+}
+
+/**
+ * What was looked up when a dossier's reception was first applied, stored with the fact so
+ * re-deriving the history later gives the same answer even after the catalog changed
+ * (vn-rules §6 rule 1: the instrument version in force at reception).
+ */
+export interface ReceptionLookup {
+  /** null: the procedure code is not in the catalog (a finding, the portal's appointment rules). */
+  procedure: CatalogEntry | null;
+}
+
+export type InboundFact = { [T in InboundEventType]: FactBase<T, InboundData<T>> & (T extends 'vn.tthc.dossier.received' ? { lookup?: ReceptionLookup } : unknown) }[InboundEventType];
+export type AlertFact = FactBase<AlertEventType, SlaAlertV1>;
+export type Fact = InboundFact | AlertFact;
+
+/** Rules the law did not confirm (vn-rules §6 tags [C]/[P]): configuration with documented defaults. */
+export interface RulesConfig {
+  /** Whether waiting for a financial obligation stops the clock like a supplement. Default false. */
+  financialObligationPausesClock: boolean;
+  /** Supplement requests during processing allowed before the dossier counts late (portal: 1). */
+  supplementRequestsBeforeLate: number;
+  /** Re-appointments allowed (Lai Châu QĐ 88/2025: "không quá một lần"). Default 1. */
+  maxReappointments: number;
+  /** An apology must be issued at least this many working days before the due instant. Default 1. */
+  apologyLeadWorkingDays: number;
+  /** PAKN deadlines in working days (ND 20/2008 Điều 9; 766 methodology). */
+  petition: { transferDays: number; rejectDays: number; supplementDays: number; answerDays: number; publishDays: number };
+}
+
+export const DEFAULT_RULES: RulesConfig = {
+  financialObligationPausesClock: false,
+  supplementRequestsBeforeLate: 1,
+  maxReappointments: 1,
+  apologyLeadWorkingDays: 1,
+  petition: { transferDays: 5, rejectDays: 2, supplementDays: 5, answerDays: 15, publishDays: 2 },
+};
+
+export interface DeriveContext {
+  /** The working-time calendar of an agency (profiles by agency or province, else the default). */
+  calendarFor(agencyCode: string | null): Calendar;
+  rules: RulesConfig;
+}
+
+/** Something a reviewer must see: an audit finding, a flagged fact, a rule breach. */
+export interface Finding {
+  code: string;
+  detail: string;
+  /** Key of the fact that caused it, when one did. */
+  factKey: string | null;
+  at: string | null;
+}
+
+/** A fact the derivation could never apply (dead-lettered when it is the one being applied). */
+export interface RejectedFact {
+  factKey: string;
+  reason: string;
+}
+
+/** Fields every subject state has; they are what workflow stores flat and publishes. */
+export interface SubjectStateBase {
+  code: string;
+  subject: SubjectKind;
+  agencyCode: string | null;
+  procedureCode: string | null;
+  phase: DossierPhase;
+  /** Portal TrangThaiHoSo 1–10 for dossiers; null for petitions. */
+  statusCode: number | null;
+  receivedAt: string | null;
+  /** The main deadline (dossier appointment, petition answer), null when none runs. */
+  dueAt: string | null;
+  /** Increments whenever `dueAt` changes. */
+  deadlineVersion: number;
+  closedAt: string | null;
+  endAt: string | null;
+  timeliness: Timeliness | null;
+  paused: boolean;
+  deadlines: DeadlineEntryV1[];
+  /** The main deadline has an overdue alert for its current version. */
+  overdue: boolean;
+  overdueAt: string | null;
+  /** A warning was raised for the current version of the main deadline and it is still open. */
+  atRisk: boolean;
+  findings: Finding[];
+  rejected: RejectedFact[];
+}
