@@ -114,3 +114,14 @@ export interface SubjectStateBase {
   findings: Finding[];
   rejected: RejectedFact[];
 }
+
+const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * Total order over facts: when they happened, then when they were emitted, then their key.
+ * Sorting (rather than trusting arrival order) is what makes duplicates and late-arriving
+ * older facts converge to the same state.
+ */
+export function compareFacts(a: Pick<Fact, 'occurredAt' | 'time' | 'key'>, b: Pick<Fact, 'occurredAt' | 'time' | 'key'>): number {
+  return ms(a.occurredAt) - ms(b.occurredAt) || ms(a.time) - ms(b.time) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
