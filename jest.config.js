@@ -9,7 +9,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   // Tests read workspace packages from source so they never depend on a stale build.
-  moduleNameMapper: { '^@tthc/(contracts|calendar|testkit|platform|catalog)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: { '^@tthc/(contracts|calendar|testkit|platform|catalog|metrics|ops)$': '<rootDir>/packages/$1/src' },
   globalSetup: '<rootDir>/packages/testkit/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/jest/global-teardown.ts',
   testTimeout: 60000,
