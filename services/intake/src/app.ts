@@ -16,6 +16,7 @@ import { createRedisIdempotencyStore } from './data-access/idempotency.redis';
 import { createKafkaEventPublisher } from './data-access/event-publisher.kafka';
 import { eventsRouter } from './entry-points/http/events.route';
 import { openApiDocument } from './entry-points/http/openapi';
+import { portalDossiersRouter } from './entry-points/http/portal-dossiers.route';
 
 export interface IntakeApp {
   start(): Promise<RunningServer>;
@@ -56,14 +57,14 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
         res.json(openApiDocument);
       });
       http.use(requireApiKey(apiKeys));
-      http.use(
-        eventsRouter({
-          store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
-          publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS),
-          logger,
-          metrics,
-        }),
-      );
+      const accept = {
+        store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
+        publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS),
+        logger,
+        metrics,
+      };
+      http.use(eventsRouter(accept));
+      http.use(portalDossiersRouter({ ...accept, portalTimeZone: config.PORTAL_TIME_ZONE }));
       server = await serveHttp(http, { service: 'intake', logger, port: config.PORT, host: config.HOST });
       return server;
     },

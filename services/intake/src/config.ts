@@ -18,8 +18,22 @@ const schema = z
     DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
     // Upper bound of one HTTP wait for Kafka before answering 503 (kafkajs retries inside it).
     KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).default(8000),
+    // Zone of the portal's yyyyMMddHHmmss dates (POST /v1/portal/dossiers), which carry no offset.
+    PORTAL_TIME_ZONE: z
+      .string()
+      .default('Asia/Ho_Chi_Minh')
+      .refine(isKnownTimeZone, 'must be an IANA time zone, e.g. Asia/Ho_Chi_Minh'),
   })
   .superRefine(requireApiKeysInProduction);
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type IntakeConfig = ReturnType<typeof loadConfig>;
 

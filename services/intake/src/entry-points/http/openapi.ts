@@ -1,7 +1,20 @@
+import { INBOUND_DOSSIER_EVENTS } from '@tthc/contracts';
 import { BODY_LIMIT_BYTES, MAX_BATCH } from './events.route';
 
 const isoInstant = { type: 'string', format: 'date-time', description: 'ISO 8601 with offset' };
 const code = { type: 'string', minLength: 1, maxLength: 64 };
+const portalDate = {
+  type: ['string', 'integer'],
+  description: 'yyyyMMddHHmmss in the portal zone (PORTAL_TIME_ZONE, default Asia/Ho_Chi_Minh), or ISO 8601 with offset',
+  examples: ['20261123090000', '2026-11-23T09:00:00+07:00'],
+};
+const portalCode = (min: number, max: number, description: string) => ({
+  oneOf: [
+    { type: 'integer', minimum: min, maximum: max },
+    { type: 'string', pattern: '^[0-9]+$' },
+  ],
+  description,
+});
 
 /** OpenAPI 3.1 description of the intake API, served at /openapi.json. */
 export const openApiDocument = {
@@ -9,14 +22,14 @@ export const openApiDocument = {
   info: {
     title: 'TTHC intake',
     version: '1.0.0',
-    description: `One-stop portals push dossier events as CloudEvents 1.0 (structured JSON). Bodies up to ${BODY_LIMIT_BYTES} bytes, batches up to ${MAX_BATCH} events. Events are accepted only after Kafka acknowledged them; a repeated (source, id) is answered "duplicate" and not published again.`,
+    description: `One-stop portals push dossier and petition events as CloudEvents 1.0 (structured JSON) to /v1/events, or dossier records in the national-portal synchronisation shape to /v1/portal/dossiers. Bodies up to ${BODY_LIMIT_BYTES} bytes, batches up to ${MAX_BATCH} events. Events are accepted only after Kafka acknowledged them; a repeated (source, id) is answered "duplicate" and not published again.`,
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
       DossierReceived: {
         type: 'object',
-        required: ['dossierCode', 'procedureCode', 'agencyCode', 'receivedAt', 'appointmentAt'],
+        required: ['dossierCode', 'procedureCode', 'agencyCode', 'receivedAt'],
         properties: {
           dossierCode: { ...code, description: 'TT 04/2025 code MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX or any portal code' },
           procedureCode: code,
@@ -39,9 +52,33 @@ export const openApiDocument = {
           specversion: { const: '1.0' },
           id: { type: 'string' },
           source: { type: 'string' },
-          type: { enum: ['vn.tthc.dossier.received', 'vn.tthc.dossier.resolved'] },
+          type: { enum: Object.keys(INBOUND_DOSSIER_EVENTS) },
           time: isoInstant,
-          data: { oneOf: [{ $ref: '#/components/schemas/DossierReceived' }, { $ref: '#/components/schemas/DossierResolved' }] },
+          data: {
+            type: 'object',
+            description: 'Checked per type (packages/contracts/src/events); received and resolved are shown here, lifecycle and petition facts carry occurredAt.',
+            anyOf: [{ $ref: '#/components/schemas/DossierReceived' }, { $ref: '#/components/schemas/DossierResolved' }, { type: 'object' }],
+          },
+        },
+      },
+      PortalDossierRecord: {
+        type: 'object',
+        description:
+          'A dossier record as national-portal synchronisation sends it. Status 1 publishes nothing; 2–10 (except 3) publish dossier.received at NgayTiepNhan plus the event of the status (4 processing-started, 5 supplement-requested, 6 financial-obligation-requested, 7 withdrawn, 8 suspended, 9 resolved, 10 returned, and resolved at NgayKetThucXuLy when sent); 3 publishes dossier.refused. Statuses 4–6 are dated by NgayCapNhat, 7–8 by NgayKetThucXuLy or NgayCapNhat, 9 by NgayKetThucXuLy. Other fields are ignored.',
+        required: ['MaHoSo', 'TrangThaiHoSo'],
+        properties: {
+          MaHoSo: { ...code, description: 'dossier code' },
+          MaTTHC: { ...code, description: 'procedure code; required for statuses 2 and 4–10' },
+          TrangThaiHoSo: portalCode(1, 10, 'portal status code 1–10'),
+          NgayTiepNhan: { ...portalDate, description: `reception instant; required for statuses 2 and 4–10. ${portalDate.description}` },
+          NgayHenTra: { ...portalDate, description: `appointment (ngày hẹn trả). ${portalDate.description}` },
+          NgayKetThucXuLy: { ...portalDate, description: `end of processing. ${portalDate.description}` },
+          NgayCapNhat: { ...portalDate, description: `last update, dates statuses without their own date. ${portalDate.description}` },
+          KenhThucHien: portalCode(1, 3, '1 trực tiếp (direct), 2 trực tuyến (online), 3 bưu chính (postal)'),
+          MaDonVi: { ...code, description: 'agency code; must be owned by the API key (MaDonVi or DonViXuLy is required)' },
+          DonViXuLy: { ...code, description: 'alias of MaDonVi' },
+          ChuHoSo: { type: 'string', maxLength: 200, description: 'applicant name; personal data, never logged' },
+          SoGiayTo: { type: 'string', maxLength: 32, description: 'applicant ID number; personal data, never logged' },
         },
       },
       Problem: {
@@ -78,6 +115,53 @@ export const openApiDocument = {
           '400': { description: 'Invalid event; every bad field is named', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '401': { description: 'Missing or unknown API key' },
           '403': { description: 'The key does not own the agency of an event' },
+          '413': { description: 'Body larger than 1 MiB' },
+          '415': { description: 'Unsupported content type' },
+          '503': { description: 'Kafka unreachable; retry after the Retry-After delay' },
+        },
+      },
+    },
+    '/v1/portal/dossiers': {
+      post: {
+        summary: 'Submit dossier records in the national-portal synchronisation shape',
+        description: 'Each record is mapped to the CloudEvents of /v1/events with source urn:portal-sync:<MaDonVi> and ids derived from (MaHoSo, event type, instant), so re-sending a record is answered "duplicate".',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { oneOf: [{ $ref: '#/components/schemas/PortalDossierRecord' }, { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: { $ref: '#/components/schemas/PortalDossierRecord' } }] },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Acknowledged by Kafka; one result per record',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    results: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          index: { type: 'integer' },
+                          dossierCode: { type: 'string' },
+                          status: { enum: ['accepted', 'duplicate', 'ignored'] },
+                          reason: { type: 'string', description: 'why an ignored record published nothing' },
+                          events: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, status: { enum: ['accepted', 'duplicate'] } } } },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': { description: 'Invalid record; every bad field is named by a JSON pointer such as /0/NgayHenTra', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          '401': { description: 'Missing or unknown API key' },
+          '403': { description: 'The key does not own the MaDonVi of a record' },
           '413': { description: 'Body larger than 1 MiB' },
           '415': { description: 'Unsupported content type' },
           '503': { description: 'Kafka unreachable; retry after the Retry-After delay' },
