@@ -1,125 +1,398 @@
+/**
+ * The dossier lifecycle as a deterministic function of its history (vn-rules §1, §6 rules 6–11).
+ * The history is sorted with `compareFacts` and de-duplicated by key first, so any delivery
+ * order, redelivery or late-arriving older fact gives the same state.
+ */
+import { defaultCalendar, type Calendar } from '@tthc/calendar';
+import { auditAppointment, computeLegalDue, type CatalogEntry } from '@tthc/catalog';
 import {
-  DOSSIER_OVERDUE_V1,
+  ALERT_TYPES,
   DOSSIER_RECEIVED_V1,
   DOSSIER_RESOLVED_V1,
   PORTAL_STATUS,
-  type DossierOverdueV1,
-  type DossierPhase,
-  type DossierReceivedV1,
-  type DossierResolvedV1,
+  STATUS_OF_EVENT,
+  isPetitionEventType,
+  type DeadlineEntryV1,
+  type Timeliness,
 } from '@tthc/contracts';
 
-/** One fact about a dossier, as recorded in its history. */
-export type Fact =
-  | FactBase<typeof DOSSIER_RECEIVED_V1, DossierReceivedV1>
-  | FactBase<typeof DOSSIER_RESOLVED_V1, DossierResolvedV1>
-  | FactBase<typeof DOSSIER_OVERDUE_V1, DossierOverdueV1>;
+import { classify, endInstant, settledStatus, type Closing, type ClosingKind } from './dossier/classification';
+import { DEFAULT_RULES, compareFacts, type AlertFact, type DeriveContext, type Fact, type Finding, type SubjectStateBase } from './subject';
 
-interface FactBase<T extends string, D> {
-  /** CloudEvents identity (source + id): the idempotency key. */
-  key: string;
-  id: string;
-  source: string;
-  type: T;
-  /** CloudEvent `time`. */
-  time: string;
-  /** The instant the fact happened in the one-stop unit; the primary ordering key. */
-  occurredAt: string;
-  data: D;
+export { compareFacts, type Fact } from './subject';
+
+export interface DossierApology {
+  factKey: string;
+  issuedAt: string;
+  newAppointmentAt: string;
+  valid: boolean;
+  /** Why it did not move the due instant: 'second-apology', 'late-apology', 'no-due-date', 'after-close'. */
+  flag: string | null;
+  channels: string[];
 }
 
-export interface DossierState {
-  code: string;
-  agencyCode: string | null;
-  procedureCode: string | null;
-  channel: string | null;
-  phase: DossierPhase;
-  statusCode: number | null;
-  receivedAt: string | null;
-  dueAt: string | null;
-  deadlineVersion: number;
-  closedAt: string | null;
+export interface DossierStep {
+  stepNo: number;
+  agencyCode: string;
+  name: string | null;
+  assignedAt: string;
+  allottedHours: number;
+  dueAt: string;
+  completedAt: string | null;
+  timeliness: Timeliness | null;
   overdue: boolean;
-  overdueAt: string | null;
 }
 
-export function occurredAtOf(fact: Pick<Fact, 'type' | 'data'> & { time: string }): string {
-  switch (fact.type) {
-    case DOSSIER_RECEIVED_V1:
-      return (fact.data as DossierReceivedV1).receivedAt;
-    case DOSSIER_RESOLVED_V1:
-      return (fact.data as DossierResolvedV1).resolvedAt;
-    case DOSSIER_OVERDUE_V1:
-      return (fact.data as DossierOverdueV1).raisedAt;
-    default:
-      return fact.time;
-  }
+export interface DossierState extends SubjectStateBase {
+  subject: 'dossier';
+  channel: string | null;
+  /** Latest valid appointment from the portal (receipt or valid apology). */
+  appointmentAt: string | null;
+  /** Legal maximum from the catalog (the ReceptionLookup of the received fact), null if unknown. */
+  legalDueAt: string | null;
+  catalogVersion: string | null;
+  calendarVersion: string | null;
+  supplementRequests: number;
+  pausedWorkingMinutes: number;
+  apologies: DossierApology[];
+  steps: DossierStep[];
+  /** Agencies a lateness is attributed to (steps late, or the dossier's agency when the dossier is late with no late step). */
+  lateAgencies: string[];
+}
+
+const DOSSIER_KEY = 'dossier';
+const DOSSIER_LEGAL_BASIS = 'NĐ 118/2025/NĐ-CP; Giấy tiếp nhận hồ sơ và hẹn trả kết quả';
+const STEP_LEGAL_BASIS = 'Phiếu kiểm soát quá trình giải quyết hồ sơ (TT 03/2025/TT-VPCP)';
+
+/**
+ * Closing states (vn-rules §6 rule 8). Final ones admit no later fact; suspension can be undone
+ * by `resumed`, and a resolved dossier is still handed back (returned) afterwards.
+ */
+const CLOSING_KIND: Readonly<Record<string, ClosingKind>> = {
+  'vn.tthc.dossier.refused': 'other',
+  'vn.tthc.dossier.withdrawn': 'other',
+  'vn.tthc.dossier.suspended': 'other',
+  [DOSSIER_RESOLVED_V1]: 'resolved',
+  'vn.tthc.dossier.returned': 'returned',
+};
+const FINAL_CLOSE = new Set(['vn.tthc.dossier.refused', 'vn.tthc.dossier.withdrawn', 'vn.tthc.dossier.returned']);
+const ALERT_TYPE_SET = new Set<string>(Object.values(ALERT_TYPES));
+const OVERDUE_TYPES = new Set<string>([ALERT_TYPES.overdue, ALERT_TYPES.escalated]);
+
+type PauseKind = 'supplement' | 'financial';
+
+interface StepRecord extends DossierStep {
+  version: number;
+  fromCatalog: boolean;
 }
 
 const ms = (iso: string) => Date.parse(iso);
+const sameInstant = (a: string | null, b: string | null) => (a === null || b === null ? a === b : ms(a) === ms(b));
+const isAlert = (fact: Fact): fact is AlertFact => ALERT_TYPE_SET.has(fact.type);
 
-/**
- * Total order over facts: when they happened, then when they were emitted, then their key.
- * Sorting (rather than trusting arrival order) is what makes duplicates and late-arriving
- * older facts converge to the same state.
- */
-export function compareFacts(a: Fact, b: Fact): number {
-  return ms(a.occurredAt) - ms(b.occurredAt) || ms(a.time) - ms(b.time) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/** The instant a fact happened, for building facts from inbound events (every lifecycle event names it). */
+export function occurredAtOf(fact: { type: string; data: unknown; time: string }): string {
+  const d = fact.data as { occurredAt?: string; receivedAt?: string; resolvedAt?: string; raisedAt?: string };
+  return d.occurredAt ?? d.receivedAt ?? d.resolvedAt ?? d.raisedAt ?? fact.time;
 }
 
-const sameInstant = (a: string | null, b: string | null) => (a === null || b === null ? a === b : ms(a) === ms(b));
+/** Sorted, one fact per key; a key seen twice with different content keeps its first version in this order. */
+function canonicalHistory(history: readonly Fact[]): Fact[] {
+  const sorted = [...history].sort((a, b) => compareFacts(a, b) || (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const seen = new Set<string>();
+  return sorted.filter((f) => !seen.has(f.key) && Boolean(seen.add(f.key)));
+}
 
-/** The dossier state is a deterministic function of its history. */
-export function deriveState(code: string, history: readonly Fact[]): DossierState {
-  const state: DossierState = {
+/**
+ * Facts rejected as impossible — no later fact could make them fit, so they never affect the state:
+ * - a petition fact (a petition event or a petition alert) in a dossier history;
+ * - a fact that names another dossier;
+ * - any non-alert fact that happened after a final close (refused, withdrawn, returned).
+ * Anything a future fact could still explain (a step completed before its assignment arrived, a
+ * supplement received before its request arrived) is applied or noted as a finding, never rejected.
+ */
+export function deriveDossierState(code: string, history: readonly Fact[], ctx: DeriveContext): DossierState {
+  const { rules } = ctx;
+  const s: DossierState = {
     code,
+    subject: 'dossier',
     agencyCode: null,
     procedureCode: null,
-    channel: null,
     phase: 'awaiting-reception',
     statusCode: null,
     receivedAt: null,
     dueAt: null,
     deadlineVersion: 0,
     closedAt: null,
+    endAt: null,
+    timeliness: null,
+    paused: false,
+    deadlines: [],
     overdue: false,
     overdueAt: null,
+    atRisk: false,
+    findings: [],
+    rejected: [],
+    channel: null,
+    appointmentAt: null,
+    legalDueAt: null,
+    catalogVersion: null,
+    calendarVersion: null,
+    supplementRequests: 0,
+    pausedWorkingMinutes: 0,
+    apologies: [],
+    steps: [],
+    lateAgencies: [],
   };
-  const overdueAlerts: DossierOverdueV1[] = [];
-  for (const fact of [...history].sort(compareFacts)) {
+  let received = false;
+  let catalog: CatalogEntry | null = null;
+  let finalClose: Fact | null = null;
+  let closings: Closing[] = [];
+  const pauses = new Set<PauseKind>();
+  let pauseStartedAt: string | null = null;
+  let validApologies = 0;
+  const steps = new Map<number, StepRecord>();
+  const alerts: AlertFact[] = [];
+
+  const calendar = (): Calendar => ctx.calendarFor(s.agencyCode);
+  const finding = (codeOf: string, detail: string, fact: Fact | null) =>
+    s.findings.push({ code: codeOf, detail, factKey: fact?.key ?? null, at: fact?.occurredAt ?? null } satisfies Finding);
+  const setDue = (next: string | null) => {
+    if (next === null || sameInstant(s.dueAt, next)) return;
+    s.dueAt = next;
+    s.deadlineVersion += 1;
+  };
+  const clockRuns = () => received && s.phase === 'open';
+  const startPause = (kind: PauseKind, at: string) => {
+    if (pauses.size === 0) pauseStartedAt = at;
+    pauses.add(kind);
+  };
+  const endPause = (kind: PauseKind, at: string) => {
+    if (!pauses.delete(kind) || pauses.size > 0 || pauseStartedAt === null) return;
+    const cal = calendar();
+    const minutes = cal.between(pauseStartedAt, at).minutes;
+    pauseStartedAt = null;
+    s.pausedWorkingMinutes += minutes;
+    // The stopped working time is given back on top of the due instant (766: end − start − supplement time).
+    if (s.dueAt !== null && minutes > 0) setDue(cal.formatInstant(cal.due({ from: s.dueAt, amount: minutes / 60, unit: 'working-hour' }).due));
+  };
+  const close = (fact: Fact, kind: ClosingKind) => {
+    if (s.phase !== 'closed') {
+      s.phase = 'closed';
+      s.closedAt = fact.occurredAt;
+      closings = [];
+    }
+    // While the citizen is awaited, the portal takes the request time as the end (vn-rules §6 rule 7).
+    closings.push({ kind, endAt: pauseStartedAt ?? fact.occurredAt });
+  };
+
+  for (const fact of canonicalHistory(history)) {
+    const data = fact.data as { dossierCode?: string; subject?: string };
+    if (isPetitionEventType(fact.type) || data.subject === 'petition') {
+      s.rejected.push({ factKey: fact.key, reason: `${fact.type} is a petition fact, not a dossier fact` });
+      continue;
+    }
+    if (data.dossierCode !== code) {
+      s.rejected.push({ factKey: fact.key, reason: `${fact.type} names dossier ${String(data.dossierCode)}, not ${code}` });
+      continue;
+    }
+    if (isAlert(fact)) {
+      alerts.push(fact);
+      continue;
+    }
+    if (finalClose !== null) {
+      s.rejected.push({ factKey: fact.key, reason: `${fact.type} at ${fact.occurredAt} after the final ${finalClose.type} at ${finalClose.occurredAt}` });
+      continue;
+    }
+    const status = STATUS_OF_EVENT[fact.type] ?? null;
+    const closingKind = CLOSING_KIND[fact.type];
+    // A closed dossier keeps its closing code; only another closing state or a resumption changes it.
+    if (status !== null && (s.phase !== 'closed' || closingKind !== undefined)) s.statusCode = status;
+
     switch (fact.type) {
       case DOSSIER_RECEIVED_V1: {
         const d = fact.data;
-        state.agencyCode = d.agencyCode;
-        state.procedureCode = d.procedureCode;
-        state.channel = d.channel ?? state.channel;
-        state.receivedAt ??= d.receivedAt;
-        if (!sameInstant(state.dueAt, d.appointmentAt)) {
-          state.dueAt = d.appointmentAt;
-          state.deadlineVersion += 1;
+        s.channel = d.channel ?? s.channel;
+        if (received) {
+          // A re-issued receipt: its appointment replaces the printed one.
+          if (d.appointmentAt !== undefined && !sameInstant(s.appointmentAt, d.appointmentAt)) {
+            s.appointmentAt = d.appointmentAt;
+            setDue(d.appointmentAt);
+          }
+          break;
         }
-        if (state.phase === 'awaiting-reception') {
-          state.phase = 'open';
-          state.statusCode = PORTAL_STATUS.received;
+        received = true;
+        s.agencyCode = d.agencyCode;
+        s.procedureCode = d.procedureCode;
+        s.receivedAt = d.receivedAt;
+        if (s.phase === 'awaiting-reception') s.phase = 'open';
+        const cal = calendar();
+        s.calendarVersion = cal.version;
+        let legalDueAt: string | null = null;
+        if (fact.lookup !== undefined) {
+          catalog = fact.lookup.procedure;
+          if (catalog === null) {
+            finding('procedure-unknown', `procedure ${d.procedureCode} is not in the catalog; no legal maximum to check the appointment against`, fact);
+          } else {
+            const legal = computeLegalDue(catalog, d.receivedAt, cal);
+            legalDueAt = legal.dueAt;
+            s.legalDueAt = legal.dueAt;
+            s.catalogVersion = catalog.catalogVersion;
+            if (d.appointmentAt !== undefined) {
+              for (const a of auditAppointment({ appointmentAt: d.appointmentAt, legalDue: legal, calendar: cal })) finding(a.code, a.message, fact);
+            }
+          }
+        }
+        s.appointmentAt = d.appointmentAt ?? null;
+        const due = d.appointmentAt ?? legalDueAt;
+        if (due === null) finding('no-due-date', 'the receipt has no appointment and the catalog gives no processing time: no deadline runs', fact);
+        setDue(due);
+        break;
+      }
+      case 'vn.tthc.dossier.supplement-requested':
+        // Before reception it is the Phiếu yêu cầu bổ sung at the counter: no clock (vn-rules §6 rule 6).
+        if (!clockRuns()) break;
+        s.supplementRequests += 1;
+        if (s.supplementRequests === rules.supplementRequestsBeforeLate + 1) {
+          finding('second-supplement-request', `supplement request ${s.supplementRequests} (more than ${rules.supplementRequestsBeforeLate}): the dossier counts late whatever its end time`, fact);
+        }
+        startPause('supplement', fact.occurredAt);
+        break;
+      case 'vn.tthc.dossier.supplement-received':
+        endPause('supplement', fact.occurredAt);
+        break;
+      case 'vn.tthc.dossier.financial-obligation-requested':
+        if (rules.financialObligationPausesClock && clockRuns()) startPause('financial', fact.occurredAt);
+        break;
+      case 'vn.tthc.dossier.financial-obligation-fulfilled':
+        endPause('financial', fact.occurredAt);
+        break;
+      case 'vn.tthc.dossier.resumed':
+        if (s.phase === 'closed' && s.statusCode === PORTAL_STATUS.suspended) {
+          s.phase = 'open';
+          s.statusCode = PORTAL_STATUS.processing;
+          s.closedAt = null;
+          closings = [];
+        }
+        break;
+      case 'vn.tthc.dossier.apology-issued': {
+        const d = fact.data;
+        const cal = calendar();
+        let flag: string | null = null;
+        if (!received || s.dueAt === null) flag = 'no-due-date';
+        else if (s.phase === 'closed') flag = 'after-close';
+        // A late apology did not re-appoint, so only valid ones use up the allowance.
+        else if (validApologies >= rules.maxReappointments) flag = 'second-apology';
+        else if (cal.due({ from: fact.occurredAt, amount: rules.apologyLeadWorkingDays, unit: 'working-day' }).due.getTime() > ms(s.dueAt)) flag = 'late-apology';
+        s.apologies.push({ factKey: fact.key, issuedAt: fact.occurredAt, newAppointmentAt: d.newAppointmentAt, valid: flag === null, flag, channels: [...(d.channels ?? [])] });
+        if (flag === null) {
+          validApologies += 1;
+          s.appointmentAt = d.newAppointmentAt;
+          setDue(d.newAppointmentAt);
+        } else {
+          finding(flag, `apology with new appointment ${d.newAppointmentAt} does not move the due instant ${s.dueAt ?? '(none)'}`, fact);
         }
         break;
       }
-      case DOSSIER_RESOLVED_V1:
-        state.agencyCode ??= fact.data.agencyCode;
-        if (state.phase !== 'closed') {
-          state.phase = 'closed';
-          state.statusCode = PORTAL_STATUS.resolved;
-          state.closedAt = fact.data.resolvedAt;
+      case 'vn.tthc.dossier.step-assigned': {
+        const d = fact.data;
+        const fromCatalog = catalog?.procedure.steps?.find((st) => st.order === d.stepNo);
+        const hours = d.allottedHours ?? fromCatalog?.allottedWorkingHours;
+        if (hours === undefined) {
+          finding('step-allotment-unknown', `step ${d.stepNo} has no allotted hours in the event or the catalog: no step deadline`, fact);
+          break;
         }
+        const cal = ctx.calendarFor(d.stepAgencyCode);
+        const dueAt = cal.formatInstant(cal.due({ from: fact.occurredAt, amount: hours, unit: 'working-hour' }).due);
+        const previous = steps.get(d.stepNo);
+        const version = previous === undefined ? 1 : sameInstant(previous.dueAt, dueAt) ? previous.version : previous.version + 1;
+        steps.set(d.stepNo, {
+          stepNo: d.stepNo,
+          agencyCode: d.stepAgencyCode,
+          name: d.stepName ?? fromCatalog?.name ?? null,
+          assignedAt: fact.occurredAt,
+          allottedHours: hours,
+          dueAt,
+          completedAt: null,
+          timeliness: null,
+          overdue: false,
+          version,
+          fromCatalog: d.allottedHours === undefined,
+        });
         break;
-      case DOSSIER_OVERDUE_V1:
-        overdueAlerts.push(fact.data);
+      }
+      case 'vn.tthc.dossier.step-completed': {
+        const step = steps.get(fact.data.stepNo);
+        if (step === undefined) finding('step-completed-before-assignment', `step ${fact.data.stepNo} completed with no assignment before it`, fact);
+        else step.completedAt ??= fact.occurredAt;
+        break;
+      }
+      default:
         break;
     }
+    if (closingKind !== undefined) close(fact, closingKind);
+    if (FINAL_CLOSE.has(fact.type)) finalClose = fact;
   }
-  // An alert counts only for the deadline it was raised against; a new appointment clears it.
-  const current = overdueAlerts.find((a) => a.deadlineVersion === state.deadlineVersion);
-  state.overdue = current !== undefined;
-  state.overdueAt = current?.raisedAt ?? null;
-  return state;
+
+  s.paused = s.phase === 'open' && pauses.size > 0;
+  s.endAt = s.phase === 'closed' ? endInstant(closings) : null;
+  if (s.endAt !== null && s.dueAt !== null && received) {
+    s.timeliness = s.supplementRequests > rules.supplementRequestsBeforeLate ? 'late' : classify(s.endAt, s.dueAt);
+  }
+
+  const alertFor = (key: string, version: number, types: ReadonlySet<string>) =>
+    alerts.find((a) => (a.data.deadlineKey ?? DOSSIER_KEY) === key && a.data.deadlineVersion === version && types.has(a.type));
+  const overdueAlert = s.dueAt === null ? undefined : alertFor(DOSSIER_KEY, s.deadlineVersion, OVERDUE_TYPES);
+  s.overdue = overdueAlert !== undefined;
+  s.overdueAt = overdueAlert?.data.raisedAt ?? null;
+  s.atRisk = s.phase === 'open' && !s.overdue && alertFor(DOSSIER_KEY, s.deadlineVersion, new Set([ALERT_TYPES.warning])) !== undefined;
+
+  const deadlines: DeadlineEntryV1[] = [];
+  if (s.dueAt !== null) {
+    deadlines.push({
+      key: DOSSIER_KEY,
+      kind: 'dossier',
+      dueAt: s.dueAt,
+      version: s.deadlineVersion,
+      status: s.timeliness !== null ? settledStatus(s.timeliness) : s.paused ? 'paused' : s.phase === 'open' ? 'open' : 'met',
+      agencyCode: s.agencyCode,
+      label: 'Ngày hẹn trả kết quả',
+      legalBasis: catalog === null ? DOSSIER_LEGAL_BASIS : `${DOSSIER_LEGAL_BASIS}; ${catalog.procedure.legalBasis.join('; ')}`,
+      warn: true,
+      escalate: true,
+    });
+  }
+  const late = new Set<string>();
+  for (const step of [...steps.values()].sort((a, b) => a.stepNo - b.stepNo)) {
+    // A step nobody marked complete ends with the dossier: its work was done by then at the latest.
+    const end = step.completedAt ?? s.endAt;
+    step.timeliness = end === null ? null : classify(end, step.dueAt);
+    step.overdue = end === null && alertFor(`step:${step.stepNo}`, step.version, OVERDUE_TYPES) !== undefined;
+    if (step.timeliness === 'late' || step.overdue) late.add(step.agencyCode);
+    const { version, fromCatalog, ...pub } = step;
+    s.steps.push(pub);
+    deadlines.push({
+      key: `step:${step.stepNo}`,
+      kind: 'step',
+      dueAt: step.dueAt,
+      version,
+      status: step.timeliness === null ? 'open' : settledStatus(step.timeliness),
+      agencyCode: step.agencyCode,
+      label: step.name,
+      legalBasis: fromCatalog && catalog !== null ? catalog.procedure.legalBasis.join('; ') : STEP_LEGAL_BASIS,
+      warn: false,
+      escalate: true,
+    });
+  }
+  if (late.size === 0 && (s.timeliness === 'late' || s.overdue) && s.agencyCode !== null) late.add(s.agencyCode);
+  s.lateAgencies = [...late].sort();
+  s.deadlines = deadlines;
+  return s;
+}
+
+const defaultContext: DeriveContext = { calendarFor: () => defaultCalendar(), rules: DEFAULT_RULES };
+
+/** The former entry point: the national calendar and the default rules. */
+export function deriveState(code: string, history: readonly Fact[], ctx: DeriveContext = defaultContext): DossierState {
+  return deriveDossierState(code, history, ctx);
 }
