@@ -115,7 +115,7 @@ describe('POST /v1/events', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', redis: 'ok' } });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('intake_events_total');
-    const doc = await (await fetch(`${url}/openapi.json`)).json();
-    expect(doc.paths['/v1/events'].post.responses['503']).toBeDefined();
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, { post: { responses: Record<string, unknown> } }> };
+    expect(doc.paths['/v1/events']?.post.responses['503']).toBeDefined();
   });
 });

@@ -176,10 +176,10 @@ describe('POST /v1/portal/dossiers', () => {
   });
 
   test('when the OpenAPI document is read, then it describes the portal route and every inbound event type', async () => {
-    const doc = await (await fetch(`${url}/openapi.json`)).json();
-    expect(doc.paths['/v1/portal/dossiers'].post.responses['202']).toBeDefined();
-    expect(doc.components.schemas.PortalDossierRecord.properties.TrangThaiHoSo).toBeDefined();
-    expect(doc.components.schemas.CloudEvent.properties.type.enum).toEqual(expect.arrayContaining([PETITION_RECEIVED_V1, DOSSIER_SUPPLEMENT_REQUESTED_V1]));
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, { post: { responses: Record<string, unknown> } }>; components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> } };
+    expect(doc.paths['/v1/portal/dossiers']?.post.responses['202']).toBeDefined();
+    expect(doc.components.schemas.PortalDossierRecord?.properties.TrangThaiHoSo).toBeDefined();
+    expect(doc.components.schemas.CloudEvent?.properties.type?.enum).toEqual(expect.arrayContaining([PETITION_RECEIVED_V1, DOSSIER_SUPPLEMENT_REQUESTED_V1]));
   });
 });
 
