@@ -1,0 +1,110 @@
+/**
+ * What counting needs of one dossier or petition, read defensively from the document workflow
+ * stores (flat state fields plus `state.{steps,apologies,lateAgencies}`). Older documents lack
+ * most of the newer fields; dates may be `Date`s or ISO strings.
+ */
+export type Timeliness = 'early' | 'on-time' | 'late';
+
+export interface StepRecord {
+  stepNo: number;
+  agencyCode: string | null;
+  name: string | null;
+  dueAt: number | null;
+  completedAt: number | null;
+  timeliness: Timeliness | null;
+  overdue: boolean;
+}
+
+export interface SubjectRecord {
+  code: string;
+  subject: 'dossier' | 'petition';
+  agencyCode: string | null;
+  procedureCode: string | null;
+  phase: 'awaiting-reception' | 'open' | 'closed';
+  statusCode: number | null;
+  /** Epoch milliseconds. */
+  receivedAt: number | null;
+  dueAt: number | null;
+  /** Portal end instant (NgayKetThucXuLy), falling back to `closedAt`; null while open. */
+  endAt: number | null;
+  timeliness: Timeliness | null;
+  overdue: boolean;
+  atRisk: boolean;
+  paused: boolean;
+  /** Instants at which apologies were issued. */
+  apologies: number[];
+  steps: StepRecord[];
+  lateAgencies: string[];
+}
+
+type Doc = Record<string, unknown>;
+
+export function toMs(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
+  return Number.isFinite(ms) ? ms : null;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+const obj = (v: unknown): Doc => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Doc) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const timelinessOf = (v: unknown): Timeliness | null => (v === 'early' || v === 'on-time' || v === 'late' ? v : null);
+
+/** Normalises a stored document; null when it is not a subject at all (no code). */
+export function toSubjectRecord(doc: Doc): SubjectRecord | null {
+  const code = str(doc['code']) ?? (doc['_id'] == null ? null : String(doc['_id']));
+  if (!code) return null;
+  const state = obj(doc['state']);
+  const phaseRaw = doc['phase'] ?? state['phase'];
+  const phase = phaseRaw === 'closed' || phaseRaw === 'awaiting-reception' ? phaseRaw : 'open';
+  const endAt = phase === 'closed' ? (toMs(doc['endAt']) ?? toMs(doc['closedAt'])) : null;
+  return {
+    code,
+    subject: (doc['subject'] ?? state['subject']) === 'petition' ? 'petition' : 'dossier',
+    agencyCode: str(doc['agencyCode']),
+    procedureCode: str(doc['procedureCode']),
+    phase,
+    statusCode: typeof doc['statusCode'] === 'number' ? doc['statusCode'] : null,
+    receivedAt: toMs(doc['receivedAt']),
+    dueAt: toMs(doc['dueAt']),
+    endAt,
+    timeliness: timelinessOf(doc['timeliness']),
+    overdue: doc['overdue'] === true,
+    atRisk: doc['atRisk'] === true,
+    paused: doc['paused'] === true,
+    apologies: arr(state['apologies'] ?? doc['apologies'])
+      .map((a) => {
+        const o = obj(a);
+        return toMs(o['issuedAt'] ?? o['occurredAt'] ?? o['at']);
+      })
+      .filter((t): t is number => t !== null),
+    steps: arr(state['steps'] ?? doc['steps']).map((s) => {
+      const o = obj(s);
+      return {
+        stepNo: typeof o['stepNo'] === 'number' ? o['stepNo'] : 0,
+        agencyCode: str(o['agencyCode']),
+        name: str(o['name']),
+        dueAt: toMs(o['dueAt']),
+        completedAt: toMs(o['completedAt']),
+        timeliness: timelinessOf(o['timeliness']),
+        overdue: o['overdue'] === true,
+      };
+    }),
+    lateAgencies: arr(state['lateAgencies'] ?? doc['lateAgencies']).filter((a): a is string => typeof a === 'string'),
+  };
+}
+
+/**
+ * The step answerable for a late or at-risk dossier: the first unfinished step that is
+ * overdue or past its due instant, else the first unfinished step, else the last late one.
+ */
+export function responsibleStep(r: SubjectRecord, now: number): StepRecord | null {
+  const steps = [...r.steps].sort((a, b) => a.stepNo - b.stepNo);
+  const open = steps.filter((s) => s.completedAt === null);
+  return (
+    open.find((s) => s.overdue || (s.dueAt !== null && s.dueAt < now)) ??
+    open[0] ??
+    [...steps].reverse().find((s) => s.timeliness === 'late' || s.overdue) ??
+    null
+  );
+}
