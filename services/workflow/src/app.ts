@@ -1,4 +1,8 @@
-import { CONSUMER_GROUPS, topicsFor } from '@tthc/contracts';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { CalendarRegistry, loadCalendarFile, readJsonFile } from '@tthc/calendar';
+import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
   createConsumerRunner,
@@ -6,63 +10,160 @@ import {
   createLogger,
   createMetrics,
   createServiceHttp,
-  serveHttp,
+  parseApiKeys,
   pingMongo,
+  serveHttp,
   type ConsumerRunner,
   type Logger,
   type RunningServer,
 } from '@tthc/platform';
-import type { Connection } from 'mongoose';
 import type { WorkflowConfig } from './config';
-import { createDossierRepository } from './data-access/dossier.repository';
+import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
+import { createFactDeadLetters } from './data-access/dead-letter.kafka';
+import { createProcedureLookup } from './data-access/procedure-lookup.mongo';
 import { createKafkaStatePublisher } from './data-access/state-publisher.kafka';
-import { dossierEventsHandler } from './entry-points/kafka/dossier-events.consumer';
+import { createSubjectRepository } from './data-access/subject.repository';
+import type { SubjectDeriver } from './domain/apply-fact.use-case';
+import { deriveSubject, type Derivations } from './domain/derive-subject';
+import { recomputeOpenSubjects } from './domain/recompute-calendar.use-case';
+import { DEFAULT_RULES, type DeriveContext, type RulesConfig } from './domain/subject';
+import { SUBJECT_DERIVATIONS } from './domain/subject-derivations';
+import { syncCalendars } from './domain/sync-calendars.use-case';
+import { mountCalendarReloadRoute } from './entry-points/http/calendar-reload.route';
+import { workflowJobCatalog } from './entry-points/jobs/catalog';
+import { expireUnknownProcessor } from './entry-points/jobs/expire-unknown.job';
+import { subjectEventsHandler } from './entry-points/kafka/subject-events.consumer';
 
-export function createApp(config: WorkflowConfig, deps: { logger?: Logger } = {}) {
+export interface WorkflowDeps {
+  logger?: Logger;
+  /** Pure derivations; tests of the wiring may pass their own. */
+  derivations?: Derivations;
+  rules?: RulesConfig;
+}
+
+export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   const logger = deps.logger ?? createLogger({ service: 'workflow', level: config.LOG_LEVEL });
   const metrics = createMetrics('workflow');
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  const groupId = config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow;
+
+  // Loaded at construction so a bad calendar file stops the service before it connects anywhere.
+  const registry = new CalendarRegistry(loadCalendarFile(config.CALENDAR_FILE));
+  if (config.AGENCY_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
+  const ctx: DeriveContext = { calendarFor: (agencyCode) => registry.forAgency(agencyCode), rules: deps.rules ?? DEFAULT_RULES };
+  const derivations = deps.derivations ?? SUBJECT_DERIVATIONS;
+  const derive: SubjectDeriver = (kind, code, history, bumps) => deriveSubject(kind, code, history, ctx, derivations, bumps);
+
+  // Producer-side connection fails fast; the worker's must wait out Redis restarts.
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const maintenance = new Queue(QUEUES.workflowMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX });
+  maintenance.on('error', (err) => logger.error({ err }, 'queue error'));
+
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
+  let worker: Worker | null = null;
+  let poller: NodeJS.Timeout | null = null;
+  let reloadCalendars: () => Promise<unknown> = async () => ({ applied: [], installed: [] });
 
   return {
     logger,
+    registry,
+    /** Applies stored calendar versions now (what the poller and the admin route call). */
+    reloadCalendars: () => reloadCalendars(),
     async start() {
+      await maintenance.waitUntilReady();
       conn = await connectMongo(config.MONGO_URL, logger);
-      const repo = createDossierRepository(conn);
-      await repo.init();
+      const repo = createSubjectRepository(conn);
+      const calendars = createCalendarStore(conn);
+      const audits = createCalendarAuditStore(conn);
+      await Promise.all([repo.init(), calendars.init(), audits.init()]);
       await kafkaRuntime.connect([topics.dossierEvents, topics.dossierState, topics.alerts, topics.deadLetter]);
+      const publisher = createKafkaStatePublisher(producer, topics.dossierState);
+
+      // One sync at a time: the poller and the admin route share this chain.
+      let chain: Promise<unknown> = Promise.resolve();
+      reloadCalendars = () => {
+        const run = chain.then(() =>
+          syncCalendars({ versions: calendars, registry, audits, recompute: (change) => recomputeOpenSubjects(change, { subjects: repo, derive, publisher, audits }) }),
+        );
+        chain = run.catch(() => undefined);
+        return run.then((result) => {
+          for (const audit of result.applied) logger.info({ calendarId: audit.calendarId, version: audit.toVersion, affected: audit.affected.length }, 'calendar version applied');
+          return result;
+        });
+      };
+      // Installs the stored versions before any fact is derived.
+      await reloadCalendars();
+
       runner = createConsumerRunner({
         kafka,
-        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow,
+        groupId,
         topics: [topics.dossierEvents, topics.alerts],
         deadLetterTopic: topics.deadLetter,
         concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
         producer,
         logger,
         metrics,
-        handle: dossierEventsHandler({ repo, publisher: createKafkaStatePublisher(producer, topics.dossierState), logger, alertsTopic: topics.alerts }),
+        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, logger, alertsTopic: topics.alerts }),
       });
       await runner.start();
+
+      worker = new Worker(
+        QUEUES.workflowMaintenance,
+        expireUnknownProcessor({
+          store: repo,
+          deadLetters: createFactDeadLetters(producer, { topic: topics.deadLetter, dossierEventsTopic: topics.dossierEvents, alertsTopic: topics.alerts, consumerGroup: groupId }),
+          graceSeconds: config.UNKNOWN_DOSSIER_GRACE_SECONDS,
+          logger,
+          metrics,
+        }),
+        { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: 1 },
+      );
+      worker.on('error', (err) => logger.error({ err }, 'worker error'));
+      worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'maintenance job failed'));
+      // Upserting the scheduler is idempotent, so every instance may do it at start.
+      await maintenance.upsertJobScheduler(
+        JOB_NAMES.expireUnknownDossiers,
+        { every: config.UNKNOWN_SWEEP_SECONDS * 1000 },
+        { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowJobCatalog[JOB_NAMES.expireUnknownDossiers].options },
+      );
+
+      poller = setInterval(() => {
+        reloadCalendars().catch((err: unknown) => logger.error({ err }, 'calendar poll failed'));
+      }, config.CALENDAR_POLL_SECONDS * 1000);
+      poller.unref();
+
+      if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       const http = createServiceHttp({
         service: 'workflow',
         logger,
         metrics,
         readiness: {
           mongo: () => pingMongo(conn!),
+          redis: async () => {
+            await queueRedis.ping();
+          },
           kafka: kafkaRuntime.check,
         },
       });
+      mountCalendarReloadRoute(http, { keys: parseApiKeys(config.API_KEYS), reload: () => reloadCalendars() });
       server = await serveHttp(http, { service: 'workflow', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {
+      if (poller) clearInterval(poller);
       await server?.close();
       await runner?.stop();
+      await worker?.close();
+      await maintenance.close();
       await kafkaRuntime.disconnect();
       await conn?.close();
+      queueRedis.disconnect();
+      workerRedis.disconnect();
     },
   };
 }

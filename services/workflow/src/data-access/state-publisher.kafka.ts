@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
 import { DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
-import type { StatePublisher, StoredDossier } from '../domain/apply-fact.use-case';
+import type { StatePublisher, StoredSubject } from '../domain/apply-fact.use-case';
 
-export function toStateChanged(d: StoredDossier): DossierStateChangedV1 {
+export function toStateChanged(d: StoredSubject): DossierStateChangedV1 {
   const s = d.state;
   return {
     dossierCode: d.code,
@@ -15,6 +15,11 @@ export function toStateChanged(d: StoredDossier): DossierStateChangedV1 {
     deadlineVersion: s.deadlineVersion,
     closedAt: s.closedAt,
     revision: d.revision,
+    subject: d.subject,
+    deadlines: s.deadlines,
+    paused: s.paused,
+    endAt: s.endAt,
+    timeliness: s.timeliness,
   };
 }
 

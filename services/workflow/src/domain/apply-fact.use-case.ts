@@ -1,51 +1,105 @@
-import { compareFacts, deriveState, type DossierState, type Fact } from './dossier-state';
+import type { CatalogEntry } from '@tthc/catalog';
+import type { SubjectKind } from '@tthc/contracts';
+import { compareFacts, type Fact, type SubjectStateBase } from './subject';
+import { isAlertFact, subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
 
-export interface StoredDossier {
+/** One dossier or petition as workflow stores it. */
+export interface StoredSubject {
   code: string;
+  subject: SubjectKind;
   revision: number;
   /** Kept in `compareFacts` order, so readers never re-sort it. */
   history: Fact[];
-  state: DossierState;
+  state: SubjectStateBase;
+  /** Calendar-caused deadline version bumps (see `VersionBump`). */
+  versionBumps: VersionBump[];
+  /** When the first fact of this subject was stored: the unknown-subject grace counts from it. */
+  firstStoredAt: string;
 }
 
-export interface DossierRepository {
-  find(code: string): Promise<StoredDossier | null>;
-  /** Inserts revision 1; false when another writer created the dossier first. */
-  insert(doc: StoredDossier): Promise<boolean>;
+export interface SubjectRepository {
+  find(code: string): Promise<StoredSubject | null>;
+  /** Inserts revision 1; false when another writer created the subject first. */
+  insert(doc: StoredSubject): Promise<boolean>;
   /** Writes `doc` only if the stored revision is still `expectedRevision`. */
-  replace(doc: StoredDossier, expectedRevision: number): Promise<boolean>;
+  replace(doc: StoredSubject, expectedRevision: number): Promise<boolean>;
 }
 
 export interface StatePublisher {
-  publish(dossier: StoredDossier): Promise<void>;
+  publish(subject: StoredSubject): Promise<void>;
 }
 
-export interface ApplyOutcome {
-  outcome: 'applied' | 'duplicate';
-  dossier: StoredDossier;
+/** The procedure catalog version in force at an instant (vn-rules §6 rule 1). */
+export interface ProcedureLookup {
+  find(procedureCode: string, at: string): Promise<CatalogEntry | null>;
 }
+
+/** Derives the state of a history of the given kind, with the current calendars and rules. */
+export type SubjectDeriver = (kind: SubjectKind, code: string, history: readonly Fact[], bumps: readonly VersionBump[]) => SubjectStateBase;
+
+export interface ApplyDeps {
+  repo: SubjectRepository;
+  publisher: StatePublisher;
+  catalog: ProcedureLookup;
+  derive: SubjectDeriver;
+  now?: () => Date;
+}
+
+export type ApplyOutcome =
+  | { outcome: 'applied' | 'duplicate'; subject: StoredSubject }
+  /** The fact can never be applied; it was not stored. */
+  | { outcome: 'rejected'; reason: string; subject: StoredSubject | null };
 
 const MAX_CONFLICT_RETRIES = 20;
 
 /**
- * Adds a fact to a dossier's history and recomputes its state. Idempotent on the fact key;
- * the resulting state is published even for a duplicate, because the first delivery may have
- * stored the fact and crashed before publishing.
+ * Adds a fact to a subject's history and re-derives its state. Idempotent on the fact key;
+ * the state is published again for a duplicate, because the first delivery may have stored
+ * the fact and crashed before publishing. Concurrent writers are resolved by a
+ * compare-and-set on the revision.
  */
-export async function applyFact(code: string, fact: Fact, deps: { repo: DossierRepository; publisher: StatePublisher }): Promise<ApplyOutcome> {
+export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Promise<ApplyOutcome> {
+  let enriched: Fact | null = null;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const current = await deps.repo.find(code);
     if (current?.history.some((f) => f.key === fact.key)) {
       await deps.publisher.publish(current);
-      return { outcome: 'duplicate', dossier: current };
+      return { outcome: 'duplicate', subject: current };
     }
-    const history = [...(current?.history ?? []), fact].sort(compareFacts);
-    const next: StoredDossier = { code, revision: (current?.revision ?? 0) + 1, history, state: deriveState(code, history) };
+    const kind = current?.subject ?? subjectKindOfHistory([fact]) ?? subjectKindOfFact(fact);
+    if (current && !isAlertFact(fact) && subjectKindOfFact(fact) !== current.subject) {
+      return { outcome: 'rejected', reason: `${fact.type} names ${code}, which is a ${current.subject}`, subject: current };
+    }
+    enriched ??= await withLookup(fact, deps.catalog);
+    const history = [...(current?.history ?? []), enriched].sort(compareFacts);
+    const bumps = current?.versionBumps ?? [];
+    const state = deps.derive(kind, code, history, bumps);
+    const rejected = state.rejected.find((r) => r.factKey === fact.key);
+    if (rejected) return { outcome: 'rejected', reason: rejected.reason, subject: current };
+    const next: StoredSubject = {
+      code,
+      subject: kind,
+      revision: (current?.revision ?? 0) + 1,
+      history,
+      state,
+      versionBumps: bumps,
+      firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
+    };
     const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
     if (written) {
       await deps.publisher.publish(next);
-      return { outcome: 'applied', dossier: next };
+      return { outcome: 'applied', subject: next };
     }
   }
-  throw new Error(`dossier ${code}: too many concurrent updates`);
+  throw new Error(`subject ${code}: too many concurrent updates`);
+}
+
+/**
+ * The catalog is read once, when the reception is first applied, and kept in the fact: a
+ * later re-derivation must give the same answer even after the catalog changed.
+ */
+async function withLookup(fact: Fact, catalog: ProcedureLookup): Promise<Fact> {
+  if (fact.type !== 'vn.tthc.dossier.received' || fact.lookup) return fact;
+  const procedure = await catalog.find(fact.data.procedureCode, fact.data.receivedAt);
+  return { ...fact, lookup: { procedure } };
 }

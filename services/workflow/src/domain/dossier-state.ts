@@ -98,7 +98,11 @@ export function occurredAtOf(fact: { type: string; data: unknown; time: string }
 
 /** Sorted, one fact per key; a key seen twice with different content keeps its first version in this order. */
 function canonicalHistory(history: readonly Fact[]): Fact[] {
-  const sorted = [...history].sort((a, b) => compareFacts(a, b) || (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const byContent = (a: Fact, b: Fact) => {
+    const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const sorted = [...history].sort((a, b) => compareFacts(a, b) || byContent(a, b));
   const seen = new Set<string>();
   return sorted.filter((f) => !seen.has(f.key) && Boolean(seen.add(f.key)));
 }

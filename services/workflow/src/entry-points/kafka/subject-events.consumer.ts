@@ -1,45 +1,47 @@
-import {
-  DOSSIER_OVERDUE_V1,
-  cloudEventEnvelope,
-  dossierOverdueV1,
-  parseInboundDossierEvent,
-} from '@tthc/contracts';
+import { alertEventTypes, cloudEventEnvelope, occurredAtOfEvent, parseInboundDossierEvent, slaAlertV1, subjectCodeOf } from '@tthc/contracts';
 import { PoisonMessageError, parseJsonValue, type ConsumedMessage, type Logger } from '@tthc/platform';
-import { applyFact, type DossierRepository, type StatePublisher } from '../../domain/apply-fact.use-case';
-import { occurredAtOf, type Fact } from '../../domain/dossier-state';
+import { applyFact, type ApplyDeps } from '../../domain/apply-fact.use-case';
+import type { Fact } from '../../domain/subject';
+
+const ALERT_TYPES = new Set<string>(alertEventTypes);
 
 /**
- * Turns a Kafka message into a dossier fact. Facts from intake must be valid inbound events
- * (anything else is poison); on the alerts topic only overdue alerts concern the dossier and
- * other alert types are skipped.
+ * Turns a Kafka message into a fact and the code of the subject it belongs to. Messages on the
+ * dossier-events topic must be valid inbound events (anything else is poison); on the alerts
+ * topic every SLA alert type is a fact of the subject named by its `dossierCode`, and other
+ * types are not addressed to workflow.
  */
-export function toFact(msg: ConsumedMessage, alertsTopic: string): Fact | null {
+export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: string; fact: Fact } | null {
   const raw = parseJsonValue(msg.message);
   if (msg.topic === alertsTopic) {
     const env = cloudEventEnvelope.safeParse(raw);
     if (!env.success) throw new PoisonMessageError('invalid-event', `invalid CloudEvent: ${env.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-    if (env.data.type !== DOSSIER_OVERDUE_V1) return null;
-    const data = dossierOverdueV1.safeParse(env.data.data);
-    if (!data.success) throw new PoisonMessageError('invalid-event', `invalid overdue alert: ${data.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-    const fact = { key: `${env.data.source}\n${env.data.id}`, id: env.data.id, source: env.data.source, type: DOSSIER_OVERDUE_V1, time: env.data.time, data: data.data } as const;
-    return { ...fact, occurredAt: occurredAtOf(fact) };
+    if (!ALERT_TYPES.has(env.data.type)) return null;
+    const data = slaAlertV1.safeParse(env.data.data);
+    if (!data.success) throw new PoisonMessageError('invalid-event', `invalid alert: ${data.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    const e = env.data;
+    const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: data.data.raisedAt, data: data.data } as Fact;
+    return { code: data.data.dossierCode, fact };
   }
   const parsed = parseInboundDossierEvent(raw);
   if (!parsed.ok) {
     throw new PoisonMessageError('invalid-event', `invalid dossier event: ${parsed.issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
   }
   const e = parsed.value;
-  const base = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, time: e.time };
-  const fact = { ...base, type: e.type, data: e.data } as Fact;
-  return { ...fact, occurredAt: occurredAtOf(fact) };
+  const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: occurredAtOfEvent(e), data: e.data } as Fact;
+  return { code: subjectCodeOf(e), fact };
 }
 
-export function dossierEventsHandler(deps: { repo: DossierRepository; publisher: StatePublisher; logger: Logger; alertsTopic: string }) {
+export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsTopic: string }) {
   return async (msg: ConsumedMessage): Promise<void> => {
-    const fact = toFact(msg, deps.alertsTopic);
-    if (!fact) return;
-    const code = fact.data.dossierCode;
-    const { outcome, dossier } = await applyFact(code, fact, deps);
-    deps.logger.debug({ dossierCode: code, type: fact.type, outcome, revision: dossier.revision }, 'fact applied');
+    const parsed = toFact(msg, deps.alertsTopic);
+    if (!parsed) return;
+    const { code, fact } = parsed;
+    const result = await applyFact(code, fact, deps);
+    if (result.outcome === 'rejected') {
+      // Not stored: the runner dead-letters the message with this reason, later facts flow on.
+      throw new PoisonMessageError('impossible-transition', `${fact.type} (${fact.id}) cannot be applied to ${code}: ${result.reason}`);
+    }
+    deps.logger.debug({ code, type: fact.type, outcome: result.outcome, revision: result.subject.revision }, 'fact applied');
   };
 }

@@ -1,0 +1,99 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COLLECTIONS } from '@tthc/contracts';
+import type { CalendarVersionStore, StoredCalendarVersion } from '../domain/sync-calendars.use-case';
+import type { CalendarAudit, CalendarAuditStore } from '../domain/recompute-calendar.use-case';
+
+interface CalendarDoc {
+  _id: string;
+  calendarId: string;
+  version: string;
+  calendar: unknown;
+  appliedAt: Date;
+}
+
+const calendarSchema = new Schema<CalendarDoc>(
+  {
+    _id: { type: String },
+    calendarId: { type: String, required: true },
+    version: { type: String, required: true },
+    calendar: { type: Schema.Types.Mixed, required: true },
+    appliedAt: { type: Date, required: true },
+  },
+  { collection: COLLECTIONS.calendars, versionKey: false, minimize: false },
+);
+// Serves `latest`: the newest application per calendar id.
+calendarSchema.index({ calendarId: 1, appliedAt: -1 });
+
+function calendarModel(conn: Connection): Model<CalendarDoc> {
+  return (conn.models['CalendarVersion'] as Model<CalendarDoc> | undefined) ?? conn.model<CalendarDoc>('CalendarVersion', calendarSchema);
+}
+
+export interface CalendarStore extends CalendarVersionStore {
+  init(): Promise<void>;
+  /**
+   * Records a calendar version as the active one. Nothing is written when it already is the
+   * latest of its id, so applying the same file twice is harmless.
+   */
+  apply(calendar: { id: string; version: string; file: unknown }, appliedAt?: Date): Promise<{ stored: boolean; record: StoredCalendarVersion }>;
+}
+
+const toStored = (d: CalendarDoc): StoredCalendarVersion => ({
+  id: d._id,
+  calendarId: d.calendarId,
+  version: d.version,
+  calendar: d.calendar,
+  appliedAt: new Date(d.appliedAt).toISOString(),
+});
+
+export function createCalendarStore(conn: Connection): CalendarStore {
+  const model = calendarModel(conn);
+  async function latestOf(calendarId: string): Promise<CalendarDoc | null> {
+    const [doc] = await model.find({ calendarId }).sort({ appliedAt: -1 }).limit(1).lean<CalendarDoc[]>().exec();
+    return doc ?? null;
+  }
+  return {
+    async init() {
+      await model.init();
+      await model.createIndexes();
+    },
+    async latest() {
+      const ids: string[] = await model.distinct('calendarId').exec();
+      const docs = await Promise.all(ids.map(latestOf));
+      return docs.filter((d): d is CalendarDoc => d !== null).map(toStored);
+    },
+    async apply(calendar, appliedAt = new Date()) {
+      const current = await latestOf(calendar.id);
+      if (current?.version === calendar.version) return { stored: false, record: toStored(current) };
+      const doc: CalendarDoc = {
+        _id: `${calendar.id}@${calendar.version}@${appliedAt.toISOString()}`,
+        calendarId: calendar.id,
+        version: calendar.version,
+        calendar: JSON.parse(JSON.stringify(calendar.file)),
+        appliedAt,
+      };
+      await model.collection.insertOne(doc as never);
+      return { stored: true, record: toStored(doc) };
+    },
+  };
+}
+
+export function createCalendarAuditStore(conn: Connection): CalendarAuditStore & { init(): Promise<void> } {
+  const audits = () => conn.collection(COLLECTIONS.calendarAudits);
+  return {
+    async init() {
+      // Serves the reporting list, newest first.
+      await audits().createIndex({ appliedAt: -1 });
+    },
+    async exists(id) {
+      return (await audits().countDocuments({ _id: id } as never, { limit: 1 })) > 0;
+    },
+    async insert(audit: CalendarAudit) {
+      try {
+        await audits().insertOne({ ...audit, appliedAt: new Date(audit.appliedAt) } as never);
+      } catch (err) {
+        // Another instance recorded the same application first.
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COLLECTIONS, type SubjectKind } from '@tthc/contracts';
+import type { StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
+import type { OpenSubjectStore } from '../domain/recompute-calendar.use-case';
+import type { UnknownSubjectStore } from '../domain/expire-unknown.use-case';
+import { hasReception, type VersionBump } from '../domain/derive-subject';
+import type { Fact, SubjectStateBase } from '../domain/subject';
+
+/**
+ * The derived state is stored whole (`state`) and its main fields again flat next to the
+ * history, so that the reporting service can filter and sort (agency, phase, due date) without
+ * replaying histories. Instants are Dates in the flat fields, ISO strings inside `state`.
+ */
+interface SubjectDoc {
+  _id: string;
+  code: string;
+  subject: SubjectKind;
+  revision: number;
+  history: Fact[];
+  state: SubjectStateBase;
+  versionBumps: VersionBump[];
+  hasReception: boolean;
+  firstStoredAt: Date;
+  agencyCode: string | null;
+  procedureCode: string | null;
+  channel: string | null;
+  phase: string;
+  statusCode: number | null;
+  receivedAt: Date | null;
+  dueAt: Date | null;
+  deadlineVersion: number;
+  closedAt: Date | null;
+  endAt: Date | null;
+  timeliness: string | null;
+  paused: boolean;
+  overdue: boolean;
+  overdueAt: Date | null;
+  atRisk: boolean;
+  deadlines: SubjectStateBase['deadlines'];
+  findings: SubjectStateBase['findings'];
+  updatedAt: Date;
+}
+
+const subjectSchema = new Schema<SubjectDoc>(
+  {
+    _id: { type: String },
+    code: { type: String, required: true },
+    subject: { type: String, required: true },
+    revision: { type: Number, required: true },
+    history: { type: Schema.Types.Mixed, default: [] },
+    state: { type: Schema.Types.Mixed, required: true },
+    versionBumps: { type: Schema.Types.Mixed, default: [] },
+    hasReception: { type: Boolean, required: true },
+    firstStoredAt: { type: Date, required: true },
+    agencyCode: { type: String, default: null },
+    procedureCode: { type: String, default: null },
+    channel: { type: String, default: null },
+    phase: { type: String, required: true },
+    statusCode: { type: Number, default: null },
+    receivedAt: { type: Date, default: null },
+    dueAt: { type: Date, default: null },
+    deadlineVersion: { type: Number, default: 0 },
+    closedAt: { type: Date, default: null },
+    endAt: { type: Date, default: null },
+    timeliness: { type: String, default: null },
+    paused: { type: Boolean, default: false },
+    overdue: { type: Boolean, default: false },
+    overdueAt: { type: Date, default: null },
+    atRisk: { type: Boolean, default: false },
+    deadlines: { type: Schema.Types.Mixed, default: [] },
+    findings: { type: Schema.Types.Mixed, default: [] },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: COLLECTIONS.dossiers, versionKey: false, minimize: false },
+);
+// Serves the reporting lists: open dossiers of an agency ordered by due date.
+subjectSchema.index({ agencyCode: 1, phase: 1, dueAt: 1 });
+// Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
+// alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
+// filter, and would otherwise scan the collection on every write.
+subjectSchema.index({ _id: 1, revision: 1 }, { unique: true });
+// Serves the calendar recompute: every open subject.
+subjectSchema.index({ phase: 1 });
+// Serves the unknown-subject sweep.
+subjectSchema.index({ hasReception: 1, firstStoredAt: 1 });
+
+const toDate = (iso: string | null | undefined) => (iso == null ? null : new Date(iso));
+
+function toDoc(d: StoredSubject): SubjectDoc {
+  const s = d.state;
+  // JSON round trip: `undefined` members would be stored as null and read back differently.
+  const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+  return {
+    _id: d.code,
+    code: d.code,
+    subject: d.subject,
+    revision: d.revision,
+    history: plain(d.history),
+    state: plain(s),
+    versionBumps: d.versionBumps,
+    hasReception: hasReception(d.history),
+    firstStoredAt: new Date(d.firstStoredAt),
+    agencyCode: s.agencyCode,
+    procedureCode: s.procedureCode,
+    channel: (s as { channel?: string | null }).channel ?? null,
+    phase: s.phase,
+    statusCode: s.statusCode,
+    receivedAt: toDate(s.receivedAt),
+    dueAt: toDate(s.dueAt),
+    deadlineVersion: s.deadlineVersion,
+    closedAt: toDate(s.closedAt),
+    endAt: toDate(s.endAt),
+    timeliness: s.timeliness,
+    paused: s.paused,
+    overdue: s.overdue,
+    overdueAt: toDate(s.overdueAt),
+    atRisk: s.atRisk,
+    deadlines: plain(s.deadlines),
+    findings: plain(s.findings),
+    updatedAt: new Date(),
+  };
+}
+
+function fromDoc(doc: SubjectDoc): StoredSubject {
+  return {
+    code: doc._id,
+    subject: doc.subject,
+    revision: doc.revision,
+    history: doc.history,
+    state: doc.state,
+    versionBumps: doc.versionBumps ?? [],
+    firstStoredAt: new Date(doc.firstStoredAt).toISOString(),
+  };
+}
+
+export function subjectModel(conn: Connection): Model<SubjectDoc> {
+  return (conn.models['Subject'] as Model<SubjectDoc> | undefined) ?? conn.model<SubjectDoc>('Subject', subjectSchema);
+}
+
+export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubjectStore & { init(): Promise<void> };
+
+export function createSubjectRepository(conn: Connection): SubjectStore {
+  const model = subjectModel(conn);
+  return {
+    async init() {
+      await model.init();
+      await model.createIndexes();
+    },
+    async find(code) {
+      const doc = await model.findById(code).lean<SubjectDoc>().exec();
+      return doc ? fromDoc(doc) : null;
+    },
+    async insert(d) {
+      try {
+        await model.collection.insertOne(toDoc(d) as never);
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return false;
+        throw err;
+      }
+    },
+    async replace(d, expectedRevision) {
+      const { _id, ...fields } = toDoc(d);
+      const res = await model.collection.updateOne({ _id, revision: expectedRevision } as never, { $set: fields });
+      return res.matchedCount === 1;
+    },
+    async listOpenCodes() {
+      const docs = await model.collection.find({ phase: 'open' } as never, { projection: { _id: 1 } }).toArray();
+      return docs.map((d) => String(d._id));
+    },
+    async listUnknownSince(cutoff, limit) {
+      const docs = await model
+        .find({ hasReception: false, firstStoredAt: { $lt: cutoff } })
+        .limit(limit)
+        .lean<SubjectDoc[]>()
+        .exec();
+      return docs.map(fromDoc);
+    },
+    async remove(code, revision) {
+      const res = await model.collection.deleteOne({ _id: code, revision } as never);
+      return res.deletedCount === 1;
+    },
+  };
+}
