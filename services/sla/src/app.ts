@@ -1,7 +1,8 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import { CONSUMER_GROUPS, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
+import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } from '@tthc/calendar';
+import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import {
   connectMongo,
   createConsumerRunner,
@@ -17,31 +18,56 @@ import {
 } from '@tthc/platform';
 import type { SlaConfig } from './config';
 import { systemClock, type Clock } from './domain/deadline';
+import type { ReconcileResult } from './domain/reconcile-timers.use-case';
+import { createTimerPlanner } from './domain/timer-plan';
 import { createAlertRepository } from './data-access/alert.repository';
 import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
 import { createDeadlineRepository } from './data-access/deadline.repository';
 import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
 import { slaJobCatalog } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
+import { maintenanceProcessor, type MaintenanceHandler } from './entry-points/jobs/maintenance.job';
+import { timerReconciler } from './entry-points/jobs/reconcile-timers.job';
 import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
 
-export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Clock } = {}) {
+/** Id of the repeatable reconciliation in BullMQ; upserting it again changes nothing. */
+const RECONCILE_SCHEDULER_ID = 'sla-reconcile-timers';
+
+function loadCalendars(config: SlaConfig): CalendarRegistry {
+  const registry = new CalendarRegistry(config.CALENDAR_FILE ? loadCalendarFile(config.CALENDAR_FILE) : defaultCalendar());
+  if (config.CALENDAR_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.CALENDAR_PROFILES_FILE));
+  return registry;
+}
+
+export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Clock; calendars?: CalendarRegistry } = {}) {
   const logger = deps.logger ?? createLogger({ service: 'sla', level: config.LOG_LEVEL });
   const clock = deps.clock ?? systemClock;
+  const calendars = deps.calendars ?? loadCalendars(config);
+  const planner = createTimerPlanner((agency) => calendars.forAgency(agency), { warningLead: config.SLA_WARNING_LEAD, escalationSteps: config.SLA_ESCALATION_STEPS });
   const metrics = createMetrics('sla');
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
-  // Producer-side connection fails fast; the worker's must wait out Redis restarts.
+  // Producer-side connection fails fast; the workers' must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const maintenanceRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  for (const r of [queueRedis, workerRedis, maintenanceRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const queue = new Queue<CheckDeadlineJobV1>(QUEUES.slaDeadlines, {
     connection: queueRedis,
     prefix: config.QUEUE_PREFIX,
-    defaultJobOptions: slaJobCatalog['sla.check-deadline.v1'].options,
+    defaultJobOptions: slaJobCatalog[JOB_NAMES.checkDeadline].options,
   });
-  queue.on('error', (err) => logger.error({ err }, 'queue error'));
+  const maintenance = new Queue(QUEUES.slaMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX });
+  for (const q of [queue, maintenance]) q.on('error', (err) => logger.error({ err }, 'queue error'));
+  const timers = createBullmqTimerScheduler(queue, clock);
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  /**
+   * Handlers of the maintenance queue by job name. Other repeatable jobs register here before
+   * `start()` and schedule themselves with `maintenance.upsertJobScheduler`.
+   */
+  const maintenanceHandlers: Record<string, MaintenanceHandler> = {};
+  let reconciler: ReturnType<typeof timerReconciler> | null = null;
   let worker: Worker | null = null;
+  let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
@@ -49,21 +75,48 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   return {
     logger,
     queue,
+    maintenance,
+    maintenanceHandlers,
+    metrics,
+    planner,
+    /** One reconciliation run now (the scheduled job does the same). */
+    async reconcile(reason = 'manual'): Promise<ReconcileResult> {
+      if (!reconciler) throw new Error('sla is not started');
+      return reconciler.run(reason);
+    },
     async start() {
-      await queue.waitUntilReady();
+      await Promise.all([queue.waitUntilReady(), maintenance.waitUntilReady()]);
       conn = await connectMongo(config.MONGO_URL, logger);
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
       await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter]);
 
-      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher: createKafkaAlertPublisher(producer, topics.alerts), clock, logger, metrics }), {
+      const publisher = createKafkaAlertPublisher(producer, topics.alerts);
+      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher, clock, planner, logger, metrics }), {
         connection: workerRedis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
       });
       worker.on('error', (err) => logger.error({ err }, 'worker error'));
       worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
+
+      reconciler = timerReconciler({ deadlines, timers, planner, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
+      maintenanceHandlers[JOB_NAMES.reconcileTimers] = reconciler.handle;
+      maintenanceWorker = new Worker(QUEUES.slaMaintenance, maintenanceProcessor(maintenanceHandlers, logger) as (job: Job) => Promise<unknown>, {
+        connection: maintenanceRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency: 1,
+      });
+      maintenanceWorker.on('error', (err) => logger.error({ err }, 'maintenance worker error'));
+      const reconcileOptions = slaJobCatalog[JOB_NAMES.reconcileTimers].options;
+      await maintenance.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        { every: config.RECONCILE_EVERY_SECONDS * 1000 },
+        { name: JOB_NAMES.reconcileTimers, data: { reason: 'schedule' }, opts: reconcileOptions },
+      );
+      // Timers lost while the service was down are recreated before anything else is awaited.
+      await maintenance.add(JOB_NAMES.reconcileTimers, { reason: 'start' }, reconcileOptions);
 
       runner = createConsumerRunner({
         kafka,
@@ -74,7 +127,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         producer,
         logger,
         metrics,
-        handle: dossierStateHandler({ deadlines, timers: createBullmqTimerScheduler(queue, clock) }),
+        handle: dossierStateHandler({ deadlines, timers, planner }),
       });
       await runner.start();
 
@@ -96,12 +149,13 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     async stop() {
       await server?.close();
       await runner?.stop();
+      await maintenanceWorker?.close();
       await worker?.close();
+      await maintenance.close();
       await queue.close();
       await kafkaRuntime.disconnect();
       await conn?.close();
-      queueRedis.disconnect();
-      workerRedis.disconnect();
+      for (const r of [queueRedis, workerRedis, maintenanceRedis]) r.disconnect();
     },
   };
 }

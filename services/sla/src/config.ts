@@ -1,5 +1,20 @@
 import { z } from 'zod';
 import { envVars, parseEnv } from '@tthc/platform';
+import { parseDuration, parseDurationList } from './domain/duration';
+
+const DURATION_HELP = 'must be <n>wd (working days), <n>wh (working hours) or <n>s (plain seconds, tests and demos only)';
+
+const duration = z.string().transform((text, ctx) => {
+  const d = parseDuration(text);
+  if (!d) ctx.addIssue({ code: 'custom', message: DURATION_HELP });
+  return d ?? z.NEVER;
+});
+
+const durationList = z.string().transform((text, ctx) => {
+  const list = parseDurationList(text);
+  if (!list) ctx.addIssue({ code: 'custom', message: `must be a comma-separated list; each ${DURATION_HELP}` });
+  return list ?? z.NEVER;
+});
 
 const schema = z.object({
   NODE_ENV: envVars.nodeEnv,
@@ -17,6 +32,19 @@ const schema = z.object({
   // Deadline checks wait on MongoDB and Kafka, not on the CPU. With 1 000 deadlines due in the
   // same second the bench gave alert p99 4.9 s at 50, 3.0 s at 200 and 1.7 s at 500.
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(500),
+  // Lai Châu QĐ 88/2025 and Đồng Tháp QĐ 138/2025: the apology and new appointment are due
+  // "chậm nhất 01 ngày trước ngày hết hạn"; one working day is our reading, hence configurable.
+  SLA_WARNING_LEAD: duration.default(parseDuration('1wd')!),
+  // No legal source fixes escalation levels; these are the reform office's working assumption.
+  SLA_ESCALATION_STEPS: durationList.default(parseDurationList('1wd,3wd,5wd')!),
+  // How often open deadlines in MongoDB are compared with the timers in Redis; it bounds how
+  // late an alert can be after Redis lost its data.
+  RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // National calendar file (FORMAT.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
+  CALENDAR_FILE: z.string().min(1).optional(),
+  // Agency and province profiles (packages/calendar README); every agency uses the national calendar when unset.
+  CALENDAR_PROFILES_FILE: z.string().min(1).optional(),
 });
 
 export type SlaConfig = z.infer<typeof schema>;

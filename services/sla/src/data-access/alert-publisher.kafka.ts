@@ -1,30 +1,40 @@
 import type { Producer } from 'kafkajs';
-import { DOSSIER_OVERDUE_V1, type CloudEvent, type DossierOverdueV1 } from '@tthc/contracts';
+import type { CloudEvent, SlaAlertV1 } from '@tthc/contracts';
 import type { Alert, AlertPublisher } from '../domain/deadline';
 
 export function createKafkaAlertPublisher(producer: Producer, topic: string): AlertPublisher {
   return {
     async publish(alert: Alert) {
-      const data: DossierOverdueV1 = {
+      const data: SlaAlertV1 = {
         alertId: alert.id,
+        kind: alert.kind,
+        level: alert.level,
+        subject: alert.subject,
         dossierCode: alert.dossierCode,
+        deadlineKey: alert.deadlineKey,
+        deadlineKind: alert.deadlineKind,
         agencyCode: alert.agencyCode,
+        responsibleAgencyCode: alert.responsibleAgencyCode,
         procedureCode: alert.procedureCode,
+        label: alert.label,
         dueAt: alert.dueAt.toISOString(),
         deadlineVersion: alert.deadlineVersion,
         raisedAt: alert.raisedAt.toISOString(),
+        workingMinutesLate: alert.workingMinutesLate,
         reason: alert.reason,
+        legalBasis: alert.legalBasis,
       };
       // The CloudEvent id is the alert id: consumers deduplicate on it.
-      const event: CloudEvent<typeof DOSSIER_OVERDUE_V1, DossierOverdueV1> = {
+      const event: CloudEvent<string, SlaAlertV1> = {
         specversion: '1.0',
         id: alert.id,
         source: 'urn:tthc:sla',
-        type: DOSSIER_OVERDUE_V1,
+        type: alert.eventType,
         time: data.raisedAt,
         subject: alert.dossierCode,
         data,
       };
+      // Keyed by the subject so its alerts stay in order with the subject's other facts.
       await producer.send({ topic, acks: -1, messages: [{ key: alert.dossierCode, value: JSON.stringify(event) }] });
     },
   };

@@ -6,17 +6,28 @@ interface AlertDoc extends Omit<Alert, 'id'> {
   _id: string;
 }
 
+// Fields added with the lifecycle release have defaults, so first-release alerts still read.
 const schema = new Schema<AlertDoc>(
   {
     _id: String,
     type: { type: String, required: true },
+    eventType: { type: String, default: 'vn.tthc.dossier.overdue' },
+    kind: { type: String, default: 'overdue' },
+    level: { type: Number, default: 0 },
+    subject: { type: String, default: 'dossier' },
     dossierCode: { type: String, required: true },
+    deadlineKey: { type: String, default: 'dossier' },
+    deadlineKind: { type: String, default: 'dossier' },
     agencyCode: { type: String, default: null },
+    responsibleAgencyCode: { type: String, default: null },
     procedureCode: { type: String, default: null },
+    label: { type: String, default: null },
     dueAt: { type: Date, required: true },
     deadlineVersion: { type: Number, required: true },
     raisedAt: { type: Date, required: true },
+    workingMinutesLate: { type: Number, default: 0 },
     reason: { type: String, required: true },
+    legalBasis: { type: String, default: '' },
     publishedAt: { type: Date, default: null },
   },
   { collection: COLLECTIONS.alerts, versionKey: false },

@@ -1,89 +1,175 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import type { Deadline, DeadlineRepository } from '../domain/deadline';
+import type { DeadlineRepository, TrackedDeadline } from '../domain/deadline';
 
-interface DeadlineDoc {
+/** One document per (subject code, deadline key); `_id` joins them with `|`. */
+interface DeadlineDoc extends Omit<TrackedDeadline, 'subjectCode'> {
+  _id: string;
+  subjectCode: string;
+}
+
+const schema = new Schema<DeadlineDoc>(
+  {
+    _id: String,
+    subjectCode: { type: String, required: true },
+    key: { type: String, required: true },
+    subject: { type: String, required: true },
+    kind: { type: String, required: true },
+    agencyCode: { type: String, default: null },
+    responsibleAgencyCode: { type: String, default: null },
+    procedureCode: { type: String, default: null },
+    label: { type: String, default: null },
+    legalBasis: { type: String, default: '' },
+    dueAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+    status: { type: String, required: true },
+    phase: { type: String, required: true },
+    warn: { type: Boolean, default: false },
+    escalate: { type: Boolean, default: false },
+    revision: { type: Number, required: true },
+    raised: { type: [String], default: [] },
+  },
+  { collection: COLLECTIONS.deadlines, versionKey: false },
+);
+// Serves listForSubject (removed keys, per-subject reads).
+schema.index({ subjectCode: 1 });
+// Serves reconciliation: active deadlines paged by _id.
+schema.index({ status: 1, _id: 1 });
+// Serves the compare-and-set writes on revision and the markRaised write on version.
+schema.index({ _id: 1, revision: 1 }, { unique: true });
+schema.index({ _id: 1, version: 1 }, { unique: true });
+
+export const deadlineDocId = (subjectCode: string, key: string) => `${subjectCode}|${key}`;
+
+const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
+  subjectCode: d.subjectCode,
+  key: d.key,
+  subject: d.subject,
+  kind: d.kind,
+  agencyCode: d.agencyCode ?? null,
+  responsibleAgencyCode: d.responsibleAgencyCode ?? null,
+  procedureCode: d.procedureCode ?? null,
+  label: d.label ?? null,
+  legalBasis: d.legalBasis ?? '',
+  dueAt: new Date(d.dueAt),
+  version: d.version,
+  status: d.status,
+  phase: d.phase,
+  warn: Boolean(d.warn),
+  escalate: Boolean(d.escalate),
+  revision: d.revision,
+  raised: d.raised ?? [],
+});
+
+const toDoc = (d: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d });
+
+/** The first release's document: one per dossier, `_id` = dossier code, no `subjectCode`. */
+interface FirstReleaseDoc {
   _id: string;
   agencyCode: string | null;
   procedureCode: string | null;
-  phase: string;
+  phase: 'awaiting-reception' | 'open' | 'closed';
   dueAt: Date | null;
   deadlineVersion: number;
   revision: number;
   overdueAt: Date | null;
 }
 
-const schema = new Schema<DeadlineDoc>(
-  {
-    _id: String,
-    agencyCode: { type: String, default: null },
-    procedureCode: { type: String, default: null },
-    phase: { type: String, required: true },
-    dueAt: { type: Date, default: null },
-    deadlineVersion: { type: Number, required: true },
-    revision: { type: Number, required: true },
-    overdueAt: { type: Date, default: null },
-  },
-  { collection: COLLECTIONS.deadlines, versionKey: false },
-);
-// Serves reconciliation: open deadlines ordered by due instant.
-schema.index({ phase: 1, dueAt: 1 });
-// Serve the compare-and-set writes; see the same index on dossiers for why they are declared.
-schema.index({ _id: 1, revision: 1 }, { unique: true });
-schema.index({ _id: 1, deadlineVersion: 1 }, { unique: true });
+export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number> } {
+  const model = (conn.models['SlaDeadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('SlaDeadline', schema);
+  const col = model.collection;
 
-const fromDoc = (d: DeadlineDoc): Deadline => ({
-  dossierCode: d._id,
-  agencyCode: d.agencyCode,
-  procedureCode: d.procedureCode,
-  phase: d.phase as Deadline['phase'],
-  dueAt: d.dueAt ? new Date(d.dueAt) : null,
-  deadlineVersion: d.deadlineVersion,
-  revision: d.revision,
-  overdueAt: d.overdueAt ? new Date(d.overdueAt) : null,
-});
-
-export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void> } {
-  const model = (conn.models['Deadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('Deadline', schema);
-  return {
+  const repo = {
     async init() {
       await model.init();
       await model.createIndexes();
+      await repo.migrateFirstRelease();
     },
-    async find(code) {
-      const doc = await model.findById(code).lean<DeadlineDoc>().exec();
-      return doc ? fromDoc(doc) : null;
+
+    /**
+     * Rewrites first-release documents as the entry `dossier` of their dossier. The new
+     * document is written before the old one is deleted, so a crash in between only repeats
+     * the work; timers queued by that release read the new document (same key and version).
+     */
+    async migrateFirstRelease() {
+      let migrated = 0;
+      const old = col.find({ subjectCode: { $exists: false } } as never);
+      for await (const raw of old) {
+        const d = raw as unknown as FirstReleaseDoc;
+        if (d.dueAt && d.deadlineVersion > 0) {
+          const entry: TrackedDeadline = {
+            subjectCode: d._id,
+            key: 'dossier',
+            subject: 'dossier',
+            kind: 'dossier',
+            agencyCode: d.agencyCode,
+            responsibleAgencyCode: d.agencyCode,
+            procedureCode: d.procedureCode,
+            label: null,
+            legalBasis: 'ND 118/2025/NĐ-CP (ngày hẹn trả)',
+            dueAt: new Date(d.dueAt),
+            version: d.deadlineVersion,
+            status: d.phase === 'closed' ? (d.overdueAt ? 'missed' : 'met') : 'open',
+            phase: d.phase,
+            warn: false,
+            escalate: false,
+            revision: d.revision,
+            raised: d.overdueAt ? ['due'] : [],
+          };
+          await col.insertOne(toDoc(entry) as never).catch((err: { code?: number }) => {
+            if (err.code !== 11000) throw err;
+          });
+        }
+        await col.deleteOne({ _id: d._id } as never);
+        migrated += 1;
+      }
+      return migrated;
     },
-    async upsertIfNewer(d) {
-      const fields = {
-        agencyCode: d.agencyCode,
-        procedureCode: d.procedureCode,
-        phase: d.phase,
-        dueAt: d.dueAt,
-        deadlineVersion: d.deadlineVersion,
-        revision: d.revision,
-      };
-      const existing = await model.findById(d.dossierCode).lean<DeadlineDoc>().exec();
+
+    async find(subjectCode: string, key: string) {
+      const doc = await col.findOne({ _id: deadlineDocId(subjectCode, key) } as never);
+      return doc ? fromDoc(doc as unknown as DeadlineDoc) : null;
+    },
+
+    async listForSubject(subjectCode: string) {
+      const docs = await col.find({ subjectCode } as never).toArray();
+      return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
+    },
+
+    async upsertIfNewer(d: TrackedDeadline): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
+      const id = deadlineDocId(d.subjectCode, d.key);
+      const existing = (await col.findOne({ _id: id } as never)) as unknown as DeadlineDoc | null;
       if (!existing) {
         try {
-          await model.collection.insertOne({ _id: d.dossierCode, ...fields, overdueAt: null } as never);
-          return { previous: null, stored: { ...d, overdueAt: null } };
+          await col.insertOne(toDoc({ ...d, raised: [] }) as never);
+          return { previous: null, stored: { ...d, raised: [] } };
         } catch (err) {
           if ((err as { code?: number }).code !== 11000) throw err;
-          return this.upsertIfNewer(d);
+          return repo.upsertIfNewer(d);
         }
       }
       const previous = fromDoc(existing);
-      if (existing.revision >= d.revision) return { previous, stored: previous };
-      // A new deadline version starts without an overdue mark.
-      const overdueAt = existing.deadlineVersion === d.deadlineVersion ? existing.overdueAt : null;
-      const res = await model.collection.updateOne({ _id: d.dossierCode, revision: existing.revision } as never, { $set: { ...fields, overdueAt } });
-      if (res.matchedCount === 0) return this.upsertIfNewer(d);
-      return { previous, stored: fromDoc({ _id: d.dossierCode, ...fields, overdueAt }) };
+      if (previous.revision >= d.revision) return { previous, stored: previous };
+      // A new version of the deadline starts with no alert raised.
+      const stored: TrackedDeadline = { ...d, raised: previous.version === d.version ? previous.raised : [] };
+      const { _id, ...fields } = toDoc(stored);
+      const res = await col.updateOne({ _id, revision: previous.revision } as never, { $set: fields });
+      if (res.matchedCount === 0) return repo.upsertIfNewer(d);
+      return { previous, stored };
     },
-    async markOverdue(code, deadlineVersion, at) {
-      // `at` is the stored alert's raisedAt, so repeating this write sets the same value.
-      await model.collection.updateOne({ _id: code, deadlineVersion } as never, { $set: { overdueAt: at } });
+
+    async markRaised(subjectCode: string, key: string, version: number, tag: string) {
+      await col.updateOne({ _id: deadlineDocId(subjectCode, key), version } as never, { $addToSet: { raised: tag } } as never);
+    },
+
+    async listActive(after: string | null, limit: number) {
+      const filter: Record<string, unknown> = { status: 'open', phase: { $ne: 'closed' } };
+      if (after !== null) filter['_id'] = { $gt: after };
+      const docs = await col.find(filter as never).sort({ _id: 1 }).limit(limit).toArray();
+      const items = docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
+      const last = docs[docs.length - 1];
+      return { items, next: docs.length === limit && last ? String(last._id) : null };
     },
   };
+  return repo;
 }

@@ -1,21 +1,39 @@
 import type { Queue } from 'bullmq';
 import { JOB_NAMES, deadlineJobId, type CheckDeadlineJobV1 } from '@tthc/contracts';
-import type { Clock, TimerScheduler } from '../domain/deadline';
+import type { Clock, TimerRef, TimerScheduler } from '../domain/deadline';
+
+export const timerJobId = (t: TimerRef) => deadlineJobId(t.subjectCode, t.version, { deadlineKey: t.key, stage: t.stage, level: t.level });
 
 /**
- * One delayed job per (dossier, deadline version). Adding an existing job id is a no-op in
- * BullMQ, which makes scheduling idempotent; a changed due date gets a new version and thus a
- * new job, and the old one is removed (or, if it already runs, finds itself stale).
+ * One delayed job per timer (deadline key, version, stage, level). Adding an existing job id
+ * is a no-op in BullMQ, which makes scheduling idempotent; a changed due date gets a new
+ * version and thus new jobs, and the old ones are removed (or, if one already runs, it finds
+ * itself stale).
  */
 export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clock: Clock): TimerScheduler {
+  const add = async (t: TimerRef, fireAt: Date) => {
+    const delay = Math.max(0, fireAt.getTime() - clock.now().getTime());
+    const data: CheckDeadlineJobV1 = { dossierCode: t.subjectCode, deadlineVersion: t.version, deadlineKey: t.key, stage: t.stage, level: t.level };
+    await queue.add(JOB_NAMES.checkDeadline, data, { jobId: timerJobId(t), delay });
+  };
   return {
-    async schedule(dossierCode, deadlineVersion, fireAt) {
-      const delay = Math.max(0, fireAt.getTime() - clock.now().getTime());
-      await queue.add(JOB_NAMES.checkDeadline, { dossierCode, deadlineVersion }, { jobId: deadlineJobId(dossierCode, deadlineVersion), delay });
-    },
-    async cancel(dossierCode, deadlineVersion) {
+    schedule: add,
+    async cancel(t) {
       // A running (locked) job cannot be removed; it re-reads the state and does nothing.
-      await queue.remove(deadlineJobId(dossierCode, deadlineVersion)).catch(() => 0);
+      await queue.remove(timerJobId(t)).catch(() => 0);
+    },
+    async ensure(t, fireAt) {
+      const job = await queue.getJob(timerJobId(t));
+      if (job) {
+        // Failed jobs are kept as evidence; reconciliation gives them another run.
+        if (await job.isFailed()) {
+          await job.retry('failed');
+          return true;
+        }
+        return false;
+      }
+      await add(t, fireAt);
+      return true;
     },
   };
 }

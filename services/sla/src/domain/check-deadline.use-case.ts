@@ -1,44 +1,77 @@
-import { overdueAlertId } from '@tthc/contracts';
-import type { AlertPublisher, AlertRepository, Clock, DeadlineRepository } from './deadline';
+import { alertEventType, alertIdFor, type AlertKind } from '@tthc/contracts';
+import { isActive, type AlertPublisher, type AlertRepository, type Clock, type DeadlineRepository, type TimerStage } from './deadline';
+import { escalationReason, overdueReason, warningReason } from './alert-text';
+import { stageTag, type TimerPlanner } from './timer-plan';
+
+export interface TimerJob {
+  dossierCode: string;
+  deadlineVersion: number;
+  deadlineKey: string;
+  stage: TimerStage;
+  level: number;
+}
 
 export type CheckOutcome =
-  | { outcome: 'unknown' | 'stale' | 'closed' }
-  | { outcome: 'not-due-yet'; dueAt: Date }
-  | { outcome: 'raised' | 'already-raised'; alertId: string; dueAt: Date };
+  | { outcome: 'unknown' | 'stale' | 'inactive' }
+  | { outcome: 'not-due-yet'; fireAt: Date }
+  | { outcome: 'raised' | 'already-raised'; alertId: string; kind: AlertKind; dueAt: Date; fireAt: Date };
+
+const KIND_OF: Record<TimerStage, AlertKind> = { warning: 'warning', due: 'overdue', escalation: 'escalation' };
 
 /**
- * Runs when a deadline timer fires. The state is re-read rather than trusted from the job,
- * and the alert id is derived from the dossier and deadline version, so however often the
- * timer fires (retries, reconciliation, restarts) the alert is stored and published once.
+ * Runs when a timer fires. The deadline is re-read rather than trusted from the job, and the
+ * alert id is derived from (kind, level, subject, key, version), so however often the timer
+ * fires (retries, reconciliation, restarts) the alert is stored and published once.
  */
 export async function checkDeadline(
-  job: { dossierCode: string; deadlineVersion: number },
-  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; publisher: AlertPublisher; clock: Clock },
+  job: TimerJob,
+  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; publisher: AlertPublisher; clock: Clock; planner: TimerPlanner },
 ): Promise<CheckOutcome> {
-  const d = await deps.deadlines.find(job.dossierCode);
+  const d = await deps.deadlines.find(job.dossierCode, job.deadlineKey);
   if (!d) return { outcome: 'unknown' };
-  if (d.deadlineVersion !== job.deadlineVersion || !d.dueAt) return { outcome: 'stale' };
-  if (d.phase !== 'open') return { outcome: 'closed' };
+  if (d.version !== job.deadlineVersion) return { outcome: 'stale' };
+  if (!isActive(d)) return { outcome: 'inactive' };
+  // The instant is recomputed from the stored entry and today's policy, so a timer queued under
+  // another configuration neither fires early nor survives a removed stage.
+  const planned = deps.planner.plan(d).find((t) => t.stage === job.stage && t.level === job.level);
+  if (!planned) return { outcome: 'stale' };
   const now = deps.clock.now();
-  if (now.getTime() < d.dueAt.getTime()) return { outcome: 'not-due-yet', dueAt: d.dueAt };
+  if (now.getTime() < planned.fireAt.getTime()) return { outcome: 'not-due-yet', fireAt: planned.fireAt };
 
+  const kind = KIND_OF[job.stage];
+  const level = job.stage === 'escalation' ? job.level : 0;
+  const eventType = alertEventType({ kind, subject: d.subject });
+  const policy = deps.planner.policy;
+  const reason =
+    kind === 'warning' ? warningReason(d, policy.warningLead) : kind === 'overdue' ? overdueReason(d) : escalationReason(d, level, policy.escalationSteps[level - 1]!);
   const alert = await deps.alerts.insertOnce({
-    id: overdueAlertId(d.dossierCode, d.deadlineVersion),
-    type: 'dossier.overdue',
-    dossierCode: d.dossierCode,
+    id: alertIdFor({ kind, level, dossierCode: d.subjectCode, deadlineKey: d.key, deadlineVersion: d.version }),
+    type: eventType.replace(/^vn\.tthc\./, ''),
+    eventType,
+    kind,
+    level,
+    subject: d.subject,
+    dossierCode: d.subjectCode,
+    deadlineKey: d.key,
+    deadlineKind: d.kind,
     agencyCode: d.agencyCode,
+    responsibleAgencyCode: d.responsibleAgencyCode,
     procedureCode: d.procedureCode,
+    label: d.label,
     dueAt: d.dueAt,
-    deadlineVersion: d.deadlineVersion,
+    deadlineVersion: d.version,
     raisedAt: now,
-    reason: 'the dossier is still open after its appointment date (ngày hẹn trả)',
+    workingMinutesLate: kind === 'warning' ? 0 : deps.planner.workingMinutesBetween(d, d.dueAt, now),
+    reason,
+    legalBasis: d.legalBasis,
     publishedAt: null,
   });
-  await deps.deadlines.markOverdue(d.dossierCode, d.deadlineVersion, alert.raisedAt);
-  if (alert.publishedAt) return { outcome: 'already-raised', alertId: alert.id, dueAt: d.dueAt };
+  await deps.deadlines.markRaised(d.subjectCode, d.key, d.version, stageTag(job));
+  const result = { alertId: alert.id, kind, dueAt: d.dueAt, fireAt: planned.fireAt };
+  if (alert.publishedAt) return { outcome: 'already-raised', ...result };
   // Publish before marking: a crash in between republishes the same alert id, which
   // consumers recognise, instead of losing it.
   await deps.publisher.publish(alert);
   await deps.alerts.markPublished(alert.id, deps.clock.now());
-  return { outcome: 'raised', alertId: alert.id, dueAt: d.dueAt };
+  return { outcome: 'raised', ...result };
 }

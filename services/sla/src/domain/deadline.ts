@@ -1,28 +1,73 @@
-import type { DossierPhase } from '@tthc/contracts';
+import type { AlertEventType, AlertKind, DeadlineKind, DeadlineStatus, DossierPhase, SubjectKind } from '@tthc/contracts';
 
-/** The SLA service's own view of one dossier's open deadline. */
-export interface Deadline {
-  dossierCode: string;
+export type TimerStage = 'warning' | 'due' | 'escalation';
+
+/**
+ * `removed`: the key no longer appears in the subject's snapshots (a step dropped by a
+ * re-derivation); it keeps no timers, like a settled deadline.
+ */
+export type TrackedStatus = DeadlineStatus | 'removed';
+
+/** The SLA service's view of one deadline of a dossier or petition: one per (subject, key). */
+export interface TrackedDeadline {
+  subjectCode: string;
+  key: string;
+  subject: SubjectKind;
+  kind: DeadlineKind;
+  /** Agency owning the subject (scopes the alert in the reporting API). */
   agencyCode: string | null;
+  /** Agency answerable for this deadline (the step's agency, the petition's holder). */
+  responsibleAgencyCode: string | null;
   procedureCode: string | null;
+  label: string | null;
+  legalBasis: string;
+  dueAt: Date;
+  /** The deadline entry's version; timers and alert ids are keyed by it. */
+  version: number;
+  status: TrackedStatus;
   phase: DossierPhase;
-  dueAt: Date | null;
-  deadlineVersion: number;
+  warn: boolean;
+  escalate: boolean;
   /** Workflow revision this view was built from; older snapshots are ignored. */
   revision: number;
-  overdueAt: Date | null;
+  /** Stage tags (`warning`, `due`, `escalation:2`) whose alert is stored for this version. */
+  raised: string[];
+}
+
+/** Timers run only for open deadlines of subjects that are not closed. */
+export function isActive(d: Pick<TrackedDeadline, 'status' | 'phase'>): boolean {
+  return d.status === 'open' && d.phase !== 'closed';
+}
+
+export interface TimerRef {
+  subjectCode: string;
+  key: string;
+  version: number;
+  stage: TimerStage;
+  level: number;
 }
 
 export interface Alert {
   id: string;
-  type: 'dossier.overdue';
+  /** The CloudEvent type without the `vn.tthc.` prefix (`dossier.overdue`, `deadline.warning`, …). */
+  type: string;
+  eventType: AlertEventType;
+  kind: AlertKind;
+  level: number;
+  subject: SubjectKind;
   dossierCode: string;
+  deadlineKey: string;
+  deadlineKind: DeadlineKind;
   agencyCode: string | null;
+  responsibleAgencyCode: string | null;
   procedureCode: string | null;
+  label: string | null;
   dueAt: Date;
   deadlineVersion: number;
   raisedAt: Date;
+  workingMinutesLate: number;
   reason: string;
+  legalBasis: string;
   publishedAt: Date | null;
 }
 
@@ -34,12 +79,16 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface DeadlineRepository {
   /**
-   * Stores the snapshot unless a newer revision is already stored; returns the view stored
-   * before the call and the one stored after it.
+   * Stores the view unless the stored one has the same or a newer revision; returns the view
+   * stored before the call and the one stored after it.
    */
-  upsertIfNewer(d: Deadline): Promise<{ previous: Deadline | null; stored: Deadline }>;
-  find(dossierCode: string): Promise<Deadline | null>;
-  markOverdue(dossierCode: string, deadlineVersion: number, at: Date): Promise<void>;
+  upsertIfNewer(d: TrackedDeadline): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }>;
+  find(subjectCode: string, key: string): Promise<TrackedDeadline | null>;
+  listForSubject(subjectCode: string): Promise<TrackedDeadline[]>;
+  /** Records that a stage's alert is stored; a no-op when the version moved on meanwhile. */
+  markRaised(subjectCode: string, key: string, version: number, tag: string): Promise<void>;
+  /** Active deadlines in a stable order, `limit` at a time after the cursor `after`. */
+  listActive(after: string | null, limit: number): Promise<{ items: TrackedDeadline[]; next: string | null }>;
 }
 
 export interface AlertRepository {
@@ -53,6 +102,9 @@ export interface AlertPublisher {
 }
 
 export interface TimerScheduler {
-  schedule(dossierCode: string, deadlineVersion: number, fireAt: Date): Promise<void>;
-  cancel(dossierCode: string, deadlineVersion: number): Promise<void>;
+  /** Idempotent: a timer with the same id is left as it is. */
+  schedule(t: TimerRef, fireAt: Date): Promise<void>;
+  cancel(t: TimerRef): Promise<void>;
+  /** Schedules the timer when Redis has no job of that id; true when it had to. */
+  ensure(t: TimerRef, fireAt: Date): Promise<boolean>;
 }

@@ -1,10 +1,10 @@
-import { JOB_NAMES, checkDeadlineJobV1 } from '@tthc/contracts';
+import { JOB_NAMES, checkDeadlineJobV1, reconcileTimersJobV1 } from '@tthc/contracts';
 import type { JobsOptions } from 'bullmq';
 
 /**
  * Every job the SLA service runs, with its payload schema and retry policy. Failed jobs are
  * kept (`removeOnFail: false`) as evidence; completed ones are dropped so Redis holds only
- * open deadlines.
+ * pending timers.
  */
 export const slaJobCatalog = {
   [JOB_NAMES.checkDeadline]: {
@@ -15,6 +15,11 @@ export const slaJobCatalog = {
       removeOnComplete: true,
       removeOnFail: false,
     } satisfies JobsOptions,
+  },
+  [JOB_NAMES.reconcileTimers]: {
+    schema: reconcileTimersJobV1,
+    // The next scheduled run repeats the work, so a failed run is not retried.
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } satisfies JobsOptions,
   },
 } as const;
 

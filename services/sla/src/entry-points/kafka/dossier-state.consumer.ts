@@ -1,9 +1,10 @@
 import { DOSSIER_STATE_CHANGED_V1, cloudEventEnvelope, dossierStateChangedV1 } from '@tthc/contracts';
 import { PoisonMessageError, parseJsonValue, type ConsumedMessage } from '@tthc/platform';
 import type { DeadlineRepository, TimerScheduler } from '../../domain/deadline';
-import { trackDeadline } from '../../domain/track-deadline.use-case';
+import type { TimerPlanner } from '../../domain/timer-plan';
+import { deadlinesFromSnapshot, trackSnapshot } from '../../domain/track-deadline.use-case';
 
-export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler }) {
+export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner }) {
   return async (msg: ConsumedMessage): Promise<void> => {
     const env = cloudEventEnvelope.safeParse(parseJsonValue(msg.message));
     if (!env.success) throw new PoisonMessageError('invalid-event', 'not a CloudEvent');
@@ -11,18 +12,6 @@ export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timer
     const parsed = dossierStateChangedV1.safeParse(env.data.data);
     if (!parsed.success) throw new PoisonMessageError('invalid-event', `invalid state snapshot: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     const s = parsed.data;
-    await trackDeadline(
-      {
-        dossierCode: s.dossierCode,
-        agencyCode: s.agencyCode,
-        procedureCode: s.procedureCode,
-        phase: s.phase,
-        dueAt: s.dueAt ? new Date(s.dueAt) : null,
-        deadlineVersion: s.deadlineVersion,
-        revision: s.revision,
-        overdueAt: null,
-      },
-      deps,
-    );
+    await trackSnapshot({ subjectCode: s.dossierCode, revision: s.revision, deadlines: deadlinesFromSnapshot(s) }, deps);
   };
 }

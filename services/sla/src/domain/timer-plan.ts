@@ -1,0 +1,103 @@
+import type { Calendar } from '@tthc/calendar';
+import type { SlaDuration } from './duration';
+import type { TimerRef, TimerStage, TrackedDeadline } from './deadline';
+
+export interface TimerPolicy {
+  /** How long before due the warning fires (SLA_WARNING_LEAD). */
+  warningLead: SlaDuration;
+  /** Escalation level n fires this long after due (SLA_ESCALATION_STEPS). */
+  escalationSteps: SlaDuration[];
+}
+
+export interface PlannedTimer {
+  stage: TimerStage;
+  /** 0 for warning and due, 1…n for escalation. */
+  level: number;
+  fireAt: Date;
+}
+
+const MS_PER_SECOND = 1000;
+// Far enough back for any lead a configuration could sensibly hold (Tết plus a month of days).
+const MAX_SEARCH_BACK_MS = 400 * 24 * 3600 * 1000;
+
+/** `from` plus a duration: working time through the calendar, plain seconds otherwise. */
+export function addDuration(calendar: Calendar, from: Date, d: SlaDuration): Date {
+  if (d.unit === 'second') return new Date(from.getTime() + d.amount * MS_PER_SECOND);
+  return calendar.due({ from, amount: d.amount, unit: d.unit }).due;
+}
+
+/**
+ * The latest instant w (to the second) with addDuration(w, lead) ≤ dueAt. The calendar has no
+ * backwards operation; `due` is monotonic in its start, so a bisection over `due` answers it
+ * exactly, including across weekends, Tết and make-up Saturdays. Calendar-time arithmetic below
+ * only brackets the search; every answer is checked with `due`.
+ */
+export function latestStartBefore(calendar: Calendar, dueAt: Date, lead: SlaDuration): Date {
+  const target = Math.floor(dueAt.getTime() / MS_PER_SECOND) * MS_PER_SECOND;
+  const unit = lead.unit;
+  if (unit === 'second') return new Date(target - lead.amount * MS_PER_SECOND);
+  const fits = (t: number) => calendar.due({ from: new Date(t), amount: lead.amount, unit }).due.getTime() <= target;
+  let hi = target;
+  if (fits(hi)) return new Date(hi);
+  const hoursPerUnit = unit === 'working-day' ? 24 : 1;
+  let span = Math.max(MS_PER_SECOND, Math.ceil(lead.amount * hoursPerUnit) * 3600 * MS_PER_SECOND);
+  let lo = target - span;
+  while (!fits(lo)) {
+    hi = lo;
+    span *= 2;
+    if (span > MAX_SEARCH_BACK_MS) throw new Error(`no start within ${MAX_SEARCH_BACK_MS / 86_400_000} days before ${dueAt.toISOString()} fits a lead of ${lead.text}`);
+    lo = target - span;
+  }
+  // Invariant: fits(lo) and not fits(hi); both are whole seconds.
+  while (hi - lo > MS_PER_SECOND) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MS_PER_SECOND) * MS_PER_SECOND;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return new Date(lo);
+}
+
+/** Every timer of one deadline entry, in firing order. */
+export function planTimers(entry: Pick<TrackedDeadline, 'dueAt' | 'warn' | 'escalate'>, calendar: Calendar, policy: TimerPolicy): PlannedTimer[] {
+  const out: PlannedTimer[] = [];
+  if (entry.warn) out.push({ stage: 'warning', level: 0, fireAt: latestStartBefore(calendar, entry.dueAt, policy.warningLead) });
+  out.push({ stage: 'due', level: 0, fireAt: entry.dueAt });
+  if (entry.escalate) {
+    policy.escalationSteps.forEach((step, i) => out.push({ stage: 'escalation', level: i + 1, fireAt: addDuration(calendar, entry.dueAt, step) }));
+  }
+  return out;
+}
+
+/** The tag recorded on the deadline once a stage's alert was raised. */
+export function stageTag(t: { stage: TimerStage; level: number }): string {
+  return t.stage === 'escalation' ? `escalation:${t.level}` : t.stage;
+}
+
+/** Every timer id a deadline version may own under the policy, for cancellation. */
+export function allTimerRefs(d: Pick<TrackedDeadline, 'subjectCode' | 'key' | 'version'>, policy: TimerPolicy): TimerRef[] {
+  const base = { subjectCode: d.subjectCode, key: d.key, version: d.version };
+  return [
+    { ...base, stage: 'warning', level: 0 },
+    { ...base, stage: 'due', level: 0 },
+    ...policy.escalationSteps.map((_, i): TimerRef => ({ ...base, stage: 'escalation', level: i + 1 })),
+  ];
+}
+
+/**
+ * Plans timers with the calendar of the agency answerable for the deadline, and measures
+ * lateness in that calendar's working time.
+ */
+export interface TimerPlanner {
+  policy: TimerPolicy;
+  plan(d: TrackedDeadline): PlannedTimer[];
+  workingMinutesBetween(d: TrackedDeadline, from: Date, to: Date): number;
+}
+
+export function createTimerPlanner(calendarFor: (agencyCode: string | null) => Calendar, policy: TimerPolicy): TimerPlanner {
+  const cal = (d: TrackedDeadline) => calendarFor(d.responsibleAgencyCode ?? d.agencyCode);
+  return {
+    policy,
+    plan: (d) => planTimers(d, cal(d), policy),
+    workingMinutesBetween: (d, from, to) => cal(d).between(from, to).minutes,
+  };
+}

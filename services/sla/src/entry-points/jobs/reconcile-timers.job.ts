@@ -1,0 +1,26 @@
+import type { Job } from 'bullmq';
+import type { Logger, Metrics } from '@tthc/platform';
+import { JOB_NAMES } from '@tthc/contracts';
+import type { DeadlineRepository, TimerScheduler } from '../../domain/deadline';
+import { reconcileTimers, type ReconcileResult } from '../../domain/reconcile-timers.use-case';
+import type { TimerPlanner } from '../../domain/timer-plan';
+import { slaJobCatalog } from './catalog';
+
+/** The reconciliation run, callable from the scheduled job and directly (start, tests). */
+export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; logger: Logger; metrics: Metrics; pageSize: number }) {
+  const recreated = deps.metrics.counter('sla_timers_recreated_total', 'Timers missing from Redis and scheduled again by reconciliation', ['stage']);
+  const runs = deps.metrics.counter('sla_timer_reconciliations_total', 'Timer reconciliation runs');
+  const run = async (reason: string): Promise<ReconcileResult> => {
+    const result = await reconcileTimers({ ...deps, onRecreated: (stage) => recreated.inc({ stage }) }, { pageSize: deps.pageSize });
+    runs.inc();
+    const log = result.recreated.length > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.debug.bind(deps.logger);
+    log({ reason, deadlines: result.deadlines, recreated: result.recreated.length }, 'timers reconciled');
+    return result;
+  };
+  const handle = async (job: Job) => {
+    const payload = slaJobCatalog[JOB_NAMES.reconcileTimers].schema.parse(job.data ?? {});
+    const result = await run(payload.reason);
+    return { deadlines: result.deadlines, recreated: result.recreated.length };
+  };
+  return { run, handle };
+}
