@@ -1,5 +1,7 @@
-import { canAccessAgency, parseApiKeys } from './api-keys';
 import { createHash } from 'node:crypto';
+import express from 'express';
+import { canAccessAgency, canReadMetrics, parseApiKeys, requireApiKey, requireRole } from './api-keys';
+import { listen } from './service-http';
 
 const lookup = (table: ReturnType<typeof parseApiKeys>, key: string) => table.get(createHash('sha256').update(key).digest('hex'));
 
@@ -13,9 +15,54 @@ describe('API keys', () => {
     expect(lookup(table, 'unknown')).toBeUndefined();
   });
 
+  test('when entries are written without a role, then an agency list is a portal and a star a reform office', () => {
+    const table = parseApiKeys('portal-a:G01.001.000;dev-key:*');
+    expect(lookup(table, 'portal-a')).toMatchObject({ role: 'portal' });
+    expect(canReadMetrics(lookup(table, 'portal-a')!)).toBe(false);
+    expect(lookup(table, 'dev-key')).toMatchObject({ role: 'reform-office', agencies: '*' });
+    expect(canReadMetrics(lookup(table, 'dev-key')!)).toBe(true);
+  });
+
+  test('when a reform office covers a province by prefix, then it reaches that province only', () => {
+    const table = parseApiKeys('reform-g01:G01.*:reform-office;manager-1:G01.001.000:agency-manager');
+    const reform = lookup(table, 'reform-g01')!;
+    expect(reform.role).toBe('reform-office');
+    expect(canAccessAgency(reform, 'G01.001.000')).toBe(true);
+    expect(canAccessAgency(reform, 'G01.101.000')).toBe(true);
+    expect(canAccessAgency(reform, 'G02.001.000')).toBe(false);
+    expect(canAccessAgency(reform, 'G010.001.000')).toBe(false);
+    const manager = lookup(table, 'manager-1')!;
+    expect(canAccessAgency(manager, 'G01.001.000')).toBe(true);
+    expect(canAccessAgency(manager, 'G01.002.000')).toBe(false);
+    expect(canReadMetrics(manager)).toBe(true);
+  });
+
   test('when an entry is malformed, then the error says how to write it without echoing the key', () => {
     expect(() => parseApiKeys('justakeywithoutagencies')).toThrow(/must be key:agency/);
     expect(() => parseApiKeys('short:*')).toThrow(/at least 6 characters/);
     expect(() => parseApiKeys('longenough:')).toThrow(/lists no agency/);
+    expect(() => parseApiKeys('longenough:G01:mayor')).toThrow(/role "mayor"; expected one of portal, agency-manager, reform-office/);
+    expect(() => parseApiKeys('longenough:G*1:reform-office')).toThrow(/wildcard may only end a code prefix/);
+    expect(() => parseApiKeys('longenough:G01.*:agency-manager')).toThrow(/must list its agency codes/);
+    expect(() => parseApiKeys('secretkey1:G01:mayor')).not.toThrow(/secretkey1/);
+  });
+
+  test('when a portal key asks for a role-guarded route, then it gets 403 problem+json and a manager passes', async () => {
+    const app = express();
+    app.use(requireApiKey(parseApiKeys('portal-a:G01.001.000;manager-1:G01.001.000:agency-manager')));
+    app.get('/guarded', requireRole('agency-manager', 'reform-office'), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = await listen(app, 0);
+    try {
+      const asPortal = await fetch(`${server.url}/guarded`, { headers: { authorization: 'Bearer portal-a' } });
+      expect(asPortal.status).toBe(403);
+      expect(asPortal.headers.get('content-type')).toContain('application/problem+json');
+      expect(await asPortal.json()).toMatchObject({ type: 'urn:tthc:problem:forbidden', status: 403 });
+      const asManager = await fetch(`${server.url}/guarded`, { headers: { authorization: 'Bearer manager-1' } });
+      expect(asManager.status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
