@@ -1,16 +1,23 @@
+import { defaultCalendar } from '@tthc/calendar';
 import { ControllableClock } from '@tthc/testkit';
-import { checkDeadline } from './check-deadline.use-case';
-import type { Alert, AlertRepository, Deadline, DeadlineRepository } from './deadline';
+import { checkDeadline, type TimerJob } from './check-deadline.use-case';
+import type { Alert, AlertRepository, DeadlineRepository, TrackedDeadline } from './deadline';
+import { parseDuration, parseDurationList } from './duration';
+import { createTimerPlanner } from './timer-plan';
 
-function fakes(deadline: Deadline | null) {
+const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
+
+function fakes(deadline: TrackedDeadline | null) {
   const alerts = new Map<string, Alert>();
   const published: Alert[] = [];
   const deadlines: DeadlineRepository = {
     find: async () => deadline,
+    listForSubject: async () => (deadline ? [deadline] : []),
     upsertIfNewer: async (d) => ({ previous: deadline, stored: d }),
-    markOverdue: async (_c, _v, at) => {
-      if (deadline) deadline.overdueAt = at;
+    markRaised: async (_c, _k, v, tag) => {
+      if (deadline && deadline.version === v && !deadline.raised.includes(tag)) deadline.raised.push(tag);
     },
+    listActive: async () => ({ items: deadline ? [deadline] : [], next: null }),
   };
   const alertRepo: AlertRepository = {
     insertOnce: async (a) => {
@@ -23,52 +30,99 @@ function fakes(deadline: Deadline | null) {
       alerts.get(id)!.publishedAt = at;
     },
   };
-  return { deadlines, alerts: alertRepo, published, publisher: { publish: async (a: Alert) => void published.push(a) } };
+  return { deadlines, alerts: alertRepo, published, publisher: { publish: async (a: Alert) => void published.push(a) }, planner };
 }
 
-const open = (): Deadline => ({
-  dossierCode: 'D-1',
+// Friday before Tết 2026, 14:00 Hà Nội time.
+const DUE = new Date('2026-02-13T07:00:00Z');
+const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
+  subjectCode: 'D-1',
+  key: 'dossier',
+  subject: 'dossier',
+  kind: 'dossier',
   agencyCode: 'G01',
+  responsibleAgencyCode: 'G01',
   procedureCode: 'P1',
+  label: null,
+  legalBasis: 'ND 118/2025',
+  dueAt: DUE,
+  version: 1,
+  status: 'open',
   phase: 'open',
-  dueAt: new Date('2026-03-05T10:00:00Z'),
-  deadlineVersion: 1,
+  warn: true,
+  escalate: true,
   revision: 1,
-  overdueAt: null,
+  raised: [],
+  ...over,
 });
+const job = (over: Partial<TimerJob> = {}): TimerJob => ({ dossierCode: 'D-1', deadlineVersion: 1, deadlineKey: 'dossier', stage: 'due', level: 0, ...over });
 
 describe('deadline check', () => {
-  test('when the timer fires after the due instant, then one alert is stored and published however often it fires', async () => {
-    const clock = new ControllableClock('2026-03-05T10:00:00.200Z');
-    const f = fakes(open());
-    const deps = { deadlines: f.deadlines, alerts: f.alerts, publisher: f.publisher, clock };
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
+  test('when the due timer fires after the due instant, then one overdue alert is stored and published however often it fires', async () => {
+    const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
+    const f = fakes(entry());
+    const deps = { ...f, clock };
+    expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1', kind: 'overdue' });
     clock.advance(60_000);
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, deps)).toEqual({ outcome: 'already-raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
+    expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
     expect(f.published).toHaveLength(1);
-    expect(f.published[0]?.raisedAt.toISOString()).toBe('2026-03-05T10:00:00.200Z');
+    expect(f.published[0]).toMatchObject({ type: 'dossier.overdue', eventType: 'vn.tthc.dossier.overdue', legalBasis: 'ND 118/2025', workingMinutesLate: 0 });
+    expect(f.published[0]?.raisedAt.toISOString()).toBe('2026-02-13T07:00:00.200Z');
   });
 
-  test('when the timer fires early, then it is told to wait until the due instant', async () => {
-    const clock = new ControllableClock('2026-03-05T09:59:59Z');
-    const f = fakes(open());
-    const out = await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, clock });
-    expect(out).toEqual({ outcome: 'not-due-yet', dueAt: new Date('2026-03-05T10:00:00Z') });
+  test('when the warning timer fires, then the warning says it is the last moment to apologise and set a new appointment', async () => {
+    const clock = new ControllableClock('2026-02-12T07:00:00Z');
+    const f = fakes(entry());
+    expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'warning:D-1:dossier:v1', kind: 'warning' });
+    expect(f.published[0]?.eventType).toBe('vn.tthc.deadline.warning');
+    expect(f.published[0]?.reason).toContain('xin lỗi');
+    expect(f.published[0]?.reason).toContain('new appointment');
+  });
+
+  test('when an escalation fires after Tết, then it carries its level and the working minutes late in the calendar', async () => {
+    // Level 1 is one working day after due: Monday 23/2 14:00 (Tết in between); raised at 16:30,
+    // i.e. Friday 14:00–17:00 plus Monday 08:00–16:30 late (`npx tthc-calendar between` says 630).
+    const clock = new ControllableClock('2026-02-23T09:30:00Z');
+    const f = fakes(entry());
+    expect(await checkDeadline(job({ stage: 'escalation', level: 1 }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'escalation:l1:D-1:dossier:v1' });
+    expect(f.published[0]).toMatchObject({ kind: 'escalation', level: 1, eventType: 'vn.tthc.deadline.escalated', workingMinutesLate: 180 + 450 });
+  });
+
+  test('when a petition deadline passes, then the alert type is petition.unhandled and names the responsible agency', async () => {
+    const clock = new ControllableClock('2026-02-13T08:00:00Z');
+    const f = fakes(entry({ subject: 'petition', key: 'petition:answer', kind: 'petition-answer', responsibleAgencyCode: 'G02', label: 'trả lời PAKN' }));
+    expect(await checkDeadline(job({ deadlineKey: 'petition:answer' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:petition:answer:v1' });
+    expect(f.published[0]).toMatchObject({ eventType: 'vn.tthc.petition.unhandled', responsibleAgencyCode: 'G02', agencyCode: 'G01', workingMinutesLate: 60 });
+  });
+
+  test('when a timer fires early, then it is told to wait until its own instant', async () => {
+    const clock = new ControllableClock('2026-02-12T06:59:59Z');
+    const f = fakes(entry());
+    expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toEqual({ outcome: 'not-due-yet', fireAt: new Date('2026-02-12T07:00:00Z') });
     expect(f.published).toHaveLength(0);
   });
 
-  test('when the dossier closed or the deadline moved, then nothing is raised', async () => {
+  test('when the deadline settled, paused, moved or lost its stage, then nothing is raised', async () => {
     const clock = new ControllableClock('2026-03-06T00:00:00Z');
-    const closed = fakes({ ...open(), phase: 'closed' });
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...closed, clock })).toEqual({ outcome: 'closed' });
-    const moved = fakes({ ...open(), deadlineVersion: 2 });
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...moved, clock })).toEqual({ outcome: 'stale' });
-    expect(closed.published.length + moved.published.length).toBe(0);
+    const cases: Array<[TrackedDeadline, TimerJob, string]> = [
+      [entry({ status: 'met' }), job(), 'inactive'],
+      [entry({ status: 'paused' }), job(), 'inactive'],
+      [entry({ phase: 'closed' }), job(), 'inactive'],
+      [entry({ version: 2 }), job(), 'stale'],
+      [entry({ warn: false }), job({ stage: 'warning' }), 'stale'],
+      [entry(), job({ stage: 'escalation', level: 3 }), 'stale'],
+    ];
+    for (const [d, j, outcome] of cases) {
+      const f = fakes(d);
+      expect(await checkDeadline(j, { ...f, clock })).toEqual({ outcome });
+      expect(f.published).toHaveLength(0);
+    }
+    expect(await checkDeadline(job(), { ...fakes(null), clock })).toEqual({ outcome: 'unknown' });
   });
 
   test('when publishing failed after the alert was stored, then the retry publishes the same alert id', async () => {
-    const clock = new ControllableClock('2026-03-05T11:00:00Z');
-    const f = fakes(open());
+    const clock = new ControllableClock('2026-02-13T08:00:00Z');
+    const f = fakes(entry());
     let fail = true;
     const publisher = {
       publish: async (a: Alert) => {
@@ -76,9 +130,9 @@ describe('deadline check', () => {
         f.published.push(a);
       },
     };
-    await expect(checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, publisher, clock })).rejects.toThrow('kafka down');
+    await expect(checkDeadline(job(), { ...f, publisher, clock })).rejects.toThrow('kafka down');
     fail = false;
-    expect(await checkDeadline({ dossierCode: 'D-1', deadlineVersion: 1 }, { ...f, publisher, clock })).toEqual({ outcome: 'raised', alertId: 'overdue:D-1:v1', dueAt: new Date('2026-03-05T10:00:00Z') });
+    expect(await checkDeadline(job(), { ...f, publisher, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
     expect(f.published.map((a) => a.id)).toEqual(['overdue:D-1:v1']);
   });
 });

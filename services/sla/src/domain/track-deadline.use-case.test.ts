@@ -1,0 +1,99 @@
+import { defaultCalendar } from '@tthc/calendar';
+import { dossierStateChangedV1 } from '@tthc/contracts';
+import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
+import { parseDuration, parseDurationList } from './duration';
+import { createTimerPlanner } from './timer-plan';
+import { deadlinesFromSnapshot, trackSnapshot } from './track-deadline.use-case';
+
+const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
+
+/** An in-memory repository with the same compare-and-set rule as the MongoDB one. */
+function memory() {
+  const docs = new Map<string, TrackedDeadline>();
+  const id = (c: string, k: string) => `${c}|${k}`;
+  const repo: DeadlineRepository = {
+    find: async (c, k) => docs.get(id(c, k)) ?? null,
+    listForSubject: async (c) => [...docs.values()].filter((d) => d.subjectCode === c),
+    upsertIfNewer: async (d) => {
+      const previous = docs.get(id(d.subjectCode, d.key)) ?? null;
+      if (previous && previous.revision >= d.revision) return { previous, stored: previous };
+      const stored = { ...d, raised: previous && previous.version === d.version ? previous.raised : [] };
+      docs.set(id(d.subjectCode, d.key), stored);
+      return { previous, stored };
+    },
+    markRaised: async () => undefined,
+    listActive: async () => ({ items: [], next: null }),
+  };
+  const scheduled = new Map<string, Date>();
+  const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
+  const timers: TimerScheduler = {
+    schedule: async (t, at) => void scheduled.set(key(t), at),
+    cancel: async (t) => void scheduled.delete(key(t)),
+    ensure: async () => false,
+  };
+  return { repo, timers, scheduled, deps: { deadlines: repo, timers, planner } };
+}
+
+const snapshot = (revision: number, deadlines: unknown[], extra: Record<string, unknown> = {}) =>
+  dossierStateChangedV1.parse({
+    dossierCode: 'D-1',
+    agencyCode: 'G01',
+    procedureCode: 'P1',
+    phase: 'open',
+    statusCode: 4,
+    receivedAt: '2026-03-02T01:00:00Z',
+    dueAt: '2026-03-09T03:00:00Z',
+    deadlineVersion: 1,
+    closedAt: null,
+    revision,
+    deadlines,
+    ...extra,
+  });
+const step = (over: Record<string, unknown> = {}) => ({
+  key: 'step:1',
+  kind: 'step',
+  dueAt: '2026-03-04T03:00:00Z',
+  version: 1,
+  status: 'open',
+  agencyCode: 'G02',
+  label: 'Thẩm định',
+  legalBasis: 'quy trình nội bộ',
+  warn: true,
+  escalate: false,
+  ...over,
+});
+
+describe('tracking snapshots', () => {
+  test('when a snapshot has no deadline entries, then its dueAt becomes the entry "dossier" with only a due timer', () => {
+    const [d] = deadlinesFromSnapshot(snapshot(1, []));
+    expect(d).toMatchObject({ key: 'dossier', kind: 'dossier', version: 1, status: 'open', warn: false, escalate: false, dueAt: new Date('2026-03-09T03:00:00Z') });
+    expect(deadlinesFromSnapshot(snapshot(2, [], { phase: 'closed', closedAt: '2026-03-10T00:00:00Z' }))[0]?.status).toBe('missed');
+  });
+
+  test('when an entry gets a new version, then the old version timers are cancelled and the new ones scheduled', async () => {
+    const m = memory();
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshot(snapshot(1, [step()])) }, m.deps);
+    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v1', 'warning0:step:1:v1']);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshot(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z' })])) }, m.deps);
+    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
+    expect(m.scheduled.get('due0:step:1:v2')).toEqual(new Date('2026-03-05T03:00:00Z'));
+  });
+
+  test('when an older snapshot arrives after a newer one, then the stored view and its timers stay those of the newer one', async () => {
+    const m = memory();
+    await trackSnapshot({ subjectCode: 'D-1', revision: 5, deadlines: deadlinesFromSnapshot(snapshot(5, [step({ version: 2 })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 4, deadlines: deadlinesFromSnapshot(snapshot(4, [step({ version: 1 })])) }, m.deps);
+    expect((await m.repo.find('D-1', 'step:1'))?.version).toBe(2);
+    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
+  });
+
+  test('when an entry is met or disappears from a newer snapshot, then all its timers are cancelled', async () => {
+    const m = memory();
+    const second = step({ key: 'step:2', escalate: true });
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshot(snapshot(1, [step(), second])) }, m.deps);
+    expect(m.scheduled.size).toBe(6);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshot(snapshot(2, [step({ status: 'met' })])) }, m.deps);
+    expect(m.scheduled.size).toBe(0);
+    expect((await m.repo.find('D-1', 'step:2'))?.status).toBe('removed');
+  });
+});
