@@ -80,6 +80,15 @@ export class AgencyDirectory {
     return current;
   }
 
+  /** `code` and the historic units whose dossiers count under it (for store-side filters). */
+  codesCountingAs(code: string): string[] {
+    const out = [code];
+    for (let i = 0; i < out.length; i++) {
+      for (const a of this.byCode.values()) if (a.successor === out[i] && !out.includes(a.code)) out.push(a.code);
+    }
+    return out;
+  }
+
   info(code: string): AgencyInfo {
     const e = this.byCode.get(code);
     return e ? { code, name: e.name, level: e.level, province: e.province } : { code, name: null, level: 'unknown', province: null };

@@ -58,8 +58,8 @@ describe('delay counts of a closed month (February 2026, with Tết)', () => {
       openWithinDeadline: 1, // G
       atRisk: 0,
       apologies: 1,
-      lateRate: 50, // (1 + 2) / 6
-      onTimeRate: 50,
+      lateRate: 0.5, // (1 + 2) / 6
+      onTimeRate: 0.5,
     });
   });
 
@@ -71,7 +71,7 @@ describe('delay counts of a closed month (February 2026, with Tết)', () => {
     const march = countByAgencyAndProcedure(february, parsePeriod('2026-03', cal), { calendar: cal, directory, now: at('2026-04-02T09:00:00+07:00') });
     const p1 = march.find((r) => r.procedureCode === 'P1')!;
     // A (still open, overdue), B (resolved late 3/3), G (open, due 5/3 → overdue by April), H (received 2/3, due 12/3 → overdue).
-    expect(p1).toMatchObject({ received: 1, toHandle: 4, resolvedLate: 1, openOverdue: 3, openWithinDeadline: 0, lateRate: 100 });
+    expect(p1).toMatchObject({ received: 1, toHandle: 4, resolvedLate: 1, openOverdue: 3, openWithinDeadline: 0, lateRate: 1 });
   });
 });
 
@@ -88,7 +88,7 @@ describe('delay counts of the running month', () => {
     const rows = countByAgencyAndProcedure(running, parsePeriod('2026-02', cal), { calendar: cal, directory, now });
     const total = totalOf(rows);
     // A, B overdue; C early; M (due 20/2) and N (flagged) at risk; P paused, so within its deadline.
-    expect(total).toMatchObject({ received: 4, toHandle: 6, resolvedEarly: 1, openOverdue: 2, openWithinDeadline: 3, atRisk: 2, lateRate: 33.33, onTimeRate: 66.67 });
+    expect(total).toMatchObject({ received: 4, toHandle: 6, resolvedEarly: 1, openOverdue: 2, openWithinDeadline: 3, atRisk: 2, lateRate: 0.3333, onTimeRate: 0.6667 });
     expect(total).toMatchObject({ petitionsToHandle: 2, petitionsOpenWithinDeadline: 2, petitionsAtRisk: 2 });
   });
 
@@ -115,6 +115,7 @@ describe('two-level government: historic district units', () => {
   test('when the period reaches past 1 July 2025, then district dossiers count under the successor commune', () => {
     const july = groupRows(countByAgencyAndProcedure(district, parsePeriod('2025-07', cal), opts), 'agency', directory);
     expect(july).toEqual([expect.objectContaining({ agencyCode: 'G01.101.000', level: 'commune', toHandle: 2, resolvedEarly: 1, openOverdue: 1 })]);
+    expect(directory.codesCountingAs('G01.101.000')).toEqual(['G01.101.000', 'G01.901.000']);
     const year = groupRows(countByAgencyAndProcedure(district, parsePeriod('2025', cal), opts), 'level', directory);
     expect(year).toEqual([expect.objectContaining({ level: 'commune', toHandle: 3, received: 3 })]);
   });

@@ -21,8 +21,8 @@ import type { SubjectRecord, Timeliness } from './subject-record';
  *   `openWithinDeadline`: the other open ones. A paused clock (awaiting the citizen) is within
  *   its deadline: the portal takes the request instant as its end.
  * - `atRisk`: open within deadline but flagged at risk by the SLA service or due before `end`.
- * - `lateRate = (resolvedLate + openOverdue) / toHandle`, `onTimeRate = 100 % − lateRate`, in
- *   percent with two decimals (0 and 100 when there is nothing to handle).
+ * - `lateRate = (resolvedLate + openOverdue) / toHandle`, `onTimeRate = 100 % − lateRate`, as
+ *   fractions with four decimals (0.5 = 50 %; 0 and 1 when there is nothing to handle).
  * - Petitions (PAKN) are counted apart by the same rules: `petitionsOnTime` /
  *   `petitionsLate` (handled in the period), `petitionsOpenOverdue`, `petitionsAtRisk`.
  * - `apologies`: apologies issued in `[start, asOf)` for dossiers of the group.
@@ -70,16 +70,16 @@ export type CountField = (typeof COUNT_FIELDS)[number];
 
 export function emptyCounts(): DelayCounts {
   const c = Object.fromEntries(COUNT_FIELDS.map((f) => [f, 0])) as Record<CountField, number>;
-  return { ...c, lateRate: 0, onTimeRate: 100 };
+  return { ...c, lateRate: 0, onTimeRate: 1 };
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** Fills `lateRate` and `onTimeRate` from the counts. */
+/** Fills `lateRate` and `onTimeRate` (fractions, 0.25 = 25 %) from the counts. */
 export function withRates(c: DelayCounts): DelayCounts {
   const late = c.resolvedLate + c.openOverdue;
-  const lateRate = c.toHandle === 0 ? 0 : round2((late / c.toHandle) * 100);
-  return { ...c, lateRate, onTimeRate: round2(100 - lateRate) };
+  const lateRate = c.toHandle === 0 ? 0 : round4(late / c.toHandle);
+  return { ...c, lateRate, onTimeRate: round4(1 - lateRate) };
 }
 
 export function addCounts(a: DelayCounts, b: DelayCounts): DelayCounts {
