@@ -3,3 +3,4 @@ export * from './clock';
 export * from './isolation';
 export * from './builders';
 export * from './infra';
+export * from './smtp';

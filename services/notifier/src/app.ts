@@ -1,0 +1,175 @@
+import express from 'express';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { CalendarRegistry, readJsonFile } from '@tthc/calendar';
+import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
+import {
+  connectMongo,
+  createConsumerRunner,
+  createKafkaRuntime,
+  createLogger,
+  createMetrics,
+  createServiceHttp,
+  parseApiKeys,
+  pingMongo,
+  requireApiKey,
+  serveHttp,
+  type ConsumerRunner,
+  type Logger,
+  type RunningServer,
+} from '@tthc/platform';
+import type { NotifierConfig } from './config';
+import { systemClock, type Clock } from './domain/notification';
+import type { NotifyDeps } from './domain/notify-alert.use-case';
+import { createAlertRecordRepository } from './data-access/alert-record.repository';
+import { createDeliveryRepository } from './data-access/delivery.repository';
+import { createSmtpEmailSender } from './data-access/email.sender';
+import { createBullmqDeliveryScheduler, createBullmqEscalationScheduler } from './data-access/job-schedulers.bullmq';
+import { createOpenDossierReader } from './data-access/open-dossier.reader';
+import { createSubscriptionRepository } from './data-access/subscription.repository';
+import { createWebhookSender } from './data-access/webhook.sender';
+import { alertAckRouter } from './entry-points/http/alert-ack.routes';
+import { subscriptionRouter } from './entry-points/http/subscription.routes';
+import { notifierJobCatalog } from './entry-points/jobs/catalog';
+import { deliverMessageProcessor } from './entry-points/jobs/deliver-message.job';
+import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
+import { alertHandler } from './entry-points/kafka/alert.consumer';
+
+export const DIGEST_SCHEDULER_ID = 'notifier.morning-digest';
+
+export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock?: Clock } = {}) {
+  const logger = deps.logger ?? createLogger({ service: 'notifier', level: config.LOG_LEVEL });
+  const clock = deps.clock ?? systemClock;
+  const metrics = createMetrics('notifier');
+  const apiKeys = parseApiKeys(config.API_KEYS);
+  const calendars = new CalendarRegistry();
+  if (config.CALENDAR_PROFILES_PATH) calendars.loadProfiles(readJsonFile(config.CALENDAR_PROFILES_PATH));
+  const calendarOf = (id: string) => calendars.get(id) ?? calendars.national;
+  const catalog = notifierJobCatalog({ deliveryAttempts: config.DELIVERY_ATTEMPTS, deliveryBackoffMs: config.DELIVERY_BACKOFF_MS });
+
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-notifier', brokers: config.KAFKA_BROKERS, logger });
+  // Producer-side connection fails fast; the workers' must wait out Redis restarts.
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const deliveryQueue = new Queue(QUEUES.notifierDeliveries, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.deliverMessage].options });
+  const maintenanceQueue = new Queue(QUEUES.notifierMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.checkEscalations].options });
+  for (const q of [deliveryQueue, maintenanceQueue]) q.on('error', (err) => logger.error({ err }, 'queue error'));
+  const email = createSmtpEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.MAIL_FROM });
+  const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+
+  let conn: Connection | null = null;
+  let runner: ConsumerRunner | null = null;
+  let server: RunningServer | null = null;
+  const workers: Worker[] = [];
+
+  return {
+    logger,
+    deliveryQueue,
+    maintenanceQueue,
+    async start() {
+      if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
+      if (config.usingDevAckSecret) logger.warn('ACK_SECRET is not set: acknowledgement links are signed with a development secret');
+      await Promise.all([deliveryQueue.waitUntilReady(), maintenanceQueue.waitUntilReady()]);
+      conn = await connectMongo(config.MONGO_URL, logger);
+      const subscriptions = createSubscriptionRepository(conn);
+      const deliveries = createDeliveryRepository(conn);
+      const alertRecords = createAlertRecordRepository(conn);
+      await Promise.all([subscriptions.init(), deliveries.init(), alertRecords.init()]);
+      await kafkaRuntime.connect([topics.alerts, topics.deadLetter]);
+
+      const deliveryScheduler = createBullmqDeliveryScheduler(deliveryQueue, clock);
+      const notifyDeps: NotifyDeps = {
+        subscriptions,
+        deliveries,
+        alertRecords,
+        deliveryScheduler,
+        escalationScheduler: createBullmqEscalationScheduler(maintenanceQueue, clock),
+        calendars: calendarOf,
+        clock,
+        policy: { urgentLevel: config.URGENT_LEVEL, ackWindow: config.ackWindow, nationalCalendarId: calendars.national.id },
+      };
+
+      const deliveryWorker = new Worker(
+        QUEUES.notifierDeliveries,
+        deliverMessageProcessor({
+          deliveries,
+          subscriptions,
+          alertRecords,
+          email,
+          webhook: createWebhookSender({ clock, timeoutMs: config.WEBHOOK_TIMEOUT_MS }),
+          clock,
+          links: { dashboardUrl: config.DASHBOARD_URL, publicUrl: config.PUBLIC_URL, ackSecret: config.ACK_SECRET },
+          logger,
+          metrics,
+        }),
+        { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: config.DELIVERY_CONCURRENCY },
+      );
+      const maintenanceWorker = new Worker(
+        QUEUES.notifierMaintenance,
+        maintenanceProcessor({ ...notifyDeps, dossiers: createOpenDossierReader(conn), logger, metrics }),
+        { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: 4 },
+      );
+      for (const w of [deliveryWorker, maintenanceWorker]) {
+        w.on('error', (err) => logger.error({ err }, 'worker error'));
+        workers.push(w);
+      }
+
+      if (config.DIGEST_ENABLED) {
+        const [hour, minute] = config.DIGEST_AT.split(':').map(Number);
+        // Fires every morning; the job itself skips subscribers whose calendar has a day off,
+        // which also covers make-up Saturdays (a weekday-only pattern would miss them).
+        await maintenanceQueue.upsertJobScheduler(
+          DIGEST_SCHEDULER_ID,
+          { pattern: `${minute} ${hour} * * *`, tz: calendars.national.timezone },
+          { name: JOB_NAMES.sendDigests, data: { reason: 'schedule' }, opts: catalog[JOB_NAMES.sendDigests].options },
+        );
+      }
+
+      runner = createConsumerRunner({
+        kafka,
+        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.notifier,
+        topics: [topics.alerts],
+        deadLetterTopic: topics.deadLetter,
+        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
+        producer,
+        logger,
+        metrics,
+        handle: alertHandler({ ...notifyDeps, logger }),
+      });
+      await runner.start();
+
+      const http = createServiceHttp({
+        service: 'notifier',
+        logger,
+        metrics,
+        readiness: {
+          mongo: () => pingMongo(conn!),
+          redis: async () => {
+            await queueRedis.ping();
+          },
+          kafka: kafkaRuntime.check,
+        },
+      });
+      http.use(express.json({ limit: '64kb' }));
+      http.use(alertAckRouter({ alertRecords, apiKeys, ackSecret: config.ACK_SECRET, now: () => clock.now() }));
+      http.use('/v1/subscriptions', requireApiKey(apiKeys));
+      http.use(subscriptionRouter({ subscriptions, knownCalendar: (id) => calendars.get(id) !== undefined, defaultCalendarId: calendars.national.id, now: () => clock.now() }));
+      server = await serveHttp(http, { service: 'notifier', logger, port: config.PORT, host: config.HOST });
+      return server;
+    },
+    async stop() {
+      await server?.close();
+      await runner?.stop();
+      for (const w of workers.splice(0)) await w.close();
+      await deliveryQueue.close();
+      await maintenanceQueue.close();
+      await kafkaRuntime.disconnect();
+      email.close();
+      await conn?.close();
+      queueRedis.disconnect();
+      workerRedis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+import { ACK_WINDOW_PATTERN, parseAckWindow } from './domain/escalate-after';
+
+const DEV_ACK_SECRET = 'dev-ack-secret-not-for-production';
+const bool = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+const schema = z
+  .object({
+    ...apiKeysEnv,
+    LOG_LEVEL: envVars.logLevel,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: envVars.port(8084),
+    KAFKA_BROKERS: envVars.kafkaBrokers,
+    KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
+    MONGO_URL: envVars.mongoUrl,
+    REDIS_URL: envVars.redisUrl,
+    CONSUMER_GROUP: z.string().min(1).optional(),
+    // BullMQ key prefix; lets several environments (or test files) share one Redis.
+    QUEUE_PREFIX: z.string().min(1).default('tthc'),
+    // Defaults fit the development mail catcher (packages/testkit smtp-sink, port 1025).
+    SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+    SMTP_PORT: envVars.port(1025),
+    SMTP_SECURE: bool.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASS: z.string().min(1).optional(),
+    MAIL_FROM: z.string().min(3).default('Giám sát hạn TTHC <no-reply@tthc.invalid>'),
+    // Links in messages: the dossier in the dashboard, and this service's public address for
+    // the signed acknowledgement link.
+    DASHBOARD_URL: httpUrl.default('http://127.0.0.1:8081/dashboard'),
+    PUBLIC_URL: httpUrl.default('http://127.0.0.1:8084'),
+    // Key of the acknowledgement links' HMAC; rotating it invalidates links already sent.
+    ACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    // Sends per message before it is declared dead; the backoff doubles from the base delay
+    // (15 s × 2^n: 8 attempts span about half an hour).
+    DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(15_000),
+    DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    // No legal rule found for how long a manager has to react: one working day by default.
+    ESCALATE_AFTER: z.string().regex(ACK_WINDOW_PATTERN, 'must be <n>wd (working days), <n>wh (working hours) or <n>s (seconds)').default('1wd'),
+    // From this recipient level on (0 manager, 1 agency head, 2 reform office) a message goes
+    // out at once, even at night or on a day off; below it waits for the next working instant.
+    URGENT_LEVEL: z.coerce.number().int().min(0).max(3).default(2),
+    // Local time (of the national calendar's zone) of the morning digest on working days.
+    DIGEST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('07:30'),
+    DIGEST_ENABLED: bool.default(true),
+    // Optional agency-profiles file (packages/calendar format) with the calendars subscriptions may name.
+    CALENDAR_PROFILES_PATH: z.string().min(1).optional(),
+  })
+  .superRefine(requireApiKeysInProduction)
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.ACK_SECRET) ctx.addIssue({ code: 'custom', path: ['ACK_SECRET'], message: 'is required when NODE_ENV=production' });
+    if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASS)) ctx.addIssue({ code: 'custom', path: [env.SMTP_USER ? 'SMTP_PASS' : 'SMTP_USER'], message: 'SMTP_USER and SMTP_PASS go together' });
+    if (!parseAckWindow(env.ESCALATE_AFTER)) ctx.addIssue({ code: 'custom', path: ['ESCALATE_AFTER'], message: 'must be a positive amount' });
+  });
+
+export type NotifierConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const cfg = withDevKeyFallback(parseEnv(schema, env, 'notifier'));
+  return { ...cfg, ACK_SECRET: cfg.ACK_SECRET ?? DEV_ACK_SECRET, usingDevAckSecret: !cfg.ACK_SECRET, ackWindow: parseAckWindow(cfg.ESCALATE_AFTER)! };
+}

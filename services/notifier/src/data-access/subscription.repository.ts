@@ -1,0 +1,67 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COLLECTIONS } from '@tthc/contracts';
+import { ROLES, type Subscription, type SubscriptionRepository } from '../domain/notification';
+
+interface SubscriptionDoc extends Omit<Subscription, 'id'> {
+  _id: string;
+  level: number;
+}
+
+const schema = new Schema<SubscriptionDoc>(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    role: { type: String, required: true },
+    level: { type: Number, required: true },
+    agencyCode: { type: String, required: true },
+    kinds: { type: [String], default: [] },
+    agencies: { type: [String], default: [] },
+    channel: { type: Schema.Types.Mixed, required: true },
+    language: { type: String, required: true },
+    calendarId: { type: String, required: true },
+    digest: { type: Boolean, default: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: COLLECTIONS.subscriptions, versionKey: false, minimize: false },
+);
+// Serves findForLevel: every alert reads the subscriptions of one recipient level.
+schema.index({ level: 1 });
+// Serves the API list, scoped to the caller's agencies.
+schema.index({ agencyCode: 1 });
+
+const fromDoc = ({ _id, level: _level, ...rest }: SubscriptionDoc): Subscription => ({ id: _id, ...rest });
+
+export function createSubscriptionRepository(conn: Connection): SubscriptionRepository & { init(): Promise<void> } {
+  const model = (conn.models['Subscription'] as Model<SubscriptionDoc> | undefined) ?? conn.model<SubscriptionDoc>('Subscription', schema);
+  return {
+    async init() {
+      await model.init();
+      await model.createIndexes();
+    },
+    async insert(s) {
+      const { id, ...rest } = s;
+      await model.collection.insertOne({ _id: id, ...rest, level: ROLES.indexOf(s.role) } as never);
+    },
+    async find(id) {
+      const doc = await model.findById(id).lean<SubscriptionDoc>().exec();
+      return doc ? fromDoc(doc) : null;
+    },
+    async list({ agencies }) {
+      const filter = agencies === '*' ? {} : { agencyCode: { $in: agencies } };
+      const docs = await model.find(filter).sort({ createdAt: 1 }).lean<SubscriptionDoc[]>().exec();
+      return docs.map(fromDoc);
+    },
+    async findForLevel(level) {
+      const docs = await model.find({ level }).lean<SubscriptionDoc[]>().exec();
+      return docs.map(fromDoc);
+    },
+    async findWithDigest() {
+      const docs = await model.find({ digest: true }).lean<SubscriptionDoc[]>().exec();
+      return docs.map(fromDoc);
+    },
+    async remove(id) {
+      const res = await model.collection.deleteOne({ _id: id } as never);
+      return res.deletedCount > 0;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import type { AlertKind, SlaAlertV1 } from '@tthc/contracts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Who is told, in the order an unacknowledged alert climbs: the agency's manager first, then
+ * the agency head, then the province's administrative-reform office.
+ */
+export const ROLES = ['agency-manager', 'agency-head', 'reform-office'] as const;
+export type Role = (typeof ROLES)[number];
+export const MAX_LEVEL = ROLES.length - 1;
+export const roleLevel = (role: Role): number => ROLES.indexOf(role);
+
+export type Language = 'vi' | 'en';
+
+export type Channel = { type: 'email'; address: string } | { type: 'webhook'; url: string; secret: string };
+export type ChannelType = Channel['type'];
+
+export interface Subscription {
+  id: string;
+  /** Personal data: never logged. */
+  name: string;
+  role: Role;
+  /** The agency the person answers for, or `*` for the whole province. */
+  agencyCode: string;
+  /** Alert kinds wanted; empty means every kind. */
+  kinds: AlertKind[];
+  /** Narrows the scope to these agencies; empty means the whole scope. */
+  agencies: string[];
+  channel: Channel;
+  language: Language;
+  /** Calendar (profile) deciding the recipient's working instants and days. */
+  calendarId: string;
+  /** Whether the daily digest is sent. */
+  digest: boolean;
+  createdAt: Date;
+}
+
+/** What this service remembers about an alert: the alert, its acknowledgement and how far it climbed. */
+export interface AlertRecord {
+  alertId: string;
+  alert: SlaAlertV1;
+  /** Level (index in ROLES) of the first recipients. */
+  baseLevel: number;
+  /** Highest level already notified. */
+  notifiedLevel: number;
+  firstSeenAt: Date;
+  ackedAt: Date | null;
+  ackedBy: string | null;
+}
+
+export type DeliveryStatus = 'scheduled' | 'sent' | 'dead' | 'cancelled';
+
+export interface DigestItem {
+  dossierCode: string;
+  procedureCode: string | null;
+  agencyCode: string | null;
+  dueAt: Date | null;
+  overdue: boolean;
+}
+
+/** One message to one recipient over one channel; its id is the idempotency key. */
+export interface Delivery {
+  id: string;
+  subscriptionId: string;
+  channel: ChannelType;
+  /** `alert` messages render `alertId` at `level`; digests carry their items. */
+  kind: 'alert' | 'digest';
+  alertId: string | null;
+  level: number;
+  digestDate: string | null;
+  digestItems: DigestItem[];
+  scheduledFor: Date;
+  urgent: boolean;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface SubscriptionRepository {
+  insert(s: Subscription): Promise<void>;
+  find(id: string): Promise<Subscription | null>;
+  list(filter: { agencies: string[] | '*' }): Promise<Subscription[]>;
+  /** Subscriptions at `level` whose scope covers an agency (or all of them when null). */
+  findForLevel(level: number): Promise<Subscription[]>;
+  findWithDigest(): Promise<Subscription[]>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface DeliveryRepository {
+  /** Inserts unless the id exists; returns the stored record and whether it was new. */
+  insertOnce(d: Delivery): Promise<{ delivery: Delivery; created: boolean }>;
+  find(id: string): Promise<Delivery | null>;
+  markSent(id: string, at: Date, attempts: number): Promise<void>;
+  markDead(id: string, attempts: number, error: string): Promise<void>;
+  markCancelled(id: string, reason: string): Promise<void>;
+  recordFailure(id: string, attempts: number, error: string): Promise<void>;
+}
+
+export interface AlertRecordRepository {
+  /** Stores the alert the first time it is seen; later copies change nothing. */
+  insertOnce(r: AlertRecord): Promise<AlertRecord>;
+  find(alertId: string): Promise<AlertRecord | null>;
+  /** Sets the acknowledgement once; returns the record after the call, or null if unknown. */
+  ack(alertId: string, at: Date, by: string): Promise<AlertRecord | null>;
+  /**
+   * Moves `notifiedLevel` from below `level` to `level` if the alert is still unacknowledged;
+   * true for exactly one caller however many race.
+   */
+  claimLevel(alertId: string, level: number): Promise<boolean>;
+}
+
+export interface DeliveryScheduler {
+  /** Idempotent: the job id is the delivery id. */
+  enqueue(deliveryId: string, at: Date): Promise<void>;
+}
+
+export interface EscalationScheduler {
+  /** Idempotent per (alert, level). */
+  scheduleCheck(alertId: string, level: number, at: Date): Promise<void>;
+}
+
+export interface OpenDossierReader {
+  overdueOrAtRisk(filter: { agencies: string[] | '*' }): Promise<DigestItem[]>;
+}
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable message id, so a resend after a crash is recognisable by the mail system. */
+  messageId: string;
+}
+
+export interface EmailSender {
+  send(mail: OutgoingEmail): Promise<void>;
+}
+
+export interface OutgoingWebhook {
+  url: string;
+  secret: string;
+  /** `webhook-id`: the delivery's idempotency key, the same on every retry. */
+  id: string;
+  body: string;
+}
+
+export interface WebhookSender {
+  send(hook: OutgoingWebhook): Promise<void>;
+}
