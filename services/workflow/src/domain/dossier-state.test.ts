@@ -263,6 +263,11 @@ describe('alerts (rule 7 of the task)', () => {
     const s = derive([receipt, alert('warning', vn('2026-03-04T17:00:00'), 1), alert('overdue', vn('2026-03-05T17:00:01'), 1)]);
     expect(s).toMatchObject({ overdue: true, overdueAt: vn('2026-03-05T17:00:01'), atRisk: false, lateAgencies: [AGENCY] });
   });
+
+  test('when an overdue alert races an on-time resolution, then the dossier is not overdue and nobody is late', () => {
+    const s = derive([receipt, resolved(vn('2026-03-05T16:59:00')), alert('overdue', vn('2026-03-05T17:00:01'), 1)]);
+    expect(s).toMatchObject({ timeliness: 'early', overdue: false, overdueAt: null, lateAgencies: [] });
+  });
 });
 
 describe('former entry point', () => {

@@ -172,7 +172,8 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
     pauses.add(kind);
   };
   const endPause = (kind: PauseKind, at: string) => {
-    if (!pauses.delete(kind) || pauses.size > 0 || pauseStartedAt === null) return;
+    // A dossier closed while waiting keeps the request time as its end; nothing is given back after.
+    if (s.phase !== 'open' || !pauses.delete(kind) || pauses.size > 0 || pauseStartedAt === null) return;
     const cal = calendar();
     const minutes = cal.between(pauseStartedAt, at).minutes;
     pauseStartedAt = null;
@@ -211,7 +212,9 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
     const status = STATUS_OF_EVENT[fact.type] ?? null;
     const closingKind = CLOSING_KIND[fact.type];
     // A closed dossier keeps its closing code; only another closing state or a resumption changes it.
-    if (status !== null && (s.phase !== 'closed' || closingKind !== undefined)) s.statusCode = status;
+    // Before reception nothing is being processed, so processing codes (4) wait for the receipt.
+    const applies = s.phase === 'closed' ? closingKind !== undefined : received || status !== PORTAL_STATUS.processing;
+    if (status !== null && applies) s.statusCode = status;
 
     switch (fact.type) {
       case DOSSIER_RECEIVED_V1: {
@@ -346,7 +349,9 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
 
   const alertFor = (key: string, version: number, types: ReadonlySet<string>) =>
     alerts.find((a) => (a.data.deadlineKey ?? DOSSIER_KEY) === key && a.data.deadlineVersion === version && types.has(a.type));
-  const overdueAlert = s.dueAt === null ? undefined : alertFor(DOSSIER_KEY, s.deadlineVersion, OVERDUE_TYPES);
+  // An alert raised in the race with an on-time closing does not make the dossier overdue.
+  const closedInTime = s.timeliness !== null && s.timeliness !== 'late';
+  const overdueAlert = s.dueAt === null || closedInTime ? undefined : alertFor(DOSSIER_KEY, s.deadlineVersion, OVERDUE_TYPES);
   s.overdue = overdueAlert !== undefined;
   s.overdueAt = overdueAlert?.data.raisedAt ?? null;
   s.atRisk = s.phase === 'open' && !s.overdue && alertFor(DOSSIER_KEY, s.deadlineVersion, new Set([ALERT_TYPES.warning])) !== undefined;
