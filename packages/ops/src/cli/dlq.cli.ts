@@ -54,7 +54,7 @@ function matches(m: DeadLetterMessage, f: Filters): boolean {
 /** One line, for a table cell: control characters would break the columns. */
 function cell(text: string | null | undefined, max = Infinity): string {
   if (text === null || text === undefined) return '-';
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const flat = Array.from(text, (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? ' ' : ch)).join('');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
