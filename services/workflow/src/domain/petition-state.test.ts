@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
-import { ALERT_TYPES, alertIdFor, slaAlertV1, type AlertKind } from '@tthc/contracts';
+import { ALERT_TYPES, alertIdFor, deadlineEntryV1, slaAlertV1, type AlertKind } from '@tthc/contracts';
 import { derivePetitionState, type PetitionState } from './petition-state';
 import { DEFAULT_RULES, type DeriveContext, type Fact } from './subject';
 
@@ -373,6 +373,13 @@ describe('petition state: impossible facts', () => {
     expect(s.status).toBe('answered');
   });
 
+  test('when the calendar cannot compute a deadline for the submission, then the submission is rejected instead of throwing', () => {
+    const far = received('9999-12-28T09:00:00+07:00');
+    const s = derive([far]);
+    expect(s.rejected).toEqual([{ factKey: far.key, reason: expect.stringContaining('supported years') }]);
+    expect(s).toMatchObject({ phase: 'awaiting-reception', dueAt: null, deadlines: [] });
+  });
+
   test('when a handling fact occurred before the submission, then it is ignored with a finding', () => {
     const early = answered('2026-03-01T09:00:00+07:00');
     const s = derive([start, early]);
@@ -432,6 +439,7 @@ describe('petition state: order independence', () => {
           expect(expected.deadlineVersion).toBe(expected.transfers.length + 1);
           expect(expected.phase === 'closed').toBe(expected.status === 'rejected' || expected.status === 'published');
           expect(expected.overdue && expected.atRisk).toBe(false);
+          for (const d of expected.deadlines) expect(deadlineEntryV1.parse(d)).toEqual(d);
         },
       ),
       { numRuns: 300 },
