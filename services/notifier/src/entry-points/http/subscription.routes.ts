@@ -6,10 +6,11 @@ import { canAccessAgency, principalOf, problemType, sendProblem, type Principal 
 import { ROLES, type Subscription, type SubscriptionRepository } from '../../domain/notification';
 
 const agencyCode = z.string().trim().min(1).max(64);
-const webhookSecret = z
-  .string()
-  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
-  .refine((s) => Buffer.from(s.slice(6), 'base64').length >= 24, 'must hold at least 24 random bytes');
+// Standard Webhooks secrets: `whsec_` and base64 of 24 to 64 random bytes.
+const webhookSecret = z.string().superRefine((s, ctx) => {
+  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s)) ctx.addIssue({ code: 'custom', message: 'must be whsec_ followed by base64' });
+  else if (Buffer.from(s.slice(6), 'base64').length < 24) ctx.addIssue({ code: 'custom', message: 'must hold at least 24 random bytes' });
+});
 
 const createSubscription = z
   .object({

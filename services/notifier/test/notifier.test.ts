@@ -1,0 +1,354 @@
+import { Kafka, logLevel } from 'kafkajs';
+import mongoose, { type Connection } from 'mongoose';
+import { JOB_NAMES, topicsFor } from '@tthc/contracts';
+import { ControllableClock, requireEnv, startSmtpSink, uniqueName, waitFor, withDatabase, type SmtpSink } from '@tthc/testkit';
+import { createApp, DIGEST_SCHEDULER_ID } from '../src/app';
+import { loadConfig } from '../src/config';
+import { escalationJobId } from '../src/data-access/job-schedulers.bullmq';
+import { alertPublisher, buildAlert, startWebhookReceiver, verifyStandardWebhook } from './support';
+
+const MANAGER_KEY = 'manager-key-a1';
+const REFORM_KEY = 'reform-office-key';
+const namespace = uniqueName('notifier');
+const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
+const topics = topicsFor(namespace);
+// Monday 2026-03-09 09:00 in Hà Nội: inside a working period.
+const WORKING_MONDAY = '2026-03-09T09:00:00+07:00';
+const clock = new ControllableClock(WORKING_MONDAY);
+
+let sink: SmtpSink;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let publisher: Awaited<ReturnType<typeof alertPublisher>>;
+let app: ReturnType<typeof createApp>;
+let url = '';
+let mongo: Connection;
+
+function config(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    KAFKA_TOPIC_NAMESPACE: namespace,
+    CONSUMER_GROUP: `${namespace}-notifier`,
+    MONGO_URL: mongoUrl,
+    REDIS_URL: requireEnv('REDIS_URL'),
+    QUEUE_PREFIX: namespace,
+    API_KEYS: `${MANAGER_KEY}:A1,A2,A10;${REFORM_KEY}:*`,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    MAIL_FROM: 'Giám sát hạn <monitor@tthc.test>',
+    DASHBOARD_URL: 'https://dash.tthc.test/dashboard',
+    PUBLIC_URL: 'https://notifier.tthc.test',
+    ACK_SECRET: 'test-ack-secret-0123456789',
+    DELIVERY_ATTEMPTS: '3',
+    DELIVERY_BACKOFF_MS: '50',
+    ESCALATE_AFTER: '2s',
+    ...overrides,
+  });
+}
+
+async function subscribe(body: Record<string, unknown>, key = REFORM_KEY) {
+  const res = await fetch(`${url}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> };
+}
+
+const email = (address: string, agencyCode: string, extra: Record<string, unknown> = {}) => ({
+  name: 'Trần Thị B',
+  role: 'agency-manager',
+  agencyCode,
+  channel: { type: 'email', address },
+  ...extra,
+});
+
+const deliveries = (filter: Record<string, unknown>) => mongo.collection('deliveries').find(filter).toArray();
+const firstDelivery = (filter: Record<string, unknown>) => waitFor(`delivery ${JSON.stringify(filter)}`, async () => (await deliveries(filter))[0]);
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  receiver = await startWebhookReceiver((path, nth) => (path === '/flaky' ? (nth <= 2 ? 500 : 200) : path === '/down' ? 503 : 200));
+  app = createApp(config(), { clock });
+  url = (await app.start()).url;
+  publisher = await alertPublisher(requireEnv('KAFKA_BROKERS'), topics.alerts);
+  mongo = await mongoose.createConnection(mongoUrl).asPromise();
+});
+
+afterAll(async () => {
+  await publisher?.stop();
+  await app?.stop();
+  await mongo?.dropDatabase().catch(() => undefined);
+  await mongo?.close();
+  await receiver?.stop();
+  await sink?.stop();
+});
+
+beforeEach(() => clock.set(WORKING_MONDAY));
+
+describe('notifier e-mail', () => {
+  test('when an overdue alert reaches a Vietnamese and an English subscriber, then each gets one e-mail in its language naming the facts and links', async () => {
+    expect((await subscribe(email('vi.a1@agency.test', 'A1'), MANAGER_KEY)).status).toBe(201);
+    expect((await subscribe(email('en.a1@agency.test', 'A1', { language: 'en' }), MANAGER_KEY)).status).toBe(201);
+    const alert = buildAlert({ dossierCode: 'A1-260306-0001', agencyCode: 'A1', deadlineKey: 'step:2', deadlineKind: 'step', label: 'Thẩm định', responsibleAgencyCode: 'A1.TD' });
+    await publisher.publish(alert);
+
+    const [vi] = await waitFor('Vietnamese mail', () => sink.mailTo('vi.a1@agency.test').length === 1 && sink.mailTo('vi.a1@agency.test'));
+    const [en] = await waitFor('English mail', () => sink.mailTo('en.a1@agency.test').length === 1 && sink.mailTo('en.a1@agency.test'));
+    expect(vi!.from).toBe('monitor@tthc.test');
+    expect(vi!.subject).toBe('[Quá hạn] Hồ sơ A1-260306-0001 — TTHC 1.001234');
+    for (const part of ['17:00 ngày 06/03/2026 (giờ Việt Nam, GMT+7)', 'Thời gian trễ: 1 ngày 2 giờ làm việc', 'Thẩm định — A1.TD', 'Căn cứ pháp lý: QĐ 766/QĐ-TTg; ND 118/2025/NĐ-CP (hẹn trả)', 'https://dash.tthc.test/dashboard/dossiers/A1-260306-0001']) {
+      expect(vi!.text).toContain(part);
+    }
+    expect(vi!.text).toMatch(new RegExp(`https://notifier\\.tthc\\.test/v1/alerts/${encodeURIComponent(alert.alertId)}/ack\\?token=[\\w-]+`));
+    expect(vi!.html).toContain('href="https://dash.tthc.test/dashboard/dossiers/A1-260306-0001"');
+    expect(en!.subject).toBe('[Overdue] Dossier A1-260306-0001 — procedure 1.001234');
+    for (const part of ['6 March 2026, 17:00 (Vietnam time, GMT+7)', 'Working time late: 1 working day 2 working hours', 'Responsible step / agency: Thẩm định — A1.TD', 'Acknowledge this alert: https://notifier.tthc.test/v1/alerts/']) {
+      expect(en!.text).toContain(part);
+    }
+    expect(en!.html).toContain('<html lang="en">');
+  });
+
+  test('when the same alert event arrives several times, then the subscriber gets exactly one e-mail for it', async () => {
+    await subscribe(email('dup@agency.test', 'A5'));
+    const alert = buildAlert({ dossierCode: 'A5-0001', agencyCode: 'A5' });
+    await publisher.publish(alert, 3);
+    await waitFor('first mail', () => sink.mailTo('dup@agency.test').length >= 1);
+    await publisher.publish(alert);
+    // Same Kafka key, so this second fact is consumed after every copy of the first.
+    const next = buildAlert({ dossierCode: 'A5-0001', agencyCode: 'A5', deadlineVersion: 2 });
+    await publisher.publish(next);
+    await waitFor('mail of the next fact', () => sink.mailTo('dup@agency.test').length >= 2);
+    await waitFor('both deliveries sent', async () => (await deliveries({ alertId: { $in: [alert.alertId, next.alertId] }, status: 'sent' })).length === 2);
+    expect(sink.mailTo('dup@agency.test')).toHaveLength(2);
+    expect(await deliveries({ alertId: alert.alertId })).toHaveLength(1);
+  });
+});
+
+describe('notifier webhooks', () => {
+  test('when an alert goes to a webhook, then it carries a Standard Webhooks signature that an independent verifier accepts', async () => {
+    const created = await subscribe({ name: 'Hệ thống điều hành', role: 'agency-manager', agencyCode: 'A2', channel: { type: 'webhook', url: receiver.url('/ok') } }, MANAGER_KEY);
+    expect(created.status).toBe(201);
+    const secret = created.body.channel.secret as string;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const alert = buildAlert({ dossierCode: 'A2-0001', agencyCode: 'A2' });
+    await publisher.publish(alert);
+
+    const [hook] = await waitFor('webhook call', () => receiver.to('/ok').length > 0 && receiver.to('/ok'));
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyStandardWebhook(secret, hook!.headers, hook!.body, Number(hook!.headers['webhook-timestamp']))).toBe(true);
+    expect(verifyStandardWebhook(secret, hook!.headers, hook!.body.replace('A2-0001', 'A2-0002'), Number(hook!.headers['webhook-timestamp']))).toBe(false);
+    expect(verifyStandardWebhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, hook!.headers, hook!.body, now + 10_000_000)).toBe(false);
+    const [record] = await deliveries({ alertId: alert.alertId });
+    expect(hook!.headers['webhook-id']).toBe(record!._id);
+    const body = JSON.parse(hook!.body);
+    expect(body.type).toBe('tthc.alert.overdue');
+    expect(body.data).toMatchObject({ alertId: alert.alertId, dossierCode: 'A2-0001', workingMinutesLate: 600, recipientLevel: 0 });
+    expect(body.data.links.dossierUrl).toBe('https://dash.tthc.test/dashboard/dossiers/A2-0001');
+  });
+
+  test('when the receiver fails twice and then answers 200, then the message is retried with the same webhook-id and sent once', async () => {
+    await subscribe({ name: 'Flaky', role: 'agency-manager', agencyCode: 'A3', channel: { type: 'webhook', url: receiver.url('/flaky') } });
+    const alert = buildAlert({ dossierCode: 'A3-0001', agencyCode: 'A3' });
+    await publisher.publish(alert);
+    const record = await waitFor('delivery sent', async () => (await deliveries({ alertId: alert.alertId, status: 'sent' }))[0]);
+    expect(record.attempts).toBe(3);
+    const calls = receiver.to('/flaky');
+    expect(calls).toHaveLength(3);
+    expect(new Set(calls.map((c) => c.headers['webhook-id']))).toEqual(new Set([record._id]));
+  });
+
+  test('when the receiver keeps failing, then after the last attempt the delivery is dead, counted and not retried', async () => {
+    await subscribe({ name: 'Down', role: 'agency-manager', agencyCode: 'A4', channel: { type: 'webhook', url: receiver.url('/down') } });
+    const alert = buildAlert({ dossierCode: 'A4-0001', agencyCode: 'A4' });
+    await publisher.publish(alert);
+    const record = await waitFor('delivery dead', async () => (await deliveries({ alertId: alert.alertId, status: 'dead' }))[0]);
+    expect(record.attempts).toBe(3);
+    expect(record.lastError).toBe('webhook answered 503');
+    const job = await app.deliveryQueue.getJob(String(record._id));
+    await waitFor('job failed for good', async () => (await job!.getState()) === 'failed');
+    expect(receiver.to('/down')).toHaveLength(3);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/notifier_dead_deliveries_total\{[^}]*channel="webhook"[^}]*\} 1/);
+  });
+});
+
+describe('calendar-aware delivery', () => {
+  test('when a non-urgent alert is raised on a Saturday, then it is scheduled for Monday at the first working period start and not sent before', async () => {
+    clock.set('2026-03-07T10:00:00+07:00');
+    await subscribe(email('sat@agency.test', 'A6'));
+    const alert = buildAlert({ dossierCode: 'A6-0001', agencyCode: 'A6', raisedAt: '2026-03-07T10:00:00+07:00' });
+    await publisher.publish(alert);
+    const record = await firstDelivery({ alertId: alert.alertId });
+    expect(new Date(record.scheduledFor).toISOString()).toBe(new Date('2026-03-09T08:00:00+07:00').toISOString());
+    expect(record.status).toBe('scheduled');
+    const job = await app.deliveryQueue.getJob(String(record._id));
+    expect(await job!.getState()).toBe('delayed');
+    expect(job!.opts.delay).toBe(new Date('2026-03-09T08:00:00+07:00').getTime() - clock.now().getTime());
+    expect(sink.mailTo('sat@agency.test')).toHaveLength(0);
+  });
+
+  test('when the Saturday is a make-up working day (2026-01-10), then the alert is delivered the same instant', async () => {
+    clock.set('2026-01-10T10:00:00+07:00');
+    await subscribe(email('makeup@agency.test', 'A6B'));
+    const alert = buildAlert({ dossierCode: 'A6B-0001', agencyCode: 'A6B', raisedAt: '2026-01-10T10:00:00+07:00' });
+    await publisher.publish(alert);
+    await waitFor('mail on the make-up Saturday', () => sink.mailTo('makeup@agency.test').length === 1);
+    const [record] = await deliveries({ alertId: alert.alertId });
+    expect(new Date(record!.scheduledFor).toISOString()).toBe(clock.now().toISOString());
+  });
+
+  test('when an SLA escalation reaches the reform office on a Sunday night, then it is urgent and sent at once', async () => {
+    clock.set('2026-03-08T22:00:00+07:00');
+    await subscribe(email('reform.a6c@province.test', '*', { role: 'reform-office', agencies: ['A6C'] }));
+    const alert = buildAlert({ dossierCode: 'A6C-0001', agencyCode: 'A6C', kind: 'escalation', level: 2 });
+    await publisher.publish(alert);
+    const [mail] = await waitFor('urgent mail', () => sink.mailTo('reform.a6c@province.test').length === 1 && sink.mailTo('reform.a6c@province.test'));
+    expect(mail!.subject).toBe('[Quá hạn kéo dài] Hồ sơ A6C-0001 — TTHC 1.001234');
+    const [record] = await deliveries({ alertId: alert.alertId });
+    expect(record).toMatchObject({ urgent: true, level: 2 });
+  });
+});
+
+describe('morning digest', () => {
+  test('when the digest runs on a working day, then each subscriber gets one list of open overdue and at-risk dossiers, and nothing on a day off', async () => {
+    expect(await app.maintenanceQueue.getJobScheduler(DIGEST_SCHEDULER_ID)).toMatchObject({ pattern: '30 7 * * *', tz: 'Asia/Ho_Chi_Minh' });
+    await subscribe(email('digest@agency.test', 'A7', { kinds: ['warning'] }));
+    const due = new Date('2026-03-06T10:00:00Z');
+    await mongo.collection('dossiers').insertMany([
+      { _id: 'A7-OVERDUE' as never, agencyCode: 'A7', procedureCode: 'P1', phase: 'open', dueAt: due, overdue: true, atRisk: false },
+      { _id: 'A7-RISK' as never, agencyCode: 'A7', procedureCode: 'P2', phase: 'open', dueAt: due, overdue: false, atRisk: true },
+      { _id: 'A7-CLOSED' as never, agencyCode: 'A7', procedureCode: 'P3', phase: 'closed', dueAt: due, overdue: true },
+      { _id: 'A7-FINE' as never, agencyCode: 'A7', procedureCode: 'P4', phase: 'open', dueAt: due, overdue: false },
+      { _id: 'A8-OVERDUE' as never, agencyCode: 'A8', procedureCode: 'P5', phase: 'open', dueAt: due, overdue: true },
+    ]);
+    clock.set('2026-03-09T07:30:00+07:00');
+    await app.maintenanceQueue.add(JOB_NAMES.sendDigests, { reason: 'test' }, { jobId: 'digest-monday' });
+    const [mail] = await waitFor('digest', () => sink.mailTo('digest@agency.test').length === 1 && sink.mailTo('digest@agency.test'));
+    expect(mail!.subject).toBe('[Tổng hợp 2026-03-09] 1 hồ sơ quá hạn, 1 hồ sơ sắp đến hạn');
+    expect(mail!.text).toContain('A7-OVERDUE');
+    expect(mail!.text).toContain('https://dash.tthc.test/dashboard/dossiers/A7-RISK');
+    for (const absent of ['A7-CLOSED', 'A7-FINE', 'A8-OVERDUE']) expect(mail!.text).not.toContain(absent);
+
+    clock.set('2026-04-30T07:30:00+07:00'); // Ngày Chiến thắng, a holiday
+    const job = await app.maintenanceQueue.add(JOB_NAMES.sendDigests, { reason: 'test' }, { jobId: 'digest-holiday' });
+    const result = await waitFor('holiday run', async () => ((await app.maintenanceQueue.getJob(job.id!))?.returnvalue ?? undefined) as { queued: number; dayOff: number } | undefined);
+    expect(result.queued).toBe(0);
+    expect(result.dayOff).toBeGreaterThan(0);
+    expect(sink.mailTo('digest@agency.test')).toHaveLength(1);
+  });
+});
+
+describe('escalation', () => {
+  test('when nobody acknowledges an overdue alert, then it goes to the agency head and then the reform office, each once', async () => {
+    await subscribe(email('mgr.a9@agency.test', 'A9'));
+    await subscribe(email('head.a9@agency.test', 'A9', { role: 'agency-head' }));
+    await subscribe(email('reform.a9@province.test', '*', { role: 'reform-office', agencies: ['A9'], language: 'en' }));
+    const alert = buildAlert({ dossierCode: 'A9-0001', agencyCode: 'A9' });
+    await publisher.publish(alert);
+    await waitFor('manager mail', () => sink.mailTo('mgr.a9@agency.test').length === 1);
+    const [head] = await waitFor('head mail', () => sink.mailTo('head.a9@agency.test').length === 1 && sink.mailTo('head.a9@agency.test'), { timeoutMs: 20_000 });
+    expect(head!.subject).toBe('[Chuyển cấp 1] [Quá hạn] Hồ sơ A9-0001 — TTHC 1.001234');
+    const [reform] = await waitFor('reform office mail', () => sink.mailTo('reform.a9@province.test').length === 1 && sink.mailTo('reform.a9@province.test'), { timeoutMs: 20_000 });
+    expect(reform!.subject).toBe('[Escalated to level 2] [Overdue] Dossier A9-0001 — procedure 1.001234');
+    const record = await mongo.collection('alert_acks').findOne({ _id: alert.alertId as never });
+    expect(record).toMatchObject({ notifiedLevel: 2, ackedAt: null });
+    const lastCheck = await app.maintenanceQueue.getJob(escalationJobId(alert.alertId, 2));
+    await waitFor('level-2 check finished', async () => (await lastCheck!.getState()) === 'completed');
+    expect([sink.mailTo('mgr.a9@agency.test').length, sink.mailTo('head.a9@agency.test').length, sink.mailTo('reform.a9@province.test').length]).toEqual([1, 1, 1]);
+  });
+
+  test('when the manager opens the signed ack link, then the alert is acknowledged and the agency head is not told', async () => {
+    await subscribe(email('mgr.a10@agency.test', 'A10'), MANAGER_KEY);
+    await subscribe(email('head.a10@agency.test', 'A10', { role: 'agency-head' }), MANAGER_KEY);
+    const alert = buildAlert({ dossierCode: 'A10-0001', agencyCode: 'A10' });
+    await publisher.publish(alert);
+    const [mail] = await waitFor('manager mail', () => sink.mailTo('mgr.a10@agency.test').length === 1 && sink.mailTo('mgr.a10@agency.test'));
+    const link = /https:\/\/notifier\.tthc\.test(\/v1\/alerts\/\S+)/.exec(mail!.text)![1]!;
+    const forged = await fetch(`${url}${link.replace(/token=[\w-]+/, 'token=forged')}`);
+    expect(forged.status).toBe(403);
+    const ack = await fetch(`${url}${link}`);
+    expect(ack.status).toBe(200);
+    const check = await waitFor('level-1 check', async () => {
+      const job = await app.maintenanceQueue.getJob(escalationJobId(alert.alertId, 1));
+      return (job?.returnvalue ?? undefined) as string | undefined;
+    });
+    expect(check).toBe('acknowledged');
+    expect(sink.mailTo('head.a10@agency.test')).toHaveLength(0);
+    const viaApi = await fetch(`${url}/v1/alerts/${encodeURIComponent(alert.alertId)}/ack`, { method: 'POST', headers: { authorization: `Bearer ${MANAGER_KEY}` } });
+    expect(await viaApi.json()).toMatchObject({ alertId: alert.alertId, ackedBy: 'email-link' });
+  });
+
+  test('when a key acknowledges through the API, then only alerts of its agencies are visible', async () => {
+    await subscribe(email('mgr.a11@agency.test', 'A11'));
+    const alert = buildAlert({ dossierCode: 'A11-0001', agencyCode: 'A11' });
+    await publisher.publish(alert);
+    await waitFor('alert recorded', async () => (await mongo.collection('alert_acks').countDocuments({ _id: alert.alertId as never })) === 1);
+    const path = `${url}/v1/alerts/${encodeURIComponent(alert.alertId)}/ack`;
+    const foreign = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${MANAGER_KEY}` } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(path, { method: 'POST' })).status).toBe(401);
+    const own = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${REFORM_KEY}` } });
+    expect(await own.json()).toMatchObject({ alertId: alert.alertId, ackedBy: expect.stringMatching(/^api-key:/) });
+  });
+});
+
+describe('subscriptions API and service surface', () => {
+  test('when a subscription is invalid, then the answer is problem+json naming every bad field', async () => {
+    const res = await subscribe({ name: '', role: 'mayor', agencyCode: 'A1', channel: { type: 'email', address: 'not-an-address' }, language: 'fr', extra: 1 }, MANAGER_KEY);
+    expect(res.status).toBe(400);
+    expect(res.type).toContain('application/problem+json');
+    const pointers = (res.body.errors as Array<{ pointer: string }>).map((e) => e.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(['/name', '/role', '/channel/address', '/language']));
+    const badSecret = await subscribe({ name: 'x', role: 'agency-manager', agencyCode: 'A1', channel: { type: 'webhook', url: receiver.url('/ok'), secret: 'plain' } }, MANAGER_KEY);
+    expect(badSecret.body.errors).toEqual([{ pointer: '/channel/secret', detail: 'must be whsec_ followed by base64' }]);
+  });
+
+  test('when keys differ, then each lists, creates and deletes only within its agencies', async () => {
+    expect((await subscribe(email('x@agency.test', 'A99'), MANAGER_KEY)).status).toBe(403);
+    expect((await subscribe(email('x@agency.test', '*'), MANAGER_KEY)).status).toBe(403);
+    const noKey = await fetch(`${url}/v1/subscriptions`);
+    expect(noKey.status).toBe(401);
+    const created = await subscribe(email('listed@agency.test', 'A12'));
+    const id = created.body.id as string;
+    const mine = await (await fetch(`${url}/v1/subscriptions`, { headers: { authorization: `Bearer ${MANAGER_KEY}` } })).json();
+    expect(mine.items.every((s: { agencyCode: string }) => ['A1', 'A2', 'A10'].includes(s.agencyCode))).toBe(true);
+    expect(mine.items.some((s: { channel: { secret?: string } }) => s.channel.secret === 'whsec_***')).toBe(true);
+    expect((await fetch(`${url}/v1/subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${MANAGER_KEY}` } })).status).toBe(404);
+    expect((await fetch(`${url}/v1/subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${REFORM_KEY}` } })).status).toBe(204);
+    expect((await fetch(`${url}/v1/subscriptions/${id}`, { headers: { authorization: `Bearer ${REFORM_KEY}` } })).status).toBe(404);
+  });
+
+  test('when a message on the alerts topic is not an alert, then it goes to the dead-letter topic with the reason', async () => {
+    const kafka = new Kafka({ clientId: `${namespace}-probe`, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: uniqueName('probe') });
+    const dead: Array<Record<string, any>> = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.deadLetter, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void dead.push(JSON.parse(message.value!.toString('utf8'))) });
+    try {
+      await publisher.publishRaw('poison-key', 'this is not json');
+      const letter = await waitFor('dead letter', () => dead.find((d) => d.data?.key === 'poison-key'));
+      expect(letter.data).toMatchObject({ originalTopic: topics.alerts, errorCode: 'malformed-json', consumerGroup: `${namespace}-notifier` });
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  test('when probed, then healthz, readyz and metrics answer', async () => {
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok', service: 'notifier' });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongo: 'ok', redis: 'ok', kafka: 'ok' } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('notifier_deliveries_total');
+    expect(metrics).toContain('kafka_messages_processed_total');
+  });
+
+  test('when a second instance is stopped, then stop resolves and its port no longer answers', async () => {
+    const other = createApp(config({ CONSUMER_GROUP: `${namespace}-other`, QUEUE_PREFIX: `${namespace}-other`, DIGEST_ENABLED: 'false' }), { clock });
+    const otherUrl = (await other.start()).url;
+    expect((await fetch(`${otherUrl}/healthz`)).status).toBe(200);
+    await other.stop();
+    await expect(fetch(`${otherUrl}/healthz`)).rejects.toThrow();
+  });
+});
