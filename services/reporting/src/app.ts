@@ -1,4 +1,6 @@
 import type { Connection } from 'mongoose';
+import { defaultCalendar, loadCalendarFile, type Calendar } from '@tthc/calendar';
+import { AgencyDirectory, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type Rubric } from '@tthc/metrics';
 import {
   connectMongo,
   createLogger,
@@ -13,23 +15,52 @@ import {
 } from '@tthc/platform';
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
+import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
+import type { MetricsReadModel } from './domain/metrics-read-model';
+import { catalogRouter } from './entry-points/http/catalog.routes';
+import { createDashboardRouter } from './entry-points/http/dashboard.route';
+import { metricsRouter } from './entry-points/http/metrics.routes';
 import { readRouter } from './entry-points/http/read.routes';
 
-export function createApp(config: ReportingConfig, deps: { logger?: Logger } = {}) {
+export interface ReportingDeps {
+  logger?: Logger;
+  /** "Now" for the running period and working days late; tests pin it. */
+  clock?: { now(): Date };
+  calendar?: Calendar;
+}
+
+export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   const logger = deps.logger ?? createLogger({ service: 'reporting', level: config.LOG_LEVEL });
   const metrics = createMetrics('reporting');
   const apiKeys = parseApiKeys(config.API_KEYS);
+  const clock = deps.clock ?? { now: () => new Date() };
+  const calendar = deps.calendar ?? (config.CALENDAR_FILE ? loadCalendarFile(config.CALENDAR_FILE) : defaultCalendar());
+  const production = config.NODE_ENV === 'production';
+  const directoryFile = config.AGENCY_DIRECTORY_FILE ?? (production ? null : SAMPLE_AGENCY_DIRECTORY_PATH);
+  const directory = directoryFile ? AgencyDirectory.fromFile(directoryFile) : AgencyDirectory.empty();
+  const rubricFile = config.PAR_RUBRIC_FILE ?? (production ? null : SAMPLE_RUBRIC_PATH);
+  const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
   let conn: Connection | null = null;
+  let metricsReadModel: MetricsReadModel | null = null;
   let server: RunningServer | null = null;
 
   return {
     logger,
     async start() {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
+      if (!config.AGENCY_DIRECTORY_FILE) logger.warn({ file: directoryFile }, 'AGENCY_DIRECTORY_FILE is not set: agencies come from the sample directory (or none in production)');
+      if (!config.PAR_RUBRIC_FILE) logger.warn({ file: rubricFile }, 'PAR_RUBRIC_FILE is not set: PAR criteria come from the sample rubric (or none in production)');
       conn = await connectMongo(config.MONGO_URL, logger);
-      const http = createServiceHttp({ service: 'reporting', logger, metrics, readiness: { mongo: () => pingMongo(conn!) } });
+      const connection = conn;
+      metricsReadModel = createMongoMetricsReadModel(connection);
+      const readModel = metricsReadModel;
+      const http = createServiceHttp({ service: 'reporting', logger, metrics, readiness: { mongo: () => pingMongo(connection) } });
+      // The dashboard's static files load before the key check: the page asks for the key.
+      http.use(createDashboardRouter());
       http.use(requireApiKey(apiKeys));
-      http.use(readRouter(createMongoReadModel(conn)));
+      http.use(metricsRouter(() => ({ readModel, calendar, directory, rubrics, now: clock.now() })));
+      http.use(catalogRouter({ conn: () => connection, readModel }));
+      http.use(readRouter(createMongoReadModel(connection)));
       server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });
       return server;
     },

@@ -8,6 +8,17 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envVars.port(8081),
     MONGO_URL: envVars.mongoUrl,
+    // Agencies' names, levels (ministry / province / commune / historic district) and the
+    // successors of pre-July-2025 district units. The shipped sample is used when unset outside
+    // production; in production reports would otherwise show codes without names or levels.
+    AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
+    // PAR Index rubric (criteria, thresholds, points) of one or more years. The official
+    // thresholds were not found (vn-rules §3), so none is built in: the labelled sample is used
+    // when unset outside production, and no PAR criterion is scored when unset in production.
+    PAR_RUBRIC_FILE: z.string().min(1).optional(),
+    // National calendar file (FORMAT.md): period boundaries and working days late. The shipped
+    // packages/calendar/data/vn-civil-service.json when unset.
+    CALENDAR_FILE: z.string().min(1).optional(),
   })
   .superRefine(requireApiKeysInProduction);
 

@@ -37,7 +37,10 @@ export function createMongoReadModel(conn: Connection): ReportingReadModel {
     },
     async listAlerts(q) {
       const filter: Record<string, unknown> = {};
-      if (q.agencies !== '*') filter['agencyCode'] = { $in: [...q.agencies] };
+      if (q.agencies !== '*') {
+        const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        filter['$or'] = [{ agencyCode: { $in: [...q.agencies] } }, ...(q.agencyPrefixes ?? []).map((p) => ({ agencyCode: { $regex: `^${escape(p)}` } }))];
+      }
       if (q.dossierCode) filter['dossierCode'] = q.dossierCode;
       if (q.type) filter['type'] = q.type;
       if (q.since) filter['raisedAt'] = { $gte: q.since };

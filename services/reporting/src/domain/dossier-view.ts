@@ -33,6 +33,8 @@ export interface AlertView {
 
 export interface AlertQuery {
   agencies: readonly string[] | '*';
+  /** Agency code prefixes (`G01.` from a `G01.*` key) reached besides `agencies`. */
+  agencyPrefixes?: readonly string[];
   dossierCode?: string;
   type?: string;
   since?: Date;

@@ -38,6 +38,7 @@ export function readRouter(readModel: ReportingReadModel): Router {
     const principal = principalOf(res);
     const items = await readModel.listAlerts({
       agencies: principal.agencies === '*' ? '*' : [...principal.agencies],
+      agencyPrefixes: principal.agencyPrefixes ?? [],
       dossierCode: q.data.dossierCode,
       type: q.data.type,
       since: q.data.since ? new Date(q.data.since) : undefined,

@@ -1,0 +1,114 @@
+import type { DelayCounts, GroupRow, SubScore } from '@tthc/metrics';
+import type { DossierListItem, LateCasesReport } from './metrics-report.use-case';
+
+export type Cell = string | number | null;
+
+/** A report as a table with Vietnamese headers, for CSV and XLSX exports. */
+export interface ExportTable {
+  /** File name without extension, and the worksheet name. */
+  name: string;
+  columns: Array<{ key: string; header: string }>;
+  rows: Array<Record<string, Cell>>;
+}
+
+const percent = (fraction: number) => Math.round(fraction * 10_000) / 100;
+
+const COUNT_COLUMNS: Array<{ key: keyof DelayCounts; header: string }> = [
+  { key: 'received', header: 'Tiếp nhận trong kỳ' },
+  { key: 'toHandle', header: 'Cần xử lý' },
+  { key: 'resolvedEarly', header: 'Đã giải quyết trước hạn' },
+  { key: 'resolvedOnTime', header: 'Đã giải quyết đúng hạn' },
+  { key: 'resolvedLate', header: 'Đã giải quyết trễ hạn' },
+  { key: 'openWithinDeadline', header: 'Đang xử lý trong hạn' },
+  { key: 'openOverdue', header: 'Đang xử lý quá hạn' },
+  { key: 'atRisk', header: 'Có nguy cơ trễ hạn' },
+  { key: 'lateRate', header: 'Tỷ lệ trễ hạn (%)' },
+  { key: 'onTimeRate', header: 'Tỷ lệ đúng hạn (%)' },
+  { key: 'petitionsOnTime', header: 'PAKN xử lý đúng hạn' },
+  { key: 'petitionsLate', header: 'PAKN xử lý trễ hạn' },
+  { key: 'petitionsOpenOverdue', header: 'PAKN đang xử lý quá hạn' },
+  { key: 'apologies', header: 'Văn bản xin lỗi' },
+];
+
+function countCells(c: DelayCounts): Record<string, Cell> {
+  const out: Record<string, Cell> = {};
+  for (const col of COUNT_COLUMNS) out[col.key] = col.key === 'lateRate' || col.key === 'onTimeRate' ? percent(c[col.key]) : c[col.key];
+  return out;
+}
+
+export function lateCasesTable(r: LateCasesReport): ExportTable {
+  const row = (g: GroupRow): Record<string, Cell> => ({ agencyCode: g.agencyCode, agencyName: g.agencyName, level: g.level, procedureCode: g.procedureCode, ...countCells(g) });
+  return {
+    name: `tre-han-${r.period.key}-${r.groupBy}`,
+    columns: [
+      { key: 'agencyCode', header: 'Mã cơ quan' },
+      { key: 'agencyName', header: 'Tên cơ quan' },
+      { key: 'level', header: 'Cấp' },
+      { key: 'procedureCode', header: 'Mã thủ tục' },
+      ...COUNT_COLUMNS,
+    ],
+    rows: [...r.items.map(row), { agencyCode: 'Tổng cộng', agencyName: null, level: null, procedureCode: null, ...countCells(r.totals) }],
+  };
+}
+
+export function subScoresTable(periodKey: string, items: readonly SubScore[]): ExportTable {
+  return {
+    name: `diem-thanh-phan-uoc-tinh-${periodKey}`,
+    columns: [
+      { key: 'id', header: 'Mã chỉ tiêu' },
+      { key: 'nameVi', header: 'Tên chỉ tiêu' },
+      { key: 'formula', header: 'Công thức (ước tính)' },
+      { key: 'max', header: 'Điểm tối đa' },
+      { key: 'score', header: 'Điểm ước tính' },
+      { key: 'forecast', header: 'Điểm dự báo cuối kỳ' },
+      { key: 'atRisk', header: 'Hồ sơ có nguy cơ trễ hạn' },
+    ],
+    rows: items.map((i) => ({ id: i.id, nameVi: i.nameVi, formula: i.formula, max: i.max, score: i.score, forecast: i.forecast.score, atRisk: i.forecast.atRiskCount })),
+  };
+}
+
+export function dossiersTable(items: readonly DossierListItem[]): ExportTable {
+  return {
+    name: 'ho-so-qua-han-co-nguy-co',
+    columns: [
+      { key: 'code', header: 'Mã hồ sơ' },
+      { key: 'subject', header: 'Loại' },
+      { key: 'agencyCode', header: 'Mã cơ quan' },
+      { key: 'procedureCode', header: 'Mã thủ tục' },
+      { key: 'statusCode', header: 'Trạng thái' },
+      { key: 'dueAt', header: 'Hạn xử lý' },
+      { key: 'workingDaysLate', header: 'Số ngày làm việc trễ' },
+      { key: 'stepNo', header: 'Bước chịu trách nhiệm' },
+      { key: 'stepName', header: 'Tên bước' },
+      { key: 'stepAgencyCode', header: 'Cơ quan của bước' },
+    ],
+    rows: items.map((d) => ({
+      code: d.code,
+      subject: d.subject === 'petition' ? 'PAKN' : 'Hồ sơ TTHC',
+      agencyCode: d.agencyCode,
+      procedureCode: d.procedureCode,
+      statusCode: d.statusCode,
+      dueAt: d.dueAt,
+      workingDaysLate: d.workingDaysLate,
+      stepNo: d.responsibleStep?.stepNo ?? null,
+      stepName: d.responsibleStep?.name ?? null,
+      stepAgencyCode: d.responsibleStep?.agencyCode ?? null,
+    })),
+  };
+}
+
+const csvCell = (v: Cell): string => {
+  if (v === null) return '';
+  const s = typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/**
+ * RFC 4180 CSV in UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly.
+ * Cells that start like a formula are prefixed with `'` so a spreadsheet never evaluates them.
+ */
+export function toCsv(t: ExportTable): string {
+  const lines = [t.columns.map((c) => csvCell(c.header)).join(',')];
+  for (const row of t.rows) lines.push(t.columns.map((c) => csvCell(row[c.key] ?? null)).join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,48 @@
+import type { SubjectRecord } from '@tthc/metrics';
+
+/**
+ * Which agencies a store query may return: every one, or exact codes (historic units that
+ * count under them included) and code prefixes. Only a pre-filter: the use cases check each
+ * subject's agency again after mapping historic units for the period.
+ */
+export type AgencyScope = '*' | { codes: string[]; prefixes: string[] };
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+export interface DossierListQuery {
+  scope: AgencyScope;
+  procedureCode?: string;
+  subject?: 'dossier' | 'petition';
+  overdue?: boolean;
+  atRisk?: boolean;
+  page: number;
+  pageSize: number;
+}
+
+export interface CalendarAuditQuery {
+  calendarId?: string;
+  page: number;
+  pageSize: number;
+}
+
+export interface CalendarAuditView {
+  _id: string;
+  calendarId: string;
+  fromVersion: string | null;
+  toVersion: string;
+  appliedAt: string;
+  affected: Array<Record<string, unknown>>;
+  unchangedOpenCount: number;
+}
+
+/** Reads of the collections written by workflow; reporting never writes them. */
+export interface MetricsReadModel {
+  /** Every subject received before `end` (the candidates of any period ending then). */
+  subjectsReceivedBefore(end: Date, scope: AgencyScope): Promise<SubjectRecord[]>;
+  /** Open subjects, most urgent due date first. */
+  listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord>>;
+  listCalendarAudits(q: CalendarAuditQuery): Promise<Page<CalendarAuditView>>;
+}
