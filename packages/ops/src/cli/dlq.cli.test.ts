@@ -166,6 +166,12 @@ describe('tthc-dlq in-process', () => {
     expect(unknown.stderr[0]).toBe('error: --offset 0/9: no such message in the dead-letter topic');
   });
 
+  test('when Kafka cannot be reached, then it exits 1 with one error line naming the topic', async () => {
+    const result = await run(['list'], { KAFKA_BROKERS: '127.0.0.1:1' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toEqual([expect.stringMatching(/^error: list failed on tthc\.dead-letter\.v1: .*ECONNREFUSED/)]);
+  });
+
   test('when the offset exists in several partitions, then a bare --offset is refused and PARTITION/OFFSET is asked for', async () => {
     const other = uniqueName('ops-dlq-multi');
     const dlq = topicsFor(other).deadLetter;

@@ -165,8 +165,8 @@ export async function main(argv: readonly string[], io: DlqIo): Promise<number> 
     return EXIT_USAGE;
   }
 
-  // kafkajs reports its own retries; only errors reach the operator, on stderr.
-  const logger = createLogger({ service: 'tthc-dlq', level: 'error', destination: { write: (s: string) => void io.stderr(s.trimEnd()) } });
+  // kafkajs logs every retry as JSON; an operator needs only the final error line printed below.
+  const logger = createLogger({ service: 'tthc-dlq', level: 'silent' });
   const kafka = createKafka({ clientId: 'tthc-dlq', brokers: env.KAFKA_BROKERS, logger });
   const topic = topicsFor(env.KAFKA_TOPIC_NAMESPACE).deadLetter;
   try {
