@@ -17,7 +17,7 @@ import {
   type Logger,
   type RunningServer,
 } from '@tthc/platform';
-import type { WorkflowConfig } from './config';
+import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
 import { createFactDeadLetters } from './data-access/dead-letter.kafka';
 import { createProcedureLookup } from './data-access/procedure-lookup.mongo';
@@ -26,7 +26,7 @@ import { createSubjectRepository } from './data-access/subject.repository';
 import type { SubjectDeriver } from './domain/apply-fact.use-case';
 import { deriveSubject, type Derivations } from './domain/derive-subject';
 import { recomputeOpenSubjects } from './domain/recompute-calendar.use-case';
-import { DEFAULT_RULES, type DeriveContext, type RulesConfig } from './domain/subject';
+import type { DeriveContext, RulesConfig } from './domain/subject';
 import { SUBJECT_DERIVATIONS } from './domain/subject-derivations';
 import { syncCalendars } from './domain/sync-calendars.use-case';
 import { mountCalendarReloadRoute } from './entry-points/http/calendar-reload.route';
@@ -51,7 +51,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   // Loaded at construction so a bad calendar file stops the service before it connects anywhere.
   const registry = new CalendarRegistry(loadCalendarFile(config.CALENDAR_FILE));
   if (config.AGENCY_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
-  const ctx: DeriveContext = { calendarFor: (agencyCode) => registry.forAgency(agencyCode), rules: deps.rules ?? DEFAULT_RULES };
+  const ctx: DeriveContext = { calendarFor: (agencyCode) => registry.forAgency(agencyCode), rules: deps.rules ?? rulesOf(config) };
   const derivations = deps.derivations ?? SUBJECT_DERIVATIONS;
   const derive: SubjectDeriver = (kind, code, history, bumps) => deriveSubject(kind, code, history, ctx, derivations, bumps);
 
