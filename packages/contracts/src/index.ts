@@ -9,4 +9,5 @@ export * from './events/dossier-lifecycle.v1';
 export * from './events/petition.v1';
 export * from './events/sla-alert.v1';
 export * from './events/dead-letter.v1';
+export * from './events/delay-counts.v1';
 export * from './events/registry';
