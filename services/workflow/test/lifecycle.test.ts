@@ -201,7 +201,7 @@ describe('workflow lifecycle on real Kafka, MongoDB and Redis', () => {
 
     const res = await fetch(`${url}/v1/admin/calendar/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(res.status).toBe(200);
-    const audit = (await mongo.collection(COLLECTIONS.calendarAudits).findOne({ toVersion: next.version })) as Record<string, unknown> & { affected: Array<Record<string, unknown>> };
+    const audit = (await mongo.collection(COLLECTIONS.calendarAudits).findOne({ toVersion: next.version })) as unknown as Record<string, unknown> & { affected: Array<Record<string, unknown>> };
     expect(audit).toMatchObject({ calendarId: 'vn-civil-service', fromVersion: loadCalendarFile(DEFAULT_CALENDAR_PATH).version, toVersion: next.version });
     const entry = audit.affected.find((a) => a.code === open);
     const newDue = computeLegalDue(catalog.entry('0.000101'), '2026-11-20T09:00:00+07:00', next).dueAt;
