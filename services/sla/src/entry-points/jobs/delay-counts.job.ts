@@ -1,0 +1,96 @@
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Producer } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import type { Calendar } from '@tthc/calendar';
+import { JOB_NAMES, publishDelayCountsJobV1 } from '@tthc/contracts';
+import { periodContaining, type AgencyDirectory } from '@tthc/metrics';
+import type { Logger, Metrics } from '@tthc/platform';
+import { createKafkaDelayCountsPublisher } from '../../data-access/delay-counts.publisher.kafka';
+import { createDelayCountsRepository } from '../../data-access/delay-counts.repository';
+import { periodsToCompute, publishDelayCounts } from '../../domain/delay-counts.use-case';
+
+/** Id of the repeatable run in BullMQ; upserting it again only changes its interval. */
+export const DELAY_COUNTS_SCHEDULER_ID = 'sla-delay-counts';
+const CLOSE_REASON = /^period-close:(\d{4}-\d{2})$/;
+
+// The next scheduled run repeats the work, so a failed run is not retried.
+const jobOptions: JobsOptions = { attempts: 1, removeOnComplete: 100, removeOnFail: 100 };
+
+export interface DelayCountsJobDeps {
+  /** The SLA maintenance queue (QUEUES.slaMaintenance); its one worker dispatches by job name. */
+  queue: Queue;
+  conn: Connection;
+  producer: Producer;
+  /** The delay-counts topic within the service's namespace. */
+  topic: string;
+  /** Its zone sets the period boundaries (national calendar: Asia/Ho_Chi_Minh). */
+  calendar: Calendar;
+  directory: AgencyDirectory;
+  clock: { now(): Date };
+  logger: Logger;
+  metrics: Metrics;
+  /** DELAY_COUNTS_EVERY_SECONDS (default 300). */
+  everySeconds: number;
+}
+
+/**
+ * `sla.publish-delay-counts.v1`: every `everySeconds`, and once just after each month
+ * boundary, recompute the delay counts of the running month, quarter and year from the
+ * dossiers, upsert them into `delay_counts` and publish them on `tthc.delay-counts.v1`.
+ *
+ * Wiring (app.ts): after MongoDB and Kafka are connected,
+ * `maintenanceHandlers[JOB_NAMES.publishDelayCounts] = job.handle; await job.start();`.
+ */
+export function createDelayCountsJob(deps: DelayCountsJobDeps) {
+  const store = createDelayCountsRepository(deps.conn);
+  const publisher = createKafkaDelayCountsPublisher(deps.producer, deps.topic);
+  const runs = deps.metrics.counter('sla_delay_counts_runs_total', 'Delay-count computations', ['reason']);
+  const rowsGauge = deps.metrics.gauge('sla_delay_counts_rows', 'Agency × procedure × period rows of the last delay-count run');
+  let stopped = false;
+
+  /**
+   * A delayed job at the next local month boundary; its id names the month that closes, so
+   * every instance (and every restart) schedules the same job once.
+   */
+  async function scheduleNextClose(): Promise<void> {
+    if (stopped) return;
+    const now = deps.clock.now();
+    const month = periodContaining(now, 'month', deps.calendar);
+    const delay = Math.max(0, Date.parse(month.end) - now.getTime());
+    await deps.queue.add(JOB_NAMES.publishDelayCounts, { reason: `period-close:${month.key}` }, { ...jobOptions, jobId: `delay-counts-close-${month.key}`, delay });
+  }
+
+  async function run(reason: string) {
+    const closed = CLOSE_REASON.exec(reason)?.[1] ?? null;
+    const now = deps.clock.now();
+    const result = await publishDelayCounts({ periods: periodsToCompute(now, deps.calendar, closed), now }, { store, publisher, calendar: deps.calendar, directory: deps.directory });
+    runs.inc({ reason: closed ? 'period-close' : reason });
+    rowsGauge.set(result.rows);
+    deps.logger.info({ reason, periods: result.periods, rows: result.rows }, 'delay counts published');
+    return result;
+  }
+
+  return {
+    run,
+    /** Handler for the maintenance worker's dispatch table. */
+    async handle(job: Job) {
+      const payload = publishDelayCountsJobV1.parse(job.data ?? {});
+      const result = await run(payload.reason);
+      if (CLOSE_REASON.test(payload.reason)) await scheduleNextClose();
+      return result;
+    },
+    async start() {
+      stopped = false;
+      await store.init();
+      await deps.queue.upsertJobScheduler(
+        DELAY_COUNTS_SCHEDULER_ID,
+        { every: deps.everySeconds * 1000 },
+        { name: JOB_NAMES.publishDelayCounts, data: { reason: 'schedule' }, opts: jobOptions },
+      );
+      await scheduleNextClose();
+    },
+    async stop() {
+      stopped = true;
+    },
+  };
+}
