@@ -80,6 +80,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       await kafkaRuntime.connect([topics.alerts, topics.deadLetter]);
 
       const deliveryScheduler = createBullmqDeliveryScheduler(deliveryQueue, clock);
+      const dossiers = createOpenDossierReader(conn);
       const notifyDeps: NotifyDeps = {
         subscriptions,
         deliveries,
@@ -87,6 +88,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
         deliveryScheduler,
         escalationScheduler: createBullmqEscalationScheduler(maintenanceQueue, clock),
         calendars: calendarOf,
+        dossiers,
         clock,
         policy: { urgentLevel: config.URGENT_LEVEL, ackWindow: config.ackWindow, nationalCalendarId: calendars.national.id },
       };
@@ -108,7 +110,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       );
       const maintenanceWorker = new Worker(
         QUEUES.notifierMaintenance,
-        maintenanceProcessor({ ...notifyDeps, dossiers: createOpenDossierReader(conn), logger, metrics }),
+        maintenanceProcessor({ ...notifyDeps, dossiers, logger, metrics }),
         { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: 4 },
       );
       for (const w of [deliveryWorker, maintenanceWorker]) {

@@ -283,6 +283,18 @@ describe('escalation', () => {
     expect(await viaApi.json()).toMatchObject({ alertId: alert.alertId, ackedBy: 'email-link' });
   });
 
+  test('when the dossier closes before the acknowledgement window ends, then the agency head is not told', async () => {
+    await subscribe(email('mgr.a14@agency.test', 'A14'));
+    await subscribe(email('head.a14@agency.test', 'A14', { role: 'agency-head' }));
+    const alert = buildAlert({ dossierCode: 'A14-0001', agencyCode: 'A14' });
+    await publisher.publish(alert);
+    await waitFor('manager mail', () => sink.mailTo('mgr.a14@agency.test').length === 1);
+    await mongo.collection('dossiers').insertOne({ _id: 'A14-0001' as never, agencyCode: 'A14', phase: 'closed', overdue: true });
+    const check = await waitFor('level-1 check', async () => ((await app.maintenanceQueue.getJob(escalationJobId(alert.alertId, 1)))?.returnvalue ?? undefined) as string | undefined);
+    expect(check).toBe('resolved');
+    expect(sink.mailTo('head.a14@agency.test')).toHaveLength(0);
+  });
+
   test('when a key acknowledges through the API, then only alerts of its agencies are visible', async () => {
     await subscribe(email('mgr.a11@agency.test', 'A11'));
     const alert = buildAlert({ dossierCode: 'A11-0001', agencyCode: 'A11' });

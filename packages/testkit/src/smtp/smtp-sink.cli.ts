@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { startSmtpSink, type ReceivedMail } from './smtp-sink';
 
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
   });
   const httpPort = Number(env.SMTP_SINK_HTTP_PORT ?? 1080);
   await new Promise<void>((done) => http.listen(httpPort, host, done));
-  console.log(`smtp sink: smtp://${host}:${sink.port}, mail list http://${host}:${httpPort}, files in ${folder}`);
+  const listening = (http.address() as AddressInfo).port;
+  console.log(`smtp sink: smtp://${host}:${sink.port}, mail list http://${host}:${listening}, files in ${folder}`);
   const stop = () => {
     http.close();
     void sink.stop().finally(() => process.exit(0));

@@ -38,5 +38,9 @@ export function createOpenDossierReader(conn: Connection, opts: { limit?: number
         }),
       );
     },
+    async isClosed(code) {
+      const doc = await conn.collection(COLLECTIONS.dossiers).findOne({ _id: code as never }, { projection: { phase: 1 } });
+      return doc?.phase === 'closed';
+    },
   };
 }

@@ -128,6 +128,8 @@ export interface EscalationScheduler {
 
 export interface OpenDossierReader {
   overdueOrAtRisk(filter: { agencies: string[] | '*' }): Promise<DigestItem[]>;
+  /** True only when the workflow holds the dossier (or petition) and it is closed. */
+  isClosed(code: string): Promise<boolean>;
 }
 
 export interface OutgoingEmail {

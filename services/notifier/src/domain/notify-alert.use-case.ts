@@ -10,6 +10,7 @@ import {
   type DeliveryRepository,
   type DeliveryScheduler,
   type EscalationScheduler,
+  type OpenDossierReader,
   type SubscriptionRepository,
 } from './notification';
 
@@ -23,6 +24,7 @@ export interface NotifyDeps {
   deliveryScheduler: DeliveryScheduler;
   escalationScheduler: EscalationScheduler;
   calendars: CalendarLookup;
+  dossiers: Pick<OpenDossierReader, 'isClosed'>;
   clock: Clock;
   policy: DeliveryPolicy & { ackWindow: AckWindow; nationalCalendarId: string };
 }
@@ -95,7 +97,7 @@ export async function notifyLevel(record: AlertRecord, level: number, deps: Noti
   return { level, deliveries: subs.length, escalationCheckAt };
 }
 
-export type EscalationOutcome = 'unknown-alert' | 'acknowledged' | 'already-escalated' | 'escalated';
+export type EscalationOutcome = 'unknown-alert' | 'acknowledged' | 'resolved' | 'already-escalated' | 'escalated';
 
 /**
  * The acknowledgement window of `level - 1` has closed: unless someone acknowledged, tell
@@ -107,6 +109,8 @@ export async function checkEscalation(job: { alertId: string; level: number }, d
   if (!record) return 'unknown-alert';
   if (record.ackedAt) return 'acknowledged';
   if (record.notifiedLevel > job.level) return 'already-escalated';
+  // A dossier closed in the meantime needs nobody higher up; the first message stays a fact.
+  if (await deps.dossiers.isClosed(record.alert.dossierCode)) return 'resolved';
   const claimed = await deps.alertRecords.claimLevel(job.alertId, job.level);
   if (!claimed) {
     const now = await deps.alertRecords.find(job.alertId);
