@@ -19,14 +19,27 @@ export interface CalendarApplyIo {
   connect?(url: string): Promise<Connection>;
 }
 
+/** The dev stack of `infra/local/infra.sh up dev`, used only when MONGO_URL is unset (as catalog:import does). */
+export const DEV_MONGO_URL = 'mongodb://127.0.0.1:27117/tthc';
+
 export const USAGE = `Usage: calendar:apply FILE
 
 Validates a working-time calendar file (packages/calendar FORMAT) and stores it in MongoDB as
 the active version of its calendar id. Workflow re-derives every open dossier and petition with
 it and records an audit of the deadlines that moved (collection calendar_audits).
 
-MONGO_URL names the database (required).
+MONGO_URL names the database; when it is unset the dev stack ${DEV_MONGO_URL} is used.
 Exit status: 0 stored (or already active), 2 bad arguments or an invalid file, 1 the store failed.`;
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(MONGO_URL is not a valid URL)';
+  }
+}
 
 export async function main(argv: readonly string[], io: CalendarApplyIo): Promise<number> {
   const env = io.env ?? process.env;
@@ -41,10 +54,10 @@ export async function main(argv: readonly string[], io: CalendarApplyIo): Promis
     io.stderr(USAGE);
     return 2;
   }
-  const mongoUrl = env.MONGO_URL?.trim();
+  let mongoUrl = env.MONGO_URL?.trim();
   if (!mongoUrl) {
-    io.stderr('error: MONGO_URL: is required');
-    return 2;
+    mongoUrl = DEV_MONGO_URL;
+    io.stderr(`note: MONGO_URL is unset; using the dev stack ${DEV_MONGO_URL}`);
   }
   const file = files[0]!;
   const path = isAbsolute(file) ? file : resolve(io.cwd ?? env.INIT_CWD ?? process.cwd(), file);
@@ -68,7 +81,7 @@ export async function main(argv: readonly string[], io: CalendarApplyIo): Promis
     io.stdout(stored ? `applied calendar ${record.calendarId} version ${record.version} at ${record.appliedAt}` : `calendar ${record.calendarId} version ${record.version} is already active (since ${record.appliedAt})`);
     return 0;
   } catch (err) {
-    io.stderr(`error: storing the calendar failed: ${(err as Error).message}`);
+    io.stderr(`error: storing the calendar in ${redactUrl(mongoUrl)} failed: ${(err as Error).message}`);
     return 1;
   } finally {
     await conn?.close().catch(() => undefined);
