@@ -21,7 +21,8 @@ function agencyFilter(scope: AgencyScope): Record<string, unknown> | null {
  * Dates are Dates in documents written by workflow, but older documents may hold ISO strings;
  * MongoDB compares values of one type only, so both forms are asked for.
  */
-const before = (field: string, at: Date) => ({ $or: [{ [field]: { $lt: at } }, { [field]: { $lt: at.toISOString() } }] });
+const before = (field: string, at: Date) => [{ [field]: { $lt: at } }, { [field]: { $lt: at.toISOString() } }];
+const notBefore = (field: string, at: Date) => [{ [field]: { $gte: at } }, { [field]: { $gte: at.toISOString() } }];
 
 // History and findings can be large and are never needed for counting.
 const COUNTING_PROJECTION = { history: 0, findings: 0, versionBumps: 0, deadlines: 0 };
@@ -30,8 +31,11 @@ export function createMongoMetricsReadModel(conn: Connection): MetricsReadModel 
   const dossiers = conn.collection(COLLECTIONS.dossiers);
   const audits = conn.collection(COLLECTIONS.calendarAudits);
   return {
-    async subjectsReceivedBefore(end, scope) {
-      const and: Array<Record<string, unknown>> = [before('receivedAt', end)];
+    async subjectsFor({ openSince, end }, scope) {
+      const and: Array<Record<string, unknown>> = [
+        { $or: before('receivedAt', end) },
+        { $or: [{ phase: { $ne: 'closed' } }, ...notBefore('endAt', openSince), ...notBefore('closedAt', openSince)] },
+      ];
       const agency = agencyFilter(scope);
       if (agency) and.push(agency);
       const out: SubjectRecord[] = [];

@@ -40,8 +40,11 @@ export interface CalendarAuditView {
 
 /** Reads of the collections written by workflow; reporting never writes them. */
 export interface MetricsReadModel {
-  /** Every subject received before `end` (the candidates of any period ending then). */
-  subjectsReceivedBefore(end: Date, scope: AgencyScope): Promise<SubjectRecord[]>;
+  /**
+   * The candidates of periods within `[openSince, end)`: subjects received before `end` and
+   * not closed before `openSince`.
+   */
+  subjectsFor(window: { openSince: Date; end: Date }, scope: AgencyScope): Promise<SubjectRecord[]>;
   /** Open subjects, most urgent due date first. */
   listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord>>;
   listCalendarAudits(q: CalendarAuditQuery): Promise<Page<CalendarAuditView>>;

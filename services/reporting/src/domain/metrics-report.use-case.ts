@@ -47,7 +47,7 @@ export interface LateCasesReport {
 }
 
 async function rowsFor(ctx: ReportContext, period: Period, who: Audience) {
-  const subjects = await ctx.readModel.subjectsReceivedBefore(new Date(period.end), who.scope);
+  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(period.start), end: new Date(period.end) }, who.scope);
   return rowsFromSubjects(ctx, subjects, period, who);
 }
 
@@ -93,8 +93,9 @@ export interface TrendItem {
 /** The last `months` months up to the current one, oldest first. */
 export async function trend(ctx: ReportContext, months: number, who: Audience): Promise<{ items: TrendItem[] }> {
   const periods = monthsEndingAt(ctx.now, months, ctx.calendar);
+  const first = periods[0]!;
   const last = periods[periods.length - 1]!;
-  const subjects = await ctx.readModel.subjectsReceivedBefore(new Date(last.end), who.scope);
+  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(first.start), end: new Date(last.end) }, who.scope);
   return {
     items: periods.map((p) => {
       const t = totalOf(rowsFromSubjects(ctx, subjects, p, who));
