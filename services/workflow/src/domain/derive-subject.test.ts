@@ -60,10 +60,13 @@ describe('subject derivation dispatch', () => {
     expect(subjectKindOfHistory([])).toBeNull();
   });
 
-  test('when only later facts are stored, then the history has no reception; a refusal or a reception counts', () => {
+  test('when only later facts are stored, then the history has no reception; a receipt, refusal, submission or counter supplement request counts', () => {
     expect(hasReception([{ type: 'vn.tthc.dossier.processing-started' } as Fact])).toBe(false);
     expect(hasReception([{ type: 'vn.tthc.dossier.refused' } as Fact])).toBe(true);
     expect(hasReception([{ type: 'vn.tthc.petition.received' } as Fact])).toBe(true);
+    // A supplement request before anything else is the counter's Phiếu yêu cầu bổ sung.
+    expect(hasReception([{ type: 'vn.tthc.dossier.supplement-requested' } as Fact])).toBe(true);
+    expect(hasReception([{ type: 'vn.tthc.dossier.processing-started', occurredAt: '1' } as Fact, { type: 'vn.tthc.dossier.supplement-requested' } as Fact])).toBe(false);
   });
 
   test('when a calendar bumped the deadline, then versions are raised and an alert of the bumped version still counts', () => {

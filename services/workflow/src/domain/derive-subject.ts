@@ -21,6 +21,7 @@ export const MAIN_DEADLINE_KEY = '@main';
 const ALERT_TYPES = new Set<string>(alertEventTypes);
 // A reception gives a subject its identity; without one the facts belong to nothing known.
 const RECEPTION_TYPES = new Set<string>(['vn.tthc.dossier.received', 'vn.tthc.dossier.refused', 'vn.tthc.petition.received']);
+const COUNTER_SUPPLEMENT = 'vn.tthc.dossier.supplement-requested';
 
 export function isAlertFact(fact: Fact): fact is AlertFact {
   return ALERT_TYPES.has(fact.type);
@@ -39,8 +40,14 @@ export function subjectKindOfHistory(history: readonly Fact[]): SubjectKind | nu
   return first ? subjectKindOfFact(first) : null;
 }
 
+/**
+ * Whether the one-stop counter ever saw the subject: a receipt, a refusal, a petition's
+ * submission, or a supplement request that comes before anything else (Phiếu yêu cầu bổ sung
+ * at the counter: the dossier awaits the citizen without being received yet).
+ */
 export function hasReception(history: readonly Fact[]): boolean {
-  return history.some((f) => RECEPTION_TYPES.has(f.type));
+  if (history.some((f) => RECEPTION_TYPES.has(f.type))) return true;
+  return history.find((f) => !isAlertFact(f))?.type === COUNTER_SUPPLEMENT;
 }
 
 const bumpOf = (bumps: readonly VersionBump[], key: string) => bumps.find((b) => b.key === key)?.by ?? 0;
