@@ -71,7 +71,8 @@ export async function deliverMessage(deliveryId: string, attempt: { number: numb
   try {
     await send(sub, delivery, message, deps);
   } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
+    // SMTP rejections quote the recipient; the address is personal data and stays out of logs.
+    const error = (err instanceof Error ? err.message : String(err)).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:@]+/g, '[address]');
     if (attempt.last) await deps.deliveries.markDead(delivery.id, attempt.number, error);
     else await deps.deliveries.recordFailure(delivery.id, attempt.number, error);
     return { outcome: 'failed', dead: attempt.last, error, channel: delivery.channel };
