@@ -1,0 +1,61 @@
+import { dossierCode, sleep, waitFor } from '@tthc/testkit';
+import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+
+let h: SlaHarness;
+beforeAll(async () => {
+  // The scheduled run is pushed far out so the test decides when reconciliation happens.
+  h = await startSla({ SLA_WARNING_LEAD: '2s', SLA_ESCALATION_STEPS: '2s,4s', RECONCILE_EVERY_SECONDS: '3600' });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const idsOf = (code: string) => h.alertsOf(code).map((a) => a.id);
+
+describe('timer reconciliation after Redis lost its data', () => {
+  test('when the queue keys are deleted mid-sequence, then reconciliation recreates the timers and every alert is still raised exactly once', async () => {
+    const a = dossierCode();
+    const b = dossierCode();
+    await h.publishSnapshot(openSnapshot(a, 1, [entry({ dueAt: inMs(3000), warn: true, escalate: true })]));
+    await h.publishSnapshot(openSnapshot(b, 1, [entry({ dueAt: inMs(6000) })]));
+    await waitFor('the warning of A', () => h.alertsOf(a).length === 1);
+
+    expect(await h.flushQueueKeys()).toBeGreaterThan(0);
+    // B's due instant (and A's) pass while Redis holds no timer.
+    await sleep(Math.max(0, Date.parse(h.alertsOf(a)[0]!.data.dueAt) + 4000 - Date.now()));
+    expect(h.alertsOf(b)).toHaveLength(0);
+
+    const first = await h.app.reconcile('test');
+    expect(first.recreated.filter((r) => r.subjectCode === a).map((r) => r.stage).sort()).toEqual(['due', 'escalation:1', 'escalation:2']);
+    expect(first.recreated.filter((r) => r.subjectCode === b).map((r) => r.stage)).toEqual(['due']);
+
+    await waitFor('every alert', () => h.alertsOf(a).length >= 4 && h.alertsOf(b).length >= 1, { timeoutMs: 20_000 });
+    await sleep(1500);
+    expect(idsOf(a).sort()).toEqual([`escalation:l1:${a}:dossier:v1`, `escalation:l2:${a}:dossier:v1`, `overdue:${a}:v1`, `warning:${a}:dossier:v1`]);
+    expect(idsOf(b)).toEqual([`overdue:${b}:v1`]);
+
+    // Everything raised is recorded, so another run recreates nothing and raises nothing.
+    const second = await h.app.reconcile('test');
+    expect(second.recreated.filter((r) => r.subjectCode === a || r.subjectCode === b)).toEqual([]);
+    await sleep(1000);
+    expect(idsOf(a)).toHaveLength(4);
+    expect(idsOf(b)).toHaveLength(1);
+    const metric = await h.app.metrics.registry.getSingleMetricAsString('sla_timers_recreated_total');
+    expect(metric).toMatch(/sla_timers_recreated_total\{stage="due",service="sla"\} [1-9]/);
+  });
+
+  test('when a first-release deadline document is stored, then start-up migrates it to the per-key shape and its timer is reconciled', async () => {
+    const code = dossierCode();
+    const dueAt = new Date(Date.now() + 1000);
+    await h.mongo.collection('sla_deadlines').insertOne({ _id: code, agencyCode: 'G01.001.000', procedureCode: '1.001234', phase: 'open', dueAt, deadlineVersion: 1, revision: 1, overdueAt: null } as never);
+    const { createDeadlineRepository } = await import('../src/data-access/deadline.repository');
+    expect(await createDeadlineRepository(h.mongo).migrateFirstRelease()).toBe(1);
+    expect(await h.mongo.collection('sla_deadlines').findOne({ _id: code } as never)).toBeNull();
+    expect(await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)).toMatchObject({ subjectCode: code, key: 'dossier', version: 1, status: 'open' });
+
+    const run = await h.app.reconcile('test');
+    expect(run.recreated).toContainEqual({ subjectCode: code, key: 'dossier', stage: 'due' });
+    const alert = await waitFor('the migrated deadline alert', () => h.alertsOf(code)[0]);
+    expect(alert.id).toBe(`overdue:${code}:v1`);
+  });
+});

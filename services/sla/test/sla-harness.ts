@@ -1,0 +1,148 @@
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import mongoose, { type Connection } from 'mongoose';
+import { Redis } from 'ioredis';
+import { DOSSIER_STATE_CHANGED_V1, topicsFor, type DeadlineEntryV1, type SlaAlertV1 } from '@tthc/contracts';
+import { requireEnv, uniqueName, withDatabase } from '@tthc/testkit';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+
+export interface AlertMessage {
+  key: string | null;
+  type: string;
+  id: string;
+  data: SlaAlertV1;
+}
+
+/**
+ * The SLA service in this process against the real Kafka, MongoDB and Redis, isolated by a
+ * namespace (topics, database, queue prefix, consumer group), with a probe that publishes
+ * snapshots and one that collects every alert.
+ */
+export async function startSla(env: Record<string, string> = {}) {
+  const namespace = uniqueName('sla');
+  const brokers = requireEnv('KAFKA_BROKERS');
+  const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
+  const topics = topicsFor(namespace);
+  const app = createApp(
+    loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      PORT: '0',
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC_NAMESPACE: namespace,
+      MONGO_URL: mongoUrl,
+      REDIS_URL: requireEnv('REDIS_URL'),
+      QUEUE_PREFIX: namespace,
+      CONSUMER_GROUP: `${namespace}-sla`,
+      ...env,
+    }),
+  );
+  await app.start();
+  const kafka = new Kafka({ clientId: `${namespace}-probe`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const producer: Producer = kafka.producer();
+  await producer.connect();
+  const alerts: AlertMessage[] = [];
+  const deadLetters: Array<{ type: string; data: { originalTopic: string; key: string | null; errorCode: string } }> = [];
+  const consumer: Consumer = kafka.consumer({ groupId: `${namespace}-probe` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics.alerts, topics.deadLetter], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const e = JSON.parse(message.value!.toString('utf8')) as Omit<AlertMessage, 'key'>;
+      if (topic === topics.deadLetter) deadLetters.push(e as unknown as (typeof deadLetters)[number]);
+      else alerts.push({ key: message.key?.toString('utf8') ?? null, type: e.type, id: e.id, data: e.data });
+    },
+  });
+  const mongo: Connection = await mongoose.createConnection(mongoUrl).asPromise();
+  const redis = new Redis(requireEnv('REDIS_URL'));
+
+  return {
+    app,
+    namespace,
+    topics,
+    alerts,
+    deadLetters,
+    mongo,
+    alertsOf: (code: string) => alerts.filter((a) => a.data.dossierCode === code),
+    async publishSnapshot(s: Snapshot) {
+      const event = { specversion: '1.0', id: `${s.dossierCode}-r${s.revision}`, source: 'urn:tthc:workflow', type: DOSSIER_STATE_CHANGED_V1, time: new Date().toISOString(), data: s };
+      await producer.send({ topic: topics.dossierState, messages: [{ key: s.dossierCode, value: JSON.stringify(event) }] });
+    },
+    async publishRaw(key: string, value: string) {
+      await producer.send({ topic: topics.dossierState, messages: [{ key, value }] });
+    },
+    /** Deletes every Redis key of this test's queue prefix: the timers' Redis "lost its data". */
+    async flushQueueKeys(): Promise<number> {
+      let cursor = '0';
+      let deleted = 0;
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) deleted += await redis.del(...keys);
+      } while (cursor !== '0');
+      return deleted;
+    },
+    async stop() {
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await app.stop();
+      await this.flushQueueKeys().catch(() => undefined);
+      redis.disconnect();
+      await mongo.dropDatabase().catch(() => undefined);
+      await mongo.close();
+    },
+  };
+}
+
+export type SlaHarness = Awaited<ReturnType<typeof startSla>>;
+
+export interface Snapshot {
+  dossierCode: string;
+  subject?: 'dossier' | 'petition';
+  agencyCode: string | null;
+  procedureCode: string | null;
+  phase: 'awaiting-reception' | 'open' | 'closed';
+  statusCode: number | null;
+  receivedAt: string | null;
+  dueAt: string | null;
+  deadlineVersion: number;
+  closedAt: string | null;
+  revision: number;
+  deadlines?: DeadlineEntryV1[];
+}
+
+/** An open snapshot with the given deadline entries. */
+export function openSnapshot(dossierCode: string, revision: number, deadlines: DeadlineEntryV1[], over: Partial<Snapshot> = {}): Snapshot {
+  const main = deadlines.find((d) => d.key === 'dossier' || d.key.startsWith('petition:')) ?? deadlines[0];
+  return {
+    dossierCode,
+    agencyCode: 'G01.001.000',
+    procedureCode: '1.001234',
+    phase: 'open',
+    statusCode: 4,
+    receivedAt: new Date().toISOString(),
+    dueAt: main?.dueAt ?? null,
+    deadlineVersion: main?.version ?? 0,
+    closedAt: null,
+    revision,
+    deadlines,
+    ...over,
+  };
+}
+
+export function entry(over: Partial<DeadlineEntryV1> & Pick<DeadlineEntryV1, 'dueAt'>): DeadlineEntryV1 {
+  return {
+    key: 'dossier',
+    kind: 'dossier',
+    version: 1,
+    status: 'open',
+    agencyCode: 'G01.001.000',
+    label: null,
+    legalBasis: 'ND 118/2025/NĐ-CP; QĐ 766/QĐ-TTg',
+    warn: false,
+    escalate: false,
+    ...over,
+  };
+}
+
+export const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();

@@ -1,0 +1,111 @@
+import { deadlineJobId } from '@tthc/contracts';
+import { dossierCode, sleep, waitFor } from '@tthc/testkit';
+import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+
+// Plain-second leads and steps keep the sequence short; production uses working days.
+let h: SlaHarness;
+beforeAll(async () => {
+  h = await startSla({ SLA_WARNING_LEAD: '2s', SLA_ESCALATION_STEPS: '2s,4s', RECONCILE_EVERY_SECONDS: '3600' });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const kindsOf = (code: string) => h.alertsOf(code).map((a) => (a.data.kind === 'escalation' ? `escalation:${a.data.level}` : a.data.kind));
+const jobExists = async (id: string) => (await h.app.queue.getJob(id)) !== undefined;
+
+describe('SLA timers on real Kafka, MongoDB and Redis', () => {
+  test('when a dossier deadline warns and escalates, then warning, overdue and each escalation level are raised once, in that order', async () => {
+    const code = dossierCode();
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(3000), warn: true, escalate: true })]));
+
+    await waitFor('four alerts', () => h.alertsOf(code).length >= 4, { timeoutMs: 20_000 });
+    await sleep(1500);
+    expect(kindsOf(code)).toEqual(['warning', 'overdue', 'escalation:1', 'escalation:2']);
+    expect(h.alertsOf(code).map((a) => a.type)).toEqual(['vn.tthc.deadline.warning', 'vn.tthc.dossier.overdue', 'vn.tthc.deadline.escalated', 'vn.tthc.deadline.escalated']);
+    expect(h.alertsOf(code).map((a) => a.id)).toEqual([`warning:${code}:dossier:v1`, `overdue:${code}:v1`, `escalation:l1:${code}:dossier:v1`, `escalation:l2:${code}:dossier:v1`]);
+    expect(h.alertsOf(code)[0]?.data.reason).toContain('xin lỗi');
+    expect(h.alertsOf(code).every((a) => a.key === code && a.data.legalBasis === 'ND 118/2025/NĐ-CP; QĐ 766/QĐ-TTg')).toBe(true);
+    expect(await h.mongo.collection('alerts').countDocuments({ dossierCode: code })).toBe(4);
+  });
+
+  test('when a processing step passes its due instant, then the overdue alert names the step agency as responsible', async () => {
+    const code = dossierCode();
+    await h.publishSnapshot(
+      openSnapshot(code, 1, [
+        entry({ dueAt: inMs(3600_000) }),
+        entry({ key: 'step:2', kind: 'step', dueAt: inMs(1000), agencyCode: 'G01.002.000', label: 'Thẩm định hồ sơ', legalBasis: 'Quy trình nội bộ' }),
+      ]),
+    );
+    const alert = await waitFor('the step alert', () => h.alertsOf(code)[0]);
+    expect(alert).toMatchObject({
+      type: 'vn.tthc.dossier.overdue',
+      id: `overdue:${code}:step:2:v1`,
+      data: { kind: 'overdue', deadlineKind: 'step', deadlineKey: 'step:2', responsibleAgencyCode: 'G01.002.000', agencyCode: 'G01.001.000', label: 'Thẩm định hồ sơ', legalBasis: 'Quy trình nội bộ' },
+    });
+    await sleep(1000);
+    expect(h.alertsOf(code)).toHaveLength(1);
+  });
+
+  test('when a petition deadline passes unhandled, then vn.tthc.petition.unhandled is raised', async () => {
+    const code = `PAKN-${dossierCode()}`;
+    await h.publishSnapshot(
+      openSnapshot(code, 1, [entry({ key: 'petition:answer', kind: 'petition-answer', dueAt: inMs(1000), agencyCode: 'G01.002.000', label: 'Trả lời PAKN', legalBasis: 'QĐ 766/QĐ-TTg (15 ngày làm việc)' })], {
+        subject: 'petition',
+        statusCode: null,
+      }),
+    );
+    const alert = await waitFor('the petition alert', () => h.alertsOf(code)[0]);
+    expect(alert).toMatchObject({ type: 'vn.tthc.petition.unhandled', data: { subject: 'petition', deadlineKind: 'petition-answer', responsibleAgencyCode: 'G01.002.000' } });
+  });
+
+  test('when the due date changes, then every timer of the old version is removed from Redis; redelivered and older snapshots raise nothing twice', async () => {
+    const code = dossierCode();
+    const v1 = openSnapshot(code, 1, [entry({ dueAt: inMs(3600_000), version: 1, warn: true, escalate: true })]);
+    await h.publishSnapshot(v1);
+    const v1Ids = [
+      deadlineJobId(code, 1, { stage: 'warning' }),
+      deadlineJobId(code, 1),
+      deadlineJobId(code, 1, { stage: 'escalation', level: 1 }),
+      deadlineJobId(code, 1, { stage: 'escalation', level: 2 }),
+    ];
+    await waitFor('the four version-1 timers', async () => (await Promise.all(v1Ids.map(jobExists))).every(Boolean));
+
+    const v2 = openSnapshot(code, 2, [entry({ dueAt: inMs(2500), version: 2 })]);
+    await h.publishSnapshot(v2);
+    await waitFor('the version-2 timer', () => jobExists(deadlineJobId(code, 2)));
+    expect(await Promise.all(v1Ids.map(jobExists))).toEqual([false, false, false, false]);
+
+    // At-least-once delivery: the newer snapshot again, then the older one.
+    await h.publishSnapshot(v2);
+    await h.publishSnapshot(v1);
+    await waitFor('the overdue alert of version 2', () => h.alertsOf(code).length > 0);
+    await sleep(1500);
+    expect(h.alertsOf(code).map((a) => a.id)).toEqual([`overdue:${code}:v2`]);
+    expect(await Promise.all(v1Ids.map(jobExists))).toEqual([false, false, false, false]);
+    const stored = await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never);
+    expect(stored).toMatchObject({ version: 2, revision: 2, raised: ['due'] });
+  });
+
+  test('when a deadline is met before it is due, then its timers are removed and nothing is raised', async () => {
+    const code = dossierCode();
+    const dueAt = inMs(5000);
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt, warn: true, escalate: true })]));
+    await waitFor('the due timer', () => jobExists(deadlineJobId(code, 1)));
+    await h.publishSnapshot(openSnapshot(code, 2, [entry({ dueAt, status: 'met' })], { phase: 'closed', closedAt: new Date().toISOString() }));
+    await waitFor('the timers to go', async () => !(await jobExists(deadlineJobId(code, 1))));
+    expect(await jobExists(deadlineJobId(code, 1, { stage: 'warning' }))).toBe(false);
+    await sleep(Date.parse(dueAt) - Date.now() + 1500);
+    expect(h.alertsOf(code)).toHaveLength(0);
+  });
+
+  test('when a snapshot on the state topic is not valid, then it goes to the dead-letter topic and later snapshots still work', async () => {
+    const poison = `poison-${dossierCode()}`;
+    await h.publishRaw(poison, JSON.stringify({ specversion: '1.0', id: 'x', source: 'urn:x', type: 'vn.tthc.dossier.state-changed', data: { dossierCode: 42 } }));
+    const code = dossierCode();
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(500) })]));
+    await waitFor('the later alert', () => h.alertsOf(code)[0]);
+    const letter = await waitFor('the dead letter', () => h.deadLetters.find((l) => l.data.key === poison));
+    expect(letter).toMatchObject({ type: 'vn.tthc.dead-letter', data: { originalTopic: h.topics.dossierState, errorCode: 'invalid-event' } });
+  });
+});
