@@ -37,9 +37,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   const calendar = deps.calendar ?? (config.CALENDAR_FILE ? loadCalendarFile(config.CALENDAR_FILE) : defaultCalendar());
   const production = config.NODE_ENV === 'production';
   const directoryFile = config.AGENCY_DIRECTORY_FILE ?? (production ? null : SAMPLE_AGENCY_DIRECTORY_PATH);
-  const directory = directoryFile ? AgencyDirectory.fromFile(directoryFile) : AgencyDirectory.empty();
   const rubricFile = config.PAR_RUBRIC_FILE ?? (production ? null : SAMPLE_RUBRIC_PATH);
-  const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
   let conn: Connection | null = null;
   let metricsReadModel: MetricsReadModel | null = null;
   let server: RunningServer | null = null;
@@ -50,6 +48,9 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       if (!config.AGENCY_DIRECTORY_FILE) logger.warn({ file: directoryFile }, 'AGENCY_DIRECTORY_FILE is not set: agencies come from the sample directory (or none in production)');
       if (!config.PAR_RUBRIC_FILE) logger.warn({ file: rubricFile }, 'PAR_RUBRIC_FILE is not set: PAR criteria come from the sample rubric (or none in production)');
+      // Read at start so a bad file fails the start with its path and field in the message.
+      const directory = directoryFile ? AgencyDirectory.fromFile(directoryFile) : AgencyDirectory.empty();
+      const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
       conn = await connectMongo(config.MONGO_URL, logger);
       const connection = conn;
       metricsReadModel = createMongoMetricsReadModel(connection);

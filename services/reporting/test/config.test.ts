@@ -1,0 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireEnv } from '@tthc/testkit';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+
+const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: requireEnv('MONGO_URL') };
+
+describe('reporting configuration', () => {
+  test('when the agency directory names an unknown successor, then start fails naming the file and the agency', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reporting-config-'));
+    const file = join(dir, 'agencies.json');
+    writeFileSync(file, JSON.stringify({ agencies: [{ code: 'D1', name: 'Huyện cũ', level: 'district', province: 'G01', successor: 'NOPE' }] }));
+    const app = createApp(loadConfig({ ...base, AGENCY_DIRECTORY_FILE: file }));
+    await expect(app.start()).rejects.toThrow(/D1\.successor "NOPE"/);
+    await app.stop();
+  });
+
+  test('when the rubric file has a bad threshold, then start fails naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reporting-config-'));
+    const file = join(dir, 'rubric.json');
+    writeFileSync(file, JSON.stringify({ year: 2026, label: 'x', criteria: [{ id: 'a', nameVi: 'a', nameEn: 'a', metric: 'onTimeRate', thresholds: [{ min: 120, points: 1 }], max: 1 }] }));
+    const app = createApp(loadConfig({ ...base, PAR_RUBRIC_FILE: file }));
+    await expect(app.start()).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*criteria\\.0\\.thresholds\\.0\\.min`));
+    await app.stop();
+  });
+
+  test('when API_KEYS is missing in production, then the variable is named', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/API_KEYS: is required when NODE_ENV=production/);
+  });
+});
