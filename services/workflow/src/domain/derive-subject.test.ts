@@ -88,4 +88,11 @@ describe('subject derivation dispatch', () => {
       { key: 'step:1', by: 1 },
     ]);
   });
+
+  test('when the derivation leaves the agency unknown, then the agency named by the first inbound fact is used', () => {
+    const none: Derivation = () => state({ agencyCode: null });
+    const resolved = { type: 'vn.tthc.dossier.resolved', data: { dossierCode: code, agencyCode: 'G07', resolvedAt: '2026-11-23T10:00:00Z' } } as Fact;
+    expect(deriveSubject('dossier', code, [alert(1), resolved], ctx, { dossier: none, petition: none }).agencyCode).toBe('G07');
+    expect(deriveSubject('dossier', code, [alert(1)], ctx, { dossier: none, petition: none }).agencyCode).toBe('G01');
+  });
 });

@@ -50,6 +50,11 @@ export function hasReception(history: readonly Fact[]): boolean {
   return history.find((f) => !isAlertFact(f))?.type === COUNTER_SUPPLEMENT;
 }
 
+function agencyOfHistory(history: readonly Fact[]): string | null {
+  for (const f of history) if (!isAlertFact(f)) return f.data.agencyCode;
+  return history[0]?.data.agencyCode ?? null;
+}
+
 const bumpOf = (bumps: readonly VersionBump[], key: string) => bumps.find((b) => b.key === key)?.by ?? 0;
 
 /**
@@ -74,7 +79,10 @@ export function deriveSubject(
           const by = Math.max(bumpOf(bumps, key), bumpOf(bumps, f.data.deadlineKey));
           return by === 0 ? f : { ...f, data: { ...f.data, deadlineVersion: f.data.deadlineVersion - by } };
         });
-  const state = derivations[kind](code, input, ctx);
+  const derived = derivations[kind](code, input, ctx);
+  // Readers scope by agency; a subject known only from later facts still belongs to the
+  // agency those facts name.
+  const state = derived.agencyCode === null ? { ...derived, agencyCode: agencyOfHistory(history) } : derived;
   if (bumps.length === 0) return state;
   return {
     ...state,
