@@ -22,6 +22,7 @@ const schema = new Schema<DeadlineDoc>(
     legalBasis: { type: String, default: '' },
     dueAt: { type: Date, required: true },
     version: { type: Number, required: true },
+    since: { type: Date, required: true },
     status: { type: String, required: true },
     phase: { type: String, required: true },
     warn: { type: Boolean, default: false },
@@ -53,6 +54,8 @@ const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   legalBasis: d.legalBasis ?? '',
   dueAt: new Date(d.dueAt),
   version: d.version,
+  // First-release documents had no such field; their entries never warn.
+  since: new Date(d.since ?? 0),
   status: d.status,
   phase: d.phase,
   warn: Boolean(d.warn),
@@ -109,6 +112,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
             legalBasis: 'ND 118/2025/NĐ-CP (ngày hẹn trả)',
             dueAt: new Date(d.dueAt),
             version: d.deadlineVersion,
+            since: new Date(0),
             status: d.phase === 'closed' ? (d.overdueAt ? 'missed' : 'met') : 'open',
             phase: d.phase,
             warn: false,
@@ -150,8 +154,9 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       }
       const previous = fromDoc(existing);
       if (previous.revision >= d.revision) return { previous, stored: previous };
-      // A new version of the deadline starts with no alert raised.
-      const stored: TrackedDeadline = { ...d, raised: previous.version === d.version ? previous.raised : [] };
+      // A new version of the deadline starts with no alert raised; the same version keeps when it was set.
+      const same = previous.version === d.version;
+      const stored: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
       const { _id, ...fields } = toDoc(stored);
       const res = await col.updateOne({ _id, revision: previous.revision } as never, { $set: fields });
       if (res.matchedCount === 0) return repo.upsertIfNewer(d);

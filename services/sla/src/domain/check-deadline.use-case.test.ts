@@ -47,6 +47,7 @@ const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
   legalBasis: 'ND 118/2025',
   dueAt: DUE,
   version: 1,
+  since: new Date('2026-02-02T02:00:00Z'),
   status: 'open',
   phase: 'open',
   warn: true,

@@ -24,6 +24,11 @@ export interface TrackedDeadline {
   dueAt: Date;
   /** The deadline entry's version; timers and alert ids are keyed by it. */
   version: number;
+  /**
+   * When this version was set: the emission time of the first snapshot that carried it. A
+   * warning instant before it is never planned (see `planTimers`).
+   */
+  since: Date;
   status: TrackedStatus;
   phase: DossierPhase;
   warn: boolean;

@@ -47,7 +47,7 @@ describe('timer plan', () => {
   const policy: TimerPolicy = { warningLead: oneDay, escalationSteps: parseDurationList('1wd,3wd,5wd')! };
 
   test('when an entry warns and escalates, then warning, due and three escalation levels are planned across Tết', () => {
-    const plan = planTimers({ dueAt: d('2026-02-13T14:00:00+07:00'), warn: true, escalate: true }, calendar, policy);
+    const plan = planTimers({ dueAt: d('2026-02-13T14:00:00+07:00'), warn: true, escalate: true, since: d('2026-02-02T08:00:00+07:00') }, calendar, policy);
     expect(plan.map((t) => [t.stage, t.level, calendar.formatInstant(t.fireAt)])).toEqual([
       ['warning', 0, '2026-02-12T14:00:00+07:00'],
       ['due', 0, '2026-02-13T14:00:00+07:00'],
@@ -58,8 +58,13 @@ describe('timer plan', () => {
   });
 
   test('when an entry neither warns nor escalates, then only the due timer is planned', () => {
-    const plan = planTimers({ dueAt: d('2026-03-09T10:00:00+07:00'), warn: false, escalate: false }, calendar, policy);
+    const plan = planTimers({ dueAt: d('2026-03-09T10:00:00+07:00'), warn: false, escalate: false, since: d('2026-03-02T08:00:00+07:00') }, calendar, policy);
     expect(plan).toEqual([{ stage: 'due', level: 0, fireAt: d('2026-03-09T10:00:00+07:00') }]);
+  });
+
+  test('when the deadline was set after its warning instant, then the warning is left out', () => {
+    const plan = planTimers({ dueAt: d('2026-03-09T10:00:00+07:00'), warn: true, escalate: false, since: d('2026-03-06T10:00:01+07:00') }, calendar, policy);
+    expect(plan.map((t) => t.stage)).toEqual(['due']);
   });
 
   test('when an escalation step is in plain seconds, then it is added without the calendar', () => {

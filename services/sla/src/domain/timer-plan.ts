@@ -57,10 +57,17 @@ export function latestStartBefore(calendar: Calendar, dueAt: Date, lead: SlaDura
   return new Date(lo);
 }
 
-/** Every timer of one deadline entry, in firing order. */
-export function planTimers(entry: Pick<TrackedDeadline, 'dueAt' | 'warn' | 'escalate'>, calendar: Calendar, policy: TimerPolicy): PlannedTimer[] {
+/**
+ * Every timer of one deadline entry, in firing order. A deadline set inside its own warning
+ * window (an appointment less than the lead away) gets no warning: the duty to apologise "at
+ * the latest one day before" never applied to it, and its overdue alert still comes.
+ */
+export function planTimers(entry: Pick<TrackedDeadline, 'dueAt' | 'warn' | 'escalate' | 'since'>, calendar: Calendar, policy: TimerPolicy): PlannedTimer[] {
   const out: PlannedTimer[] = [];
-  if (entry.warn) out.push({ stage: 'warning', level: 0, fireAt: latestStartBefore(calendar, entry.dueAt, policy.warningLead) });
+  if (entry.warn) {
+    const fireAt = latestStartBefore(calendar, entry.dueAt, policy.warningLead);
+    if (fireAt.getTime() >= entry.since.getTime()) out.push({ stage: 'warning', level: 0, fireAt });
+  }
   out.push({ stage: 'due', level: 0, fireAt: entry.dueAt });
   if (entry.escalate) {
     policy.escalationSteps.forEach((step, i) => out.push({ stage: 'escalation', level: i + 1, fireAt: addDuration(calendar, entry.dueAt, step) }));

@@ -5,6 +5,10 @@ import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
 import { deadlinesFromSnapshot, trackSnapshot } from './track-deadline.use-case';
 
+// Snapshots are emitted a week before the steps' due instants, so warnings are planned.
+const SENT = new Date('2026-02-24T01:00:00Z');
+const deadlinesFromSnapshotAt = (s: Parameters<typeof deadlinesFromSnapshot>[0]) => deadlinesFromSnapshot(s, SENT);
+
 const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
 
 /** An in-memory repository with the same compare-and-set rule as the MongoDB one. */
@@ -17,7 +21,8 @@ function memory() {
     upsertIfNewer: async (d) => {
       const previous = docs.get(id(d.subjectCode, d.key)) ?? null;
       if (previous && previous.revision >= d.revision) return { previous, stored: previous };
-      const stored = { ...d, raised: previous && previous.version === d.version ? previous.raised : [] };
+      const same = previous?.version === d.version;
+      const stored = { ...d, raised: same ? previous!.raised : [], since: same ? previous!.since : d.since };
       docs.set(id(d.subjectCode, d.key), stored);
       return { previous, stored };
     },
@@ -65,24 +70,32 @@ const step = (over: Record<string, unknown> = {}) => ({
 
 describe('tracking snapshots', () => {
   test('when a snapshot has no deadline entries, then its dueAt becomes the entry "dossier" with only a due timer', () => {
-    const [d] = deadlinesFromSnapshot(snapshot(1, []));
+    const [d] = deadlinesFromSnapshotAt(snapshot(1, []));
     expect(d).toMatchObject({ key: 'dossier', kind: 'dossier', version: 1, status: 'open', warn: false, escalate: false, dueAt: new Date('2026-03-09T03:00:00Z') });
-    expect(deadlinesFromSnapshot(snapshot(2, [], { phase: 'closed', closedAt: '2026-03-10T00:00:00Z' }))[0]?.status).toBe('missed');
+    expect(deadlinesFromSnapshotAt(snapshot(2, [], { phase: 'closed', closedAt: '2026-03-10T00:00:00Z' }))[0]?.status).toBe('missed');
+  });
+
+  test('when a deadline is set inside its own warning window, then no warning is planned, only the due timer', async () => {
+    const m = memory();
+    // Emitted on Wednesday 4/3 09:00 for a step due the same day at 10:00: less than a working day ahead.
+    const late = deadlinesFromSnapshot(snapshot(1, [step()]), new Date('2026-03-04T02:00:00Z'));
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: late }, m.deps);
+    expect([...m.scheduled.keys()]).toEqual(['due0:step:1:v1']);
   });
 
   test('when an entry gets a new version, then the old version timers are cancelled and the new ones scheduled', async () => {
     const m = memory();
-    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshot(snapshot(1, [step()])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step()])) }, m.deps);
     expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v1', 'warning0:step:1:v1']);
-    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshot(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z' })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z' })])) }, m.deps);
     expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
     expect(m.scheduled.get('due0:step:1:v2')).toEqual(new Date('2026-03-05T03:00:00Z'));
   });
 
   test('when an older snapshot arrives after a newer one, then the stored view and its timers stay those of the newer one', async () => {
     const m = memory();
-    await trackSnapshot({ subjectCode: 'D-1', revision: 5, deadlines: deadlinesFromSnapshot(snapshot(5, [step({ version: 2 })])) }, m.deps);
-    await trackSnapshot({ subjectCode: 'D-1', revision: 4, deadlines: deadlinesFromSnapshot(snapshot(4, [step({ version: 1 })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 5, deadlines: deadlinesFromSnapshotAt(snapshot(5, [step({ version: 2 })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 4, deadlines: deadlinesFromSnapshotAt(snapshot(4, [step({ version: 1 })])) }, m.deps);
     expect((await m.repo.find('D-1', 'step:1'))?.version).toBe(2);
     expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
   });
@@ -90,9 +103,9 @@ describe('tracking snapshots', () => {
   test('when an entry is met or disappears from a newer snapshot, then all its timers are cancelled', async () => {
     const m = memory();
     const second = step({ key: 'step:2', escalate: true });
-    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshot(snapshot(1, [step(), second])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step(), second])) }, m.deps);
     expect(m.scheduled.size).toBe(6);
-    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshot(snapshot(2, [step({ status: 'met' })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ status: 'met' })])) }, m.deps);
     expect(m.scheduled.size).toBe(0);
     expect((await m.repo.find('D-1', 'step:2'))?.status).toBe('removed');
   });

@@ -6,12 +6,12 @@ import { allTimerRefs, stageTag, type TimerPlanner } from './timer-plan';
 export const LEGACY_LEGAL_BASIS = 'ND 118/2025/NĐ-CP (ngày hẹn trả)';
 
 /**
- * The deadlines of one snapshot. Snapshots from before the lifecycle release carry only the
+ * The deadlines of one snapshot; `emittedAt` is the snapshot's CloudEvent time. Snapshots from before the lifecycle release carry only the
  * dossier's `dueAt`; it becomes the entry `dossier`, without warning or escalation, because
  * that release raised only the overdue alert.
  */
-export function deadlinesFromSnapshot(s: DossierStateChangedV1): TrackedDeadline[] {
-  const common = { subjectCode: s.dossierCode, subject: s.subject, agencyCode: s.agencyCode, procedureCode: s.procedureCode, phase: s.phase, revision: s.revision, raised: [] };
+export function deadlinesFromSnapshot(s: DossierStateChangedV1, emittedAt: Date): TrackedDeadline[] {
+  const common = { subjectCode: s.dossierCode, subject: s.subject, agencyCode: s.agencyCode, procedureCode: s.procedureCode, phase: s.phase, revision: s.revision, since: emittedAt, raised: [] };
   if (s.deadlines.length > 0) {
     return s.deadlines.map((e) => ({
       ...common,

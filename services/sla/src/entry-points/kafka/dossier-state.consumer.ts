@@ -12,6 +12,6 @@ export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timer
     const parsed = dossierStateChangedV1.safeParse(env.data.data);
     if (!parsed.success) throw new PoisonMessageError('invalid-event', `invalid state snapshot: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     const s = parsed.data;
-    await trackSnapshot({ subjectCode: s.dossierCode, revision: s.revision, deadlines: deadlinesFromSnapshot(s) }, deps);
+    await trackSnapshot({ subjectCode: s.dossierCode, revision: s.revision, deadlines: deadlinesFromSnapshot(s, new Date(env.data.time)) }, deps);
   };
 }
