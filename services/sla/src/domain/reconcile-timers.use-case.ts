@@ -22,18 +22,21 @@ export async function reconcileTimers(
   let after: string | null = null;
   do {
     const page = await deps.deadlines.listActive(after, opts.pageSize);
-    for (const d of page.items) {
-      result.deadlines += 1;
-      for (const t of deps.planner.plan(d)) {
-        const tag = stageTag(t);
-        if (d.raised.includes(tag)) continue;
-        const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: t.stage, level: t.level }, t.fireAt);
-        if (recreated) {
-          result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: tag });
+    // One page's Redis look-ups go out together: a sequential walk of every open deadline
+    // would take longer than the reconciliation period at a province's volume.
+    const checks = page.items.flatMap((d) =>
+      deps.planner
+        .plan(d)
+        .filter((t) => !d.raised.includes(stageTag(t)))
+        .map(async (t) => {
+          const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: t.stage, level: t.level }, t.fireAt);
+          if (!recreated) return;
+          result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(t) });
           deps.onRecreated?.(t.stage);
-        }
-      }
-    }
+        }),
+    );
+    await Promise.all(checks);
+    result.deadlines += page.items.length;
     after = page.next;
   } while (after !== null);
   return result;
