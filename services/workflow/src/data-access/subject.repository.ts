@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS, type SubjectKind } from '@tthc/contracts';
-import type { StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
+import type { CalendarMove, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
 import type { OpenSubjectStore } from '../domain/recompute-calendar.use-case';
 import type { UnknownSubjectStore } from '../domain/expire-unknown.use-case';
 import { hasReception, type VersionBump } from '../domain/derive-subject';
@@ -19,6 +19,7 @@ interface SubjectDoc {
   history: Fact[];
   state: SubjectStateBase;
   versionBumps: VersionBump[];
+  lastCalendarMove: CalendarMove | null;
   hasReception: boolean;
   firstStoredAt: Date;
   agencyCode: string | null;
@@ -50,6 +51,7 @@ const subjectSchema = new Schema<SubjectDoc>(
     history: { type: Schema.Types.Mixed, default: [] },
     state: { type: Schema.Types.Mixed, required: true },
     versionBumps: { type: Schema.Types.Mixed, default: [] },
+    lastCalendarMove: { type: Schema.Types.Mixed, default: null },
     hasReception: { type: Boolean, required: true },
     firstStoredAt: { type: Date, required: true },
     agencyCode: { type: String, default: null },
@@ -98,6 +100,7 @@ function toDoc(d: StoredSubject): SubjectDoc {
     history: plain(d.history),
     state: plain(s),
     versionBumps: d.versionBumps,
+    lastCalendarMove: d.lastCalendarMove ?? null,
     hasReception: hasReception(d.history),
     firstStoredAt: new Date(d.firstStoredAt),
     agencyCode: s.agencyCode,
@@ -130,6 +133,7 @@ function fromDoc(doc: SubjectDoc): StoredSubject {
     state: doc.state,
     versionBumps: doc.versionBumps ?? [],
     firstStoredAt: new Date(doc.firstStoredAt).toISOString(),
+    ...(doc.lastCalendarMove ? { lastCalendarMove: doc.lastCalendarMove } : {}),
   };
 }
 

@@ -15,6 +15,15 @@ export interface StoredSubject {
   versionBumps: VersionBump[];
   /** When the first fact of this subject was stored: the unknown-subject grace counts from it. */
   firstStoredAt: string;
+  /** The last calendar change that moved this subject's deadlines (lets an interrupted recompute resume its audit). */
+  lastCalendarMove?: CalendarMove | undefined;
+}
+
+export interface CalendarMove {
+  auditId: string;
+  oldDueAt: string | null;
+  newDueAt: string | null;
+  deadlineKeys: string[];
 }
 
 export interface SubjectRepository {
@@ -84,6 +93,7 @@ export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Prom
       state,
       versionBumps: bumps,
       firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
+      lastCalendarMove: current?.lastCalendarMove,
     };
     const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
     if (written) {

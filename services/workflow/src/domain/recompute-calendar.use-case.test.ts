@@ -78,4 +78,17 @@ describe('calendar recompute', () => {
     expect(f.docs.get('C')?.state.dueAt).toBe('2026-12-01T10:00:00Z');
     expect(f.audits).toHaveLength(1);
   });
+
+  test('when a recompute was interrupted after moving a subject, then running it again lists that subject with its first old due instant', async () => {
+    const f = fixture([subject('A', state('A', '2026-12-04T10:00:00Z')), subject('B', state('B', '2026-12-10T10:00:00Z'))], { A: '2026-12-07T10:00:00Z', B: '2026-12-11T10:00:00Z' });
+    const flaky = { ...f.deps, audits: { ...f.deps.audits, insert: async () => Promise.reject(new Error('mongo went away')) } };
+    await expect(recomputeOpenSubjects(change, flaky)).rejects.toThrow('mongo went away');
+    const audit = await recomputeOpenSubjects(change, f.deps);
+    expect(audit.affected.map((a) => [a.code, a.oldDueAt, a.newDueAt])).toEqual([
+      ['A', '2026-12-04T10:00:00Z', '2026-12-07T10:00:00Z'],
+      ['B', '2026-12-10T10:00:00Z', '2026-12-11T10:00:00Z'],
+    ]);
+    // Nothing moved twice: one bump per subject.
+    expect([...f.docs.values()].map((d) => d.state.deadlineVersion)).toEqual([2, 2]);
+  });
 });

@@ -57,7 +57,7 @@ export async function recomputeOpenSubjects(
   const affected: AffectedSubject[] = [];
   let unchangedOpenCount = 0;
   for (const code of await deps.subjects.listOpenCodes()) {
-    const result = await recomputeOne(code, deps);
+    const result = await recomputeOne(code, change.auditId, deps);
     if (result === 'unchanged') unchangedOpenCount++;
     else if (result !== 'gone') affected.push(result);
   }
@@ -74,21 +74,27 @@ export async function recomputeOpenSubjects(
   return audit;
 }
 
-async function recomputeOne(code: string, deps: RecomputeDeps): Promise<AffectedSubject | 'unchanged' | 'gone'> {
+async function recomputeOne(code: string, auditId: string, deps: RecomputeDeps): Promise<AffectedSubject | 'unchanged' | 'gone'> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const current = await deps.subjects.find(code);
     // Closed (or removed) since it was listed: frozen, not ours to move.
     if (!current || current.state.phase !== 'open') return 'gone';
+    const moved = current.lastCalendarMove;
+    // Moved by this very change before the recompute was interrupted: it belongs in the audit.
+    if (moved?.auditId === auditId) {
+      return { code, subject: current.subject, agencyCode: current.state.agencyCode, oldDueAt: moved.oldDueAt, newDueAt: moved.newDueAt, deadlineKeys: moved.deadlineKeys };
+    }
     const plain = deps.derive(current.subject, code, current.history, current.versionBumps);
     const keys = changedDeadlineKeys(current.state, plain);
     const mainMoved = mainDueChanged(current.state, plain);
     if (keys.length === 0 && !mainMoved) return 'unchanged';
     const bumps = addBumps(current.versionBumps, mainMoved ? [...keys, MAIN_DEADLINE_KEY] : keys);
     const state = deps.derive(current.subject, code, current.history, bumps);
-    const next: StoredSubject = { ...current, revision: current.revision + 1, state, versionBumps: bumps };
+    const move = { auditId, oldDueAt: current.state.dueAt, newDueAt: state.dueAt, deadlineKeys: keys };
+    const next: StoredSubject = { ...current, revision: current.revision + 1, state, versionBumps: bumps, lastCalendarMove: move };
     if (await deps.subjects.replace(next, current.revision)) {
       await deps.publisher.publish(next);
-      return { code, subject: current.subject, agencyCode: state.agencyCode, oldDueAt: current.state.dueAt, newDueAt: state.dueAt, deadlineKeys: keys };
+      return { code, subject: current.subject, agencyCode: state.agencyCode, oldDueAt: move.oldDueAt, newDueAt: move.newDueAt, deadlineKeys: keys };
     }
   }
   throw new Error(`subject ${code}: too many concurrent updates during a calendar recompute`);
