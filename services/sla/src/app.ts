@@ -71,6 +71,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
+  let schedulerWatch: NodeJS.Timeout | null = null;
 
   return {
     logger,
@@ -110,13 +111,22 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       });
       maintenanceWorker.on('error', (err) => logger.error({ err }, 'maintenance worker error'));
       const reconcileOptions = slaJobCatalog[JOB_NAMES.reconcileTimers].options;
-      await maintenance.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        { every: config.RECONCILE_EVERY_SECONDS * 1000 },
-        { name: JOB_NAMES.reconcileTimers, data: { reason: 'schedule' }, opts: reconcileOptions },
-      );
+      const everyMs = config.RECONCILE_EVERY_SECONDS * 1000;
+      const scheduleReconciliation = () =>
+        maintenance.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: everyMs }, { name: JOB_NAMES.reconcileTimers, data: { reason: 'schedule' }, opts: reconcileOptions });
+      await scheduleReconciliation();
       // Timers lost while the service was down are recreated before anything else is awaited.
       await maintenance.add(JOB_NAMES.reconcileTimers, { reason: 'start' }, reconcileOptions);
+      // The schedule itself lives in Redis: if Redis loses its data the schedule goes with the
+      // timers, and only this process can put it back.
+      schedulerWatch = setInterval(() => {
+        void (async () => {
+          if (await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
+          await scheduleReconciliation();
+          logger.warn('timer reconciliation schedule was missing from Redis; scheduled again');
+        })().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot check the reconciliation schedule'));
+      }, everyMs);
+      schedulerWatch.unref();
 
       runner = createConsumerRunner({
         kafka,
@@ -147,6 +157,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       return server;
     },
     async stop() {
+      if (schedulerWatch) clearInterval(schedulerWatch);
       await server?.close();
       await runner?.stop();
       await maintenanceWorker?.close();
