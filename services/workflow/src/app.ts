@@ -29,6 +29,7 @@ import { recomputeOpenSubjects } from './domain/recompute-calendar.use-case';
 import type { DeriveContext, RulesConfig } from './domain/subject';
 import { SUBJECT_DERIVATIONS } from './domain/subject-derivations';
 import { syncCalendars } from './domain/sync-calendars.use-case';
+import { createCalendarChangeGate } from './entry-points/calendar-change.gate';
 import { mountCalendarReloadRoute } from './entry-points/http/calendar-reload.route';
 import { workflowJobCatalog } from './entry-points/jobs/catalog';
 import { expireUnknownProcessor } from './entry-points/jobs/expire-unknown.job';
@@ -67,6 +68,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   let server: RunningServer | null = null;
   let worker: Worker | null = null;
   let poller: NodeJS.Timeout | null = null;
+  const gate = createCalendarChangeGate();
   let reloadCalendars: () => Promise<unknown> = async () => ({ applied: [], installed: [] });
 
   return {
@@ -84,17 +86,17 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       await kafkaRuntime.connect([topics.dossierEvents, topics.dossierState, topics.alerts, topics.deadLetter]);
       const publisher = createKafkaStatePublisher(producer, topics.dossierState);
 
-      // One sync at a time: the poller and the admin route share this chain.
-      let chain: Promise<unknown> = Promise.resolve();
-      reloadCalendars = () => {
-        const run = chain.then(() =>
+      // One sync at a time (the poller and the admin route share the gate), and no fact is
+      // applied while a new calendar is installed and the open subjects are recomputed.
+      reloadCalendars = async () => {
+        // Most polls find nothing new; those never hold facts back.
+        const latest = await calendars.latest();
+        if (latest.every((v) => registry.get(v.calendarId)?.version === v.version)) return { applied: [], installed: [] };
+        const result = await gate.exclusive(() =>
           syncCalendars({ versions: calendars, registry, audits, recompute: (change) => recomputeOpenSubjects(change, { subjects: repo, derive, publisher, audits }) }),
         );
-        chain = run.catch(() => undefined);
-        return run.then((result) => {
-          for (const audit of result.applied) logger.info({ calendarId: audit.calendarId, version: audit.toVersion, affected: audit.affected.length }, 'calendar version applied');
-          return result;
-        });
+        for (const audit of result.applied) logger.info({ calendarId: audit.calendarId, version: audit.toVersion, affected: audit.affected.length }, 'calendar version applied');
+        return result;
       };
       // Installs the stored versions before any fact is derived.
       await reloadCalendars();
@@ -108,7 +110,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         producer,
         logger,
         metrics,
-        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, logger, alertsTopic: topics.alerts }),
+        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, logger, alertsTopic: topics.alerts, gate }),
       });
       await runner.start();
 

@@ -32,12 +32,20 @@ export async function syncCalendars(deps: {
   const applied: CalendarAudit[] = [];
   const installed: string[] = [];
   for (const stored of await deps.versions.latest()) {
-    const before = deps.registry.get(stored.calendarId)?.version ?? null;
+    const previous = deps.registry.get(stored.calendarId);
+    const before = previous?.version ?? null;
     if (before === stored.version) continue;
     deps.registry.update(stored.calendar);
+    try {
+      if (!(await deps.audits.exists(stored.id))) {
+        applied.push(await deps.recompute({ auditId: stored.id, calendarId: stored.calendarId, fromVersion: before, toVersion: stored.version, appliedAt: stored.appliedAt }));
+      }
+    } catch (err) {
+      // Back to the previous version, so the next sync sees the change again and resumes it.
+      if (previous) deps.registry.update(previous);
+      throw err;
+    }
     installed.push(`${stored.calendarId}@${stored.version}`);
-    if (await deps.audits.exists(stored.id)) continue;
-    applied.push(await deps.recompute({ auditId: stored.id, calendarId: stored.calendarId, fromVersion: before, toVersion: stored.version, appliedAt: stored.appliedAt }));
   }
   return { applied, installed };
 }

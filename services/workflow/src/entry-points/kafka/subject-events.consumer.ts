@@ -2,6 +2,7 @@ import { alertEventTypes, cloudEventEnvelope, occurredAtOfEvent, parseInboundDos
 import { PoisonMessageError, parseJsonValue, type ConsumedMessage, type Logger } from '@tthc/platform';
 import { applyFact, type ApplyDeps } from '../../domain/apply-fact.use-case';
 import type { Fact } from '../../domain/subject';
+import type { CalendarChangeGate } from '../calendar-change.gate';
 
 const ALERT_TYPES = new Set<string>(alertEventTypes);
 
@@ -32,12 +33,12 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
   return { code: subjectCodeOf(e), fact };
 }
 
-export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsTopic: string }) {
+export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsTopic: string; gate: CalendarChangeGate }) {
   return async (msg: ConsumedMessage): Promise<void> => {
     const parsed = toFact(msg, deps.alertsTopic);
     if (!parsed) return;
     const { code, fact } = parsed;
-    const result = await applyFact(code, fact, deps);
+    const result = await deps.gate.shared(() => applyFact(code, fact, deps));
     if (result.outcome === 'rejected') {
       // Not stored: the runner dead-letters the message with this reason, later facts flow on.
       throw new PoisonMessageError('impossible-transition', `${fact.type} (${fact.id}) cannot be applied to ${code}: ${result.reason}`);
