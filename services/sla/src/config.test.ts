@@ -1,0 +1,31 @@
+import { ConfigError } from '@tthc/platform';
+import { loadConfig } from './config';
+
+const base = { KAFKA_BROKERS: '127.0.0.1:1', MONGO_URL: 'mongodb://127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:1' };
+
+describe('sla configuration', () => {
+  test('when no timer variables are set, then the warning is one working day before due and escalation comes at 1, 3 and 5 working days', () => {
+    const c = loadConfig(base);
+    expect(c.SLA_WARNING_LEAD).toEqual({ amount: 1, unit: 'working-day', text: '1wd' });
+    expect(c.SLA_ESCALATION_STEPS.map((s) => s.text)).toEqual(['1wd', '3wd', '5wd']);
+    expect(c.RECONCILE_EVERY_SECONDS).toBe(60);
+  });
+
+  test('when a duration is malformed, then the error names the variable and the accepted syntax', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...base, SLA_WARNING_LEAD: '1d', SLA_ESCALATION_STEPS: '1wd,soon', RECONCILE_EVERY_SECONDS: '0' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/SLA_WARNING_LEAD: must be <n>wd/);
+    expect(message).toMatch(/SLA_ESCALATION_STEPS: must be a comma-separated list/);
+    expect(message).toMatch(/RECONCILE_EVERY_SECONDS/);
+  });
+
+  test('when escalation steps are empty, then no escalation level is configured', () => {
+    expect(loadConfig({ ...base, SLA_ESCALATION_STEPS: '' }).SLA_ESCALATION_STEPS).toEqual([]);
+  });
+});
