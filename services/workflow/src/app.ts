@@ -23,7 +23,7 @@ import { createFactDeadLetters } from './data-access/dead-letter.kafka';
 import { createProcedureLookup } from './data-access/procedure-lookup.mongo';
 import { createKafkaStatePublisher } from './data-access/state-publisher.kafka';
 import { createSubjectRepository } from './data-access/subject.repository';
-import type { SubjectDeriver } from './domain/apply-fact.use-case';
+import type { CalendarPin, SubjectDeriver } from './domain/apply-fact.use-case';
 import { deriveSubject, type Derivations } from './domain/derive-subject';
 import { recomputeOpenSubjects } from './domain/recompute-calendar.use-case';
 import type { DeriveContext, RulesConfig } from './domain/subject';
@@ -54,7 +54,17 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   if (config.AGENCY_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
   const ctx: DeriveContext = { calendarFor: (agencyCode) => registry.forAgency(agencyCode), rules: deps.rules ?? rulesOf(config) };
   const derivations = deps.derivations ?? SUBJECT_DERIVATIONS;
-  const derive: SubjectDeriver = (kind, code, history, bumps) => deriveSubject(kind, code, history, ctx, derivations, bumps);
+  const pinnedContext = (pins: readonly CalendarPin[]): DeriveContext => ({
+    ...ctx,
+    calendarFor: (agencyCode) => {
+      const current = registry.forAgency(agencyCode);
+      const pin = pins.find((p) => p.calendarId === current.id);
+      // A version this process never loaded falls back to the current one (see calendar preload).
+      return (pin && registry.getVersion(current.id, pin.version)) || current;
+    },
+  });
+  const derive: SubjectDeriver = (kind, code, history, bumps, pins) => deriveSubject(kind, code, history, pins?.length ? pinnedContext(pins) : ctx, derivations, bumps);
+  const calendarPins = (): CalendarPin[] => registry.ids().map((calendarId) => ({ calendarId, version: registry.get(calendarId)!.version }));
 
   // Producer-side connection fails fast; the worker's must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -98,6 +108,11 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         for (const audit of result.applied) logger.info({ calendarId: audit.calendarId, version: audit.toVersion, affected: audit.affected.length }, 'calendar version applied');
         return result;
       };
+      // Earlier stored versions are remembered, so closed subjects frozen under one of them are
+      // re-derived with it; the latest of each id is installed by the sync below.
+      const stored = await calendars.all();
+      const latestIds = new Set(stored.map((v, i) => (stored.slice(i + 1).some((w) => w.calendarId === v.calendarId) ? null : v.id)));
+      for (const version of stored) if (!latestIds.has(version.id)) registry.update(version.calendar);
       // Installs the stored versions before any fact is derived.
       await reloadCalendars();
 
@@ -110,7 +125,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         producer,
         logger,
         metrics,
-        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, logger, alertsTopic: topics.alerts, gate }),
+        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, calendarPins, logger, alertsTopic: topics.alerts, gate }),
       });
       await runner.start();
 

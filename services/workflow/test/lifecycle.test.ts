@@ -217,6 +217,12 @@ describe('workflow lifecycle on real Kafka, MongoDB and Redis', () => {
     expect(closedAfter?.revision).toBe(closedBefore.revision);
     expect(closedAfter?.state).toEqual(closedBefore.state);
 
+    // A fact that still arrives for the closed dossier is derived with the calendar it closed under.
+    await send(closed, fact('vn.tthc.dossier.returned', closed, '2026-11-26T10:00:00+07:00'));
+    const returned = await waitFor('the return of the closed dossier', async () => ((await stored(closed))?.history.length === 3 ? stored(closed) : undefined));
+    expect(returned.state.dueAt).toBe(closedBefore.state.dueAt);
+    expect(returned.state.timeliness).toBe(closedBefore.state.timeliness);
+
     // A second reload finds nothing new to apply.
     const again = (await (await fetch(`${url}/v1/admin/calendar/reload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { applied: unknown[] };
     expect(again.applied).toEqual([]);

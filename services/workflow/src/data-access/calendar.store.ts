@@ -30,6 +30,8 @@ function calendarModel(conn: Connection): Model<CalendarDoc> {
 
 export interface CalendarStore extends CalendarVersionStore {
   init(): Promise<void>;
+  /** Every stored application, oldest first. */
+  all(): Promise<StoredCalendarVersion[]>;
   /**
    * Records a calendar version as the active one. Nothing is written when it already is the
    * latest of its id, so applying the same file twice is harmless.
@@ -55,6 +57,10 @@ export function createCalendarStore(conn: Connection): CalendarStore {
     async init() {
       await model.init();
       await model.createIndexes();
+    },
+    async all() {
+      const docs = await model.find({}).sort({ appliedAt: 1 }).lean<CalendarDoc[]>().exec();
+      return docs.map(toStored);
     },
     async latest() {
       const ids: string[] = await model.distinct('calendarId').exec();

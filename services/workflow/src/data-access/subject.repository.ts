@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS, type SubjectKind } from '@tthc/contracts';
-import type { CalendarMove, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
+import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
 import type { OpenSubjectStore } from '../domain/recompute-calendar.use-case';
 import type { UnknownSubjectStore } from '../domain/expire-unknown.use-case';
 import { hasReception, type VersionBump } from '../domain/derive-subject';
@@ -20,6 +20,7 @@ interface SubjectDoc {
   state: SubjectStateBase;
   versionBumps: VersionBump[];
   lastCalendarMove: CalendarMove | null;
+  frozenCalendars: CalendarPin[] | null;
   hasReception: boolean;
   firstStoredAt: Date;
   agencyCode: string | null;
@@ -52,6 +53,7 @@ const subjectSchema = new Schema<SubjectDoc>(
     state: { type: Schema.Types.Mixed, required: true },
     versionBumps: { type: Schema.Types.Mixed, default: [] },
     lastCalendarMove: { type: Schema.Types.Mixed, default: null },
+    frozenCalendars: { type: Schema.Types.Mixed, default: null },
     hasReception: { type: Boolean, required: true },
     firstStoredAt: { type: Date, required: true },
     agencyCode: { type: String, default: null },
@@ -101,6 +103,7 @@ function toDoc(d: StoredSubject): SubjectDoc {
     state: plain(s),
     versionBumps: d.versionBumps,
     lastCalendarMove: d.lastCalendarMove ?? null,
+    frozenCalendars: d.frozenCalendars ?? null,
     hasReception: hasReception(d.history),
     firstStoredAt: new Date(d.firstStoredAt),
     agencyCode: s.agencyCode,
@@ -134,6 +137,7 @@ function fromDoc(doc: SubjectDoc): StoredSubject {
     versionBumps: doc.versionBumps ?? [],
     firstStoredAt: new Date(doc.firstStoredAt).toISOString(),
     ...(doc.lastCalendarMove ? { lastCalendarMove: doc.lastCalendarMove } : {}),
+    ...(doc.frozenCalendars ? { frozenCalendars: doc.frozenCalendars } : {}),
   };
 }
 

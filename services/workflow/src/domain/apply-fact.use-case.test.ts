@@ -160,4 +160,23 @@ describe('applying a fact', () => {
       { numRuns: 30 },
     );
   });
+
+  test('when a subject closes, then the calendar versions in force are frozen with it and used for its later facts', async () => {
+    const d = deps();
+    const seen: unknown[] = [];
+    const inner = d.derive;
+    d.derive = (kind, c, history, bumps, pins) => {
+      seen.push(pins);
+      return inner(kind, c, history, bumps, pins);
+    };
+    d.calendarPins = () => [{ calendarId: 'vn', version: 'v1' }];
+    await applyFact(code, received('a', '2026-11-20T02:00:00Z'), d);
+    expect(d.repo.docs.get(code)?.frozenCalendars).toBeUndefined();
+    await applyFact(code, fact('b', 'vn.tthc.dossier.returned', '2026-11-21T02:00:00Z'), d);
+    expect(d.repo.docs.get(code)?.frozenCalendars).toEqual([{ calendarId: 'vn', version: 'v1' }]);
+    d.calendarPins = () => [{ calendarId: 'vn', version: 'v2' }];
+    await applyFact(code, fact('c', 'vn.tthc.dossier.overdue', '2026-11-20T05:00:00Z'), d);
+    expect(seen.at(-1)).toEqual([{ calendarId: 'vn', version: 'v1' }]);
+    expect(d.repo.docs.get(code)?.frozenCalendars).toEqual([{ calendarId: 'vn', version: 'v1' }]);
+  });
 });

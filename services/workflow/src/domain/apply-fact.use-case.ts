@@ -17,6 +17,17 @@ export interface StoredSubject {
   firstStoredAt: string;
   /** The last calendar change that moved this subject's deadlines (lets an interrupted recompute resume its audit). */
   lastCalendarMove?: CalendarMove | undefined;
+  /**
+   * The calendar versions in force when the subject closed. A closed subject keeps its result,
+   * so facts that still arrive for it (a return after the resolution, a late alert) are
+   * derived with these rather than with a calendar applied since.
+   */
+  frozenCalendars?: CalendarPin[] | undefined;
+}
+
+export interface CalendarPin {
+  calendarId: string;
+  version: string;
 }
 
 export interface CalendarMove {
@@ -43,14 +54,16 @@ export interface ProcedureLookup {
   find(procedureCode: string, at: string): Promise<CatalogEntry | null>;
 }
 
-/** Derives the state of a history of the given kind, with the current calendars and rules. */
-export type SubjectDeriver = (kind: SubjectKind, code: string, history: readonly Fact[], bumps: readonly VersionBump[]) => SubjectStateBase;
+/** Derives the state of a history of the given kind, with the current calendars (or the pinned versions) and rules. */
+export type SubjectDeriver = (kind: SubjectKind, code: string, history: readonly Fact[], bumps: readonly VersionBump[], pins?: readonly CalendarPin[]) => SubjectStateBase;
 
 export interface ApplyDeps {
   repo: SubjectRepository;
   publisher: StatePublisher;
   catalog: ProcedureLookup;
   derive: SubjectDeriver;
+  /** The calendar versions in force now, recorded when a subject closes. */
+  calendarPins?: () => CalendarPin[];
   now?: () => Date;
 }
 
@@ -82,7 +95,8 @@ export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Prom
     enriched ??= await withLookup(fact, deps.catalog);
     const history = [...(current?.history ?? []), enriched].sort(compareFacts);
     const bumps = current?.versionBumps ?? [];
-    const state = deps.derive(kind, code, history, bumps);
+    const pins = current?.frozenCalendars;
+    const state = deps.derive(kind, code, history, bumps, pins);
     const rejected = state.rejected.find((r) => r.factKey === fact.key);
     if (rejected) return { outcome: 'rejected', reason: rejected.reason, subject: current };
     const next: StoredSubject = {
@@ -94,6 +108,8 @@ export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Prom
       versionBumps: bumps,
       firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
       lastCalendarMove: current?.lastCalendarMove,
+      // Frozen from the moment it closes; a fact that reopens it (a resumption) thaws it.
+      frozenCalendars: state.phase === 'closed' ? (pins ?? deps.calendarPins?.()) : undefined,
     };
     const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
     if (written) {
