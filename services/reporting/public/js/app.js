@@ -77,9 +77,9 @@ function scopeParams() {
 
 function lateCasesPath(extra = {}) {
   if (state.drillAgency) {
-    return `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'procedure', agency: state.drillAgency, page: state.pages.agencies, pageSize: AGENCY_PAGE_SIZE, ...extra })}`;
+    return `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'procedure', agency: state.drillAgency, sort: 'lateRate', order: 'desc', page: state.pages.agencies, pageSize: AGENCY_PAGE_SIZE, ...extra })}`;
   }
-  return `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.agency, page: state.pages.agencies, pageSize: AGENCY_PAGE_SIZE, ...extra })}`;
+  return `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.agency, sort: 'lateRate', order: 'desc', page: state.pages.agencies, pageSize: AGENCY_PAGE_SIZE, ...extra })}`;
 }
 
 function dossiersPath(kind, extra = {}) {
@@ -163,7 +163,9 @@ function renderOverview() {
   }
   const tot = o.totals ?? {};
   const p = o.period ?? {};
-  $('overview-period').textContent = t('overview.period', { period: p.key ?? state.period, start: date(p.start), end: date(p.end ? new Date(Date.parse(p.end) - 1).toISOString() : null) });
+  // `end` is exclusive (the next period's first midnight), so the last day shown is one before it.
+  const lastDay = p.end ? new Date(Date.parse(p.end) - 1).toISOString() : null;
+  $('overview-period').textContent = [t('overview.period', { period: p.key ?? state.period, start: date(p.start), end: date(lastDay) }), o.asOf ? t('overview.asOf', { asOf: dateTime(o.asOf) }) : null].filter(Boolean).join(' · ');
   const late = (tot.resolvedLate ?? 0) + (tot.openOverdue ?? 0);
   replace(
     $('kpis'),
@@ -230,10 +232,6 @@ function countColumns() {
   ];
 }
 
-function byLateRate(a, b) {
-  return (b.lateRate ?? 0) - (a.lateRate ?? 0) || (b.openOverdue ?? 0) - (a.openOverdue ?? 0) || String(a.agencyCode ?? a.procedureCode).localeCompare(String(b.agencyCode ?? b.procedureCode));
-}
-
 function renderRanking() {
   const data = state.data.ranking;
   const drill = state.drillAgency;
@@ -250,7 +248,8 @@ function renderRanking() {
     replace($('agencies-exports'));
     return;
   }
-  const items = [...(data.items ?? [])].sort(byLateRate);
+  // The API ranks (late rate, then open overdue, then code); the page keeps its order.
+  const items = data.items ?? [];
   const offset = ((data.page ?? 1) - 1) * (data.pageSize ?? items.length);
   const columns = drill
     ? [
@@ -346,10 +345,9 @@ function renderSubscores() {
   );
   replace($('subscore-cards'), ...(cards.length ? cards : [el('li', { class: 'muted' }, t('subscores.empty'))]));
   const savable = s.savable ?? [];
-  const rubricMissing = !s.rubric || (Array.isArray(s.rubric) && s.rubric.length === 0) || (typeof s.rubric === 'object' && !Array.isArray(s.rubric) && Object.keys(s.rubric).length === 0);
   replace(
     $('savable'),
-    rubricMissing ? el('p', { class: 'note' }, t('subscores.rubricMissing')) : null,
+    s.rubric ? el('p', { class: 'muted' }, t('subscores.rubric', { label: s.rubric.label ?? '', year: s.rubric.year ?? '' })) : el('p', { class: 'note' }, t('subscores.rubricMissing')),
     savable.length ? el('h3', { id: 'savable-heading' }, t('subscores.savable')) : null,
     savable.length
       ? table({

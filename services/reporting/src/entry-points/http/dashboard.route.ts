@@ -36,8 +36,12 @@ export function createDashboardRouter(opts: { publicDir?: string } = {}): Router
     res.redirect(302, '/dashboard/');
   });
   // Without the trailing slash the page's relative URLs (app.js, styles.css) would resolve
-  // against the site root.
-  router.get('/dashboard', (_req, res) => {
+  // against the site root. Routing is not strict, so this route also sees `/dashboard/`.
+  router.get('/dashboard', (req, res, next) => {
+    if (req.originalUrl.split('?')[0]!.endsWith('/')) {
+      next();
+      return;
+    }
     res.redirect(301, '/dashboard/');
   });
   router.use(
