@@ -36,7 +36,10 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
 export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsTopic: string; gate: CalendarChangeGate }) {
   return async (msg: ConsumedMessage): Promise<void> => {
     const parsed = toFact(msg, deps.alertsTopic);
-    if (!parsed) return;
+    if (!parsed) {
+      deps.logger.debug({ topic: msg.topic, offset: msg.message.offset }, 'event type not addressed to workflow');
+      return;
+    }
     const { code, fact } = parsed;
     const result = await deps.gate.shared(() => applyFact(code, fact, deps));
     if (result.outcome === 'rejected') {
