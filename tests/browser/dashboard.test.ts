@@ -330,12 +330,29 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     await page.click('#apply-filters');
     const alert = page.locator('#error[role="alert"]');
     await alert.waitFor({ state: 'visible' });
-    expect(await alert.textContent()).toContain('Yêu cầu chưa đúng: agency must be an agency code');
+    expect(await alert.textContent()).toContain('Yêu cầu chưa đúng: mã cơ quan phải có dạng G01.001.000 hoặc G01.*');
+    expect(await page.$$('#overdue-exports button')).toHaveLength(0);
     await page.screenshot({ path: artifactPath('dashboard-error.png') });
 
     await page.fill('#agency-filter', '');
     await page.click('#apply-filters');
     await alert.waitFor({ state: 'hidden' });
     await loaded();
+  }, 60_000);
+
+  test('when the key is wrong, then the key form comes back and explains it in plain words', async () => {
+    await setLanguage('vi');
+    await page.click('#change-key');
+    await page.fill('#api-key', 'not-a-key');
+    await page.press('#api-key', 'Enter');
+    await page.locator('#key-section').waitFor({ state: 'visible' });
+    expect(await page.textContent('#error')).toContain('Khóa API không đúng hoặc đã hết hiệu lực');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+
+    await page.fill('#api-key', REFORM_KEY);
+    await page.press('#api-key', 'Enter');
+    await loaded();
+    expect(await page.isVisible('#error')).toBe(false);
   }, 60_000);
 });

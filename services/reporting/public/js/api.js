@@ -1,6 +1,6 @@
 // Calls the reporting API with the key the user typed. Errors become ApiError with a message
 // in plain words (problem+json details are kept as technical detail, never shown alone).
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 
 const KEY_STORAGE = 'tthc.dashboard.apiKey';
 
@@ -36,8 +36,11 @@ export class ApiError extends Error {
     const s = this.status;
     if (s === 0) return t('error.network');
     if (s === 400) {
-      const fields = (this.problem?.errors ?? []).map((e) => `${e.pointer.replace(/^\/query\//, '')} ${e.detail}`).join('; ');
-      return t('error.400', { fields: fields || this.problem?.detail || this.problem?.title || '' });
+      // The API's own wording is English and technical; each bad parameter is named in the
+      // reader's language instead, and the original stays available as technical detail.
+      const names = [...new Set((this.problem?.errors ?? []).map((e) => String(e.pointer ?? '').replace(/^\/query\//, '').split('/')[0]))];
+      const fields = names.map((name) => (has(`error.field.${name}`) ? t(`error.field.${name}`) : t('error.field.other', { name }))).join('; ');
+      return t('error.400', { fields: fields || this.problem?.title || '' });
     }
     if (s === 401 || s === 403 || s === 404 || s === 429) return t(`error.${s}`);
     if (s >= 500) return t('error.5xx');

@@ -323,7 +323,9 @@ function renderDossiers() {
   replace($('overdue-table'), ...(dossierTable('overdue', state.data.overdue, 'overdue-heading') ?? []));
   replace($('at-risk-table'), ...(dossierTable('atRisk', state.data.atRisk, 'at-risk-heading') ?? []));
   if (state.data.overdue) exportButtons($('overdue-exports'), t('overdue.heading'), (format) => dossiersPath('overdue', { format, page: undefined, pageSize: undefined }), `overdue-${state.period}`);
+  else replace($('overdue-exports'));
   if (state.data.atRisk) exportButtons($('at-risk-exports'), t('atRisk.heading'), (format) => dossiersPath('atRisk', { format, page: undefined, pageSize: undefined }), `at-risk-${state.period}`);
+  else replace($('at-risk-exports'));
 }
 
 function renderSubscores() {

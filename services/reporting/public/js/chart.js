@@ -2,7 +2,7 @@
 // rate as a line (right axis, 0–100 %). The same numbers follow in a table for screen readers
 // and for reading exact values.
 import { t } from './i18n.js';
-import { month, num, pct } from './format.js';
+import { month, num, pct, shortMonth } from './format.js';
 import { el, table } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -53,13 +53,14 @@ export function trendChart(items) {
     const late = item.late ?? 0;
     root.append(svg('rect', { x: cx - barW - 1, y: y(received), width: barW, height: Math.max(0, PAD.top + innerH - y(received)), class: 'bar-received' }));
     root.append(svg('rect', { x: cx + 1, y: y(late), width: barW, height: Math.max(0, PAD.top + innerH - y(late)), class: 'bar-late' }));
-    root.append(svg('text', { x: cx, y: H - PAD.bottom + 16, class: 'axis', 'text-anchor': 'middle' }, month(item.period)));
-    if (item.onTimeRate !== null && item.onTimeRate !== undefined) points.push([cx, yRate(Number(item.onTimeRate))]);
+    root.append(svg('text', { x: cx, y: H - PAD.bottom + 16, class: 'axis', 'text-anchor': 'middle' }, shortMonth(item.period)));
+    // A month with nothing to handle has no meaningful rate; the line skips it.
+    if ((item.toHandle ?? item.received ?? 0) > 0 && item.onTimeRate !== null && item.onTimeRate !== undefined) points.push([cx, yRate(Number(item.onTimeRate))]);
   });
-  if (points.length) {
+  if (points.length > 1) {
     root.append(svg('polyline', { points: points.map((p) => p.join(',')).join(' '), class: 'rate-line' }));
-    for (const [px, py] of points) root.append(svg('circle', { cx: px, cy: py, r: 3.5, class: 'rate-dot' }));
   }
+  for (const [px, py] of points) root.append(svg('circle', { cx: px, cy: py, r: 3.5, class: 'rate-dot' }));
 
   const legend = el('ul', { class: 'legend' }, [
     el('li', {}, [el('span', { class: 'swatch swatch-received', 'aria-hidden': 'true' }), t('trend.received')]),
@@ -75,7 +76,7 @@ export function trendChart(items) {
         { label: t('trend.month'), cell: (r) => month(r.period), header: true },
         { label: t('trend.received'), cell: (r) => num(r.received), numeric: true },
         { label: t('trend.late'), cell: (r) => num(r.late), numeric: true },
-        { label: t('trend.onTimeRate'), cell: (r) => pct(r.onTimeRate), numeric: true },
+        { label: t('trend.onTimeRate'), cell: (r) => ((r.toHandle ?? r.received ?? 0) > 0 ? pct(r.onTimeRate) : '–'), numeric: true },
       ],
       rows: items,
     }),

@@ -37,6 +37,14 @@ export function month(period) {
   return new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
 }
 
+/** '2026-03' → '3/26' / '03/26': twelve of them fit under a chart. */
+export function shortMonth(period) {
+  const m = /^(\d{4})-(\d{2})$/.exec(period ?? '');
+  if (!m) return String(period ?? '');
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15));
+  return new Intl.DateTimeFormat(locale(), { month: 'numeric', year: '2-digit', timeZone: 'UTC' }).format(d);
+}
+
 /** The current month in Vietnam time, as the API's period key. */
 export function currentPeriod(now = new Date()) {
   const parts = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', timeZone: ZONE }).formatToParts(now);
