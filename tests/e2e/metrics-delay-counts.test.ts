@@ -16,7 +16,6 @@ const brokers = requireEnv('KAFKA_BROKERS');
 const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
 const logger = createLogger({ service: 'metrics-e2e', level: 'silent' });
 const clock = new ControllableClock('2026-02-11T12:00:00+07:00');
-
 const sla = createSla(
   slaConfig({
     NODE_ENV: 'test',
@@ -29,6 +28,8 @@ const sla = createSla(
     QUEUE_PREFIX: namespace,
     CONSUMER_GROUP: `${namespace}-sla`,
   }),
+  // The app runs its own delay-counts job too; on the same clock both count February.
+  { clock },
 );
 const kafkaRuntime = createKafkaRuntime({ clientId: `${namespace}-counts`, brokers: brokers.split(','), logger });
 let mongo: Connection;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
+import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
 import {
   connectMongo,
   createConsumerRunner,
@@ -26,6 +27,7 @@ import { createDeadlineRepository } from './data-access/deadline.repository';
 import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
 import { slaJobCatalog } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
+import { createDelayCountsJob } from './entry-points/jobs/delay-counts.job';
 import { maintenanceProcessor, type MaintenanceHandler } from './entry-points/jobs/maintenance.job';
 import { timerReconciler } from './entry-points/jobs/reconcile-timers.job';
 import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
@@ -66,6 +68,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
    */
   const maintenanceHandlers: Record<string, MaintenanceHandler> = {};
   let reconciler: ReturnType<typeof timerReconciler> | null = null;
+  let delayCounts: ReturnType<typeof createDelayCountsJob> | null = null;
   let worker: Worker | null = null;
   let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;
@@ -91,7 +94,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
-      await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter]);
+      await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter, topics.delayCounts]);
 
       const publisher = createKafkaAlertPublisher(producer, topics.alerts);
       worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher, clock, planner, logger, metrics }), {
@@ -128,6 +131,22 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       }, everyMs);
       schedulerWatch.unref();
 
+      delayCounts = createDelayCountsJob({
+        queue: maintenance,
+        conn,
+        producer,
+        topic: topics.delayCounts,
+        calendar: calendars.national,
+        // The labelled sample directory stands in until AGENCY_DIRECTORY_FILE is set.
+        directory: AgencyDirectory.fromFile(config.AGENCY_DIRECTORY_FILE ?? SAMPLE_AGENCY_DIRECTORY_PATH),
+        clock,
+        logger,
+        metrics,
+        everySeconds: config.DELAY_COUNTS_EVERY_SECONDS,
+      });
+      maintenanceHandlers[JOB_NAMES.publishDelayCounts] = delayCounts.handle;
+      await delayCounts.start();
+
       runner = createConsumerRunner({
         kafka,
         groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla,
@@ -160,6 +179,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       if (schedulerWatch) clearInterval(schedulerWatch);
       await server?.close();
       await runner?.stop();
+      await delayCounts?.stop();
       await maintenanceWorker?.close();
       await worker?.close();
       await maintenance.close();

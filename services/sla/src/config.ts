@@ -45,6 +45,12 @@ const schema = z.object({
   CALENDAR_FILE: z.string().min(1).optional(),
   // Agency and province profiles (packages/calendar README); every agency uses the national calendar when unset.
   CALENDAR_PROFILES_FILE: z.string().min(1).optional(),
+  // How often delay counts of the running month, quarter and year are recomputed and published
+  // (a run also follows each local month boundary).
+  DELAY_COUNTS_EVERY_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  // Agencies' levels and successors of pre-July-2025 district units (@tthc/metrics format);
+  // the labelled sample directory when unset.
+  AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
 });
 
 export type SlaConfig = z.infer<typeof schema>;
