@@ -1,6 +1,7 @@
 // `npm start`: builds the workspace, starts the infrastructure (explicit KAFKA_BROKERS /
-// MONGO_URL / REDIS_URL, else containers, else local processes), then the four services, and
-// stops everything it started on Ctrl-C.
+// MONGO_URL / REDIS_URL, else containers, else local processes), a local mail catcher unless
+// SMTP_HOST names a real server, then the five services, and stops everything it started on
+// Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,10 @@ const SERVICES = [
   { name: 'sla', port: Number(process.env.SLA_PORT ?? 8083) },
   { name: 'intake', port: Number(process.env.INTAKE_PORT ?? 8080) },
   { name: 'reporting', port: Number(process.env.REPORTING_PORT ?? 8081) },
+  { name: 'notifier', port: Number(process.env.NOTIFIER_PORT ?? 8084) },
 ];
+const byName = Object.fromEntries(SERVICES.map((s) => [s.name, s]));
+const mail = { smtp: Number(process.env.SMTP_SINK_PORT ?? 1025), http: Number(process.env.SMTP_SINK_HTTP_PORT ?? 1080), dir: join(root, '.data/mail') };
 
 say('building the workspace (turbo) …');
 const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
@@ -30,6 +34,17 @@ say(`infrastructure ready (${infra.source}): Kafka ${infra.kafkaBrokers}, ${infr
 
 const children = [];
 let stopping = false;
+
+// Development mail: every message the notifier sends lands in .data/mail and in a web list.
+let sink = null;
+if (!process.env.SMTP_HOST) {
+  sink = spawn(process.execPath, [join(root, 'packages/testkit/dist/smtp/smtp-sink.cli.js')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SMTP_SINK_PORT: String(mail.smtp), SMTP_SINK_HTTP_PORT: String(mail.http), SMTP_SINK_DIR: mail.dir },
+  });
+  for (const stream of [sink.stdout, sink.stderr]) createInterface({ input: stream }).on('line', (line) => console.log(`[mail] ${line}`));
+}
 
 function pretty(name, line) {
   try {
@@ -55,6 +70,8 @@ for (const svc of SERVICES) {
       MONGO_URL: infra.mongoUrl,
       REDIS_URL: infra.redisUrl,
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...(svc.name === 'notifier' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtp) } : {}),
+      ...(svc.name === 'notifier' ? { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://127.0.0.1:${byName.reporting.port}/dashboard` } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -99,6 +116,7 @@ async function shutdown(code) {
         }),
     ),
   );
+  sink?.kill('SIGTERM');
   say('stopping the infrastructure this command started …');
   await infra.stop().catch((err) => console.error(`[start] ${err.message}`));
   process.exit(code);
@@ -115,9 +133,12 @@ try {
 const key = process.env.API_KEYS ? '(from API_KEYS)' : 'dev-key';
 say(`all services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`
-  intake     http://127.0.0.1:${SERVICES[2].port}/v1/events   (OpenAPI: /openapi.json)
-  reporting  http://127.0.0.1:${SERVICES[3].port}/v1/dossiers/{code}, /v1/alerts
-  workflow   http://127.0.0.1:${SERVICES[0].port}/readyz       sla  http://127.0.0.1:${SERVICES[1].port}/readyz
+  dashboard  http://127.0.0.1:${byName.reporting.port}/dashboard   (bảng điều khiển; API key below)
+  intake     http://127.0.0.1:${byName.intake.port}/v1/events, /v1/portal/dossiers   (OpenAPI: /openapi.json)
+  reporting  http://127.0.0.1:${byName.reporting.port}/v1/metrics/late-cases, /v1/index/subscores, /v1/dossiers, /v1/alerts
+  notifier   http://127.0.0.1:${byName.notifier.port}/v1/subscriptions${sink ? `   mail: http://127.0.0.1:${mail.http} (.eml in .data/mail)` : ''}
+  workflow   http://127.0.0.1:${byName.workflow.port}/readyz       sla  http://127.0.0.1:${byName.sla.port}/readyz
+  demo       npm run demo   (simulated one-stop portals pushing traffic)
   metrics    /metrics on every service
   API key    ${key}   (send "Authorization: Bearer ${key === 'dev-key' ? 'dev-key' : '<key>'}")
   Ctrl-C stops the services and the infrastructure started here.
