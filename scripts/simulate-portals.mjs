@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+/* global AbortSignal */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -195,18 +196,13 @@ function nextCode(agency, at) {
 function emit(subject, n, type, occurredAt, agency, data) {
   if (occurredAt > NOW) return false;
   events.push({
-    specversion: '1.0',
-    id: `sim-${SEED}-${subject}-${n}`,
-    source: `urn:portal:simulator:${agency.code}`,
-    type,
-    time: iso(occurredAt),
-    data,
-    occurredAt,
+    at: occurredAt,
+    event: { specversion: '1.0', id: `sim-${SEED}-${subject}-${n}`, source: `urn:portal:simulator:${agency.code}`, type, time: iso(occurredAt), data },
   });
   return true;
 }
 
-function dossier(i) {
+function dossier() {
   const agency = weighted(AGENCIES.map((a) => [a, a.weight]));
   const proc = procedures.get(pick(agency.procedures));
   const scenario = weighted(SCENARIOS);
@@ -291,7 +287,6 @@ function dossier(i) {
       // open / stuck-step: nothing more has happened yet.
       break;
   }
-  void i;
 }
 
 function petition(i) {
@@ -321,14 +316,15 @@ function petition(i) {
   if (fact('vn.tthc.petition.answered', answeredAt)) fact('vn.tthc.petition.published', plusWorkingHours(answeredAt, between(1, 14)));
 }
 
-for (let i = 0; i < DOSSIERS; i += 1) dossier(i);
+for (let i = 0; i < DOSSIERS; i += 1) dossier();
 for (let i = 0; i < PETITIONS; i += 1) petition(i);
 // Portals push facts as they happen: oldest first.
-events.sort((a, b) => a.occurredAt - b.occurredAt || a.id.localeCompare(b.id));
+events.sort((a, b) => a.at - b.at || a.event.id.localeCompare(b.event.id));
 const byType = {};
-for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
+for (const { event } of events) byType[event.type] = (byType[event.type] ?? 0) + 1;
 
-log(`seed ${SEED}: ${DOSSIERS} dossiers and ${PETITIONS} petitions over the last ${DAYS} days at ${AGENCIES.length} agencies → ${events.length} events`);
+log(`seed ${SEED}: ${DOSSIERS} dossiers and ${PETITIONS} petitions over the last ${DAYS} days → ${events.length} events`);
+log(`agencies: ${AGENCIES.map((a) => `${a.code} ${a.name}`).join('; ')}`);
 log(`scenarios: ${Object.entries(scenarioCount).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (opts['dry-run']) {
   for (const [type, count] of Object.entries(byType)) log(`  ${type}: ${count}`);
@@ -353,7 +349,7 @@ const totals = { accepted: 0, duplicate: 0, errors: 0 };
 const problems = [];
 
 async function postBatch(batch) {
-  const body = JSON.stringify(batch.map(({ occurredAt: _o, ...e }) => e));
+  const body = JSON.stringify(batch.map((x) => x.event));
   for (let attempt = 1; ; attempt += 1) {
     let res;
     try {

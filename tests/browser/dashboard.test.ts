@@ -283,7 +283,7 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
       await setLanguage(lang);
       const overflow = await page.evaluate(() => ({
         page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        tables: [...document.querySelectorAll('.table-scroll')].map((t) => t.scrollWidth - t.clientWidth),
+        tables: Array.from(document.querySelectorAll('.table-scroll')).map((t) => t.scrollWidth - t.clientWidth),
       }));
       expect(overflow.page).toBeLessThanOrEqual(0);
       expect(overflow.tables.every((d) => d <= 0)).toBe(true);

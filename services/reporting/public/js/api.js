@@ -1,3 +1,4 @@
+/* global document, sessionStorage, URLSearchParams */
 // Calls the reporting API with the key the user typed. Errors become ApiError with a message
 // in plain words (problem+json details are kept as technical detail, never shown alone).
 import { has, t } from './i18n.js';

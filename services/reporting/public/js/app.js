@@ -1,3 +1,4 @@
+/* global document */
 // The reform office's dashboard: wiring of the key form, filters, language switch and the four
 // sections. Data is kept from the last load so a language switch re-renders without a request.
 import { applyStatic, has, lang, setLang, t } from './i18n.js';

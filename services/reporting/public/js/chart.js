@@ -1,3 +1,4 @@
+/* global document */
 // A small hand-drawn SVG chart: received and late dossiers as bars (left axis), the on-time
 // rate as a line (right axis, 0–100 %). The same numbers follow in a table for screen readers
 // and for reading exact values.

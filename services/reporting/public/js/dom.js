@@ -1,3 +1,4 @@
+/* global document, Node */
 // Tiny DOM helpers: elements are built with textContent only, so API data is never parsed as HTML.
 
 export function el(tag, attrs = {}, children = []) {

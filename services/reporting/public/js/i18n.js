@@ -1,3 +1,4 @@
+/* global document, localStorage */
 // Every visible string of the dashboard, in Vietnamese (default) and English. Elements carry
 // data-i18n (text), data-i18n-label (aria-label) or data-i18n-placeholder; dynamic views call t().
 
