@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -12,17 +12,16 @@ export const ARTIFACTS = path.join(ROOT, '.data/artifacts');
  * the error says why and the test fails; a browser test that silently skips proves nothing.
  */
 export function ensureChromium(): string {
-  try {
-    const out = execFileSync('bash', [path.join(ROOT, 'scripts/install-browser.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
-    const executable = out.trim().split('\n').pop() ?? '';
-    if (!executable || !existsSync(executable)) throw new Error(`install-browser.sh printed "${executable}", which is not a file`);
-    return executable;
-  } catch (err) {
-    throw new Error(
-      `Chromium is needed for the dashboard browser test and could not be installed: ${(err as Error).message}. ` +
-        'Install it (Debian: apt-get install -y chromium) or point CHROMIUM_PATH at a Chrome/Chromium executable.',
-    );
-  }
+  const run = spawnSync('bash', [path.join(ROOT, 'scripts/install-browser.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+  // The installer's progress (apt output included) stays visible in the test log.
+  if (run.stderr) process.stderr.write(run.stderr);
+  const executable = (run.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (run.status === 0 && executable && existsSync(executable)) return executable;
+  const reason = run.error?.message ?? (run.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? `exit status ${run.status}`;
+  throw new Error(
+    `Chromium is needed for the dashboard browser test and could not be installed: ${reason} ` +
+      '(Debian: apt-get install -y chromium, or point CHROMIUM_PATH at a Chrome/Chromium executable).',
+  );
 }
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
