@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for all four services; the service to run is chosen by SERVICE (build arg, overridable
+# One image for all five services; the service to run is chosen by SERVICE (build arg, overridable
 # at run time): intake, workflow, sla or reporting.
 #
 #   docker build --build-arg SERVICE=intake -t tthc-intake .
@@ -42,4 +42,4 @@ USER node
 # Services bind HOST (default 127.0.0.1, which is unreachable from outside a container) and PORT.
 ENV HOST=0.0.0.0
 # `exec` makes node the process that receives SIGTERM (run with an init, e.g. compose `init: true`).
-CMD ["sh", "-c", "exec node \"services/${SERVICE:?set SERVICE to intake, workflow, sla or reporting}/dist/main.js\""]
+CMD ["sh", "-c", "exec node \"services/${SERVICE:?set SERVICE to intake, workflow, sla, reporting or notifier}/dist/main.js\""]

@@ -36,7 +36,7 @@ const base = {
   API_KEYS: `${KEY}:*`,
 };
 const W = svc('workflow'), S = svc('sla'), I = svc('intake');
-const workflow = W.createApp(W.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-wf` }));
+const workflow = W.createApp(W.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-wf`, QUEUE_PREFIX: ns }));
 const sla = S.createApp(S.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-sla`, QUEUE_PREFIX: ns, ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}) }));
 const intake = I.createApp(I.loadConfig({ ...base, REDIS_KEY_PREFIX: ns }));
 await workflow.start();
