@@ -249,9 +249,12 @@ function dossier() {
     case 'early':
       settle(Math.max(cursor, span(between(0.15, 0.5))));
       break;
-    case 'on-time':
-      settle(Math.max(cursor, span(between(0.55, 0.97))));
+    case 'on-time': {
+      // On the appointment day itself, shortly before the appointment: on time, not early.
+      const sameDay = due - intBetween(10, 120) * 60_000;
+      settle(localDay(sameDay) === localDay(due) && sameDay > cursor ? sameDay : Math.max(cursor, span(between(0.55, 0.97))));
       break;
+    }
     case 'late':
       // Resolved 1–6 working days after the appointment; if that is still ahead, it is open and overdue.
       settle(Math.max(cursor, plusWorkingHours(due, between(8, 48))));
