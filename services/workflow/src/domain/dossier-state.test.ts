@@ -172,6 +172,42 @@ describe('supplement during processing (rule 7)', () => {
   });
 });
 
+describe('the portal shows 4 again while the dossier waits (no previous status in a portal record)', () => {
+  const beforeTet = received(vn('2026-02-02T09:00:00'), { appointmentAt: vn('2026-02-13T17:00:00') });
+  const requested = event('vn.tthc.dossier.supplement-requested', vn('2026-02-12T10:00:00'));
+  const explicit = derive([beforeTet, requested, event('vn.tthc.dossier.supplement-received', vn('2026-02-24T14:00:00'))]);
+
+  test('when processing starts again while a supplement is awaited, then the wait ends then, as if the supplement had been received', () => {
+    const s = derive([beforeTet, requested, event('vn.tthc.dossier.processing-started', vn('2026-02-24T14:00:00'))]);
+    expect(s).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: explicit.pausedWorkingMinutes, dueAt: explicit.dueAt, deadlineVersion: 2 });
+    expect(s.pausedWorkingMinutes).toBe(1620);
+    expect(codes(s)).toEqual(['wait-ended-by-processing']);
+    expect(s.deadlines[0]).toMatchObject({ status: 'open', version: 2 });
+  });
+
+  test('when a step event comes while a supplement is awaited, then the wait ends at the step and a later supplement-received changes nothing', () => {
+    const step = event('vn.tthc.dossier.step-assigned', vn('2026-02-24T14:00:00'), { stepNo: 1, stepAgencyCode: 'G01.002.000', allottedHours: 8 });
+    const late = event('vn.tthc.dossier.supplement-received', vn('2026-02-25T09:00:00'));
+    const s = derive([beforeTet, requested, step, late]);
+    expect(s).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: 1620, dueAt: explicit.dueAt, deadlineVersion: 2 });
+    expect(derive([beforeTet, requested, event('vn.tthc.dossier.step-completed', vn('2026-02-24T14:00:00'), { stepNo: 1 })])).toMatchObject({ paused: false, pausedWorkingMinutes: 1620 });
+  });
+
+  test('when processing starts again during a pausing financial obligation, then that wait ends too; with the default rule nothing was paused', () => {
+    const history = [receipt, event('vn.tthc.dossier.financial-obligation-requested', vn('2026-03-03T09:00:00')), event('vn.tthc.dossier.processing-started', vn('2026-03-03T11:00:00'))];
+    expect(derive(history, testContext({ financialObligationPausesClock: true }))).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: 120, dueAt: '2026-03-06T10:00:00+07:00', deadlineVersion: 2 });
+    const byDefault = derive(history);
+    expect(byDefault).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: 0, dueAt: vn('2026-03-05T17:00:00'), deadlineVersion: 1 });
+    expect(codes(byDefault)).toEqual([]);
+  });
+
+  test('when processing-started comes with no wait open, then nothing is paused or found', () => {
+    const s = derive([receipt, event('vn.tthc.dossier.processing-started', vn('2026-03-02T10:00:00'))]);
+    expect(s).toMatchObject({ statusCode: 4, pausedWorkingMinutes: 0, deadlineVersion: 1 });
+    expect(codes(s)).toEqual([]);
+  });
+});
+
 describe('apology and new appointment (rule 10)', () => {
   const first = event('vn.tthc.dossier.apology-issued', vn('2026-03-04T10:00:00'), { newAppointmentAt: vn('2026-03-10T17:00:00'), reason: 'chờ xác minh', channels: ['sms', 'vneid'] });
 

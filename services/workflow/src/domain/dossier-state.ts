@@ -191,6 +191,20 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
     closings.push({ kind, endAt: pauseStartedAt ?? fact.occurredAt });
   };
 
+  /**
+   * A portal record carries no previous status, so the portal sync maps a dossier that returns
+   * from 5 (or 6) to 4 to `processing-started` (or a step event), never to
+   * `supplement-received` / `financial-obligation-fulfilled`. Processing going on again means
+   * the citizen supplied what was asked, so such a fact ends the wait; an explicit end event
+   * that follows finds no wait left and changes nothing.
+   */
+  const processingResumes = (fact: Fact) => {
+    if (s.phase !== 'open' || pauses.size === 0) return;
+    finding('wait-ended-by-processing', `${fact.type} while the dossier waited for the citizen: the wait ends at ${fact.occurredAt}`, fact);
+    endPause('supplement', fact.occurredAt);
+    endPause('financial', fact.occurredAt);
+  };
+
   for (const fact of canonicalHistory(history)) {
     const data = fact.data as { dossierCode?: string; subject?: string };
     if (isPetitionEventType(fact.type) || data.subject === 'petition') {
@@ -301,7 +315,11 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
         }
         break;
       }
+      case 'vn.tthc.dossier.processing-started':
+        processingResumes(fact);
+        break;
       case 'vn.tthc.dossier.step-assigned': {
+        processingResumes(fact);
         const d = fact.data;
         const fromCatalog = catalog?.procedure.steps?.find((st) => st.order === d.stepNo);
         const hours = d.allottedHours ?? fromCatalog?.allottedWorkingHours;
@@ -329,6 +347,7 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
         break;
       }
       case 'vn.tthc.dossier.step-completed': {
+        processingResumes(fact);
         const step = steps.get(fact.data.stepNo);
         if (step === undefined) finding('step-completed-before-assignment', `step ${fact.data.stepNo} completed with no assignment before it`, fact);
         else step.completedAt ??= fact.occurredAt;
