@@ -32,7 +32,7 @@ export interface Stack {
  * test infrastructure, isolated by a namespace: own topics, database, queue prefix, Redis keys
  * and consumer groups.
  */
-export async function startStack(opts: { kafkaBrokers?: string; clock?: ControllableClock; intakeEnv?: Record<string, string>; workflowEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(opts: { kafkaBrokers?: string; clock?: ControllableClock; intakeEnv?: Record<string, string>; workflowEnv?: Record<string, string>; slaEnv?: Record<string, string> } = {}): Promise<Stack> {
   const namespace = uniqueName('e2e');
   const kafkaBrokers = opts.kafkaBrokers ?? requireEnv('KAFKA_BROKERS');
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
@@ -47,7 +47,7 @@ export async function startStack(opts: { kafkaBrokers?: string; clock?: Controll
     API_KEYS,
   };
   const workflow = createWorkflow(workflowConfig({ ...base, CONSUMER_GROUP: `${namespace}-workflow`, QUEUE_PREFIX: namespace, ...opts.workflowEnv }));
-  const sla = createSla(slaConfig({ ...base, CONSUMER_GROUP: `${namespace}-sla`, QUEUE_PREFIX: namespace }), opts.clock ? { clock: opts.clock } : {});
+  const sla = createSla(slaConfig({ ...base, CONSUMER_GROUP: `${namespace}-sla`, QUEUE_PREFIX: namespace, ...opts.slaEnv }), opts.clock ? { clock: opts.clock } : {});
   const intake = createIntake(intakeConfig({ ...base, REDIS_KEY_PREFIX: namespace, ...opts.intakeEnv }));
   const reporting = createReporting(reportingConfig(base));
   const started: Array<{ stop(): Promise<void> }> = [];
