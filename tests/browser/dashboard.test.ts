@@ -225,6 +225,9 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     expect(await page.textContent('#agencies-heading')).toContain('Thủ tục của');
     const shownProcedures = await page.$$eval('#ranking-table [data-procedure]', (b) => b.map((x) => x.getAttribute('data-procedure')));
     expect(shownProcedures).toEqual(procedures.items.map((i) => i.procedureCode));
+    // The overview follows the drill-down: its figures are now the agency's.
+    expect(digits(await page.textContent('[data-kpi="toHandle"] .kpi-value'))).toBe(String(procedures.totals.toHandle));
+    expect(await page.textContent('#overview-period')).toContain(agency);
 
     const rows = await page.$$eval('#overdue-list tbody tr', (trs) =>
       trs.map((tr) => ({ code: tr.querySelector('th')?.textContent ?? '', step: tr.querySelector('[data-col="step"]')?.textContent ?? '', days: tr.querySelector('[data-col="daysLate"]')?.textContent ?? '' })),

@@ -96,7 +96,8 @@ async function loadAll() {
   showError(null);
   announce('status.loading');
   document.body.setAttribute('aria-busy', 'true');
-  const overviewPath = `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.agency, pageSize: 1 })}`;
+  // Overview, trend and sub-scores follow the drill-down, so every figure on screen has one scope.
+  const overviewPath = `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.drillAgency ?? state.agency, pageSize: 1 })}`;
   const jobs = {
     overview: getJson(overviewPath),
     ranking: getJson(lateCasesPath()),
@@ -166,7 +167,14 @@ function renderOverview() {
   const p = o.period ?? {};
   // `end` is exclusive (the next period's first midnight), so the last day shown is one before it.
   const lastDay = p.end ? new Date(Date.parse(p.end) - 1).toISOString() : null;
-  $('overview-period').textContent = [t('overview.period', { period: p.key ?? state.period, start: date(p.start), end: date(lastDay) }), o.asOf ? t('overview.asOf', { asOf: dateTime(o.asOf) }) : null].filter(Boolean).join(' · ');
+  const scope = state.drillAgency ? [state.drillAgencyName, state.drillAgency].filter(Boolean).join(' – ') : state.agency || t('dossiers.scopeAll');
+  $('overview-period').textContent = [
+    t('overview.period', { period: p.key ?? state.period, start: date(p.start), end: date(lastDay) }),
+    t('dossiers.scope', { scope }),
+    o.asOf ? t('overview.asOf', { asOf: dateTime(o.asOf) }) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const late = (tot.resolvedLate ?? 0) + (tot.openOverdue ?? 0);
   replace(
     $('kpis'),
