@@ -219,7 +219,7 @@ function exportButtons(container, tableLabel, pathFor, baseName) {
   replace(container, ...buttons);
 }
 
-function pager(container, kind, page) {
+function pager(kind, page) {
   if (!page) return null;
   const pages = Math.max(1, Math.ceil((page.total ?? 0) / (page.pageSize || 1)));
   return el('div', { class: 'pager' }, [
@@ -290,7 +290,7 @@ function renderRanking() {
   const content = items.length
     ? table({ id: 'ranking-table', caption: $('agencies-heading').textContent, columns, rows: items, footer: data.totals })
     : el('p', { class: 'muted' }, t('table.empty'));
-  replace($('agencies-table'), content, pager($('agencies-table'), 'agencies', data));
+  replace($('agencies-table'), content, pager('agencies', data));
   exportButtons($('agencies-exports'), $('agencies-heading').textContent, (format) => lateCasesPath({ format, page: undefined, pageSize: undefined }), `late-cases-${state.period}`);
 }
 
@@ -318,7 +318,7 @@ function dossierTable(kind, data, headingId) {
   const rows = data.items ?? [];
   return [
     rows.length ? table({ id: `${kind}-list`, caption: $(headingId).textContent, columns, rows }) : el('p', { class: 'muted' }, t('table.empty')),
-    pager(null, kind, data),
+    pager(kind, data),
   ];
 }
 
