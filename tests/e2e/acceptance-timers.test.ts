@@ -1,0 +1,107 @@
+/**
+ * Acceptance of the SLA timer sequence on the full real path (intake → Kafka → workflow →
+ * MongoDB → sla → BullMQ/Redis → alerts topic → workflow → reporting), with a short policy:
+ * the warning 2 s before due and escalations 2 s and 4 s after it (plain seconds, the
+ * tests-and-demos duration syntax of the sla README). Nothing here asserts how fast anything
+ * happens; the waits only bound how long the test may take.
+ */
+import { receivedEvent, sleep, waitFor } from '@tthc/testkit';
+import { COLLECTIONS } from '@tthc/contracts';
+import { getJson, postEvents, startStack, type Stack } from './support/stack';
+
+interface AlertsBody {
+  items: Array<{ id: string; type: string; dossierCode: string; dueAt: string; raisedAt: string }>;
+}
+interface DossierBody {
+  overdue: boolean;
+  history: Array<{ id: string; type: string }>;
+}
+
+const SEQUENCE_TIMEOUT = { timeoutMs: 30_000 };
+
+describe('issue #5 acceptance: warning → due → escalation on the full stack', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ slaEnv: { SLA_WARNING_LEAD: '2s', SLA_ESCALATION_STEPS: '2s,4s' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const alerts = async (code: string) => ((await getJson(`${stack.reportingUrl}/v1/alerts?dossierCode=${encodeURIComponent(code)}`)).body as unknown as AlertsBody).items;
+  const flags = async (code: string) => (await stack.mongo.collection(COLLECTIONS.dossiers).findOne({ _id: code } as never, { projection: { atRisk: 1, overdue: 1 } })) as { atRisk?: boolean; overdue?: boolean } | null;
+  const expectedIds = (code: string) => [`warning:${code}:dossier:v1`, `overdue:${code}:v1`, `escalation:l1:${code}:dossier:v1`, `escalation:l2:${code}:dossier:v1`];
+
+  /** Receives a dossier through intake with its appointment `aheadMs` from now. */
+  async function receiveDueIn(aheadMs: number) {
+    const appointmentAt = new Date(Date.now() + aheadMs);
+    const event = receivedEvent({ appointmentAt: appointmentAt.toISOString() });
+    expect((await postEvents(stack, event)).status).toBe(202);
+    return { code: event.data.dossierCode, appointmentAt };
+  }
+
+  /** Waits for the whole sequence, then checks that each alert exists once, in order, and reached the dossier once. */
+  async function expectSequenceOnce(code: string, appointmentAt: Date) {
+    const items = await waitFor('the second escalation', async () => {
+      const list = await alerts(code);
+      return list.some((a) => a.id === `escalation:l2:${code}:dossier:v1`) ? list : undefined;
+    }, SEQUENCE_TIMEOUT);
+    const inOrder = [...items].sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt));
+    expect(inOrder.map((a) => a.id)).toEqual(expectedIds(code));
+    expect(inOrder.map((a) => a.type)).toEqual(['deadline.warning', 'dossier.overdue', 'deadline.escalated', 'deadline.escalated']);
+    expect(inOrder.every((a) => Date.parse(a.dueAt) === appointmentAt.getTime())).toBe(true);
+    expect(Date.parse(inOrder[0]!.raisedAt)).toBeLessThan(appointmentAt.getTime());
+    expect(Date.parse(inOrder[1]!.raisedAt)).toBeGreaterThanOrEqual(appointmentAt.getTime());
+
+    const view = await waitFor('every alert to reach the dossier history', async () => {
+      const res = await getJson(`${stack.reportingUrl}/v1/dossiers/${encodeURIComponent(code)}`);
+      const body = res.body as unknown as DossierBody;
+      return res.status === 200 && expectedIds(code).every((id) => body.history.some((h) => h.id === id)) ? body : undefined;
+    });
+    expect(view.overdue).toBe(true);
+    expect(await flags(code)).toMatchObject({ atRisk: false, overdue: true });
+
+    // A further reconciliation and a moment for stray firings must not raise anything again.
+    await stack.sla.reconcile('acceptance');
+    await sleep(1500);
+    expect((await alerts(code)).map((a) => a.id).sort()).toEqual(expectedIds(code).sort());
+    const history = ((await getJson(`${stack.reportingUrl}/v1/dossiers/${encodeURIComponent(code)}`)).body as unknown as DossierBody).history;
+    for (const id of expectedIds(code)) expect({ id, times: history.filter((h) => h.id === id).length }).toEqual({ id, times: 1 });
+  }
+
+  test('when a dossier is received with its appointment 7 s ahead, then warning, overdue, escalation 1 and 2 come in that order, each once, and the dossier turns at risk then overdue', async () => {
+    const { code, appointmentAt } = await receiveDueIn(7000);
+    await waitFor('the dossier to be at risk', async () => (await flags(code))?.atRisk === true, SEQUENCE_TIMEOUT);
+    await waitFor('the dossier to be overdue', async () => {
+      const f = await flags(code);
+      return f?.overdue === true && f.atRisk === false;
+    }, SEQUENCE_TIMEOUT);
+    await expectSequenceOnce(code, appointmentAt);
+  });
+
+  test('when Redis loses the queue keys after the warning and sla reconciles, then overdue and both escalations still come, and every alert exists once', async () => {
+    const { code, appointmentAt } = await receiveDueIn(8000);
+    await waitFor('the warning', async () => (await alerts(code)).some((a) => a.id === `warning:${code}:dossier:v1`), SEQUENCE_TIMEOUT);
+
+    // Only this stack's keys: other test files share this Redis.
+    const redis = await stack.sla.queue.client;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.namespace}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+    expect(deleted).toBeGreaterThan(0);
+    expect(await stack.sla.queue.getJob(`due.${encodeURIComponent(code)}.v1`)).toBeUndefined();
+
+    const result = await stack.sla.reconcile('acceptance-redis-loss');
+    const recreated = result.recreated.filter((r) => r.subjectCode === code).map((r) => r.stage);
+    // The warning's alert is stored, so its timer is not recreated; the last escalation is
+    // seconds away, so its timer must have been.
+    expect(recreated).not.toContain('warning');
+    expect(recreated).toContain('escalation:2');
+    await waitFor('the due timer to be back', async () => (await stack.sla.queue.getJob(`due.${encodeURIComponent(code)}.v1`)) !== undefined || (await alerts(code)).some((a) => a.id === `overdue:${code}:v1`));
+    await expectSequenceOnce(code, appointmentAt);
+  });
+});
