@@ -6,9 +6,14 @@
  * 13:00–17:00 UTC+7; Tết 2026 from Saturday 14/2 to Sunday 22/2).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CALENDAR_PATH, loadCalendar } from '@tthc/calendar';
 import { COLLECTIONS, deadlineJobId } from '@tthc/contracts';
-import { dossierCode, waitFor } from '@tthc/testkit';
-import { getJson, postEvents, startStack, type Stack } from './support/stack';
+import { dossierCode, requireEnv, waitFor, withDatabase } from '@tthc/testkit';
+import { main as calendarApply } from '../../services/workflow/src/cli/calendar-apply.cli';
+import { PORTAL_KEY, getJson, postEvents, startStack, type Stack } from './support/stack';
 import { lifecycleEvent } from './support/lifecycle-events';
 
 interface StoredState {
@@ -45,7 +50,8 @@ const sameInstant = (a: string | null | undefined, b: string) => a != null && Da
 describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // The calendar poller runs every second so the calendar-change test needs no admin call.
+    stack = await startStack({ workflowEnv: { CALENDAR_POLL_SECONDS: '1' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -209,5 +215,77 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     );
     expect(items.every((a) => sameInstant(a.dueAt, answerDue))).toBe(true);
     expect(items.find((a) => a.id.startsWith('overdue:'))?.type).toBe('petition.unhandled');
+  });
+  test('when the portal sync shows a dossier back at status 4 after 5, then the supplement wait ends there and its working time moves the due instant', async () => {
+    const code = dossierCode();
+    const record = (status: number, updatedAt: string) => ({
+      MaHoSo: code,
+      MaTTHC: '1.001612',
+      MaDonVi: 'G01.001.000',
+      KenhThucHien: 2,
+      TrangThaiHoSo: status,
+      NgayTiepNhan: '20261116090000',
+      NgayHenTra: '20261215170000',
+      NgayCapNhat: updatedAt,
+    });
+    const sync = async (body: unknown) => {
+      const res = await fetch(`${stack.intakeUrl}/v1/portal/dossiers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${PORTAL_KEY}` }, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+    };
+    const withTypes = (...types: string[]) => async () => {
+      const doc = await stored(code);
+      return doc && types.every((t) => doc.history.some((f) => f.type === t)) ? doc.state : undefined;
+    };
+    await sync([record(2, '20261116090000')]);
+    await sync([record(5, '20261117100000')]);
+    const waiting = await waitFor('the supplement request from the portal', withTypes('vn.tthc.dossier.received', 'vn.tthc.dossier.supplement-requested'));
+    expect(waiting).toMatchObject({ paused: true, statusCode: 5 });
+
+    // A portal record carries no previous status: back at 4 it arrives as processing-started.
+    await sync([record(4, '20261118100000')]);
+    const resumed = await waitFor('the portal record back at 4', withTypes('vn.tthc.dossier.processing-started'));
+    // 17/11 10:00 → 18/11 10:00 is 480 working minutes; 15/12 17:00 + 8 h → 16/12 17:00.
+    expect(resumed).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: 480, deadlineVersion: 2 });
+    expect(sameInstant(resumed.dueAt, vn('2026-12-16T17:00:00'))).toBe(true);
+    await waitFor('the due timer of version 2', () => job(deadlineJobId(code, 2)));
+  });
+
+  // Last in the file: the new calendar stays active in this stack afterwards.
+  test('when a calendar version adds a day off, then the audit lists the affected subjects, their deadlines move and sla reschedules the timer; a portal appointment stays', async () => {
+    const petition = `PAKN-${randomUUID().slice(0, 8)}`;
+    await post(petition, 'vn.tthc.petition.received', at(vn('2026-12-01T09:00:00')), { title: 'Rác thải', channel: 'online' });
+    const before = await applied(petition, 'the submission');
+    expect(sameInstant(before.dueAt, vn('2026-12-22T09:00:00'))).toBe(true);
+    const answerJob = (v: number) => job(deadlineJobId(petition, v, { deadlineKey: 'petition:answer' }));
+    await waitFor('the answer timer of version 1', () => answerJob(1));
+    const dossier = dossierCode();
+    await post(dossier, 'vn.tthc.dossier.received', at(vn('2026-12-01T09:00:00')), { procedureCode: '1.001612', appointmentAt: vn('2026-12-15T17:00:00') });
+    await applied(dossier, 'the dossier reception');
+
+    const file = JSON.parse(readFileSync(DEFAULT_CALENDAR_PATH, 'utf8')) as { years: Record<string, { daysOff: unknown[] }> };
+    file.years['2026']!.daysOff.push({ date: '2026-12-10', kind: 'holiday', reason: 'acceptance: ngày nghỉ bổ sung' });
+    const path = join(tmpdir(), `${stack.namespace}-calendar.json`);
+    writeFileSync(path, JSON.stringify(file));
+    const env = { MONGO_URL: withDatabase(requireEnv('MONGO_URL'), stack.namespace) };
+    expect(await calendarApply([path], { stdout: () => undefined, stderr: () => undefined, env })).toBe(0);
+    rmSync(path, { force: true });
+
+    const version = loadCalendar(file).version;
+    const audit = (await waitFor('the calendar audit', () => stack.mongo.collection(COLLECTIONS.calendarAudits).findOne({ toVersion: version }).then((a) => a ?? undefined))) as unknown as {
+      affected: Array<{ code: string; oldDueAt: string | null; newDueAt: string | null; deadlineKeys: string[] }>;
+    };
+    const moved = audit.affected.find((a) => a.code === petition);
+    // 15 working days from 1/12 09:00 skipping the new day off 10/12 → 23/12 09:00
+    // (`tthc-calendar due` on the edited file).
+    expect(moved).toMatchObject({ deadlineKeys: expect.arrayContaining(['petition:answer']) });
+    expect(sameInstant(moved?.oldDueAt, vn('2026-12-22T09:00:00'))).toBe(true);
+    expect(sameInstant(moved?.newDueAt, vn('2026-12-23T09:00:00'))).toBe(true);
+    expect(audit.affected.map((a) => a.code)).not.toContain(dossier);
+
+    const after = await applied(petition, 'the recomputed petition', (s) => s.deadlineVersion === 2);
+    expect(sameInstant(after.dueAt, vn('2026-12-23T09:00:00'))).toBe(true);
+    await waitFor('the answer timer of version 2', () => answerJob(2));
+    await waitFor('the answer timer of version 1 to be removed', async () => (await answerJob(1)) === undefined);
+    expect((await stored(dossier))?.state).toMatchObject({ deadlineVersion: 1 });
   });
 });
