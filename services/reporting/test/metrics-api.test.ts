@@ -289,6 +289,23 @@ describe('trend, sub-scores and dossier lists', () => {
   });
 });
 
+describe('GET /v1/dossiers?atRisk=true', () => {
+  test('when at-risk dossiers are listed, then warned ones and those due before the period ends come, overdue ones do not', async () => {
+    const dossiers = mongo.collection(COLLECTIONS.dossiers);
+    // Open, neither warned nor overdue, due before the end of March 2026 but after February's.
+    await dossiers.insertOne(stored({ code: 'SOON', receivedAt: '2026-02-26T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' }) as never);
+    try {
+      const codes = async (period: string) => (await get(`/v1/dossiers?atRisk=true&agency=G01.001.000&period=${period}`)).body.items.map((i: { code: string }) => i.code).sort();
+      // G is warned; A is overdue already (it belongs to the overdue list).
+      expect(await codes('2026-02')).toEqual(['G']);
+      expect(await codes('2026-03')).toEqual(['G', 'SOON']);
+      expect((await get('/v1/dossiers?atRisk=true&period=2026-13')).status).toBe(400);
+    } finally {
+      await dossiers.deleteOne({ _id: 'SOON' } as never);
+    }
+  });
+});
+
 describe('exports', () => {
   test('when late cases are asked as CSV, then it is UTF-8 with a BOM and Vietnamese headers that parse back', async () => {
     const res = await get('/v1/metrics/late-cases?period=2026-02&agency=G01.001.000', MANAGER, { accept: 'text/csv' });

@@ -84,7 +84,8 @@ function lateCasesPath(extra = {}) {
 }
 
 function dossiersPath(kind, extra = {}) {
-  const flag = kind === 'overdue' ? { overdue: 'true' } : { atRisk: 'true' };
+  // At risk is judged against the end of the period on screen, as the overview counts it.
+  const flag = kind === 'overdue' ? { overdue: 'true' } : { atRisk: 'true', period: state.period };
   return `/v1/dossiers${query({ ...flag, ...scopeParams(), page: state.pages[kind], pageSize: DOSSIER_PAGE_SIZE, ...extra })}`;
 }
 

@@ -53,7 +53,10 @@ export function createMongoMetricsReadModel(conn: Connection): MetricsReadModel 
       if (q.subject === 'petition') and.push({ subject: 'petition' });
       if (q.subject === 'dossier') and.push({ subject: { $ne: 'petition' } });
       if (q.overdue !== undefined) and.push(q.overdue ? { overdue: true } : { overdue: { $ne: true } });
-      if (q.atRisk !== undefined) and.push(q.atRisk ? { atRisk: true } : { atRisk: { $ne: true } });
+      if (q.atRisk !== undefined) {
+        const dueSoon = q.atRiskDueBefore ? before('dueAt', q.atRiskDueBefore) : [];
+        and.push(q.atRisk ? { overdue: { $ne: true }, $or: [{ atRisk: true }, ...dueSoon] } : { atRisk: { $ne: true } });
+      }
       const filter = { $and: and } as never;
       const [total, docs] = await Promise.all([
         dossiers.countDocuments(filter),

@@ -17,7 +17,12 @@ export interface DossierListQuery {
   procedureCode?: string;
   subject?: 'dossier' | 'petition';
   overdue?: boolean;
+  /**
+   * At risk as the forecast counts it: open, not yet overdue, and either warned by the SLA
+   * service or due before `atRiskDueBefore` (the end of the period looked at).
+   */
   atRisk?: boolean;
+  atRiskDueBefore?: Date;
   page: number;
   pageSize: number;
 }

@@ -31,7 +31,8 @@ const lateCasesQuery = z.object({
 });
 const trendQuery = z.object({ agency: agencyCode.optional(), procedure: code.optional(), months: z.coerce.number().int().min(1).max(36).default(12) });
 const subScoresQuery = z.object({ agency: agencyCode.optional(), procedure: code.optional(), period: periodParam, format: common.format });
-const dossiersQuery = z.object({ ...common, subject: z.enum(['dossier', 'petition']).optional(), overdue: flag.optional(), atRisk: flag.optional() });
+// `period` only matters with atRisk=true: at risk means due before that period ends (or warned).
+const dossiersQuery = z.object({ ...common, period: periodParam, subject: z.enum(['dossier', 'petition']).optional(), overdue: flag.optional(), atRisk: flag.optional() });
 
 /** Rows an export may hold; a larger list is cut and says so in a header. */
 const EXPORT_MAX_ROWS = 10_000;
@@ -120,6 +121,8 @@ export function metricsRouter(context: () => ReportContext): Router {
       return;
     }
     const ctx = context();
+    const period = q.atRisk ? resolvePeriod(q.period, ctx, res) : null;
+    if (q.atRisk && !period) return;
     const who = audienceOf(res, ctx.directory, q);
     if (!who) return;
     const exporting = format !== 'json';
@@ -129,6 +132,7 @@ export function metricsRouter(context: () => ReportContext): Router {
       ...(q.subject ? { subject: q.subject } : {}),
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.atRisk !== undefined ? { atRisk: q.atRisk } : {}),
+      ...(period ? { atRiskDueBefore: new Date(period.end) } : {}),
       page: exporting ? 1 : q.page,
       pageSize: exporting ? EXPORT_MAX_ROWS : q.pageSize,
     });
