@@ -44,6 +44,24 @@ describe('timer reconciliation after Redis lost its data', () => {
     expect(metric).toMatch(/sla_timers_recreated_total\{stage="due",service="sla"\} [1-9]/);
   });
 
+  test('when Redis loses the delayed set but keeps a timer job hash, then reconciliation schedules that timer again and the alert is raised once', async () => {
+    const code = dossierCode();
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(2500) })]));
+    const jobId = `due.${encodeURIComponent(code)}.v1`;
+    await waitFor('the timer', async () => (await h.app.queue.getJob(jobId)) !== undefined);
+    // Only the set that makes the job run is lost; the job hash survives as an orphan.
+    const redis = (await h.app.queue.client) as unknown as { del(key: string): Promise<number> };
+    expect(await redis.del(`${h.namespace}:sla-deadlines:delayed`)).toBe(1);
+    expect(await (await h.app.queue.getJob(jobId))?.getState()).toBe('unknown');
+
+    const run = await h.app.reconcile('test');
+    expect(run.recreated.filter((r) => r.subjectCode === code)).toEqual([{ subjectCode: code, key: 'dossier', stage: 'due' }]);
+    expect(await (await h.app.queue.getJob(jobId))?.getState()).toBe('delayed');
+    await waitFor('the alert', () => h.alertsOf(code)[0], { timeoutMs: 20_000 });
+    await sleep(1000);
+    expect(idsOf(code)).toEqual([`overdue:${code}:v1`]);
+  });
+
   test('when a first-release deadline document is stored, then start-up migrates it to the per-key shape and its timer is reconciled', async () => {
     const code = dossierCode();
     const dueAt = new Date(Date.now() + 1000);

@@ -25,9 +25,18 @@ export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clo
     async ensure(t, fireAt) {
       const job = await queue.getJob(timerJobId(t));
       if (job) {
+        const state = await job.getState();
         // Failed jobs are kept as evidence; reconciliation gives them another run.
-        if (await job.isFailed()) {
+        if (state === 'failed') {
           await job.retry('failed');
+          return true;
+        }
+        // A job hash that no queue set holds never runs. Redis left one behind when it lost
+        // the delayed set but not the hash (keys lost one by one rather than all at once, found
+        // by the issue #5 acceptance test); trusting it would lose the alert for good.
+        if (state === 'unknown') {
+          await job.remove();
+          await add(t, fireAt);
           return true;
         }
         return false;
