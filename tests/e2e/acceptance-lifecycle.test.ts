@@ -250,6 +250,42 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     await waitFor('the due timer of version 2', () => job(deadlineJobId(code, 2)));
   });
 
+  test('when the same petition lifecycle arrives in order for one petition and reversed with duplicates for another, then both states are identical except the code', async () => {
+    // Next month in working hours: no timer fires while the test runs.
+    const lifecycle = (code: string) => [
+      lifecycleEvent(code, 1, 'vn.tthc.petition.received', at(vn('2026-12-01T09:00:00')), { title: 'Ổ gà', channel: 'online' }),
+      lifecycleEvent(code, 2, 'vn.tthc.petition.supplement-requested', at(vn('2026-12-02T09:00:00')), { reason: 'thiếu vị trí' }),
+      lifecycleEvent(code, 3, 'vn.tthc.petition.transferred', at(vn('2026-12-03T14:00:00')), { toAgencyCode: 'G01.002.000' }),
+      lifecycleEvent(code, 4, 'vn.tthc.petition.answered', at(vn('2026-12-08T10:00:00')), {}, 'G01.002.000'),
+      lifecycleEvent(code, 5, 'vn.tthc.petition.published', at(vn('2026-12-09T10:00:00')), { url: 'https://example.gov.vn/pakn/2' }, 'G01.002.000'),
+    ];
+    const inOrder = `PAKN-${randomUUID().slice(0, 8)}`;
+    const reversed = `PAKN-${randomUUID().slice(0, 8)}`;
+    for (const e of lifecycle(inOrder)) expect((await postEvents(stack, e)).status).toBe(202);
+    const backwards = lifecycle(reversed).reverse();
+    for (const e of backwards) expect((await postEvents(stack, e)).status).toBe(202);
+    // Redelivery behind intake's back, as at-least-once delivery may produce it.
+    const producer = stack.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: stack.topics.dossierEvents, messages: [...backwards, ...backwards.slice(0, 2)].map((e) => ({ key: reversed, value: JSON.stringify(e) })) });
+    await producer.disconnect();
+
+    const complete = async (code: string) => {
+      const doc = await stored(code);
+      return doc && doc.history.length === 5 ? doc : undefined;
+    };
+    const a = await waitFor('the in-order petition', () => complete(inOrder));
+    const b = await waitFor('the reversed petition, duplicates absorbed', async () => {
+      const first = await complete(reversed);
+      await new Promise((r) => setTimeout(r, 500));
+      const second = (await complete(reversed)) as (StoredDoc & { revision?: number }) | undefined;
+      return first && second && second.revision === (first as StoredDoc & { revision?: number }).revision ? second : undefined;
+    });
+    const comparable = (state: StoredState, code: string) => JSON.parse(JSON.stringify(state).split(code).join('CODE')) as unknown;
+    expect(a.state).toMatchObject({ phase: 'closed', holderAgencyCode: 'G01.002.000', timeliness: 'early' });
+    expect(comparable(b.state, reversed)).toEqual(comparable(a.state, inOrder));
+  });
+
   // Last in the file: the new calendar stays active in this stack afterwards.
   test('when a calendar version adds a day off, then the audit lists the affected subjects, their deadlines move and sla reschedules the timer; a portal appointment stays', async () => {
     const petition = `PAKN-${randomUUID().slice(0, 8)}`;
