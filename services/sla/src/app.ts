@@ -45,7 +45,11 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const logger = deps.logger ?? createLogger({ service: 'sla', level: config.LOG_LEVEL });
   const clock = deps.clock ?? systemClock;
   const calendars = deps.calendars ?? loadCalendars(config);
-  const planner = createTimerPlanner((agency) => calendars.forAgency(agency), { warningLead: config.SLA_WARNING_LEAD, escalationSteps: config.SLA_ESCALATION_STEPS });
+  const planner = createTimerPlanner((agency) => calendars.forAgency(agency), {
+    warningLead: config.SLA_WARNING_LEAD,
+    escalationSteps: config.SLA_ESCALATION_STEPS,
+    lateArrivalSettleSeconds: config.SLA_LATE_ARRIVAL_SETTLE_SECONDS,
+  });
   const metrics = createMetrics('sla');
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
   // Producer-side connection fails fast; the workers' must wait out Redis restarts.

@@ -37,6 +37,10 @@ const schema = z.object({
   SLA_WARNING_LEAD: duration.default(parseDuration('1wd')!),
   // No legal source fixes escalation levels; these are the reform office's working assumption.
   SLA_ESCALATION_STEPS: durationList.default(parseDurationList('1wd,3wd,5wd')!),
+  // A deadline already past when sla first hears of it (a back-dated reception pushed together
+  // with its resolution) waits this long before its alert, so the closing fact in the same push
+  // can arrive first and no false alarm reaches a manager. An operating choice, not law.
+  SLA_LATE_ARRIVAL_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   // How often open deadlines in MongoDB are compared with the timers in Redis; it bounds how
   // late an alert can be after Redis lost its data.
   RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),

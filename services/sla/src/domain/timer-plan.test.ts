@@ -67,6 +67,21 @@ describe('timer plan', () => {
     expect(plan.map((t) => t.stage)).toEqual(['due']);
   });
 
+  test('when a deadline is learned after it passed, then its timers wait the settle time; a future one is untouched', () => {
+    const settled = { ...policy, lateArrivalSettleSeconds: 5 };
+    // Back-dated: due on Monday 9/3 10:00, first heard of on Tuesday 10/3 09:00.
+    const late = planTimers({ dueAt: d('2026-03-09T10:00:00+07:00'), warn: true, escalate: true, since: d('2026-03-10T09:00:00+07:00') }, calendar, settled);
+    expect(late.map((t) => [t.stage, t.level, t.fireAt.toISOString()])).toEqual([
+      ['due', 0, '2026-03-10T02:00:05.000Z'],
+      // 1 working day after due is Tue 10/3 10:00, already later than the settle time.
+      ['escalation', 1, '2026-03-10T03:00:00.000Z'],
+      ['escalation', 2, '2026-03-12T03:00:00.000Z'],
+      ['escalation', 3, '2026-03-16T03:00:00.000Z'],
+    ]);
+    const future = planTimers({ dueAt: d('2026-03-09T10:00:00+07:00'), warn: false, escalate: false, since: d('2026-03-09T09:59:58+07:00') }, calendar, settled);
+    expect(future).toEqual([{ stage: 'due', level: 0, fireAt: d('2026-03-09T10:00:00+07:00') }]);
+  });
+
   test('when an escalation step is in plain seconds, then it is added without the calendar', () => {
     expect(addDuration(calendar, d('2026-03-07T10:00:00Z'), parseDuration('4s')!)).toEqual(d('2026-03-07T10:00:04Z'));
   });

@@ -7,6 +7,8 @@ export interface TimerPolicy {
   warningLead: SlaDuration;
   /** Escalation level n fires this long after due (SLA_ESCALATION_STEPS). */
   escalationSteps: SlaDuration[];
+  /** A deadline learned when already past due fires no sooner than this after it was learned. */
+  lateArrivalSettleSeconds?: number;
 }
 
 export interface PlannedTimer {
@@ -60,7 +62,9 @@ export function latestStartBefore(calendar: Calendar, dueAt: Date, lead: SlaDura
 /**
  * Every timer of one deadline entry, in firing order. A deadline set inside its own warning
  * window (an appointment less than the lead away) gets no warning: the duty to apologise "at
- * the latest one day before" never applied to it, and its overdue alert still comes.
+ * the latest one day before" never applied to it, and its overdue alert still comes. A deadline
+ * already past when it was learned (`since` ≥ due: back-dated facts) fires no sooner than the
+ * settle time after `since`, because the facts that close it usually come in the same push.
  */
 export function planTimers(entry: Pick<TrackedDeadline, 'dueAt' | 'warn' | 'escalate' | 'since'>, calendar: Calendar, policy: TimerPolicy): PlannedTimer[] {
   const out: PlannedTimer[] = [];
@@ -72,7 +76,10 @@ export function planTimers(entry: Pick<TrackedDeadline, 'dueAt' | 'warn' | 'esca
   if (entry.escalate) {
     policy.escalationSteps.forEach((step, i) => out.push({ stage: 'escalation', level: i + 1, fireAt: addDuration(calendar, entry.dueAt, step) }));
   }
-  return out;
+  const settle = policy.lateArrivalSettleSeconds ?? 0;
+  if (settle === 0 || entry.since.getTime() < entry.dueAt.getTime()) return out;
+  const earliest = entry.since.getTime() + settle * MS_PER_SECOND;
+  return out.map((t) => (t.fireAt.getTime() < earliest ? { ...t, fireAt: new Date(earliest) } : t));
 }
 
 /** The tag recorded on the deadline once a stage's alert was raised. */
