@@ -25,6 +25,8 @@ import { createAlertRepository } from './data-access/alert.repository';
 import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
 import { createDeadlineRepository } from './data-access/deadline.repository';
 import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
+import { createCalendarVersionSource } from './data-access/calendar-versions.mongo';
+import { followCalendars } from './domain/follow-calendars.use-case';
 import { slaJobCatalog } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
 import { createDelayCountsJob } from './entry-points/jobs/delay-counts.job';
@@ -79,6 +81,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
   let schedulerWatch: NodeJS.Timeout | null = null;
+  let calendarPoll: NodeJS.Timeout | null = null;
 
   return {
     logger,
@@ -98,6 +101,15 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
+      // Calendar versions applied after this process started (npm run calendar:apply).
+      const calendarSource = createCalendarVersionSource(conn);
+      const syncCalendars = async () => {
+        const installed = await followCalendars(calendars, calendarSource);
+        if (installed.length) logger.info({ installed }, 'calendar versions installed');
+      };
+      await syncCalendars();
+      calendarPoll = setInterval(() => void syncCalendars().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'calendar poll failed')), config.CALENDAR_POLL_SECONDS * 1000);
+      calendarPoll.unref();
       await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter, topics.delayCounts]);
 
       const publisher = createKafkaAlertPublisher(producer, topics.alerts);
@@ -181,6 +193,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     },
     async stop() {
       if (schedulerWatch) clearInterval(schedulerWatch);
+      if (calendarPoll) clearInterval(calendarPoll);
       await server?.close();
       await runner?.stop();
       await delayCounts?.stop();

@@ -49,6 +49,8 @@ const schema = z.object({
   CALENDAR_FILE: z.string().min(1).optional(),
   // Agency and province profiles (packages/calendar README); every agency uses the national calendar when unset.
   CALENDAR_PROFILES_FILE: z.string().min(1).optional(),
+  // How often calendar versions stored by `npm run calendar:apply` are looked for (as workflow does).
+  CALENDAR_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   // How often delay counts of the running month, quarter and year are recomputed and published
   // (a run also follows each local month boundary).
   DELAY_COUNTS_EVERY_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
