@@ -51,7 +51,7 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
   let stack: Stack;
   beforeAll(async () => {
     // The calendar poller runs every second so the calendar-change test needs no admin call.
-    stack = await startStack({ workflowEnv: { CALENDAR_POLL_SECONDS: '1' } });
+    stack = await startStack({ workflowEnv: { CALENDAR_POLL_SECONDS: '1' }, slaEnv: { CALENDAR_POLL_SECONDS: '1' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -323,5 +323,8 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     await waitFor('the answer timer of version 2', () => answerJob(2));
     await waitFor('the answer timer of version 1 to be removed', async () => (await answerJob(1)) === undefined);
     expect((await stored(dossier))?.state).toMatchObject({ deadlineVersion: 1 });
+    // sla plans warnings and escalations with the same calendar version.
+    await waitFor('sla to install the new calendar version', () => (stack.sla.calendars.forAgency('G01.001.000').version === version ? true : undefined));
+    expect(stack.sla.calendars.forAgency('G01.001.000').isWorkingDay('2026-12-10').value).toBe(false);
   });
 });

@@ -86,6 +86,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   return {
     logger,
     queue,
+    /** The calendars timers are planned with (updated when a new version is applied). */
+    calendars,
     maintenance,
     maintenanceHandlers,
     metrics,
