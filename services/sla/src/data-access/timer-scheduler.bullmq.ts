@@ -11,13 +11,20 @@ export const timerJobId = (t: TimerRef) => deadlineJobId(t.subjectCode, t.versio
  * itself stale).
  */
 export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clock: Clock): TimerScheduler {
+  const job = (t: TimerRef, fireAt: Date) => ({
+    name: JOB_NAMES.checkDeadline,
+    data: { dossierCode: t.subjectCode, deadlineVersion: t.version, deadlineKey: t.key, stage: t.stage, level: t.level } satisfies CheckDeadlineJobV1,
+    opts: { jobId: timerJobId(t), delay: Math.max(0, fireAt.getTime() - clock.now().getTime()) },
+  });
   const add = async (t: TimerRef, fireAt: Date) => {
-    const delay = Math.max(0, fireAt.getTime() - clock.now().getTime());
-    const data: CheckDeadlineJobV1 = { dossierCode: t.subjectCode, deadlineVersion: t.version, deadlineKey: t.key, stage: t.stage, level: t.level };
-    await queue.add(JOB_NAMES.checkDeadline, data, { jobId: timerJobId(t), delay });
+    const { name, data, opts } = job(t, fireAt);
+    await queue.add(name, data, opts);
   };
   return {
-    schedule: add,
+    async schedule(timers) {
+      // One pipeline for a deadline's warning, due and escalation timers instead of one round trip each.
+      if (timers.length > 0) await queue.addBulk(timers.map(({ ref, fireAt }) => job(ref, fireAt)));
+    },
     async cancel(t) {
       // A running (locked) job cannot be removed; it re-reads the state and does nothing.
       await queue.remove(timerJobId(t)).catch(() => 0);

@@ -107,8 +107,8 @@ export interface AlertPublisher {
 }
 
 export interface TimerScheduler {
-  /** Idempotent: a timer with the same id is left as it is. */
-  schedule(t: TimerRef, fireAt: Date): Promise<void>;
+  /** Idempotent: a timer whose id exists is left as it is. All timers go in one round trip. */
+  schedule(timers: ReadonlyArray<{ ref: TimerRef; fireAt: Date }>): Promise<void>;
   cancel(t: TimerRef): Promise<void>;
   /** Schedules the timer when Redis has no job of that id; true when it had to. */
   ensure(t: TimerRef, fireAt: Date): Promise<boolean>;

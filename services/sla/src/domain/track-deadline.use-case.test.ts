@@ -32,7 +32,7 @@ function memory() {
   const scheduled = new Map<string, Date>();
   const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
   const timers: TimerScheduler = {
-    schedule: async (t, at) => void scheduled.set(key(t), at),
+    schedule: async (timers) => timers.forEach(({ ref, fireAt }) => void scheduled.set(key(ref), fireAt)),
     cancel: async (t) => void scheduled.delete(key(t)),
     ensure: async () => false,
   };

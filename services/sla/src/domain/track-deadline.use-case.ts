@@ -73,17 +73,14 @@ export async function trackSnapshot(
 
 async function trackOne(entry: TrackedDeadline, deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner }): Promise<TrackOutcome['outcome']> {
   const { previous, stored } = await deps.deadlines.upsertIfNewer(entry);
-  if (previous && previous.version !== stored.version) {
-    for (const t of allTimerRefs(previous, deps.planner.policy)) await deps.timers.cancel(t);
-  }
+  const cancelAll = (d: TrackedDeadline) => Promise.all(allTimerRefs(d, deps.planner.policy).map((t) => deps.timers.cancel(t)));
+  if (previous && previous.version !== stored.version) await cancelAll(previous);
   if (!isActive(stored)) {
-    for (const t of allTimerRefs(stored, deps.planner.policy)) await deps.timers.cancel(t);
+    await cancelAll(stored);
     return 'cancelled';
   }
   const ref = { subjectCode: stored.subjectCode, key: stored.key, version: stored.version };
-  for (const t of deps.planner.plan(stored)) {
-    if (stored.raised.includes(stageTag(t))) continue;
-    await deps.timers.schedule({ ...ref, stage: t.stage, level: t.level }, t.fireAt);
-  }
+  const pending = deps.planner.plan(stored).filter((t) => !stored.raised.includes(stageTag(t)));
+  await deps.timers.schedule(pending.map((t) => ({ ref: { ...ref, stage: t.stage, level: t.level }, fireAt: t.fireAt })));
   return 'scheduled';
 }
