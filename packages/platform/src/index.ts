@@ -9,5 +9,6 @@ export * from './http/api-keys';
 export * from './http/service-http';
 export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';
+export * from './kafka/dead-letter';
 export * from './run-service';
 export * from './kafka/kafka-runtime';

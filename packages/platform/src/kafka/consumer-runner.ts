@@ -1,9 +1,8 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DEAD_LETTER_V1, type CloudEvent, type DeadLetterV1 } from '@tthc/contracts';
 import { AppError, PoisonMessageError } from '../errors';
 import type { Metrics } from '../metrics';
-import { randomUUID } from 'node:crypto';
+import { publishDeadLetter } from './dead-letter';
 
 export interface ConsumedMessage {
   topic: string;
@@ -47,7 +46,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   const processed = opts.metrics.counter('kafka_messages_processed_total', 'Kafka messages handled', ['topic', 'outcome']);
 
   async function deadLetter(msg: ConsumedMessage, err: AppError): Promise<void> {
-    const data: DeadLetterV1 = {
+    await publishDeadLetter(opts.producer, opts.deadLetterTopic, {
       originalTopic: msg.topic,
       partition: msg.partition,
       offset: msg.message.offset,
@@ -56,17 +55,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       consumerGroup: opts.groupId,
       reason: err.message,
       errorCode: err.code,
-      failedAt: new Date().toISOString(),
-    };
-    const event: CloudEvent<typeof DEAD_LETTER_V1, DeadLetterV1> = {
-      specversion: '1.0',
-      id: randomUUID(),
-      source: `urn:tthc:${opts.groupId}`,
-      type: DEAD_LETTER_V1,
-      time: data.failedAt,
-      data,
-    };
-    await opts.producer.send({ topic: opts.deadLetterTopic, acks: -1, messages: [{ key: data.key, value: JSON.stringify(event) }] });
+    });
   }
 
   async function handleOne(msg: ConsumedMessage): Promise<void> {
