@@ -49,6 +49,8 @@ const schema = z
     RULE_MAX_REAPPOINTMENTS: count(DEFAULT_RULES.maxReappointments),
     // Working days before the due instant by which an apology must be issued.
     RULE_APOLOGY_LEAD_WORKING_DAYS: count(DEFAULT_RULES.apologyLeadWorkingDays),
+    // Working days to hand a received dossier to the competent agency (ND 118/2025: 1); 0 = not tracked.
+    RULE_FORWARDING_WORKING_DAYS: count(DEFAULT_RULES.forwardingWorkingDays),
     // PAKN deadlines in working days (ND 20/2008 Điều 9; portal 766 methodology).
     RULE_PETITION_TRANSFER_DAYS: days(DEFAULT_RULES.petition.transferDays),
     RULE_PETITION_REJECT_DAYS: days(DEFAULT_RULES.petition.rejectDays),
@@ -67,6 +69,7 @@ export function rulesOf(config: WorkflowConfig): RulesConfig {
     supplementRequestsBeforeLate: config.RULE_SUPPLEMENT_REQUESTS_BEFORE_LATE,
     maxReappointments: config.RULE_MAX_REAPPOINTMENTS,
     apologyLeadWorkingDays: config.RULE_APOLOGY_LEAD_WORKING_DAYS,
+    forwardingWorkingDays: config.RULE_FORWARDING_WORKING_DAYS,
     petition: {
       transferDays: config.RULE_PETITION_TRANSFER_DAYS,
       rejectDays: config.RULE_PETITION_REJECT_DAYS,

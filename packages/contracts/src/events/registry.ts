@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cloudEventEnvelope, type CloudEvent } from '../cloud-event.schema';
-import { DOSSIER_RECEIVED_V1, dossierReceivedV1, type DossierReceivedV1 } from './dossier-received.v1';
-import { DOSSIER_RESOLVED_V1, dossierResolvedV1, type DossierResolvedV1 } from './dossier-resolved.v1';
+import { DOSSIER_RECEIVED_V1, dossierReceivedV1 } from './dossier-received.v1';
+import { DOSSIER_RESOLVED_V1, dossierResolvedV1 } from './dossier-resolved.v1';
 import * as L from './dossier-lifecycle.v1';
 import * as P from './petition.v1';
 

@@ -19,6 +19,8 @@ describe('reception and due instant', () => {
     expect(s).toMatchObject({ subject: 'dossier', phase: 'open', statusCode: 2, dueAt: vn('2026-03-05T17:00:00'), deadlineVersion: 1, paused: false, timeliness: null });
     expect(s.deadlines).toEqual([
       expect.objectContaining({ key: 'dossier', kind: 'dossier', dueAt: vn('2026-03-05T17:00:00'), version: 1, status: 'open', agencyCode: AGENCY, warn: true, escalate: true }),
+      // One working day to hand it to the competent agency: Tuesday 3/3 09:00.
+      expect.objectContaining({ key: 'forwarding', kind: 'forwarding', dueAt: vn('2026-03-03T09:00:00'), version: 1, status: 'open', agencyCode: AGENCY, warn: false, escalate: false }),
     ]);
     expect(s.deadlines[0]?.legalBasis).toContain('NĐ 118/2025/NĐ-CP');
   });
@@ -47,7 +49,9 @@ describe('reception and due instant', () => {
 
   test('when the procedure is unknown and no appointment is given, then there is no deadline and both findings are raised', () => {
     const s = derive([received(vn('2026-03-02T09:00:00'), { lookup: { procedure: null } })]);
-    expect(s).toMatchObject({ phase: 'open', statusCode: 2, dueAt: null, deadlineVersion: 0, deadlines: [] });
+    expect(s).toMatchObject({ phase: 'open', statusCode: 2, dueAt: null, deadlineVersion: 0 });
+    // Only the hand-over to the competent agency still has a deadline.
+    expect(s.deadlines.map((d) => d.key)).toEqual(['forwarding']);
     expect(codes(s)).toEqual(['procedure-unknown', 'no-due-date']);
   });
 
@@ -262,7 +266,7 @@ describe('steps (rule 11)', () => {
       { stepNo: 2, agencyCode: 'AG.LAND', name: 'Xác minh', assignedAt: vn('2026-03-02T14:00:00'), allottedHours: 8, dueAt: '2026-03-03T14:00:00+07:00', completedAt: vn('2026-03-03T16:00:00'), timeliness: 'late', overdue: false },
     ]);
     expect(s.lateAgencies).toEqual(['AG.LAND']);
-    expect(s.deadlines.slice(1)).toEqual([
+    expect(s.deadlines.filter((d) => d.kind === 'step')).toEqual([
       expect.objectContaining({ key: 'step:1', kind: 'step', version: 1, status: 'met', agencyCode: 'AG.APPRAISAL', warn: false, escalate: true, legalBasis: 'Quyết định 1/2026/QĐ-UBND (test)' }),
       expect.objectContaining({ key: 'step:2', kind: 'step', version: 1, status: 'missed', agencyCode: 'AG.LAND', legalBasis: expect.stringContaining('Phiếu kiểm soát') }),
     ]);
@@ -272,13 +276,13 @@ describe('steps (rule 11)', () => {
     const s = derive([withCatalog, step1, alert('overdue', vn('2026-03-02T14:00:01'), 1, 'step:1')]);
     expect(s.steps[0]).toMatchObject({ overdue: true, timeliness: null, completedAt: null });
     expect(s).toMatchObject({ overdue: false, lateAgencies: ['AG.APPRAISAL'] });
-    expect(s.deadlines[1]).toMatchObject({ key: 'step:1', status: 'open' });
+    expect(s.deadlines.find((d) => d.kind === 'step')).toMatchObject({ key: 'step:1', status: 'open' });
   });
 
   test('when a step has no allotment anywhere, then it gets no deadline and a finding', () => {
     const s = derive([receipt, event('vn.tthc.dossier.step-assigned', vn('2026-03-02T10:00:00'), { stepNo: 3, stepAgencyCode: 'AG.X' })]);
     expect(s.steps).toEqual([]);
-    expect(s.deadlines.map((d) => d.key)).toEqual(['dossier']);
+    expect(s.deadlines.map((d) => d.key)).toEqual(['dossier', 'forwarding']);
     expect(codes(s)).toEqual(['step-allotment-unknown']);
   });
 
@@ -291,6 +295,40 @@ describe('steps (rule 11)', () => {
     const s = derive([receipt, event('vn.tthc.dossier.step-completed', vn('2026-03-02T10:00:00'), { stepNo: 1 })]);
     expect(s.rejected).toEqual([]);
     expect(codes(s)).toEqual(['step-completed-before-assignment']);
+  });
+});
+
+describe('hand-over to the competent agency (rule 4)', () => {
+  // Received Monday 2/3 09:00: handed over by Tuesday 3/3 09:00 at the latest.
+  test('when processing starts within one working day, then the forwarding deadline is met and nobody is blamed', () => {
+    const s = derive([receipt, event('vn.tthc.dossier.processing-started', vn('2026-03-02T14:00:00'))]);
+    expect(s.forwarding).toEqual({ dueAt: vn('2026-03-03T09:00:00'), forwardedAt: vn('2026-03-02T14:00:00'), timeliness: 'early' });
+    expect(s.deadlines.find((d) => d.key === 'forwarding')).toMatchObject({ status: 'met', legalBasis: expect.stringContaining('NĐ 118/2025') });
+    expect(s.lateAgencies).toEqual([]);
+  });
+
+  test('when the first step is assigned after a working day, then forwarding is missed and the receiving agency is late though the dossier is on time', () => {
+    const s = derive([
+      receipt,
+      event('vn.tthc.dossier.step-assigned', vn('2026-03-03T10:00:00'), { stepNo: 1, stepAgencyCode: 'G01.002.000', allottedHours: 4 }),
+      event('vn.tthc.dossier.step-completed', vn('2026-03-03T13:00:00'), { stepNo: 1 }),
+      resolved(vn('2026-03-04T10:00:00')),
+    ]);
+    expect(s.forwarding).toMatchObject({ forwardedAt: vn('2026-03-03T10:00:00'), timeliness: 'late' });
+    expect(s.deadlines.find((d) => d.key === 'forwarding')?.status).toBe('missed');
+    expect(s).toMatchObject({ timeliness: 'early', lateAgencies: [AGENCY] });
+  });
+
+  test('when nothing shows the hand-over and an overdue alert came for it, then the receiving agency is late while the dossier is not overdue', () => {
+    const s = derive([receipt, alert('overdue', vn('2026-03-03T09:00:01'), 1, 'forwarding', vn('2026-03-03T09:00:00'))]);
+    expect(s.deadlines.find((d) => d.key === 'forwarding')?.status).toBe('open');
+    expect(s).toMatchObject({ overdue: false, lateAgencies: [AGENCY] });
+  });
+
+  test('when the rule is configured off (the one-stop unit is the competent agency), then no forwarding deadline runs', () => {
+    const s = derive([receipt], testContext({ forwardingWorkingDays: 0 }));
+    expect(s.forwarding).toBeNull();
+    expect(s.deadlines.map((d) => d.key)).toEqual(['dossier']);
   });
 });
 

@@ -58,11 +58,15 @@ export interface DossierState extends SubjectStateBase {
   steps: DossierStep[];
   /** Agencies a lateness is attributed to (steps late, or the dossier's agency when the dossier is late with no late step). */
   lateAgencies: string[];
+  /** Hand-over to the competent agency (vn-rules §6 rule 4); null when not tracked or not received. */
+  forwarding: { dueAt: string; forwardedAt: string | null; timeliness: 'early' | 'on-time' | 'late' | null } | null;
 }
 
 const DOSSIER_KEY = 'dossier';
 const DOSSIER_LEGAL_BASIS = 'NĐ 118/2025/NĐ-CP; Giấy tiếp nhận hồ sơ và hẹn trả kết quả';
 const STEP_LEGAL_BASIS = 'Phiếu kiểm soát quá trình giải quyết hồ sơ (TT 03/2025/TT-VPCP)';
+const FORWARDING_KEY = 'forwarding';
+const FORWARDING_LEGAL_BASIS = 'NĐ 118/2025/NĐ-CP: chuyển hồ sơ đến cơ quan có thẩm quyền không quá 01 ngày làm việc kể từ khi tiếp nhận';
 
 /**
  * Closing states (vn-rules §6 rule 8). Final ones admit no later fact; suspension can be undone
@@ -147,8 +151,11 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
     apologies: [],
     steps: [],
     lateAgencies: [],
+    forwarding: null,
   };
   let received = false;
+  // The first processing fact after reception is the competent agency taking the dossier over.
+  let forwardedAt: string | null = null;
   let catalog: CatalogEntry | null = null;
   let finalClose: Fact | null = null;
   let closings: Closing[] = [];
@@ -199,6 +206,7 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
    * that follows finds no wait left and changes nothing.
    */
   const processingResumes = (fact: Fact) => {
+    if (received) forwardedAt ??= fact.occurredAt;
     if (s.phase !== 'open' || pauses.size === 0) return;
     finding('wait-ended-by-processing', `${fact.type} while the dossier waited for the citizen: the wait ends at ${fact.occurredAt}`, fact);
     endPause('supplement', fact.occurredAt);
@@ -391,6 +399,29 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
     });
   }
   const late = new Set<string>();
+  if (received && s.receivedAt !== null && rules.forwardingWorkingDays > 0) {
+    const cal = calendar();
+    const dueAt = cal.formatInstant(cal.due({ from: s.receivedAt, amount: rules.forwardingWorkingDays, unit: 'working-day' }).due);
+    // Closed with no hand-over fact: closed in time, it was handed over (or settled at the
+    // counter) in time; closed later, when it was handed over is unknown, so nobody is blamed.
+    const closedInTime = s.endAt !== null && ms(s.endAt) <= ms(dueAt);
+    const timeliness = forwardedAt !== null ? classify(forwardedAt, dueAt) : closedInTime ? classify(s.endAt!, dueAt) : null;
+    s.forwarding = { dueAt, forwardedAt, timeliness };
+    const open = timeliness === null && s.phase === 'open';
+    if (timeliness === 'late' || (open && alertFor(FORWARDING_KEY, 1, OVERDUE_TYPES) !== undefined)) late.add(s.agencyCode!);
+    deadlines.push({
+      key: FORWARDING_KEY,
+      kind: 'forwarding',
+      dueAt,
+      version: 1,
+      status: timeliness !== null ? settledStatus(timeliness) : open ? 'open' : 'met',
+      agencyCode: s.agencyCode,
+      label: 'Chuyển hồ sơ đến cơ quan có thẩm quyền',
+      legalBasis: FORWARDING_LEGAL_BASIS,
+      warn: false,
+      escalate: false,
+    });
+  }
   for (const step of [...steps.values()].sort((a, b) => a.stepNo - b.stepNo)) {
     // A step nobody marked complete ends with the dossier: its work was done by then at the latest.
     const end = step.completedAt ?? s.endAt;

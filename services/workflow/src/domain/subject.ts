@@ -54,6 +54,12 @@ export interface RulesConfig {
   maxReappointments: number;
   /** An apology must be issued at least this many working days before the due instant. Default 1. */
   apologyLeadWorkingDays: number;
+  /**
+   * Working days the one-stop unit has to hand a received dossier to the competent agency
+   * (ND 118/2025 as applied by Cao Bằng QĐ 2022/QĐ-UBND: "không quá 01 ngày làm việc"); 0 turns
+   * the forwarding deadline off, for one-stop units that are themselves the competent agency.
+   */
+  forwardingWorkingDays: number;
   /** PAKN deadlines in working days (ND 20/2008 Điều 9; 766 methodology). */
   petition: { transferDays: number; rejectDays: number; supplementDays: number; answerDays: number; publishDays: number };
 }
@@ -63,6 +69,7 @@ export const DEFAULT_RULES: RulesConfig = {
   supplementRequestsBeforeLate: 1,
   maxReappointments: 1,
   apologyLeadWorkingDays: 1,
+  forwardingWorkingDays: 1,
   petition: { transferDays: 5, rejectDays: 2, supplementDays: 5, answerDays: 15, publishDays: 2 },
 };
 
