@@ -131,8 +131,19 @@ describe('mapping portal records', () => {
     const compact = eventsOf(record({ TrangThaiHoSo: 9, NgayKetThucXuLy: '20261126150000' }));
     const iso = eventsOf(record({ TrangThaiHoSo: 9, NgayTiepNhan: '2026-11-23T02:00:00Z', NgayKetThucXuLy: '2026-11-26T15:00:00+07:00' }));
     expect(iso.map((e) => e.id)).toEqual(compact.map((e) => e.id));
-    expect(compact[0]?.id).toBe(portalEventId('G01.001.000-261123-0001', 'vn.tthc.dossier.received', Date.parse('2026-11-23T02:00:00Z')));
+    const appointment = `appointment ${Date.parse('2026-11-27T10:00:00Z')}`;
+    expect(compact[0]?.id).toBe(portalEventId('G01.001.000-261123-0001', 'vn.tthc.dossier.received', Date.parse('2026-11-23T02:00:00Z'), appointment));
     expect(new Set(compact.map((e) => e.id)).size).toBe(2);
+  });
+
+  test('when a record comes back with another NgayHenTra, then its receipt is a new event ordered by NgayCapNhat, not a duplicate', () => {
+    const [first] = eventsOf(record({ TrangThaiHoSo: 2 }));
+    const [again] = eventsOf(record({ TrangThaiHoSo: 2 }));
+    const [moved] = eventsOf(record({ TrangThaiHoSo: 2, NgayHenTra: '20261130170000', NgayCapNhat: '20261126100000' }));
+    expect(again?.id).toBe(first?.id);
+    expect(moved?.id).not.toBe(first?.id);
+    expect(moved).toMatchObject({ time: '2026-11-26T10:00:00+07:00', data: { receivedAt: '2026-11-23T09:00:00+07:00', appointmentAt: '2026-11-30T17:00:00+07:00' } });
+    expect(first?.time).toBe('2026-11-23T09:00:00+07:00');
   });
 
   test('when only DonViXuLy names the agency, then it is used as MaDonVi', () => {

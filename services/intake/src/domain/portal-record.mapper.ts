@@ -134,10 +134,12 @@ export function portalSource(agencyCode: string): string {
 /**
  * Same record, same ids: re-synchronising a record yields the ids intake already remembers, so the
  * existing (source, id) idempotency answers `duplicate`. The instant is normalised so that both
- * date formats of one instant give one id.
+ * date formats of one instant give one id. `variant` carries what else makes the fact a new one:
+ * for the reception, the appointment, so a record whose NgayHenTra changed is a re-issued
+ * receipt rather than a duplicate that would lose the new date.
  */
-export function portalEventId(dossierCode: string, type: string, instant: number): string {
-  const digest = createHash('sha256').update(`${dossierCode}\n${type}\n${instant}`).digest('hex').slice(0, 32);
+export function portalEventId(dossierCode: string, type: string, instant: number, variant = ''): string {
+  const digest = createHash('sha256').update(`${dossierCode}\n${type}\n${instant}${variant ? `\n${variant}` : ''}`).digest('hex').slice(0, 32);
   return `portal-sync-${digest}`;
 }
 
@@ -203,8 +205,8 @@ export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: Po
 
   const source = portalSource(agencyCode);
   const at = (ms: number) => formatPortalInstant(ms, options.timeZone);
-  const event = (type: InboundDossierEvent['type'], instant: number, data: Record<string, unknown>): InboundDossierEvent =>
-    ({ specversion: '1.0', id: portalEventId(dossierCode, type, instant), source, type, time: at(instant), subject: dossierCode, data }) as InboundDossierEvent;
+  const event = (type: InboundDossierEvent['type'], instant: number, data: Record<string, unknown>, variant = '', emittedAt = instant): InboundDossierEvent =>
+    ({ specversion: '1.0', id: portalEventId(dossierCode, type, instant, variant), source, type, time: at(emittedAt), subject: dossierCode, data }) as InboundDossierEvent;
 
   const events: InboundDossierEvent[] = [];
   if (needsReceived) {
@@ -213,17 +215,19 @@ export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: Po
       ...(r.ChuHoSo !== undefined ? { fullName: r.ChuHoSo } : {}),
       ...(r.SoGiayTo !== undefined ? { idNumber: r.SoGiayTo } : {}),
     };
-    events.push(
-      event(DOSSIER_RECEIVED_V1, receivedAt, {
-        dossierCode,
-        procedureCode: r.MaTTHC,
-        agencyCode,
-        receivedAt: at(receivedAt),
-        ...(dates.NgayHenTra !== undefined ? { appointmentAt: at(dates.NgayHenTra) } : {}),
-        ...(r.KenhThucHien !== undefined ? { channel: CHANNELS[r.KenhThucHien as 1 | 2 | 3] } : {}),
-        ...(Object.keys(applicant).length > 0 ? { applicant } : {}),
-      }),
-    );
+    const reception = {
+      dossierCode,
+      procedureCode: r.MaTTHC,
+      agencyCode,
+      receivedAt: at(receivedAt),
+      ...(dates.NgayHenTra !== undefined ? { appointmentAt: at(dates.NgayHenTra) } : {}),
+      ...(r.KenhThucHien !== undefined ? { channel: CHANNELS[r.KenhThucHien as 1 | 2 | 3] } : {}),
+      ...(Object.keys(applicant).length > 0 ? { applicant } : {}),
+    };
+    const appointment = dates.NgayHenTra !== undefined ? `appointment ${dates.NgayHenTra}` : '';
+    // Two receipts of one reception instant are ordered by emission: NgayCapNhat tells which
+    // appointment is the newer one.
+    events.push(event(DOSSIER_RECEIVED_V1, receivedAt, reception, appointment, dates.NgayCapNhat ?? receivedAt));
   }
   if (rules && statusDateField !== undefined) {
     const instant = dates[statusDateField] as number;

@@ -65,6 +65,8 @@ describe('reception and due instant', () => {
     const history = [receipt, alert('overdue', vn('2026-03-05T17:00:01'), 1), received(vn('2026-03-05T18:00:00'), { appointmentAt: vn('2026-03-09T17:00:00') })];
     expect(derive(history)).toMatchObject({ deadlineVersion: 2, overdue: false, dueAt: vn('2026-03-09T17:00:00') });
     expect(derive(history.slice(0, 2))).toMatchObject({ deadlineVersion: 1, overdue: true, overdueAt: vn('2026-03-05T17:00:01') });
+    // Only an apology may legally move an appointment: the move is shown to reviewers.
+    expect(codes(derive(history))).toEqual(['appointment-changed-without-apology']);
   });
 });
 

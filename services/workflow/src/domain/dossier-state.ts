@@ -243,8 +243,10 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
         const d = fact.data;
         s.channel = d.channel ?? s.channel;
         if (received) {
-          // A re-issued receipt: its appointment replaces the printed one.
+          // A re-issued receipt: its appointment replaces the printed one. Only an apology may
+          // legally move an appointment (rule 10), so the move is shown to reviewers.
           if (d.appointmentAt !== undefined && !sameInstant(s.appointmentAt, d.appointmentAt)) {
+            finding('appointment-changed-without-apology', `a re-issued receipt moved the appointment from ${s.appointmentAt ?? '(none)'} to ${d.appointmentAt}`, fact);
             s.appointmentAt = d.appointmentAt;
             setDue(d.appointmentAt);
           }
