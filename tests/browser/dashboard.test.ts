@@ -123,7 +123,10 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     expect(again.code).toBe(0);
     expect(again).toMatchObject({ accepted: 0, duplicate: firstRun.accepted, errors: 0 });
 
-    // Overdue flags come from the SLA timers; the figures are read once they stop moving.
+    // Overdue flags come from the SLA timers, which hold back-dated deadlines for the settle
+    // time (SLA_LATE_ARRIVAL_SETTLE_SECONDS); the figures are read once some are there and they
+    // stop moving.
+    await waitFor('the first overdue dossiers', async () => ((await api<DossierList>('/v1/dossiers?overdue=true')).total > 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
     let previous = '';
     await waitFor(
       'the overdue and at-risk flags to settle',
