@@ -29,6 +29,7 @@ const schema = new Schema<DeadlineDoc>(
     escalate: { type: Boolean, default: false },
     revision: { type: Number, required: true },
     raised: { type: [String], default: [] },
+    siblings: { type: [String], default: null },
   },
   { collection: COLLECTIONS.deadlines, versionKey: false },
 );
@@ -62,6 +63,7 @@ const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   escalate: Boolean(d.escalate),
   revision: d.revision,
   raised: d.raised ?? [],
+  siblings: d.siblings ?? null,
 });
 
 const toDoc = (d: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d });
@@ -119,6 +121,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
             escalate: false,
             revision: d.revision,
             raised: d.overdueAt ? ['due'] : [],
+            siblings: ['dossier'],
           };
           await col.insertOne(toDoc(entry) as never).catch((err: { code?: number }) => {
             if (err.code !== 11000) throw err;

@@ -54,6 +54,7 @@ const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
   escalate: true,
   revision: 1,
   raised: [],
+  siblings: ['dossier'],
   ...over,
 });
 const job = (over: Partial<TimerJob> = {}): TimerJob => ({ dossierCode: 'D-1', deadlineVersion: 1, deadlineKey: 'dossier', stage: 'due', level: 0, ...over });

@@ -37,6 +37,11 @@ export interface TrackedDeadline {
   revision: number;
   /** Stage tags (`warning`, `due`, `escalation:2`) whose alert is stored for this version. */
   raised: string[];
+  /**
+   * Every deadline key of the snapshot this entry came from, so the keys a newer snapshot
+   * dropped are found by id; null for documents written before it was kept.
+   */
+  siblings: string[] | null;
 }
 
 /** Timers run only for open deadlines of subjects that are not closed. */

@@ -109,4 +109,12 @@ describe('tracking snapshots', () => {
     expect(m.scheduled.size).toBe(0);
     expect((await m.repo.find('D-1', 'step:2'))?.status).toBe('removed');
   });
+
+  test('when stored entries do not name their siblings (written before they were kept), then a dropped key is still found and settled', async () => {
+    const m = memory();
+    const entries = deadlinesFromSnapshotAt(snapshot(1, [step(), step({ key: 'step:2' })])).map((e) => ({ ...e, siblings: null }));
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: entries }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step()])) }, m.deps);
+    expect((await m.repo.find('D-1', 'step:2'))?.status).toBe('removed');
+  });
 });

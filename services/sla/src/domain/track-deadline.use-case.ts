@@ -11,7 +11,8 @@ export const LEGACY_LEGAL_BASIS = 'ND 118/2025/NĐ-CP (ngày hẹn trả)';
  * that release raised only the overdue alert.
  */
 export function deadlinesFromSnapshot(s: DossierStateChangedV1, emittedAt: Date): TrackedDeadline[] {
-  const common = { subjectCode: s.dossierCode, subject: s.subject, agencyCode: s.agencyCode, procedureCode: s.procedureCode, phase: s.phase, revision: s.revision, since: emittedAt, raised: [] };
+  const siblings = s.deadlines.length > 0 ? s.deadlines.map((e) => e.key) : s.dueAt && s.deadlineVersion >= 1 ? ['dossier'] : [];
+  const common = { subjectCode: s.dossierCode, subject: s.subject, agencyCode: s.agencyCode, procedureCode: s.procedureCode, phase: s.phase, revision: s.revision, since: emittedAt, raised: [], siblings };
   if (s.deadlines.length > 0) {
     return s.deadlines.map((e) => ({
       ...common,
@@ -59,28 +60,44 @@ export async function trackSnapshot(
   deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner },
 ): Promise<TrackOutcome[]> {
   const out: TrackOutcome[] = [];
-  for (const entry of snapshot.deadlines) out.push({ key: entry.key, outcome: await trackOne(entry, deps) });
+  // The keys the previous snapshot had, from any of its stored entries (null: not known).
+  let previousKeys: string[] | null | undefined;
+  for (const entry of snapshot.deadlines) {
+    const { outcome, previous } = await trackOne(entry, deps);
+    out.push({ key: entry.key, outcome });
+    if (previous && previousKeys === undefined) previousKeys = previous.siblings;
+  }
 
-  // A key missing from a newer snapshot no longer runs: settle it as removed.
+  // A key missing from a newer snapshot no longer runs: settle it as removed. Stored entries
+  // name their siblings, so those keys are read by id; only when that is unknown (documents
+  // from before siblings were kept, or a snapshot without entries) is the subject scanned.
   const present = new Set(snapshot.deadlines.map((d) => d.key));
-  const stored = await deps.deadlines.listForSubject(snapshot.subjectCode);
+  const stored =
+    previousKeys === undefined && snapshot.deadlines.length > 0
+      ? [] // every entry is new: nothing stored can be missing
+      : previousKeys
+        ? (await Promise.all(previousKeys.filter((k) => !present.has(k)).map((k) => deps.deadlines.find(snapshot.subjectCode, k)))).filter((d): d is TrackedDeadline => d !== null)
+        : await deps.deadlines.listForSubject(snapshot.subjectCode);
   for (const old of stored) {
     if (present.has(old.key) || old.revision >= snapshot.revision || old.status === 'removed') continue;
-    out.push({ key: old.key, outcome: await trackOne({ ...old, status: 'removed', revision: snapshot.revision }, deps) });
+    out.push({ key: old.key, outcome: (await trackOne({ ...old, status: 'removed', revision: snapshot.revision }, deps)).outcome });
   }
   return out;
 }
 
-async function trackOne(entry: TrackedDeadline, deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner }): Promise<TrackOutcome['outcome']> {
+async function trackOne(
+  entry: TrackedDeadline,
+  deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner },
+): Promise<{ outcome: TrackOutcome['outcome']; previous: TrackedDeadline | null }> {
   const { previous, stored } = await deps.deadlines.upsertIfNewer(entry);
   const cancelAll = (d: TrackedDeadline) => Promise.all(allTimerRefs(d, deps.planner.policy).map((t) => deps.timers.cancel(t)));
   if (previous && previous.version !== stored.version) await cancelAll(previous);
   if (!isActive(stored)) {
     await cancelAll(stored);
-    return 'cancelled';
+    return { outcome: 'cancelled', previous };
   }
   const ref = { subjectCode: stored.subjectCode, key: stored.key, version: stored.version };
   const pending = deps.planner.plan(stored).filter((t) => !stored.raised.includes(stageTag(t)));
   await deps.timers.schedule(pending.map((t) => ({ ref: { ...ref, stage: t.stage, level: t.level }, fireAt: t.fireAt })));
-  return 'scheduled';
+  return { outcome: 'scheduled', previous };
 }
