@@ -1,7 +1,24 @@
 import { z } from 'zod';
 
+/**
+ * The instants the system accepts: the legal calendar covers them and no real dossier lies
+ * outside. An instant in year 9999 would pass a format check and then fail every deadline
+ * computation downstream, so it is refused at the door.
+ */
+export const INSTANT_WINDOW = { from: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z' } as const;
+const WINDOW_MS = { from: Date.parse(INSTANT_WINDOW.from), until: Date.parse(INSTANT_WINDOW.until) };
+
 /** ISO 8601 instant with a mandatory offset or `Z`; a local time without a zone is ambiguous. */
-export const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-02T08:00:00+07:00' });
+export const isoInstant = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-02T08:00:00+07:00' })
+  .refine(
+    (s) => {
+      const ms = Date.parse(s);
+      // An unreadable text was already reported by the format check.
+      return !Number.isFinite(ms) || (ms >= WINDOW_MS.from && ms < WINDOW_MS.until);
+    },
+    { message: 'must lie between the years 2000 and 2099' },
+  );
 
 const nonEmpty = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 

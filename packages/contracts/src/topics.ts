@@ -79,4 +79,6 @@ export const COLLECTIONS = {
   deliveries: 'deliveries',
   /** Written by notifier: alert acknowledgements and escalation progress. */
   alertAcks: 'alert_acks',
+  /** Every configuration write (subscriptions, acks, catalog import, calendar apply); read by reporting. */
+  auditLog: 'audit_log',
 } as const;

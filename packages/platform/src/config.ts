@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeyTexts } from './http/api-keys';
 
 /**
  * Parses the process environment once at start-up. A bad or missing variable stops the
@@ -32,14 +33,23 @@ export const envVars = {
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
   // Dossiers handled at once per consumer; one dossier's messages always stay in order.
   consumerConcurrency: z.coerce.number().int().min(1).max(256).default(32),
+  // Per API key, shared by all instances through Redis; 0 turns the limit off.
+  rateLimitPerMinute: z.coerce.number().int().min(0).default(6000),
+  rateLimitBurst: z.coerce.number().int().min(1).default(300),
   topicNamespace: z
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "-" or "_"')
     .optional(),
 };
 
-/** Key table used when API_KEYS is unset outside production. */
-export const DEV_API_KEYS = 'dev-key:*';
+/**
+ * Key table used when API_KEYS is unset outside production: a reform-office key that reads
+ * everything and a portal key that may post for every agency. Production refuses both.
+ */
+export const DEV_API_KEYS = 'dev-key:*:reform-office;dev-portal-key:*:portal';
+export const DEV_KEY_TEXTS = ['dev-key', 'dev-portal-key'];
+/** Shortest secret (API key, signing key) production accepts, in bytes. */
+export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
 /**
  * `API_KEYS` is mandatory in production; elsewhere a development key for every agency is
@@ -51,9 +61,29 @@ export const apiKeysEnv = {
 };
 
 export function requireApiKeysInProduction(env: { NODE_ENV: string; API_KEYS?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (env.NODE_ENV === 'production' && !env.API_KEYS) {
+  if (env.NODE_ENV !== 'production') return;
+  if (!env.API_KEYS) {
     ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required when NODE_ENV=production' });
+    return;
   }
+  const keys = apiKeyTexts(env.API_KEYS);
+  if (keys.some((k) => DEV_KEY_TEXTS.includes(k))) {
+    ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: `must not contain the development keys (${DEV_KEY_TEXTS.join(', ')}) when NODE_ENV=production` });
+  }
+  const short = keys.filter((k) => Buffer.byteLength(k) < MIN_PRODUCTION_SECRET_BYTES).length;
+  if (short > 0) {
+    ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: `${short} key(s) are shorter than ${MIN_PRODUCTION_SECRET_BYTES} bytes; production keys must be long random strings (openssl rand -base64 32)` });
+  }
+}
+
+/** A signing secret: optional outside production, at least 32 bytes and required in it. */
+export function requireSecretInProduction(name: string) {
+  return (env: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (env['NODE_ENV'] !== 'production') return;
+    const value = env[name];
+    if (typeof value !== 'string' || value.length === 0) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' });
+    else if (Buffer.byteLength(value) < MIN_PRODUCTION_SECRET_BYTES) ctx.addIssue({ code: 'custom', path: [name], message: `must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes when NODE_ENV=production` });
+  };
 }
 
 export function withDevKeyFallback<T extends { API_KEYS?: string | undefined }>(cfg: T): Omit<T, 'API_KEYS'> & { API_KEYS: string; usingDevKey: boolean } {

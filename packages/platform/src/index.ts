@@ -6,6 +6,8 @@ export * from './shutdown';
 export * from './mongo';
 export * from './http/problem';
 export * from './http/api-keys';
+export * from './http/rate-limit';
+export * from './audit-log';
 export * from './http/service-http';
 export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';

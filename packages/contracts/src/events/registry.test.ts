@@ -49,3 +49,21 @@ describe('inbound dossier events', () => {
     expect(r.ok ? [] : r.issues.map((i) => i.pointer)).toEqual(['/data/receivedAt']);
   });
 });
+
+describe('hostile inbound events', () => {
+  test('when the type names an Object property such as __proto__, then it is an unknown type, not a crash', () => {
+    for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const r = parseInboundDossierEvent({ ...valid, type });
+      expect(r).toEqual({ ok: false, issues: [{ pointer: '/type', detail: expect.stringContaining('unknown event type') }] });
+    }
+  });
+
+  test('when an instant lies outside the years 2000–2099, then the field is named', () => {
+    const r = parseInboundDossierEvent({ ...valid, time: '9999-12-31T00:00:00Z', data: { ...valid.data, receivedAt: '1999-12-31T23:59:59+07:00' } });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => i.pointer)).toEqual(['/time']);
+    const dataOnly = parseInboundDossierEvent({ ...valid, data: { ...valid.data, receivedAt: '1999-12-31T23:59:59+07:00' } });
+    expect(dataOnly).toEqual({ ok: false, issues: [{ pointer: '/data/receivedAt', detail: 'must lie between the years 2000 and 2099' }] });
+  });
+});

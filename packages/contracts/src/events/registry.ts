@@ -88,7 +88,8 @@ function issuesOf(error: z.ZodError, prefix: string): FieldIssue[] {
 export function parseInboundDossierEvent(raw: unknown, pointerPrefix = ''): ParseResult<InboundDossierEvent> {
   const env = cloudEventEnvelope.safeParse(raw);
   if (!env.success) return { ok: false, issues: issuesOf(env.error, pointerPrefix) };
-  const schema = INBOUND_DOSSIER_EVENTS[env.data.type as keyof typeof INBOUND_DOSSIER_EVENTS];
+  // Own properties only: a type such as "__proto__" or "constructor" must not reach Object's.
+  const schema = Object.hasOwn(INBOUND_DOSSIER_EVENTS, env.data.type) ? INBOUND_DOSSIER_EVENTS[env.data.type as keyof typeof INBOUND_DOSSIER_EVENTS] : undefined;
   if (!schema) {
     return {
       ok: false,

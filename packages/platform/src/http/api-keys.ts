@@ -13,12 +13,17 @@ import { problemType, sendProblem } from './problem';
 export const API_ROLES = ['portal', 'agency-manager', 'reform-office'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
-export interface Principal {
-  keyId: string;
+/** The agencies a key reaches. */
+export interface AgencyScope {
   /** `'*'` means every agency. Exact agency codes otherwise. */
   agencies: ReadonlySet<string> | '*';
   /** Code prefixes from `G01.*` entries (stored as `G01.`): every agency under a province. */
   agencyPrefixes: readonly string[];
+}
+
+export interface Principal extends AgencyScope {
+  /** First 16 hex digits of the key's SHA-256: names the key in logs, events and audits, never reveals it. */
+  keyId: string;
   role: ApiRole;
 }
 
@@ -33,8 +38,8 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
  * - `role` is `portal`, `agency-manager` or `reform-office`.
  *
  * Entries written before roles existed keep their meaning: `key:agency1,agency2` is a portal
- * of those agencies, and `key:*` a reform office over every agency (so the development key
- * `dev-key:*` reads everything). An agency manager must name its agencies (no `*`, no prefix).
+ * of those agencies, and `key:*` a reform office over every agency. An agency manager must
+ * name its agencies (no `*`, no prefix).
  *
  * Keys are held only as SHA-256 digests so a lookup does not compare secrets character by
  * character and a heap dump does not reveal them.
@@ -62,15 +67,56 @@ export function parseApiKeys(spec: string): ApiKeyTable {
     const role: ApiRole = (roleText as ApiRole | null) ?? (all ? 'reform-office' : 'portal');
     if (role === 'agency-manager' && (all || prefixes.length > 0)) throw new Error(`API_KEYS: ${hint} is an agency-manager key; it must list its agency codes, without "*"`);
     const agencies: Principal['agencies'] = all ? '*' : new Set(list.filter((a) => !a.includes('*')));
-    table.set(digest(key), { keyId: digest(key).slice(0, 8), agencies, agencyPrefixes: all ? [] : prefixes, role });
+    const hash = digest(key);
+    if (table.has(hash)) throw new Error(`API_KEYS: ${hint} is listed twice`);
+    const keyId = hash.slice(0, 16);
+    if ([...table.values()].some((p) => p.keyId === keyId)) throw new Error(`API_KEYS: two keys share the id ${keyId}; replace one of them`);
+    table.set(hash, { keyId, agencies, agencyPrefixes: all ? [] : prefixes, role });
   }
   return table;
 }
 
-export function canAccessAgency(principal: Principal, agencyCode: string): boolean {
-  if (principal.agencies === '*' || principal.agencies.has(agencyCode)) return true;
+/** The key text of each `API_KEYS` entry, for configuration checks (never logged). */
+export function apiKeyTexts(spec: string): string[] {
+  return spec
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => entry.slice(0, Math.max(0, entry.indexOf(':'))).trim());
+}
+
+export function canAccessAgency(scope: AgencyScope, agencyCode: string): boolean {
+  if (scope.agencies === '*' || scope.agencies.has(agencyCode)) return true;
   // Older principals (built before prefixes existed) have no `agencyPrefixes`.
-  return (principal.agencyPrefixes ?? []).some((p) => agencyCode.startsWith(p));
+  return (scope.agencyPrefixes ?? []).some((p) => agencyCode.startsWith(p));
+}
+
+/** Whether `outer` reaches every agency `inner` reaches. */
+export function scopeContains(outer: AgencyScope, inner: AgencyScope): boolean {
+  if (outer.agencies === '*') return true;
+  if (inner.agencies === '*') return false;
+  const codesIn = [...inner.agencies].every((c) => canAccessAgency(outer, c));
+  const prefixesIn = inner.agencyPrefixes.every((p) => outer.agencyPrefixes.some((o) => p.startsWith(o)));
+  return codesIn && prefixesIn;
+}
+
+/**
+ * A scope written as a CloudEvents `authclaims` value: `*`, or agency codes and `G01.*`
+ * prefixes separated by commas. Intake stamps it on every event so workflow can check the
+ * sender against a subject's owner without holding the key table.
+ */
+export function scopeClaimsOf(scope: AgencyScope): string {
+  if (scope.agencies === '*') return '*';
+  return [...[...scope.agencies].sort(), ...scope.agencyPrefixes.map((p) => `${p}*`)].join(',');
+}
+
+/** The inverse of {@link scopeClaimsOf}; null when the text is not a scope. */
+export function parseScopeClaims(text: string): AgencyScope | null {
+  const list = text.split(',').map((a) => a.trim()).filter(Boolean);
+  if (list.length === 0) return null;
+  if (list.includes('*')) return { agencies: '*', agencyPrefixes: [] };
+  if (list.some((a) => a.includes('*') && !/^[^*]+\.\*$/.test(a))) return null;
+  return { agencies: new Set(list.filter((a) => !a.endsWith('*'))), agencyPrefixes: list.filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1)) };
 }
 
 /** Whether the key may read metrics, index sub-scores and exports. */

@@ -8,6 +8,8 @@ import { problemType, sendProblem } from './problem';
 
 export type ReadinessCheck = () => Promise<void>;
 
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export interface ServiceHttpOptions {
   service: string;
   logger: Logger;
@@ -30,8 +32,10 @@ export function createServiceHttp(opts: ServiceHttpOptions): Express {
   app.use((req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
-      end({ method: req.method, route, status: String(res.statusCode) });
+      // Only a matched route's pattern is a label: a raw path (junk, probes, an id in the URL)
+      // would add a time series per request and grow /metrics without bound.
+      const route = typeof req.route?.path === 'string' ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: KNOWN_METHODS.has(req.method) ? req.method : 'OTHER', route, status: String(res.statusCode) });
     });
     next();
   });
@@ -67,13 +71,28 @@ export function finishServiceHttp(app: Express, logger: Logger): void {
   });
   // Express recognises an error handler by its four parameters.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number; limit?: number; message?: string };
+    const e = err as { type?: string; status?: number; limit?: number; message?: string; charset?: string; expose?: boolean };
+    if (res.headersSent) {
+      logger.error({ err, method: req.method, path: req.path }, 'request failed after the answer started');
+      res.end();
+      return;
+    }
     if (e?.type === 'entity.too.large') {
       sendProblem(res, { type: problemType('payload-too-large'), title: 'Payload Too Large', status: 413, detail: `The body exceeds ${e.limit} bytes.` });
       return;
     }
     if (e?.type === 'entity.parse.failed') {
       sendProblem(res, { type: problemType('malformed-json'), title: 'Malformed JSON', status: 400, detail: 'The body is not valid JSON.' });
+      return;
+    }
+    if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+      const what = e.type === 'charset.unsupported' ? `charset "${String(e.charset ?? '').slice(0, 40)}"` : 'content encoding';
+      sendProblem(res, { type: problemType('unsupported-media-type'), title: 'Unsupported Media Type', status: 415, detail: `Unsupported ${what}; send UTF-8 JSON without a content encoding.` });
+      return;
+    }
+    // Any other client error the body parser or a router raised (aborted request, bad URL encoding, …).
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose !== false) {
+      sendProblem(res, { type: problemType('bad-request'), title: 'Bad Request', status: e.status, detail: 'The request could not be read.' });
       return;
     }
     if (err instanceof AppError && err.status < 500) {
