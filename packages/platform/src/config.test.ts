@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, envVars, parseEnv } from './config';
+import { ConfigError, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction } from './config';
 
 const schema = z.object({ KAFKA_BROKERS: envVars.kafkaBrokers, MONGO_URL: envVars.mongoUrl, PORT: envVars.port(8080) });
 
@@ -20,5 +20,37 @@ describe('configuration', () => {
     expect(message).toContain('KAFKA_BROKERS');
     expect(message).toContain('MONGO_URL');
     expect(message).toContain('PORT');
+  });
+});
+
+describe('production secrets', () => {
+  const keysSchema = z.object({ NODE_ENV: envVars.nodeEnv, API_KEYS: z.string().optional(), ACK_SECRET: z.string().optional() }).superRefine(requireApiKeysInProduction).superRefine(requireSecretInProduction('ACK_SECRET'));
+  const long = 'k'.repeat(32);
+  const messageOf = (env: Record<string, string>) => {
+    try {
+      parseEnv(keysSchema, env, 'svc');
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  test('when production runs with a development key, then the configuration names API_KEYS and never echoes a key', () => {
+    const message = messageOf({ NODE_ENV: 'production', API_KEYS: `dev-key:*;${long}:G01`, ACK_SECRET: long });
+    expect(message).toMatch(/API_KEYS: must not contain the development keys/);
+    expect(message).not.toContain(long);
+  });
+
+  test('when production keys or the signing secret are shorter than 32 bytes, then both are named', () => {
+    const message = messageOf({ NODE_ENV: 'production', API_KEYS: 'short-key-1:G01', ACK_SECRET: 'sixteen-chars-xx' });
+    expect(message).toMatch(/API_KEYS: 1 key\(s\) are shorter than 32 bytes/);
+    expect(message).toMatch(/ACK_SECRET: must be at least 32 bytes/);
+    expect(message).not.toContain('short-key-1');
+  });
+
+  test('when production has long keys and a long secret, then it starts; development accepts short ones', () => {
+    expect(messageOf({ NODE_ENV: 'production', API_KEYS: `${long}:G01;${'r'.repeat(40)}:*`, ACK_SECRET: long })).toBe('');
+    expect(messageOf({ NODE_ENV: 'development', API_KEYS: 'dev-key:*' })).toBe('');
+    expect(messageOf({ NODE_ENV: 'production', API_KEYS: `${long}:G01` })).toMatch(/ACK_SECRET: is required when NODE_ENV=production/);
   });
 });

@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
  * Personal data never reaches a log line: citizens' names, ID numbers and contacts, wherever
  * they sit in an event (top level, `data`, a nested `applicant`), and credentials.
  */
-const PERSONAL_FIELDS = ['applicant', 'fullName', 'idNumber', 'phone', 'email', 'HoTen', 'SoCMND', 'SoDinhDanh', 'ChuHoSo'];
+const PERSONAL_FIELDS = ['applicant', 'petitioner', 'fullName', 'idNumber', 'phone', 'email', 'address', 'HoTen', 'SoCMND', 'SoDinhDanh', 'SoGiayTo', 'ChuHoSo', 'SoDienThoai', 'DienThoai', 'Email', 'DiaChi'];
 export const REDACT_PATHS = [
   ...PERSONAL_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
   'req.headers.authorization',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express from 'express';
-import { canAccessAgency, canReadMetrics, parseApiKeys, requireApiKey, requireRole } from './api-keys';
+import { canAccessAgency, canReadMetrics, parseApiKeys, parseScopeClaims, requireApiKey, requireRole, scopeClaimsOf, scopeContains } from './api-keys';
 import { listen } from './service-http';
 
 const lookup = (table: ReturnType<typeof parseApiKeys>, key: string) => table.get(createHash('sha256').update(key).digest('hex'));
@@ -64,5 +64,29 @@ describe('API keys', () => {
     } finally {
       await server.close();
     }
+  });
+
+  test('when a scope is written as authclaims and read back, then it reaches the same agencies', () => {
+    const table = parseApiKeys('portal-a:G01.002.000,G01.001.000,G02.*;reform-key:*');
+    const portal = lookup(table, 'portal-a')!;
+    expect(scopeClaimsOf(portal)).toBe('G01.001.000,G01.002.000,G02.*');
+    const back = parseScopeClaims(scopeClaimsOf(portal))!;
+    for (const agency of ['G01.001.000', 'G01.002.000', 'G02.777.000', 'G01.003.000', 'G03.001.000']) expect(canAccessAgency(back, agency)).toBe(canAccessAgency(portal, agency));
+    expect(parseScopeClaims(scopeClaimsOf(lookup(table, 'reform-key')!))).toEqual({ agencies: '*', agencyPrefixes: [] });
+    expect(parseScopeClaims('')).toBeNull();
+    expect(parseScopeClaims('G0*1')).toBeNull();
+  });
+
+  test('when one scope is compared with another, then containment follows codes and prefixes', () => {
+    const scope = (text: string) => parseScopeClaims(text)!;
+    expect(scopeContains(scope('G01.*'), scope('G01.001.000,G01.002.*'))).toBe(true);
+    expect(scopeContains(scope('G01.001.000'), scope('G01.*'))).toBe(false);
+    expect(scopeContains(scope('*'), scope('G01.*'))).toBe(true);
+    expect(scopeContains(scope('G01.*'), scope('*'))).toBe(false);
+  });
+
+  test('when a key is listed twice, then the table refuses it; key ids are 16 hex digits', () => {
+    expect(() => parseApiKeys('portal-a:G01;portal-a:G02')).toThrow(/listed twice/);
+    expect(lookup(parseApiKeys('portal-a:G01'), 'portal-a')!.keyId).toMatch(/^[0-9a-f]{16}$/);
   });
 });
