@@ -52,6 +52,25 @@ export interface CloudEvent<TType extends string = string, TData = unknown> {
   correlationid?: string;
   /** Extension attribute: the id of the event that caused this one. */
   causationid?: string;
+  /** authcontext extension: what kind of principal sent the event (intake: `api_key`). */
+  authtype?: string;
+  /** authcontext extension: the principal's id (an API key's id, never the key). */
+  authid?: string;
+  /** authcontext extension: the agencies the principal covers, as written by the platform's `scopeClaimsOf`. */
+  authclaims?: string;
+}
+
+/**
+ * The attributes of the CloudEvents authcontext extension. Only intake may set them: a client's
+ * own values are forgeable, so intake drops them before stamping the key that sent the event.
+ */
+export const AUTH_CONTEXT_ATTRIBUTES = ['authtype', 'authid', 'authclaims'] as const;
+
+/** The event without any authcontext attribute. */
+export function withoutAuthContext<E extends object>(event: E): Omit<E, (typeof AUTH_CONTEXT_ATTRIBUTES)[number]> {
+  const copy = { ...event } as Record<string, unknown>;
+  for (const name of AUTH_CONTEXT_ATTRIBUTES) delete copy[name];
+  return copy as Omit<E, (typeof AUTH_CONTEXT_ATTRIBUTES)[number]>;
 }
 
 export const boundedCode = nonEmpty;

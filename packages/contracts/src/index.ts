@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './cloud-event.schema';
+export * from './dossier-code.parser';
 export * from './jobs';
 export * from './events/dossier-received.v1';
 export * from './events/dossier-resolved.v1';
@@ -11,3 +12,4 @@ export * from './events/sla-alert.v1';
 export * from './events/dead-letter.v1';
 export * from './events/delay-counts.v1';
 export * from './events/registry';
+export * from './agency-scope';

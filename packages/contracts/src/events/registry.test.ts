@@ -1,4 +1,5 @@
 import { parseInboundDossierEvent } from './registry';
+import { withoutAuthContext } from '../cloud-event.schema';
 
 const valid = {
   specversion: '1.0',
@@ -65,5 +66,17 @@ describe('hostile inbound events', () => {
     expect(r.issues.map((i) => i.pointer)).toEqual(['/time']);
     const dataOnly = parseInboundDossierEvent({ ...valid, data: { ...valid.data, receivedAt: '1999-12-31T23:59:59+07:00' } });
     expect(dataOnly).toEqual({ ok: false, issues: [{ pointer: '/data/receivedAt', detail: 'must lie between the years 2000 and 2099' }] });
+  });
+});
+
+describe('authcontext attributes', () => {
+  test('when an event carries authcontext attributes, then parsing keeps them and withoutAuthContext drops every one', () => {
+    const r = parseInboundDossierEvent({ ...valid, authtype: 'api_key', authid: 'abc', authclaims: 'G01.001.000', traceparent: 't' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({ authtype: 'api_key', authid: 'abc', authclaims: 'G01.001.000' });
+    const bare = withoutAuthContext(r.value);
+    expect(Object.keys(bare).filter((k) => k.startsWith('auth'))).toEqual([]);
+    expect(bare).toMatchObject({ id: valid.id, traceparent: 't', data: { dossierCode: valid.data.dossierCode } });
   });
 });
