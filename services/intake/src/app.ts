@@ -7,6 +7,7 @@ import {
   createServiceHttp,
   serveHttp,
   parseApiKeys,
+  rateLimitPerKey,
   requireApiKey,
   type Logger,
   type RunningServer,
@@ -38,7 +39,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
   return {
     logger,
     async start() {
-      if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
+      if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development keys "dev-portal-key" (posts for every agency) and "dev-key" (reform office, cannot post)');
       await redis.connect();
       await kafkaRuntime.connect([topics.dossierEvents]);
 
@@ -57,11 +58,13 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
         res.json(openApiDocument);
       });
       http.use(requireApiKey(apiKeys));
+      http.use(rateLimitPerKey({ redis, prefix: config.REDIS_KEY_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics }));
       const accept = {
         store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
         publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS),
         logger,
         metrics,
+        codeAgencyCheck: config.CODE_AGENCY_CHECK,
       };
       http.use(eventsRouter(accept));
       http.use(portalDossiersRouter({ ...accept, portalTimeZone: config.PORTAL_TIME_ZONE }));

@@ -19,6 +19,17 @@ const schema = z
     // Upper bound of one HTTP wait for Kafka before answering 503 (kafkajs retries inside it).
     KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).default(8000),
     // Zone of the portal's yyyyMMddHHmmss dates (POST /v1/portal/dossiers), which carry no offset.
+    // Requests per minute and burst per API key, shared by every intake instance through Redis.
+    RATE_LIMIT_PER_MINUTE: envVars.rateLimitPerMinute,
+    RATE_LIMIT_BURST: envVars.rateLimitBurst,
+    // Unconfirmed rule: a dossier code in the TT 04/2025 shape (MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX)
+    // starts with the receiving unit's agency code, so the key must cover that agency too. This
+    // stops a key from posting another agency's next reception ahead of it. Turn it off where
+    // portals number dossiers of other units in that shape.
+    CODE_AGENCY_CHECK: z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => v === undefined || v === 'true' || v === '1'),
     PORTAL_TIME_ZONE: z
       .string()
       .default('Asia/Ho_Chi_Minh')

@@ -162,7 +162,11 @@ describe('POST /v1/portal/dossiers', () => {
     const res = await post('/v1/portal/dossiers', [record(mine, { TrangThaiHoSo: 2 }), record(dossierCode('G99.001.000'), { TrangThaiHoSo: 2, MaDonVi: undefined, DonViXuLy: 'G99.001.000' })]);
     expect(res.status).toBe(403);
     expect(res.body.detail).toContain('G99.001.000');
-    expect(res.body.errors).toEqual([{ pointer: '/1/DonViXuLy', detail: expect.any(String) }]);
+    // The TT 04/2025 code names the same foreign agency, so MaHoSo is named too.
+    expect(res.body.errors).toEqual([
+      { pointer: '/1/DonViXuLy', detail: expect.any(String) },
+      { pointer: '/1/MaHoSo', detail: expect.stringContaining('G99.001.000') },
+    ]);
     const retry = await post('/v1/portal/dossiers', record(mine, { TrangThaiHoSo: 2 }));
     expect(retry.body.results[0].status).toBe('accepted');
   });

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 import mongoose, { type Connection } from 'mongoose';
+import { createAuditLog } from '@tthc/platform';
 
 import { SAMPLE_CATALOG_CSV_PATH, SAMPLE_CATALOG_PATH } from '../catalog-file.loader';
 import { PROCEDURES_COLLECTION } from '../procedure.repository';
@@ -136,6 +137,24 @@ describe('catalog:import main() in-process', () => {
         `imported 3 procedures from ${SAMPLE_CATALOG_CSV_PATH} (catalog vn-sample version 2026.1): inserted 0, updated 0, unchanged 3`,
       ]);
       expect(await conn.collection(PROCEDURES_COLLECTION).countDocuments()).toBe(10);
+
+      const audits = await createAuditLog(conn).list({ scope: { agencies: '*', agencyPrefixes: [] }, action: 'catalog.imported', page: 1, pageSize: 10 });
+      const entry = (file: string, inserted: number, unchanged: number, procedures: number) =>
+        expect.objectContaining({
+          actor: `cli:${userInfo().username}`,
+          role: 'operator',
+          target: 'vn-sample@2026.1',
+          agencyCode: null,
+          details: { catalogId: 'vn-sample', version: '2026.1', file, procedures, inserted, updated: 0, unchanged },
+        });
+      expect(audits.total).toBe(2);
+      expect(audits.items).toEqual(expect.arrayContaining([entry(SAMPLE_CATALOG_CSV_PATH, 0, 3, 3), entry(SAMPLE_CATALOG_PATH, 10, 0, 10)]));
+    });
+
+    test('when --dry-run is given against a reachable MongoDB, then no audit entry is written', async () => {
+      const before = (await createAuditLog(conn).list({ scope: { agencies: '*', agencyPrefixes: [] }, action: 'catalog.imported', page: 1, pageSize: 10 })).total;
+      expect((await run([SAMPLE_CATALOG_PATH, '--dry-run'], { env: { MONGO_URL: url } })).status).toBe(0);
+      expect((await createAuditLog(conn).list({ scope: { agencies: '*', agencyPrefixes: [] }, action: 'catalog.imported', page: 1, pageSize: 10 })).total).toBe(before);
     });
   });
 });

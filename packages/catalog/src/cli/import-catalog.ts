@@ -3,9 +3,10 @@
  * stores it in MongoDB. `main` takes its arguments and streams as parameters so tests run it
  * in-process; the last lines wire it to the real process.
  */
+import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
-import { connectMongo, createLogger } from '@tthc/platform';
+import { connectMongo, createAuditLog, createLogger } from '@tthc/platform';
 import type { Connection } from 'mongoose';
 
 import { CatalogValidationError, formatIssue } from '../catalog.errors';
@@ -85,6 +86,15 @@ async function defaultConnect(url: string): Promise<Connection> {
   return connectMongo(url, logger);
 }
 
+/** The operator who ran the command, for the audit log (a container may have no user name). */
+function operator(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
+}
+
 export async function main(argv: readonly string[], io: ImportCliIo): Promise<number> {
   const args = parseArgs(argv);
   if (args.help) {
@@ -125,6 +135,20 @@ export async function main(argv: readonly string[], io: ImportCliIo): Promise<nu
     conn = await (io.connect ?? defaultConnect)(url);
     const result = await importCatalog(conn, catalog);
     for (const warning of result.warnings) io.stderr(`warning: ${warning}`);
+    const entry = {
+      actor: `cli:${operator(env)}`,
+      role: 'operator',
+      action: 'catalog.imported',
+      target: `${catalog.catalogId}@${catalog.version}`,
+      agencyCode: null,
+      details: { catalogId: catalog.catalogId, version: catalog.version, file, procedures: catalog.procedures.length, inserted: result.inserted, updated: result.updated, unchanged: result.unchanged },
+    };
+    try {
+      await createAuditLog(conn).record(entry);
+    } catch (error) {
+      io.stderr(`error: ${what} were imported, but the audit entry could not be recorded: ${(error as Error).message}`);
+      return EXIT_FAILED;
+    }
     io.stdout(`imported ${what}: inserted ${result.inserted}, updated ${result.updated}, unchanged ${result.unchanged}`);
     return EXIT_OK;
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { InboundDossierEvent } from '@tthc/contracts';
-import { acceptEvents, ForbiddenAgencyError, TemporarilyUnavailableError, type ClaimState, type IdempotencyStore } from './accept-events.use-case';
+import { acceptEvents, eventKey, ForbiddenAgencyError, TemporarilyUnavailableError, type ClaimState, type IdempotencyStore, type Sender } from './accept-events.use-case';
 
 function memoryStore(): IdempotencyStore & { states: Map<string, ClaimState> } {
   const states = new Map<string, ClaimState>();
@@ -20,6 +20,9 @@ function memoryStore(): IdempotencyStore & { states: Map<string, ClaimState> } {
   };
 }
 
+const sender = (id: string, agencies: string[] | '*'): Sender => ({ id, claims: agencies === '*' ? '*' : agencies.join(','), canAccess: (a) => agencies === '*' || agencies.includes(a) });
+const anyAgency = sender('k-all', '*');
+
 const event = (id: string, agencyCode = 'G01'): InboundDossierEvent => ({
   specversion: '1.0',
   id,
@@ -34,8 +37,8 @@ describe('accepting events', () => {
     const store = memoryStore();
     const published: string[] = [];
     const publisher = { publish: async (events: InboundDossierEvent[]) => void published.push(...events.map((e) => e.id)) };
-    await acceptEvents([event('1')], () => true, { store, publisher });
-    const results = await acceptEvents([event('1'), event('2'), event('2')], () => true, { store, publisher });
+    await acceptEvents([event('1')], anyAgency, { store, publisher });
+    const results = await acceptEvents([event('1'), event('2'), event('2')], anyAgency, { store, publisher });
     expect(results.map((r) => r.status)).toEqual(['duplicate', 'accepted', 'duplicate']);
     expect(published).toEqual(['1', '2']);
   });
@@ -43,24 +46,52 @@ describe('accepting events', () => {
   test('when publishing fails, then the claims are released so a retry is accepted', async () => {
     const store = memoryStore();
     const failing = { publish: async () => Promise.reject(new Error('broker down')) };
-    await expect(acceptEvents([event('1')], () => true, { store, publisher: failing })).rejects.toBeInstanceOf(TemporarilyUnavailableError);
+    await expect(acceptEvents([event('1')], anyAgency, { store, publisher: failing })).rejects.toBeInstanceOf(TemporarilyUnavailableError);
     expect(store.states.size).toBe(0);
-    const ok = await acceptEvents([event('1')], () => true, { store, publisher: { publish: async () => undefined } });
+    const ok = await acceptEvents([event('1')], anyAgency, { store, publisher: { publish: async () => undefined } });
     expect(ok[0]?.status).toBe('accepted');
   });
 
   test('when the key does not own an agency, then nothing is claimed and the offending events are listed', async () => {
     const store = memoryStore();
-    const err = await acceptEvents([event('1', 'G01'), event('2', 'G99')], (a) => a === 'G01', { store, publisher: { publish: async () => undefined } }).catch((e: unknown) => e);
+    const err = await acceptEvents([event('1', 'G01'), event('2', 'G99')], sender('k-g01', ['G01']), { store, publisher: { publish: async () => undefined } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForbiddenAgencyError);
-    expect((err as ForbiddenAgencyError).offending).toEqual([{ index: 1, agencyCode: 'G99' }]);
+    expect((err as ForbiddenAgencyError).offending).toEqual([{ index: 1, agencyCode: 'G99', field: 'agencyCode' }]);
     expect(store.states.size).toBe(0);
   });
 
   test('when another request holds the same id for too long, then the caller is told to retry', async () => {
     const store = memoryStore();
-    store.states.set('urn:p\n1', 'claimed');
-    const err = await acceptEvents([event('1')], () => true, { store, publisher: { publish: async () => undefined }, sleep: async () => undefined, pendingWaitMs: 300 }).catch((e: unknown) => e);
+    store.states.set(eventKey({ source: 'urn:p', id: '1' }, anyAgency.id), 'claimed');
+    const err = await acceptEvents([event('1')], anyAgency, { store, publisher: { publish: async () => undefined }, sleep: async () => undefined, pendingWaitMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TemporarilyUnavailableError);
+  });
+
+  test('when two keys send the same source and id, then each claim is its own and neither is a duplicate of the other', async () => {
+    const store = memoryStore();
+    const published: InboundDossierEvent[] = [];
+    const publisher = { publish: async (events: InboundDossierEvent[]) => void published.push(...events) };
+    const a = sender('key-a', ['G01']);
+    const b = sender('key-b', ['G01']);
+    expect((await acceptEvents([event('1')], a, { store, publisher }))[0]?.status).toBe('accepted');
+    expect((await acceptEvents([event('1')], b, { store, publisher }))[0]?.status).toBe('accepted');
+    expect((await acceptEvents([event('1')], b, { store, publisher }))[0]?.status).toBe('duplicate');
+    expect(published.map((e) => e.authid)).toEqual(['key-a', 'key-b']);
+  });
+
+  test('when the client wrote its own authcontext, then it is replaced by the sending key', async () => {
+    const published: InboundDossierEvent[] = [];
+    const forged = { ...event('1'), authtype: 'system', authid: 'key-b', authclaims: '*' } as InboundDossierEvent;
+    await acceptEvents([forged], sender('key-a', ['G01']), { store: memoryStore(), publisher: { publish: async (events) => void published.push(...events) } });
+    expect(published[0]).toMatchObject({ authtype: 'api_key', authid: 'key-a', authclaims: 'G01' });
+  });
+
+  test('when a TT 04/2025 dossier code names an agency the key does not cover, then the code is offending unless the check is off', async () => {
+    const squat = { ...event('1', 'G01'), data: { dossierCode: 'G02.001.000-261123-0001', agencyCode: 'G01', resolvedAt: '2026-03-02T01:00:00Z' } } as InboundDossierEvent;
+    const deps = { store: memoryStore(), publisher: { publish: async () => undefined } };
+    const err = await acceptEvents([squat], sender('key-a', ['G01']), deps).catch((e: unknown) => e);
+    expect((err as ForbiddenAgencyError).offending).toEqual([{ index: 0, agencyCode: 'G02.001.000', field: 'dossierCode' }]);
+    const off = await acceptEvents([squat], sender('key-a', ['G01']), { ...deps, codeAgencyCheck: false });
+    expect(off[0]?.status).toBe('accepted');
   });
 });

@@ -1,4 +1,4 @@
-import type { InboundDossierEvent } from '@tthc/contracts';
+import { agencyOfDossierCode, withoutAuthContext, type InboundDossierEvent } from '@tthc/contracts';
 
 /** Outcome of one submitted event. */
 export type EventOutcome = 'accepted' | 'duplicate';
@@ -27,8 +27,11 @@ export interface EventPublisher {
   publish(events: InboundDossierEvent[]): Promise<void>;
 }
 
+/** Which field of a submitted item names an agency the key does not cover. */
+export type ForbiddenField = 'agencyCode' | 'dossierCode';
+
 export class ForbiddenAgencyError extends Error {
-  constructor(readonly offending: Array<{ index: number; agencyCode: string }>) {
+  constructor(readonly offending: Array<{ index: number; agencyCode: string; field: ForbiddenField }>) {
     super('the API key does not own the agency of some events');
   }
 }
@@ -39,25 +42,62 @@ export class TemporarilyUnavailableError extends Error {
   }
 }
 
+/** The API key that submits the events, as intake stamps it on each of them. */
+export interface Sender {
+  /** The key's id (a digest prefix), never the key itself. */
+  id: string;
+  /** The agencies the key covers, as CloudEvents `authclaims` text. */
+  claims: string;
+  canAccess(agencyCode: string): boolean;
+}
+
 export interface AcceptDeps {
   store: IdempotencyStore;
   publisher: EventPublisher;
   sleep?: (ms: number) => Promise<void>;
   /** How long to wait for a concurrent submission of the same id to finish. */
   pendingWaitMs?: number;
+  /**
+   * Whether a TT 04/2025 dossier code's agency segment must be covered by the key too
+   * (`CODE_AGENCY_CHECK`, an unconfirmed rule; on unless configured off).
+   */
+  codeAgencyCheck?: boolean;
 }
 
-/** CloudEvents identity is `source` + `id`. */
-export function eventKey(event: { source: string; id: string }): string {
-  return `${event.source}\n${event.id}`;
+/**
+ * CloudEvents identity is `source` + `id`, claimed per key: a key that posts another portal's
+ * source and next id first must not turn that portal's real event into a "duplicate".
+ */
+export function eventKey(event: { source: string; id: string }, senderId: string): string {
+  return `${senderId}\n${event.source}\n${event.id}`;
 }
 
-export async function acceptEvents(
-  events: InboundDossierEvent[],
-  canAccess: (agencyCode: string) => boolean,
-  deps: AcceptDeps,
-): Promise<EventResult[]> {
-  const offending = events.flatMap((e, index) => (canAccess(e.data.agencyCode) ? [] : [{ index, agencyCode: e.data.agencyCode }]));
+/**
+ * The event as published: whatever authcontext the client wrote is dropped (anyone can write
+ * it), and the key that really sent it is stamped, so workflow can check it against the owner
+ * of the dossier or petition.
+ */
+export function stampSender(event: InboundDossierEvent, sender: Sender): InboundDossierEvent {
+  return { ...withoutAuthContext(event), authtype: 'api_key', authid: sender.id, authclaims: sender.claims } as InboundDossierEvent;
+}
+
+/**
+ * The agencies an item names that the key does not cover: its own agency and, for a dossier
+ * code in the TT 04/2025 shape, the receiving agency the code names (so a key cannot pre-post
+ * the reception of another agency's next dossier).
+ */
+export function uncoveredAgencies(item: { agencyCode: string; dossierCode?: string | undefined }, sender: Sender, codeAgencyCheck = true): Array<{ field: ForbiddenField; agencyCode: string }> {
+  const out: Array<{ field: ForbiddenField; agencyCode: string }> = [];
+  if (!sender.canAccess(item.agencyCode)) out.push({ field: 'agencyCode', agencyCode: item.agencyCode });
+  const codeAgency = codeAgencyCheck && item.dossierCode !== undefined ? agencyOfDossierCode(item.dossierCode) : null;
+  if (codeAgency !== null && !sender.canAccess(codeAgency)) out.push({ field: 'dossierCode', agencyCode: codeAgency });
+  return out;
+}
+
+export async function acceptEvents(events: InboundDossierEvent[], sender: Sender, deps: AcceptDeps): Promise<EventResult[]> {
+  const offending = events.flatMap((e, index) =>
+    uncoveredAgencies({ agencyCode: e.data.agencyCode, dossierCode: 'dossierCode' in e.data ? e.data.dossierCode : undefined }, sender, deps.codeAgencyCheck).map((o) => ({ index, ...o })),
+  );
   if (offending.length > 0) throw new ForbiddenAgencyError(offending);
 
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -68,7 +108,7 @@ export async function acceptEvents(
 
   try {
     for (const event of events) {
-      const key = eventKey(event);
+      const key = eventKey(event, sender.id);
       if (seenInRequest.has(key)) {
         results.push({ id: event.id, source: event.source, status: 'duplicate' });
         continue;
@@ -87,7 +127,7 @@ export async function acceptEvents(
         continue;
       }
       claimed.push(key);
-      toPublish.push(event);
+      toPublish.push(stampSender(event, sender));
       results.push({ id: event.id, source: event.source, status: 'accepted' });
     }
     if (toPublish.length > 0) await deps.publisher.publish(toPublish);

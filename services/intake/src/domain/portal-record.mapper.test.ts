@@ -1,5 +1,5 @@
 import { parseInboundDossierEvent, STATUS_OF_EVENT, type InboundDossierEvent } from '@tthc/contracts';
-import { formatPortalInstant, mapPortalRecord, parsePortalDate, PORTAL_DATE_DETAIL, portalEventId } from './portal-record.mapper';
+import { formatPortalInstant, mapPortalRecord, parsePortalDate, PORTAL_DATE_DETAIL, PORTAL_DATE_RANGE_DETAIL, portalEventId } from './portal-record.mapper';
 
 const opts = { timeZone: 'Asia/Ho_Chi_Minh' };
 
@@ -44,6 +44,18 @@ describe('portal dates', () => {
     expect(parsePortalDate('20260231090000', opts.timeZone)).toBeUndefined();
     expect(parsePortalDate('20261123250000', opts.timeZone)).toBeUndefined();
     expect(parsePortalDate('2026112309000', opts.timeZone)).toBeUndefined();
+  });
+
+  test('when a date lies outside the years 2000–2099, then it is refused in both formats and the record names the range', () => {
+    for (const text of ['19991231235959', '21000101000000', '99991231000000', '20000101003000', '1999-12-31T23:00:00Z', '2100-01-01T00:00:00Z']) {
+      expect(parsePortalDate(text, opts.timeZone)).toBeUndefined();
+    }
+    expect(parsePortalDate('20000101080000', opts.timeZone)).toBe(Date.parse('2000-01-01T01:00:00Z'));
+    expect(parsePortalDate('20991231235959', opts.timeZone)).toBe(Date.parse('2099-12-31T16:59:59Z'));
+    expect(issuesOf(record({ TrangThaiHoSo: 2, NgayTiepNhan: '19261123090000', NgayHenTra: '2126-11-27T17:00:00+07:00' }))).toEqual([
+      { pointer: '/0/NgayTiepNhan', detail: PORTAL_DATE_RANGE_DETAIL },
+      { pointer: '/0/NgayHenTra', detail: PORTAL_DATE_RANGE_DETAIL },
+    ]);
   });
 
   test('when the portal zone observes daylight saving, then the offset of that date is used', () => {

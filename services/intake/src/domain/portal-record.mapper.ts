@@ -16,6 +16,7 @@ import {
   DOSSIER_WITHDRAWN_V1,
   DOSSIER_SUSPENDED_V1,
   DOSSIER_RETURNED_V1,
+  INSTANT_WINDOW,
   boundedCode,
   isoInstant,
   type FieldIssue,
@@ -23,6 +24,8 @@ import {
 } from '@tthc/contracts';
 
 export const PORTAL_DATE_DETAIL = 'must be yyyyMMddHHmmss or ISO 8601 with offset';
+export const PORTAL_DATE_RANGE_DETAIL = 'must lie between the years 2000 and 2099';
+const WINDOW_MS = { from: Date.parse(INSTANT_WINDOW.from), until: Date.parse(INSTANT_WINDOW.until) };
 
 /** Portal date fields, in the order they are checked and reported. */
 const DATE_FIELDS = ['NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayCapNhat'] as const;
@@ -96,10 +99,15 @@ function offsetAt(instant: number, timeZone: string): number {
   return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(instant / 1000) * 1000;
 }
 
-/** Epoch ms of a portal date, or undefined when it is neither accepted format. */
-export function parsePortalDate(value: unknown, timeZone: string): number | undefined {
+/**
+ * Reads a portal date. Compact dates are held to the same window as every ISO instant the
+ * system accepts (years 2000–2099): a typo such as 19261123090000 would otherwise pass here and
+ * be refused only downstream, after intake had answered 202.
+ */
+export function readPortalDate(value: unknown, timeZone: string): { ok: true; ms: number } | { ok: false; detail: string } {
+  const bad = { ok: false, detail: PORTAL_DATE_DETAIL } as const;
   if (typeof value === 'number' && Number.isInteger(value)) value = String(value);
-  if (typeof value !== 'string') return undefined;
+  if (typeof value !== 'string') return bad;
   const text = value.trim();
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (m) {
@@ -107,14 +115,24 @@ export function parsePortalDate(value: unknown, timeZone: string): number | unde
     const wall = Date.UTC(y, mo - 1, d, h, mi, s);
     const check = new Date(wall);
     // Date.UTC rolls 31 February over to March; a rolled-over date is a typo, not a date.
-    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return bad;
     // The wall clock minus the zone's offset; a second pass settles dates next to an offset change.
     const first = wall - offsetAt(wall, timeZone);
-    return wall - offsetAt(first, timeZone);
+    const ms = wall - offsetAt(first, timeZone);
+    // Both the written year and the instant: 21000101000000 is still 2099 in UTC.
+    const inWindow = y >= 2000 && y <= 2099 && ms >= WINDOW_MS.from && ms < WINDOW_MS.until;
+    return inWindow ? { ok: true, ms } : { ok: false, detail: PORTAL_DATE_RANGE_DETAIL };
   }
-  if (!isoInstant.safeParse(text).success) return undefined;
+  const iso = isoInstant.safeParse(text);
+  if (!iso.success) return iso.error.issues.some((i) => i.message === PORTAL_DATE_RANGE_DETAIL) ? { ok: false, detail: PORTAL_DATE_RANGE_DETAIL } : bad;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
+  return Number.isNaN(ms) ? bad : { ok: true, ms };
+}
+
+/** Epoch ms of a portal date, or undefined when it is neither accepted format or outside 2000–2099. */
+export function parsePortalDate(value: unknown, timeZone: string): number | undefined {
+  const read = readPortalDate(value, timeZone);
+  return read.ok ? read.ms : undefined;
 }
 
 /** The instant written in the portal's zone with its offset, e.g. 2026-11-23T09:00:00+07:00. */
@@ -165,9 +183,9 @@ export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: Po
   for (const field of DATE_FIELDS) {
     const value = record[field];
     if (value === undefined || value === null || value === '') continue;
-    const ms = parsePortalDate(value, options.timeZone);
-    if (ms === undefined) issues.push({ pointer: pointer(pointerPrefix, field), detail: PORTAL_DATE_DETAIL });
-    else dates[field] = ms;
+    const read = readPortalDate(value, options.timeZone);
+    if (!read.ok) issues.push({ pointer: pointer(pointerPrefix, field), detail: read.detail });
+    else dates[field] = read.ms;
   }
 
   const mainCode = typeof record.MaDonVi === 'string' ? record.MaDonVi.trim() : undefined;

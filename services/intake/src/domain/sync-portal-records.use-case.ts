@@ -1,5 +1,5 @@
 import type { FieldIssue, InboundDossierEvent } from '@tthc/contracts';
-import { acceptEvents, ForbiddenAgencyError, type AcceptDeps, type EventOutcome } from './accept-events.use-case';
+import { acceptEvents, ForbiddenAgencyError, uncoveredAgencies, type AcceptDeps, type EventOutcome, type Sender } from './accept-events.use-case';
 import { mapPortalRecord, type PortalMapOptions } from './portal-record.mapper';
 
 export class InvalidPortalRecordsError extends Error {
@@ -25,12 +25,13 @@ export interface PortalRecordResult {
 
 /**
  * Maps every record first and publishes only when all of them are valid and owned by the key,
- * so a rejected request leaves nothing half-published.
+ * so a rejected request leaves nothing half-published. Portal-sync ids are deterministic, so
+ * they are claimed per key like any other id: another key cannot claim them ahead.
  */
 export async function syncPortalRecords(
   records: unknown[],
   pointerOf: (index: number) => string,
-  canAccess: (agencyCode: string) => boolean,
+  sender: Sender,
   deps: AcceptDeps & PortalMapOptions,
 ): Promise<PortalRecordResult[]> {
   const issues: FieldIssue[] = [];
@@ -41,11 +42,11 @@ export async function syncPortalRecords(
   });
   if (issues.length > 0) throw new InvalidPortalRecordsError(issues);
 
-  const offending = mapped.flatMap((m, index) => (m && !canAccess(m.agencyCode) ? [{ index, agencyCode: m.agencyCode }] : []));
+  const offending = mapped.flatMap((m, index) => (m ? uncoveredAgencies(m, sender, deps.codeAgencyCheck).map((o) => ({ index, ...o })) : []));
   if (offending.length > 0) throw new ForbiddenAgencyError(offending);
 
   const events: InboundDossierEvent[] = mapped.flatMap((m) => (m?.kind === 'events' ? m.events : []));
-  const outcomes = events.length > 0 ? await acceptEvents(events, canAccess, deps) : [];
+  const outcomes = events.length > 0 ? await acceptEvents(events, sender, deps) : [];
 
   let next = 0;
   return mapped.map((m, index) => {

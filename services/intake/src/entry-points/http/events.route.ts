@@ -1,18 +1,29 @@
 import express, { type Request, type Response, Router } from 'express';
 import { parseInboundDossierEvent, type FieldIssue, type InboundDossierEvent } from '@tthc/contracts';
-import { canAccessAgency, principalOf, problemType, sendProblem, type Logger, type Metrics } from '@tthc/platform';
-import { acceptEvents, ForbiddenAgencyError, TemporarilyUnavailableError, type AcceptDeps } from '../../domain/accept-events.use-case';
+import { canAccessAgency, principalOf, problemType, requireRole, scopeClaimsOf, sendProblem, type Logger, type Metrics, type Principal } from '@tthc/platform';
+import { acceptEvents, ForbiddenAgencyError, TemporarilyUnavailableError, type AcceptDeps, type ForbiddenField, type Sender } from '../../domain/accept-events.use-case';
 
 const SINGLE_TYPES = ['application/cloudevents+json', 'application/json'];
 const BATCH_TYPE = 'application/cloudevents-batch+json';
 export const MAX_BATCH = 500;
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** The key as the domain sees it: an id, its scope as authclaims text, and the agency check. */
+export function senderOf(principal: Principal): Sender {
+  return { id: principal.keyId, claims: scopeClaimsOf(principal), canAccess: (agency) => canAccessAgency(principal, agency) };
+}
+
+export function offendingDetail(field: ForbiddenField, agencyCode: string): string {
+  return field === 'dossierCode'
+    ? `the dossier code names receiving agency ${agencyCode}, which this key does not cover (TT 04/2025 code shape)`
+    : `agency ${agencyCode} is not owned by this key`;
+}
+
 export function eventsRouter(deps: AcceptDeps & { logger: Logger; metrics: Metrics }): Router {
   const router = Router();
   const accepted = deps.metrics.counter('intake_events_total', 'Events submitted to intake', ['type', 'outcome']);
 
-  router.post('/v1/events', express.json({ type: [...SINGLE_TYPES, BATCH_TYPE], limit: BODY_LIMIT_BYTES, strict: true }), async (req: Request, res: Response) => {
+  router.post('/v1/events', requireRole('portal'), express.json({ type: [...SINGLE_TYPES, BATCH_TYPE], limit: BODY_LIMIT_BYTES, strict: true }), async (req: Request, res: Response) => {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const isBatch = contentType === BATCH_TYPE;
     if (!isBatch && !SINGLE_TYPES.includes(contentType)) {
@@ -64,7 +75,7 @@ export function eventsRouter(deps: AcceptDeps & { logger: Logger; metrics: Metri
 
     const principal = principalOf(res);
     try {
-      const results = await acceptEvents(events, (agency) => canAccessAgency(principal, agency), deps);
+      const results = await acceptEvents(events, senderOf(principal), deps);
       results.forEach((r, i) => accepted.inc({ type: events[i]?.type ?? 'unknown', outcome: r.status }));
       deps.logger.info({ count: results.length, accepted: results.filter((r) => r.status === 'accepted').length, keyId: principal.keyId }, 'events accepted');
       res.status(202).json({ results });
@@ -75,7 +86,7 @@ export function eventsRouter(deps: AcceptDeps & { logger: Logger; metrics: Metri
           title: 'Forbidden',
           status: 403,
           detail: `The API key may not submit events for agency ${[...new Set(err.offending.map((o) => o.agencyCode))].join(', ')}.`,
-          errors: err.offending.map((o) => ({ pointer: `${isBatch ? `/${o.index}` : ''}/data/agencyCode`, detail: `agency ${o.agencyCode} is not owned by this key` })),
+          errors: err.offending.map((o) => ({ pointer: `${isBatch ? `/${o.index}` : ''}/data/${o.field}`, detail: offendingDetail(o.field, o.agencyCode) })),
         });
         return;
       }

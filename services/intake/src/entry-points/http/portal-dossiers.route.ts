@@ -1,8 +1,8 @@
 import express, { type Request, type Response, Router } from 'express';
-import { canAccessAgency, principalOf, problemType, sendProblem, type Logger, type Metrics } from '@tthc/platform';
+import { principalOf, problemType, requireRole, sendProblem, type Logger, type Metrics } from '@tthc/platform';
 import { ForbiddenAgencyError, TemporarilyUnavailableError, type AcceptDeps } from '../../domain/accept-events.use-case';
 import { InvalidPortalRecordsError, syncPortalRecords } from '../../domain/sync-portal-records.use-case';
-import { BODY_LIMIT_BYTES, MAX_BATCH } from './events.route';
+import { BODY_LIMIT_BYTES, MAX_BATCH, offendingDetail, senderOf } from './events.route';
 
 export interface PortalDossiersDeps extends AcceptDeps {
   logger: Logger;
@@ -16,7 +16,7 @@ export function portalDossiersRouter(deps: PortalDossiersDeps): Router {
   const router = Router();
   const records = deps.metrics.counter('intake_portal_records_total', 'Portal synchronisation records submitted to intake', ['outcome']);
 
-  router.post('/v1/portal/dossiers', express.json({ type: 'application/json', limit: BODY_LIMIT_BYTES, strict: true }), async (req: Request, res: Response) => {
+  router.post('/v1/portal/dossiers', requireRole('portal'), express.json({ type: 'application/json', limit: BODY_LIMIT_BYTES, strict: true }), async (req: Request, res: Response) => {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {
       sendProblem(res, { type: problemType('unsupported-media-type'), title: 'Unsupported Media Type', status: 415, detail: 'Send application/json: one portal record or an array of records.' });
@@ -42,7 +42,7 @@ export function portalDossiersRouter(deps: PortalDossiersDeps): Router {
     const pointerOf = (index: number) => (isArray ? `/${index}` : '');
     const principal = principalOf(res);
     try {
-      const results = await syncPortalRecords(raw, pointerOf, (agency) => canAccessAgency(principal, agency), { ...deps, timeZone: deps.portalTimeZone });
+      const results = await syncPortalRecords(raw, pointerOf, senderOf(principal), { ...deps, timeZone: deps.portalTimeZone });
       for (const r of results) records.inc({ outcome: r.status });
       const published = results.reduce((n, r) => n + r.events.filter((e) => e.status === 'accepted').length, 0);
       deps.logger.info({ records: results.length, published, keyId: principal.keyId }, 'portal records accepted');
@@ -68,8 +68,8 @@ export function portalDossiersRouter(deps: PortalDossiersDeps): Router {
           detail: `The API key may not submit records for agency ${[...new Set(err.offending.map((o) => o.agencyCode))].join(', ')}.`,
           errors: err.offending.map((o) => {
             const rec = raw[o.index] as Record<string, unknown>;
-            const field = rec.MaDonVi === undefined ? 'DonViXuLy' : 'MaDonVi';
-            return { pointer: `${pointerOf(o.index)}/${field}`, detail: `agency ${o.agencyCode} is not owned by this key` };
+            const field = o.field === 'dossierCode' ? 'MaHoSo' : rec.MaDonVi === undefined ? 'DonViXuLy' : 'MaDonVi';
+            return { pointer: `${pointerOf(o.index)}/${field}`, detail: offendingDetail(o.field, o.agencyCode) };
           }),
         });
         return;
