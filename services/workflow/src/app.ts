@@ -116,6 +116,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       // Installs the stored versions before any fact is derived.
       await reloadCalendars();
 
+      const deadLetters = createFactDeadLetters(producer, { topic: topics.deadLetter, dossierEventsTopic: topics.dossierEvents, alertsTopic: topics.alerts, consumerGroup: groupId });
       runner = createConsumerRunner({
         kafka,
         groupId,
@@ -125,7 +126,19 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         producer,
         logger,
         metrics,
-        handle: subjectEventsHandler({ repo, publisher, catalog: createProcedureLookup(conn), derive, calendarPins, logger, alertsTopic: topics.alerts, gate }),
+        handle: subjectEventsHandler({
+          repo,
+          publisher,
+          catalog: createProcedureLookup(conn),
+          derive,
+          calendarPins,
+          deadLetters,
+          codeAgencyCheck: config.CODE_AGENCY_CHECK,
+          logger,
+          metrics,
+          alertsTopic: topics.alerts,
+          gate,
+        }),
       });
       await runner.start();
 
@@ -133,7 +146,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         QUEUES.workflowMaintenance,
         expireUnknownProcessor({
           store: repo,
-          deadLetters: createFactDeadLetters(producer, { topic: topics.deadLetter, dossierEventsTopic: topics.dossierEvents, alertsTopic: topics.alerts, consumerGroup: groupId }),
+          deadLetters,
           graceSeconds: config.UNKNOWN_DOSSIER_GRACE_SECONDS,
           logger,
           metrics,

@@ -31,6 +31,12 @@ describe('workflow configuration', () => {
     for (const name of ['KAFKA_BROKERS', 'REDIS_URL', 'UNKNOWN_DOSSIER_GRACE_SECONDS', 'RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK']) expect(message).toContain(name);
   });
 
+  test('when CODE_AGENCY_CHECK is unset, then the TT 04/2025 code check is on, and false turns it off', () => {
+    expect(loadConfig(required).CODE_AGENCY_CHECK).toBe(true);
+    expect(loadConfig({ ...required, CODE_AGENCY_CHECK: 'false' }).CODE_AGENCY_CHECK).toBe(false);
+    expect(() => loadConfig({ ...required, CODE_AGENCY_CHECK: 'no' })).toThrow(/CODE_AGENCY_CHECK/);
+  });
+
   test('when running in production without API_KEYS, then the variable is named', () => {
     expect(() => loadConfig({ ...required, NODE_ENV: 'production' })).toThrow(/API_KEYS/);
   });

@@ -40,6 +40,11 @@ const schema = z
     // A portal may send a dossier's later facts before its reception; after this long they are
     // dead-lettered. The law sets no such period: one day is a choice.
     UNKNOWN_DOSSIER_GRACE_SECONDS: seconds(86_400),
+    // Unconfirmed rule: a dossier code in the TT 04/2025 shape (MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX)
+    // starts with the receiving unit's agency code, so a fact sent by a key must come from a key
+    // that covers that agency. It stops a key from receiving another agency's next dossier
+    // ahead of it. Turn it off where portals number other units' dossiers in that shape.
+    CODE_AGENCY_CHECK: flag(true),
     // Rules the law did not confirm (vn-rules §6, tags [C]/[P]); defaults are DEFAULT_RULES.
     // Whether waiting for a financial obligation stops the clock like a supplement request.
     RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK: flag(DEFAULT_RULES.financialObligationPausesClock),

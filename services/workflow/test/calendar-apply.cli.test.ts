@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
@@ -33,6 +34,19 @@ describe('calendar:apply', () => {
     try {
       const docs = await conn.collection(COLLECTIONS.calendars).find({}).toArray();
       expect(docs.map((d) => [d['calendarId'], d['version']])).toEqual([['vn-civil-service', version]]);
+      // One audit entry: the second run changed nothing.
+      const audits = await conn.collection(COLLECTIONS.auditLog).find({ action: 'calendar.applied' }).toArray();
+      const years = Object.values(loadCalendarFile(DEFAULT_CALENDAR_PATH).file.years);
+      expect(audits).toEqual([
+        expect.objectContaining({
+          actor: `cli:${userInfo().username}`,
+          role: 'operator',
+          target: `vn-civil-service@${version}`,
+          agencyCode: null,
+          details: expect.objectContaining({ calendarId: 'vn-civil-service', version, years: years.length, daysOff: years.reduce((n, y) => n + (y.daysOff?.length ?? 0), 0) }),
+        }),
+      ]);
+      expect(audits[0]?.['at']).toBeInstanceOf(Date);
     } finally {
       await conn.close();
     }

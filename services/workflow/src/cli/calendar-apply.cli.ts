@@ -5,9 +5,10 @@
  * re-derive every open dossier and petition with it. `main` takes its arguments and streams as
  * parameters so tests run it in-process; the last lines wire it to the real process.
  */
+import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { CalendarValidationError, loadCalendar, readJsonFile } from '@tthc/calendar';
-import { connectMongo, createLogger } from '@tthc/platform';
+import { connectMongo, createAuditLog, createLogger } from '@tthc/platform';
 import type { Connection } from 'mongoose';
 import { createCalendarStore } from '../data-access/calendar.store';
 
@@ -38,6 +39,15 @@ function redactUrl(url: string): string {
     return parsed.toString();
   } catch {
     return '(MONGO_URL is not a valid URL)';
+  }
+}
+
+/** The operator who ran the command, for the audit log (a container may have no user name). */
+function operator(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
   }
 }
 
@@ -78,6 +88,31 @@ export async function main(argv: readonly string[], io: CalendarApplyIo): Promis
     const store = createCalendarStore(conn);
     await store.init();
     const { stored, record } = await store.apply({ id: calendar.id, version: calendar.version, file: calendar.file });
+    // Only a version that was stored is a configuration change; re-applying the active one changes nothing.
+    if (stored) {
+      const years = Object.values(calendar.file.years);
+      const entry = {
+        actor: `cli:${operator(env)}`,
+        role: 'operator',
+        action: 'calendar.applied',
+        target: `${record.calendarId}@${record.version}`,
+        agencyCode: null,
+        details: {
+          calendarId: record.calendarId,
+          version: record.version,
+          file,
+          years: years.length,
+          daysOff: years.reduce((n, y) => n + (y.daysOff?.length ?? 0), 0),
+          makeUpWorkingDays: years.reduce((n, y) => n + (y.makeUpWorkingDays?.length ?? 0), 0),
+        },
+      };
+      try {
+        await createAuditLog(conn).record(entry);
+      } catch (err) {
+        io.stderr(`error: calendar ${record.calendarId} version ${record.version} was stored, but its audit entry could not be recorded: ${(err as Error).message}`);
+        return 1;
+      }
+    }
     io.stdout(stored ? `applied calendar ${record.calendarId} version ${record.version} at ${record.appliedAt}` : `calendar ${record.calendarId} version ${record.version} is already active (since ${record.appliedAt})`);
     return 0;
   } catch (err) {

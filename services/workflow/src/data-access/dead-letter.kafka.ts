@@ -11,14 +11,17 @@ import { isAlertFact } from '../domain/derive-subject';
 export function createFactDeadLetters(producer: Producer, opts: { topic: string; dossierEventsTopic: string; alertsTopic: string; consumerGroup: string }): FactDeadLetters {
   return {
     async send(subject, fact, errorCode, reason) {
-      // The stored extras (key, order, catalog look-up) are ours, not the sender's.
-      const { key: _key, occurredAt: _occurredAt, lookup: _lookup, ...envelope } = fact as typeof fact & { lookup?: unknown };
+      // The stored extras (key, order, catalog look-up) are ours, not the sender's. The sender
+      // goes back into the authcontext attributes: a replay without them would be trusted as
+      // a system fact.
+      const { key: _key, occurredAt: _occurredAt, lookup: _lookup, auth, ...envelope } = fact as typeof fact & { lookup?: unknown };
+      const authContext = auth ? { authtype: 'api_key', authid: auth.id, authclaims: auth.scope } : {};
       await publishDeadLetter(producer, opts.topic, {
         originalTopic: isAlertFact(fact) ? opts.alertsTopic : opts.dossierEventsTopic,
         partition: -1,
         offset: '-1',
         key: subject.code,
-        value: JSON.stringify({ specversion: '1.0', ...envelope }),
+        value: JSON.stringify({ specversion: '1.0', ...envelope, ...authContext }),
         consumerGroup: opts.consumerGroup,
         reason,
         errorCode,

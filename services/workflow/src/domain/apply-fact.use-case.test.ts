@@ -60,13 +60,16 @@ function fact(id: string, type: string, occurredAt: string, data: Record<string,
   return { key: `urn:p\n${id}`, id, source: 'urn:p', type, time: occurredAt, occurredAt, data: { dossierCode: code, agencyCode: 'G01', occurredAt, ...data } } as unknown as Fact;
 }
 
-function deps(repo = memoryRepo(), lookups: string[] = []): ApplyDeps & { published: StoredSubject[]; repo: ReturnType<typeof memoryRepo> } {
+function deps(repo = memoryRepo(), lookups: string[] = []): ApplyDeps & { published: StoredSubject[]; letters: string[]; repo: ReturnType<typeof memoryRepo> } {
   const published: StoredSubject[] = [];
+  const letters: string[] = [];
   const entry = { procedure: { code: 'P1' }, catalogId: 'c', catalogVersion: 'v1' } as unknown as CatalogEntry;
   return {
     repo,
     published,
+    letters,
     publisher: { publish: async (s) => void published.push(s) },
+    deadLetters: { send: async (_s, f, errorCode) => void letters.push(`${errorCode} ${f.id}`) },
     catalog: {
       find: async (procedureCode) => {
         lookups.push(procedureCode);
@@ -178,5 +181,119 @@ describe('applying a fact', () => {
     await applyFact(code, fact('c', 'vn.tthc.dossier.overdue', '2026-11-20T05:00:00Z'), d);
     expect(seen.at(-1)).toEqual([{ calendarId: 'vn', version: 'v1' }]);
     expect(d.repo.docs.get(code)?.frozenCalendars).toEqual([{ calendarId: 'vn', version: 'v1' }]);
+  });
+});
+
+describe('applying a fact sent by a key', () => {
+  // Portal A covers G01.001.000, portal B covers G02.001.000, the reform office everything.
+  const A = { id: 'key-a', scope: 'G01.001.000' };
+  const B = { id: 'key-b', scope: 'G02.001.000' };
+  const REFORM = { id: 'key-reform', scope: '*' };
+  const opaque = 'HS-B-0001';
+  const by = (auth: { id: string; scope: string }, f: Fact, c = opaque): Fact => ({ ...f, auth, data: { ...f.data, dossierCode: c } }) as Fact;
+  const receivedBy = (auth: { id: string; scope: string }, id: string, at: string, agencyCode: string, c = opaque) =>
+    ({ ...by(auth, received(id, at), c), data: { dossierCode: c, procedureCode: 'P1', agencyCode, receivedAt: at, occurredAt: at } }) as unknown as Fact;
+  const factBy = (auth: { id: string; scope: string }, id: string, type: string, at: string, agencyCode: string, c = opaque) =>
+    ({ ...fact(id, type, at), auth, data: { dossierCode: c, agencyCode, occurredAt: at, resolvedAt: at } }) as unknown as Fact;
+
+  test("when A resolves B's dossier naming its own agency, then it is rejected as not-owner and B's dossier is unchanged", async () => {
+    const d = deps();
+    await applyFact(opaque, receivedBy(B, 'b1', '2026-11-20T02:00:00Z', 'G02.001.000'), d);
+    const before = structuredClone(d.repo.docs.get(opaque));
+    const result = await applyFact(opaque, factBy(A, 'a1', 'vn.tthc.dossier.resolved', '2026-11-21T02:00:00Z', 'G01.001.000'), d);
+    expect(result).toMatchObject({ outcome: 'rejected', errorCode: 'not-owner', reason: expect.stringContaining('received by G02.001.000') });
+    expect(d.repo.docs.get(opaque)).toEqual(before);
+    expect(d.published).toHaveLength(1);
+  });
+
+  test('when another agency sends a second reception, even back-dated, then it is rejected as foreign-reception and the owner keeps the dossier', async () => {
+    const d = deps();
+    await applyFact(opaque, receivedBy(B, 'b1', '2026-11-20T02:00:00Z', 'G02.001.000'), d);
+    const before = structuredClone(d.repo.docs.get(opaque));
+    const takeover = await applyFact(opaque, receivedBy(A, 'a1', '2026-11-19T02:00:00Z', 'G01.001.000'), d);
+    expect(takeover).toMatchObject({ outcome: 'rejected', errorCode: 'foreign-reception' });
+    // A key that covers the owner still cannot move the reception to another agency.
+    const moved = await applyFact(opaque, receivedBy(REFORM, 'r1', '2026-11-19T02:00:00Z', 'G01.001.000'), d);
+    expect(moved).toMatchObject({ outcome: 'rejected', errorCode: 'foreign-reception', reason: expect.stringContaining('received by G02.001.000') });
+    expect(d.repo.docs.get(opaque)).toEqual(before);
+    // The owner's own re-issued receipt is still a fact of its dossier.
+    expect((await applyFact(opaque, receivedBy(B, 'b2', '2026-11-20T03:00:00Z', 'G02.001.000'), d)).outcome).toBe('applied');
+  });
+
+  test("when A's facts wait for a reception that turns out to be B's, then they leave the history and are dead-lettered before the write, while B's and the system's stay", async () => {
+    const d = deps();
+    expect((await applyFact(opaque, factBy(A, 'a1', 'vn.tthc.dossier.resolved', '2026-11-21T02:00:00Z', 'G01.001.000'), d)).outcome).toBe('applied');
+    await applyFact(opaque, factBy(B, 'b0', 'vn.tthc.dossier.processing-started', '2026-11-20T05:00:00Z', 'G02.001.000'), d);
+    await applyFact(opaque, { ...fact('s1', 'vn.tthc.dossier.overdue', '2026-11-20T06:00:00Z'), data: { dossierCode: opaque, agencyCode: 'G02.001.000' } } as unknown as Fact, d);
+    const order: string[] = [];
+    const replace = d.repo.replace.bind(d.repo);
+    d.repo.replace = async (doc, expected) => (order.push('write'), replace(doc, expected));
+    const send = d.deadLetters.send;
+    d.deadLetters.send = async (...args) => (order.push('letter'), send(...args));
+
+    const result = await applyFact(opaque, receivedBy(B, 'b1', '2026-11-20T02:00:00Z', 'G02.001.000'), d);
+    expect(result).toMatchObject({ outcome: 'applied', evicted: [{ errorCode: 'not-owner', fact: { id: 'a1' } }] });
+    expect(d.repo.docs.get(opaque)?.history.map((f) => f.id)).toEqual(['b1', 'b0', 's1']);
+    expect(d.letters).toEqual(['not-owner a1']);
+    expect(order).toEqual(['letter', 'write']);
+  });
+
+  test('when another key sends a stored source and id, then it is a duplicate if it covers the owner, not-owner if not, and a key conflict before any reception', async () => {
+    const d = deps();
+    const pending = 'HS-PENDING-1';
+    await applyFact(pending, factBy(A, 'x1', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G01.001.000', pending), d);
+    const early = await applyFact(pending, factBy(B, 'x1', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G02.001.000', pending), d);
+    expect(early).toMatchObject({ outcome: 'rejected', errorCode: 'key-conflict' });
+
+    await applyFact(opaque, receivedBy(B, 'b1', '2026-11-20T02:00:00Z', 'G02.001.000'), d);
+    await applyFact(opaque, factBy(B, 'b2', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G02.001.000'), d);
+    expect((await applyFact(opaque, factBy(A, 'b2', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G01.001.000'), d)).outcome).toBe('rejected');
+    expect((await applyFact(opaque, factBy(REFORM, 'b2', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G02.001.000'), d)).outcome).toBe('duplicate');
+    expect(d.repo.docs.get(opaque)?.history.map((f) => f.auth?.id)).toEqual(['key-b', 'key-b']);
+  });
+
+  test("when A took the id of B's coming reception for a fact of its own, then B's reception displaces A's fact instead of being its duplicate", async () => {
+    const d = deps();
+    const squat = { ...factBy(A, 'b-next', 'vn.tthc.dossier.resolved', '2026-11-25T02:00:00Z', 'G01.001.000') } as Fact;
+    expect((await applyFact(opaque, squat, d)).outcome).toBe('applied');
+    const reception = receivedBy(B, 'b-next', '2026-11-20T02:00:00Z', 'G02.001.000');
+    const result = await applyFact(opaque, reception, d);
+    expect(result).toMatchObject({ outcome: 'applied', evicted: [{ errorCode: 'not-owner', fact: { auth: A } }] });
+    expect(d.repo.docs.get(opaque)?.history).toEqual([expect.objectContaining({ type: 'vn.tthc.dossier.received', auth: B })]);
+    expect(d.letters).toEqual(['not-owner b-next']);
+    // A key of the owner that sent the id first makes the reception a plain duplicate.
+    const other = 'HS-B-0002';
+    await applyFact(other, factBy(REFORM, 'r-next', 'vn.tthc.dossier.processing-started', '2026-11-21T02:00:00Z', 'G02.001.000', other), d);
+    expect((await applyFact(other, receivedBy(B, 'r-next', '2026-11-20T02:00:00Z', 'G02.001.000', other), d)).outcome).toBe('duplicate');
+  });
+
+  test('when a TT 04/2025 code names an agency the key does not cover, then it is rejected as foreign-code unless the check is off', async () => {
+    const tt04 = 'G02.001.000-261120-0001';
+    const d = deps();
+    const squat = receivedBy(A, 'a1', '2026-11-20T02:00:00Z', 'G01.001.000', tt04);
+    expect(await applyFact(tt04, squat, d)).toMatchObject({ outcome: 'rejected', errorCode: 'foreign-code', reason: expect.stringContaining('G02.001.000') });
+    expect(d.repo.docs.has(tt04)).toBe(false);
+    expect((await applyFact(tt04, squat, { ...d, codeAgencyCheck: false })).outcome).toBe('applied');
+  });
+});
+
+describe('applying petition facts sent by keys', () => {
+  const petition = 'PAKN-0001';
+  const A = { id: 'key-a', scope: 'G01.001.000' };
+  const B = { id: 'key-b', scope: 'G02.*' };
+  const pf = (auth: { id: string; scope: string }, id: string, type: string, at: string, agencyCode: string, extra: Record<string, unknown> = {}) =>
+    ({ key: `urn:p\n${id}`, id, source: 'urn:p', type, time: at, occurredAt: at, auth, data: { petitionCode: petition, agencyCode, occurredAt: at, ...extra } }) as unknown as Fact;
+
+  test('when A transfers its petition to B, then the transfer applies, a later fact from A is rejected and one from B applies', async () => {
+    const d = deps();
+    expect((await applyFact(petition, pf(A, 'p1', 'vn.tthc.petition.received', '2026-11-20T02:00:00Z', 'G01.001.000'), d)).outcome).toBe('applied');
+    expect((await applyFact(petition, pf(B, 'p0', 'vn.tthc.petition.answered', '2026-11-20T03:00:00Z', 'G02.001.000'), d)).outcome).toBe('rejected');
+    expect((await applyFact(petition, pf(A, 'p2', 'vn.tthc.petition.transferred', '2026-11-21T02:00:00Z', 'G01.001.000', { toAgencyCode: 'G02.001.000' }), d)).outcome).toBe('applied');
+    const late = await applyFact(petition, pf(A, 'p3', 'vn.tthc.petition.answered', '2026-11-22T02:00:00Z', 'G01.001.000'), d);
+    expect(late).toMatchObject({ outcome: 'rejected', errorCode: 'not-owner', reason: expect.stringContaining('held by G02.001.000') });
+    expect((await applyFact(petition, pf(B, 'p4', 'vn.tthc.petition.answered', '2026-11-22T03:00:00Z', 'G02.001.000'), d)).outcome).toBe('applied');
+    // Before the transfer's time A still held it, so A's back-dated fact there counts.
+    expect((await applyFact(petition, pf(A, 'p5', 'vn.tthc.petition.supplement-requested', '2026-11-20T09:00:00Z', 'G01.001.000'), d)).outcome).toBe('applied');
+    expect(d.repo.docs.get(petition)?.history.map((f) => f.id)).toEqual(['p1', 'p5', 'p2', 'p4']);
   });
 });

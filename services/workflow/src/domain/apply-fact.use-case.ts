@@ -2,6 +2,8 @@ import type { CatalogEntry } from '@tthc/catalog';
 import type { SubjectKind } from '@tthc/contracts';
 import { compareFacts, type Fact, type SubjectStateBase } from './subject';
 import { isAlertFact, subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
+import type { FactDeadLetters } from './expire-unknown.use-case';
+import { checkCodeAgency, checkOwnership, covers, isReceptionFact, receptionAgencyOf, sameSender, settleOwnership, type OwnershipErrorCode } from './ownership';
 
 /** One dossier or petition as workflow stores it. */
 export interface StoredSubject {
@@ -62,15 +64,33 @@ export interface ApplyDeps {
   publisher: StatePublisher;
   catalog: ProcedureLookup;
   derive: SubjectDeriver;
+  /** Where stored facts go when the owner, once known, shows their sender had no say. */
+  deadLetters: FactDeadLetters;
   /** The calendar versions in force now, recorded when a subject closes. */
   calendarPins?: () => CalendarPin[];
+  /** `CODE_AGENCY_CHECK` (an unconfirmed rule, see `checkCodeAgency`); on unless set false. */
+  codeAgencyCheck?: boolean;
   now?: () => Date;
 }
 
+/**
+ * Why a fact was not applied: a transition no later fact could allow, a sender that does not
+ * cover the owner, or an id another key used for this subject before anyone received it.
+ */
+export type RejectionCode = 'impossible-transition' | OwnershipErrorCode | 'key-conflict';
+
+/** A stored fact taken out of the history once the owner was known, and dead-lettered. */
+export interface EvictedFact {
+  fact: Fact;
+  errorCode: OwnershipErrorCode;
+  reason: string;
+}
+
 export type ApplyOutcome =
-  | { outcome: 'applied' | 'duplicate'; subject: StoredSubject }
+  | { outcome: 'applied'; subject: StoredSubject; evicted: EvictedFact[] }
+  | { outcome: 'duplicate'; subject: StoredSubject }
   /** The fact can never be applied; it was not stored. */
-  | { outcome: 'rejected'; reason: string; subject: StoredSubject | null };
+  | { outcome: 'rejected'; errorCode: RejectionCode; reason: string; subject: StoredSubject | null };
 
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -79,26 +99,47 @@ const MAX_CONFLICT_RETRIES = 20;
  * the state is published again for a duplicate, because the first delivery may have stored
  * the fact and crashed before publishing. Concurrent writers are resolved by a
  * compare-and-set on the revision.
+ *
+ * A fact sent by a key counts only when the key covers the subject's owner (see
+ * `ownership.ts`). When a reception makes the owner known, facts stored before it whose
+ * sender does not cover that owner are dead-lettered and leave the history. They are
+ * dead-lettered before the write, so a crash in between repeats them rather than losing them.
  */
 export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Promise<ApplyOutcome> {
   let enriched: Fact | null = null;
+  const lettered = new Set<string>();
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const current = await deps.repo.find(code);
-    if (current?.history.some((f) => f.key === fact.key)) {
-      await deps.publisher.publish(current);
-      return { outcome: 'duplicate', subject: current };
-    }
     const kind = current?.subject ?? subjectKindOfHistory([fact]) ?? subjectKindOfFact(fact);
-    if (current && !isAlertFact(fact) && subjectKindOfFact(fact) !== current.subject) {
-      return { outcome: 'rejected', reason: `${fact.type} names ${code}, which is a ${current.subject}`, subject: current };
+    const established = current ? receptionAgencyOf(kind, current.history) : null;
+    const known = current?.history.find((f) => f.key === fact.key);
+    let displaced: EvictedFact | null = null;
+    if (current && known) {
+      const second = sameSender(known, fact) || !fact.auth ? { duplicate: true as const } : judgeSecondSender(kind, known, fact, current.history, established);
+      if ('errorCode' in second) return { outcome: 'rejected', ...second, subject: current };
+      if ('duplicate' in second) {
+        await deps.publisher.publish(current);
+        return { outcome: 'duplicate', subject: current };
+      }
+      displaced = second.displaced;
     }
+    if (current && !isAlertFact(fact) && subjectKindOfFact(fact) !== current.subject) {
+      return { outcome: 'rejected', errorCode: 'impossible-transition', reason: `${fact.type} names ${code}, which is a ${current.subject}`, subject: current };
+    }
+    const foreignCode = deps.codeAgencyCheck === false ? null : checkCodeAgency(kind, code, fact);
+    if (foreignCode) return { outcome: 'rejected', ...foreignCode, subject: current };
     enriched ??= await withLookup(fact, deps.catalog);
-    const history = [...(current?.history ?? []), enriched].sort(compareFacts);
+    const stored = (current?.history ?? []).filter((f) => f !== displaced?.fact);
+    const settled = settleOwnership(kind, [...stored, enriched].sort(compareFacts), established);
+    const own = settled.violations.find((v) => v.fact === enriched);
+    if (own) return { outcome: 'rejected', errorCode: own.errorCode, reason: own.reason, subject: current };
+    const history = settled.history;
+    const evicted: EvictedFact[] = [...(displaced ? [displaced] : []), ...settled.violations.map((v) => ({ fact: v.fact, errorCode: v.errorCode, reason: v.reason }))];
     const bumps = current?.versionBumps ?? [];
     const pins = current?.frozenCalendars;
     const state = deps.derive(kind, code, history, bumps, pins);
     const rejected = state.rejected.find((r) => r.factKey === fact.key);
-    if (rejected) return { outcome: 'rejected', reason: rejected.reason, subject: current };
+    if (rejected) return { outcome: 'rejected', errorCode: 'impossible-transition', reason: rejected.reason, subject: current };
     const next: StoredSubject = {
       code,
       subject: kind,
@@ -111,13 +152,56 @@ export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Prom
       // Frozen from the moment it closes; a fact that reopens it (a resumption) thaws it.
       frozenCalendars: state.phase === 'closed' ? (pins ?? deps.calendarPins?.()) : undefined,
     };
+    for (const e of evicted) {
+      if (lettered.has(e.fact.key)) continue;
+      await deps.deadLetters.send(next, e.fact, e.errorCode, e.reason);
+      lettered.add(e.fact.key);
+    }
     const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
     if (written) {
       await deps.publisher.publish(next);
-      return { outcome: 'applied', subject: next };
+      return { outcome: 'applied', subject: next, evicted };
     }
   }
   throw new Error(`subject ${code}: too many concurrent updates`);
+}
+
+/**
+ * A fact whose (source, id) is already stored, sent by another key. Once the owner is known
+ * the stored one passed the owner check, so the newcomer is a duplicate if its own key covers
+ * the owner too, and a squat otherwise. Before any reception only a reception can tell them
+ * apart: it names the owner, so the stored copy stays (and the reception is its duplicate) only
+ * if its sender speaks for that owner, and is displaced otherwise; a key cannot block another
+ * agency's reception by posting its id first. Any other newcomer is refused with its own code,
+ * to be replayed once the reception is in.
+ */
+function judgeSecondSender(
+  kind: SubjectKind,
+  known: Fact,
+  fact: Fact,
+  history: readonly Fact[],
+  established: string | null,
+): { duplicate: true } | { displaced: EvictedFact } | { errorCode: RejectionCode; reason: string } {
+  const from = (f: Fact) => `key ${f.auth?.id ?? '(system)'}`;
+  if (established !== null) {
+    const swapped = history.map((f) => (f === known ? fact : f));
+    return checkOwnership(kind, swapped, swapped.indexOf(fact), established) ?? { duplicate: true };
+  }
+  if (!isReceptionFact(kind, fact)) {
+    return {
+      errorCode: 'key-conflict',
+      reason: `${fact.type} (${fact.source} ${fact.id}) from ${from(fact)}: ${from(known)} sent that source and id before the ${kind} was received; replay it once the reception is in`,
+    };
+  }
+  const owner = fact.data.agencyCode;
+  if (!known.auth || covers(known.auth, owner)) return { duplicate: true };
+  return {
+    displaced: {
+      fact: known,
+      errorCode: 'not-owner',
+      reason: `${known.type} (${known.id}) sent by ${from(known)} (${known.auth.scope}), which does not cover ${owner}, the agency that received the ${kind}; the reception from ${from(fact)} has the same source and id`,
+    },
+  };
 }
 
 /**

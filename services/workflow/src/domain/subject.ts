@@ -17,6 +17,18 @@ import type {
   SubjectKind,
 } from '@tthc/contracts';
 
+/**
+ * The API key that sent a fact, from the event's authcontext attributes as intake stamped
+ * them. Facts without it come from the system itself (sla alerts, internal producers, events
+ * published before intake stamped senders) and are trusted.
+ */
+export interface FactAuth {
+  /** The key's id (`authid`), never the key. */
+  id: string;
+  /** The agencies the key covers (`authclaims`), e.g. `G01.001.000,G02.*` or `*`. */
+  scope: string;
+}
+
 interface FactBase<T extends string, D> {
   /** CloudEvents identity (source + "\n" + id): the idempotency key. */
   key: string;
@@ -28,6 +40,8 @@ interface FactBase<T extends string, D> {
   /** The instant the fact happened in the one-stop unit: the primary ordering key. */
   occurredAt: string;
   data: D;
+  /** Who sent it; kept so a sender can be judged again once the subject's owner is known. */
+  auth?: FactAuth;
 }
 
 /**

@@ -1,10 +1,24 @@
 import { alertEventTypes, cloudEventEnvelope, occurredAtOfEvent, parseInboundDossierEvent, slaAlertV1, subjectCodeOf } from '@tthc/contracts';
-import { PoisonMessageError, parseJsonValue, type ConsumedMessage, type Logger } from '@tthc/platform';
+import { PoisonMessageError, parseJsonValue, parseScopeClaims, type ConsumedMessage, type Logger, type Metrics } from '@tthc/platform';
 import { applyFact, type ApplyDeps } from '../../domain/apply-fact.use-case';
-import type { Fact } from '../../domain/subject';
+import type { Fact, FactAuth } from '../../domain/subject';
 import type { CalendarChangeGate } from '../calendar-change.gate';
 
 const ALERT_TYPES = new Set<string>(alertEventTypes);
+const OWNERSHIP_CODES = new Set<string>(['not-owner', 'foreign-reception', 'foreign-code', 'key-conflict']);
+
+/**
+ * The sender intake stamped (CloudEvents authcontext). No `authclaims` means a system fact.
+ * Claims that are there but unreadable are refused rather than trusted: reading them as "no
+ * sender" would turn a damaged stamp into full trust.
+ */
+export function authOf(event: Record<string, unknown>): FactAuth | undefined {
+  const claims = event['authclaims'];
+  if (claims === undefined || claims === null) return undefined;
+  if (typeof claims !== 'string' || parseScopeClaims(claims) === null) throw new PoisonMessageError('invalid-auth-context', 'authclaims is not an agency scope');
+  const id = event['authid'];
+  return { id: typeof id === 'string' && id.length > 0 ? id : 'unknown', scope: claims };
+}
 
 /**
  * Turns a Kafka message into a fact and the code of the subject it belongs to. Messages on the
@@ -21,7 +35,8 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
     const data = slaAlertV1.safeParse(env.data.data);
     if (!data.success) throw new PoisonMessageError('invalid-event', `invalid alert: ${data.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
     const e = env.data;
-    const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: data.data.raisedAt, data: data.data } as Fact;
+    const auth = authOf(e);
+    const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: data.data.raisedAt, data: data.data, ...(auth ? { auth } : {}) } as Fact;
     return { code: data.data.dossierCode, fact };
   }
   const parsed = parseInboundDossierEvent(raw);
@@ -29,11 +44,17 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
     throw new PoisonMessageError('invalid-event', `invalid dossier event: ${parsed.issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
   }
   const e = parsed.value;
-  const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: occurredAtOfEvent(e), data: e.data } as Fact;
+  const auth = authOf(e as unknown as Record<string, unknown>);
+  const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: occurredAtOfEvent(e), data: e.data, ...(auth ? { auth } : {}) } as Fact;
   return { code: subjectCodeOf(e), fact };
 }
 
-export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsTopic: string; gate: CalendarChangeGate }) {
+export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; metrics: Metrics; alertsTopic: string; gate: CalendarChangeGate }) {
+  const refused = deps.metrics.counter(
+    'workflow_sender_refusals_total',
+    'Facts refused (rejected on arrival, or evicted once the owner was known) because their sending key does not cover the owner',
+    ['error_code', 'action'],
+  );
   return async (msg: ConsumedMessage): Promise<void> => {
     const parsed = toFact(msg, deps.alertsTopic);
     if (!parsed) {
@@ -43,8 +64,18 @@ export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; alertsT
     const { code, fact } = parsed;
     const result = await deps.gate.shared(() => applyFact(code, fact, deps));
     if (result.outcome === 'rejected') {
+      if (OWNERSHIP_CODES.has(result.errorCode)) {
+        refused.inc({ error_code: result.errorCode, action: 'rejected' });
+        deps.logger.warn({ code, type: fact.type, id: fact.id, keyId: fact.auth?.id, errorCode: result.errorCode, reason: result.reason }, 'fact refused: the sending key does not speak for this subject');
+      }
       // Not stored: the runner dead-letters the message with this reason, later facts flow on.
-      throw new PoisonMessageError('impossible-transition', `${fact.type} (${fact.id}) cannot be applied to ${code}: ${result.reason}`);
+      throw new PoisonMessageError(result.errorCode, `${fact.type} (${fact.id}) cannot be applied to ${code}: ${result.reason}`);
+    }
+    if (result.outcome === 'applied') {
+      for (const e of result.evicted) {
+        refused.inc({ error_code: e.errorCode, action: 'evicted' });
+        deps.logger.warn({ code, type: e.fact.type, id: e.fact.id, keyId: e.fact.auth?.id, errorCode: e.errorCode, reason: e.reason }, 'stored fact evicted: its sending key does not cover the owner now known');
+      }
     }
     deps.logger.debug({ code, type: fact.type, outcome: result.outcome, revision: result.subject.revision }, 'fact applied');
   };
