@@ -6,6 +6,7 @@ import { CalendarRegistry, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
+  createAuditLog,
   createConsumerRunner,
   createKafkaRuntime,
   createLogger,
@@ -13,7 +14,9 @@ import {
   createServiceHttp,
   parseApiKeys,
   pingMongo,
+  rateLimitPerKey,
   requireApiKey,
+  requireRole,
   serveHttp,
   type ConsumerRunner,
   type Logger,
@@ -58,6 +61,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   for (const q of [deliveryQueue, maintenanceQueue]) q.on('error', (err) => logger.error({ err }, 'queue error'));
   const email = createSmtpEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.MAIL_FROM });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  const webhook = createWebhookSender({ clock, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
 
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
@@ -71,12 +75,14 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
     async start() {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       if (config.usingDevAckSecret) logger.warn('ACK_SECRET is not set: acknowledgement links are signed with a development secret');
+      if (config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) logger.warn('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach loopback and private networks');
       await Promise.all([deliveryQueue.waitUntilReady(), maintenanceQueue.waitUntilReady()]);
       conn = await connectMongo(config.MONGO_URL, logger);
       const subscriptions = createSubscriptionRepository(conn);
       const deliveries = createDeliveryRepository(conn);
       const alertRecords = createAlertRecordRepository(conn);
-      await Promise.all([subscriptions.init(), deliveries.init(), alertRecords.init()]);
+      const audit = createAuditLog(conn);
+      await Promise.all([subscriptions.init(), deliveries.init(), alertRecords.init(), audit.init()]);
       await kafkaRuntime.connect([topics.alerts, topics.deadLetter]);
 
       const deliveryScheduler = createBullmqDeliveryScheduler(deliveryQueue, clock);
@@ -100,9 +106,9 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
           subscriptions,
           alertRecords,
           email,
-          webhook: createWebhookSender({ clock, timeoutMs: config.WEBHOOK_TIMEOUT_MS }),
+          webhook,
           clock,
-          links: { dashboardUrl: config.DASHBOARD_URL, publicUrl: config.PUBLIC_URL, ackSecret: config.ACK_SECRET },
+          links: { dashboardUrl: config.DASHBOARD_URL, publicUrl: config.PUBLIC_URL, ackSecret: config.ACK_SECRET, ackLinkTtlMs: config.ackLinkTtlMs },
           logger,
           metrics,
         }),
@@ -154,10 +160,22 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
           kafka: kafkaRuntime.check,
         },
       });
-      http.use(express.json({ limit: '64kb' }));
-      http.use(alertAckRouter({ alertRecords, apiKeys, ackSecret: config.ACK_SECRET, now: () => clock.now() }));
-      http.use('/v1/subscriptions', requireApiKey(apiKeys));
-      http.use(subscriptionRouter({ subscriptions, knownCalendar: (id) => calendars.get(id) !== undefined, defaultCalendarId: calendars.national.id, now: () => clock.now() }));
+      // Shared by every instance through the queue Redis, so a key's budget does not grow with replicas.
+      const rateLimit = rateLimitPerKey({ redis: queueRedis, prefix: config.QUEUE_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics });
+      http.use(alertAckRouter({ alertRecords, subscriptions, apiKeys, ackSecret: config.ACK_SECRET, audit, rateLimit, clock }));
+      // Bodies are parsed only for authenticated, rate-limited callers with a role that may write.
+      http.use('/v1/subscriptions', requireApiKey(apiKeys), rateLimit, requireRole('agency-manager', 'reform-office'), express.json({ limit: '64kb' }));
+      http.use(
+        subscriptionRouter({
+          subscriptions,
+          audit,
+          knownCalendar: (id) => calendars.get(id) !== undefined,
+          defaultCalendarId: calendars.national.id,
+          maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY,
+          allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+          now: () => clock.now(),
+        }),
+      );
       server = await serveHttp(http, { service: 'notifier', logger, port: config.PORT, host: config.HOST });
       return server;
     },
@@ -169,6 +187,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       await maintenanceQueue.close();
       await kafkaRuntime.disconnect();
       email.close();
+      webhook.close();
       await conn?.close();
       queueRedis.disconnect();
       workerRedis.disconnect();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction, withDevKeyFallback } from '@tthc/platform';
 import { ACK_WINDOW_PATTERN, parseAckWindow } from './domain/escalate-after';
 
 const DEV_ACK_SECRET = 'dev-ack-secret-not-for-production';
@@ -7,6 +7,12 @@ const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const DURATION_PATTERN = /^(\d{1,6})(s|m|h|d)$/;
+const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationMs = (text: string) => {
+  const m = DURATION_PATTERN.exec(text);
+  return m ? Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS] : Number.NaN;
+};
 
 const schema = z
   .object({
@@ -35,6 +41,19 @@ const schema = z
     PUBLIC_URL: httpUrl.default('http://127.0.0.1:8084'),
     // Key of the acknowledgement links' HMAC; rotating it invalidates links already sent.
     ACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    // A mailed acknowledgement link stops working this long after the message was sent.
+    ACK_LINK_TTL: z
+      .string()
+      .regex(DURATION_PATTERN, 'must be <n>d, <n>h, <n>m or <n>s')
+      .refine((t) => !DURATION_PATTERN.test(t) || (durationMs(t) >= 60_000 && durationMs(t) <= 90 * 86_400_000), 'must be between 1 minute and 90 days')
+      .default('7d'),
+    // Webhooks to loopback, private, link-local and other non-public addresses are refused
+    // unless this is set (tests with a local receiver, closed networks).
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    // Keeps one key from filling the store and the delivery queue with subscriptions.
+    MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(200),
+    RATE_LIMIT_PER_MINUTE: envVars.rateLimitPerMinute,
+    RATE_LIMIT_BURST: envVars.rateLimitBurst,
     // Sends per message before it is declared dead; the backoff doubles from the base delay
     // (15 s × 2^n: 8 attempts span about half an hour).
     DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -53,8 +72,8 @@ const schema = z
     CALENDAR_PROFILES_PATH: z.string().min(1).optional(),
   })
   .superRefine(requireApiKeysInProduction)
+  .superRefine(requireSecretInProduction('ACK_SECRET'))
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.ACK_SECRET) ctx.addIssue({ code: 'custom', path: ['ACK_SECRET'], message: 'is required when NODE_ENV=production' });
     if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASS)) ctx.addIssue({ code: 'custom', path: [env.SMTP_USER ? 'SMTP_PASS' : 'SMTP_USER'], message: 'SMTP_USER and SMTP_PASS go together' });
     if (!parseAckWindow(env.ESCALATE_AFTER)) ctx.addIssue({ code: 'custom', path: ['ESCALATE_AFTER'], message: 'must be a positive amount' });
   });
@@ -63,5 +82,11 @@ export type NotifierConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const cfg = withDevKeyFallback(parseEnv(schema, env, 'notifier'));
-  return { ...cfg, ACK_SECRET: cfg.ACK_SECRET ?? DEV_ACK_SECRET, usingDevAckSecret: !cfg.ACK_SECRET, ackWindow: parseAckWindow(cfg.ESCALATE_AFTER)! };
+  return {
+    ...cfg,
+    ACK_SECRET: cfg.ACK_SECRET ?? DEV_ACK_SECRET,
+    usingDevAckSecret: !cfg.ACK_SECRET,
+    ackWindow: parseAckWindow(cfg.ESCALATE_AFTER)!,
+    ackLinkTtlMs: durationMs(cfg.ACK_LINK_TTL),
+  };
 }

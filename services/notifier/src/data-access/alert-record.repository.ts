@@ -46,8 +46,9 @@ export function createAlertRecordRepository(conn: Connection): AlertRecordReposi
     find,
     async ack(alertId, at, by) {
       // The first acknowledgement wins; later ones change nothing.
-      await model.collection.updateOne({ _id: alertId, ackedAt: null } as never, { $set: { ackedAt: at, ackedBy: by } });
-      return find(alertId);
+      const res = await model.collection.updateOne({ _id: alertId, ackedAt: null } as never, { $set: { ackedAt: at, ackedBy: by } });
+      const record = await find(alertId);
+      return record ? { record, changed: res.modifiedCount > 0 } : null;
     },
     async claimLevel(alertId, level) {
       const res = await model.collection.updateOne({ _id: alertId, ackedAt: null, notifiedLevel: { $lte: level } } as never, { $set: { notifiedLevel: level } });

@@ -21,6 +21,7 @@ const schema = new Schema<SubscriptionDoc>(
     calendarId: { type: String, required: true },
     digest: { type: Boolean, default: true },
     createdAt: { type: Date, required: true },
+    createdByKeyId: { type: String, default: null },
   },
   { collection: COLLECTIONS.subscriptions, versionKey: false, minimize: false },
 );
@@ -28,8 +29,11 @@ const schema = new Schema<SubscriptionDoc>(
 schema.index({ level: 1 });
 // Serves the API list, scoped to the caller's agencies.
 schema.index({ agencyCode: 1 });
+// Serves the per-key cap.
+schema.index({ createdByKeyId: 1 });
 
-const fromDoc = ({ _id, level: _level, ...rest }: SubscriptionDoc): Subscription => ({ id: _id, ...rest });
+const fromDoc = ({ _id, level: _level, ...rest }: SubscriptionDoc): Subscription => ({ id: _id, ...rest, createdByKeyId: rest.createdByKeyId ?? null });
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function createSubscriptionRepository(conn: Connection): SubscriptionRepository & { init(): Promise<void> } {
   const model = (conn.models['Subscription'] as Model<SubscriptionDoc> | undefined) ?? conn.model<SubscriptionDoc>('Subscription', schema);
@@ -46,10 +50,19 @@ export function createSubscriptionRepository(conn: Connection): SubscriptionRepo
       const doc = await model.findById(id).lean<SubscriptionDoc>().exec();
       return doc ? fromDoc(doc) : null;
     },
-    async list({ agencies }) {
-      const filter = agencies === '*' ? {} : { agencyCode: { $in: agencies } };
+    async list({ agencies, prefixes = [], agencyCode, role }) {
+      const filter: Record<string, unknown> = {};
+      if (agencies !== '*') {
+        // Anchored prefixes, so a province key's list is an index range scan.
+        filter.$or = [{ agencyCode: { $in: agencies } }, ...prefixes.map((p) => ({ agencyCode: { $regex: `^${escapeRegex(p)}` } }))];
+      }
+      if (agencyCode !== undefined) filter.agencyCode = agencyCode;
+      if (role !== undefined) filter.role = role;
       const docs = await model.find(filter).sort({ createdAt: 1 }).lean<SubscriptionDoc[]>().exec();
       return docs.map(fromDoc);
+    },
+    async countCreatedBy(keyId) {
+      return model.countDocuments({ createdByKeyId: keyId }).exec();
     },
     async findForLevel(level) {
       const docs = await model.find({ level }).lean<SubscriptionDoc[]>().exec();

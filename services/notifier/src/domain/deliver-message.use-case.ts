@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ackToken } from './ack-token';
+import { signAckToken } from './ack-token';
 import { renderAlertMessage, renderDigestMessage, type MessageLinks } from './message-templates';
-import type { AlertRecordRepository, Clock, Delivery, DeliveryRepository, EmailSender, Subscription, SubscriptionRepository, WebhookSender } from './notification';
+import { PermanentDeliveryError, type AlertRecordRepository, type Clock, type Delivery, type DeliveryRepository, type EmailSender, type Subscription, type SubscriptionRepository, type WebhookSender } from './notification';
 
 export interface LinkSettings {
   dashboardUrl: string;
   publicUrl: string;
   ackSecret: string;
+  /** How long an e-mailed acknowledgement link works after the message is sent. */
+  ackLinkTtlMs: number;
 }
 
 export interface DeliverDeps {
@@ -24,7 +26,7 @@ export type DeliverOutcome =
   | { outcome: 'skipped'; status: string }
   | { outcome: 'cancelled'; reason: string }
   | { outcome: 'not-yet'; at: Date }
-  | { outcome: 'failed'; dead: boolean; error: string; channel: string };
+  | { outcome: 'failed'; dead: boolean; permanent: boolean; error: string; channel: string };
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
@@ -32,8 +34,15 @@ export function dossierUrl(links: LinkSettings, code: string): string {
   return `${trimSlash(links.dashboardUrl)}/dossiers/${encodeURIComponent(code)}`;
 }
 
-export function ackUrl(links: LinkSettings, alertId: string): string {
-  return `${trimSlash(links.publicUrl)}/v1/alerts/${encodeURIComponent(alertId)}/ack?token=${ackToken(links.ackSecret, alertId)}`;
+/** The API endpoint acknowledging an alert with a key: what webhook receivers are given. */
+export function ackEndpoint(links: LinkSettings, alertId: string): string {
+  return `${trimSlash(links.publicUrl)}/v1/alerts/${encodeURIComponent(alertId)}/ack`;
+}
+
+/** The e-mail's link: opens a confirmation page; only the page's POST acknowledges. */
+export function ackUrl(links: LinkSettings, alertId: string, recipientId: string, now: Date): string {
+  const token = signAckToken(links.ackSecret, { alertId, recipientId, expiresAt: new Date(now.getTime() + links.ackLinkTtlMs) });
+  return `${ackEndpoint(links, alertId)}?token=${token}`;
 }
 
 /**
@@ -57,11 +66,16 @@ export async function deliverMessage(deliveryId: string, attempt: { number: numb
     if (!record) return cancel(delivery, 'alert unknown', deps);
     // An escalation is moot once someone acknowledged; the first message is a fact and still goes.
     if (delivery.level > record.baseLevel && record.ackedAt) return cancel(delivery, 'acknowledged before escalation', deps);
-    const links: MessageLinks = { dossierUrl: dossierUrl(deps.links, record.alert.dossierCode), ackUrl: record.alert.kind === 'warning' ? null : ackUrl(deps.links, record.alertId) };
+    const acknowledgeable = record.alert.kind !== 'warning';
+    // Only an e-mail carries a signed link: a webhook body is stored and forwarded by systems we
+    // do not know, so its receiver acknowledges through the API with its own key.
+    const mailLink = acknowledgeable && sub.channel.type === 'email' ? ackUrl(deps.links, record.alertId, sub.id, deps.clock.now()) : null;
+    const links: MessageLinks = { dossierUrl: dossierUrl(deps.links, record.alert.dossierCode), ackUrl: mailLink };
     const rendered = renderAlertMessage({ alert: record.alert, level: delivery.level, baseLevel: record.baseLevel, lang: sub.language, links });
+    const hookLinks = { dossierUrl: links.dossierUrl, ackEndpoint: acknowledgeable ? ackEndpoint(deps.links, record.alertId) : null };
     message = {
       ...rendered,
-      payload: { type: `tthc.alert.${record.alert.kind}`, data: { ...record.alert, recipientLevel: delivery.level, escalatedByNoAck: delivery.level > record.baseLevel, links } },
+      payload: { type: `tthc.alert.${record.alert.kind}`, data: { ...record.alert, recipientLevel: delivery.level, escalatedByNoAck: delivery.level > record.baseLevel, links: hookLinks } },
     };
   } else {
     const rendered = renderDigestMessage({ date: delivery.digestDate ?? '', items: delivery.digestItems, lang: sub.language, dossierUrl: (code) => dossierUrl(deps.links, code) });
@@ -73,9 +87,10 @@ export async function deliverMessage(deliveryId: string, attempt: { number: numb
   } catch (err) {
     // SMTP rejections quote the recipient; the address is personal data and stays out of logs.
     const error = (err instanceof Error ? err.message : String(err)).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:@]+/g, '[address]');
-    if (attempt.last) await deps.deliveries.markDead(delivery.id, attempt.number, error);
+    const dead = attempt.last || err instanceof PermanentDeliveryError;
+    if (dead) await deps.deliveries.markDead(delivery.id, attempt.number, error);
     else await deps.deliveries.recordFailure(delivery.id, attempt.number, error);
-    return { outcome: 'failed', dead: attempt.last, error, channel: delivery.channel };
+    return { outcome: 'failed', dead, permanent: err instanceof PermanentDeliveryError, error, channel: delivery.channel };
   }
   await deps.deliveries.markSent(delivery.id, deps.clock.now(), attempt.number);
   return { outcome: 'sent' };

@@ -59,9 +59,9 @@ const ROLE_NAME: Record<Language, Record<Role, string>> = {
   en: { 'agency-manager': 'agency manager', 'agency-head': 'head of agency', 'reform-office': 'provincial reform office' },
 };
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function titleOf(alert: SlaAlertV1, lang: Language): string {
+export function titleOf(alert: Pick<SlaAlertV1, 'kind' | 'subject'>, lang: Language): string {
   if (alert.subject === 'petition' && alert.kind !== 'warning') return KIND_TITLE[lang].petition!;
   return KIND_TITLE[lang][alert.kind]!;
 }

@@ -38,6 +38,8 @@ export interface Subscription {
   /** Whether the daily digest is sent. */
   digest: boolean;
   createdAt: Date;
+  /** Id of the API key that created it (null before keys were recorded): the per-key cap counts these. */
+  createdByKeyId: string | null;
 }
 
 /** What this service remembers about an alert: the alert, its acknowledgement and how far it climbed. */
@@ -86,7 +88,13 @@ export interface Delivery {
 export interface SubscriptionRepository {
   insert(s: Subscription): Promise<void>;
   find(id: string): Promise<Subscription | null>;
-  list(filter: { agencies: string[] | '*' }): Promise<Subscription[]>;
+  /**
+   * Subscriptions whose `agencyCode` is one of `agencies` or starts with one of `prefixes`
+   * (`'*'`: all), optionally narrowed to one agency code or role.
+   */
+  list(filter: { agencies: string[] | '*'; prefixes?: string[]; agencyCode?: string; role?: Role }): Promise<Subscription[]>;
+  /** How many subscriptions the key created and still exist. */
+  countCreatedBy(keyId: string): Promise<number>;
   /** Subscriptions at `level` whose scope covers an agency (or all of them when null). */
   findForLevel(level: number): Promise<Subscription[]>;
   findWithDigest(): Promise<Subscription[]>;
@@ -107,8 +115,11 @@ export interface AlertRecordRepository {
   /** Stores the alert the first time it is seen; later copies change nothing. */
   insertOnce(r: AlertRecord): Promise<AlertRecord>;
   find(alertId: string): Promise<AlertRecord | null>;
-  /** Sets the acknowledgement once; returns the record after the call, or null if unknown. */
-  ack(alertId: string, at: Date, by: string): Promise<AlertRecord | null>;
+  /**
+   * Sets the acknowledgement once; returns the record after the call and whether this call set
+   * it (false: someone acknowledged first), or null if the alert is unknown.
+   */
+  ack(alertId: string, at: Date, by: string): Promise<{ record: AlertRecord; changed: boolean } | null>;
   /**
    * Moves `notifiedLevel` from below `level` to `level` if the alert is still unacknowledged;
    * true for exactly one caller however many race.
@@ -151,6 +162,17 @@ export interface OutgoingWebhook {
   /** `webhook-id`: the delivery's idempotency key, the same on every retry. */
   id: string;
   body: string;
+}
+
+/**
+ * A failure that no retry can fix (the webhook's address is refused): the delivery becomes dead
+ * at once instead of knocking on the same door for half an hour.
+ */
+export class PermanentDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
 }
 
 export interface WebhookSender {

@@ -23,10 +23,11 @@ export function deliverMessageProcessor(deps: DeliverDeps & { logger: Logger; me
       case 'failed':
         if (result.dead) {
           dead.inc({ channel: result.channel });
-          deps.logger.error({ deliveryId: payload.data.deliveryId, attempts: attempt, reason: result.error }, 'delivery dead after last attempt');
-        } else {
-          deps.logger.warn({ deliveryId: payload.data.deliveryId, attempt, reason: result.error }, 'delivery failed, will retry');
+          deps.logger.error({ deliveryId: payload.data.deliveryId, attempts: attempt, reason: result.error }, result.permanent ? 'delivery dead: refused without retry' : 'delivery dead after last attempt');
+          // The record is already dead; BullMQ must not spend the remaining attempts on it.
+          throw new UnrecoverableError(result.error);
         }
+        deps.logger.warn({ deliveryId: payload.data.deliveryId, attempt, reason: result.error }, 'delivery failed, will retry');
         throw new Error(result.error);
       case 'sent':
         deps.logger.info({ deliveryId: payload.data.deliveryId, attempt }, 'delivery sent');
