@@ -1,14 +1,17 @@
+import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { defaultCalendar, loadCalendarFile, type Calendar } from '@tthc/calendar';
 import { AgencyDirectory, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type Rubric } from '@tthc/metrics';
 import {
   connectMongo,
+  createAuditLog,
   createLogger,
   createMetrics,
   createServiceHttp,
   serveHttp,
   parseApiKeys,
   pingMongo,
+  rateLimitPerKey,
   requireApiKey,
   type Logger,
   type RunningServer,
@@ -17,6 +20,7 @@ import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
 import type { MetricsReadModel } from './domain/metrics-read-model';
+import { auditLogRouter } from './entry-points/http/audit-log.routes';
 import { catalogRouter } from './entry-points/http/catalog.routes';
 import { createDashboardRouter } from './entry-points/http/dashboard.route';
 import { metricsRouter } from './entry-points/http/metrics.routes';
@@ -41,6 +45,11 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   let conn: Connection | null = null;
   let metricsReadModel: MetricsReadModel | null = null;
   let server: RunningServer | null = null;
+  // Few retries and no offline queue: a rate-limit check waiting on Redis would hold every
+  // request, and the limiter lets requests through when Redis does not answer. The name tells
+  // this instance's connection apart in CLIENT LIST.
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: `reporting:${config.REDIS_KEY_PREFIX}` });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
 
   return {
     logger,
@@ -53,21 +62,48 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
       conn = await connectMongo(config.MONGO_URL, logger);
       const connection = conn;
+      await redis.connect();
       metricsReadModel = createMongoMetricsReadModel(connection);
       const readModel = metricsReadModel;
-      const http = createServiceHttp({ service: 'reporting', logger, metrics, readiness: { mongo: () => pingMongo(connection) } });
+      const auditLog = createAuditLog(connection);
+      const http = createServiceHttp({
+        service: 'reporting',
+        logger,
+        metrics,
+        readiness: {
+          mongo: () => pingMongo(connection),
+          redis: async () => {
+            await redis.ping();
+          },
+        },
+      });
       // The dashboard's static files load before the key check: the page asks for the key.
       http.use(createDashboardRouter());
       http.use(requireApiKey(apiKeys));
+      // Reporting's buckets are its own: a portal posting a large batch to intake must not lose
+      // its reads here.
+      http.use(
+        rateLimitPerKey({
+          redis,
+          prefix: `${config.REDIS_KEY_PREFIX}:reporting`,
+          settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+          logger,
+          metrics,
+        }),
+      );
       http.use(metricsRouter(() => ({ readModel, calendar, directory, rubrics, now: clock.now() })));
-      http.use(catalogRouter({ conn: () => connection, readModel }));
-      http.use(readRouter(createMongoReadModel(connection)));
+      http.use(catalogRouter({ conn: () => connection, readModel, directory }));
+      http.use(readRouter(createMongoReadModel(connection), directory));
+      http.use(auditLogRouter(() => auditLog));
       server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {
       await server?.close();
       await conn?.close();
+      // QUIT lets pending replies arrive; a client that never connected is simply dropped.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }

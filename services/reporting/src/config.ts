@@ -8,6 +8,12 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envVars.port(8081),
     MONGO_URL: envVars.mongoUrl,
+    // Redis holds the per-key rate-limit buckets, shared by every instance of the service.
+    REDIS_URL: envVars.redisUrl,
+    // Prefix of the service's Redis keys, to share one Redis between environments.
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or "_.:-"').default('tthc'),
+    RATE_LIMIT_PER_MINUTE: envVars.rateLimitPerMinute,
+    RATE_LIMIT_BURST: envVars.rateLimitBurst,
     // Agencies' names, levels (ministry / province / commune / historic district) and the
     // successors of pre-July-2025 district units. The shipped sample is used when unset outside
     // production; in production reports would otherwise show codes without names or levels.

@@ -5,7 +5,7 @@ import { requireEnv } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
-const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: requireEnv('MONGO_URL') };
+const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: requireEnv('MONGO_URL'), REDIS_URL: requireEnv('REDIS_URL') };
 
 describe('reporting configuration', () => {
   test('when the agency directory names an unknown successor, then start fails naming the file and the agency', async () => {
@@ -28,5 +28,22 @@ describe('reporting configuration', () => {
 
   test('when API_KEYS is missing in production, then the variable is named', () => {
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/API_KEYS: is required when NODE_ENV=production/);
+  });
+
+  test('when REDIS_URL is missing or not a redis URL, then the variable is named', () => {
+    const { REDIS_URL: _unset, ...withoutRedis } = base;
+    expect(() => loadConfig(withoutRedis)).toThrow(/REDIS_URL: is required/);
+    expect(() => loadConfig({ ...base, REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL: must start with redis:\/\//);
+  });
+
+  test('when the rate-limit or key-prefix variables are invalid, then each is named', () => {
+    const attempt = () => loadConfig({ ...base, RATE_LIMIT_PER_MINUTE: 'many', RATE_LIMIT_BURST: '0', REDIS_KEY_PREFIX: 'a b' });
+    expect(attempt).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(attempt).toThrow(/RATE_LIMIT_BURST/);
+    expect(attempt).toThrow(/REDIS_KEY_PREFIX/);
+  });
+
+  test('when the rate-limit variables are unset, then the shared defaults and the tthc prefix apply', () => {
+    expect(loadConfig(base)).toMatchObject({ RATE_LIMIT_PER_MINUTE: 6000, RATE_LIMIT_BURST: 300, REDIS_KEY_PREFIX: 'tthc' });
   });
 });

@@ -1,155 +1,18 @@
 import ExcelJS from 'exceljs';
-import mongoose, { type Connection } from 'mongoose';
-import { importCatalog, loadCatalogFile, SAMPLE_CATALOG_PATH } from '@tthc/catalog';
 import { COLLECTIONS } from '@tthc/contracts';
-import { ControllableClock, requireEnv, uniqueName, withDatabase } from '@tthc/testkit';
-import { createApp } from '../src/app';
-import { loadConfig } from '../src/config';
+import { ControllableClock } from '@tthc/testkit';
+import { MANAGER, PORTAL, PROVINCE, parseCsv, startReporting, stored, type ReportingUnderTest } from './reporting-harness';
 
-const REFORM = 'reform-all-key';
-const PROVINCE = 'reform-g01-key';
-const MANAGER = 'manager-g01-key';
-const PORTAL = 'portal-g01-key';
-const API_KEYS = [`${REFORM}:*`, `${PROVINCE}:G01.*:reform-office`, `${MANAGER}:G01.001.000:agency-manager`, `${PORTAL}:G01.001.000`].join(';');
-
-const db = uniqueName('reporting-metrics');
-const mongoUrl = withDatabase(requireEnv('MONGO_URL'), db);
 const clock = new ControllableClock('2026-03-10T10:00:00+07:00');
-const app = createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: mongoUrl, API_KEYS }), { clock });
-let url = '';
-let mongo: Connection;
-
-const d = (iso: string | null) => (iso === null ? null : new Date(iso));
-
-/** A document as workflow stores it: flat state fields as Dates, the whole state beside them. */
-function stored(f: {
-  code: string;
-  subject?: 'dossier' | 'petition';
-  agencyCode?: string;
-  procedureCode?: string | null;
-  receivedAt: string;
-  dueAt: string;
-  endAt?: string;
-  timeliness?: string;
-  overdue?: boolean;
-  atRisk?: boolean;
-  apologies?: string[];
-  steps?: Array<{ stepNo: number; agencyCode: string; name: string; dueAt: string; completedAt: string | null }>;
-}) {
-  const closed = f.endAt !== undefined;
-  return {
-    _id: f.code,
-    code: f.code,
-    subject: f.subject ?? 'dossier',
-    revision: 3,
-    history: [{ id: 'e1', type: 'vn.tthc.dossier.received', data: { applicant: { fullName: 'Nguyễn Văn A', idNumber: '001099012345' } } }],
-    agencyCode: f.agencyCode ?? 'G01.001.000',
-    procedureCode: f.procedureCode === undefined ? 'P1' : f.procedureCode,
-    phase: closed ? 'closed' : 'open',
-    statusCode: closed ? 10 : 4,
-    receivedAt: d(f.receivedAt),
-    dueAt: d(f.dueAt),
-    closedAt: d(f.endAt ?? null),
-    endAt: d(f.endAt ?? null),
-    timeliness: f.timeliness ?? null,
-    overdue: f.overdue ?? false,
-    atRisk: f.atRisk ?? false,
-    paused: false,
-    deadlines: [],
-    state: {
-      apologies: (f.apologies ?? []).map((issuedAt) => ({ issuedAt, newAppointmentAt: issuedAt, valid: true, flag: null, channels: ['sms'] })),
-      steps: (f.steps ?? []).map((s) => ({ ...s, assignedAt: f.receivedAt, allottedHours: 8, timeliness: null, overdue: false })),
-      lateAgencies: [],
-    },
-    updatedAt: new Date(),
-  };
-}
-
-const docs = [
-  // G01.001.000 in February 2026 (Tết 14–22/02): see packages/metrics delay-counts.test.ts.
-  stored({
-    code: 'A',
-    receivedAt: '2026-01-20T09:00:00+07:00',
-    dueAt: '2026-02-05T17:00:00+07:00',
-    overdue: true,
-    apologies: ['2026-02-04T10:00:00+07:00'],
-    steps: [
-      { stepNo: 1, agencyCode: 'G01.001.000', name: 'Thẩm định', dueAt: '2026-01-22T17:00:00+07:00', completedAt: '2026-01-22T10:00:00+07:00' },
-      { stepNo: 2, agencyCode: 'G01.002.000', name: 'Lấy ý kiến Sở Xây dựng', dueAt: '2026-02-03T17:00:00+07:00', completedAt: null },
-    ],
-  }),
-  stored({ code: 'B', receivedAt: '2026-01-25T09:00:00+07:00', dueAt: '2026-02-10T17:00:00+07:00', endAt: '2026-03-03T09:00:00+07:00', timeliness: 'late' }),
-  stored({ code: 'C', receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-12T17:00:00+07:00', endAt: '2026-02-11T10:00:00+07:00', timeliness: 'early' }),
-  stored({ code: 'D', receivedAt: '2026-02-13T14:00:00+07:00', dueAt: '2026-02-25T14:00:00+07:00', endAt: '2026-02-25T11:00:00+07:00', timeliness: 'on-time' }),
-  stored({ code: 'E', receivedAt: '2026-02-13T14:00:00+07:00', dueAt: '2026-02-25T14:00:00+07:00', endAt: '2026-02-26T09:00:00+07:00', timeliness: 'late' }),
-  stored({ code: 'G', receivedAt: '2026-02-20T09:00:00+07:00', dueAt: '2026-03-12T17:00:00+07:00', atRisk: true }),
-  stored({ code: 'I', subject: 'petition', procedureCode: null, receivedAt: '2026-02-03T09:00:00+07:00', dueAt: '2026-02-24T17:00:00+07:00', endAt: '2026-02-23T09:00:00+07:00', timeliness: 'on-time' }),
-  // Another province: never visible to G01 keys.
-  stored({ code: 'Z1', agencyCode: 'G02.001.000', receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-04T17:00:00+07:00', overdue: true }),
-  stored({ code: 'Z2', agencyCode: 'G02.001.000', receivedAt: '2026-02-03T09:00:00+07:00', dueAt: '2026-02-27T17:00:00+07:00', endAt: '2026-02-26T17:00:00+07:00', timeliness: 'on-time' }),
-];
-
-async function get(path: string, key: string = REFORM, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
-  const type = res.headers.get('content-type') ?? '';
-  const raw = Buffer.from(await res.arrayBuffer());
-  const body = type.includes('json') ? JSON.parse(raw.toString('utf8')) : null;
-  return { status: res.status, type, raw, body, headers: res.headers };
-}
-
-/** Splits RFC 4180 CSV (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else if (c !== '\r') cell += c;
-  }
-  return rows;
-}
+let api: ReportingUnderTest;
+const get = (path: string, key?: string, headers?: Record<string, string>) => api.get(path, key, headers);
 
 beforeAll(async () => {
-  mongo = await mongoose.createConnection(mongoUrl).asPromise();
-  await mongo.collection(COLLECTIONS.dossiers).insertMany(docs as never[]);
-  // An older document: dates as ISO strings, no state, no subject.
-  await mongo.collection(COLLECTIONS.dossiers).insertOne({ _id: 'OLD-1', agencyCode: 'G01.002.000', procedureCode: 'P9', phase: 'open', receivedAt: '2026-02-16T02:00:00.000Z', dueAt: '2026-02-18T02:00:00.000Z', overdue: true } as never);
-  await mongo.collection(COLLECTIONS.calendarAudits).insertOne({
-    _id: 'vn-civil-service@abc@2026-02-01T00:00:00.000Z',
-    calendarId: 'vn-civil-service',
-    fromVersion: 'old111111111',
-    toVersion: 'abc',
-    appliedAt: new Date('2026-02-01T00:00:00Z'),
-    affected: [
-      { code: 'A', subject: 'dossier', agencyCode: 'G01.001.000', oldDueAt: '2026-02-04T17:00:00+07:00', newDueAt: '2026-02-05T17:00:00+07:00', deadlineKeys: ['dossier'] },
-      { code: 'Z1', subject: 'dossier', agencyCode: 'G02.001.000', oldDueAt: null, newDueAt: null, deadlineKeys: ['dossier'] },
-    ],
-    unchangedOpenCount: 4,
-  } as never);
-  await importCatalog(mongo, loadCatalogFile(SAMPLE_CATALOG_PATH));
-  url = (await app.start()).url;
+  api = await startReporting({ name: 'reporting-metrics', clock });
 });
 
 afterAll(async () => {
-  await app.stop();
-  await mongo.dropDatabase().catch(() => undefined);
-  await mongo.close();
+  await api.stop();
 });
 
 describe('GET /v1/metrics/late-cases', () => {
@@ -233,7 +96,9 @@ describe('roles', () => {
     expect(overdue.body.items.map((i: { code: string }) => i.code).sort()).toEqual(['A', 'OLD-1']);
     const audits = await get('/v1/calendar-audits', PROVINCE);
     expect(audits.body.items[0].affected.map((a: { code: string }) => a.code)).toEqual(['A']);
-    expect(audits.body.items[0]).toMatchObject({ calendarId: 'vn-civil-service', fromVersion: 'old111111111', toVersion: 'abc', unchangedOpenCount: 4 });
+    // The count of unchanged open dossiers spans every province, so a province key does not get it.
+    expect(audits.body.items[0]).toMatchObject({ calendarId: 'vn-civil-service', fromVersion: 'old111111111', toVersion: 'abc', unchangedOpenCount: null });
+    expect((await get('/v1/calendar-audits')).body.items[0].unchangedOpenCount).toBe(4);
   });
 });
 
@@ -291,7 +156,7 @@ describe('trend, sub-scores and dossier lists', () => {
 
 describe('GET /v1/dossiers?atRisk=true', () => {
   test('when at-risk dossiers are listed, then warned ones and those due before the period ends come, overdue ones do not', async () => {
-    const dossiers = mongo.collection(COLLECTIONS.dossiers);
+    const dossiers = api.mongo.collection(COLLECTIONS.dossiers);
     // Open, neither warned nor overdue, due before the end of March 2026 but after February's.
     await dossiers.insertOne(stored({ code: 'SOON', receivedAt: '2026-02-26T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' }) as never);
     try {

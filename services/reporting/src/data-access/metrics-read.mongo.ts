@@ -1,21 +1,8 @@
 import type { Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
 import { toSubjectRecord, type SubjectRecord } from '@tthc/metrics';
-import type { AgencyScope, CalendarAuditQuery, DossierListQuery, MetricsReadModel, Page } from '../domain/metrics-read-model';
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Store-side pre-filter on the agency; the exact (period-dependent) mapping of historic units
- * is applied again in memory, so this only has to keep every candidate.
- */
-function agencyFilter(scope: AgencyScope): Record<string, unknown> | null {
-  if (scope === '*') return null;
-  const or: Array<Record<string, unknown>> = [];
-  if (scope.codes.length) or.push({ agencyCode: { $in: scope.codes } });
-  for (const p of scope.prefixes) or.push({ agencyCode: { $regex: `^${escapeRegex(p)}` } });
-  return or.length ? { $or: or } : { agencyCode: { $in: [] } };
-}
+import { agencyFilter } from './agency-filter.mongo';
+import type { CalendarAuditQuery, DossierListQuery, MetricsReadModel, Page } from '../domain/metrics-read-model';
 
 /**
  * Dates are Dates in documents written by workflow, but older documents may hold ISO strings;
@@ -46,7 +33,9 @@ export function createMongoMetricsReadModel(conn: Connection): MetricsReadModel 
       return out;
     },
     async listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord>> {
-      const and: Array<Record<string, unknown>> = [{ phase: 'open' }];
+      // A subject without an agency is shown to nobody (no key can be checked against it), so
+      // it is left out of the total too.
+      const and: Array<Record<string, unknown>> = [{ phase: 'open' }, { agencyCode: { $nin: [null, ''] } }];
       const agency = agencyFilter(q.scope);
       if (agency) and.push(agency);
       if (q.procedureCode) and.push({ procedureCode: q.procedureCode });

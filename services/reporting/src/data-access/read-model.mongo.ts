@@ -1,11 +1,10 @@
 import type { Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { publicData, type AlertView, type DossierView, type HistoryEntryView, type ReportingReadModel } from '../domain/dossier-view';
-
-/** A history entry as workflow stores it: the public view's fields, with personal data still in. */
-type StoredFact = HistoryEntryView;
+import { agencyFilter } from './agency-filter.mongo';
+import { publicData, type AlertView, type DossierView, type ReportingReadModel } from '../domain/dossier-view';
 
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d == null ? null : new Date(d as string).toISOString());
+const text = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
 /**
  * Reads the collections written by workflow (dossiers) and sla (alerts). Reporting never
@@ -17,34 +16,39 @@ export function createMongoReadModel(conn: Connection): ReportingReadModel {
   const alerts = conn.collection(COLLECTIONS.alerts);
   return {
     async findDossier(code) {
-      const d = await dossiers.findOne({ _id: code } as never);
+      // Only what the view shows is read: the state, findings and deadlines stay in the store.
+      const d = await dossiers.findOne({ _id: code } as never, {
+        projection: { agencyCode: 1, procedureCode: 1, phase: 1, statusCode: 1, receivedAt: 1, dueAt: 1, overdue: 1, overdueAt: 1, closedAt: 1, history: 1 },
+      });
       if (!d) return null;
       // Workflow stores the history already in event order.
-      const history = (d['history'] as StoredFact[] | undefined) ?? [];
+      const history = Array.isArray(d['history']) ? (d['history'] as Array<Record<string, unknown>>) : [];
       return {
         code: String(d._id),
-        agencyCode: (d['agencyCode'] as string | null) ?? null,
-        procedureCode: (d['procedureCode'] as string | null) ?? null,
+        agencyCode: typeof d['agencyCode'] === 'string' ? d['agencyCode'] : null,
+        procedureCode: typeof d['procedureCode'] === 'string' ? d['procedureCode'] : null,
         status: String(d['phase']),
-        statusCode: (d['statusCode'] as number | null) ?? null,
+        statusCode: typeof d['statusCode'] === 'number' ? d['statusCode'] : null,
         receivedAt: iso(d['receivedAt']),
         dueAt: iso(d['dueAt']),
         overdue: Boolean(d['overdue']),
         overdueAt: iso(d['overdueAt']),
         closedAt: iso(d['closedAt']),
-        history: history.map((f) => ({ id: f.id, source: f.source, type: f.type, time: f.time, occurredAt: f.occurredAt, data: publicData(f.data) })),
+        history: history.map((f) => ({ id: text(f['id']), source: text(f['source']), type: text(f['type']), time: text(f['time']), occurredAt: text(f['occurredAt']), data: publicData(text(f['type']), f['data']) })),
       } satisfies DossierView;
     },
     async listAlerts(q) {
-      const filter: Record<string, unknown> = {};
-      if (q.agencies !== '*') {
-        const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        filter['$or'] = [{ agencyCode: { $in: [...q.agencies] } }, ...(q.agencyPrefixes ?? []).map((p) => ({ agencyCode: { $regex: `^${escape(p)}` } }))];
-      }
-      if (q.dossierCode) filter['dossierCode'] = q.dossierCode;
-      if (q.type) filter['type'] = q.type;
-      if (q.since) filter['raisedAt'] = { $gte: q.since };
-      const docs = await alerts.find(filter).sort({ raisedAt: -1 }).limit(q.limit).toArray();
+      const and: Array<Record<string, unknown>> = [];
+      const agency = agencyFilter(q.scope);
+      if (agency) and.push(agency);
+      if (q.dossierCode) and.push({ dossierCode: q.dossierCode });
+      if (q.type) and.push({ type: q.type });
+      if (q.since) and.push({ raisedAt: { $gte: q.since } });
+      const docs = await alerts
+        .find((and.length ? { $and: and } : {}) as never)
+        .sort({ raisedAt: -1 })
+        .limit(q.limit)
+        .toArray();
       return docs.map(
         (a): AlertView => ({
           id: String(a._id),

@@ -1,11 +1,7 @@
 import type { SubjectRecord } from '@tthc/metrics';
+import type { AgencyScope } from './agency-scope';
 
-/**
- * Which agencies a store query may return: every one, or exact codes (historic units that
- * count under them included) and code prefixes. Only a pre-filter: the use cases check each
- * subject's agency again after mapping historic units for the period.
- */
-export type AgencyScope = '*' | { codes: string[]; prefixes: string[] };
+export type { AgencyScope } from './agency-scope';
 
 export interface Page<T> {
   total: number;
@@ -13,6 +9,7 @@ export interface Page<T> {
 }
 
 export interface DossierListQuery {
+  /** Exact: every subject of these agencies is listed and counted, and no other. */
   scope: AgencyScope;
   procedureCode?: string;
   subject?: 'dossier' | 'petition';

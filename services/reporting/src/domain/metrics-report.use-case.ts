@@ -15,7 +15,8 @@ import {
   type SubjectRecord,
   type SubScoreReport,
 } from '@tthc/metrics';
-import type { AgencyScope, MetricsReadModel } from './metrics-read-model';
+import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilter, type AgencyScope, type KeyScope, type SuccessorDirectory } from './agency-scope';
+import type { MetricsReadModel } from './metrics-read-model';
 
 export interface ReportContext {
   readModel: MetricsReadModel;
@@ -25,11 +26,26 @@ export interface ReportContext {
   now: Date;
 }
 
-/** Who asks: the store pre-filter and the exact test applied to each agency after mapping. */
+/** What a request reads: the key's agencies narrowed by its filter. */
 export interface Audience {
+  /** Exact: lists, counts and totals hold these agencies and no other. */
   scope: AgencyScope;
+  /** `scope` plus the historic units counting under its agencies: the candidates of a count. */
+  countingScope: AgencyScope;
   visible: (agencyCode: string) => boolean;
   procedureCode?: string;
+}
+
+/** The audience of a key and an optional `?agency=` filter; null when the two share no agency. */
+export function audienceFor(key: KeyScope, filter: AgencyFilter | null, directory: SuccessorDirectory, procedureCode?: string): Audience | null {
+  const scope = intersectScope(scopeOfKey(key), filter);
+  if (!scope) return null;
+  return {
+    scope,
+    countingScope: withHistoricUnits(scope, directory),
+    visible: (code) => inScope(scope, code),
+    ...(procedureCode ? { procedureCode } : {}),
+  };
 }
 
 export const SORTABLE = ['lateRate', 'onTimeRate', 'received', 'toHandle', 'resolvedLate', 'openOverdue', 'atRisk'] as const;
@@ -47,7 +63,7 @@ export interface LateCasesReport {
 }
 
 async function rowsFor(ctx: ReportContext, period: Period, who: Audience) {
-  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(period.start), end: new Date(period.end) }, who.scope);
+  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(period.start), end: new Date(period.end) }, who.countingScope);
   return rowsFromSubjects(ctx, subjects, period, who);
 }
 
@@ -95,7 +111,7 @@ export async function trend(ctx: ReportContext, months: number, who: Audience): 
   const periods = monthsEndingAt(ctx.now, months, ctx.calendar);
   const first = periods[0]!;
   const last = periods[periods.length - 1]!;
-  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(first.start), end: new Date(last.end) }, who.scope);
+  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(first.start), end: new Date(last.end) }, who.countingScope);
   return {
     items: periods.map((p) => {
       const t = totalOf(rowsFromSubjects(ctx, subjects, p, who));

@@ -1,65 +1,42 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { CalendarInputError } from '@tthc/calendar';
 import { parsePeriod, periodContaining, PeriodKeyError, type Period } from '@tthc/metrics';
 import { canReadMetrics, principalOf, problemType, requireRole, sendProblem } from '@tthc/platform';
 import { dossiersTable, lateCasesTable, subScoresTable } from '../../domain/export-table';
 import { lateCases, SORTABLE, subScores, toDossierListItem, trend, type ReportContext } from '../../domain/metrics-report.use-case';
 import { audienceOf } from './audience';
 import { requestedFormat, sendTable } from './export.format';
+import { paging, param, parseQuery, sendInvalidQuery } from './query.parser';
 
-const agencyCode = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$|^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.\*$/, 'must be an agency code or a prefix such as G01.*');
-const code = z.string().trim().min(1).max(64);
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const common = {
-  agency: agencyCode.optional(),
-  procedure: code.optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  format: z.enum(['json', 'csv', 'xlsx']).optional(),
+  agency: param.agency.optional(),
+  procedure: param.code.optional(),
+  ...paging,
+  format: param.format.optional(),
 };
-const periodParam = z.string().trim().max(10).optional();
 
 const lateCasesQuery = z.object({
   ...common,
-  period: periodParam,
+  period: param.period.optional(),
   groupBy: z.enum(['agency', 'procedure', 'level']).default('agency'),
   sort: z.enum(SORTABLE).default('lateRate'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
-const trendQuery = z.object({ agency: agencyCode.optional(), procedure: code.optional(), months: z.coerce.number().int().min(1).max(36).default(12) });
-const subScoresQuery = z.object({ agency: agencyCode.optional(), procedure: code.optional(), period: periodParam, format: common.format });
+const trendQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), months: param.int(1, 36).default(12) });
+const subScoresQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), period: param.period.optional(), format: common.format });
 // `period` only matters with atRisk=true: at risk means due before that period ends (or warned).
-const dossiersQuery = z.object({ ...common, period: periodParam, subject: z.enum(['dossier', 'petition']).optional(), overdue: flag.optional(), atRisk: flag.optional() });
+const dossiersQuery = z.object({ ...common, period: param.period.optional(), subject: z.enum(['dossier', 'petition']).optional(), overdue: param.flag.optional(), atRisk: param.flag.optional() });
 
 /** Rows an export may hold; a larger list is cut and says so in a header. */
 const EXPORT_MAX_ROWS = 10_000;
-
-function invalid(res: Response, issues: Array<{ path: PropertyKey[]; message: string }>): void {
-  sendProblem(res, {
-    type: problemType('invalid-query'),
-    title: 'Invalid query',
-    status: 400,
-    detail: issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    errors: issues.map((i) => ({ pointer: `/query/${i.path.join('/')}`, detail: i.message })),
-  });
-}
-
-function parse<S extends z.ZodType>(schema: S, req: Request, res: Response): z.infer<S> | null {
-  const q = schema.safeParse(req.query);
-  if (q.success) return q.data;
-  invalid(res, q.error.issues);
-  return null;
-}
 
 function resolvePeriod(key: string | undefined, ctx: ReportContext, res: Response): Period | null {
   try {
     return key ? parsePeriod(key, ctx.calendar) : periodContaining(ctx.now, 'month', ctx.calendar);
   } catch (err) {
-    if (!(err instanceof PeriodKeyError)) throw err;
-    invalid(res, [{ path: ['period'], message: err.message }]);
+    if (!(err instanceof PeriodKeyError) && !(err instanceof CalendarInputError)) throw err;
+    sendInvalidQuery(res, [{ param: 'period', message: err.message }]);
     return null;
   }
 }
@@ -78,7 +55,7 @@ export function metricsRouter(context: () => ReportContext): Router {
   const metricsRoles = requireRole('agency-manager', 'reform-office');
 
   router.get('/v1/metrics/late-cases', metricsRoles, async (req: Request, res: Response) => {
-    const q = parse(lateCasesQuery, req, res);
+    const q = parseQuery(lateCasesQuery, req, res);
     if (!q) return;
     const ctx = context();
     const period = resolvePeriod(q.period, ctx, res);
@@ -91,7 +68,7 @@ export function metricsRouter(context: () => ReportContext): Router {
   });
 
   router.get('/v1/metrics/trend', metricsRoles, async (req: Request, res: Response) => {
-    const q = parse(trendQuery, req, res);
+    const q = parseQuery(trendQuery, req, res);
     if (!q) return;
     const ctx = context();
     const who = audienceOf(res, ctx.directory, q);
@@ -100,7 +77,7 @@ export function metricsRouter(context: () => ReportContext): Router {
   });
 
   router.get('/v1/index/subscores', metricsRoles, async (req: Request, res: Response) => {
-    const q = parse(subScoresQuery, req, res);
+    const q = parseQuery(subScoresQuery, req, res);
     if (!q) return;
     const ctx = context();
     const period = resolvePeriod(q.period, ctx, res);
@@ -113,7 +90,7 @@ export function metricsRouter(context: () => ReportContext): Router {
   });
 
   router.get('/v1/dossiers', async (req: Request, res: Response) => {
-    const q = parse(dossiersQuery, req, res);
+    const q = parseQuery(dossiersQuery, req, res);
     if (!q) return;
     const format = requestedFormat(req, q.format);
     if (format !== 'json' && !canReadMetrics(principalOf(res))) {
@@ -136,8 +113,8 @@ export function metricsRouter(context: () => ReportContext): Router {
       page: exporting ? 1 : q.page,
       pageSize: exporting ? EXPORT_MAX_ROWS : q.pageSize,
     });
-    // The store filter is exact for agency codes and prefixes; this keeps a key's own limits
-    // authoritative should the two ever differ.
+    // The store reads exactly the audience's agencies, so `total` counts what the key may see;
+    // the row test repeats it so a key's limits hold even should the store filter drift.
     const items = page.items.filter((r) => r.agencyCode !== null && who.visible(r.agencyCode)).map((r) => toDossierListItem(r, ctx));
     if (format === 'json') {
       res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total });

@@ -1,48 +1,55 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { isoInstant } from '@tthc/contracts';
 import { canAccessAgency, principalOf, problemType, sendProblem } from '@tthc/platform';
+import type { SuccessorDirectory } from '../../domain/agency-scope';
 import type { ReportingReadModel } from '../../domain/dossier-view';
+import { audienceOf } from './audience';
+import { param, parseQuery } from './query.parser';
 
 const alertQuery = z.object({
-  dossierCode: z.string().min(1).max(64).optional(),
-  type: z.string().min(1).max(64).optional(),
-  since: isoInstant.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  agency: param.agency.optional(),
+  dossierCode: param.code.optional(),
+  type: z.string().trim().min(1).max(64).optional(),
+  since: param.instant.optional(),
+  limit: param.int(1, 1000).default(100),
 });
 
-export function readRouter(readModel: ReportingReadModel): Router {
+const noQuery = z.object({});
+
+// Intake accepts codes of at most 64 characters; a longer one or control characters cannot name a subject.
+const SUBJECT_CODE = /^[^\p{Cc}]{1,64}$/u;
+
+/** A dossier or petition by code, and the alerts raised, for every role within its agencies. */
+export function readRouter(readModel: ReportingReadModel, directory: SuccessorDirectory): Router {
   const router = Router();
 
   router.get('/v1/dossiers/:code', async (req: Request<{ code: string }>, res: Response) => {
-    const dossier = await readModel.findDossier(req.params.code);
+    if (!parseQuery(noQuery, req, res)) return;
+    const code = req.params.code;
+    if (!SUBJECT_CODE.test(code)) {
+      sendProblem(res, { type: problemType('invalid-code'), title: 'Invalid code', status: 400, detail: 'A dossier or petition code is 1–64 characters without control characters.' });
+      return;
+    }
+    const dossier = await readModel.findDossier(code);
     // A dossier of another agency is reported as absent, so keys cannot probe for codes.
     if (!dossier || !dossier.agencyCode || !canAccessAgency(principalOf(res), dossier.agencyCode)) {
-      sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No dossier ${req.params.code} visible to this key.` });
+      sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No dossier ${code} visible to this key.` });
       return;
     }
     res.json(dossier);
   });
 
   router.get('/v1/alerts', async (req: Request, res: Response) => {
-    const q = alertQuery.safeParse(req.query);
-    if (!q.success) {
-      sendProblem(res, {
-        type: problemType('invalid-query'),
-        title: 'Invalid query',
-        status: 400,
-        errors: q.error.issues.map((i) => ({ pointer: `/query/${i.path.join('/')}`, detail: i.message })),
-      });
-      return;
-    }
-    const principal = principalOf(res);
+    const q = parseQuery(alertQuery, req, res);
+    if (!q) return;
+    const who = audienceOf(res, directory, q);
+    if (!who) return;
     const items = await readModel.listAlerts({
-      agencies: principal.agencies === '*' ? '*' : [...principal.agencies],
-      agencyPrefixes: principal.agencyPrefixes ?? [],
-      dossierCode: q.data.dossierCode,
-      type: q.data.type,
-      since: q.data.since ? new Date(q.data.since) : undefined,
-      limit: q.data.limit,
+      scope: who.scope,
+      ...(q.dossierCode ? { dossierCode: q.dossierCode } : {}),
+      ...(q.type ? { type: q.type } : {}),
+      ...(q.since ? { since: new Date(q.since) } : {}),
+      limit: q.limit,
     });
     res.json({ items });
   });

@@ -1,0 +1,15 @@
+import type { AgencyScope } from '../domain/agency-scope';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The agencies of a scope as a store filter on `agencyCode`, exact for codes and prefixes, so
+ * a count over it is a count of what the scope reaches; null for every agency.
+ */
+export function agencyFilter(scope: AgencyScope): Record<string, unknown> | null {
+  if (scope === '*') return null;
+  const or: Array<Record<string, unknown>> = [];
+  if (scope.codes.length) or.push({ agencyCode: { $in: scope.codes } });
+  for (const p of scope.prefixes) or.push({ agencyCode: { $regex: `^${escapeRegex(p)}` } });
+  return or.length ? { $or: or } : { agencyCode: { $in: [] } };
+}
