@@ -33,7 +33,7 @@ const base = {
   MONGO_URL: mongoUrl.toString(),
   REDIS_URL: infra.redisUrl,
   PORT: '0',
-  API_KEYS: `${KEY}:*`,
+  API_KEYS: `${KEY}:*:portal`,
 };
 const W = svc('workflow'), S = svc('sla'), I = svc('intake');
 const workflow = W.createApp(W.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-wf`, QUEUE_PREFIX: ns }));

@@ -9,7 +9,8 @@
 //   node scripts/simulate-portals.mjs [--dossiers 200] [--petitions N] [--days 42] [--rate 200]
 //                                     [--batch 100] [--seed 1] [--now ISO] [--dry-run]
 //
-// Environment: INTAKE_URL (default http://127.0.0.1:8080), API_KEY (default dev-key).
+// Environment: INTAKE_URL (default http://127.0.0.1:8080), API_KEY (default dev-portal-key, the
+// development portal key; posting events needs a key with role portal).
 // The same seed gives the same event ids and codes, so a second run is answered "duplicate".
 // Appointment dates come from @tthc/calendar (the legal working-time calendar); it needs the
 // workspace build (`npm run build`, or `npm start` / `npm test` which build first).
@@ -70,7 +71,7 @@ const SEED = intOption('seed', 0, 2 ** 31 - 1);
 const NOW = opts.now ? Date.parse(opts.now) : Date.now();
 if (Number.isNaN(NOW)) fail(64, `--now must be an ISO 8601 instant (got "${opts.now}")`);
 const INTAKE_URL = (process.env.INTAKE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const API_KEY = process.env.API_KEY || 'dev-key';
+const API_KEY = process.env.API_KEY || 'dev-portal-key';
 
 let calendarPkg;
 try {

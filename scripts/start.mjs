@@ -130,7 +130,9 @@ try {
   console.error(`[start] ${err.message}`);
   await shutdown(1);
 }
-const key = process.env.API_KEYS ? '(from API_KEYS)' : 'dev-key';
+const keyLine = process.env.API_KEYS
+  ? 'API keys   from API_KEYS (send "Authorization: Bearer <key>")'
+  : 'API keys   dev-key (reform office: dashboard, metrics, subscriptions), dev-portal-key (portal: posts events)';
 say(`all services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`
   dashboard  http://127.0.0.1:${byName.reporting.port}/dashboard   (bảng điều khiển; API key below)
@@ -140,6 +142,6 @@ console.log(`
   workflow   http://127.0.0.1:${byName.workflow.port}/readyz       sla  http://127.0.0.1:${byName.sla.port}/readyz
   demo       npm run demo   (simulated one-stop portals pushing traffic)
   metrics    /metrics on every service
-  API key    ${key}   (send "Authorization: Bearer ${key === 'dev-key' ? 'dev-key' : '<key>'}")
+  ${keyLine}
   Ctrl-C stops the services and the infrastructure started here.
 `);

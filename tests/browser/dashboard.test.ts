@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { COLLECTIONS } from '@tthc/contracts';
 import { sleep, waitFor } from '@tthc/testkit';
-import { REFORM_KEY, startStack, type Stack } from '../e2e/support/stack';
+import { PORTAL_ALL_KEY, REFORM_KEY, startStack, type Stack } from '../e2e/support/stack';
 import { artifactPath, ensureCalendarBuild, ensureChromium, launchChromium, runSimulator, type SimulatorRun } from './support/browser';
 
 interface Counts {
@@ -86,7 +86,7 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     const executable = ensureChromium();
     ensureCalendarBuild();
     stack = await startStack();
-    firstRun = await runSimulator({ INTAKE_URL: stack.intakeUrl, API_KEY: REFORM_KEY }, SIM_ARGS);
+    firstRun = await runSimulator({ INTAKE_URL: stack.intakeUrl, API_KEY: PORTAL_ALL_KEY }, SIM_ARGS);
     browser = await launchChromium(executable);
     const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     page = await context.newPage();
@@ -119,7 +119,7 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     );
     expect(stored).toBe(firstRun.accepted);
 
-    const again = await runSimulator({ INTAKE_URL: stack.intakeUrl, API_KEY: REFORM_KEY }, SIM_ARGS);
+    const again = await runSimulator({ INTAKE_URL: stack.intakeUrl, API_KEY: PORTAL_ALL_KEY }, SIM_ARGS);
     expect(again.code).toBe(0);
     expect(again).toMatchObject({ accepted: 0, duplicate: firstRun.accepted, errors: 0 });
 
@@ -153,7 +153,7 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
         server.close(() => resolve(port));
       });
     });
-    const run = await runSimulator({ INTAKE_URL: `http://127.0.0.1:${closedPort}`, API_KEY: REFORM_KEY }, ['--dossiers', '3']);
+    const run = await runSimulator({ INTAKE_URL: `http://127.0.0.1:${closedPort}`, API_KEY: PORTAL_ALL_KEY }, ['--dossiers', '3']);
     expect(run.code).not.toBe(0);
     expect(run.output).toContain(`intake is not reachable at http://127.0.0.1:${closedPort}`);
   }, 30_000);

@@ -2,7 +2,7 @@ import { ControllableClock, receivedEvent, requireEnv, startSmtpSink, waitFor, w
 import { createApp as createNotifier } from '../../services/notifier/src/app';
 import { loadConfig as notifierConfig } from '../../services/notifier/src/config';
 import { startWebhookReceiver, verifyStandardWebhook } from '../../services/notifier/test/support';
-import { API_KEYS, PORTAL_KEY, postEvents, REFORM_KEY, startStack, type Stack } from './support/stack';
+import { API_KEYS, MANAGER_KEY, postEvents, REFORM_KEY, startStack, type Stack } from './support/stack';
 
 /**
  * Portal → intake → workflow → sla → notifier → SMTP and webhook, all on the real
@@ -35,6 +35,8 @@ describe('overdue dossier to manager e-mail and webhook, end to end', () => {
         API_KEYS,
         SMTP_PORT: String(sink.port),
         DIGEST_ENABLED: 'false',
+        // The receiver listens on loopback, which the notifier refuses unless told otherwise.
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       }),
       { clock: new ControllableClock('2026-03-09T09:00:00+07:00') },
     );
@@ -48,7 +50,7 @@ describe('overdue dossier to manager e-mail and webhook, end to end', () => {
   });
 
   const subscribe = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${notifierUrl}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${PORTAL_KEY}` }, body: JSON.stringify(body) });
+    const res = await fetch(`${notifierUrl}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MANAGER_KEY}` }, body: JSON.stringify(body) });
     expect(res.status).toBe(201);
     return (await res.json()) as { id: string; channel: { secret?: string } };
   };

@@ -4,3 +4,4 @@ export * from './isolation';
 export * from './builders';
 export * from './infra';
 export * from './smtp';
+export * from './process-stack';

@@ -14,7 +14,11 @@ import { loadConfig as reportingConfig } from '../../../services/reporting/src/c
 export const PORTAL_KEY = 'portal-key-g01';
 export const OTHER_PORTAL_KEY = 'portal-key-g99';
 export const REFORM_KEY = 'reform-office-key';
-export const API_KEYS = `${PORTAL_KEY}:G01.001.000,G01.002.000;${OTHER_PORTAL_KEY}:G99.001.000;${REFORM_KEY}:*`;
+/** A portal key for every agency: posting needs role portal, which the reform office lacks (the portal simulator posts with it). */
+export const PORTAL_ALL_KEY = 'portal-key-all-agencies';
+/** Manages alerts and subscriptions of G01.001.000 only. */
+export const MANAGER_KEY = 'manager-key-g01';
+export const API_KEYS = `${PORTAL_KEY}:G01.001.000,G01.002.000;${OTHER_PORTAL_KEY}:G99.001.000;${REFORM_KEY}:*;${PORTAL_ALL_KEY}:*:portal;${MANAGER_KEY}:G01.001.000:agency-manager`;
 
 export interface Stack {
   namespace: string;
