@@ -28,6 +28,20 @@ export class PoisonMessageError extends AppError {
   }
 }
 
+/**
+ * A dependency (store, broker, cache) cannot be used right now. A Kafka consumer pauses on it
+ * instead of dead-lettering: the message is fine and will apply once the dependency is back.
+ */
+export class DependencyUnavailableError extends AppError {
+  readonly dependency: string;
+
+  constructor(dependency: string, message: string, cause?: unknown) {
+    super('dependency-unavailable', message, { status: 503, retriable: true, cause });
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof Error) return new AppError('internal', err.message, { cause: err, retriable: true });

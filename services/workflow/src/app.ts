@@ -16,6 +16,7 @@ import {
   type ConsumerRunner,
   type Logger,
   type RunningServer,
+  kafkaTopicSettings,
 } from '@tthc/platform';
 import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
@@ -45,7 +46,7 @@ export interface WorkflowDeps {
 export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   const logger = deps.logger ?? createLogger({ service: 'workflow', level: config.LOG_LEVEL });
   const metrics = createMetrics('workflow');
-  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger });
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-workflow', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   const groupId = config.CONSUMER_GROUP ?? CONSUMER_GROUPS.workflow;
 
@@ -126,6 +127,12 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         producer,
         logger,
         metrics,
+        // While MongoDB or Kafka is away the consumer pauses instead of dead-lettering good
+        // facts; this says when to try again.
+        dependenciesReady: async () => {
+          await Promise.all([pingMongo(conn!), kafkaRuntime.check()]);
+          return true;
+        },
         handle: subjectEventsHandler({
           repo,
           publisher,
@@ -178,6 +185,9 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
             await queueRedis.ping();
           },
           kafka: kafkaRuntime.check,
+          consumer: async () => {
+            if (runner?.isPaused()) throw new Error('paused until MongoDB and Kafka answer again');
+          },
         },
       });
       mountCalendarReloadRoute(http, { keys: parseApiKeys(config.API_KEYS), reload: () => reloadCalendars() });

@@ -21,6 +21,10 @@ const schema = z
     PORT: envVars.port(8082),
     KAFKA_BROKERS: envVars.kafkaBrokers,
     KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
+    KAFKA_PARTITIONS: envVars.kafkaPartitions,
+    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
+    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
     MONGO_URL: envVars.mongoUrl,
     // The unknown-subject sweep is a BullMQ job scheduler, so one instance runs it at a time.

@@ -1,8 +1,13 @@
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import { AppError, PoisonMessageError } from '../errors';
+import { PoisonMessageError } from '../errors';
 import type { Metrics } from '../metrics';
-import { publishDeadLetter } from './dead-letter';
+import { publishDeadLetter, shrinkDeadLetter } from './dead-letter';
+import { classifyFailure, type FailureClass } from './failure-class';
+
+// Re-exported here so services and tests reach the classifier through the package entry point.
+export { classifyFailure, DEPENDENCY_ERROR_CODES, type FailureClass, type FailureKind } from './failure-class';
 
 export interface ConsumedMessage {
   topic: string;
@@ -26,95 +31,293 @@ export interface ConsumerRunnerOptions {
    * @defaultValue 1
    */
   concurrency?: number;
+  /**
+   * Whether the dependencies the handler needs answer (e.g. a MongoDB ping). Probed while
+   * consumption is paused for an unavailable dependency; consumption resumes once it says true.
+   * @defaultValue resume after each backoff and let the message itself tell
+   */
+  dependenciesReady?: () => Promise<boolean>;
+  /**
+   * Tries for a failure that is neither known poison nor a known outage before the message is
+   * dead-lettered (when the dependencies still answer).
+   * @defaultValue 3
+   */
+  unknownFailureTries?: number;
+  /** First wait between those tries; doubles each time. @defaultValue 100 */
+  retryBackoffMs?: number;
+  /** Waits between health probes while paused: doubling from `initialMs` up to `maxMs`. @defaultValue 250, 10 000 */
+  pauseBackoff?: { initialMs?: number; maxMs?: number };
 }
 
 export interface ConsumerRunner {
   consumer: Consumer;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** True while consumption is paused because a dependency is unavailable: readiness fails. */
+  isPaused(): boolean;
+}
+
+type Outcome = { handled: true } | { handled: false; failure: FailureClass };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Several runners may share one service's registry (a restart in a test, two consumer groups),
+ * and prom-client refuses a second registration of a name.
+ */
+function counterOnce<L extends string>(metrics: Metrics, name: string, help: string, labels: L[]): Counter<L> {
+  return (metrics.registry.getSingleMetric(name) as Counter<L> | undefined) ?? metrics.counter(name, help, labels);
+}
+function gaugeOnce<L extends string>(metrics: Metrics, name: string, help: string, labels: L[]): Gauge<L> {
+  return (metrics.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? metrics.gauge(name, help, labels);
 }
 
 /**
- * At-least-once consumption with a dead-letter topic. A poison message (one that can never
- * be applied) is written whole to the dead-letter topic and its offset committed, so it never
- * blocks the partition; any other error is retried by kafkajs, so a store outage delays
- * processing but loses nothing.
+ * At-least-once consumption with a dead-letter topic and no way for one message to stall the
+ * rest. Every failure is classified (see `classifyFailure`):
+ * - poison: the message alone goes to the dead-letter topic and counts as handled; later
+ *   messages of its key still apply;
+ * - unknown: retried in place a few times, then poison unless the dependencies stopped answering;
+ * - dependency unavailable: nothing is dead-lettered; the consumer pauses every subscribed
+ *   topic, probes `dependenciesReady` with backoff and resumes from the failed message.
+ * Offsets are resolved only up to the first message not yet handled in its partition and
+ * committed as they advance, so a crash or a pause redelivers only what was not handled (and
+ * whatever later messages of other keys were applied past it, which handlers treat as
+ * duplicates).
  */
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
-  const processed = opts.metrics.counter('kafka_messages_processed_total', 'Kafka messages handled', ['topic', 'outcome']);
+  const processed = counterOnce(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
+  const pausedGauge = gaugeOnce(opts.metrics, 'kafka_consumer_paused', '1 while the consumer group is paused because a dependency is unavailable', ['group']);
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const tries = Math.max(1, opts.unknownFailureTries ?? 3);
+  const retryBackoffMs = opts.retryBackoffMs ?? 100;
+  const pauseInitialMs = opts.pauseBackoff?.initialMs ?? 250;
+  const pauseMaxMs = opts.pauseBackoff?.maxMs ?? 10_000;
+  const allTopics = () => opts.topics.map((topic) => ({ topic }));
 
-  async function deadLetter(msg: ConsumedMessage, err: AppError): Promise<void> {
-    await publishDeadLetter(opts.producer, opts.deadLetterTopic, {
+  let running = false;
+  let paused = false;
+  let pauseRound = 0;
+  let probeTimer: NodeJS.Timeout | null = null;
+  pausedGauge.set({ group: opts.groupId }, 0);
+
+  async function dependenciesReady(): Promise<boolean> {
+    if (!opts.dependenciesReady) return true;
+    try {
+      return await opts.dependenciesReady();
+    } catch {
+      return false;
+    }
+  }
+
+  function pause(msg: ConsumedMessage, failure: FailureClass): void {
+    if (!running) return;
+    // After a crash kafkajs rebuilds its group state, which forgets an earlier pause.
+    consumer.pause(allTopics());
+    if (paused) return;
+    paused = true;
+    pausedGauge.set({ group: opts.groupId }, 1);
+    log.warn(
+      { topic: msg.topic, partition: msg.partition, offset: msg.message.offset, code: failure.code, dependency: failure.dependency, reason: failure.reason },
+      'consumption paused: a dependency is unavailable; the message will be retried once it answers',
+    );
+    scheduleProbe();
+  }
+
+  function scheduleProbe(): void {
+    const wait = Math.min(pauseMaxMs, pauseInitialMs * 2 ** Math.min(pauseRound, 30));
+    pauseRound++;
+    probeTimer = setTimeout(() => {
+      probeTimer = null;
+      void (async () => {
+        const ready = await dependenciesReady();
+        if (!running || !paused) return;
+        if (!ready) {
+          scheduleProbe();
+          return;
+        }
+        try {
+          consumer.resume(allTopics());
+        } catch (err) {
+          // A timer callback has nobody to throw to; the next probe tries again.
+          log.warn({ err }, 'resuming the consumer failed');
+          scheduleProbe();
+          return;
+        }
+        paused = false;
+        pausedGauge.set({ group: opts.groupId }, 0);
+        log.info({ probes: pauseRound }, 'consumption resumed');
+      })();
+    }, wait);
+  }
+
+  async function deadLetter(msg: ConsumedMessage, failure: FailureClass): Promise<void> {
+    const letter = {
       originalTopic: msg.topic,
       partition: msg.partition,
       offset: msg.message.offset,
       key: msg.message.key?.toString('utf8') ?? null,
       value: msg.message.value?.toString('utf8') ?? null,
       consumerGroup: opts.groupId,
-      reason: err.message,
-      errorCode: err.code,
-    });
-  }
-
-  async function handleOne(msg: ConsumedMessage): Promise<void> {
-    const { topic, partition, message } = msg;
+      reason: failure.reason,
+      errorCode: failure.code,
+    };
     try {
-      await opts.handle(msg);
-      processed.inc({ topic, outcome: 'applied' });
+      await publishDeadLetter(opts.producer, opts.deadLetterTopic, letter);
     } catch (err) {
-      if (err instanceof PoisonMessageError || (err instanceof AppError && !err.retriable)) {
-        log.warn({ topic, partition, offset: message.offset, code: err.code, reason: err.message }, 'message dead-lettered');
-        await deadLetter(msg, err);
-        processed.inc({ topic, outcome: 'dead-lettered' });
-        return;
-      }
-      processed.inc({ topic, outcome: 'retried' });
-      log.error({ err, topic, partition, offset: message.offset }, 'message failed, will retry');
-      throw err;
+      const shrunk = shrinkDeadLetter(letter);
+      // Only a letter Kafka refused for its size is worth sending again cut; anything else is
+      // the broker being away, and the caller pauses on it.
+      if (classifyFailure(err).kind !== 'poison' || shrunk === letter) throw err;
+      log.warn({ topic: msg.topic, partition: msg.partition, offset: msg.message.offset, size: letter.value?.length }, 'dead letter too large for Kafka; sending it with the value cut');
+      await publishDeadLetter(opts.producer, opts.deadLetterTopic, shrunk);
     }
   }
 
-  const concurrency = Math.max(1, opts.concurrency ?? 1);
-  let running = false;
+  /** Handles one message to the end: applied, dead-lettered, or given back for a pause. */
+  async function handleOne(msg: ConsumedMessage, stillWanted: () => boolean): Promise<Outcome> {
+    const { topic, partition, message } = msg;
+    for (let attempt = 1; ; attempt++) {
+      let failure: FailureClass;
+      try {
+        await opts.handle(msg);
+        processed.inc({ topic, outcome: 'applied' });
+        return { handled: true };
+      } catch (err) {
+        failure = classifyFailure(err);
+        if (failure.kind === 'unknown' && attempt < tries) {
+          processed.inc({ topic, outcome: 'retried' });
+          log.warn({ topic, partition, offset: message.offset, attempt, code: failure.code, reason: failure.reason }, 'message failed for an unknown reason, retrying it');
+          await sleep(retryBackoffMs * 2 ** (attempt - 1));
+          if (!stillWanted()) return { handled: false, failure };
+          continue;
+        }
+        if (failure.kind === 'unknown') {
+          // An outage the classifier could not name must not cost the message.
+          failure = (await dependenciesReady())
+            ? { ...failure, kind: 'poison', reason: `${failure.reason} (failed ${tries} times)` }
+            : { ...failure, kind: 'dependency', dependency: 'other' };
+        }
+      }
+      if (failure.kind === 'dependency') {
+        processed.inc({ topic, outcome: 'paused' });
+        return { handled: false, failure };
+      }
+      try {
+        await deadLetter(msg, failure);
+      } catch (err) {
+        // The dead letter is the only copy left: without it the message waits, it is not dropped.
+        const why = classifyFailure(err);
+        log.error({ topic, partition, offset: message.offset, code: why.code, reason: why.reason }, 'dead letter could not be published');
+        processed.inc({ topic, outcome: 'paused' });
+        return { handled: false, failure: { ...why, kind: 'dependency', dependency: why.dependency ?? 'kafka' } };
+      }
+      processed.inc({ topic, outcome: 'dead-lettered' });
+      log.warn({ topic, partition, offset: message.offset, code: failure.code, reason: failure.reason }, 'message dead-lettered');
+      return { handled: true };
+    }
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    // Fetched before the pause: left unresolved, so it is fetched again after the resume.
+    if (paused) {
+      consumer.pause(allTopics());
+      return;
+    }
+    const { topic, partition, messages } = batch;
+    const done = new Array<boolean>(messages.length).fill(false);
+    let frontier = 0;
+    // Shared by the lanes: the first dependency failure, a rebalance seen by a heartbeat.
+    const stop: { blocked: { msg: ConsumedMessage; failure: FailureClass } | null; aborted: unknown } = { blocked: null, aborted: null };
+    let committing: Promise<void> | null = null;
+    let beating: Promise<void> | null = null;
+    const live = () => isRunning() && !isStale();
+    const stillWanted = () => live() && !paused && stop.blocked === null && stop.aborted === null;
+
+    // Kafka keeps one position per partition: only the unbroken run of handled messages from
+    // the start of the batch may be committed, whatever other keys have done past it.
+    const markDone = (index: number) => {
+      done[index] = true;
+      const before = frontier;
+      while (frontier < messages.length && done[frontier]) frontier++;
+      if (frontier === before || !live()) return;
+      resolveOffset(messages[frontier - 1]!.offset);
+      committing ??= commitOffsetsIfNecessary()
+        .catch((err: unknown) => log.warn({ err, topic, partition }, 'offset commit failed; it is retried with the next one'))
+        .finally(() => {
+          committing = null;
+        });
+    };
+    const beat = async () => {
+      beating ??= heartbeat()
+        .catch((err: unknown) => {
+          // A rebalance: stop taking messages and let kafkajs rejoin with what was resolved.
+          stop.aborted ??= err;
+        })
+        .finally(() => {
+          beating = null;
+        });
+      await beating;
+    };
+
+    const lanes = new Map<string, number[]>();
+    messages.forEach((message, index) => {
+      const key = message.key?.toString('utf8') ?? '';
+      const lane = lanes.get(key);
+      if (lane) lane.push(index);
+      else lanes.set(key, [index]);
+    });
+    const queue = [...lanes.values()];
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length && stillWanted()) {
+        const lane = queue[next++]!;
+        for (const index of lane) {
+          // A later message of a key never applies while an earlier one waits for a retry.
+          if (!stillWanted()) return;
+          const msg = { topic, partition, message: messages[index]! };
+          const outcome = await handleOne(msg, stillWanted);
+          if (!outcome.handled) {
+            if (outcome.failure.kind === 'dependency') stop.blocked ??= { msg, failure: outcome.failure };
+            return;
+          }
+          pauseRound = 0;
+          markDone(index);
+          await beat();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    await committing;
+    if (stop.aborted) throw stop.aborted;
+    if (stop.blocked) pause(stop.blocked.msg, stop.blocked.failure);
+  }
+
   return {
     consumer,
+    isPaused: () => paused,
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
       running = true;
       await consumer.run({
+        // kafkajs commits what was resolved after every batch and before a rebalance; the
+        // interval lets long batches commit their handled prefix on the way.
         autoCommit: true,
-        // A failed batch is retried whole; handlers are idempotent, so re-applying the part
-        // that already succeeded is harmless, and nothing after the failure is skipped.
+        autoCommitInterval: 1000,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const byKey = new Map<string, KafkaMessage[]>();
-          for (const message of batch.messages) {
-            const key = message.key?.toString('utf8') ?? '';
-            const list = byKey.get(key);
-            if (list) list.push(message);
-            else byKey.set(key, [message]);
-          }
-          const groups = [...byKey.values()];
-          let next = 0;
-          const lane = async () => {
-            while (next < groups.length && isRunning() && !isStale()) {
-              const group = groups[next++]!;
-              for (const message of group) await handleOne({ topic: batch.topic, partition: batch.partition, message });
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, lane));
-          if (!isRunning() || isStale()) return;
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
-        },
+        eachBatch,
       });
     },
     async stop() {
       if (!running) return;
       running = false;
+      if (probeTimer) clearTimeout(probeTimer);
+      probeTimer = null;
+      paused = false;
+      pausedGauge.set({ group: opts.groupId }, 0);
       await consumer.disconnect();
     },
   };

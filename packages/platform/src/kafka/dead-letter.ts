@@ -19,3 +19,21 @@ export async function publishDeadLetter(producer: Producer, topic: string, lette
   await producer.send({ topic, acks: -1, messages: [{ key: data.key, value: JSON.stringify(event) }] });
   return data;
 }
+
+/** How much of a refused letter's value is kept: well under Kafka's default 1 MB record limit. */
+export const DEAD_LETTER_VALUE_KEEP = 64 * 1024;
+
+/**
+ * The same letter with its value cut, for when Kafka refuses the whole one (a value near the
+ * record limit grows past it once escaped into the letter). The original stays readable at
+ * its topic, partition and offset for the topic's retention, which the reason says.
+ */
+export function shrinkDeadLetter<T extends Omit<DeadLetterV1, 'failedAt'>>(letter: T, keep = DEAD_LETTER_VALUE_KEEP): T {
+  const size = letter.value?.length ?? 0;
+  if (size <= keep) return letter;
+  return {
+    ...letter,
+    value: letter.value!.slice(0, keep),
+    reason: `${letter.reason} [value cut to ${keep} of ${size} characters: the dead letter was too large for Kafka; the original is at ${letter.originalTopic} ${letter.partition}/${letter.offset}]`,
+  };
+}

@@ -1,5 +1,9 @@
-import { AppError } from '@tthc/platform';
-import { toFact } from './subject-events.consumer';
+import { mongo } from 'mongoose';
+import { loadDefaultCalendar } from '@tthc/calendar';
+import { AppError, PoisonMessageError, classifyFailure, createLogger, createMetrics } from '@tthc/platform';
+import type { ApplyDeps } from '../../domain/apply-fact.use-case';
+import { createCalendarChangeGate } from '../calendar-change.gate';
+import { subjectEventsHandler, toFact } from './subject-events.consumer';
 
 const event = (extra: Record<string, unknown>) => ({
   specversion: '1.0',
@@ -35,5 +39,64 @@ describe('reading the sender of a consumed event', () => {
       expect(thrown).toBeInstanceOf(AppError);
       expect((thrown as AppError).code).toBe('invalid-auth-context');
     }
+  });
+});
+
+describe('what the handler hands the consumer runner when a fact cannot be applied', () => {
+  const reception = {
+    specversion: '1.0',
+    id: 'e-2',
+    source: 'urn:portal:test',
+    type: 'vn.tthc.dossier.received',
+    time: '2026-11-23T09:00:00+07:00',
+    data: { dossierCode: 'HS-2', procedureCode: '1.001612', agencyCode: 'G01.001.000', receivedAt: '2026-11-23T09:00:00+07:00', appointmentAt: '2026-12-04T17:00:00+07:00' },
+  };
+  // In-memory stand-ins: only the error that leaves the handler is under test here.
+  const handlerWith = (deps: Partial<ApplyDeps>) =>
+    subjectEventsHandler({
+      repo: { find: async () => null, insert: async () => true, replace: async () => true },
+      publisher: { publish: async () => undefined },
+      catalog: { find: async () => null },
+      derive: () => {
+        throw new Error('not derived in this test');
+      },
+      deadLetters: { send: async () => undefined },
+      logger: createLogger({ service: 'workflow-test', level: 'silent' }),
+      metrics: createMetrics('workflow-test'),
+      alertsTopic: 'alerts',
+      gate: createCalendarChangeGate(),
+      ...deps,
+    });
+  const failureOf = async (work: Promise<void>) => {
+    try {
+      await work;
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected the handler to fail');
+  };
+
+  test('when the calendar cannot place an instant of the fact (year 9999), then the message is poison with the calendar reason', async () => {
+    // What the real derivation meets for a history the calendar cannot place.
+    const derive = () => {
+      loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' });
+      throw new Error('the calendar accepted year 9999');
+    };
+    const err = await failureOf(handlerWith({ derive })(message(reception)));
+    expect(err).toBeInstanceOf(PoisonMessageError);
+    expect(err).toMatchObject({ code: 'calendar-input', message: expect.stringMatching(/vn\.tthc\.dossier\.received \(e-2\) of HS-2 .*supported years/) });
+    expect(classifyFailure(err).kind).toBe('poison');
+  });
+
+  test('when MongoDB is unreachable, then the error reaches the runner as an unavailable dependency', async () => {
+    const repo = {
+      find: async () => {
+        throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
+      },
+      insert: async () => true,
+      replace: async () => true,
+    };
+    const err = await failureOf(handlerWith({ repo })(message(reception)));
+    expect(classifyFailure(err)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
   });
 });

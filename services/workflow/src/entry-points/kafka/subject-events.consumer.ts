@@ -1,3 +1,4 @@
+import { CalendarInputError } from '@tthc/calendar';
 import { alertEventTypes, cloudEventEnvelope, occurredAtOfEvent, parseInboundDossierEvent, slaAlertV1, subjectCodeOf } from '@tthc/contracts';
 import { PoisonMessageError, parseJsonValue, parseScopeClaims, type ConsumedMessage, type Logger, type Metrics } from '@tthc/platform';
 import { applyFact, type ApplyDeps } from '../../domain/apply-fact.use-case';
@@ -62,7 +63,13 @@ export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; metrics
       return;
     }
     const { code, fact } = parsed;
-    const result = await deps.gate.shared(() => applyFact(code, fact, deps));
+    const result = await deps.gate.shared(() => applyFact(code, fact, deps)).catch((err: unknown) => {
+      // An instant the calendar cannot place (years it does not cover, a span beyond its
+      // limit) fails the same way on every retry: the fact is dead-lettered with the calendar's
+      // reason instead of holding back the subjects behind it.
+      if (err instanceof CalendarInputError) throw new PoisonMessageError('calendar-input', `${fact.type} (${fact.id}) of ${code} cannot be placed on the calendar: ${err.message}`, err);
+      throw err;
+    });
     if (result.outcome === 'rejected') {
       if (OWNERSHIP_CODES.has(result.errorCode)) {
         refused.inc({ error_code: result.errorCode, action: 'rejected' });

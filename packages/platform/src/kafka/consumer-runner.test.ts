@@ -1,0 +1,323 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { mongo } from 'mongoose';
+import type { Gauge } from 'prom-client';
+import { requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { createLogger } from '../logger';
+import { createMetrics, type Metrics } from '../metrics';
+import { createKafka, createProducer, ensureTopics } from './kafka-client';
+import { createConsumerRunner, type ConsumedMessage, type ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+
+const quiet = createLogger({ service: 'runner-test', level: 'silent' });
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+const runners: ConsumerRunner[] = [];
+const probes: Array<{ stop(): Promise<void> }> = [];
+
+interface Body {
+  k: string;
+  seq: number;
+  phase: string;
+  bad?: boolean;
+}
+const bodyOf = (msg: ConsumedMessage) => JSON.parse(msg.message.value!.toString('utf8')) as Body;
+
+interface Letter {
+  originalTopic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  errorCode: string;
+  reason: string;
+}
+
+/** Every dead letter on a topic, read by a throwaway group. */
+async function collectLetters(topic: string): Promise<Letter[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('dlt-probe') });
+  const letters: Letter[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      letters.push((JSON.parse(message.value!.toString('utf8')) as { data: Letter }).data);
+    },
+  });
+  probes.push({ stop: () => consumer.disconnect() });
+  return letters;
+}
+
+async function freshTopics(partitions: number): Promise<{ topic: string; deadLetterTopic: string }> {
+  const topic = uniqueName('runner-in');
+  const deadLetterTopic = uniqueName('runner-dlt');
+  await ensureTopics(admin, [topic], partitions);
+  await ensureTopics(admin, [deadLetterTopic], 1);
+  return { topic, deadLetterTopic };
+}
+
+function startRunner(opts: Pick<ConsumerRunnerOptions, 'groupId' | 'topics' | 'deadLetterTopic' | 'handle'> & Partial<ConsumerRunnerOptions>): ConsumerRunner {
+  const runner = createConsumerRunner({ kafka, producer, logger: quiet, metrics: createMetrics('runner-test'), concurrency: 8, ...opts });
+  runners.push(runner);
+  return runner;
+}
+
+async function produce(topic: string, bodies: Body[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 500) {
+    await producer.send({ topic, acks: -1, messages: bodies.slice(i, i + 500).map((b) => ({ key: b.k, value: JSON.stringify(b) })) });
+  }
+}
+
+/** Messages of many keys, `perKey` each, numbered per key in the order they are produced. */
+function bodies(phase: string, keys: number, perKey: number, firstSeq = 0): Body[] {
+  const out: Body[] = [];
+  for (let s = 0; s < perKey; s++) for (let k = 0; k < keys; k++) out.push({ k: `key-${k}`, seq: firstSeq + s, phase });
+  return out;
+}
+
+async function gaugeValue(metrics: Metrics, name: string, group: string): Promise<number | undefined> {
+  const gauge = metrics.registry.getSingleMetric(name) as Gauge<'group'> | undefined;
+  return (await gauge?.get())?.values.find((v) => v.labels.group === group)?.value;
+}
+
+async function committed(groupId: string, topic: string): Promise<Map<number, number>> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map(offsets!.partitions.map((p) => [p.partition, Number(p.offset)]));
+}
+
+async function highWatermarks(topic: string): Promise<Map<number, number>> {
+  return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+}
+
+beforeAll(async () => {
+  kafka = createKafka({ clientId: uniqueName('runner-test'), brokers: requireEnv('KAFKA_BROKERS').split(','), logger: quiet });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = createProducer(kafka);
+  await producer.connect();
+});
+
+afterAll(async () => {
+  for (const r of runners) await r.stop().catch(() => undefined);
+  for (const p of probes) await p.stop().catch(() => undefined);
+  await producer?.disconnect();
+  await admin?.disconnect();
+});
+
+describe('the consumer runner on real Kafka', () => {
+  test('when a handful of 2 000 messages fail deterministically, then each is dead-lettered once, every other one is handled in key order, and a restarted runner re-handles nothing committed', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(4);
+    const groupId = uniqueName('runner-poison');
+    const all = bodies('first', 100, 20);
+    // Bad ones in the middle of their keys, so the key's later messages must still apply.
+    const badKeys = new Set(['key-3|5', 'key-17|0', 'key-42|19', 'key-42|7', 'key-64|11', 'key-99|13', 'key-8|9']);
+    for (const b of all) if (badKeys.has(`${b.k}|${b.seq}`)) b.bad = true;
+    const applied = new Map<string, number[]>();
+    const handledBy: Array<{ runner: number; body: Body }> = [];
+    const handler = (runner: number) => async (msg: ConsumedMessage) => {
+      const body = bodyOf(msg);
+      if (body.bad) throw new RangeError(`seq ${body.seq} of ${body.k} lies outside the supported years 1000–9999`);
+      handledBy.push({ runner, body });
+      applied.set(body.k, [...(applied.get(body.k) ?? []), body.seq]);
+    };
+    const letters = await collectLetters(deadLetterTopic);
+
+    const first = startRunner({ groupId, topics: [topic], deadLetterTopic, handle: handler(1) });
+    await first.start();
+    await produce(topic, all);
+    const good = all.filter((b) => !b.bad);
+    await waitFor('every good message handled', () => handledBy.length >= good.length, { timeoutMs: 90_000 });
+    await waitFor('every bad message dead-lettered', () => letters.length >= badKeys.size, { timeoutMs: 30_000 });
+
+    for (let k = 0; k < 100; k++) {
+      const key = `key-${k}`;
+      expect({ key, seqs: applied.get(key) }).toEqual({ key, seqs: all.filter((b) => b.k === key && !b.bad).map((b) => b.seq) });
+    }
+    const lettered = letters.map((l) => JSON.parse(l.value!) as Body).map((b) => `${b.k}|${b.seq}`);
+    expect(lettered.sort()).toEqual([...badKeys].sort());
+    for (const l of letters) expect(l).toMatchObject({ originalTopic: topic, errorCode: 'RangeError', reason: expect.stringContaining('supported years') });
+    expect(first.isPaused()).toBe(false);
+
+    // Everything handled is committed, so a new runner of the same group starts after it.
+    await waitFor('the handled offsets committed', async () => {
+      const [done, high] = await Promise.all([committed(groupId, topic), highWatermarks(topic)]);
+      return [...high].every(([p, h]) => done.get(p) === h);
+    });
+    await first.stop();
+    const second = startRunner({ groupId, topics: [topic], deadLetterTopic, handle: handler(2) });
+    await second.start();
+    const later = bodies('after-restart', 10, 3, 100);
+    await produce(topic, later);
+    await waitFor('the messages produced after the restart handled', () => handledBy.filter((h) => h.runner === 2).length >= later.length, { timeoutMs: 60_000 });
+    expect(handledBy.filter((h) => h.runner === 2).map((h) => h.body.phase)).toEqual(later.map(() => 'after-restart'));
+    expect(handledBy).toHaveLength(good.length + later.length);
+    expect(letters).toHaveLength(badKeys.size);
+  }, 180_000);
+
+  test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    const attempts = new Map<string, number>();
+    const applied: string[] = [];
+    const letters = await collectLetters(deadLetterTopic);
+    const metrics = createMetrics('runner-test');
+    const runner = startRunner({
+      groupId: uniqueName('runner-unknown'),
+      topics: [topic],
+      deadLetterTopic,
+      metrics,
+      retryBackoffMs: 10,
+      handle: async (msg) => {
+        const body = bodyOf(msg);
+        const n = (attempts.get(body.k) ?? 0) + 1;
+        attempts.set(body.k, n);
+        if (body.phase === 'flaky' && n < 3) throw new Error('lost the race, try again');
+        if (body.phase === 'broken') throw new Error('always fails the same unnamed way');
+        applied.push(body.k);
+      },
+    });
+    await runner.start();
+    await produce(topic, [
+      { k: 'flaky', seq: 0, phase: 'flaky' },
+      { k: 'broken', seq: 0, phase: 'broken' },
+      { k: 'fine', seq: 0, phase: 'fine' },
+    ]);
+
+    const letter = await waitFor('the broken message dead-lettered', () => letters[0], { timeoutMs: 30_000 });
+    await waitFor('the flaky and the fine message applied', () => applied.length >= 2);
+    expect(applied.sort()).toEqual(['fine', 'flaky']);
+    expect(attempts.get('flaky')).toBe(3);
+    expect(attempts.get('broken')).toBe(3);
+    expect(letter).toMatchObject({ key: 'broken', errorCode: 'Error', reason: 'always fails the same unnamed way (failed 3 times)' });
+    const outcomes = (await metrics.registry.getSingleMetric('kafka_messages_processed_total')!.get()).values;
+    const count = (outcome: string) => outcomes.find((v) => v.labels.outcome === outcome)?.value;
+    expect([count('applied'), count('dead-lettered'), count('retried')]).toEqual([2, 1, 4]);
+  }, 60_000);
+
+  test('when MongoDB is unreachable for longer than 8 s, then the runner pauses without dead-lettering or committing past the failure, and once ready handles every message exactly once', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(3);
+    const groupId = uniqueName('runner-outage');
+    const metrics = createMetrics('runner-test');
+    const state = { down: false, probes: 0 };
+    const applied = new Map<string, number[]>();
+    let total = 0;
+    const letters = await collectLetters(deadLetterTopic);
+    const runner = startRunner({
+      groupId,
+      topics: [topic],
+      deadLetterTopic,
+      metrics,
+      pauseBackoff: { initialMs: 100, maxMs: 1000 },
+      dependenciesReady: async () => {
+        state.probes++;
+        return !state.down;
+      },
+      handle: async (msg) => {
+        const body = bodyOf(msg);
+        if (state.down) throw new mongo.MongoNetworkError('connection 4 to 127.0.0.1:27217 closed');
+        applied.set(body.k, [...(applied.get(body.k) ?? []), body.seq]);
+        total++;
+      },
+    });
+    await runner.start();
+    const before = bodies('before', 20, 3);
+    await produce(topic, before);
+    await waitFor('the messages before the outage handled', () => total >= before.length, { timeoutMs: 30_000 });
+    await waitFor('their offsets committed', async () => {
+      const [done, high] = await Promise.all([committed(groupId, topic), highWatermarks(topic)]);
+      return [...high].every(([p, h]) => done.get(p) === h);
+    });
+    const outageStarts = await highWatermarks(topic);
+
+    state.down = true;
+    const during = bodies('during', 20, 6, 3);
+    await produce(topic, during);
+    await waitFor('the runner paused', () => runner.isPaused(), { timeoutMs: 30_000 });
+    expect(await gaugeValue(metrics, 'kafka_consumer_paused', groupId)).toBe(1);
+    // The outage outlasts the driver's server selection (5 s) and mongoose's buffering (10 s)
+    // that ended the earlier attempts; the runner keeps probing all along.
+    const outageBegan = Date.now();
+    await waitFor('an outage longer than 12 s with several probes', () => Date.now() - outageBegan > 12_000 && state.probes >= 5, { timeoutMs: 30_000, intervalMs: 250 });
+    expect(runner.isPaused()).toBe(true);
+    const heldBack = await committed(groupId, topic);
+    for (const [partition, start] of outageStarts) expect({ partition, committed: heldBack.get(partition) }).toEqual({ partition, committed: start });
+    expect(total).toBe(before.length);
+
+    state.down = false;
+    await waitFor('every message of the outage handled', () => total >= before.length + during.length, { timeoutMs: 60_000 });
+    await waitFor('the runner resumed', () => !runner.isPaused());
+    expect(await gaugeValue(metrics, 'kafka_consumer_paused', groupId)).toBe(0);
+    for (let k = 0; k < 20; k++) expect(applied.get(`key-${k}`)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(total).toBe(before.length + during.length);
+    expect(letters).toEqual([]);
+    const outcomes = (await metrics.registry.getSingleMetric('kafka_messages_processed_total')!.get()).values;
+    expect(outcomes.find((v) => v.labels.outcome === 'paused')?.value).toBeGreaterThan(0);
+    expect(outcomes.find((v) => v.labels.outcome === 'dead-lettered')).toBeUndefined();
+  }, 120_000);
+
+  test('when the dead letter of a message near Kafka\'s record limit is too large, then it is published with its value cut and the partition moves on', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    const applied: number[] = [];
+    const letters = await collectLetters(deadLetterTopic);
+    const runner = startRunner({
+      groupId: uniqueName('runner-big'),
+      topics: [topic],
+      deadLetterTopic,
+      handle: async (msg) => {
+        const body = bodyOf(msg);
+        if (body.bad) throw new TypeError('cannot read the deadline of an absurd event');
+        applied.push(body.seq);
+      },
+    });
+    await runner.start();
+    // Quotes double once escaped into the message and again into the letter: about 800 KB
+    // is accepted by Kafka, its dead letter (about 1.6 MB) is not.
+    const big = { k: 'a', seq: 0, phase: 'x', bad: true, pad: '"'.repeat(400_000) };
+    await produce(topic, [big, { k: 'a', seq: 1, phase: 'x' }]);
+
+    const letter = await waitFor('the cut dead letter', () => letters[0], { timeoutMs: 30_000 });
+    await waitFor('the next message of the key applied', () => applied.length === 1);
+    expect(applied).toEqual([1]);
+    expect(letter.value).toHaveLength(64 * 1024);
+    expect(letter).toMatchObject({ offset: '0', errorCode: 'TypeError', reason: expect.stringContaining(`the original is at ${topic} 0/0`) });
+    expect(runner.isPaused()).toBe(false);
+  }, 60_000);
+
+  test('when the dead letter cannot be published, then the runner pauses on the poison message instead of dropping it, and dead-letters it once Kafka takes it', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    const groupId = uniqueName('runner-dlt-down');
+    const dlProducer = createProducer(kafka);
+    const applied: number[] = [];
+    const letters = await collectLetters(deadLetterTopic);
+    const runner = startRunner({
+      groupId,
+      topics: [topic],
+      deadLetterTopic,
+      // Not connected yet: sending fails the way it does while the brokers are away.
+      producer: dlProducer,
+      pauseBackoff: { initialMs: 100, maxMs: 500 },
+      handle: async (msg) => {
+        const body = bodyOf(msg);
+        if (body.bad) throw new TypeError('cannot read the deadline of an absurd event');
+        applied.push(body.seq);
+      },
+    });
+    await runner.start();
+    await produce(topic, [
+      { k: 'a', seq: 0, phase: 'x' },
+      { k: 'a', seq: 1, phase: 'x', bad: true },
+      { k: 'a', seq: 2, phase: 'x' },
+    ]);
+    await waitFor('the runner paused on the dead letter', () => runner.isPaused(), { timeoutMs: 30_000 });
+    expect(applied).toEqual([0]);
+    await waitFor('the message before the poison committed, and not the poison', async () => (await committed(groupId, topic)).get(0) === 1);
+
+    await dlProducer.connect();
+    try {
+      await waitFor('the poison dead-lettered and the next message applied', () => letters.length === 1 && applied.length === 2, { timeoutMs: 30_000 });
+      expect(applied).toEqual([0, 2]);
+      expect(letters[0]).toMatchObject({ offset: '1', errorCode: 'TypeError', reason: 'cannot read the deadline of an absurd event' });
+    } finally {
+      await runner.stop();
+      await dlProducer.disconnect();
+    }
+  }, 60_000);
+});
