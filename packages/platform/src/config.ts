@@ -40,6 +40,15 @@ export const envVars = {
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "-" or "_"')
     .optional(),
+  // Partitions per topic: the most consumer instances of one group that can share the work. Existing
+  // topics with fewer are grown at start, never shrunk. The bench wants 12 or more.
+  kafkaPartitions: z.coerce.number({ message: 'must be a whole number of partitions' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(6),
+  // Copies of each partition; capped at the brokers alive when a topic is created (1 on a single
+  // local broker), with a warning.
+  kafkaReplicationFactor: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(32, 'must be at most 32').default(3),
+  // Replicas an acks=all write must reach; capped at the replication factor. 2 of 3 lets one broker
+  // die without refusing writes or losing acknowledged ones.
+  kafkaMinInsyncReplicas: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(32, 'must be at most 32').default(2),
 };
 
 /**

@@ -11,6 +11,7 @@ import {
   requireApiKey,
   type Logger,
   type RunningServer,
+  kafkaTopicSettings,
 } from '@tthc/platform';
 import type { IntakeConfig } from './config';
 import { createRedisIdempotencyStore } from './data-access/idempotency.redis';
@@ -30,7 +31,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
   const metrics = createMetrics('intake');
   const apiKeys = parseApiKeys(config.API_KEYS);
   // Short timeouts and few retries: a portal waiting on Kafka should get a fast 503.
-  const { producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-intake', brokers: config.KAFKA_BROKERS, logger, requestTimeoutMs: 5000, producerRetries: 2 });
+  const { producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-intake', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config), requestTimeoutMs: 5000, producerRetries: 2 });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);

@@ -11,6 +11,10 @@ const schema = z
     KAFKA_BROKERS: envVars.kafkaBrokers,
     // Prefix of every topic name, to share one cluster between environments.
     KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
+    KAFKA_PARTITIONS: envVars.kafkaPartitions,
+    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
+    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
     // Prefix of intake's Redis keys, for the same reason.
     REDIS_KEY_PREFIX: z.string().min(1).default('tthc'),
     REDIS_URL: envVars.redisUrl,
