@@ -21,6 +21,7 @@ import {
   type ConsumerRunner,
   type Logger,
   type RunningServer,
+  kafkaTopicSettings,
 } from '@tthc/platform';
 import type { NotifierConfig } from './config';
 import { systemClock, type Clock } from './domain/notification';
@@ -28,18 +29,21 @@ import type { NotifyDeps } from './domain/notify-alert.use-case';
 import { createAlertRecordRepository } from './data-access/alert-record.repository';
 import { createDeliveryRepository } from './data-access/delivery.repository';
 import { createSmtpEmailSender } from './data-access/email.sender';
-import { createBullmqDeliveryScheduler, createBullmqEscalationScheduler } from './data-access/job-schedulers.bullmq';
+import { createDigestRunRepository } from './data-access/digest-run.repository';
+import { createBullmqDeliveryScheduler, createBullmqEscalationScheduler, createDigestSchedule, DIGEST_SCHEDULER_ID, noSchedules } from './data-access/job-schedulers.bullmq';
 import { createOpenDossierReader } from './data-access/open-dossier.reader';
 import { createSubscriptionRepository } from './data-access/subscription.repository';
 import { createWebhookSender } from './data-access/webhook.sender';
 import { alertAckRouter } from './entry-points/http/alert-ack.routes';
+import { readinessRouter } from './entry-points/http/readiness.routes';
 import { subscriptionRouter } from './entry-points/http/subscription.routes';
 import { notifierJobCatalog } from './entry-points/jobs/catalog';
 import { deliverMessageProcessor } from './entry-points/jobs/deliver-message.job';
 import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
+import { jobReconciler } from './entry-points/jobs/reconcile-jobs.job';
 import { alertHandler } from './entry-points/kafka/alert.consumer';
 
-export const DIGEST_SCHEDULER_ID = 'notifier.morning-digest';
+export { DIGEST_SCHEDULER_ID };
 
 export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock?: Clock } = {}) {
   const logger = deps.logger ?? createLogger({ service: 'notifier', level: config.LOG_LEVEL });
@@ -51,7 +55,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   const calendarOf = (id: string) => calendars.get(id) ?? calendars.national;
   const catalog = notifierJobCatalog({ deliveryAttempts: config.DELIVERY_ATTEMPTS, deliveryBackoffMs: config.DELIVERY_BACKOFF_MS });
 
-  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-notifier', brokers: config.KAFKA_BROKERS, logger });
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-notifier', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Producer-side connection fails fast; the workers' must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -59,19 +63,28 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   const deliveryQueue = new Queue(QUEUES.notifierDeliveries, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.deliverMessage].options });
   const maintenanceQueue = new Queue(QUEUES.notifierMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.checkEscalations].options });
   for (const q of [deliveryQueue, maintenanceQueue]) q.on('error', (err) => logger.error({ err }, 'queue error'));
-  const email = createSmtpEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.MAIL_FROM });
+  const email = createSmtpEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.MAIL_FROM, maxConnections: config.DELIVERY_CONCURRENCY });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   const webhook = createWebhookSender({ clock, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
+
+  const digestSchedule = createDigestSchedule(maintenanceQueue, { at: config.DIGEST_AT, timezone: calendars.national.timezone, jobOptions: catalog[JOB_NAMES.sendDigests].options });
 
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
   let server: RunningServer | null = null;
+  let reconciler: ReturnType<typeof jobReconciler> | null = null;
   const workers: Worker[] = [];
 
   return {
     logger,
+    metrics,
     deliveryQueue,
     maintenanceQueue,
+    /** One reconciliation now (the interval does the same); waits for a run already going. */
+    async reconcile(reason = 'manual') {
+      if (!reconciler) throw new Error('notifier is not started');
+      return reconciler.run(reason);
+    },
     async start() {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development key "dev-key" for every agency');
       if (config.usingDevAckSecret) logger.warn('ACK_SECRET is not set: acknowledgement links are signed with a development secret');
@@ -81,8 +94,9 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       const subscriptions = createSubscriptionRepository(conn);
       const deliveries = createDeliveryRepository(conn);
       const alertRecords = createAlertRecordRepository(conn);
+      const digestRuns = createDigestRunRepository(conn);
       const audit = createAuditLog(conn);
-      await Promise.all([subscriptions.init(), deliveries.init(), alertRecords.init(), audit.init()]);
+      await Promise.all([subscriptions.init(), deliveries.init(), alertRecords.init(), digestRuns.init(), audit.init()]);
       await kafkaRuntime.connect([topics.alerts, topics.deadLetter]);
 
       const deliveryScheduler = createBullmqDeliveryScheduler(deliveryQueue, clock);
@@ -109,6 +123,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
           webhook,
           clock,
           links: { dashboardUrl: config.DASHBOARD_URL, publicUrl: config.PUBLIC_URL, ackSecret: config.ACK_SECRET, ackLinkTtlMs: config.ackLinkTtlMs },
+          sendLeaseMs: config.SEND_LEASE_SECONDS * 1000,
           logger,
           metrics,
         }),
@@ -116,7 +131,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       );
       const maintenanceWorker = new Worker(
         QUEUES.notifierMaintenance,
-        maintenanceProcessor({ ...notifyDeps, dossiers, logger, metrics }),
+        maintenanceProcessor({ ...notifyDeps, dossiers, digestRuns, nationalCalendarId: calendars.national.id, logger, metrics }),
         { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: 4 },
       );
       for (const w of [deliveryWorker, maintenanceWorker]) {
@@ -124,16 +139,26 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
         workers.push(w);
       }
 
-      if (config.DIGEST_ENABLED) {
-        const [hour, minute] = config.DIGEST_AT.split(':').map(Number);
-        // Fires every morning; the job itself skips subscribers whose calendar has a day off,
-        // which also covers make-up Saturdays (a weekday-only pattern would miss them).
-        await maintenanceQueue.upsertJobScheduler(
-          DIGEST_SCHEDULER_ID,
-          { pattern: `${minute} ${hour} * * *`, tz: calendars.national.timezone },
-          { name: JOB_NAMES.sendDigests, data: { reason: 'schedule' }, opts: catalog[JOB_NAMES.sendDigests].options },
-        );
-      }
+      const jobs = jobReconciler({
+        deliveries,
+        alertRecords,
+        deliveryScheduler,
+        escalationScheduler: notifyDeps.escalationScheduler,
+        schedules: config.DIGEST_ENABLED ? digestSchedule : noSchedules,
+        digest: config.DIGEST_ENABLED ? { runs: digestRuns, ensureRun: digestSchedule.ensureRun, at: config.DIGEST_AT, calendar: calendars.national } : null,
+        clock,
+        sendLeaseMs: config.SEND_LEASE_SECONDS * 1000,
+        logger,
+        metrics,
+        pageSize: config.RECONCILE_PAGE_SIZE,
+        everyMs: config.RECONCILE_EVERY_SECONDS * 1000,
+      });
+      reconciler = jobs;
+      if (config.DIGEST_ENABLED) await digestSchedule.ensure();
+      // Whatever Redis lost while this process was away is put back while it already serves;
+      // readiness says `degraded` until the run is through.
+      jobs.run('start').catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciliation at start failed; the interval retries'));
+      jobs.start();
 
       runner = createConsumerRunner({
         kafka,
@@ -144,22 +169,34 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
         producer,
         logger,
         metrics,
-        handle: alertHandler({ ...notifyDeps, logger }),
+        // While MongoDB, Redis or Kafka is away the consumer pauses (nothing is dead-lettered,
+        // nothing past the alert committed); this says when to try again.
+        dependenciesReady: async () => {
+          await Promise.all([pingMongo(conn!), queueRedis.ping(), kafkaRuntime.check()]);
+          return true;
+        },
+        handle: alertHandler({ ...notifyDeps, logger, metrics }),
       });
       await runner.start();
 
-      const http = createServiceHttp({
-        service: 'notifier',
-        logger,
-        metrics,
-        readiness: {
-          mongo: () => pingMongo(conn!),
-          redis: async () => {
-            await queueRedis.ping();
-          },
-          kafka: kafkaRuntime.check,
+      const readiness = {
+        mongo: () => pingMongo(conn!),
+        redis: async () => {
+          await queueRedis.ping();
         },
-      });
+        kafka: kafkaRuntime.check,
+        consumer: async () => {
+          if (runner?.isPaused()) throw new Error('alert consumption paused until MongoDB, Redis and Kafka answer again');
+        },
+      };
+      const http = createServiceHttp({ service: 'notifier', logger, metrics, readiness });
+      // The platform's /readyz knows only up or down; this one, matched first, also reports a
+      // reconciliation in progress as `degraded` (still 200).
+      const root = express();
+      root.disable('x-powered-by');
+      root.set('trust proxy', false);
+      root.use(readinessRouter({ checks: readiness, reconcile: jobs.state }));
+      root.use(http);
       // Shared by every instance through the queue Redis, so a key's budget does not grow with replicas.
       const rateLimit = rateLimitPerKey({ redis: queueRedis, prefix: config.QUEUE_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics });
       http.use(alertAckRouter({ alertRecords, subscriptions, apiKeys, ackSecret: config.ACK_SECRET, audit, rateLimit, clock }));
@@ -176,10 +213,11 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
           now: () => clock.now(),
         }),
       );
-      server = await serveHttp(http, { service: 'notifier', logger, port: config.PORT, host: config.HOST });
+      server = await serveHttp(root, { service: 'notifier', logger, port: config.PORT, host: config.HOST });
       return server;
     },
     async stop() {
+      await reconciler?.stop();
       await server?.close();
       await runner?.stop();
       for (const w of workers.splice(0)) await w.close();

@@ -59,4 +59,11 @@ describe('notifier configuration', () => {
     expect(loadConfig({ ...base, ...keys, NODE_ENV: 'production', ACK_SECRET: 's'.repeat(32) })).toMatchObject({ usingDevAckSecret: false, usingDevKey: false });
     expect(loadConfig({ ...base, ACK_SECRET: 'sixteen-chars-xx' })).toMatchObject({ ACK_SECRET: 'sixteen-chars-xx' });
   });
+
+  test('when nothing is said about recovery, then reconciliation runs every 60 s in pages of 500 and a send lease lasts 60 s; a lease shorter than a send is refused by name', () => {
+    expect(loadConfig(base)).toMatchObject({ RECONCILE_EVERY_SECONDS: 60, RECONCILE_PAGE_SIZE: 500, SEND_LEASE_SECONDS: 60 });
+    expect(() => loadConfig({ ...base, SEND_LEASE_SECONDS: '30' })).toThrow(/SEND_LEASE_SECONDS: must exceed the longest send \(40 s\)/);
+    expect(() => loadConfig({ ...base, SEND_LEASE_SECONDS: '50', WEBHOOK_TIMEOUT_MS: '60000' })).toThrow(/SEND_LEASE_SECONDS: must exceed the longest send \(60 s\)/);
+    expect(() => loadConfig({ ...base, RECONCILE_EVERY_SECONDS: '0' })).toThrow(/RECONCILE_EVERY_SECONDS/);
+  });
 });

@@ -14,6 +14,9 @@ const durationMs = (text: string) => {
   return m ? Number(m[1]) * DURATION_MS[m[2] as keyof typeof DURATION_MS] : Number.NaN;
 };
 
+// Connection, greeting and socket timeouts of the SMTP sender, added up.
+export const SMTP_SEND_BUDGET_MS = 40_000;
+
 const schema = z
   .object({
     ...apiKeysEnv,
@@ -22,6 +25,10 @@ const schema = z
     PORT: envVars.port(8084),
     KAFKA_BROKERS: envVars.kafkaBrokers,
     KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
+    KAFKA_PARTITIONS: envVars.kafkaPartitions,
+    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
+    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
     MONGO_URL: envVars.mongoUrl,
     REDIS_URL: envVars.redisUrl,
@@ -68,6 +75,15 @@ const schema = z
     // Local time (of the national calendar's zone) of the morning digest on working days.
     DIGEST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('07:30'),
     DIGEST_ENABLED: bool.default(true),
+    // Jobs live in Redis, their truth in MongoDB: this often, open deliveries, pending
+    // acknowledgement checks and the digest schedule are compared and lost jobs put back.
+    RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    // A send lease older than this is taken for a crash mid-send and the message is sent again
+    // (same Message-ID / webhook-id). It must exceed the longest send: the SMTP timeouts
+    // (connection 10 s, greeting 10 s, socket 20 s) and WEBHOOK_TIMEOUT_MS. Shorter means a
+    // message caught by a crash goes out sooner after it.
+    SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     // Optional agency-profiles file (packages/calendar format) with the calendars subscriptions may name.
     CALENDAR_PROFILES_PATH: z.string().min(1).optional(),
   })
@@ -76,6 +92,8 @@ const schema = z
   .superRefine((env, ctx) => {
     if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASS)) ctx.addIssue({ code: 'custom', path: [env.SMTP_USER ? 'SMTP_PASS' : 'SMTP_USER'], message: 'SMTP_USER and SMTP_PASS go together' });
     if (!parseAckWindow(env.ESCALATE_AFTER)) ctx.addIssue({ code: 'custom', path: ['ESCALATE_AFTER'], message: 'must be a positive amount' });
+    if (env.SEND_LEASE_SECONDS * 1000 <= Math.max(env.WEBHOOK_TIMEOUT_MS, SMTP_SEND_BUDGET_MS))
+      ctx.addIssue({ code: 'custom', path: ['SEND_LEASE_SECONDS'], message: `must exceed the longest send (${Math.max(env.WEBHOOK_TIMEOUT_MS, SMTP_SEND_BUDGET_MS) / 1000} s)` });
   });
 
 export type NotifierConfig = ReturnType<typeof loadConfig>;

@@ -555,7 +555,7 @@ describe('subscriptions API and service surface', () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok', service: 'notifier' });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongo: 'ok', redis: 'ok', kafka: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongo: 'ok', redis: 'ok', kafka: 'ok', consumer: 'ok' } });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('notifier_deliveries_total');
     expect(metrics).toContain('kafka_messages_processed_total');

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { Kafka, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
+import { requireEnv, withDatabase } from '@tthc/testkit';
 import { alertEventType, alertIdFor, slaAlertV1, type CloudEvent, type SlaAlertInputV1, type SlaAlertV1 } from '@tthc/contracts';
 
 export interface ReceivedHook {
@@ -60,10 +61,11 @@ export async function alertPublisher(brokers: string, topic: string) {
   const producer: Producer = kafka.producer();
   await producer.connect();
   return {
-    async publish(alert: SlaAlertV1, times = 1) {
+    /** Resolves with where Kafka put the messages (partition and base offset). */
+    async publish(alert: SlaAlertV1, times = 1): Promise<RecordMetadata[]> {
       const event: CloudEvent = { specversion: '1.0', id: alert.alertId, source: 'urn:tthc:sla', type: alertEventType(alert), time: alert.raisedAt, data: alert };
       const message = { key: alert.dossierCode, value: JSON.stringify(event) };
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: times }, () => message) });
+      return producer.send({ topic, acks: -1, messages: Array.from({ length: times }, () => message) });
     },
     async publishRaw(key: string, value: string) {
       await producer.send({ topic, acks: -1, messages: [{ key, value }] });
@@ -87,4 +89,91 @@ export function buildAlert(over: Partial<SlaAlertInputV1> & { dossierCode: strin
     ...over,
   };
   return slaAlertV1.parse({ alertId: alertIdFor({ kind: base.kind, dossierCode: base.dossierCode, deadlineVersion: base.deadlineVersion, level: base.level ?? 0 }), ...base });
+}
+
+/**
+ * Environment of a notifier instance of its own (topics, consumer group, database and queue
+ * prefix all named after `namespace`) on the shared test infrastructure.
+ */
+export function isolatedEnv(namespace: string, smtpPort: number, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    KAFKA_TOPIC_NAMESPACE: namespace,
+    CONSUMER_GROUP: `${namespace}-notifier`,
+    MONGO_URL: withDatabase(requireEnv('MONGO_URL'), namespace),
+    REDIS_URL: requireEnv('REDIS_URL'),
+    QUEUE_PREFIX: namespace,
+    API_KEYS: `${TEST_REFORM_KEY}:*:reform-office`,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtpPort),
+    ACK_SECRET: 'test-ack-secret-0123456789',
+    DELIVERY_ATTEMPTS: '3',
+    DELIVERY_BACKOFF_MS: '50',
+    ESCALATE_AFTER: '2s',
+    ...overrides,
+  };
+}
+
+export const TEST_REFORM_KEY = 'recovery-reform-key';
+
+export async function subscribeEmail(url: string, address: string, agencyCode: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await fetch(`${url}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_REFORM_KEY}` },
+    body: JSON.stringify({ name: 'Người nhận', role: 'agency-manager', agencyCode, channel: { type: 'email', address }, ...extra }),
+  });
+  if (res.status !== 201) throw new Error(`subscription refused: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/**
+ * A TCP relay in front of a real server, for taking a dependency away without stopping it for
+ * the other suites: `cut()` drops every open connection and refuses new ones until `restore()`.
+ */
+export async function startTcpProxy(target: { host: string; port: number }) {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createTcpServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    /** `url` with its host and port replaced by the relay's. */
+    via(url: string): string {
+      const u = new URL(url);
+      u.host = `127.0.0.1:${port}`;
+      return u.toString();
+    },
+    cut() {
+      cut = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

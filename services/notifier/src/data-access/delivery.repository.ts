@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import type { Delivery, DeliveryRepository } from '../domain/notification';
+import { OPEN_DELIVERY_STATUSES, type Delivery, type DeliveryRepository, type OpenDelivery } from '../domain/notification';
 
 interface DeliveryDoc extends Omit<Delivery, 'id'> {
   _id: string;
@@ -22,27 +22,33 @@ const schema = new Schema<DeliveryDoc>(
     scheduledFor: { type: Date, required: true },
     urgent: { type: Boolean, required: true },
     status: { type: String, required: true },
+    sendingSince: { type: Date, default: null },
     attempts: { type: Number, default: 0 },
     lastError: { type: String, default: null },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date, default: null },
   },
-  { collection: COLLECTIONS.deliveries, versionKey: false, minimize: false },
+  // No buffering while MongoDB is away: the driver's own network and selection errors reach the
+  // Kafka consumer, which recognises them as an outage (a buffering timeout it would not).
+  { collection: COLLECTIONS.deliveries, versionKey: false, minimize: false, bufferCommands: false },
 );
 // Serves operators' look-ups of what an alert caused and of dead deliveries.
 schema.index({ alertId: 1 });
 schema.index({ status: 1, scheduledFor: 1 });
+// Serves reconciliation's keyset walk over open deliveries.
+schema.index({ status: 1, _id: 1 });
 
 const fromDoc = ({ _id, cancelReason: _c, ...rest }: DeliveryDoc): Delivery => ({
   id: _id,
   ...rest,
+  sendingSince: rest.sendingSince ?? null,
   digestItems: (rest.digestItems ?? []).map((i) => ({ ...i, dueAt: i.dueAt ? new Date(i.dueAt) : null })),
 });
 
 export function createDeliveryRepository(conn: Connection): DeliveryRepository & { init(): Promise<void>; listByAlert(alertId: string): Promise<Delivery[]> } {
   const model = (conn.models['Delivery'] as Model<DeliveryDoc> | undefined) ?? conn.model<DeliveryDoc>('Delivery', schema);
-  const set = (id: string, fields: Record<string, unknown>, status?: string) =>
-    model.collection.updateOne((status ? { _id: id, status } : { _id: id }) as never, { $set: fields });
+  const open: string[] = [...OPEN_DELIVERY_STATUSES];
+  const set = (id: string, fields: Record<string, unknown>, from: string[]) => model.collection.updateOne({ _id: id, status: { $in: from } } as never, { $set: fields });
   return {
     async init() {
       await model.init();
@@ -68,17 +74,32 @@ export function createDeliveryRepository(conn: Connection): DeliveryRepository &
       const docs = await model.find({ alertId }).lean<DeliveryDoc[]>().exec();
       return docs.map(fromDoc);
     },
+    async claimSend(id, from, at, attempts) {
+      const filter = from.status === 'scheduled' ? { _id: id, status: 'scheduled' } : { _id: id, status: 'sending', sendingSince: from.since };
+      const res = await model.collection.updateOne(filter as never, { $set: { status: 'sending', sendingSince: at, attempts } });
+      return res.modifiedCount > 0;
+    },
     async markSent(id, at, attempts) {
-      await set(id, { status: 'sent', sentAt: at, attempts, lastError: null }, 'scheduled');
+      await set(id, { status: 'sent', sentAt: at, attempts, lastError: null, sendingSince: null }, open);
     },
     async markDead(id, attempts, error) {
-      await set(id, { status: 'dead', attempts, lastError: error }, 'scheduled');
+      await set(id, { status: 'dead', attempts, lastError: error, sendingSince: null }, open);
     },
     async markCancelled(id, reason) {
-      await set(id, { status: 'cancelled', cancelReason: reason }, 'scheduled');
+      await set(id, { status: 'cancelled', cancelReason: reason, sendingSince: null }, open);
     },
     async recordFailure(id, attempts, error) {
-      await set(id, { attempts, lastError: error }, 'scheduled');
+      await set(id, { status: 'scheduled', attempts, lastError: error, sendingSince: null }, ['sending']);
+    },
+    async listOpen(after, limit) {
+      const filter = { status: { $in: open }, ...(after !== null ? { _id: { $gt: after } } : {}) };
+      const docs = await model.collection
+        .find(filter as never, { projection: { _id: 1, status: 1, scheduledFor: 1, sendingSince: 1 } })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray();
+      const items = docs.map((d): OpenDelivery => ({ id: String(d._id), status: d.status as OpenDelivery['status'], scheduledFor: new Date(d.scheduledFor as Date), sendingSince: d.sendingSince ? new Date(d.sendingSince as Date) : null }));
+      return { items, next: items.length === limit ? items[items.length - 1]!.id : null };
     },
   };
 }

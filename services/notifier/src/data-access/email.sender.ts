@@ -8,6 +8,8 @@ export interface SmtpSettings {
   user?: string | undefined;
   pass?: string | undefined;
   from: string;
+  /** Sends at once (the delivery worker's concurrency), so none waits in the pool's queue. */
+  maxConnections: number;
 }
 
 /** E-mail over SMTP with nodemailer; one pooled transport per service instance. */
@@ -18,7 +20,12 @@ export function createSmtpEmailSender(smtp: SmtpSettings): EmailSender & { verif
     secure: smtp.secure,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
     pool: true,
+    // A send waiting for a pooled connection would run past its lease unnoticed.
+    maxConnections: smtp.maxConnections,
+    // Together these bound one send (SMTP_SEND_BUDGET_MS in config.ts), which the send lease
+    // must outlast; nodemailer's own defaults run to minutes.
     connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
   return {

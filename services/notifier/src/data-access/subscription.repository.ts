@@ -23,7 +23,8 @@ const schema = new Schema<SubscriptionDoc>(
     createdAt: { type: Date, required: true },
     createdByKeyId: { type: String, default: null },
   },
-  { collection: COLLECTIONS.subscriptions, versionKey: false, minimize: false },
+  // Unbuffered: the alert consumer reads subscriptions and must see an outage as the driver's error.
+  { collection: COLLECTIONS.subscriptions, versionKey: false, minimize: false, bufferCommands: false },
 );
 // Serves findForLevel: every alert reads the subscriptions of one recipient level.
 schema.index({ level: 1 });

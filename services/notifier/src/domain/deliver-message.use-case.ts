@@ -19,14 +19,33 @@ export interface DeliverDeps {
   webhook: WebhookSender;
   clock: Clock;
   links: LinkSettings;
+  /**
+   * How long a send may take before its lease counts as abandoned (a crash between taking it
+   * and recording the outcome). Longer than any send can last, so a live send is never doubled.
+   */
+  sendLeaseMs: number;
 }
 
 export type DeliverOutcome =
-  | { outcome: 'sent' }
+  /** `resumed`: an abandoned lease was taken over, so the recipient may have had it already. */
+  | { outcome: 'sent'; resumed: boolean; channel: string }
   | { outcome: 'skipped'; status: string }
   | { outcome: 'cancelled'; reason: string }
   | { outcome: 'not-yet'; at: Date }
+  /** Another worker holds the send lease until `at`; look again then. */
+  | { outcome: 'in-flight'; at: Date }
+  /** Sent, but the `sent` mark could not be stored: the caller must remember `sentAt` and retry the mark only. */
+  | { outcome: 'unrecorded'; sentAt: Date; error: string }
   | { outcome: 'failed'; dead: boolean; permanent: boolean; error: string; channel: string };
+
+export interface DeliveryAttempt {
+  /** The job's own attempt number (1-based). */
+  number: number;
+  /** Attempts a delivery gets in all, across jobs (a job recreated after Redis loss starts at 1 again). */
+  max: number;
+  /** Set when an earlier run of this job sent the message but could not record it. */
+  sentAt?: Date | undefined;
+}
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
@@ -46,15 +65,33 @@ export function ackUrl(links: LinkSettings, alertId: string, recipientId: string
 }
 
 /**
- * Sends one recorded delivery. The record, not the job, is the truth: anything but a
- * `scheduled` record is left alone, so a repeated job never sends twice. `attempt.last` says
- * whether BullMQ will retry a failure; after the last one the record is marked `dead`.
+ * Sends one recorded delivery. The record, not the job, is the truth: a final record is left
+ * alone, so a repeated or recreated job never sends twice. The send happens under a lease taken
+ * in MongoDB right before talking to the server; the only window for a second copy is a crash
+ * after the server accepted the message and before `sent` is stored. A lease older than
+ * `sendLeaseMs` is such a crash (or one before the send): it is taken over and the message sent
+ * again with the same Message-ID / webhook-id (at least once), reported as `resumed`.
+ * Attempts are counted on the record, so a job recreated after Redis loss does not start over.
  */
-export async function deliverMessage(deliveryId: string, attempt: { number: number; last: boolean }, deps: DeliverDeps): Promise<DeliverOutcome> {
+export async function deliverMessage(deliveryId: string, attempt: DeliveryAttempt, deps: DeliverDeps): Promise<DeliverOutcome> {
   const delivery = await deps.deliveries.find(deliveryId);
   if (!delivery) return { outcome: 'skipped', status: 'missing' };
-  if (delivery.status !== 'scheduled') return { outcome: 'skipped', status: delivery.status };
-  if (delivery.scheduledFor.getTime() > deps.clock.now().getTime()) return { outcome: 'not-yet', at: delivery.scheduledFor };
+  const now = deps.clock.now();
+  if (delivery.status === 'sending' && attempt.sentAt) {
+    await deps.deliveries.markSent(delivery.id, attempt.sentAt, delivery.attempts);
+    return { outcome: 'sent', resumed: false, channel: delivery.channel };
+  }
+  let resumed = false;
+  if (delivery.status === 'sending') {
+    const leaseEnds = new Date((delivery.sendingSince ?? delivery.scheduledFor).getTime() + deps.sendLeaseMs);
+    if (leaseEnds.getTime() > now.getTime()) return { outcome: 'in-flight', at: leaseEnds };
+    resumed = true;
+  } else if (delivery.status !== 'scheduled') {
+    return { outcome: 'skipped', status: delivery.status };
+  }
+  if (delivery.scheduledFor.getTime() > now.getTime()) return { outcome: 'not-yet', at: delivery.scheduledFor };
+  const number = Math.max(attempt.number, delivery.attempts + 1);
+  const last = number >= attempt.max;
 
   const sub = await deps.subscriptions.find(delivery.subscriptionId);
   if (!sub) return cancel(delivery, 'subscription deleted', deps);
@@ -82,19 +119,30 @@ export async function deliverMessage(deliveryId: string, attempt: { number: numb
     message = { ...rendered, payload: { type: 'tthc.digest', data: { date: delivery.digestDate, items: delivery.digestItems } } };
   }
 
+  // Taken after rendering, so the lease covers the send and nothing else.
+  const from = delivery.status === 'sending' ? { status: 'sending' as const, since: delivery.sendingSince ?? delivery.scheduledFor } : { status: 'scheduled' as const };
+  if (!(await deps.deliveries.claimSend(delivery.id, from, deps.clock.now(), number))) return { outcome: 'skipped', status: 'claimed-elsewhere' };
+
   try {
     await send(sub, delivery, message, deps);
   } catch (err) {
     // SMTP rejections quote the recipient; the address is personal data and stays out of logs.
-    const error = (err instanceof Error ? err.message : String(err)).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:@]+/g, '[address]');
-    const dead = attempt.last || err instanceof PermanentDeliveryError;
-    if (dead) await deps.deliveries.markDead(delivery.id, attempt.number, error);
-    else await deps.deliveries.recordFailure(delivery.id, attempt.number, error);
+    const error = redact(err);
+    const dead = last || err instanceof PermanentDeliveryError;
+    if (dead) await deps.deliveries.markDead(delivery.id, number, error);
+    else await deps.deliveries.recordFailure(delivery.id, number, error);
     return { outcome: 'failed', dead, permanent: err instanceof PermanentDeliveryError, error, channel: delivery.channel };
   }
-  await deps.deliveries.markSent(delivery.id, deps.clock.now(), attempt.number);
-  return { outcome: 'sent' };
+  const sentAt = deps.clock.now();
+  try {
+    await deps.deliveries.markSent(delivery.id, sentAt, number);
+  } catch (err) {
+    return { outcome: 'unrecorded', sentAt, error: redact(err) };
+  }
+  return { outcome: 'sent', resumed, channel: delivery.channel };
 }
+
+const redact = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:@]+/g, '[address]');
 
 async function send(sub: Subscription, delivery: Delivery, message: { subject: string; text: string; html: string; payload: Record<string, unknown> }, deps: DeliverDeps): Promise<void> {
   if (sub.channel.type === 'email') {

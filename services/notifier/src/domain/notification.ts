@@ -53,9 +53,20 @@ export interface AlertRecord {
   firstSeenAt: Date;
   ackedAt: Date | null;
   ackedBy: string | null;
+  /**
+   * The acknowledgement check still to run, kept in MongoDB so that reconciliation can put its
+   * job back when Redis loses it; null once nothing is left to check (top level reached,
+   * acknowledged, dossier closed).
+   */
+  nextEscalation: { level: number; at: Date } | null;
 }
 
-export type DeliveryStatus = 'scheduled' | 'sent' | 'dead' | 'cancelled';
+/**
+ * `scheduled` waits for its instant or its next retry; `sending` holds a send lease (from
+ * `sendingSince`) while one worker talks to the server. Both are open; the others are final.
+ */
+export type DeliveryStatus = 'scheduled' | 'sending' | 'sent' | 'dead' | 'cancelled';
+export const OPEN_DELIVERY_STATUSES = ['scheduled', 'sending'] as const satisfies readonly DeliveryStatus[];
 
 export interface DigestItem {
   dossierCode: string;
@@ -79,11 +90,30 @@ export interface Delivery {
   scheduledFor: Date;
   urgent: boolean;
   status: DeliveryStatus;
+  /** Start of the current send lease while `sending`; null otherwise. */
+  sendingSince: Date | null;
   attempts: number;
   lastError: string | null;
   createdAt: Date;
   sentAt: Date | null;
 }
+
+/** What reconciliation needs of an open delivery to put its job back. */
+export type OpenDelivery = Pick<Delivery, 'id' | 'status' | 'scheduledFor' | 'sendingSince'>;
+
+/** One page of a keyset walk; `next` is the cursor of the following page, null after the last. */
+export interface Page<T, C> {
+  items: T[];
+  next: C | null;
+}
+
+export interface PendingEscalation {
+  alertId: string;
+  level: number;
+  at: Date;
+}
+
+export type EscalationCursor = { at: Date; alertId: string };
 
 export interface SubscriptionRepository {
   insert(s: Subscription): Promise<void>;
@@ -105,10 +135,19 @@ export interface DeliveryRepository {
   /** Inserts unless the id exists; returns the stored record and whether it was new. */
   insertOnce(d: Delivery): Promise<{ delivery: Delivery; created: boolean }>;
   find(id: string): Promise<Delivery | null>;
+  /**
+   * Takes the send lease: moves a `scheduled` record (or a `sending` one whose lease started
+   * at `from.since`, i.e. an expired lease nobody else took over) to `sending` since `at`.
+   * True for exactly one caller however many race.
+   */
+  claimSend(id: string, from: { status: 'scheduled' } | { status: 'sending'; since: Date }, at: Date, attempts: number): Promise<boolean>;
   markSent(id: string, at: Date, attempts: number): Promise<void>;
   markDead(id: string, attempts: number, error: string): Promise<void>;
   markCancelled(id: string, reason: string): Promise<void>;
+  /** Gives the lease back after a failed send: the record is `scheduled` again for the retry. */
   recordFailure(id: string, attempts: number, error: string): Promise<void>;
+  /** Open (`scheduled`, `sending`) deliveries in id order, after the cursor id. */
+  listOpen(after: string | null, limit: number): Promise<Page<OpenDelivery, string>>;
 }
 
 export interface AlertRecordRepository {
@@ -125,16 +164,46 @@ export interface AlertRecordRepository {
    * true for exactly one caller however many race.
    */
   claimLevel(alertId: string, level: number): Promise<boolean>;
+  /**
+   * Records the next acknowledgement check, only moving forward: nothing changes once the
+   * alert is acknowledged, already notified at that level or holding a later check.
+   */
+  setNextEscalation(alertId: string, next: { level: number; at: Date }): Promise<void>;
+  /** Forgets the pending check of `level` (and below): nothing is left to check there. */
+  clearNextEscalation(alertId: string, level: number): Promise<void>;
+  /** Unacknowledged alerts with a pending check, by check instant then id, after the cursor. */
+  listPendingEscalations(after: EscalationCursor | null, limit: number): Promise<Page<PendingEscalation, EscalationCursor>>;
 }
 
 export interface DeliveryScheduler {
   /** Idempotent: the job id is the delivery id. */
   enqueue(deliveryId: string, at: Date): Promise<void>;
+  /**
+   * Makes sure a job that will run exists for the delivery (a finished, failed or orphaned job
+   * of an open record is replaced); true when one had to be (re)created.
+   */
+  ensure(deliveryId: string, at: Date): Promise<boolean>;
 }
 
 export interface EscalationScheduler {
   /** Idempotent per (alert, level). */
   scheduleCheck(alertId: string, level: number, at: Date): Promise<void>;
+  /** As `DeliveryScheduler.ensure`, for the check of (alert, level). */
+  ensureCheck(alertId: string, level: number, at: Date): Promise<boolean>;
+}
+
+/** Repeating schedules that live in Redis only (the morning digest). */
+export interface RecurringSchedules {
+  /** Puts every schedule in place; returns the ids of those that were missing. */
+  ensure(): Promise<string[]>;
+}
+
+/** Completed digest runs by local date, so a run Redis lost is noticed and made up. */
+export interface DigestRunLog {
+  markDone(localDate: string, at: Date): Promise<void>;
+  isDone(localDate: string): Promise<boolean>;
+  /** Whether any run was ever recorded before `localDate` (a first start makes nothing up). */
+  anyBefore(localDate: string): Promise<boolean>;
 }
 
 export interface OpenDossierReader {

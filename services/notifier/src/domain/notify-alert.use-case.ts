@@ -47,6 +47,7 @@ export async function handleAlert(alert: SlaAlertV1, deps: NotifyDeps): Promise<
     firstSeenAt: deps.clock.now(),
     ackedAt: null,
     ackedBy: null,
+    nextEscalation: null,
   });
   return notifyLevel(record, record.baseLevel, deps);
 }
@@ -74,6 +75,7 @@ export async function notifyLevel(record: AlertRecord, level: number, deps: Noti
       scheduledFor,
       urgent,
       status: 'scheduled',
+      sendingSince: null,
       attempts: 0,
       lastError: null,
       createdAt: now,
@@ -92,7 +94,11 @@ export async function notifyLevel(record: AlertRecord, level: number, deps: Noti
     const opensAt = earliest ?? deliveryInstant(now, urgent, national);
     const calendar = subs[0] ? deps.calendars(subs[0].calendarId) : national;
     escalationCheckAt = ackDeadline(opensAt, deps.policy.ackWindow, calendar);
+    // MongoDB first: if the job is lost (Redis, crash), reconciliation finds the check here.
+    await deps.alertRecords.setNextEscalation(record.alertId, { level: level + 1, at: escalationCheckAt });
     await deps.escalationScheduler.scheduleCheck(record.alertId, level + 1, escalationCheckAt);
+  } else if (record.nextEscalation) {
+    await deps.alertRecords.clearNextEscalation(record.alertId, level);
   }
   return { level, deliveries: subs.length, escalationCheckAt };
 }
@@ -110,7 +116,10 @@ export async function checkEscalation(job: { alertId: string; level: number }, d
   if (record.ackedAt) return 'acknowledged';
   if (record.notifiedLevel > job.level) return 'already-escalated';
   // A dossier closed in the meantime needs nobody higher up; the first message stays a fact.
-  if (await deps.dossiers.isClosed(record.alert.dossierCode)) return 'resolved';
+  if (await deps.dossiers.isClosed(record.alert.dossierCode)) {
+    await deps.alertRecords.clearNextEscalation(job.alertId, job.level);
+    return 'resolved';
+  }
   const claimed = await deps.alertRecords.claimLevel(job.alertId, job.level);
   if (!claimed) {
     const now = await deps.alertRecords.find(job.alertId);

@@ -1,6 +1,6 @@
 import { digestDeliveryKey, digestScope } from './delivery-policy';
 import type { CalendarLookup } from './notify-alert.use-case';
-import type { Clock, DeliveryRepository, DeliveryScheduler, OpenDossierReader, SubscriptionRepository } from './notification';
+import type { Clock, DeliveryRepository, DeliveryScheduler, DigestRunLog, OpenDossierReader, SubscriptionRepository } from './notification';
 
 export interface DigestDeps {
   subscriptions: SubscriptionRepository;
@@ -9,6 +9,9 @@ export interface DigestDeps {
   dossiers: OpenDossierReader;
   calendars: CalendarLookup;
   clock: Clock;
+  digestRuns: DigestRunLog;
+  /** The calendar whose local date names a run (the schedule's zone). */
+  nationalCalendarId: string;
 }
 
 export interface DigestOutcome {
@@ -51,6 +54,7 @@ export async function sendDigests(deps: DigestDeps): Promise<DigestOutcome> {
       scheduledFor: now,
       urgent: false,
       status: 'scheduled',
+      sendingSince: null,
       attempts: 0,
       lastError: null,
       createdAt: now,
@@ -61,5 +65,7 @@ export async function sendDigests(deps: DigestDeps): Promise<DigestOutcome> {
       outcome.queued++;
     }
   }
+  // Only a run that reached every subscriber counts; a failed one is retried or made up.
+  await deps.digestRuns.markDone(deps.calendars(deps.nationalCalendarId).localDate(now), deps.clock.now());
   return outcome;
 }
