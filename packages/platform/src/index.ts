@@ -14,3 +14,4 @@ export * from './kafka/consumer-runner';
 export * from './kafka/dead-letter';
 export * from './run-service';
 export * from './kafka/kafka-runtime';
+export * from './queue-metrics';

@@ -36,6 +36,8 @@ export interface ProcessStackOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Defaults to a fresh unique name: own topics, database, Redis prefixes and consumer groups. */
   namespace?: string;
+  /** Another infrastructure than the test one (KAFKA_BROKERS, MONGO_URL, REDIS_URL), e.g. the local cluster. */
+  infra?: { kafkaBrokers: string; mongoUrl: string; redisUrl: string };
   readyTimeoutMs?: number;
 }
 
@@ -59,15 +61,15 @@ export interface ProcessStack {
 export async function startProcessStack(opts: ProcessStackOptions = {}): Promise<ProcessStack> {
   const root = findRepoRoot();
   const namespace = opts.namespace ?? uniqueName('ps');
-  const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
+  const mongoUrl = withDatabase(opts.infra?.mongoUrl ?? requireEnv('MONGO_URL'), namespace);
   const services = opts.services ?? SERVICE_NAMES;
   const base: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
-    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    KAFKA_BROKERS: opts.infra?.kafkaBrokers ?? requireEnv('KAFKA_BROKERS'),
     MONGO_URL: mongoUrl,
-    REDIS_URL: requireEnv('REDIS_URL'),
+    REDIS_URL: opts.infra?.redisUrl ?? requireEnv('REDIS_URL'),
     KAFKA_TOPIC_NAMESPACE: namespace,
     QUEUE_PREFIX: namespace,
     REDIS_KEY_PREFIX: namespace,

@@ -54,3 +54,30 @@ describe('service HTTP', () => {
     }
   });
 });
+
+describe('service HTTP when a dependency is down', () => {
+  test('when a route fails because MongoDB does not answer, then the client gets 503 with Retry-After, not 500', async () => {
+    const mongoose = await import('mongoose');
+    const app = createServiceHttp({ service: 'http-test', logger: pino({ level: 'silent' }), metrics: createMetrics('http-test'), readiness: {} });
+    const conn = mongoose.default.createConnection('mongodb://127.0.0.1:1/none', { serverSelectionTimeoutMS: 200 });
+    conn.on('error', () => undefined);
+    app.get('/v1/things', async (_req, res) => {
+      res.json(await conn.collection('things').findOne({}));
+    });
+    app.get('/v1/bug', () => {
+      throw new TypeError('a bug');
+    });
+    finishServiceHttp(app, pino({ level: 'silent' }));
+    const server = await listen(app, 0);
+    try {
+      const down = await fetch(`${server.url}/v1/things`);
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('5');
+      expect(((await down.json()) as { type: string }).type).toBe('urn:tthc:problem:unavailable');
+      expect((await fetch(`${server.url}/v1/bug`)).status).toBe(500);
+    } finally {
+      await server.close();
+      await conn.close().catch(() => undefined);
+    }
+  });
+});

@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { AppError } from '../errors';
+import { classifyFailure } from '../kafka/failure-class';
 import { problemType, sendProblem } from './problem';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -97,6 +98,14 @@ export function finishServiceHttp(app: Express, logger: Logger): void {
     }
     if (err instanceof AppError && err.status < 500) {
       sendProblem(res, { type: problemType(err.code), title: err.message, status: err.status });
+      return;
+    }
+    // A store or broker that does not answer is the service's temporary state, not a bug: 503
+    // tells clients (and load balancers) to come back, as readiness already says.
+    const failure = classifyFailure(err);
+    if (failure.kind === 'dependency') {
+      logger.warn({ err: failure.reason, dependency: failure.dependency, method: req.method, path: req.path }, 'request failed: dependency unavailable');
+      sendProblem(res, { type: problemType('unavailable'), title: 'Service Unavailable', status: 503, detail: `A dependency (${failure.dependency ?? 'store'}) does not answer; retry later.` }, { 'Retry-After': '5' });
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'request failed');

@@ -1,3 +1,4 @@
+import { asBatch, partitionCounts, sendVerified, type PartitionCounts } from './verified-send';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -89,7 +90,7 @@ export function createProducer(kafka: Kafka, opts: { retries?: number } = {}): P
     allowAutoTopicCreation: false,
     retry: { initialRetryTime: 200, retries: Math.max(1, opts.retries ?? DEFAULT_SEND_RETRIES), maxRetryTime: 3000 },
   };
-  return new RotatingProducer(() => kafka.producer(config));
+  return new RotatingProducer(() => kafka.producer(config), partitionCounts(() => kafka.admin()));
 }
 
 type Listener = Parameters<Producer['on']>;
@@ -107,7 +108,10 @@ class RotatingProducer implements Producer {
   private connected = false;
   private readonly listeners: { args: Listener; remove: () => void }[] = [];
 
-  constructor(private readonly make: () => Producer) {
+  constructor(
+    private readonly make: () => Producer,
+    private readonly counts: PartitionCounts,
+  ) {
     this.current = make();
   }
 
@@ -124,6 +128,7 @@ class RotatingProducer implements Producer {
     // A rotation still connecting (Kafka unreachable) is not waited for: it disconnects its own
     // producer when it sees this flag, so a shutdown never waits out a connection attempt.
     this.connected = false;
+    await this.counts.close();
     await this.current.disconnect();
   }
 
@@ -149,12 +154,13 @@ class RotatingProducer implements Producer {
     };
   }
 
+  // Both go through sendVerified: kafkajs may otherwise resolve a send that skipped partitions.
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.through((p) => p.send(record));
+    return this.through((p) => sendVerified((b) => p.sendBatch(b), asBatch(record), this.counts));
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    return this.through((p) => p.sendBatch(batch));
+    return this.through((p) => sendVerified((b) => p.sendBatch(b), batch, this.counts));
   }
 
   private async through(call: (p: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
