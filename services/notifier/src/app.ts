@@ -22,6 +22,7 @@ import {
   type Logger,
   type RunningServer,
   kafkaTopicSettings,
+  registerQueueMetrics,
 } from '@tthc/platform';
 import type { NotifierConfig } from './config';
 import { systemClock, type Clock } from './domain/notification';
@@ -74,6 +75,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   let server: RunningServer | null = null;
   let reconciler: ReturnType<typeof jobReconciler> | null = null;
   const workers: Worker[] = [];
+  let stopQueueMetrics: (() => void) | null = null;
 
   return {
     logger,
@@ -178,6 +180,8 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
         handle: alertHandler({ ...notifyDeps, logger, metrics }),
       });
       await runner.start();
+      // Redis memory and the oldest waiting delivery: a backlog shows before anyone misses an e-mail.
+      stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [deliveryQueue, maintenanceQueue], logger });
 
       const readiness = {
         mongo: () => pingMongo(conn!),
@@ -217,6 +221,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       return server;
     },
     async stop() {
+      stopQueueMetrics?.();
       await reconciler?.stop();
       await server?.close();
       await runner?.stop();

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
@@ -13,12 +15,15 @@ import {
   createServiceHttp,
   serveHttp,
   pingMongo,
+  registerQueueMetrics,
   type ConsumerRunner,
   type Logger,
   type RunningServer,
+  kafkaTopicSettings,
 } from '@tthc/platform';
 import type { SlaConfig } from './config';
 import { systemClock, type Clock } from './domain/deadline';
+import { createAlertRelay } from './domain/relay-alerts.use-case';
 import type { ReconcileResult } from './domain/reconcile-timers.use-case';
 import { createTimerPlanner } from './domain/timer-plan';
 import { createAlertRepository } from './data-access/alert.repository';
@@ -29,7 +34,8 @@ import { createCalendarVersionSource } from './data-access/calendar-versions.mon
 import { followCalendars } from './domain/follow-calendars.use-case';
 import { slaJobCatalog } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
-import { createDelayCountsJob } from './entry-points/jobs/delay-counts.job';
+import { createDelayCountsJob, DELAY_COUNTS_SCHEDULER_ID } from './entry-points/jobs/delay-counts.job';
+import { readinessHandler, takeOverReadiness } from './entry-points/http/readiness.http';
 import { maintenanceProcessor, type MaintenanceHandler } from './entry-points/jobs/maintenance.job';
 import { timerReconciler } from './entry-points/jobs/reconcile-timers.job';
 import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
@@ -53,7 +59,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     lateArrivalSettleSeconds: config.SLA_LATE_ARRIVAL_SETTLE_SECONDS,
   });
   const metrics = createMetrics('sla');
-  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger });
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Producer-side connection fails fast; the workers' must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -62,12 +68,24 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const queue = new Queue<CheckDeadlineJobV1>(QUEUES.slaDeadlines, {
     connection: queueRedis,
     prefix: config.QUEUE_PREFIX,
-    defaultJobOptions: slaJobCatalog[JOB_NAMES.checkDeadline].options,
+    defaultJobOptions: {
+      ...slaJobCatalog[JOB_NAMES.checkDeadline].options,
+      attempts: config.DEADLINE_CHECK_ATTEMPTS,
+      backoff: { type: 'exponential', delay: config.DEADLINE_CHECK_BACKOFF_MS },
+    },
   });
   const maintenance = new Queue(QUEUES.slaMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX });
   for (const q of [queue, maintenance]) q.on('error', (err) => logger.error({ err }, 'queue error'));
   const timers = createBullmqTimerScheduler(queue, clock);
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  /** Names this app's claims on unpublished alerts; several may share a host, or a process in tests. */
+  const relayOwner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  const outboxPending = metrics.gauge('sla_outbox_pending', 'Stored alerts not yet acknowledged by Kafka');
+  const outboxOldest = metrics.gauge('sla_outbox_oldest_seconds', 'Age of the oldest stored alert not yet acknowledged by Kafka (0 when none)');
+  const publishFailures = metrics.counter('sla_outbox_publish_failures_total', 'Relay passes that failed (Kafka did not acknowledge, or MongoDB did not answer); retried with backoff');
+  const published = metrics.counter('sla_alerts_published_total', 'Alerts acknowledged by Kafka', ['kind']);
+  const schedulesRestored = metrics.counter('sla_job_schedules_restored_total', 'Job schedules found missing from Redis and put back by the in-process watch', ['schedule']);
+  const publishDelay = metrics.histogram('sla_alert_publish_delay_seconds', 'Time from an alert being stored to Kafka acknowledging it', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 120, 600]);
   /**
    * Handlers of the maintenance queue by job name. Other repeatable jobs register here before
    * `start()` and schedule themselves with `maintenance.upsertJobScheduler`.
@@ -75,6 +93,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const maintenanceHandlers: Record<string, MaintenanceHandler> = {};
   let reconciler: ReturnType<typeof timerReconciler> | null = null;
   let delayCounts: ReturnType<typeof createDelayCountsJob> | null = null;
+  let relay: ReturnType<typeof createAlertRelay> | null = null;
   let worker: Worker | null = null;
   let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;
@@ -82,6 +101,22 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let server: RunningServer | null = null;
   let schedulerWatch: NodeJS.Timeout | null = null;
   let calendarPoll: NodeJS.Timeout | null = null;
+  let stopQueueMetrics: (() => Promise<void>) | null = null;
+
+  /** Why readiness says `degraded`; empty when alerts flow as they should. */
+  const degradation = () => {
+    const reasons: Record<string, string> = {};
+    const outbox = relay?.stats();
+    if (outbox?.oldestRaisedAt) {
+      const age = (systemClock.now().getTime() - outbox.oldestRaisedAt.getTime()) / 1000;
+      if (age > config.OUTBOX_DEGRADED_AFTER_SECONDS) {
+        reasons['outbox'] = `${outbox.pending} alert(s) stored but not published, the oldest for ${Math.round(age)} s${outbox.lastError ? `; last attempt failed: ${outbox.lastError}` : ''}`;
+      }
+    }
+    const repairs = reconciler?.repairs() ?? [];
+    if (repairs.length > 0) reasons['reconciliation'] = `timers being reconciled: ${repairs.join('; ')}`;
+    return reasons;
+  };
 
   return {
     logger,
@@ -97,6 +132,13 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       if (!reconciler) throw new Error('sla is not started');
       return reconciler.run(reason);
     },
+    /** The alert relay's last figures (pending, oldest, failing) and its wake-up. */
+    get outbox() {
+      if (!relay) throw new Error('sla is not started');
+      return relay;
+    },
+    /** What `/readyz` reports as degraded (empty when nothing is). */
+    degradation,
     async start() {
       await Promise.all([queue.waitUntilReady(), maintenance.waitUntilReady()]);
       conn = await connectMongo(config.MONGO_URL, logger);
@@ -114,8 +156,45 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       calendarPoll.unref();
       await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter, topics.delayCounts]);
 
-      const publisher = createKafkaAlertPublisher(producer, topics.alerts);
-      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, publisher, clock, planner, logger, metrics }), {
+      // Leases and publication times are wall-clock facts, whatever clock the deadlines run on.
+      relay = createAlertRelay(
+        {
+          outbox: alerts,
+          publisher: createKafkaAlertPublisher(producer, topics.alerts),
+          clock: systemClock,
+          hooks: {
+            onPublished(batch, at) {
+              for (const a of batch) {
+                published.inc({ kind: a.kind });
+                publishDelay.observe(Math.max(0, (at.getTime() - a.raisedAt.getTime()) / 1000));
+              }
+            },
+            onFailure(err, retryInMs) {
+              publishFailures.inc();
+              logger.warn({ err: err.message, retryInMs }, 'alert relay failed; the alerts stay stored and are sent again');
+            },
+            onStats(stats) {
+              outboxPending.set(stats.pending);
+              outboxOldest.set(stats.oldestRaisedAt ? Math.max(0, (systemClock.now().getTime() - stats.oldestRaisedAt.getTime()) / 1000) : 0);
+            },
+          },
+        },
+        {
+          owner: relayOwner,
+          leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
+          // An alert is about 1 KB: a batch stays a quarter of the broker's default 1 MB record
+          // batch limit even on a one-partition topic, and 1 000 alerts due at once go in four.
+          batchSize: 250,
+          initialBackoffMs: config.OUTBOX_RETRY_MIN_MS,
+          maxBackoffMs: config.OUTBOX_RETRY_MAX_MS,
+          sweepMs: config.OUTBOX_SWEEP_SECONDS * 1000,
+          statsEveryMs: 1000,
+        },
+      );
+      // Its first pass sends what a previous run stored but did not get acknowledged.
+      relay.start();
+
+      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, logger, metrics }), {
         connection: workerRedis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
@@ -123,8 +202,9 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       worker.on('error', (err) => logger.error({ err }, 'worker error'));
       worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
 
-      reconciler = timerReconciler({ deadlines, timers, planner, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
-      maintenanceHandlers[JOB_NAMES.reconcileTimers] = reconciler.handle;
+      const activeReconciler = timerReconciler({ deadlines, timers, planner, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
+      reconciler = activeReconciler;
+      maintenanceHandlers[JOB_NAMES.reconcileTimers] = activeReconciler.handle;
       maintenanceWorker = new Worker(QUEUES.slaMaintenance, maintenanceProcessor(maintenanceHandlers, logger) as (job: Job) => Promise<unknown>, {
         connection: maintenanceRedis,
         prefix: config.QUEUE_PREFIX,
@@ -138,18 +218,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await scheduleReconciliation();
       // Timers lost while the service was down are recreated before anything else is awaited.
       await maintenance.add(JOB_NAMES.reconcileTimers, { reason: 'start' }, reconcileOptions);
-      // The schedule itself lives in Redis: if Redis loses its data the schedule goes with the
-      // timers, and only this process can put it back.
-      schedulerWatch = setInterval(() => {
-        void (async () => {
-          if (await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID)) return;
-          await scheduleReconciliation();
-          logger.warn('timer reconciliation schedule was missing from Redis; scheduled again');
-        })().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot check the reconciliation schedule'));
-      }, everyMs);
-      schedulerWatch.unref();
 
-      delayCounts = createDelayCountsJob({
+      const activeDelayCounts = createDelayCountsJob({
         queue: maintenance,
         conn,
         producer,
@@ -162,8 +232,34 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         metrics,
         everySeconds: config.DELAY_COUNTS_EVERY_SECONDS,
       });
-      maintenanceHandlers[JOB_NAMES.publishDelayCounts] = delayCounts.handle;
-      await delayCounts.start();
+      delayCounts = activeDelayCounts;
+      maintenanceHandlers[JOB_NAMES.publishDelayCounts] = activeDelayCounts.handle;
+      await activeDelayCounts.start();
+
+      // The schedules live only in Redis: when Redis loses its data they go with the timers,
+      // and nothing stored in Redis can bring them back. This in-process watch does, and runs
+      // the reconciliation itself rather than waiting for the schedule's first firing. It looks
+      // twice per period, so the repair starts within one period of the loss.
+      let watching = false;
+      schedulerWatch = setInterval(() => {
+        if (watching) return;
+        watching = true;
+        void (async () => {
+          const reconcileLost = !(await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID));
+          if (reconcileLost) await scheduleReconciliation();
+          const delayCountsLost = await activeDelayCounts.ensureScheduled();
+          if (reconcileLost) schedulesRestored.inc({ schedule: RECONCILE_SCHEDULER_ID });
+          if (delayCountsLost) schedulesRestored.inc({ schedule: DELAY_COUNTS_SCHEDULER_ID });
+          if (!reconcileLost && !delayCountsLost) return;
+          logger.warn({ reconcileLost, delayCountsLost }, 'job schedules were missing from Redis; scheduled again, reconciling timers now');
+          await activeReconciler.run('schedule-lost');
+        })()
+          .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot check the job schedules'))
+          .finally(() => (watching = false));
+      }, Math.max(250, Math.min(everyMs / 2, 10_000)));
+      schedulerWatch.unref();
+
+      stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [queue, maintenance], logger });
 
       runner = createConsumerRunner({
         kafka,
@@ -175,32 +271,41 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         logger,
         metrics,
         handle: dossierStateHandler({ deadlines, timers, planner }),
+        // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
+        dependenciesReady: async () => {
+          await Promise.all([pingMongo(conn!), queueRedis.ping(), kafkaRuntime.check()]);
+          return true;
+        },
       });
       await runner.start();
 
-      const http = createServiceHttp({
-        service: 'sla',
-        logger,
-        metrics,
-        readiness: {
-          mongo: () => pingMongo(conn!),
-          redis: async () => {
-            await queueRedis.ping();
-          },
-          kafka: kafkaRuntime.check,
+      const readiness = {
+        consumer: async () => {
+          if (runner?.isPaused()) throw new Error('paused until MongoDB, Redis and Kafka answer again');
         },
-      });
+        mongo: () => pingMongo(conn!),
+        redis: async () => {
+          await queueRedis.ping();
+        },
+        kafka: kafkaRuntime.check,
+      };
+      const http = createServiceHttp({ service: 'sla', logger, metrics, readiness });
       server = await serveHttp(http, { service: 'sla', logger, port: config.PORT, host: config.HOST });
+      takeOverReadiness(server.server, readinessHandler(readiness, degradation));
       return server;
     },
     async stop() {
       if (schedulerWatch) clearInterval(schedulerWatch);
       if (calendarPoll) clearInterval(calendarPoll);
+      await stopQueueMetrics?.();
       await server?.close();
       await runner?.stop();
       await delayCounts?.stop();
       await maintenanceWorker?.close();
       await worker?.close();
+      // After the worker, so the alerts of its last firings are sent; what Kafka does not take
+      // in time stays stored and goes out at the next start, here or on another instance.
+      await relay?.stop();
       await maintenance.close();
       await queue.close();
       await kafkaRuntime.disconnect();

@@ -28,4 +28,12 @@ describe('sla configuration', () => {
   test('when escalation steps are empty, then no escalation level is configured', () => {
     expect(loadConfig({ ...base, SLA_ESCALATION_STEPS: '' }).SLA_ESCALATION_STEPS).toEqual([]);
   });
+
+  test('when nothing about the outbox is set, then the relay retries from 1 s doubling to 30 s, claims for 30 s and calls 60 s old alerts degraded', () => {
+    expect(loadConfig(base)).toMatchObject({ OUTBOX_RETRY_MIN_MS: 1000, OUTBOX_RETRY_MAX_MS: 30_000, OUTBOX_LEASE_SECONDS: 30, OUTBOX_SWEEP_SECONDS: 5, OUTBOX_DEGRADED_AFTER_SECONDS: 60, DEADLINE_CHECK_ATTEMPTS: 8 });
+  });
+
+  test('when the relay wait cap is below its first wait, then the error names OUTBOX_RETRY_MAX_MS', () => {
+    expect(() => loadConfig({ ...base, OUTBOX_RETRY_MIN_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' })).toThrow(/OUTBOX_RETRY_MAX_MS: must be at least OUTBOX_RETRY_MIN_MS/);
+  });
 });

@@ -23,6 +23,10 @@ const schema = z.object({
   PORT: envVars.port(8083),
   KAFKA_BROKERS: envVars.kafkaBrokers,
   KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+  // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
+  KAFKA_PARTITIONS: envVars.kafkaPartitions,
+  KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
+  KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
   KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
   MONGO_URL: envVars.mongoUrl,
   REDIS_URL: envVars.redisUrl,
@@ -45,6 +49,23 @@ const schema = z.object({
   // late an alert can be after Redis lost its data.
   RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // A timer firing retries only while MongoDB is away (storing the alert is all it waits for);
+  // after the last attempt reconciliation runs it again. Shortened by tests.
+  DEADLINE_CHECK_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  DEADLINE_CHECK_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  // The relay publishes stored alerts until Kafka acknowledges them. After a failure it waits
+  // OUTBOX_RETRY_MIN_MS, doubling up to OUTBOX_RETRY_MAX_MS: the cap bounds how late alerts come
+  // once Kafka is back.
+  OUTBOX_RETRY_MIN_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  // How long an instance's claim on unpublished alerts keeps other instances off them; a
+  // crashed instance's alerts wait at most this long for another one.
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  // A relay pass runs at least this often even when nothing woke it (other instances' expired
+  // claims, the outbox gauges).
+  OUTBOX_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  // Readiness reports `degraded` while an unpublished alert is older than this.
+  OUTBOX_DEGRADED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // National calendar file (FORMAT.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
   CALENDAR_FILE: z.string().min(1).optional(),
   // Agency and province profiles (packages/calendar README); every agency uses the national calendar when unset.
@@ -61,6 +82,11 @@ const schema = z.object({
 
 export type SlaConfig = z.infer<typeof schema>;
 
+const checked = schema.refine((c) => c.OUTBOX_RETRY_MAX_MS >= c.OUTBOX_RETRY_MIN_MS, {
+  path: ['OUTBOX_RETRY_MAX_MS'],
+  message: 'must be at least OUTBOX_RETRY_MIN_MS',
+});
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): SlaConfig {
-  return parseEnv(schema, env, 'sla');
+  return parseEnv(checked, env, 'sla');
 }

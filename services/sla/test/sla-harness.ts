@@ -18,26 +18,25 @@ export interface AlertMessage {
  * namespace (topics, database, queue prefix, consumer group), with a probe that publishes
  * snapshots and one that collects every alert.
  */
-export async function startSla(env: Record<string, string> = {}) {
+export async function startSla(env: Record<string, string> = {}, opts: { brokers?: string } = {}) {
   const namespace = uniqueName('sla');
-  const brokers = requireEnv('KAFKA_BROKERS');
+  const brokers = opts.brokers ?? requireEnv('KAFKA_BROKERS');
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
   const topics = topicsFor(namespace);
-  const app = createApp(
-    loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      PORT: '0',
-      KAFKA_BROKERS: brokers,
-      KAFKA_TOPIC_NAMESPACE: namespace,
-      MONGO_URL: mongoUrl,
-      REDIS_URL: requireEnv('REDIS_URL'),
-      QUEUE_PREFIX: namespace,
-      CONSUMER_GROUP: `${namespace}-sla`,
-      ...env,
-    }),
-  );
-  await app.start();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_NAMESPACE: namespace,
+    MONGO_URL: mongoUrl,
+    REDIS_URL: requireEnv('REDIS_URL'),
+    QUEUE_PREFIX: namespace,
+    CONSUMER_GROUP: `${namespace}-sla`,
+    ...env,
+  });
+  let app = createApp(config);
+  let url = (await app.start()).url;
   const kafka = new Kafka({ clientId: `${namespace}-probe`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const producer: Producer = kafka.producer();
   await producer.connect();
@@ -57,7 +56,14 @@ export async function startSla(env: Record<string, string> = {}) {
   const redis = new Redis(requireEnv('REDIS_URL'));
 
   return {
-    app,
+    /** The running instance (a new one after `restartApp`). */
+    get app() {
+      return app;
+    },
+    /** Base URL of the running instance's HTTP server. */
+    get url() {
+      return url;
+    },
     namespace,
     topics,
     alerts,
@@ -70,6 +76,17 @@ export async function startSla(env: Record<string, string> = {}) {
     },
     async publishRaw(key: string, value: string) {
       await producer.send({ topic: topics.dossierState, messages: [{ key, value }] });
+    },
+    /**
+     * Stops the instance and starts another on the same database, topics and queues: a restart,
+     * or, with `whileStopped` leaving the state as a crash would, its replacement.
+     */
+    async restartApp(whileStopped?: () => Promise<void>) {
+      await app.stop();
+      await whileStopped?.();
+      app = createApp(config);
+      url = (await app.start()).url;
+      return app;
     },
     /** Deletes every Redis key of this test's queue prefix: the timers' Redis "lost its data". */
     async flushQueueKeys(): Promise<number> {

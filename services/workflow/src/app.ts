@@ -17,6 +17,7 @@ import {
   type Logger,
   type RunningServer,
   kafkaTopicSettings,
+  registerQueueMetrics,
 } from '@tthc/platform';
 import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
@@ -76,6 +77,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
 
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
+  let stopQueueMetrics: (() => void) | null = null;
   let server: RunningServer | null = null;
   let worker: Worker | null = null;
   let poller: NodeJS.Timeout | null = null;
@@ -148,6 +150,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         }),
       });
       await runner.start();
+      stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [maintenance], logger });
 
       worker = new Worker(
         QUEUES.workflowMaintenance,
@@ -195,6 +198,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       return server;
     },
     async stop() {
+      stopQueueMetrics?.();
       if (poller) clearInterval(poller);
       await server?.close();
       await runner?.stop();

@@ -1,9 +1,12 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import type { Alert, AlertRepository } from '../domain/deadline';
+import type { Alert, AlertOutbox, AlertRepository } from '../domain/deadline';
 
 interface AlertDoc extends Omit<Alert, 'id'> {
   _id: string;
+  /** The relay instance holding the unpublished alert, and until when (see `AlertOutbox`). */
+  relayOwner?: string | null;
+  relayLeaseUntil?: Date | null;
 }
 
 // Fields added with the lifecycle release have defaults, so first-release alerts still read.
@@ -29,16 +32,28 @@ const schema = new Schema<AlertDoc>(
     reason: { type: String, required: true },
     legalBasis: { type: String, default: '' },
     publishedAt: { type: Date, default: null },
+    relayOwner: { type: String, default: null },
+    relayLeaseUntil: { type: Date, default: null },
   },
   { collection: COLLECTIONS.alerts, versionKey: false },
 );
 // Serves the alert list of the reporting API: per agency, newest first.
 schema.index({ agencyCode: 1, raisedAt: -1 });
+// Serves the relay's unpublished alerts, oldest first. A partial index on `publishedAt: null`
+// would be smaller, but the local MongoDB stand-in has none, so it is a plain one.
+schema.index({ publishedAt: 1, raisedAt: 1 });
 
-const fromDoc = ({ _id, ...rest }: AlertDoc): Alert => ({ id: _id, ...rest });
+const fromDoc = ({ _id, relayOwner: _owner, relayLeaseUntil: _until, ...rest }: AlertDoc): Alert => ({ id: _id, ...rest });
 
-export function createAlertRepository(conn: Connection): AlertRepository & { init(): Promise<void> } {
+/** Unpublished, and free: never claimed, claimed by an instance whose lease ran out, or ours. */
+const claimable = (owner: string, now: Date) => ({
+  publishedAt: null,
+  $or: [{ relayLeaseUntil: null }, { relayLeaseUntil: { $lte: now } }, { relayOwner: owner }],
+});
+
+export function createAlertRepository(conn: Connection): AlertRepository & AlertOutbox & { init(): Promise<void> } {
   const model = (conn.models['Alert'] as Model<AlertDoc> | undefined) ?? conn.model<AlertDoc>('Alert', schema);
+  const alerts = model.collection;
   return {
     async init() {
       await model.init();
@@ -47,17 +62,46 @@ export function createAlertRepository(conn: Connection): AlertRepository & { ini
     async insertOnce(alert) {
       const { id, ...rest } = alert;
       try {
-        await model.collection.insertOne({ _id: id, ...rest } as never);
-        return alert;
+        await alerts.insertOne({ _id: id, ...rest, relayOwner: null, relayLeaseUntil: null } as never);
+        return { alert, inserted: true };
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
         const existing = await model.findById(id).lean<AlertDoc>().exec();
         if (!existing) throw err;
-        return fromDoc(existing);
+        return { alert: fromDoc(existing), inserted: false };
       }
     },
-    async markPublished(id, at) {
-      await model.collection.updateOne({ _id: id } as never, { $set: { publishedAt: at } });
+    async claimUnpublished(owner, now, leaseUntil, limit) {
+      // Without transactions (the local stand-in has none) a claim is a conditional update per
+      // document: of two instances racing for an alert, the second finds the lease taken.
+      const candidates = await alerts
+        .find(claimable(owner, now) as never, { projection: { _id: 1 } })
+        .sort({ raisedAt: 1 })
+        .limit(limit)
+        .toArray();
+      if (candidates.length === 0) return [];
+      const ids = candidates.map((c) => c._id as unknown as string);
+      await alerts.updateMany({ _id: { $in: ids }, ...claimable(owner, now) } as never, { $set: { relayOwner: owner, relayLeaseUntil: leaseUntil } });
+      const won = await alerts
+        .find({ _id: { $in: ids }, relayOwner: owner, publishedAt: null } as never)
+        .sort({ raisedAt: 1 })
+        .toArray();
+      return won.map((d) => fromDoc(d as unknown as AlertDoc));
+    },
+    async markPublished(ids, at) {
+      if (ids.length === 0) return;
+      await alerts.updateMany({ _id: { $in: [...ids] }, publishedAt: null } as never, { $set: { publishedAt: at, relayOwner: null, relayLeaseUntil: null } });
+    },
+    async releaseClaims(owner, ids) {
+      if (ids.length === 0) return;
+      await alerts.updateMany({ _id: { $in: [...ids] }, relayOwner: owner, publishedAt: null } as never, { $set: { relayOwner: null, relayLeaseUntil: null } });
+    },
+    async stats() {
+      const [pending, oldest] = await Promise.all([
+        alerts.countDocuments({ publishedAt: null } as never),
+        alerts.find({ publishedAt: null } as never, { projection: { raisedAt: 1 } }).sort({ raisedAt: 1 }).limit(1).next(),
+      ]);
+      return { pending, oldestRaisedAt: oldest ? (oldest['raisedAt'] as Date) : null };
     },
   };
 }

@@ -9,7 +9,7 @@ const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parse
 
 function fakes(deadline: TrackedDeadline | null) {
   const alerts = new Map<string, Alert>();
-  const published: Alert[] = [];
+  const wakes = { count: 0 };
   const deadlines: DeadlineRepository = {
     find: async () => deadline,
     listForSubject: async () => (deadline ? [deadline] : []),
@@ -22,15 +22,12 @@ function fakes(deadline: TrackedDeadline | null) {
   const alertRepo: AlertRepository = {
     insertOnce: async (a) => {
       const existing = alerts.get(a.id);
-      if (existing) return existing;
+      if (existing) return { alert: existing, inserted: false };
       alerts.set(a.id, { ...a });
-      return a;
-    },
-    markPublished: async (id, at) => {
-      alerts.get(id)!.publishedAt = at;
+      return { alert: a, inserted: true };
     },
   };
-  return { deadlines, alerts: alertRepo, published, publisher: { publish: async (a: Alert) => void published.push(a) }, planner };
+  return { deadlines, alerts: alertRepo, stored: () => [...alerts.values()], byId: alerts, wakes, relay: { wake: () => void (wakes.count += 1) }, planner };
 }
 
 // Friday before Tết 2026, 14:00 Hà Nội time.
@@ -60,25 +57,26 @@ const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
 const job = (over: Partial<TimerJob> = {}): TimerJob => ({ dossierCode: 'D-1', deadlineVersion: 1, deadlineKey: 'dossier', stage: 'due', level: 0, ...over });
 
 describe('deadline check', () => {
-  test('when the due timer fires after the due instant, then one overdue alert is stored and published however often it fires', async () => {
+  test('when the due timer fires after the due instant, then one overdue alert is stored, unpublished, and the relay is woken, however often it fires', async () => {
     const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
     const f = fakes(entry());
     const deps = { ...f, clock };
     expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1', kind: 'overdue' });
     clock.advance(60_000);
     expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
-    expect(f.published).toHaveLength(1);
-    expect(f.published[0]).toMatchObject({ type: 'dossier.overdue', eventType: 'vn.tthc.dossier.overdue', legalBasis: 'ND 118/2025', workingMinutesLate: 0 });
-    expect(f.published[0]?.raisedAt.toISOString()).toBe('2026-02-13T07:00:00.200Z');
+    expect(f.stored()).toHaveLength(1);
+    expect(f.stored()[0]).toMatchObject({ type: 'dossier.overdue', eventType: 'vn.tthc.dossier.overdue', legalBasis: 'ND 118/2025', workingMinutesLate: 0, publishedAt: null });
+    expect(f.wakes.count).toBe(2);
+    expect(f.stored()[0]?.raisedAt.toISOString()).toBe('2026-02-13T07:00:00.200Z');
   });
 
   test('when the warning timer fires, then the warning says it is the last moment to apologise and set a new appointment', async () => {
     const clock = new ControllableClock('2026-02-12T07:00:00Z');
     const f = fakes(entry());
     expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'warning:D-1:dossier:v1', kind: 'warning' });
-    expect(f.published[0]?.eventType).toBe('vn.tthc.deadline.warning');
-    expect(f.published[0]?.reason).toContain('xin lỗi');
-    expect(f.published[0]?.reason).toContain('new appointment');
+    expect(f.stored()[0]?.eventType).toBe('vn.tthc.deadline.warning');
+    expect(f.stored()[0]?.reason).toContain('xin lỗi');
+    expect(f.stored()[0]?.reason).toContain('new appointment');
   });
 
   test('when an escalation fires after Tết, then it carries its level and the working minutes late in the calendar', async () => {
@@ -87,21 +85,21 @@ describe('deadline check', () => {
     const clock = new ControllableClock('2026-02-23T09:30:00Z');
     const f = fakes(entry());
     expect(await checkDeadline(job({ stage: 'escalation', level: 1 }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'escalation:l1:D-1:dossier:v1' });
-    expect(f.published[0]).toMatchObject({ kind: 'escalation', level: 1, eventType: 'vn.tthc.deadline.escalated', workingMinutesLate: 180 + 450 });
+    expect(f.stored()[0]).toMatchObject({ kind: 'escalation', level: 1, eventType: 'vn.tthc.deadline.escalated', workingMinutesLate: 180 + 450 });
   });
 
   test('when a petition deadline passes, then the alert type is petition.unhandled and names the responsible agency', async () => {
     const clock = new ControllableClock('2026-02-13T08:00:00Z');
     const f = fakes(entry({ subject: 'petition', key: 'petition:answer', kind: 'petition-answer', responsibleAgencyCode: 'G02', label: 'trả lời PAKN' }));
     expect(await checkDeadline(job({ deadlineKey: 'petition:answer' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:petition:answer:v1' });
-    expect(f.published[0]).toMatchObject({ eventType: 'vn.tthc.petition.unhandled', responsibleAgencyCode: 'G02', agencyCode: 'G01', workingMinutesLate: 60 });
+    expect(f.stored()[0]).toMatchObject({ eventType: 'vn.tthc.petition.unhandled', responsibleAgencyCode: 'G02', agencyCode: 'G01', workingMinutesLate: 60 });
   });
 
   test('when a timer fires early, then it is told to wait until its own instant', async () => {
     const clock = new ControllableClock('2026-02-12T06:59:59Z');
     const f = fakes(entry());
     expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toEqual({ outcome: 'not-due-yet', fireAt: new Date('2026-02-12T07:00:00Z') });
-    expect(f.published).toHaveLength(0);
+    expect(f.stored()).toHaveLength(0);
   });
 
   test('when the deadline settled, paused, moved or lost its stage, then nothing is raised', async () => {
@@ -117,24 +115,26 @@ describe('deadline check', () => {
     for (const [d, j, outcome] of cases) {
       const f = fakes(d);
       expect(await checkDeadline(j, { ...f, clock })).toEqual({ outcome });
-      expect(f.published).toHaveLength(0);
+      expect(f.stored()).toHaveLength(0);
     }
     expect(await checkDeadline(job(), { ...fakes(null), clock })).toEqual({ outcome: 'unknown' });
   });
 
-  test('when publishing failed after the alert was stored, then the retry publishes the same alert id', async () => {
+  test('when the alert stored by an earlier firing was published, then a later firing neither stores it again nor wakes the relay', async () => {
     const clock = new ControllableClock('2026-02-13T08:00:00Z');
     const f = fakes(entry());
-    let fail = true;
-    const publisher = {
-      publish: async (a: Alert) => {
-        if (fail) throw new Error('kafka down');
-        f.published.push(a);
-      },
-    };
-    await expect(checkDeadline(job(), { ...f, publisher, clock })).rejects.toThrow('kafka down');
-    fail = false;
-    expect(await checkDeadline(job(), { ...f, publisher, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
-    expect(f.published.map((a) => a.id)).toEqual(['overdue:D-1:v1']);
+    expect(await checkDeadline(job(), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
+    f.byId.get('overdue:D-1:v1')!.publishedAt = new Date('2026-02-13T08:00:01Z');
+    expect(await checkDeadline(job(), { ...f, clock })).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
+    expect(f.stored()).toHaveLength(1);
+    expect(f.wakes.count).toBe(1);
+  });
+
+  test('when the timer fires early or for a settled deadline, then the relay is not woken', async () => {
+    const early = fakes(entry());
+    await checkDeadline(job({ stage: 'warning' }), { ...early, clock: new ControllableClock('2026-02-12T06:59:59Z') });
+    const settled = fakes(entry({ status: 'met' }));
+    await checkDeadline(job(), { ...settled, clock: new ControllableClock('2026-02-13T08:00:00Z') });
+    expect([early.wakes.count, settled.wakes.count]).toEqual([0, 0]);
   });
 });

@@ -1,5 +1,5 @@
 import { alertEventType, alertIdFor, type AlertKind } from '@tthc/contracts';
-import { isActive, type AlertPublisher, type AlertRepository, type Clock, type DeadlineRepository, type TimerStage } from './deadline';
+import { isActive, type AlertRepository, type Clock, type DeadlineRepository, type RelaySignal, type TimerStage } from './deadline';
 import { escalationReason, overdueReason, warningReason } from './alert-text';
 import { stageTag, type TimerPlanner } from './timer-plan';
 
@@ -21,11 +21,13 @@ const KIND_OF: Record<TimerStage, AlertKind> = { warning: 'warning', due: 'overd
 /**
  * Runs when a timer fires. The deadline is re-read rather than trusted from the job, and the
  * alert id is derived from (kind, level, subject, key, version), so however often the timer
- * fires (retries, reconciliation, restarts) the alert is stored and published once.
+ * fires (retries, reconciliation, restarts) the alert is stored once. Storing is all the timer
+ * waits for: publishing belongs to the relay, which keeps trying for as long as Kafka is away,
+ * whereas a timer job gives up after its last attempt.
  */
 export async function checkDeadline(
   job: TimerJob,
-  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; publisher: AlertPublisher; clock: Clock; planner: TimerPlanner },
+  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; relay: RelaySignal; clock: Clock; planner: TimerPlanner },
 ): Promise<CheckOutcome> {
   const d = await deps.deadlines.find(job.dossierCode, job.deadlineKey);
   if (!d) return { outcome: 'unknown' };
@@ -44,7 +46,7 @@ export async function checkDeadline(
   const policy = deps.planner.policy;
   const reason =
     kind === 'warning' ? warningReason(d, policy.warningLead) : kind === 'overdue' ? overdueReason(d) : escalationReason(d, level, policy.escalationSteps[level - 1]!);
-  const alert = await deps.alerts.insertOnce({
+  const { alert, inserted } = await deps.alerts.insertOnce({
     id: alertIdFor({ kind, level, dossierCode: d.subjectCode, deadlineKey: d.key, deadlineVersion: d.version }),
     type: eventType.replace(/^vn\.tthc\./, ''),
     eventType,
@@ -66,12 +68,10 @@ export async function checkDeadline(
     legalBasis: d.legalBasis,
     publishedAt: null,
   });
+  // Also when an earlier firing stored it: that instance may have crashed before publishing,
+  // and this relay would otherwise find it only at its next sweep.
+  if (!alert.publishedAt) deps.relay.wake();
   await deps.deadlines.markRaised(d.subjectCode, d.key, d.version, stageTag(job));
   const result = { alertId: alert.id, kind, dueAt: d.dueAt, fireAt: planned.fireAt };
-  if (alert.publishedAt) return { outcome: 'already-raised', ...result };
-  // Publish before marking: a crash in between republishes the same alert id, which
-  // consumers recognise, instead of losing it.
-  await deps.publisher.publish(alert);
-  await deps.alerts.markPublished(alert.id, deps.clock.now());
-  return { outcome: 'raised', ...result };
+  return { outcome: inserted ? 'raised' : 'already-raised', ...result };
 }

@@ -103,12 +103,41 @@ export interface DeadlineRepository {
 
 export interface AlertRepository {
   /** Inserts the alert unless one with the same id exists; returns the stored alert. */
-  insertOnce(alert: Alert): Promise<Alert>;
-  markPublished(id: string, at: Date): Promise<void>;
+  insertOnce(alert: Alert): Promise<{ alert: Alert; inserted: boolean }>;
+}
+
+/** What the relay needs to know about the stored alerts not yet acknowledged by Kafka. */
+export interface OutboxStats {
+  pending: number;
+  oldestRaisedAt: Date | null;
+}
+
+/**
+ * The unpublished alerts (`publishedAt: null`) seen as an outbox. A claim is a lease: several
+ * instances sharing one database rarely publish the same alert twice, and a crashed
+ * instance's claims expire so another one takes them over.
+ */
+export interface AlertOutbox {
+  /**
+   * Claims for `owner` until `leaseUntil` up to `limit` unpublished alerts, oldest first, that
+   * nobody holds, whose lease expired before `now`, or that `owner` holds already.
+   */
+  claimUnpublished(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<Alert[]>;
+  /** Records Kafka's acknowledgement; the first acknowledgement time is kept. */
+  markPublished(ids: readonly string[], at: Date): Promise<void>;
+  /** Gives up `owner`'s claims on alerts still unpublished, so any instance may try them. */
+  releaseClaims(owner: string, ids: readonly string[]): Promise<void>;
+  stats(): Promise<OutboxStats>;
 }
 
 export interface AlertPublisher {
-  publish(alert: Alert): Promise<void>;
+  /** One acknowledged (acks = all) produce request for the whole batch, in the given order. */
+  publish(alerts: readonly Alert[]): Promise<void>;
+}
+
+/** Wakes the relay after an alert is stored, so the normal path does not wait for a sweep. */
+export interface RelaySignal {
+  wake(): void;
 }
 
 export interface TimerScheduler {

@@ -1,26 +1,38 @@
 import { JOB_NAMES, checkDeadlineJobV1, reconcileTimersJobV1 } from '@tthc/contracts';
 import type { JobsOptions } from 'bullmq';
 
+const HOUR = 3600;
+const WEEK = 7 * 24 * HOUR;
+
 /**
- * Every job the SLA service runs, with its payload schema and retry policy. Failed jobs are
- * kept (`removeOnFail: false`) as evidence; completed ones are dropped so Redis holds only
- * pending timers.
+ * Every job the SLA service runs, with its payload schema and retry policy.
+ *
+ * Redis runs with `noeviction`, so whatever is kept must be bounded: a job kept forever
+ * eventually turns every write into an OOM error, timers included. Failed jobs stay a week (long
+ * enough to be looked at; reconciliation gives a failed timer another run while its deadline
+ * is open) and at most a fixed number per queue; completed timers are dropped at once so Redis
+ * holds only pending timers.
  */
 export const slaJobCatalog = {
   [JOB_NAMES.checkDeadline]: {
     schema: checkDeadlineJobV1,
+    // Retries cover MongoDB being away, since storing the alert is all a firing waits for
+    // (Kafka is the relay's business). Past the last attempt reconciliation retries it.
     options: {
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: true,
-      removeOnFail: false,
+      removeOnFail: { age: WEEK, count: 10_000 },
     } satisfies JobsOptions,
   },
   [JOB_NAMES.reconcileTimers]: {
     schema: reconcileTimersJobV1,
     // The next scheduled run repeats the work, so a failed run is not retried.
-    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } satisfies JobsOptions,
+    options: { attempts: 1, removeOnComplete: { age: HOUR, count: 100 }, removeOnFail: { age: WEEK, count: 100 } } satisfies JobsOptions,
   },
 } as const;
+
+/** Maintenance jobs other than reconciliation (delay counts, …) keep the same bounds. */
+export const maintenanceJobRetention = { removeOnComplete: { age: HOUR, count: 100 }, removeOnFail: { age: WEEK, count: 100 } } satisfies JobsOptions;
 
 export type SlaJobName = keyof typeof slaJobCatalog;

@@ -2,21 +2,21 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, Metrics } from '@tthc/platform';
 import { JOB_NAMES } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
-import type { AlertPublisher, AlertRepository, Clock, DeadlineRepository } from '../../domain/deadline';
+import type { AlertRepository, Clock, DeadlineRepository, RelaySignal } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
 import { slaJobCatalog } from './catalog';
 
 export function checkDeadlineProcessor(deps: {
   deadlines: DeadlineRepository;
   alerts: AlertRepository;
-  publisher: AlertPublisher;
+  relay: RelaySignal;
   clock: Clock;
   planner: TimerPlanner;
   logger: Logger;
   metrics: Metrics;
 }) {
   const outcomes = deps.metrics.counter('sla_deadline_checks_total', 'Deadline timer firings', ['outcome', 'stage']);
-  const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
+  const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert being stored', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
 
   return async (job: Job, token?: string): Promise<string> => {
     if (job.name !== JOB_NAMES.checkDeadline) throw new UnrecoverableError(`unknown job ${job.name}`);
@@ -31,7 +31,7 @@ export function checkDeadlineProcessor(deps: {
     }
     if (result.outcome === 'raised') {
       lateness.observe({ stage: payload.data.stage }, (deps.clock.now().getTime() - result.fireAt.getTime()) / 1000);
-      deps.logger.info({ dossierCode: payload.data.dossierCode, deadlineKey: payload.data.deadlineKey, alertId: result.alertId, kind: result.kind }, 'alert raised');
+      deps.logger.info({ dossierCode: payload.data.dossierCode, deadlineKey: payload.data.deadlineKey, alertId: result.alertId, kind: result.kind }, 'alert stored');
     }
     return result.outcome;
   };

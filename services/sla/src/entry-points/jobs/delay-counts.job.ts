@@ -8,13 +8,14 @@ import type { Logger, Metrics } from '@tthc/platform';
 import { createKafkaDelayCountsPublisher } from '../../data-access/delay-counts.publisher.kafka';
 import { createDelayCountsRepository } from '../../data-access/delay-counts.repository';
 import { periodsToCompute, publishDelayCounts } from '../../domain/delay-counts.use-case';
+import { maintenanceJobRetention } from './catalog';
 
 /** Id of the repeatable run in BullMQ; upserting it again only changes its interval. */
 export const DELAY_COUNTS_SCHEDULER_ID = 'sla-delay-counts';
 const CLOSE_REASON = /^period-close:(\d{4}-\d{2})$/;
 
 // The next scheduled run repeats the work, so a failed run is not retried.
-const jobOptions: JobsOptions = { attempts: 1, removeOnComplete: 100, removeOnFail: 100 };
+const jobOptions: JobsOptions = { attempts: 1, ...maintenanceJobRetention };
 
 export interface DelayCountsJobDeps {
   /** The SLA maintenance queue (QUEUES.slaMaintenance); its one worker dispatches by job name. */
@@ -60,6 +61,15 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
     await deps.queue.add(JOB_NAMES.publishDelayCounts, { reason: `period-close:${month.key}` }, { ...jobOptions, jobId: `delay-counts-close-${month.key}`, delay });
   }
 
+  async function schedule(): Promise<void> {
+    await deps.queue.upsertJobScheduler(
+      DELAY_COUNTS_SCHEDULER_ID,
+      { every: deps.everySeconds * 1000 },
+      { name: JOB_NAMES.publishDelayCounts, data: { reason: 'schedule' }, opts: jobOptions },
+    );
+    await scheduleNextClose();
+  }
+
   async function run(reason: string) {
     const closed = CLOSE_REASON.exec(reason)?.[1] ?? null;
     const now = deps.clock.now();
@@ -82,12 +92,16 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
     async start() {
       stopped = false;
       await store.init();
-      await deps.queue.upsertJobScheduler(
-        DELAY_COUNTS_SCHEDULER_ID,
-        { every: deps.everySeconds * 1000 },
-        { name: JOB_NAMES.publishDelayCounts, data: { reason: 'schedule' }, opts: jobOptions },
-      );
-      await scheduleNextClose();
+      await schedule();
+    },
+    /**
+     * Puts the schedule and the month-close job back when Redis lost them (they live only
+     * there); true when the schedule was missing.
+     */
+    async ensureScheduled(): Promise<boolean> {
+      if (stopped || (await deps.queue.getJobScheduler(DELAY_COUNTS_SCHEDULER_ID))) return false;
+      await schedule();
+      return true;
     },
     async stop() {
       stopped = true;

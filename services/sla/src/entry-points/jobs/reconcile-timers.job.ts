@@ -10,8 +10,24 @@ import { slaJobCatalog } from './catalog';
 export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; logger: Logger; metrics: Metrics; pageSize: number }) {
   const recreated = deps.metrics.counter('sla_timers_recreated_total', 'Timers missing from Redis and scheduled again by reconciliation', ['stage']);
   const runs = deps.metrics.counter('sla_timer_reconciliations_total', 'Timer reconciliation runs');
+  // Runs under way that are repairing: started because something was lost (at start, the
+  // schedule gone from Redis, on demand), or a routine run that has found a missing timer.
+  // Routine runs that find nothing do not count, or readiness would flap every period.
+  const repairing = new Set<{ reason: string; recreated: number }>();
   const run = async (reason: string): Promise<ReconcileResult> => {
-    const result = await reconcileTimers({ ...deps, onRecreated: (stage) => recreated.inc({ stage }) }, { pageSize: deps.pageSize });
+    const current = { reason, recreated: 0 };
+    if (reason !== 'schedule') repairing.add(current);
+    let result: ReconcileResult;
+    try {
+      const onRecreated = (stage: string) => {
+        recreated.inc({ stage });
+        current.recreated += 1;
+        repairing.add(current);
+      };
+      result = await reconcileTimers({ ...deps, onRecreated }, { pageSize: deps.pageSize });
+    } finally {
+      repairing.delete(current);
+    }
     runs.inc();
     const log = result.recreated.length > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.debug.bind(deps.logger);
     log({ reason, deadlines: result.deadlines, recreated: result.recreated.length }, 'timers reconciled');
@@ -22,5 +38,7 @@ export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: T
     const result = await run(payload.reason);
     return { deadlines: result.deadlines, recreated: result.recreated.length };
   };
-  return { run, handle };
+  /** What readiness reports as degraded: the repairing runs under way, e.g. `start (12 timers recreated so far)`. */
+  const repairs = () => [...repairing].map((r) => `${r.reason} (${r.recreated} timers recreated so far)`);
+  return { run, handle, repairs };
 }
