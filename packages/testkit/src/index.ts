@@ -5,3 +5,4 @@ export * from './builders';
 export * from './infra';
 export * from './smtp';
 export * from './process-stack';
+export * from './tcp-relay';

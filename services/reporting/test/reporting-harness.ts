@@ -214,13 +214,16 @@ export interface ReportingUnderTest {
  * The reporting service against the real MongoDB and Redis, in a database of its own with the
  * sample catalog, the dossiers above and a calendar audit; `env` overrides its configuration.
  */
-export async function startReporting(opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean } = { name: 'reporting' }): Promise<ReportingUnderTest> {
+export async function startReporting(
+  opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean; serviceMongoUrl?: (url: string) => string } = { name: 'reporting' },
+): Promise<ReportingUnderTest> {
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), uniqueName(opts.name));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     PORT: '0',
-    MONGO_URL: mongoUrl,
+    // The service may reach the same database another way (through a relay the test can cut).
+    MONGO_URL: opts.serviceMongoUrl ? opts.serviceMongoUrl(mongoUrl) : mongoUrl,
     REDIS_URL: requireEnv('REDIS_URL'),
     REDIS_KEY_PREFIX: uniqueName(opts.name),
     API_KEYS,

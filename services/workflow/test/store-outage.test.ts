@@ -1,53 +1,10 @@
-import net, { type AddressInfo } from 'node:net';
 import mongoose, { type Connection } from 'mongoose';
 import type { Admin, Producer } from 'kafkajs';
 import { COLLECTIONS, topicsFor } from '@tthc/contracts';
-import { dossierCode, requireEnv, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
+import { dossierCode, requireEnv, tcpRelay, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { cloudEvent, collectTopic, probeKafka } from './support/kafka-probe';
-
-/**
- * A TCP relay in front of the real MongoDB: closing it is an outage as workflow sees one
- * (connections reset, then refused), without touching the server other tests share.
- */
-function tcpRelay(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  return {
-    port: () => port,
-    up: () =>
-      new Promise<void>((resolve, reject) => {
-        const s = net.createServer((client) => {
-          const upstream = net.connect(target.port, target.host);
-          sockets.add(client).add(upstream);
-          const close = () => {
-            client.destroy();
-            upstream.destroy();
-            sockets.delete(client);
-            sockets.delete(upstream);
-          };
-          for (const side of [client, upstream]) side.on('error', close).on('close', close);
-          client.pipe(upstream).pipe(client);
-        });
-        s.once('error', reject);
-        s.listen(port, '127.0.0.1', () => {
-          port = (s.address() as AddressInfo).port;
-          server = s;
-          resolve();
-        });
-      }),
-    down: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        sockets.clear();
-        if (!server) return resolve();
-        server.close(() => resolve());
-        server = null;
-      }),
-  };
-}
 
 const AGENCY = 'G01.001.000';
 const namespace = uniqueName('wf-outage');
