@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { deadLetterV1, type DeadLetterV1 } from '@tthc/contracts';
+import { retryWhileSettling } from '@tthc/platform';
 
 /** One message of the dead-letter topic; `letter` is absent when the message is not a dead-letter envelope. */
 export interface DeadLetterMessage {
@@ -48,7 +49,17 @@ export async function readDeadLetters(kafka: Kafka, topic: string, opts: ReadOpt
   try {
     // No service has dead-lettered anything yet when the topic does not exist.
     if (!(await admin.listTopics()).includes(topic)) return [];
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // A fresh admin per attempt: kafkajs keeps stale partition leaders in a client's metadata
+    // for minutes, so retrying on the same client would ask the same wrong broker.
+    const offsets = await retryWhileSettling(async () => {
+      const fresh = kafka.admin();
+      await fresh.connect();
+      try {
+        return await fresh.fetchTopicOffsets(topic);
+      } finally {
+        await fresh.disconnect();
+      }
+    });
     const ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
     if (ends.size === 0) return [];
 

@@ -1,4 +1,5 @@
 import { asBatch, partitionCounts, sendVerified, type PartitionCounts } from './verified-send';
+import { settlingLog } from './settling-log';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -44,13 +45,16 @@ export function createKafka(cfg: KafkaConfig): Kafka {
     requestTimeout: cfg.requestTimeoutMs ?? 10_000,
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
+    logCreator: () => {
+      const settling = settlingLog();
+      return ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         if (HANDLED_KAFKAJS_WARNINGS.has(message)) return;
+        const settled = settling(level, message, rest);
+        if (settled) return log[settled](rest, message);
         log[levels[level] ?? 'info'](rest, message);
-      },
+      };
+    },
   });
 }
 
@@ -406,6 +410,25 @@ async function reportWeakerTopics(admin: Admin, topics: string[], replicationFac
         { topic: t.name, replicationFactor: rf, minInsyncReplicas: minIsr, wanted: { replicationFactor, minInsyncReplicas } },
         `topic ${t.name} has replication factor ${rf} and min.insync.replicas ${minIsr}, below ${replicationFactor}/${minInsyncReplicas}; raise them with kafka-reassign-partitions and kafka-configs`,
       );
+    }
+  }
+}
+
+/**
+ * Runs a kafkajs admin call again while it fails with an error kafkajs marks retriable (a
+ * partition without a leader yet, a coordinator still loading): right after a topic is created or
+ * a broker restarts, metadata lags for a moment, and an operator's command should ride that out
+ * instead of failing. Other errors, and the last one, are thrown.
+ */
+export async function retryWhileSettling<T>(call: () => Promise<T>, opts: { tries?: number; delayMs?: number } = {}): Promise<T> {
+  const tries = opts.tries ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const retriable = (err as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= tries) throw err;
+      await new Promise((resolve) => setTimeout(resolve, (opts.delayMs ?? 200) * attempt));
     }
   }
 }
