@@ -1,5 +1,7 @@
 export * from './topics';
 export * from './cloud-event.schema';
+export * from './cloud-event.http-binary';
+export * from './cloud-event.kafka';
 export * from './dossier-code.parser';
 export * from './jobs';
 export * from './events/dossier-received.v1';

@@ -6,3 +6,4 @@ export * from './infra';
 export * from './smtp';
 export * from './process-stack';
 export * from './tcp-relay';
+export * from './kafka-probe';

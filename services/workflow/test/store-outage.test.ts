@@ -26,7 +26,7 @@ const reception = (code: string) =>
 async function send(codes: string[]): Promise<void> {
   await producer.send({ topic: topics.dossierEvents, acks: -1, messages: codes.map((code) => ({ key: code, value: JSON.stringify(reception(code)) })) });
 }
-const stored = (codes: string[]) => mongo.collection(COLLECTIONS.dossiers).find({ _id: { $in: codes } } as never).toArray() as Promise<Array<{ revision: number; history: unknown[] }>>;
+const stored = (codes: string[]) => mongo.collection(COLLECTIONS.dossiers).find({ _id: { $in: codes } } as never).toArray() as unknown as Promise<Array<{ revision: number; history: unknown[] }>>;
 const positions = async (read: () => Promise<Array<{ partition: number; offset?: string; high?: string }>>) => new Map((await read()).map((p) => [p.partition, Number(p.offset ?? p.high)]));
 const highWatermarks = () => positions(() => admin.fetchTopicOffsets(topics.dossierEvents));
 const committed = async () => positions(async () => (await admin.fetchOffsets({ groupId, topics: [topics.dossierEvents] }))[0]!.partitions);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { topicsFor, type TopicMap } from '@tthc/contracts';
 import { requireEnv, uniqueName, withDatabase, type ControllableClock } from '@tthc/testkit';
@@ -86,26 +86,7 @@ export async function startStack(opts: { kafkaBrokers?: string; clock?: Controll
   }
 }
 
-/** Collects every message of a topic from the beginning, for assertions. */
-export async function collectTopic(kafka: Kafka, topic: string): Promise<{ messages: Array<{ key: string | null; value: unknown }>; stop(): Promise<void> }> {
-  const consumer: Consumer = kafka.consumer({ groupId: uniqueName('probe') });
-  const messages: Array<{ key: string | null; value: unknown }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const raw = message.value?.toString('utf8') ?? null;
-      let value: unknown = raw;
-      try {
-        value = raw === null ? null : JSON.parse(raw);
-      } catch {
-        // Poison messages are collected as raw text.
-      }
-      messages.push({ key: message.key?.toString('utf8') ?? null, value });
-    },
-  });
-  return { messages, stop: () => consumer.disconnect() };
-}
+export { collectTopic } from '@tthc/testkit';
 
 export async function postEvents(stack: { intakeUrl: string }, body: unknown, opts: { key?: string | null; contentType?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': opts.contentType ?? (Array.isArray(body) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json') };

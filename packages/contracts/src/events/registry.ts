@@ -68,6 +68,8 @@ export const STATUS_OF_EVENT: Readonly<Record<string, number | null>> = {
 export interface FieldIssue {
   /** JSON pointer into the submitted document, e.g. `/data/agencyCode` or `/2/time`. */
   pointer: string;
+  /** In CloudEvents binary mode, the request header that carried the attribute (`ce-time`). */
+  header?: string;
   detail: string;
 }
 

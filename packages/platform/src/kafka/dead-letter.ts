@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
-import { DEAD_LETTER_V1, type CloudEvent, type DeadLetterV1 } from '@tthc/contracts';
+import { cloudEventRecord, DEAD_LETTER_V1, type CloudEvent, type DeadLetterV1 } from '@tthc/contracts';
 
 /**
  * Publishes one dead letter as a CloudEvent, keyed like the original message, acks = all: a
@@ -16,7 +16,7 @@ export async function publishDeadLetter(producer: Producer, topic: string, lette
     time: data.failedAt,
     data,
   };
-  await producer.send({ topic, acks: -1, messages: [{ key: data.key, value: JSON.stringify(event) }] });
+  await producer.send({ topic, acks: -1, messages: [cloudEventRecord(data.key, event)] });
   return data;
 }
 

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { subjectCodeOf, type InboundDossierEvent } from '@tthc/contracts';
+import { cloudEventRecord, subjectCodeOf, type InboundDossierEvent } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
 /**
@@ -13,11 +13,11 @@ export function createKafkaEventPublisher(producer: Producer, topic: string, tim
         topic,
         acks: -1,
         timeout: timeoutMs,
-        messages: events.map((e) => ({
-          key: subjectCodeOf(e),
-          value: JSON.stringify(e),
-          headers: { 'ce_type': e.type, 'ce_id': e.id, 'content-type': 'application/cloudevents+json' },
-        })),
+        messages: events.map((e) => {
+          const record = cloudEventRecord(subjectCodeOf(e), e);
+          // Type and id beside the structured value let tools filter records without parsing them.
+          return { ...record, headers: { ...record.headers, ce_type: e.type, ce_id: e.id } };
+        }),
       });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {

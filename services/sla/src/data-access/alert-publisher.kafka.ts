@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import type { CloudEvent, SlaAlertV1 } from '@tthc/contracts';
+import { cloudEventRecord, type CloudEvent, type SlaAlertV1 } from '@tthc/contracts';
 import type { Alert, AlertPublisher } from '../domain/deadline';
 
 function message(alert: Alert) {
@@ -33,7 +33,7 @@ function message(alert: Alert) {
     data,
   };
   // Keyed by the subject so its alerts stay in order with the subject's other facts.
-  return { key: alert.dossierCode, value: JSON.stringify(event) };
+  return cloudEventRecord(alert.dossierCode, event);
 }
 
 export function createKafkaAlertPublisher(producer: Producer, topic: string): AlertPublisher {

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { DELAY_COUNTS_COMPUTED_V1, type CloudEvent, type DelayCountsComputedV1 } from '@tthc/contracts';
+import { cloudEventRecord, DELAY_COUNTS_COMPUTED_V1, type CloudEvent, type DelayCountsComputedV1 } from '@tthc/contracts';
 import type { DelayCountsPublisher, DelayCountsRow } from '../domain/delay-counts.use-case';
 
 /** Messages per produce request; keeps each request well under the broker's size limit. */
@@ -20,7 +20,7 @@ export function createKafkaDelayCountsPublisher(producer: Producer, topic: strin
             subject: id,
             data,
           };
-          return { key: data.agencyCode, value: JSON.stringify(event) };
+          return cloudEventRecord(data.agencyCode, event);
         });
         await producer.send({ topic, acks: -1, messages });
       }

@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
+import { cloudEventRecord, DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
 import type { StatePublisher, StoredSubject } from '../domain/apply-fact.use-case';
 
 export function toStateChanged(d: StoredSubject): DossierStateChangedV1 {
@@ -37,7 +37,7 @@ export function createKafkaStatePublisher(producer: Producer, topic: string): St
         subject: d.code,
         data,
       };
-      await producer.send({ topic, acks: -1, messages: [{ key: d.code, value: JSON.stringify(event) }] });
+      await producer.send({ topic, acks: -1, messages: [cloudEventRecord(d.code, event)] });
     },
   };
 }

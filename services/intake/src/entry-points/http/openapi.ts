@@ -99,11 +99,20 @@ export const openApiDocument = {
     '/v1/events': {
       post: {
         summary: 'Submit one event or a batch',
+        description:
+          'CloudEvents HTTP binding in all three content modes: structured (application/cloudevents+json, or application/json without ce-* headers), batched (application/cloudevents-batch+json) and binary (ce-specversion, ce-id, ce-source, ce-type, ce-time and any extension as ce-* headers, percent-encoded; the body is the data and content-type its JSON media type). In binary mode an invalid attribute is reported with the header that carried it (errors[].header).',
+        parameters: ['specversion', 'id', 'source', 'type', 'time', 'subject'].map((name) => ({
+          name: `ce-${name}`,
+          in: 'header',
+          required: false,
+          description: `Binary content mode: the ${name} attribute${name === 'specversion' ? ' (its presence selects binary mode)' : ''}.`,
+          schema: { type: 'string' },
+        })),
         requestBody: {
           required: true,
           content: {
             'application/cloudevents+json': { schema: { $ref: '#/components/schemas/CloudEvent' } },
-            'application/json': { schema: { $ref: '#/components/schemas/CloudEvent' } },
+            'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/CloudEvent' }, { type: 'object', description: 'Binary mode: the event data, with the attributes in ce-* headers' }] } },
             'application/cloudevents-batch+json': { schema: { type: 'array', maxItems: MAX_BATCH, items: { $ref: '#/components/schemas/CloudEvent' } } },
           },
         },
