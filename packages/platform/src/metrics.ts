@@ -8,6 +8,9 @@ export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // prom-client also exports these gauges with a `_total` suffix, which Prometheus reserves for
+  // counters (promtool flags them); the same figures stay available per type without it.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   return {
     registry,
     counter: <L extends string>(name: string, help: string, labelNames: L[] = []) =>

@@ -141,6 +141,6 @@ describe('webhook sender responses', () => {
       await odd.stop();
     }
     expect(odd.calls.map((c) => c.path)).toEqual(['/moved', '/broken']);
-    expect(verifyStandardWebhook(SECRET, odd.calls[0]!.headers, odd.calls[0]!.body, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifyStandardWebhook(SECRET, odd.calls[0]!.headers, odd.calls[0]!.body)).toBe(true);
   });
 });
