@@ -3,6 +3,7 @@ import { topicsFor } from '@tthc/contracts';
 import { collectTopic, probeKafka, receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { intakeTestEnv } from './intake-env';
 
 /**
  * One-stop vendors wire the official CloudEvents SDK with its defaults. Every content mode of the
@@ -12,18 +13,7 @@ import { loadConfig } from '../src/config';
 const KEY = 'portal-key-g01';
 const namespace = uniqueName('intake-sdk');
 const topic = topicsFor(namespace).dossierEvents;
-const app = createApp(
-  loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-    REDIS_URL: requireEnv('REDIS_URL'),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    REDIS_KEY_PREFIX: namespace,
-    API_KEYS: `${KEY}:G01.001.000`,
-  }),
-);
+const app = createApp(loadConfig(intakeTestEnv(namespace, `${KEY}:G01.001.000`)));
 let url = '';
 let topicProbe: Awaited<ReturnType<typeof collectTopic>>;
 

@@ -4,6 +4,7 @@ import { dossierCode, receivedEvent, requireEnv, uniqueName, waitFor } from '@tt
 import { topicsFor } from '@tthc/contracts';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { intakeTestEnv } from './intake-env';
 
 // Portal A (G01.001.000) with a second key of its own, portal B (G02.001.000) and a reform
 // office reaching every agency.
@@ -18,18 +19,9 @@ const keyIdOf = (key: string) => createHash('sha256').update(key).digest('hex').
 
 const namespace = uniqueName('intake-keys');
 const topic = topicsFor(namespace).dossierEvents;
-const baseEnv = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  PORT: '0',
-  KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-  REDIS_URL: requireEnv('REDIS_URL'),
-  KAFKA_TOPIC_NAMESPACE: namespace,
-  API_KEYS,
-};
-const app = createApp(loadConfig({ ...baseEnv, REDIS_KEY_PREFIX: namespace }));
+const app = createApp(loadConfig(intakeTestEnv(namespace, API_KEYS)));
 // A second instance with a tiny per-key budget (and its own Redis prefix, so its buckets are its own).
-const limited = createApp(loadConfig({ ...baseEnv, REDIS_KEY_PREFIX: `${namespace}-limited`, RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '2' }));
+const limited = createApp(loadConfig(intakeTestEnv(namespace, API_KEYS, { REDIS_KEY_PREFIX: `${namespace}-limited`, RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '2' })));
 let url = '';
 let limitedUrl = '';
 let consumer: Consumer;

@@ -3,22 +3,12 @@ import { receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
 import { topicsFor } from '@tthc/contracts';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { intakeTestEnv } from './intake-env';
 
 const KEY = 'portal-key-g01';
 const namespace = uniqueName('intake');
 const topic = topicsFor(namespace).dossierEvents;
-const app = createApp(
-  loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-    REDIS_URL: requireEnv('REDIS_URL'),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    REDIS_KEY_PREFIX: namespace,
-    API_KEYS: `${KEY}:G01.001.000`,
-  }),
-);
+const app = createApp(loadConfig(intakeTestEnv(namespace, `${KEY}:G01.001.000`)));
 let url = '';
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
