@@ -146,7 +146,8 @@ export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<
   });
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** Rejects when `p` has not settled within `ms` (a readiness check must answer in bounded time). */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ReadinessCheck } from '@tthc/platform';
+import { withTimeout, type ReadinessCheck } from '@tthc/platform';
 import type { ReconcileState } from '../jobs/reconcile-jobs.job';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -47,14 +47,4 @@ export function readinessRouter(deps: { checks: Record<string, ReadinessCheck>; 
     res.status(report.status === 'not-ready' ? 503 : 200).set('cache-control', 'no-store').json(report);
   });
   return router;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
