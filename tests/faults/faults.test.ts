@@ -12,6 +12,10 @@ import { formatTable, startFaultHarness, type FaultHarness, type FaultRow, type 
  */
 const FULL = process.env.FAULTS_SCALE === 'full';
 const size = (short: number, full: number) => (FULL ? full : short);
+// The long run streams 2 500 dossiers per scenario; on a 2-core machine the pipeline needs minutes
+// to catch up with that (a capacity question, see the scale issue), so it waits longer before it
+// counts what is missing. Losses and duplicates are counted the same way in both runs.
+const recoverWithin = (shortSeconds: number) => size(shortSeconds, 900);
 
 const killAndRestart = (label: string, afterMs: number, downMs: number): Scenario['fault'] =>
   async ({ stack }) => {
@@ -24,10 +28,10 @@ const killAndRestart = (label: string, afterMs: number, downMs: number): Scenari
   };
 
 const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
-  { name: 'kill -9 workflow (1 of 2) mid-stream', dossiers: size(200, 2500), dueInSeconds: size(25, 60), fault: killAndRestart('workflow#1', 800, 4000), recoverWithinSeconds: 120 },
-  { name: 'kill -9 sla (1 of 2) before due', dossiers: size(200, 2500), dueInSeconds: size(20, 60), fault: killAndRestart('sla#1', 3000, 4000), recoverWithinSeconds: 120 },
-  { name: 'kill -9 notifier (1 of 2) at due', dossiers: size(200, 2500), dueInSeconds: 12, fault: killAndRestart('notifier#1', 12_000, 4000), recoverWithinSeconds: 120 },
-  { name: 'kill -9 intake mid-stream', dossiers: size(200, 2500), dueInSeconds: size(25, 60), fault: killAndRestart('intake', 300, 3000), recoverWithinSeconds: 120 },
+  { name: 'kill -9 workflow (1 of 2) mid-stream', dossiers: size(200, 2500), dueInSeconds: size(25, 60), fault: killAndRestart('workflow#1', 800, 4000), recoverWithinSeconds: recoverWithin(120) },
+  { name: 'kill -9 sla (1 of 2) before due', dossiers: size(200, 2500), dueInSeconds: size(20, 60), fault: killAndRestart('sla#1', 3000, 4000), recoverWithinSeconds: recoverWithin(120) },
+  { name: 'kill -9 notifier (1 of 2) at due', dossiers: size(200, 2500), dueInSeconds: 12, fault: killAndRestart('notifier#1', 12_000, 4000), recoverWithinSeconds: recoverWithin(120) },
+  { name: 'kill -9 intake mid-stream', dossiers: size(200, 2500), dueInSeconds: size(25, 60), fault: killAndRestart('intake', 300, 3000), recoverWithinSeconds: recoverWithin(120) },
   {
     name: 'kill -9 every instance, one service at a time',
     onlyFull: true,
@@ -39,7 +43,7 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
         await p.restart();
       }
     },
-    recoverWithinSeconds: 150,
+    recoverWithinSeconds: recoverWithin(150),
   },
   {
     name: 'broker 1 of 3 killed while events stream',
@@ -51,7 +55,7 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
       await sleep(size(10_000, 30_000));
       await infra.startBroker(1);
     },
-    recoverWithinSeconds: 180,
+    recoverWithinSeconds: recoverWithin(180),
   },
   {
     name: 'Kafka down across the due instants',
@@ -65,7 +69,7 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
       await sleep(size(45_000, 300_000));
       await infra.startKafka();
     },
-    recoverWithinSeconds: 240,
+    recoverWithinSeconds: recoverWithin(240),
   },
   {
     name: 'Redis emptied with timers and deliveries pending',
@@ -79,7 +83,7 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
       await ctx.infra.flushRedis();
       await ctx.restartSmtp();
     },
-    recoverWithinSeconds: 180,
+    recoverWithinSeconds: recoverWithin(180),
   },
   {
     name: 'MongoDB restarted mid-stream',
@@ -91,7 +95,7 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
       await sleep(size(15_000, 60_000));
       await infra.startMongo();
     },
-    recoverWithinSeconds: 240,
+    recoverWithinSeconds: recoverWithin(240),
   },
   {
     name: `sla restart (both instances) with ${size(2000, 100_000)} open deadlines`,
