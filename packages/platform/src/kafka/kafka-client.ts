@@ -51,7 +51,10 @@ export function createKafka(cfg: KafkaConfig): Kafka {
         const { message, ...rest } = entry;
         if (HANDLED_KAFKAJS_WARNINGS.has(message)) return;
         const settled = settling(level, message, rest);
-        if (settled) return log[settled](rest, message);
+        if (settled) {
+          const { stack: _stack, ...fields } = rest;
+          return log[settled](fields, message);
+        }
         log[levels[level] ?? 'info'](rest, message);
       };
     },

@@ -18,6 +18,7 @@ describe('kafkajs log lines while a cluster settles', () => {
     expect(level(logLevel.ERROR, 'Response Metadata', { error: 'There is no leader for this topic-partition as we are in the middle of a leadership election' })).toBe('warn');
     expect(level(logLevel.ERROR, 'Response ListOffsets', { error: 'This server does not host this topic-partition' })).toBe('warn');
     expect(level(logLevel.ERROR, 'Restarting the consumer in 300ms', { groupId: 'g' })).toBe('warn');
+    expect(level(logLevel.ERROR, 'Response CreateTopics(key: 19, version: 3)', { error: 'Topic creation errors' })).toBe('warn');
   });
 
   test('when an error is not a settling one, or the line is info, then its level is left alone', () => {

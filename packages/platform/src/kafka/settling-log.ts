@@ -6,7 +6,8 @@ import { logLevel } from 'kafkajs';
  * created and not yet known everywhere, a rebalance. kafkajs retries each of them and logs them at
  * error level with a stack, which reads like a failure on a healthy start. They are logged at warn
  * once per minute per kind and at debug otherwise; what kafkajs gives up on still reaches the
- * consumer runner's crash handling and the send paths as an error.
+ * consumer runner's crash handling and the send paths as an error. A settled line carries no stack:
+ * the kind says all there is to say.
  */
 const SETTLING_ERRORS: ReadonlyArray<readonly [string, RegExp]> = [
   ['coordinator-loading', /coordinator is loading/i],
@@ -14,6 +15,9 @@ const SETTLING_ERRORS: ReadonlyArray<readonly [string, RegExp]> = [
   ['leader-election', /no leader for this topic-partition|not the leader for that topic-partition|leader not available/i],
   ['topic-unknown', /does not host this topic-partition|unknown topic or partition/i],
   ['rebalance', /group is rebalancing/i],
+  // Services creating the same topics at once: ensureTopics treats "already exists" as done and
+  // fails the start with its own error for anything else.
+  ['topic-creation-race', /Topic creation errors|already exists/i],
 ];
 const SETTLING_WARN_EVERY_MS = 60_000;
 
