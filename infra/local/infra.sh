@@ -13,13 +13,15 @@
 # `up` and `env`, so `eval "$(infra/local/infra.sh up test)"` and programmatic callers can parse it.
 #
 # Profiles use disjoint non-standard ports so a dev stack (npm start), a test stack (jest), the
-# outage broker, a cluster and a system Redis/Kafka/MongoDB can all run on one machine at once:
+# outage broker, a cluster and a system Redis/Kafka/MongoDB can all run on one machine at once.
+# All lie below Linux's ephemeral range (32768-60999): a broker restarted after an outage could
+# otherwise find its port taken as the source port of a client's reconnect (it happened, on 49092).
 #
 #   profile  Kafka (controller)                          MongoDB  Redis  state
 #   dev      19092 (19093)                               27117    16379  kept: Kafka logs, H2 file, AOF
 #   test     29092 (29093)                               27217    26379  Kafka wiped at each start, Mongo in memory, no persistence
-#   outage   39092 (39093)                               37217    36379  one test stops and restarts this broker
-#   cluster  49092 49093 49094 (49095 49096 49097)       47217    46379  kept in .data/cluster: Kafka logs, H2 file, AOF
+#   outage   31092 (31093)                               31217    31379  one test stops and restarts this broker
+#   cluster  32092 32093 32094 (32095 32096 32097)       32217    32379  kept in .data/cluster: Kafka logs, H2 file, AOF
 #
 # The cluster profile (fault tests; packages/testkit startClusterInfra) runs three combined
 # broker+controller KRaft nodes, kafka-1..kafka-3 (node ids 1..3, a 3-voter quorum, so any one node
@@ -103,12 +105,12 @@ set_profile() {
     outage)
       # A broker that one test stops and restarts (with INFRA_COMPONENTS=kafka) to prove that
       # nothing accepted is lost, without disturbing the shared test broker.
-      KAFKA_PORT=39092; KAFKA_CONTROLLER_PORT=39093; MONGO_PORT=37217; REDIS_PORT=36379 ;;
+      KAFKA_PORT=31092; KAFKA_CONTROLLER_PORT=31093; MONGO_PORT=31217; REDIS_PORT=31379 ;;
     cluster)
       # Three KRaft nodes for replication and fault tests; controller ports sit after the brokers'.
       KAFKA_NODES=3
-      KAFKA_NODE_PORTS=(49092 49093 49094); KAFKA_NODE_CONTROLLER_PORTS=(49095 49096 49097)
-      MONGO_PORT=47217; REDIS_PORT=46379 ;;
+      KAFKA_NODE_PORTS=(32092 32093 32094); KAFKA_NODE_CONTROLLER_PORTS=(32095 32096 32097)
+      MONGO_PORT=32217; REDIS_PORT=32379 ;;
     *)
       say "unknown profile '$PROFILE' (expected dev, test, outage or cluster)"; usage ;;
   esac

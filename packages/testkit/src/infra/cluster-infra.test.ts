@@ -107,7 +107,7 @@ describe('cluster profile', () => {
       await sendRange(0, MESSAGES / 2);
       killed = cluster.killBroker(1);
       // The second half goes out while broker 1 is dead and still listed as leader of its partitions.
-      await waitFor('broker 1 to refuse connections', () => portRefuses(49092), { timeoutMs: 30_000 });
+      await waitFor('broker 1 to refuse connections', () => portRefuses(32092), { timeoutMs: 30_000 });
       await sendRange(MESSAGES / 2, MESSAGES);
       await killed;
       expect(await cluster.liveBrokers()).toEqual([2, 3]);

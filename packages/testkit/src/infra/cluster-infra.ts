@@ -12,7 +12,7 @@ export type BrokerNode = 1 | 2 | 3;
 export const CLUSTER_BROKER_NODES: readonly BrokerNode[] = [1, 2, 3];
 
 export interface ClusterInfra {
-  /** `127.0.0.1:49092,127.0.0.1:49093,127.0.0.1:49094`, as KAFKA_BROKERS takes it. */
+  /** `127.0.0.1:32092,127.0.0.1:32093,127.0.0.1:32094`, as KAFKA_BROKERS takes it. */
   kafkaBrokers: string;
   /** The same, one entry per broker, in node order (index 0 is node 1). */
   brokerList: string[];
@@ -66,9 +66,9 @@ export interface StartClusterOptions {
 }
 
 const PROFILE = 'cluster';
-const BROKERS = ['127.0.0.1:49092', '127.0.0.1:49093', '127.0.0.1:49094'];
-const MONGO_URL = 'mongodb://127.0.0.1:47217/tthc';
-const REDIS_URL = 'redis://127.0.0.1:46379';
+const BROKERS = ['127.0.0.1:32092', '127.0.0.1:32093', '127.0.0.1:32094'];
+const MONGO_URL = 'mongodb://127.0.0.1:32217/tthc';
+const REDIS_URL = 'redis://127.0.0.1:32379';
 // The first run may fetch jars with Maven; a cold cluster start takes about 10-20 s on 2 cores.
 const UP_TIMEOUT_MS = 10 * 60_000;
 const COMMAND_TIMEOUT_MS = 3 * 60_000;

@@ -37,7 +37,7 @@ export async function startOutageBroker(): Promise<OutageBroker> {
   rmSync(join(root, '.data/outage'), { recursive: true, force: true });
   await infra(root, 'up');
   return {
-    brokers: '127.0.0.1:39092',
+    brokers: '127.0.0.1:31092',
     stop: () => infra(root, 'down'),
     start: () => infra(root, 'up'),
     async dispose() {
