@@ -328,7 +328,8 @@ export async function ensureTopics(admin: Admin, topics: string[], settings: num
 
   const changed = [...missing, ...result.grown];
   if (opts.adminFor && changed.length > 0 && liveBrokers > 1) {
-    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: changed });
+    // Right after creation a broker may still answer "does not host this topic-partition".
+    const { topics: metadata } = await retryWhileSettling(() => admin.fetchTopicMetadata({ topics: changed }));
     const partitions = Math.min(...metadata.map((t) => t.partitions.length));
     for (const broker of cluster) {
       const one = opts.adminFor(`${broker.host}:${broker.port}`);
