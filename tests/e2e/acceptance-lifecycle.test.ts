@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CALENDAR_PATH, loadCalendar } from '@tthc/calendar';
 import { COLLECTIONS, deadlineJobId } from '@tthc/contracts';
-import { dossierCode, requireEnv, waitFor, withDatabase } from '@tthc/testkit';
+import { dossierCode, probeProducer, requireEnv, waitFor, withDatabase } from '@tthc/testkit';
 import { main as calendarApply } from '../../services/workflow/src/cli/calendar-apply.cli';
 import { PORTAL_KEY, getJson, postEvents, startStack, type Stack } from './support/stack';
 import { lifecycleEvent } from './support/lifecycle-events';
@@ -265,7 +265,7 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     const backwards = lifecycle(reversed).reverse();
     for (const e of backwards) expect((await postEvents(stack, e)).status).toBe(202);
     // Redelivery behind intake's back, as at-least-once delivery may produce it.
-    const producer = stack.kafka.producer();
+    const producer = probeProducer(stack.kafka);
     await producer.connect();
     await producer.send({ topic: stack.topics.dossierEvents, messages: [...backwards, ...backwards.slice(0, 2)].map((e) => ({ key: reversed, value: JSON.stringify(e) })) });
     await producer.disconnect();

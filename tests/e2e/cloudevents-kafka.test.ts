@@ -1,5 +1,5 @@
 import { Kafka as CloudEventsKafka, type CloudEvent } from 'cloudevents';
-import { receivedEvent, waitFor, type CollectedMessage } from '@tthc/testkit';
+import { probeProducer, receivedEvent, waitFor, type CollectedMessage } from '@tthc/testkit';
 import { collectTopic, postEvents, startStack, type Stack } from './support/stack';
 
 /**
@@ -27,7 +27,7 @@ describe('topics read by the CloudEvents SDK Kafka binding', () => {
       const reception = receivedEvent({ appointmentAt: new Date(Date.now() + 2000).toISOString() });
       const code = reception.data.dossierCode;
       expect((await postEvents(stack, reception)).status).toBe(202);
-      const producer = stack.kafka.producer();
+      const producer = probeProducer(stack.kafka);
       await producer.connect();
       await producer.send({ topic: stack.topics.dossierEvents, messages: [{ key: `poison-${code}`, value: '{"not json' }] });
       await producer.disconnect();

@@ -1,4 +1,4 @@
-import { receivedEvent, resolvedEvent, waitFor, sleep, dossierCode } from '@tthc/testkit';
+import { receivedEvent, resolvedEvent, waitFor, sleep, dossierCode, probeProducer } from '@tthc/testkit';
 import { collectTopic, getJson, postEvents, startStack, type Stack } from './support/stack';
 
 interface DossierBody {
@@ -79,7 +79,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
     expect(second.body).toEqual({ results: [{ id: event.id, source: event.source, status: 'duplicate' }] });
 
     // At-least-once delivery can repeat a message behind intake's back; workflow must absorb it.
-    const producer = stack.kafka.producer();
+    const producer = probeProducer(stack.kafka);
     await producer.connect();
     await producer.send({ topic: stack.topics.dossierEvents, messages: [{ key: code, value: JSON.stringify(event) }] });
     await producer.disconnect();
@@ -114,7 +114,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
   test('when a message on the dossier topic is not a valid event, then it goes to the dead-letter topic and later events still flow', async () => {
     const dlq = await collectTopic(stack.kafka, stack.topics.deadLetter);
     try {
-      const producer = stack.kafka.producer();
+      const producer = probeProducer(stack.kafka);
       await producer.connect();
       await producer.send({ topic: stack.topics.dossierEvents, messages: [{ key: 'poison', value: '{"not": "a cloud event"' }] });
       await producer.disconnect();

@@ -1,4 +1,4 @@
-import { dossierCode, waitFor } from '@tthc/testkit';
+import { dossierCode, probeProducer, waitFor } from '@tthc/testkit';
 import { COLLECTIONS } from '@tthc/contracts';
 import { postEvents, startStack, type Stack } from './support/stack';
 import { hours, lifecycleEvent } from './support/lifecycle-events';
@@ -40,7 +40,7 @@ describe('dossier lifecycle order and duplicates, end to end', () => {
     const backwards = lifecycle(reversed).reverse();
     for (const event of backwards) expect((await postEvents(stack, event)).status).toBe(202);
     // Duplicates behind intake's back, as at-least-once delivery may produce them.
-    const producer = stack.kafka.producer();
+    const producer = probeProducer(stack.kafka);
     await producer.connect();
     await producer.send({ topic: stack.topics.dossierEvents, messages: [...backwards, ...backwards.slice(0, 3)].map((e) => ({ key: reversed, value: JSON.stringify(e) })) });
     await producer.disconnect();

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { uniqueName } from './isolation';
 
 export interface CollectedMessage {
@@ -15,6 +15,14 @@ export interface CollectedMessage {
 /** A kafkajs client that logs nothing, for tests that read or write topics directly. */
 export function probeKafka(brokers: string): Kafka {
   return new Kafka({ clientId: uniqueName('probe'), brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+/**
+ * A producer for tests that count what arrives: idempotent, so a send retried after a leader change
+ * (common right after topic creation) cannot write a record twice and make a count off by one.
+ */
+export function probeProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 }
 
 /** Every message of a topic from its beginning, collected as it arrives, for assertions. */

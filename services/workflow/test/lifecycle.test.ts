@@ -10,7 +10,7 @@ import { dossierCode, requireEnv, uniqueName, waitFor, withDatabase } from '@tth
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { main as calendarApply } from '../src/cli/calendar-apply.cli';
-import { cloudEvent, collectTopic, probeKafka } from './support/kafka-probe';
+import { cloudEvent, collectTopic, probeKafka, probeProducer } from './support/kafka-probe';
 
 const ADMIN_KEY = 'admin-key-all';
 const AGENCY_KEY = 'agency-key-g01';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   mongo = await mongoose.createConnection(mongoUrl).asPromise();
   await importCatalog(mongo, catalog);
   url = (await app.start()).url;
-  producer = kafka.producer();
+  producer = probeProducer(kafka);
   await producer.connect();
   states = await collectTopic(kafka, topics.dossierState);
   deadLetters = await collectTopic(kafka, topics.deadLetter);

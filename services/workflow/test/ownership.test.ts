@@ -9,7 +9,7 @@ import { createApp as createIntake } from '../../intake/src/app';
 import { loadConfig as intakeConfig } from '../../intake/src/config';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { collectTopic, probeKafka, type CollectedMessage } from './support/kafka-probe';
+import { collectTopic, probeKafka, probeProducer, type CollectedMessage } from './support/kafka-probe';
 
 // Portal A receives for G01.001.000, portal B for G02.001.000; the reform office reads everything.
 const KEY_A = 'portal-key-agency-a';
@@ -88,7 +88,7 @@ beforeAll(async () => {
   mongo = await mongoose.createConnection(mongoUrl).asPromise();
   workflowUrl = (await workflow.start()).url;
   intakeUrl = (await intake.start()).url;
-  producer = kafka.producer();
+  producer = probeProducer(kafka);
   await producer.connect();
   deadLetters = await collectTopic(kafka, topics.deadLetter);
   inbound = await collectTopic(kafka, topics.dossierEvents);

@@ -5,7 +5,7 @@ import { COLLECTIONS, topicsFor } from '@tthc/contracts';
 import { dossierCode, requireEnv, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { cloudEvent, collectTopic, probeKafka } from './support/kafka-probe';
+import { cloudEvent, collectTopic, probeKafka, probeProducer } from './support/kafka-probe';
 
 const AGENCY = 'G01.001.000';
 const namespace = uniqueName('wf-poison');
@@ -55,7 +55,9 @@ beforeAll(async () => {
   mongo = await mongoose.createConnection(mongoUrl).asPromise();
   await importCatalog(mongo, loadCatalogFile(SAMPLE_CATALOG_PATH));
   await app.start();
-  producer = kafka.producer();
+  // Idempotent, so a send retried after a leader change cannot write a bad event twice (each copy would
+  // rightly get its own dead letter).
+  producer = probeProducer(kafka);
   await producer.connect();
   admin = kafka.admin();
   await admin.connect();

@@ -4,7 +4,7 @@ import { COLLECTIONS, topicsFor } from '@tthc/contracts';
 import { dossierCode, requireEnv, tcpRelay, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { cloudEvent, collectTopic, probeKafka } from './support/kafka-probe';
+import { cloudEvent, collectTopic, probeKafka, probeProducer } from './support/kafka-probe';
 
 const AGENCY = 'G01.001.000';
 const namespace = uniqueName('wf-outage');
@@ -63,7 +63,7 @@ beforeAll(async () => {
   );
   url = (await app.start()).url;
   mongo = await mongoose.createConnection(withDatabase(realMongo.toString(), namespace)).asPromise();
-  producer = kafka.producer();
+  producer = probeProducer(kafka);
   await producer.connect();
   admin = kafka.admin();
   await admin.connect();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
 import { DEAD_LETTER_V1, topicsFor } from '@tthc/contracts';
 import { createConsumerRunner, createKafka, createLogger, createMetrics, createProducer, ensureTopics, PoisonMessageError } from '@tthc/platform';
-import { requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { probeProducer, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
 import { main, type DlqIo } from './dlq.cli';
 import { REPLAYED_FROM_HEADER } from '../data-access/dead-letter.replayer';
 
@@ -176,7 +176,7 @@ describe('tthc-dlq in-process', () => {
     const other = uniqueName('ops-dlq-multi');
     const dlq = topicsFor(other).deadLetter;
     await ensureTopics(admin, [dlq], 2);
-    const producer = kafka.producer();
+    const producer = probeProducer(kafka);
     await producer.connect();
     const letter = (p: number) => ({
       partition: p,
@@ -210,7 +210,7 @@ describe('tthc-dlq in-process', () => {
       const data = { originalTopic: t.dossierEvents, partition: 0, offset: String(i), key: `D-${i}`, value: `{"n":${i}}`, consumerGroup: 'g', reason: i % 16 === 0 ? 'schema mismatch' : 'unknown dossier', errorCode: 'x', failedAt };
       return { key: data.key, value: JSON.stringify({ specversion: '1.0', id: `dl-${i}`, source: 'urn:test', type: DEAD_LETTER_V1, time: failedAt, data }) };
     });
-    const producer = kafka.producer();
+    const producer = probeProducer(kafka);
     await producer.connect();
     await producer.send({ topic: t.deadLetter, acks: -1, messages: letters });
     await producer.disconnect();

@@ -138,6 +138,10 @@ describe('cluster profile', () => {
       },
     });
     await waitFor(`all ${records} records to be read`, () => read >= records, { timeoutMs: 60_000 });
+    // Stopped now, not in afterAll: a consumer left running rejoins through the later broker restarts
+    // and is still reconnecting when jest tears the module registry down.
+    await consumer.disconnect();
+    consumer = undefined;
 
     const missing = Array.from({ length: MESSAGES }, (_, i) => `v-${i}`).filter((v) => !seen.has(v));
     const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-export { collectTopic, probeKafka, type CollectedMessage } from '@tthc/testkit';
+export { collectTopic, probeKafka, probeProducer, type CollectedMessage } from '@tthc/testkit';
 
 /** A CloudEvent of any inbound or alert type. */
 export function cloudEvent(type: string, data: Record<string, unknown>, time = new Date().toISOString()) {
