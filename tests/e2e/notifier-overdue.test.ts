@@ -1,8 +1,6 @@
-import { ControllableClock, receivedEvent, requireEnv, startSmtpSink, waitFor, withDatabase, type SmtpSink } from '@tthc/testkit';
-import { createApp as createNotifier } from '../../services/notifier/src/app';
-import { loadConfig as notifierConfig } from '../../services/notifier/src/config';
+import { ControllableClock, receivedEvent, startSmtpSink, waitFor, type SmtpSink } from '@tthc/testkit';
 import { startWebhookReceiver, verifyStandardWebhook } from '../../services/notifier/test/support';
-import { API_KEYS, MANAGER_KEY, postEvents, REFORM_KEY, startStack, type Stack } from './support/stack';
+import { MANAGER_KEY, postEvents, REFORM_KEY, startNotifier, startStack, type Stack } from './support/stack';
 
 /**
  * Portal → intake → workflow → sla → notifier → SMTP and webhook, all on the real
@@ -14,33 +12,19 @@ describe('overdue dossier to manager e-mail and webhook, end to end', () => {
   let stack: Stack;
   let sink: SmtpSink;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  let notifier: ReturnType<typeof createNotifier>;
+  let notifier: Awaited<ReturnType<typeof startNotifier>>;
   let notifierUrl = '';
 
   beforeAll(async () => {
     sink = await startSmtpSink();
     receiver = await startWebhookReceiver();
     stack = await startStack();
-    notifier = createNotifier(
-      notifierConfig({
-        NODE_ENV: 'test',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-        PORT: '0',
-        KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-        KAFKA_TOPIC_NAMESPACE: stack.namespace,
-        CONSUMER_GROUP: `${stack.namespace}-notifier`,
-        MONGO_URL: withDatabase(requireEnv('MONGO_URL'), stack.namespace),
-        REDIS_URL: requireEnv('REDIS_URL'),
-        QUEUE_PREFIX: `${stack.namespace}-notifier`,
-        API_KEYS,
-        SMTP_PORT: String(sink.port),
-        DIGEST_ENABLED: 'false',
-        // The receiver listens on loopback, which the notifier refuses unless told otherwise.
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      }),
-      { clock: new ControllableClock('2026-03-09T09:00:00+07:00') },
-    );
-    notifierUrl = (await notifier.start()).url;
+    notifier = await startNotifier(stack, {
+      // The receiver listens on loopback, which the notifier refuses unless told otherwise.
+      env: { SMTP_PORT: String(sink.port), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
+      clock: new ControllableClock('2026-03-09T09:00:00+07:00'),
+    });
+    notifierUrl = notifier.url;
   });
   afterAll(async () => {
     await notifier?.stop();

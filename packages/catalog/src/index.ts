@@ -12,6 +12,7 @@ export {
   checkCatalog,
   fieldName,
   processingHours,
+  procedureSchema,
   validateCatalog,
   type CatalogCheck,
   type CatalogFile,

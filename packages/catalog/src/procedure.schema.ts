@@ -83,7 +83,7 @@ const stepSchema = z
     }
   });
 
-const procedureSchema = z.strictObject({
+export const procedureSchema = z.strictObject({
   code: procedureCode(),
   name: text(),
   field: text(),

@@ -9,6 +9,7 @@ export * from './http/api-keys';
 export * from './http/rate-limit';
 export * from './audit-log';
 export * from './http/service-http';
+export * from './http/openapi';
 export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';
 export * from './kafka/dead-letter';

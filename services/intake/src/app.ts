@@ -48,15 +48,13 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
         service: 'intake',
         logger,
         metrics,
+        openApi: openApiDocument,
         readiness: {
           kafka: kafkaRuntime.check,
           redis: async () => {
             await redis.ping();
           },
         },
-      });
-      http.get('/openapi.json', (_req, res) => {
-        res.json(openApiDocument);
       });
       http.use(requireApiKey(apiKeys));
       http.use(rateLimitPerKey({ redis, prefix: config.REDIS_KEY_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics }));

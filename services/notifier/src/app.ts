@@ -36,6 +36,7 @@ import { createOpenDossierReader } from './data-access/open-dossier.reader';
 import { createSubscriptionRepository } from './data-access/subscription.repository';
 import { createWebhookSender } from './data-access/webhook.sender';
 import { alertAckRouter } from './entry-points/http/alert-ack.routes';
+import { openApiDocument } from './entry-points/http/openapi';
 import { readinessRouter } from './entry-points/http/readiness.routes';
 import { subscriptionRouter } from './entry-points/http/subscription.routes';
 import { notifierJobCatalog } from './entry-points/jobs/catalog';
@@ -193,7 +194,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
           if (runner?.isPaused()) throw new Error('alert consumption paused until MongoDB, Redis and Kafka answer again');
         },
       };
-      const http = createServiceHttp({ service: 'notifier', logger, metrics, readiness });
+      const http = createServiceHttp({ service: 'notifier', logger, metrics, readiness, openApi: openApiDocument });
       // The platform's /readyz knows only up or down; this one, matched first, also reports a
       // reconciliation in progress as `degraded` (still 200).
       const root = express();

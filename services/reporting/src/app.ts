@@ -24,6 +24,7 @@ import { auditLogRouter } from './entry-points/http/audit-log.routes';
 import { catalogRouter } from './entry-points/http/catalog.routes';
 import { createDashboardRouter } from './entry-points/http/dashboard.route';
 import { metricsRouter } from './entry-points/http/metrics.routes';
+import { openApiDocument } from './entry-points/http/openapi';
 import { readRouter } from './entry-points/http/read.routes';
 
 export interface ReportingDeps {
@@ -70,6 +71,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
         service: 'reporting',
         logger,
         metrics,
+        openApi: openApiDocument,
         readiness: {
           mongo: () => pingMongo(connection),
           redis: async () => {

@@ -2,6 +2,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { topicsFor, type TopicMap } from '@tthc/contracts';
 import { requireEnv, uniqueName, withDatabase, type ControllableClock } from '@tthc/testkit';
+import { createApp as createNotifier } from '../../../services/notifier/src/app';
+import { loadConfig as notifierConfig } from '../../../services/notifier/src/config';
 import { createApp as createIntake } from '../../../services/intake/src/app';
 import { loadConfig as intakeConfig } from '../../../services/intake/src/config';
 import { createApp as createWorkflow } from '../../../services/workflow/src/app';
@@ -87,6 +89,32 @@ export async function startStack(opts: { kafkaBrokers?: string; clock?: Controll
 }
 
 export { collectTopic } from '@tthc/testkit';
+
+/**
+ * The notifier beside a started stack, on the same topics and database. Its clock is the
+ * caller's: tests that need messages to go out at once pin it to a working morning.
+ */
+export async function startNotifier(stack: Pick<Stack, 'namespace'>, opts: { env?: Record<string, string>; clock?: ControllableClock } = {}) {
+  const notifier = createNotifier(
+    notifierConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      PORT: '0',
+      KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+      KAFKA_TOPIC_NAMESPACE: stack.namespace,
+      CONSUMER_GROUP: `${stack.namespace}-notifier`,
+      MONGO_URL: withDatabase(requireEnv('MONGO_URL'), stack.namespace),
+      REDIS_URL: requireEnv('REDIS_URL'),
+      QUEUE_PREFIX: `${stack.namespace}-notifier`,
+      API_KEYS,
+      DIGEST_ENABLED: 'false',
+      ...opts.env,
+    }),
+    opts.clock ? { clock: opts.clock } : {},
+  );
+  const { url } = await notifier.start();
+  return { url, stop: () => notifier.stop() };
+}
 
 export async function postEvents(stack: { intakeUrl: string }, body: unknown, opts: { key?: string | null; contentType?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': opts.contentType ?? (Array.isArray(body) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json') };

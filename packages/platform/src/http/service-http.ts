@@ -17,6 +17,8 @@ export interface ServiceHttpOptions {
   metrics: Metrics;
   /** Each check throws when its dependency is unreachable. */
   readiness: Record<string, ReadinessCheck>;
+  /** The service's OpenAPI document, served at /openapi.json without a key: clients read it before they have one. */
+  openApi?: object;
 }
 
 /**
@@ -63,6 +65,13 @@ export function createServiceHttp(opts: ServiceHttpOptions): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
+
+  const openApi = opts.openApi;
+  if (openApi) {
+    app.get('/openapi.json', (_req, res) => {
+      res.json(openApi);
+    });
+  }
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { INBOUND_DOSSIER_EVENTS } from '@tthc/contracts';
+import { bearerSecurityScheme, operationalPaths, problemResponse, problemSchema } from '@tthc/platform';
 import { BODY_LIMIT_BYTES, MAX_BATCH } from './events.route';
 
 const isoInstant = { type: 'string', format: 'date-time', description: 'ISO 8601 with offset' };
@@ -24,8 +25,9 @@ export const openApiDocument = {
     version: '1.0.0',
     description: `One-stop portals push dossier and petition events as CloudEvents 1.0 (structured JSON) to /v1/events, or dossier records in the national-portal synchronisation shape to /v1/portal/dossiers. Bodies up to ${BODY_LIMIT_BYTES} bytes, batches up to ${MAX_BATCH} events. Events are accepted only after Kafka acknowledged them; a repeated (source, id) from the same key is answered "duplicate" and not published again (ids are remembered per key, so no key can make another key's events duplicates). Posting needs a key with role portal. Intake stamps each published event with the CloudEvents authcontext attributes authtype "api_key", authid (the key's id) and authclaims (the agencies it covers), replacing any the client sent; workflow applies a fact only when the key covers the dossier's or petition's owner. Each key is rate limited (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST).`,
   },
+  servers: [{ url: '/', description: 'this intake instance' }],
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    securitySchemes: bearerSecurityScheme,
     schemas: {
       DossierReceived: {
         type: 'object',
@@ -81,23 +83,14 @@ export const openApiDocument = {
           SoGiayTo: { type: 'string', maxLength: 32, description: 'applicant ID number; personal data, never logged' },
         },
       },
-      Problem: {
-        type: 'object',
-        description: 'RFC 9457 problem details',
-        properties: {
-          type: { type: 'string' },
-          title: { type: 'string' },
-          status: { type: 'integer' },
-          detail: { type: 'string' },
-          errors: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, detail: { type: 'string' } } } },
-        },
-      },
+      Problem: problemSchema,
     },
   },
   security: [{ bearer: [] }],
   paths: {
     '/v1/events': {
       post: {
+        operationId: 'postEvents',
         summary: 'Submit one event or a batch',
         description:
           'CloudEvents HTTP binding in all three content modes: structured (application/cloudevents+json, or application/json without ce-* headers), batched (application/cloudevents-batch+json) and binary (ce-specversion, ce-id, ce-source, ce-type, ce-time and any extension as ce-* headers, percent-encoded; the body is the data and content-type its JSON media type). In binary mode an invalid attribute is reported with the header that carried it (errors[].header).',
@@ -121,18 +114,19 @@ export const openApiDocument = {
             description: 'Acknowledged by Kafka; one result per event',
             content: { 'application/json': { schema: { type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, source: { type: 'string' }, status: { enum: ['accepted', 'duplicate'] } } } } } } } },
           },
-          '400': { description: 'Invalid event; every bad field is named', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '401': { description: 'Missing or unknown API key' },
-          '403': { description: 'The key is not a portal key, does not own the agency of an event, or a TT 04/2025 dossier code names an agency it does not cover (/data/dossierCode)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '413': { description: 'Body larger than 1 MiB' },
-          '415': { description: 'Unsupported content type or charset (send UTF-8 JSON)' },
-          '429': { description: 'Over the key\'s rate limit; retry after the Retry-After delay', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '503': { description: 'Kafka unreachable; retry after the Retry-After delay' },
+          '400': problemResponse('Invalid event; every bad field is named'),
+          '401': problemResponse('Missing or unknown API key'),
+          '403': problemResponse('The key is not a portal key, does not own the agency of an event, or a TT 04/2025 dossier code names an agency it does not cover (/data/dossierCode)'),
+          '413': problemResponse('Body larger than 1 MiB'),
+          '415': problemResponse('Unsupported content type or charset (send UTF-8 JSON)'),
+          '429': problemResponse('Over the key\'s rate limit; retry after the Retry-After delay'),
+          '503': problemResponse('Kafka unreachable; retry after the Retry-After delay'),
         },
       },
     },
     '/v1/portal/dossiers': {
       post: {
+        operationId: 'postPortalDossiers',
         summary: 'Submit dossier records in the national-portal synchronisation shape',
         description: 'Each record is mapped to the CloudEvents of /v1/events with source urn:portal-sync:<MaDonVi> and ids derived from (MaHoSo, event type, instant), so re-sending a record is answered "duplicate".',
         requestBody: {
@@ -169,18 +163,16 @@ export const openApiDocument = {
               },
             },
           },
-          '400': { description: 'Invalid record; every bad field is named by a JSON pointer such as /0/NgayHenTra', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '401': { description: 'Missing or unknown API key' },
-          '403': { description: 'The key is not a portal key, does not own the MaDonVi of a record, or a TT 04/2025 MaHoSo names an agency it does not cover', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '413': { description: 'Body larger than 1 MiB' },
-          '415': { description: 'Unsupported content type or charset (send UTF-8 JSON)' },
-          '429': { description: 'Over the key\'s rate limit; retry after the Retry-After delay', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-          '503': { description: 'Kafka unreachable; retry after the Retry-After delay' },
+          '400': problemResponse('Invalid record; every bad field is named by a JSON pointer such as /0/NgayHenTra'),
+          '401': problemResponse('Missing or unknown API key'),
+          '403': problemResponse('The key is not a portal key, does not own the MaDonVi of a record, or a TT 04/2025 MaHoSo names an agency it does not cover'),
+          '413': problemResponse('Body larger than 1 MiB'),
+          '415': problemResponse('Unsupported content type or charset (send UTF-8 JSON)'),
+          '429': problemResponse('Over the key\'s rate limit; retry after the Retry-After delay'),
+          '503': problemResponse('Kafka unreachable; retry after the Retry-After delay'),
         },
       },
     },
-    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } } },
-    '/readyz': { get: { summary: 'Readiness (Kafka and Redis reachable)', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'metrics' } } } },
+    ...operationalPaths('Ready when Kafka and Redis answer.'),
   },
 } as const;

@@ -34,7 +34,7 @@ function webhookUrl(allowPrivateNetworks: boolean) {
     });
 }
 
-function createSubscriptionSchema(opts: { allowPrivateNetworks: boolean }) {
+export function createSubscriptionSchema(opts: { allowPrivateNetworks: boolean }) {
   return z
     .object({
       name: z.string().trim().min(1).max(200),
@@ -58,7 +58,7 @@ function createSubscriptionSchema(opts: { allowPrivateNetworks: boolean }) {
     });
 }
 
-const listQuery = z.object({ agencyCode: z.union([z.literal('*'), agencyCode]).optional(), role: z.enum(ROLES).optional() }).strict();
+export const listQuery = z.object({ agencyCode: z.union([z.literal('*'), agencyCode]).optional(), role: z.enum(ROLES).optional() }).strict();
 
 const pointer = (path: PropertyKey[]) => `/${path.map(String).join('/')}`;
 const invalid = (res: Response, title: string, issues: z.ZodError['issues'], prefix = '') =>

@@ -4,7 +4,7 @@ import { principalOf, requireRole, type AuditLog } from '@tthc/platform';
 import { withoutPersonalData } from '../../domain/personal-data';
 import { paging, param, parseQuery } from './query.parser';
 
-const auditLogQuery = z.object({
+export const auditLogQuery = z.object({
   action: z
     .string()
     .trim()

@@ -8,9 +8,9 @@ import type { MetricsReadModel } from '../../domain/metrics-read-model';
 import { audienceOf } from './audience';
 import { paging, param, parseQuery } from './query.parser';
 
-const proceduresQuery = z.object({ field: z.string().trim().min(1).max(200).optional(), level: z.enum(PROCEDURE_LEVELS).optional() });
+export const proceduresQuery = z.object({ field: z.string().trim().min(1).max(200).optional(), level: z.enum(PROCEDURE_LEVELS).optional() });
 const noQuery = z.object({});
-const auditsQuery = z.object({
+export const auditsQuery = z.object({
   agency: param.agency.optional(),
   calendarId: z.string().trim().min(1).max(100).optional(),
   ...paging,

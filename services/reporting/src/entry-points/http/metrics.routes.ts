@@ -16,17 +16,17 @@ const common = {
   format: param.format.optional(),
 };
 
-const lateCasesQuery = z.object({
+export const lateCasesQuery = z.object({
   ...common,
   period: param.period.optional(),
   groupBy: z.enum(['agency', 'procedure', 'level']).default('agency'),
   sort: z.enum(SORTABLE).default('lateRate'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
-const trendQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), months: param.int(1, 36).default(12) });
-const subScoresQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), period: param.period.optional(), format: common.format });
+export const trendQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), months: param.int(1, 36).default(12) });
+export const subScoresQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), period: param.period.optional(), format: common.format });
 // `period` only matters with atRisk=true: at risk means due before that period ends (or warned).
-const dossiersQuery = z.object({ ...common, period: param.period.optional(), subject: z.enum(['dossier', 'petition']).optional(), overdue: param.flag.optional(), atRisk: param.flag.optional() });
+export const dossiersQuery = z.object({ ...common, period: param.period.optional(), subject: z.enum(['dossier', 'petition']).optional(), overdue: param.flag.optional(), atRisk: param.flag.optional() });
 
 /** Rows an export may hold; a larger list is cut and says so in a header. */
 const EXPORT_MAX_ROWS = 10_000;

@@ -6,7 +6,7 @@ import type { ReportingReadModel } from '../../domain/dossier-view';
 import { audienceOf } from './audience';
 import { param, parseQuery } from './query.parser';
 
-const alertQuery = z.object({
+export const alertQuery = z.object({
   agency: param.agency.optional(),
   dossierCode: param.code.optional(),
   type: z.string().trim().min(1).max(64).optional(),
