@@ -85,7 +85,8 @@ describe('SLA delay counts on the real Kafka topic', () => {
     expect(feb).toMatchObject({ periodKind: 'month', periodStart: '2026-02-01T00:00:00+07:00', periodEnd: '2026-03-01T00:00:00+07:00', asOf: '2026-02-11T12:00:00+07:00', final: false, procedureCode: 'P1', agencyLevel: 'province' });
     // A overdue, C early, M due before the month ends: at risk.
     expect(feb.counts).toMatchObject({ received: 2, toHandle: 3, resolvedEarly: 1, openOverdue: 1, openWithinDeadline: 1, atRisk: 1, lateRate: 0.3333 });
-    const commune = counted().find((c) => c.periodKey === '2026-Q1' && c.agencyCode === 'G01.102.000');
+    // One run's records land on several partitions; the probe may read this one a moment later.
+    const commune = await waitFor('Q1 counts of G01.102.000 on Kafka', () => counted().find((c) => c.periodKey === '2026-Q1' && c.agencyCode === 'G01.102.000'), { timeoutMs: 20_000 });
     expect(commune).toMatchObject({ agencyLevel: 'commune', procedureCode: 'P2', counts: expect.objectContaining({ openOverdue: 1, lateRate: 1 }) });
 
     const stored = await mongo.collection(COLLECTIONS.delayCounts).findOne({ _id: '2026-02|G01.001.000|P1' } as never);
