@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { COLLECTIONS, topicsFor } from '@tthc/contracts';
@@ -148,6 +150,7 @@ export async function startFaultHarness(infra: ClusterInfra): Promise<FaultHarne
       // A late duplicate would come after the counts complete: look once more a little later.
       await sleep(3000);
       m = await measure();
+      if (process.env.FAULTS_LOG_DIR) keepLogs(stack, path.join(process.env.FAULTS_LOG_DIR, s.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()));
       process.stderr.write(`[faults] ${s.name}: stored ${m.stored}/${codes.length}, raised ${m.raised}, delivered ${m.delivered}, duplicates ${m.duplicates}, recovered in ${recovered.toFixed(1)} s (scenario ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
       return {
         scenario: s.name,
@@ -270,6 +273,12 @@ export function formatTable(rows: FaultRow[]): string {
 }
 
 /** What each process says of itself when a scenario did not recover: readiness and its consumer. */
+/** Every line each process wrote so far, one file per process, for a post-mortem of a long run. */
+function keepLogs(stack: ProcessStack, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const p of stack.processes) writeFileSync(path.join(dir, `${p.label.replace(/[^a-z0-9]+/gi, '-')}.log`), `${p.lines.join('\n')}\n`);
+}
+
 async function diagnose(stack: ProcessStack): Promise<string> {
   const lines: string[] = ['[faults] not recovered; the processes say:'];
   for (const p of stack.processes) {
