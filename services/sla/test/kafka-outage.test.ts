@@ -91,7 +91,10 @@ describe('alerts while Kafka is down across the due instant', () => {
     // lets the consumers settle, since one stopped in the middle of rejoining restarts by itself.
     const after = dossierCode();
     await h.publishSnapshot(openSnapshot(after, 1, [entry({ dueAt: inMs(500) })]));
-    await waitFor('the alert of a deadline set after the outage', () => h.alertsOf(after)[0], { timeoutMs: 60_000, intervalMs: 250 });
+    // The consumer comes back once the restarted coordinator lets go of its crashed members (30 s
+    // session) and kafkajs' restart backoff ends; beside the cluster tests this took over a
+    // minute once. What is checked is that nothing is lost, not how fast.
+    await waitFor('the alert of a deadline set after the outage', () => h.alertsOf(after)[0], { timeoutMs: 150_000, intervalMs: 250 });
 
     const ready = await waitFor('readiness back to ready', async () => {
       const r = await fetch(`${h.url}/readyz`);
@@ -99,5 +102,5 @@ describe('alerts while Kafka is down across the due instant', () => {
       return body.status === 'ready' ? r.status : undefined;
     }, { timeoutMs: 30_000, intervalMs: 250 });
     expect(ready).toBe(200);
-  }, 240_000);
+  }, 360_000);
 });
