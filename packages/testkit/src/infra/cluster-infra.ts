@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
 import { waitFor } from '../wait-for';
+import { acquireProfileLock } from './profile-lock';
 import { findRepoRoot } from './resolve-endpoints';
 
 /** Node ids of the cluster's brokers: kafka-1, kafka-2 and kafka-3 in infra.sh. */
@@ -172,57 +173,6 @@ async function pingRedis(): Promise<boolean> {
 }
 
 /**
- * One test file at a time may drive the cluster: two files killing brokers under each other (jest
- * runs files in parallel workers) would make both meaningless. The lock is a file holding the
- * owner's pid, outside .data/cluster so a fresh start does not delete it; a dead owner's lock is taken over.
- */
-async function acquireClusterLock(root: string, log: (line: string) => void): Promise<() => void> {
-  const dir = join(root, '.data');
-  const path = join(dir, 'cluster.lock');
-  mkdirSync(dir, { recursive: true });
-  let announced = false;
-  await waitFor(
-    'the cluster lock (.data/cluster.lock) to be free',
-    () => {
-      try {
-        const fd = openSync(path, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = Number(readFileSync(path, 'utf8').trim());
-      // The same process (a jest worker running the next file) or a dead one: take it over.
-      if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !processAlive(holder)) {
-        rmSync(path, { force: true });
-        return false;
-      }
-      if (!announced) log(`[testkit] the cluster is in use by pid ${holder}; waiting`);
-      announced = true;
-      return false;
-    },
-    { timeoutMs: 35 * 60_000, intervalMs: 500 },
-  );
-  return () => {
-    try {
-      if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
-    } catch {
-      // Already gone: nothing to release.
-    }
-  };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * The `cluster` profile of infra/local/infra.sh (local processes, no Docker): three KRaft brokers
  * with replication 3 / min.insync.replicas 2, mongo-java-server on an H2 file and Redis with an
  * append-only file, on ports no other profile uses. Every control call returns only once the
@@ -233,7 +183,7 @@ export async function startClusterInfra(options: StartClusterOptions = {}): Prom
   const log = options.log ?? (() => undefined);
   const run = (command: Command, components: string[], timeoutMs?: number) => infra(root, command, components, log, timeoutMs);
 
-  const release = await acquireClusterLock(root, log);
+  const release = await acquireProfileLock(root, 'cluster', log);
   try {
     if (options.fresh) {
       await run('down', []);

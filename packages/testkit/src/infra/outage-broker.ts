@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { acquireProfileLock } from './profile-lock';
 import { findRepoRoot } from './resolve-endpoints';
 
 export interface OutageBroker {
@@ -33,16 +34,27 @@ function infra(root: string, cmd: 'up' | 'down'): Promise<void> {
  */
 export async function startOutageBroker(): Promise<OutageBroker> {
   const root = findRepoRoot();
-  await infra(root, 'down');
-  rmSync(join(root, '.data/outage'), { recursive: true, force: true });
-  await infra(root, 'up');
+  // Held until dispose: two files sharing the one outage broker stopped and wiped it under each other.
+  const release = await acquireProfileLock(root, 'outage', (line) => process.stderr.write(`${line}\n`));
+  try {
+    await infra(root, 'down');
+    rmSync(join(root, '.data/outage'), { recursive: true, force: true });
+    await infra(root, 'up');
+  } catch (err) {
+    release();
+    throw err;
+  }
   return {
     brokers: '127.0.0.1:31092',
     stop: () => infra(root, 'down'),
     start: () => infra(root, 'up'),
     async dispose() {
-      await infra(root, 'down');
-      rmSync(join(root, '.data/outage'), { recursive: true, force: true });
+      try {
+        await infra(root, 'down');
+        rmSync(join(root, '.data/outage'), { recursive: true, force: true });
+      } finally {
+        release();
+      }
     },
   };
 }
