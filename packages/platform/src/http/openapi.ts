@@ -26,9 +26,14 @@ export const problemSchema: JsonSchema = {
   },
 };
 
+/** A reference to a schema of the document's `components.schemas`. */
+export function schemaRef(name: string): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
 /** A response carrying problem details; the document must hold `components.schemas.Problem`. */
 export function problemResponse(description: string): JsonSchema {
-  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } };
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaRef('Problem') } } };
 }
 
 /** The answers every keyed route may give besides its own. */
@@ -119,8 +124,11 @@ export function pathParameter(name: string, description: string, schema: JsonSch
   return { name, in: 'path', required: true, description, schema };
 }
 
-/** The JSON Schema of a zod body schema as a client sends it. */
-export function bodySchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+/**
+ * The JSON Schema of a zod schema, to embed in a document: its input side for what a client
+ * sends (request bodies), its output side for what a service answers.
+ */
+export function zodJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }

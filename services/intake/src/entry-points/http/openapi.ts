@@ -1,5 +1,5 @@
 import { INBOUND_DOSSIER_EVENTS } from '@tthc/contracts';
-import { bearerSecurityScheme, operationalPaths, problemResponse, problemSchema } from '@tthc/platform';
+import { bearerSecurityScheme, operationalPaths, problemResponse, problemSchema, schemaRef } from '@tthc/platform';
 import { BODY_LIMIT_BYTES, MAX_BATCH } from './events.route';
 
 const isoInstant = { type: 'string', format: 'date-time', description: 'ISO 8601 with offset' };
@@ -59,7 +59,7 @@ export const openApiDocument = {
           data: {
             type: 'object',
             description: 'Checked per type (packages/contracts/src/events); received and resolved are shown here, lifecycle and petition facts carry occurredAt.',
-            anyOf: [{ $ref: '#/components/schemas/DossierReceived' }, { $ref: '#/components/schemas/DossierResolved' }, { type: 'object' }],
+            anyOf: [schemaRef('DossierReceived'), schemaRef('DossierResolved'), { type: 'object' }],
           },
         },
       },
@@ -104,9 +104,9 @@ export const openApiDocument = {
         requestBody: {
           required: true,
           content: {
-            'application/cloudevents+json': { schema: { $ref: '#/components/schemas/CloudEvent' } },
-            'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/CloudEvent' }, { type: 'object', description: 'Binary mode: the event data, with the attributes in ce-* headers' }] } },
-            'application/cloudevents-batch+json': { schema: { type: 'array', maxItems: MAX_BATCH, items: { $ref: '#/components/schemas/CloudEvent' } } },
+            'application/cloudevents+json': { schema: schemaRef('CloudEvent') },
+            'application/json': { schema: { oneOf: [schemaRef('CloudEvent'), { type: 'object', description: 'Binary mode: the event data, with the attributes in ce-* headers' }] } },
+            'application/cloudevents-batch+json': { schema: { type: 'array', maxItems: MAX_BATCH, items: schemaRef('CloudEvent') } },
           },
         },
         responses: {
@@ -133,7 +133,7 @@ export const openApiDocument = {
           required: true,
           content: {
             'application/json': {
-              schema: { oneOf: [{ $ref: '#/components/schemas/PortalDossierRecord' }, { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: { $ref: '#/components/schemas/PortalDossierRecord' } }] },
+              schema: { oneOf: [schemaRef('PortalDossierRecord'), { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: schemaRef('PortalDossierRecord') }] },
             },
           },
         },

@@ -1,6 +1,5 @@
 import {
   bearerSecurityScheme,
-  bodySchema,
   jsonResponse,
   keyedErrorResponses,
   operationalPaths,
@@ -8,18 +7,19 @@ import {
   problemResponse,
   problemSchema,
   queryParameters,
+  schemaRef as ref,
+  zodJsonSchema,
   type JsonSchema,
 } from '@tthc/platform';
 import { createSubscriptionSchema, listQuery } from './subscription.routes';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullableString = { type: ['string', 'null'] };
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 const SUBSCRIPTION_ID = { type: 'string', pattern: '^sub_[0-9a-f]{18}$' };
 
 // The request schema is the route's own; private webhook addresses are a deployment setting
 // (WEBHOOK_ALLOW_PRIVATE_NETWORKS), checked at run time, so the document shows the public shape.
-const newSubscription = bodySchema(createSubscriptionSchema({ allowPrivateNetworks: false }));
+const newSubscription = zodJsonSchema(createSubscriptionSchema({ allowPrivateNetworks: false }));
 
 const subscriptionChannel: JsonSchema = {
   oneOf: [
@@ -71,10 +71,12 @@ const schemas: Record<string, JsonSchema> = {
 const alertId = pathParameter('id', 'alert id as delivered (<kind>:<code>:<deadline key>:v<n>)', { type: 'string', minLength: 1, maxLength: 300 });
 const subscriptionId = pathParameter('id', 'subscription id', SUBSCRIPTION_ID);
 const managerErrors = keyedErrorResponses('The key is a portal key (only agency-manager and reform-office keys manage subscriptions), or the subscription lies outside its agencies');
+// A person following a mailed link gets a page; a tool gets problem details.
+const linkProblem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') }, 'text/html': { schema: { type: 'string' } } } });
 const linkProblems = {
-  '400': { description: 'The link has no token', content: { 'application/problem+json': { schema: ref('Problem') }, 'text/html': { schema: { type: 'string' } } } },
-  '403': { description: 'The token is invalid, expired, or its recipient unsubscribed', content: { 'application/problem+json': { schema: ref('Problem') }, 'text/html': { schema: { type: 'string' } } } },
-  '404': { description: 'No such alert', content: { 'application/problem+json': { schema: ref('Problem') }, 'text/html': { schema: { type: 'string' } } } },
+  '400': linkProblem('The link has no token'),
+  '403': linkProblem('The token is invalid, expired, or its recipient unsubscribed'),
+  '404': linkProblem('No such alert'),
 };
 
 /** OpenAPI 3.1 description of the notifier API, served at /openapi.json without a key. */

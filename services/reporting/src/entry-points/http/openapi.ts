@@ -1,7 +1,19 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { procedureSchema } from '@tthc/catalog';
 import { COUNT_FIELDS } from '@tthc/metrics';
-import { bearerSecurityScheme, jsonResponse, keyedErrorResponses, operationalPaths, pathParameter, problemResponse, problemSchema, queryParameters, type JsonSchema } from '@tthc/platform';
+import {
+  bearerSecurityScheme,
+  jsonResponse,
+  keyedErrorResponses,
+  operationalPaths,
+  pathParameter,
+  problemResponse,
+  problemSchema,
+  queryParameters,
+  schemaRef as ref,
+  zodJsonSchema,
+  type JsonSchema,
+} from '@tthc/platform';
 import { SORTABLE } from '../../domain/metrics-report.use-case';
 import { auditLogQuery } from './audit-log.routes';
 import { auditsQuery, proceduresQuery } from './catalog.routes';
@@ -9,7 +21,6 @@ import { XLSX_MIME } from './export.format';
 import { dossiersQuery, lateCasesQuery, subScoresQuery, trendQuery } from './metrics.routes';
 import { alertQuery } from './read.routes';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const instant = { type: 'string', format: 'date-time' };
 const nullable = (schema: JsonSchema) => ({ anyOf: [schema, { type: 'null' }] });
 const nullableString = { type: ['string', 'null'] };
@@ -153,7 +164,7 @@ const schemas: Record<string, JsonSchema> = {
     additionalProperties: false,
     properties: {
       key: { type: 'string' },
-      procedure: (({ $schema: _ignored, ...rest }) => rest)(z.toJSONSchema(procedureSchema, { io: 'output', unrepresentable: 'any' }) as JsonSchema),
+      procedure: zodJsonSchema(procedureSchema, 'output'),
       catalogId: { type: 'string' },
       catalogVersion: { type: 'string' },
       catalogLabel: nullableString,
