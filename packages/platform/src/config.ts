@@ -28,6 +28,9 @@ export const envVars = {
     .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
     .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each broker must be host:port'),
   mongoUrl: z.string({ message: 'is required' }).regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://'),
+  // How long the service's MongoDB client may keep failing while a fresh client reaches the server
+  // before it is reopened (see watchMongo); 0 turns the watchdog off.
+  mongoWatchdogSeconds: z.coerce.number({ message: 'must be a whole number of seconds' }).int('must be a whole number').min(0, 'must be 0 (off) or more').max(86_400, 'must be at most 86400').default(60),
   redisUrl: z.string({ message: 'is required' }).regex(/^rediss?:\/\//, 'must start with redis://'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),

@@ -22,3 +22,15 @@ export function createMetrics(service: string) {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The metric of that name on the service's registry, created on first use. Several components
+ * (consumer runners of two groups, a restart in a test) share one registry, and prom-client
+ * refuses a second registration of a name.
+ */
+export function sharedCounter<L extends string>(metrics: Metrics, name: string, help: string, labels: L[] = []): Counter<L> {
+  return (metrics.registry.getSingleMetric(name) as Counter<L> | undefined) ?? metrics.counter(name, help, labels);
+}
+export function sharedGauge<L extends string>(metrics: Metrics, name: string, help: string, labels: L[] = []): Gauge<L> {
+  return (metrics.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? metrics.gauge(name, help, labels);
+}

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Gauge, Counter } from 'prom-client';
 import type { Logger } from 'pino';
-import type { Metrics } from './metrics';
+import { sharedCounter, sharedGauge, type Metrics } from './metrics';
 
 /**
  * The part of a BullMQ `Queue` read here. Structural, so that this package need not depend on
@@ -34,14 +33,6 @@ type CountedState = (typeof COUNTED_STATES)[number];
 /** Delayed-set scores are the firing instant in ms times 0x1000 plus a tie-breaker (BullMQ 5). */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
-function gauge<L extends string>(metrics: Metrics, name: string, help: string, labels: L[] = []): Gauge<L> {
-  return (metrics.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? metrics.gauge(name, help, labels);
-}
-
-function counter(metrics: Metrics, name: string, help: string): Counter {
-  return (metrics.registry.getSingleMetric(name) as Counter | undefined) ?? metrics.counter(name, help);
-}
-
 function usedMemory(info: string): { used: number | null; max: number | null } {
   const field = (name: string) => {
     const m = new RegExp(`^${name}:(\\d+)\\r?$`, 'm').exec(info);
@@ -67,11 +58,11 @@ function usedMemory(info: string): { used: number | null; max: number | null } {
  */
 export function registerQueueMetrics(opts: QueueMetricsOptions): StopQueueMetrics {
   const { metrics, redis } = opts;
-  const used = gauge(metrics, 'redis_used_memory_bytes', 'Memory used by Redis (INFO used_memory)');
-  const max = gauge(metrics, 'redis_maxmemory_bytes', 'Redis memory limit (INFO maxmemory; 0 = none)');
-  const jobs = gauge(metrics, 'bullmq_queue_jobs', 'Jobs per BullMQ queue and state (delayed-due: delayed past their instant)', ['queue', 'state']);
-  const oldest = gauge(metrics, 'bullmq_oldest_waiting_job_seconds', 'Age of the oldest runnable job per BullMQ queue (waiting, or delayed past its instant)', ['queue']);
-  const failures = counter(metrics, 'queue_metrics_refresh_failures_total', 'Failed reads of Redis and queue figures');
+  const used = sharedGauge(metrics, 'redis_used_memory_bytes', 'Memory used by Redis (INFO used_memory)');
+  const max = sharedGauge(metrics, 'redis_maxmemory_bytes', 'Redis memory limit (INFO maxmemory; 0 = none)');
+  const jobs = sharedGauge(metrics, 'bullmq_queue_jobs', 'Jobs per BullMQ queue and state (delayed-due: delayed past their instant)', ['queue', 'state']);
+  const oldest = sharedGauge(metrics, 'bullmq_oldest_waiting_job_seconds', 'Age of the oldest runnable job per BullMQ queue (waiting, or delayed past its instant)', ['queue']);
+  const failures = sharedCounter(metrics, 'queue_metrics_refresh_failures_total', 'Failed reads of Redis and queue figures');
 
   async function measureQueue(queue: MeasuredQueue, now: number): Promise<void> {
     const delayedKey = queue.keys['delayed'];

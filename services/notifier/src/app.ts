@@ -93,7 +93,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       if (config.usingDevAckSecret) logger.warn('ACK_SECRET is not set: acknowledgement links are signed with a development secret');
       if (config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) logger.warn('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: webhooks may reach loopback and private networks');
       await Promise.all([deliveryQueue.waitUntilReady(), maintenanceQueue.waitUntilReady()]);
-      conn = await connectMongo(config.MONGO_URL, logger);
+      conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const subscriptions = createSubscriptionRepository(conn);
       const deliveries = createDeliveryRepository(conn);
       const alertRecords = createAlertRecordRepository(conn);

@@ -31,6 +31,7 @@ const schema = z
     KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
     MONGO_URL: envVars.mongoUrl,
+  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
     REDIS_URL: envVars.redisUrl,
     CONSUMER_GROUP: z.string().min(1).optional(),
     // BullMQ key prefix; lets several environments (or test files) share one Redis.

@@ -61,7 +61,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       // Read at start so a bad file fails the start with its path and field in the message.
       const directory = directoryFile ? AgencyDirectory.fromFile(directoryFile) : AgencyDirectory.empty();
       const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
-      conn = await connectMongo(config.MONGO_URL, logger);
+      conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const connection = conn;
       await redis.connect();
       metricsReadModel = createMongoMetricsReadModel(connection);

@@ -8,6 +8,7 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envVars.port(8081),
     MONGO_URL: envVars.mongoUrl,
+  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
     // Redis holds the per-key rate-limit buckets, shared by every instance of the service.
     REDIS_URL: envVars.redisUrl,
     // Prefix of the service's Redis keys, to share one Redis between environments.

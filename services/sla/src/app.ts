@@ -141,7 +141,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     degradation,
     async start() {
       await Promise.all([queue.waitUntilReady(), maintenance.waitUntilReady()]);
-      conn = await connectMongo(config.MONGO_URL, logger);
+      conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const deadlines = createDeadlineRepository(conn);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);

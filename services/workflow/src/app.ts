@@ -91,7 +91,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
     reloadCalendars: () => reloadCalendars(),
     async start() {
       await maintenance.waitUntilReady();
-      conn = await connectMongo(config.MONGO_URL, logger);
+      conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const repo = createSubjectRepository(conn);
       const calendars = createCalendarStore(conn);
       const audits = createCalendarAuditStore(conn);

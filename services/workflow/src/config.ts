@@ -27,6 +27,7 @@ const schema = z
     KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
     MONGO_URL: envVars.mongoUrl,
+  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
     // The unknown-subject sweep is a BullMQ job scheduler, so one instance runs it at a time.
     REDIS_URL: envVars.redisUrl,
     // BullMQ key prefix; lets several environments (or test files) share one Redis.

@@ -1,8 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { PoisonMessageError } from '../errors';
-import type { Metrics } from '../metrics';
+import { sharedCounter, sharedGauge, type Metrics } from '../metrics';
 import { publishDeadLetter, shrinkDeadLetter } from './dead-letter';
 import { classifyFailure, type FailureClass } from './failure-class';
 
@@ -62,17 +61,6 @@ type Outcome = { handled: true } | { handled: false; failure: FailureClass };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Several runners may share one service's registry (a restart in a test, two consumer groups),
- * and prom-client refuses a second registration of a name.
- */
-function counterOnce<L extends string>(metrics: Metrics, name: string, help: string, labels: L[]): Counter<L> {
-  return (metrics.registry.getSingleMetric(name) as Counter<L> | undefined) ?? metrics.counter(name, help, labels);
-}
-function gaugeOnce<L extends string>(metrics: Metrics, name: string, help: string, labels: L[]): Gauge<L> {
-  return (metrics.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? metrics.gauge(name, help, labels);
-}
-
-/**
  * At-least-once consumption with a dead-letter topic and no way for one message to stall the
  * rest. Every failure is classified (see `classifyFailure`):
  * - poison: the message alone goes to the dead-letter topic and counts as handled; later
@@ -88,8 +76,8 @@ function gaugeOnce<L extends string>(metrics: Metrics, name: string, help: strin
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
-  const processed = counterOnce(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
-  const pausedGauge = gaugeOnce(opts.metrics, 'kafka_consumer_paused', '1 while the consumer group is paused because a dependency is unavailable', ['group']);
+  const processed = sharedCounter(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
+  const pausedGauge = sharedGauge(opts.metrics, 'kafka_consumer_paused', '1 while the consumer group is paused because a dependency is unavailable', ['group']);
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const tries = Math.max(1, opts.unknownFailureTries ?? 3);
   const retryBackoffMs = opts.retryBackoffMs ?? 100;
