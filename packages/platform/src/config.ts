@@ -27,6 +27,9 @@ export const envVars = {
     .min(1, 'is required (comma-separated host:port list)')
     .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
     .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each broker must be host:port'),
+  // Agency and province calendar profiles (packages/calendar README, "agency profiles"); one name in
+  // every service that computes working time. Unset: every agency uses the national calendar.
+  agencyProfilesFile: z.string().min(1).optional(),
   mongoUrl: z.string({ message: 'is required' }).regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://'),
   // How long the service's MongoDB client may keep failing while a fresh client reaches the server
   // before it is reopened (see watchMongo); 0 turns the watchdog off.

@@ -53,7 +53,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   const metrics = createMetrics('notifier');
   const apiKeys = parseApiKeys(config.API_KEYS);
   const calendars = new CalendarRegistry();
-  if (config.CALENDAR_PROFILES_PATH) calendars.loadProfiles(readJsonFile(config.CALENDAR_PROFILES_PATH));
+  if (config.AGENCY_PROFILES_FILE) calendars.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
   const calendarOf = (id: string) => calendars.get(id) ?? calendars.national;
   const catalog = notifierJobCatalog({ deliveryAttempts: config.DELIVERY_ATTEMPTS, deliveryBackoffMs: config.DELIVERY_BACKOFF_MS });
 

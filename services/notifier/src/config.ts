@@ -85,8 +85,8 @@ const schema = z
     // (connection 10 s, greeting 10 s, socket 20 s) and WEBHOOK_TIMEOUT_MS. Shorter means a
     // message caught by a crash goes out sooner after it.
     SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-    // Optional agency-profiles file (packages/calendar format) with the calendars subscriptions may name.
-    CALENDAR_PROFILES_PATH: z.string().min(1).optional(),
+    // The calendars subscriptions may name.
+    AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
   })
   .superRefine(requireApiKeysInProduction)
   .superRefine(requireSecretInProduction('ACK_SECRET'))

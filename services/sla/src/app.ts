@@ -45,7 +45,7 @@ const RECONCILE_SCHEDULER_ID = 'sla-reconcile-timers';
 
 function loadCalendars(config: SlaConfig): CalendarRegistry {
   const registry = new CalendarRegistry(config.CALENDAR_FILE ? loadCalendarFile(config.CALENDAR_FILE) : defaultCalendar());
-  if (config.CALENDAR_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.CALENDAR_PROFILES_FILE));
+  if (config.AGENCY_PROFILES_FILE) registry.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
   return registry;
 }
 

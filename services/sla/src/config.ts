@@ -69,8 +69,7 @@ const schema = z.object({
   OUTBOX_DEGRADED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // National calendar file (FORMAT.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
   CALENDAR_FILE: z.string().min(1).optional(),
-  // Agency and province profiles (packages/calendar README); every agency uses the national calendar when unset.
-  CALENDAR_PROFILES_FILE: z.string().min(1).optional(),
+  AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
   // How often calendar versions stored by `npm run calendar:apply` are looked for (as workflow does).
   CALENDAR_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   // How often delay counts of the running month, quarter and year are recomputed and published

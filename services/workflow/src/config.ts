@@ -36,8 +36,7 @@ const schema = z
     CONSUMER_GROUP: z.string().min(1).optional(),
     // The national calendar used until a version is applied with `calendar:apply`.
     CALENDAR_FILE: z.string().min(1).default(DEFAULT_CALENDAR_PATH),
-    // Agency or province calendars (packages/calendar README, "agency profiles"); none by default.
-    AGENCY_PROFILES_FILE: z.string().min(1).optional(),
+    AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
     // How often stored calendar versions are looked for; POST /v1/admin/calendar/reload skips the wait.
     CALENDAR_POLL_SECONDS: seconds(30),
     // How often facts of subjects without a reception are looked for.
