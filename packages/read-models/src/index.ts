@@ -1,0 +1,32 @@
+/**
+ * `@tthc/read-models`: the documents of the collections one service writes and others read,
+ * and the queries those readers run. The writers (workflow: `dossiers`, `calendars`,
+ * `calendar_audits`; sla: `alerts`, `sla_deadlines`) type their own documents with these, so
+ * a field renamed by a writer breaks the readers' build instead of their answers. Collection
+ * names come from `COLLECTIONS` in `@tthc/contracts`.
+ */
+export { isoOf, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
+export {
+  findSubject,
+  isSubjectClosed,
+  listOpenSubjects,
+  listOverdueOrAtRisk,
+  subjectDocuments,
+  subjectsFor,
+  type OpenSubjectQuery,
+  type StoredFact,
+  type StoredSubjectState,
+  type SubjectDocument,
+} from './subject.read-model';
+export {
+  calendarAuditDocuments,
+  calendarDocuments,
+  latestCalendarOf,
+  latestCalendars,
+  listCalendarAudits,
+  type CalendarAuditDocument,
+  type CalendarDocument,
+  type StoredAffectedSubject,
+} from './calendar.read-model';
+export { alertDocuments, listAlerts, type AlertDocument, type AlertListQuery } from './alert.read-model';
+export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDeadlineStatus } from './deadline.read-model';

@@ -1,0 +1,24 @@
+/**
+ * An instant as a reader may find it: writers store Dates, but documents written by earlier
+ * releases hold ISO strings.
+ */
+export type StoredInstant = Date | string;
+
+/**
+ * A filter on `agencyCode` built by the reader from its caller's scope (codes, prefixes); it is
+ * added as is to the query, so the total of a page counts only what the scope reaches.
+ */
+export type AgencyFilter = Record<string, unknown>;
+
+// MongoDB compares values of one BSON type at a time, so a bound on a stored instant is asked
+// for in both forms.
+export const instantBefore = (field: string, at: Date): Array<Record<string, unknown>> => [{ [field]: { $lt: at } }, { [field]: { $lt: at.toISOString() } }];
+export const instantNotBefore = (field: string, at: Date): Array<Record<string, unknown>> => [{ [field]: { $gte: at } }, { [field]: { $gte: at.toISOString() } }];
+
+/** A stored instant as ISO 8601, null when absent. */
+export const isoOf = (v: StoredInstant | null | undefined): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : new Date(v).toISOString());
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}

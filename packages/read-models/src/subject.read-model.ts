@@ -1,0 +1,156 @@
+import type { Connection, mongo } from 'mongoose';
+import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
+import { toSubjectRecord, type SubjectRecord } from '@tthc/metrics';
+import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
+
+/** One fact of a subject's history as far as readers use it; workflow stores its own fact type. */
+export type StoredFact = {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  occurredAt: string;
+  data: unknown;
+};
+
+/**
+ * The derived state, stored whole (instants as ISO strings). Readers take from it only what
+ * the flat fields lack: a dossier's steps and apologies and the late agencies.
+ */
+export type StoredSubjectState = {
+  phase: DossierPhase;
+  subject: SubjectKind;
+  steps?: unknown;
+  apologies?: unknown;
+  lateAgencies?: unknown;
+};
+
+/**
+ * A document of workflow's `dossiers` collection: one per dossier or petition, `_id` = its
+ * code. The derived state's main fields are stored again flat so readers filter and sort
+ * without replaying histories. Every field but `_id` and `phase` is optional because documents
+ * written by earlier releases lack the newer ones (`code`, `atRisk`, the whole `state`…);
+ * workflow's own type narrows this one to what it writes today, so the two cannot drift.
+ */
+export type SubjectDocument = {
+  _id: string;
+  phase: DossierPhase;
+  code?: string;
+  subject?: SubjectKind;
+  revision?: number;
+  history?: StoredFact[];
+  state?: StoredSubjectState;
+  /** Workflow's own bookkeeping (re-derivations, calendar moves and pins); no reader needs it. */
+  versionBumps?: unknown;
+  lastCalendarMove?: unknown;
+  frozenCalendars?: unknown;
+  hasReception?: boolean;
+  firstStoredAt?: Date;
+  agencyCode?: string | null;
+  procedureCode?: string | null;
+  channel?: string | null;
+  statusCode?: number | null;
+  receivedAt?: StoredInstant | null;
+  dueAt?: StoredInstant | null;
+  deadlineVersion?: number;
+  closedAt?: StoredInstant | null;
+  endAt?: StoredInstant | null;
+  timeliness?: Timeliness | null;
+  paused?: boolean;
+  overdue?: boolean;
+  overdueAt?: StoredInstant | null;
+  atRisk?: boolean;
+  deadlines?: DeadlineEntryV1[];
+  findings?: unknown;
+  updatedAt?: Date;
+};
+
+type SubjectFilter = mongo.Filter<SubjectDocument>;
+const filter = (f: Record<string, unknown>) => f as SubjectFilter;
+
+export function subjectDocuments(conn: Connection): mongo.Collection<SubjectDocument> {
+  return conn.collection<SubjectDocument>(COLLECTIONS.dossiers);
+}
+
+// History and findings can be large and are never needed for counting.
+const COUNTING_PROJECTION = { history: 0, findings: 0, versionBumps: 0, deadlines: 0 };
+
+function toRecords(docs: SubjectDocument[]): SubjectRecord[] {
+  return docs.map((d) => toSubjectRecord(d)).filter((r): r is SubjectRecord => r !== null);
+}
+
+/**
+ * The candidates of periods within `[openSince, end)`: subjects received before `end` and not
+ * closed before `openSince`, of the agencies `agencies` reaches (every agency when null).
+ */
+export async function subjectsFor(conn: Connection, { openSince, end }: { openSince: Date; end: Date }, agencies: AgencyFilter | null = null): Promise<SubjectRecord[]> {
+  const and: Array<Record<string, unknown>> = [
+    { $or: instantBefore('receivedAt', end) },
+    { $or: [{ phase: { $ne: 'closed' } }, ...instantNotBefore('endAt', openSince), ...instantNotBefore('closedAt', openSince)] },
+  ];
+  if (agencies) and.push(agencies);
+  const out: SubjectRecord[] = [];
+  for await (const doc of subjectDocuments(conn).find(filter({ $and: and }), { projection: COUNTING_PROJECTION })) {
+    const r = toSubjectRecord(doc);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+export interface OpenSubjectQuery {
+  agencies: AgencyFilter | null;
+  procedureCode?: string;
+  subject?: SubjectKind;
+  overdue?: boolean;
+  /** Not overdue, and warned by the SLA service or due before `atRiskDueBefore`. */
+  atRisk?: boolean;
+  atRiskDueBefore?: Date;
+  page: number;
+  pageSize: number;
+}
+
+/** Open subjects with an agency, most urgent due date first. */
+export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<SubjectRecord>> {
+  // A subject without an agency is shown to nobody (no key can be checked against it), so it
+  // is left out of the total too.
+  const and: Array<Record<string, unknown>> = [{ phase: 'open' }, { agencyCode: { $nin: [null, ''] } }];
+  if (q.agencies) and.push(q.agencies);
+  if (q.procedureCode) and.push({ procedureCode: q.procedureCode });
+  if (q.subject === 'petition') and.push({ subject: 'petition' });
+  if (q.subject === 'dossier') and.push({ subject: { $ne: 'petition' } });
+  if (q.overdue !== undefined) and.push(q.overdue ? { overdue: true } : { overdue: { $ne: true } });
+  if (q.atRisk !== undefined) {
+    const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore) : [];
+    and.push(q.atRisk ? { overdue: { $ne: true }, $or: [{ atRisk: true }, ...dueSoon] } : { atRisk: { $ne: true } });
+  }
+  const dossiers = subjectDocuments(conn);
+  const query = filter({ $and: and });
+  const [total, docs] = await Promise.all([
+    dossiers.countDocuments(query),
+    dossiers
+      .find(query, { projection: COUNTING_PROJECTION })
+      .sort({ dueAt: 1, _id: 1 })
+      .skip((q.page - 1) * q.pageSize)
+      .limit(q.pageSize)
+      .toArray(),
+  ]);
+  return { total, items: toRecords(docs) };
+}
+
+/** One subject with only the fields asked for (a history can be large). */
+export async function findSubject<K extends keyof SubjectDocument>(conn: Connection, code: string, fields: readonly K[]): Promise<Pick<SubjectDocument, K | '_id'> | null> {
+  const projection = Object.fromEntries(fields.map((f) => [f, 1]));
+  return subjectDocuments(conn).findOne({ _id: code }, { projection });
+}
+
+/** Subjects not closed that are overdue or at risk, most urgent due date first, without histories. */
+export async function listOverdueOrAtRisk(conn: Connection, q: { agencyCodes: readonly string[] | '*'; limit: number }): Promise<Array<Omit<SubjectDocument, 'history'>>> {
+  const f: Record<string, unknown> = { phase: { $ne: 'closed' }, $or: [{ overdue: true }, { atRisk: true }] };
+  if (q.agencyCodes !== '*') f.agencyCode = { $in: q.agencyCodes };
+  return subjectDocuments(conn).find(filter(f), { projection: { history: 0 } }).sort({ dueAt: 1 }).limit(q.limit).toArray();
+}
+
+export async function isSubjectClosed(conn: Connection, code: string): Promise<boolean> {
+  const doc = await findSubject(conn, code, ['phase']);
+  return doc?.phase === 'closed';
+}
