@@ -1,5 +1,5 @@
 /**
- * The calendar file format of /work/shared/calendar/FORMAT.md and its validation.
+ * The calendar file format of docs/calendar.md §"Calendar file" and its validation.
  *
  * Validation is hand-written rather than schema-library based so that the package has no
  * runtime dependencies and every message names the exact field, as the format requires.

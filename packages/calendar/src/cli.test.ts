@@ -31,7 +31,7 @@ function writeTemp(name: string, content: string): string {
 }
 
 describe('tthc-calendar main() in-process', () => {
-  test('when due is asked with the FORMAT.md example, then it prints 2026-02-25T14:00:00+07:00 and exits 0', () => {
+  test('when due is asked with the docs/calendar.md example, then it prints 2026-02-25T14:00:00+07:00 and exits 0', () => {
     const result = run('due', '--calendar', CALENDAR, '--from', '2026-02-13T14:00:00+07:00', '--amount', '3', '--unit', 'working-day');
     expect(result).toEqual({ status: 0, stdout: ['2026-02-25T14:00:00+07:00'], stderr: [] });
   });
@@ -142,7 +142,7 @@ describe('tthc-calendar as a process', () => {
 
   const spawn = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
-  test('when the FORMAT.md example is run, then stdout is exactly the due instant and the exit status 0', () => {
+  test('when the docs/calendar.md example is run, then stdout is exactly the due instant and the exit status 0', () => {
     const result = spawn('due', '--calendar', CALENDAR, '--from', '2026-02-13T14:00:00+07:00', '--amount', '3', '--unit', 'working-day');
     expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
       status: 0,

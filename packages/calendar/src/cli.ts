@@ -1,5 +1,5 @@
 /**
- * The `tthc-calendar` command (FORMAT.md, "Command-line tool"). `main` takes its arguments and
+ * The `tthc-calendar` command (docs/calendar.md §"Command-line tool"). `main` takes its arguments and
  * output streams as parameters so tests can run it in-process; `bin/tthc-calendar.js` wires it
  * to the real process.
  */

@@ -1,6 +1,6 @@
 /**
  * `@tthc/calendar`: legal working-time calendars and deadline arithmetic
- * (/work/shared/calendar/FORMAT.md). Pure computation: no I/O except reading calendar files.
+ * (docs/calendar.md). Pure computation: no I/O except reading calendar files.
  */
 export {
   Calendar,

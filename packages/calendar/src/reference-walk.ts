@@ -1,5 +1,5 @@
 /**
- * A deliberately naive second implementation of FORMAT.md, used only as an oracle by the
+ * A deliberately naive second implementation of docs/calendar.md, used only as an oracle by the
  * property tests and the benchmark: it walks day by day from the reception date, asks `Intl`
  * for every local date and offset, and shares nothing with the fast path (no year indexes, no
  * offset tables, no day-number arithmetic). Not exported from the package entry point.
@@ -63,7 +63,7 @@ export class ReferenceCalendar {
     this.dayLengthMs = this.periods.reduce((sum, [start, end]) => sum + (end - start) * MINUTE, 0);
   }
 
-  /** FORMAT.md rules 1–5 by walking the days. */
+  /** docs/calendar.md rules 1–5 by walking the days. */
   due(from: number, amount: number, unit: ReferenceUnit, cutoff?: string): ReferenceAnswer {
     const t = Math.floor(from / SECOND) * SECOND;
     const { date, msOfDay } = this.localParts(t);

@@ -1,5 +1,5 @@
 /**
- * FORMAT.md's examples and every kind of day of the real national calendar, 2024–2027.
+ * The examples of docs/calendar.md and every kind of day of the real national calendar, 2024–2027.
  */
 import { readFileSync } from 'node:fs';
 
@@ -14,7 +14,7 @@ function due(from: string, amount: number, unit: DurationUnit, cutoff?: string, 
   return { due: calendar.formatInstant(answer.due), uncertain: answer.uncertain };
 }
 
-describe('FORMAT.md examples (vn-civil-service.json)', () => {
+describe('docs/calendar.md examples (vn-civil-service.json)', () => {
   test.each([
     ['2026-02-13T14:00:00+07:00', 3, 'working-day', undefined, '2026-02-25T14:00:00+07:00', 'Fri before Tết'],
     ['2026-01-09T16:00:00+07:00', 1, 'working-day', undefined, '2026-01-10T16:00:00+07:00', 'make-up Saturday'],

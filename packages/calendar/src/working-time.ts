@@ -1,5 +1,5 @@
 /**
- * A validated working-time calendar and the deadline arithmetic of FORMAT.md.
+ * A validated working-time calendar and the deadline arithmetic of docs/calendar.md.
  */
 import {
   MAX_YEAR,
@@ -93,7 +93,7 @@ export interface StartAnswer {
 }
 
 /**
- * A working-time calendar loaded from a file in the FORMAT.md format. Immutable: a changed file
+ * A working-time calendar loaded from a file in the format of docs/calendar.md. Immutable: a changed file
  * is a new `Calendar` with a new {@link Calendar.version}.
  *
  * Create one with {@link loadCalendar}.
@@ -190,7 +190,7 @@ export class Calendar {
     return i >= 0 && t < (index.periodEnd[i] as number);
   }
 
-  /** The start of counting `s(t)` (rules 1 and 2 of FORMAT.md). */
+  /** The start of counting `s(t)` (docs/calendar.md rules 1 and 2). */
   startOfCounting(from: InstantInput, cutoff?: string): StartAnswer {
     const t = toInstantMs(from, 'from');
     const firstYear = this.localYear(t);
@@ -232,7 +232,7 @@ export class Calendar {
     };
   }
 
-  /** Working time inside `[from, to)` (rule 6 of FORMAT.md). */
+  /** Working time inside `[from, to)` (docs/calendar.md rule 6). */
   between(from: InstantInput, to: InstantInput): BetweenAnswer {
     const a = toInstantMs(from, 'from');
     const b = toInstantMs(to, 'to');

@@ -2,7 +2,7 @@
  * Comparing the appointment the portal printed on the Giấy tiếp nhận hồ sơ và hẹn trả kết quả
  * with the legal maximum computed from the catalog. Pure: no I/O, no clock.
  *
- * The appointment is what the dossier is rated against (vn-rules §6 rule 9), so a later one
+ * The appointment is what the dossier is rated against (docs/legal-rules.md rule 9), so a later one
  * hides lateness from the index; an earlier one is the agency's own, stricter commitment.
  */
 import { CalendarInputError, parseIsoInstant, type Calendar } from '@tthc/calendar';

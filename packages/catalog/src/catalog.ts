@@ -101,7 +101,7 @@ function givenStart(starts: StepStarts, order: number): InstantInput | undefined
 }
 
 /**
- * Each internal step's deadline from its own start and its allotted working hours (vn-rules §6
+ * Each internal step's deadline from its own start and its allotted working hours (docs/legal-rules.md
  * rule 11: a step is rated against its own allotment, not against the dossier's appointment).
  */
 export function computeStepDeadlines(entry: CatalogEntry, stepStart: StepStarts, calendar: Calendar): StepDeadline[] {

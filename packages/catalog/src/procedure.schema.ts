@@ -2,7 +2,7 @@
  * The catalog file: which procedures exist, how long each may take, whether the 15:00 cut-off
  * applies, the internal steps with their allotted hours, and the instruments that say so.
  *
- * Durations are data, never code (vn-rules §6 rule 1): a province publishes its catalog by
+ * Durations are data, never code (docs/legal-rules.md rule 1): a province publishes its catalog by
  * decision and amends it several times a year, so every number here comes from the file.
  */
 import { z } from 'zod';
@@ -11,14 +11,14 @@ import type { DurationUnit } from '@tthc/calendar';
 import type { CatalogIssue } from './catalog.errors';
 import { CatalogValidationError } from './catalog.errors';
 
-/** Levels of the two-level local government (vn-rules §5): there is no district level after 01/7/2025. */
+/** Levels of the two-level local government (docs/legal-rules.md §5): there is no district level after 01/7/2025. */
 export const PROCEDURE_LEVELS = ['province', 'commune', 'ministry'] as const;
 export type ProcedureLevel = (typeof PROCEDURE_LEVELS)[number];
 
 export const PROCESSING_UNITS = ['working-day', 'working-hour', 'calendar-day'] as const satisfies readonly DurationUnit[];
 
 /**
- * Internal procedures convert days to hours at "tính mỗi ngày 08 giờ làm việc" (vn-rules §1.1, §6
+ * Internal procedures convert days to hours at "tính mỗi ngày 08 giờ làm việc" (docs/legal-rules.md §1.1 and
  * rule 2). This is law, not the clock hours of a province, which stay in the calendar.
  */
 export const WORKING_HOURS_PER_DAY = 8;

@@ -4,7 +4,7 @@ import type { Period } from './period';
 
 /**
  * Government levels for aggregation. Since 01/7/2025 (two-level local government, Luật Tổ
- * chức chính quyền địa phương 72/2025/QH15; vn-rules §5, §6 rule 15) statistics exist only
+ * chức chính quyền địa phương 72/2025/QH15; docs/legal-rules.md §5, rule 15) statistics exist only
  * at ministry, province and commune level; `district` survives in historic data only.
  */
 export const agencyLevel = z.enum(['ministry', 'province', 'commune', 'district']);

@@ -5,7 +5,7 @@ import type { SubjectRecord, Timeliness } from './subject-record';
 
 /**
  * Delay counts of one group (agency × procedure, or an aggregate) in one period, by the
- * portal's rules (QĐ 766 methodology; vn-rules §1.6, §6 rules 8 and 9).
+ * portal's rules (QĐ 766 methodology; docs/legal-rules.md §1.6, rules 8 and 9).
  *
  * Definitions, for a period `[start, end)` judged as of `asOf = min(now, end)`:
  * - A dossier is *open at an instant* when it was received before it and its end instant

@@ -26,7 +26,7 @@ export type RubricCriterion = z.infer<typeof criterion>;
 
 /**
  * PAR Index (Chỉ số cải cách hành chính, QĐ 1150/QĐ-BNV) criteria of one year. The official
- * thresholds for on-time rates, PAKN and apologies were not found (vn-rules §3, §6 rule 14),
+ * thresholds for on-time rates, PAKN and apologies were not found (docs/legal-rules.md §3, rule 14),
  * so they are configuration only: the shipped `rubric.sample.json` is labelled sample.
  */
 export const rubricFile = z.object({

@@ -4,7 +4,7 @@ import { pointsFor, type Rubric, type RubricCriterion } from './rubric';
 
 /**
  * Estimated sub-scores of the 766 real-time index and of the PAR Index rubric. Every one is an
- * estimate (vn-rules §6 rule 13): the score the National Public Service Portal publishes wins.
+ * estimate (docs/legal-rules.md rule 13): the score the National Public Service Portal publishes wins.
  */
 export interface SubScore {
   id: string;

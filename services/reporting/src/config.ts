@@ -20,10 +20,10 @@ const schema = z
     // production; in production reports would otherwise show codes without names or levels.
     AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
     // PAR Index rubric (criteria, thresholds, points) of one or more years. The official
-    // thresholds were not found (vn-rules §3), so none is built in: the labelled sample is used
+    // thresholds were not found (docs/legal-rules.md §3), so none is built in: the labelled sample is used
     // when unset outside production, and no PAR criterion is scored when unset in production.
     PAR_RUBRIC_FILE: z.string().min(1).optional(),
-    // National calendar file (FORMAT.md): period boundaries and working days late. The shipped
+    // National calendar file (docs/calendar.md): period boundaries and working days late. The shipped
     // packages/calendar/data/vn-civil-service.json when unset.
     CALENDAR_FILE: z.string().min(1).optional(),
   })

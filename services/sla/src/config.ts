@@ -67,7 +67,7 @@ const schema = z.object({
   OUTBOX_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   // Readiness reports `degraded` while an unpublished alert is older than this.
   OUTBOX_DEGRADED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  // National calendar file (FORMAT.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
+  // National calendar file (docs/calendar.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
   CALENDAR_FILE: z.string().min(1).optional(),
   AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
   // How often calendar versions stored by `npm run calendar:apply` are looked for (as workflow does).

@@ -49,7 +49,7 @@ const schema = z
     // that covers that agency. It stops a key from receiving another agency's next dossier
     // ahead of it. Turn it off where portals number other units' dossiers in that shape.
     CODE_AGENCY_CHECK: flag(true),
-    // Rules the law did not confirm (vn-rules §6, tags [C]/[P]); defaults are DEFAULT_RULES.
+    // Rules the law did not confirm (docs/legal-rules.md, tags [C]/[P]); defaults are DEFAULT_RULES.
     // Whether waiting for a financial obligation stops the clock like a supplement request.
     RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK: flag(DEFAULT_RULES.financialObligationPausesClock),
     // Supplement requests during processing before the dossier counts late (portal methodology: 1).

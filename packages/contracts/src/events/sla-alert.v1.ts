@@ -25,7 +25,7 @@ export type AlertKind = z.infer<typeof alertKind>;
 /** What an open deadline is about; `key` tells deadlines of the same kind apart (`step:2`). */
 export const deadlineKind = z.enum([
   'dossier',
-  /** The one-stop unit hands the dossier to the competent agency (vn-rules §6 rule 4). */
+  /** The one-stop unit hands the dossier to the competent agency (docs/legal-rules.md rule 4). */
   'forwarding',
   'step',
   'petition-transfer',

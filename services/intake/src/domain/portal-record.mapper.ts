@@ -2,7 +2,7 @@
  * Maps the dossier records of national-portal synchronisation (MaHoSo, TrangThaiHoSo, NgayHenTra…)
  * to the same inbound CloudEvents a portal could have posted to /v1/events. Pure: no I/O.
  *
- * Status codes and channel codes: vn-rules.md §1.8 (third-party, identical in five code bases).
+ * Status codes and channel codes: docs/legal-rules.md §1.8 (third-party, identical in five code bases).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';

@@ -51,7 +51,7 @@ export interface StatePublisher {
   publish(subject: StoredSubject): Promise<void>;
 }
 
-/** The procedure catalog version in force at an instant (vn-rules §6 rule 1). */
+/** The procedure catalog version in force at an instant (docs/legal-rules.md rule 1). */
 export interface ProcedureLookup {
   find(procedureCode: string, at: string): Promise<CatalogEntry | null>;
 }

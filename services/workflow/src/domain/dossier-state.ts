@@ -1,5 +1,5 @@
 /**
- * The dossier lifecycle as a deterministic function of its history (vn-rules §1, §6 rules 6–11).
+ * The dossier lifecycle as a deterministic function of its history (docs/legal-rules.md §1, rules 6–11).
  * The history is sorted with `compareFacts` and de-duplicated by key first, so any delivery
  * order, redelivery or late-arriving older fact gives the same state.
  */
@@ -58,7 +58,7 @@ export interface DossierState extends SubjectStateBase {
   steps: DossierStep[];
   /** Agencies a lateness is attributed to (steps late, or the dossier's agency when the dossier is late with no late step). */
   lateAgencies: string[];
-  /** Hand-over to the competent agency (vn-rules §6 rule 4); null when not tracked or not received. */
+  /** Hand-over to the competent agency (docs/legal-rules.md rule 4); null when not tracked or not received. */
   forwarding: { dueAt: string; forwardedAt: string | null; timeliness: 'early' | 'on-time' | 'late' | null } | null;
 }
 
@@ -69,7 +69,7 @@ const FORWARDING_KEY = 'forwarding';
 const FORWARDING_LEGAL_BASIS = 'NĐ 118/2025/NĐ-CP: chuyển hồ sơ đến cơ quan có thẩm quyền không quá 01 ngày làm việc kể từ khi tiếp nhận';
 
 /**
- * Closing states (vn-rules §6 rule 8). Final ones admit no later fact; suspension can be undone
+ * Closing states (docs/legal-rules.md rule 8). Final ones admit no later fact; suspension can be undone
  * by `resumed`, and a resolved dossier is still handed back (returned) afterwards.
  */
 const CLOSING_KIND: Readonly<Record<string, ClosingKind>> = {
@@ -194,7 +194,7 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
       s.closedAt = fact.occurredAt;
       closings = [];
     }
-    // While the citizen is awaited, the portal takes the request time as the end (vn-rules §6 rule 7).
+    // While the citizen is awaited, the portal takes the request time as the end (docs/legal-rules.md rule 7).
     closings.push({ kind, endAt: pauseStartedAt ?? fact.occurredAt });
   };
 
@@ -281,7 +281,7 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
         break;
       }
       case 'vn.tthc.dossier.supplement-requested':
-        // Before reception it is the Phiếu yêu cầu bổ sung at the counter: no clock (vn-rules §6 rule 6).
+        // Before reception it is the Phiếu yêu cầu bổ sung at the counter: no clock (docs/legal-rules.md rule 6).
         if (!clockRuns()) break;
         s.supplementRequests += 1;
         if (s.supplementRequests === rules.supplementRequestsBeforeLate + 1) {

@@ -1,7 +1,7 @@
 /**
  * Petition (phản ánh, kiến nghị — PAKN) state, derived from the petition's history alone.
  *
- * Rules (vn-rules §2 and §6 rule 12; day counts from `ctx.rules.petition`, in working days of
+ * Rules (docs/legal-rules.md §2 and rule 12; day counts from `ctx.rules.petition`, in working days of
  * the holder's calendar, each counted from the submission or from the latest transfer — one
  * "window" per holder):
  * - transfer out of competence ≤ transferDays (ND 20/2008 Điều 9);

@@ -47,7 +47,7 @@ interface FactBase<T extends string, D> {
 /**
  * What was looked up when a dossier's reception was first applied, stored with the fact so
  * re-deriving the history later gives the same answer even after the catalog changed
- * (vn-rules §6 rule 1: the instrument version in force at reception).
+ * (docs/legal-rules.md rule 1: the instrument version in force at reception).
  */
 export interface ReceptionLookup {
   /** null: the procedure code is not in the catalog (a finding, the portal's appointment rules). */
@@ -58,7 +58,7 @@ export type InboundFact = { [T in InboundEventType]: FactBase<T, InboundData<T>>
 export type AlertFact = FactBase<AlertEventType, SlaAlertV1>;
 export type Fact = InboundFact | AlertFact;
 
-/** Rules the law did not confirm (vn-rules §6 tags [C]/[P]): configuration with documented defaults. */
+/** Rules the law did not confirm (docs/legal-rules.md, tags [C]/[P]): configuration with documented defaults. */
 export interface RulesConfig {
   /** Whether waiting for a financial obligation stops the clock like a supplement. Default false. */
   financialObligationPausesClock: boolean;

@@ -12,7 +12,7 @@ export const CODE = 'G01.001.000-260302-0001';
 export const AGENCY = 'G01.001.000';
 const SOURCE = 'urn:portal:test';
 
-/** A wall-clock time in Việt Nam (UTC+7), where every example of vn-rules is set. */
+/** A wall-clock time in Việt Nam (UTC+7), where every example of docs/legal-rules.md is set. */
 export const vn = (local: string) => `${local}+07:00`;
 
 export function testContext(rules: Partial<RulesConfig> = {}): DeriveContext {
