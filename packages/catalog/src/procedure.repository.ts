@@ -1,6 +1,6 @@
 /**
  * The catalog in MongoDB. Every version of a procedure is kept, keyed `${code}@${version}`,
- * because a dossier is judged by the instrument in force when it was received (vn-rules §6
+ * because a dossier is judged by the instrument in force when it was received (docs/legal-rules.md
  * rule 1): a catalog amended in March must not move the deadline of a dossier received in
  * February.
  */
