@@ -25,7 +25,7 @@ export const DEV_MONGO_URL = 'mongodb://127.0.0.1:27117/tthc';
 
 export const USAGE = `Usage: calendar:apply FILE
 
-Validates a working-time calendar file (packages/calendar FORMAT) and stores it in MongoDB as
+Validates a working-time calendar file (docs/calendar.md) and stores it in MongoDB as
 the active version of its calendar id. Workflow re-derives every open dossier and petition with
 it and records an audit of the deadlines that moved (collection calendar_audits).
 
