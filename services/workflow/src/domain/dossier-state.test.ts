@@ -2,8 +2,8 @@
  * Dossier lifecycle rules on the real national calendar (08:00–12:00, 13:00–17:00, UTC+7, Tết 2026
  * 14/2–22/2). Expected instants were computed by hand and checked with `npx tthc-calendar`.
  */
-import { deriveDossierState, deriveState } from './dossier-state';
-import { AGENCY, CODE, TEN_DAY_PROCEDURE, alert, event, received, resolved, testContext, vn } from './dossier/dossier-fact.builder';
+import { deriveDossierState } from './dossier-state';
+import { AGENCY, CODE, TEN_DAY_PROCEDURE, alert, event, received, resolved, testContext, vn } from '../../test/support/dossier-fact.builder';
 import type { Fact } from './subject';
 
 const ctx = testContext();
@@ -343,12 +343,5 @@ describe('alerts (rule 7 of the task)', () => {
   test('when an overdue alert races an on-time resolution, then the dossier is not overdue and nobody is late', () => {
     const s = derive([receipt, resolved(vn('2026-03-05T16:59:00')), alert('overdue', vn('2026-03-05T17:00:01'), 1)]);
     expect(s).toMatchObject({ timeliness: 'early', overdue: false, overdueAt: null, lateAgencies: [] });
-  });
-});
-
-describe('former entry point', () => {
-  test('when deriveState is called without a context, then it uses the national calendar and default rules', () => {
-    const history = [received(vn('2026-03-02T09:00:00'), { lookup: { procedure: TEN_DAY_PROCEDURE } })];
-    expect(deriveState(CODE, history)).toEqual(derive(history));
   });
 });

@@ -3,7 +3,7 @@
  * The history is sorted with `compareFacts` and de-duplicated by key first, so any delivery
  * order, redelivery or late-arriving older fact gives the same state.
  */
-import { defaultCalendar, type Calendar } from '@tthc/calendar';
+import type { Calendar } from '@tthc/calendar';
 import { auditAppointment, computeLegalDue, type CatalogEntry } from '@tthc/catalog';
 import {
   ALERT_TYPES,
@@ -17,7 +17,7 @@ import {
 } from '@tthc/contracts';
 
 import { classify, endInstant, settledStatus, type Closing, type ClosingKind } from './dossier/classification';
-import { DEFAULT_RULES, compareFacts, type AlertFact, type DeriveContext, type Fact, type Finding, type SubjectStateBase } from './subject';
+import { compareFacts, type AlertFact, type DeriveContext, type Fact, type Finding, type SubjectStateBase } from './subject';
 
 export { compareFacts, type Fact } from './subject';
 
@@ -93,12 +93,6 @@ interface StepRecord extends DossierStep {
 const ms = (iso: string) => Date.parse(iso);
 const sameInstant = (a: string | null, b: string | null) => (a === null || b === null ? a === b : ms(a) === ms(b));
 const isAlert = (fact: Fact): fact is AlertFact => ALERT_TYPE_SET.has(fact.type);
-
-/** The instant a fact happened, for building facts from inbound events (every lifecycle event names it). */
-export function occurredAtOf(fact: { type: string; data: unknown; time: string }): string {
-  const d = fact.data as { occurredAt?: string; receivedAt?: string; resolvedAt?: string; raisedAt?: string };
-  return d.occurredAt ?? d.receivedAt ?? d.resolvedAt ?? d.raisedAt ?? fact.time;
-}
 
 /** Sorted, one fact per key; a key seen twice with different content keeps its first version in this order. */
 function canonicalHistory(history: readonly Fact[]): Fact[] {
@@ -449,11 +443,4 @@ export function deriveDossierState(code: string, history: readonly Fact[], ctx: 
   s.lateAgencies = [...late].sort();
   s.deadlines = deadlines;
   return s;
-}
-
-const defaultContext: DeriveContext = { calendarFor: () => defaultCalendar(), rules: DEFAULT_RULES };
-
-/** The former entry point: the national calendar and the default rules. */
-export function deriveState(code: string, history: readonly Fact[], ctx: DeriveContext = defaultContext): DossierState {
-  return deriveDossierState(code, history, ctx);
 }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 
 import { deriveDossierState } from '../dossier-state';
 import type { Fact } from '../subject';
-import { CODE, TEN_DAY_PROCEDURE, alert, event, received, resolved, testContext } from './dossier-fact.builder';
+import { CODE, TEN_DAY_PROCEDURE, alert, event, received, resolved, testContext } from '../../../test/support/dossier-fact.builder';
 
 // Seven weeks around Tết 2026, so pauses, apologies and steps cross the holiday.
 const START = Date.parse('2026-02-02T00:00:00+07:00');

@@ -6,7 +6,7 @@ import { defaultCalendar } from '@tthc/calendar';
 import type { CatalogEntry } from '@tthc/catalog';
 import { ALERT_TYPES, type AlertKind, type InboundData, type InboundEventType } from '@tthc/contracts';
 
-import { DEFAULT_RULES, type DeriveContext, type Fact, type ReceptionLookup, type RulesConfig } from '../subject';
+import { DEFAULT_RULES, type DeriveContext, type Fact, type ReceptionLookup, type RulesConfig } from '../../src/domain/subject';
 
 export const CODE = 'G01.001.000-260302-0001';
 export const AGENCY = 'G01.001.000';
