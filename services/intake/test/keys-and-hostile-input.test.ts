@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { dossierCode, receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { dossierCode, receivedEvent, requireEnv, startKafkaProbe, uniqueName, waitFor, type KafkaProbe } from '@tthc/testkit';
 import { topicsFor } from '@tthc/contracts';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -24,8 +23,9 @@ const app = createApp(loadConfig(intakeTestEnv(namespace, API_KEYS)));
 const limited = createApp(loadConfig(intakeTestEnv(namespace, API_KEYS, { REDIS_KEY_PREFIX: `${namespace}-limited`, RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '2' })));
 let url = '';
 let limitedUrl = '';
-let consumer: Consumer;
-const published: Array<{ key: string; event: Record<string, unknown> & { id: string; source: string; data: Record<string, unknown> } }> = [];
+let probe: KafkaProbe;
+/** Every message on the namespace's dossier topic: key, and the event it carries. */
+const published = () => probe.messages.map((m) => ({ key: m.key!, event: m.value as Record<string, unknown> & { id: string; source: string; data: Record<string, unknown> } }));
 
 async function post(path: string, key: string, body: unknown, contentType = 'application/json', base = url) {
   const res = await fetch(`${base}${path}`, {
@@ -50,18 +50,10 @@ const portalRecord = (code: string, agency: string) => ({
 beforeAll(async () => {
   url = (await app.start()).url;
   limitedUrl = (await limited.start()).url;
-  const kafka = new Kafka({ clientId: namespace, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-  consumer = kafka.consumer({ groupId: uniqueName('probe') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      published.push({ key: message.key!.toString(), event: JSON.parse(message.value!.toString()) });
-    },
-  });
+  probe = await startKafkaProbe({ brokers: requireEnv('KAFKA_BROKERS'), topics: topic });
 });
 afterAll(async () => {
-  await consumer?.disconnect();
+  await probe?.stop();
   await limited.stop();
   await app.stop();
 });
@@ -78,8 +70,8 @@ describe('who may post', () => {
     expect(records.body.detail).toContain('reform-office');
     // A's own post of the same event goes through, so the refusal above was the role, not the event.
     expect((await postEvents(KEY_A, event)).status).toBe(202);
-    await waitFor('the portal key event on the topic', () => published.some((m) => m.event.id === event.id));
-    expect(published.filter((m) => m.event.id === event.id)).toHaveLength(1);
+    await waitFor('the portal key event on the topic', () => published().some((m) => m.event.id === event.id));
+    expect(published().filter((m) => m.event.id === event.id)).toHaveLength(1);
   });
 
   test('when portal A posts a reception under a TT 04/2025 code of agency B, then 403 names /data/dossierCode, in a batch by position', async () => {
@@ -111,9 +103,9 @@ describe('event identity per key', () => {
     expect((await postEvents(KEY_B, fromB)).body.results).toEqual([{ id, source, status: 'accepted' }]);
     expect((await postEvents(KEY_B, fromB)).body.results).toEqual([{ id, source, status: 'duplicate' }]);
 
-    const mineB = await waitFor("B's event on the topic", () => published.find((m) => m.event.id === id && m.key === codeB));
+    const mineB = await waitFor("B's event on the topic", () => published().find((m) => m.event.id === id && m.key === codeB));
     expect(mineB.event).toMatchObject({ source, authid: keyIdOf(KEY_B), authclaims: AGENCY_B, data: { agencyCode: AGENCY_B } });
-    expect(published.filter((m) => m.event.id === id).map((m) => m.event.authid).sort()).toEqual([keyIdOf(KEY_A), keyIdOf(KEY_B)].sort());
+    expect(published().filter((m) => m.event.id === id).map((m) => m.event.authid).sort()).toEqual([keyIdOf(KEY_A), keyIdOf(KEY_B)].sort());
   });
 
   test('when two keys of one agency post the same portal-sync record, then the deterministic ids are claimed per key', async () => {
@@ -125,14 +117,14 @@ describe('event identity per key', () => {
     expect((await post('/v1/portal/dossiers', KEY_A, portalRecord(code, AGENCY_A))).body.results[0].status).toBe('duplicate');
     const id = byA.body.results[0].events[0].id as string;
     expect(bySecondKey.body.results[0].events[0].id).toBe(id);
-    await waitFor('both copies on the topic', () => published.filter((m) => m.event.id === id).length === 2);
-    expect(published.filter((m) => m.event.id === id).map((m) => m.event.authid).sort()).toEqual([keyIdOf(KEY_A), keyIdOf(KEY_A2)].sort());
+    await waitFor('both copies on the topic', () => published().filter((m) => m.event.id === id).length === 2);
+    expect(published().filter((m) => m.event.id === id).map((m) => m.event.authid).sort()).toEqual([keyIdOf(KEY_A), keyIdOf(KEY_A2)].sort());
   });
 
   test('when a client sends its own authtype, authid and authclaims, then the published event carries the stamp of the key that sent it', async () => {
     const forged = { ...receivedEvent({ agencyCode: AGENCY_A, dossierCode: dossierCode(AGENCY_A, '261123') }), authtype: 'system', authid: keyIdOf(KEY_REFORM), authclaims: '*' };
     expect((await postEvents(KEY_A, forged)).status).toBe(202);
-    const message = await waitFor('the event on the topic', () => published.find((m) => m.event.id === forged.id));
+    const message = await waitFor('the event on the topic', () => published().find((m) => m.event.id === forged.id));
     expect(message.event).toMatchObject({ authtype: 'api_key', authid: keyIdOf(KEY_A), authclaims: AGENCY_A });
     expect(JSON.stringify(message.event)).not.toContain(KEY_A);
   });
@@ -147,7 +139,7 @@ describe('hostile input', () => {
       expect(res.type).toContain('application/problem+json');
       expect(res.body).toMatchObject({ type: 'urn:tthc:problem:unsupported-media-type', detail: expect.stringContaining('latin1') });
     }
-    expect(published.some((m) => m.event.id === event.id)).toBe(false);
+    expect(published().some((m) => m.event.id === event.id)).toBe(false);
   });
 
   test('when the type is "__proto__" or "constructor", then 400 names /type', async () => {

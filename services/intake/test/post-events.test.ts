@@ -1,5 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { readTopic, receivedEvent, requireEnv, uniqueName } from '@tthc/testkit';
 import { topicsFor } from '@tthc/contracts';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -36,22 +35,8 @@ describe('POST /v1/events', () => {
     expect(res.body.results).toHaveLength(500);
     expect(res.body.results.every((r: { status: string }) => r.status === 'accepted')).toBe(true);
 
-    const kafka = new Kafka({ clientId: namespace, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: uniqueName('probe') });
-    const seen = new Map<string, string>();
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const e = JSON.parse(message.value!.toString());
-        seen.set(e.id, message.key!.toString());
-      },
-    });
-    try {
-      await waitFor('500 messages on the topic', () => seen.size >= 500, { timeoutMs: 30_000 });
-    } finally {
-      await consumer.disconnect();
-    }
+    const messages = await readTopic({ brokers: requireEnv('KAFKA_BROKERS'), topic, atLeast: 500 });
+    const seen = new Map(messages.map((m) => [String(m.value.id), m.key]));
     for (const e of batch) expect(seen.get(e.id)).toBe(e.data.dossierCode);
   });
 

@@ -1,6 +1,5 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Writable } from 'node:stream';
-import { dossierCode, receivedEvent, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { dossierCode, receivedEvent, requireEnv, startKafkaProbe, uniqueName, waitFor, type KafkaProbe } from '@tthc/testkit';
 import { createLogger } from '@tthc/platform';
 import { parseInboundDossierEvent, PETITION_RECEIVED_V1, topicsFor, DOSSIER_SUPPLEMENT_REQUESTED_V1 } from '@tthc/contracts';
 import { createApp } from '../src/app';
@@ -34,9 +33,9 @@ const app = createApp(
   { logger },
 );
 let url = '';
-let consumer: Consumer;
+let probe: KafkaProbe;
 /** Every message on the namespace's dossier topic: key, and the event it carries. */
-const seen: Array<{ key: string; event: { id: string; type: string; source: string; data: Record<string, unknown> } }> = [];
+const seen = () => probe.messages.map((m) => ({ key: m.key!, event: m.value as { id: string; type: string; source: string; data: Record<string, unknown> } }));
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}${path}`, {
@@ -61,18 +60,10 @@ const record = (code: string, overrides: Record<string, unknown>) => ({
 
 beforeAll(async () => {
   url = (await app.start()).url;
-  const kafka = new Kafka({ clientId: namespace, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-  consumer = kafka.consumer({ groupId: uniqueName('probe') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen.push({ key: message.key!.toString(), event: JSON.parse(message.value!.toString()) });
-    },
-  });
+  probe = await startKafkaProbe({ brokers: requireEnv('KAFKA_BROKERS'), topics: topic });
 });
 afterAll(async () => {
-  await consumer?.disconnect();
+  await probe?.stop();
   await app.stop();
 });
 
@@ -100,11 +91,11 @@ describe('POST /v1/portal/dossiers', () => {
       10: ['received', 'resolved', 'returned'],
     };
     const total = Object.values(expected).flat().length;
-    await waitFor(`${total} events on the topic`, () => seen.length >= total, { timeoutMs: 30_000 });
-    expect(seen).toHaveLength(total);
+    await waitFor(`${total} events on the topic`, () => seen().length >= total, { timeoutMs: 30_000 });
+    expect(seen()).toHaveLength(total);
     for (const [status, types] of Object.entries(expected)) {
       const code = codes[Number(status) - 1]!;
-      const mine = seen.filter((m) => m.event.data.dossierCode === code);
+      const mine = seen().filter((m) => m.event.data.dossierCode === code);
       expect(mine.map((m) => m.event.type)).toEqual(types.map((t) => `vn.tthc.dossier.${t}`));
       for (const m of mine) {
         expect(m.key).toBe(code);
@@ -112,7 +103,7 @@ describe('POST /v1/portal/dossiers', () => {
         expect(parseInboundDossierEvent(m.event)).toMatchObject({ ok: true });
       }
     }
-    const received = seen.find((m) => m.event.type === 'vn.tthc.dossier.received')!.event.data;
+    const received = seen().find((m) => m.event.type === 'vn.tthc.dossier.received')!.event.data;
     expect(received).toMatchObject({ receivedAt: '2026-11-23T09:00:00+07:00', appointmentAt: '2026-11-27T17:00:00+07:00', channel: 'online', applicant: { idNumber: '079088001234' } });
     // Personal data stays out of the logs even though it travelled through the request.
     expect(logLines.join('')).toContain('portal records accepted');
@@ -131,8 +122,8 @@ describe('POST /v1/portal/dossiers', () => {
       'vn.tthc.dossier.received duplicate',
       `${DOSSIER_SUPPLEMENT_REQUESTED_V1} accepted`,
     ]);
-    await waitFor('the supplement request on the topic', () => seen.some((m) => m.event.data.dossierCode === code && m.event.type === DOSSIER_SUPPLEMENT_REQUESTED_V1), { timeoutMs: 15_000 });
-    expect(seen.filter((m) => m.event.data.dossierCode === code).map((m) => m.event.type)).toEqual([
+    await waitFor('the supplement request on the topic', () => seen().some((m) => m.event.data.dossierCode === code && m.event.type === DOSSIER_SUPPLEMENT_REQUESTED_V1), { timeoutMs: 15_000 });
+    expect(seen().filter((m) => m.event.data.dossierCode === code).map((m) => m.event.type)).toEqual([
       'vn.tthc.dossier.received',
       'vn.tthc.dossier.processing-started',
       DOSSIER_SUPPLEMENT_REQUESTED_V1,
@@ -210,8 +201,8 @@ describe('POST /v1/events with the newer inbound types', () => {
     const res = await post('/v1/events', [petition, lifecycle], { 'content-type': 'application/cloudevents-batch+json' });
     expect(res.status).toBe(202);
     expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
-    await waitFor('both events on the topic', () => seen.some((m) => m.event.id === petition.id) && seen.some((m) => m.event.id === lifecycle.id), { timeoutMs: 15_000 });
-    expect(seen.find((m) => m.event.id === petition.id)?.key).toBe(petitionCode);
-    expect(seen.find((m) => m.event.id === lifecycle.id)?.key).toBe(dossier.data.dossierCode);
+    await waitFor('both events on the topic', () => seen().some((m) => m.event.id === petition.id) && seen().some((m) => m.event.id === lifecycle.id), { timeoutMs: 15_000 });
+    expect(seen().find((m) => m.event.id === petition.id)?.key).toBe(petitionCode);
+    expect(seen().find((m) => m.event.id === lifecycle.id)?.key).toBe(dossier.data.dossierCode);
   });
 });

@@ -1,7 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { JOB_NAMES, topicsFor } from '@tthc/contracts';
-import { ControllableClock, requireEnv, startSmtpSink, uniqueName, waitFor, withDatabase, type SmtpSink } from '@tthc/testkit';
+import { ControllableClock, requireEnv, startKafkaProbe, startSmtpSink, uniqueName, waitFor, withDatabase, type SmtpSink } from '@tthc/testkit';
 import { createApp, DIGEST_SCHEDULER_ID } from '../src/app';
 import { loadConfig } from '../src/config';
 import { escalationJobId } from '../src/data-access/job-schedulers.bullmq';
@@ -538,18 +537,13 @@ describe('subscriptions API and service surface', () => {
   });
 
   test('when a message on the alerts topic is not an alert, then it goes to the dead-letter topic with the reason', async () => {
-    const kafka = new Kafka({ clientId: `${namespace}-probe`, brokers: requireEnv('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: uniqueName('probe') });
-    const dead: Array<{ data?: Record<string, unknown> }> = [];
-    await consumer.connect();
-    await consumer.subscribe({ topic: topics.deadLetter, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void dead.push(JSON.parse(message.value!.toString('utf8'))) });
+    const probe = await startKafkaProbe({ brokers: requireEnv('KAFKA_BROKERS'), topics: topics.deadLetter });
     try {
       await publisher.publishRaw('poison-key', 'this is not json');
-      const letter = await waitFor('dead letter', () => dead.find((d) => d.data?.key === 'poison-key'));
+      const letter = await probe.waitFor('dead letter', (messages) => messages.find((m) => m.value.data?.key === 'poison-key')?.value);
       expect(letter.data).toMatchObject({ originalTopic: topics.alerts, errorCode: 'malformed-json', consumerGroup: `${namespace}-notifier` });
     } finally {
-      await consumer.disconnect();
+      await probe.stop();
     }
   });
 

@@ -1,28 +1,17 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { deadlineJobId } from '@tthc/contracts';
-import { dossierCode, startOutageBroker, waitFor, type OutageBroker } from '@tthc/testkit';
+import { dossierCode, probeKafka, readTopic, startOutageBroker, waitFor, type OutageBroker } from '@tthc/testkit';
 import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 
 const DOSSIERS = 8;
 
 /** Every message of a topic, read from the beginning by a fresh group until the high watermarks. */
 async function readWholeTopic(brokers: string, topic: string): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'outage-reader', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = probeKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
   const total = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
   await admin.disconnect();
-  const ids: string[] = [];
-  const consumer = kafka.consumer({ groupId: `outage-reader-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void ids.push((JSON.parse(message.value!.toString('utf8')) as { id: string }).id) });
-  try {
-    await waitFor(`${total} messages of ${topic}`, () => ids.length >= total, { timeoutMs: 30_000 });
-  } finally {
-    await consumer.disconnect();
-  }
-  return ids;
+  return (await readTopic({ kafka, topic, atLeast: total })).map((m) => String(m.value.id));
 }
 
 describe('alerts while Kafka is down across the due instant', () => {

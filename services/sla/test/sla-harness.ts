@@ -1,8 +1,8 @@
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { Redis } from 'ioredis';
 import { DOSSIER_STATE_CHANGED_V1, topicsFor, type DeadlineEntryV1, type SlaAlertV1 } from '@tthc/contracts';
-import { requireEnv, uniqueName, withDatabase } from '@tthc/testkit';
+import { probeKafka, requireEnv, startKafkaProbe, uniqueName, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -37,21 +37,13 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
   });
   let app = createApp(config);
   let url = (await app.start()).url;
-  const kafka = new Kafka({ clientId: `${namespace}-probe`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = probeKafka(brokers);
   const producer: Producer = kafka.producer();
   await producer.connect();
-  const alerts: AlertMessage[] = [];
-  const deadLetters: Array<{ type: string; data: { originalTopic: string; key: string | null; errorCode: string } }> = [];
-  const consumer: Consumer = kafka.consumer({ groupId: `${namespace}-probe` });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topics.alerts, topics.deadLetter], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      const e = JSON.parse(message.value!.toString('utf8')) as Omit<AlertMessage, 'key'>;
-      if (topic === topics.deadLetter) deadLetters.push(e as unknown as (typeof deadLetters)[number]);
-      else alerts.push({ key: message.key?.toString('utf8') ?? null, type: e.type, id: e.id, data: e.data });
-    },
-  });
+  const probe = await startKafkaProbe({ kafka, topics: [topics.alerts, topics.deadLetter], groupId: `${namespace}-probe` });
+  const onTopic = <T>(topic: string) => probe.messages.filter((m) => m.topic === topic).map((m) => ({ key: m.key, ...(m.value as unknown as T) }));
+  const alerts = (): AlertMessage[] => onTopic<Omit<AlertMessage, 'key'>>(topics.alerts).map(({ key, type, id, data }) => ({ key, type, id, data }));
+  const deadLetters = () => onTopic<{ type: string; data: { originalTopic: string; key: string | null; errorCode: string } }>(topics.deadLetter);
   const mongo: Connection = await mongoose.createConnection(mongoUrl).asPromise();
   const redis = new Redis(requireEnv('REDIS_URL'));
 
@@ -66,10 +58,16 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
     },
     namespace,
     topics,
-    alerts,
-    deadLetters,
+    /** Every alert published so far. */
+    get alerts() {
+      return alerts();
+    },
+    /** Every dead letter so far. */
+    get deadLetters() {
+      return deadLetters();
+    },
     mongo,
-    alertsOf: (code: string) => alerts.filter((a) => a.data.dossierCode === code),
+    alertsOf: (code: string) => alerts().filter((a) => a.data.dossierCode === code),
     async publishSnapshot(s: Snapshot) {
       const event = { specversion: '1.0', id: `${s.dossierCode}-r${s.revision}`, source: 'urn:tthc:workflow', type: DOSSIER_STATE_CHANGED_V1, time: new Date().toISOString(), data: s };
       await producer.send({ topic: topics.dossierState, messages: [{ key: s.dossierCode, value: JSON.stringify(event) }] });
@@ -100,7 +98,7 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
       return deleted;
     },
     async stop() {
-      await consumer.disconnect().catch(() => undefined);
+      await probe.stop().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await app.stop();
       await this.flushQueueKeys().catch(() => undefined);

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { DEAD_LETTER_V1, topicsFor } from '@tthc/contracts';
 import { createConsumerRunner, createKafka, createLogger, createMetrics, createProducer, ensureTopics, PoisonMessageError } from '@tthc/platform';
-import { probeProducer, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { probeProducer, readTopic, requireEnv, uniqueName, waitFor } from '@tthc/testkit';
 import { main, type DlqIo } from './dlq.cli';
 import { REPLAYED_FROM_HEADER } from '../data-access/dead-letter.replayer';
 
@@ -35,25 +35,6 @@ const originals = [
   { key: 'G01.001.000-261123-0001', value: JSON.stringify({ id: 'evt-1', note: 'first poison' }) },
   { key: 'G01.001.000-261123-0002', value: JSON.stringify({ id: 'evt-2', note: 'second poison' }) },
 ];
-
-/** Every message of a topic from the beginning, read with a throwaway group. */
-async function readTopic(topic: string, atLeast: number) {
-  const consumer = kafka.consumer({ groupId: uniqueName('probe') });
-  const seen: Array<{ key: string | null; value: string | null; headers: IHeaders; offset: string }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: message.headers ?? {}, offset: message.offset });
-    },
-  });
-  try {
-    await waitFor(`${atLeast} messages on ${topic}`, () => seen.length >= atLeast, { timeoutMs: 30_000 });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 const endOf = async (topic: string) => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 
@@ -146,7 +127,7 @@ describe('tthc-dlq in-process', () => {
     expect(result.stdout).toEqual([expect.stringMatching(new RegExp(`^replayed ${topics.deadLetter}/0/1 -> ${topics.dossierEvents} key=${originals[1]!.key}`))]);
     expect(await endOf(topics.dossierEvents)).toBe(before + 1);
 
-    const all = await readTopic(topics.dossierEvents, before + 1);
+    const all = (await readTopic({ kafka, topic: topics.dossierEvents, atLeast: before + 1 })).map((m) => ({ key: m.key, value: m.raw?.toString() ?? null, headers: m.headers }));
     const replayed = all.filter((m) => m.headers[REPLAYED_FROM_HEADER] !== undefined);
     expect(replayed).toHaveLength(1);
     expect(replayed[0]).toMatchObject({ key: originals[1]!.key, value: originals[1]!.value });

@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { mongo } from 'mongoose';
 import type { Gauge } from 'prom-client';
-import { requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { requireEnv, startKafkaProbe, uniqueName, waitFor, type KafkaProbe } from '@tthc/testkit';
 import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createKafka, createProducer, ensureTopics } from './kafka-client';
@@ -12,7 +12,7 @@ let kafka: Kafka;
 let admin: Admin;
 let producer: Producer;
 const runners: ConsumerRunner[] = [];
-const probes: Array<{ stop(): Promise<void> }> = [];
+const probes: KafkaProbe[] = [];
 
 interface Body {
   k: string;
@@ -32,19 +32,11 @@ interface Letter {
   reason: string;
 }
 
-/** Every dead letter on a topic, read by a throwaway group. */
-async function collectLetters(topic: string): Promise<Letter[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('dlt-probe') });
-  const letters: Letter[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      letters.push((JSON.parse(message.value!.toString('utf8')) as { data: Letter }).data);
-    },
-  });
-  probes.push({ stop: () => consumer.disconnect() });
-  return letters;
+/** Every dead letter on a topic so far, read by a throwaway group. */
+async function collectLetters(topic: string): Promise<() => Letter[]> {
+  const probe = await startKafkaProbe({ kafka, topics: topic });
+  probes.push(probe);
+  return () => probe.messages.map((m) => m.value.data as unknown as Letter);
 }
 
 async function freshTopics(partitions: number): Promise<{ topic: string; deadLetterTopic: string }> {
@@ -126,15 +118,15 @@ describe('the consumer runner on real Kafka', () => {
     await produce(topic, all);
     const good = all.filter((b) => !b.bad);
     await waitFor('every good message handled', () => handledBy.length >= good.length, { timeoutMs: 90_000 });
-    await waitFor('every bad message dead-lettered', () => letters.length >= badKeys.size, { timeoutMs: 30_000 });
+    await waitFor('every bad message dead-lettered', () => letters().length >= badKeys.size, { timeoutMs: 30_000 });
 
     for (let k = 0; k < 100; k++) {
       const key = `key-${k}`;
       expect({ key, seqs: applied.get(key) }).toEqual({ key, seqs: all.filter((b) => b.k === key && !b.bad).map((b) => b.seq) });
     }
-    const lettered = letters.map((l) => JSON.parse(l.value!) as Body).map((b) => `${b.k}|${b.seq}`);
+    const lettered = letters().map((l) => JSON.parse(l.value!) as Body).map((b) => `${b.k}|${b.seq}`);
     expect(lettered.sort()).toEqual([...badKeys].sort());
-    for (const l of letters) expect(l).toMatchObject({ originalTopic: topic, errorCode: 'RangeError', reason: expect.stringContaining('supported years') });
+    for (const l of letters()) expect(l).toMatchObject({ originalTopic: topic, errorCode: 'RangeError', reason: expect.stringContaining('supported years') });
     expect(first.isPaused()).toBe(false);
 
     // Everything handled is committed, so a new runner of the same group starts after it.
@@ -150,7 +142,7 @@ describe('the consumer runner on real Kafka', () => {
     await waitFor('the messages produced after the restart handled', () => handledBy.filter((h) => h.runner === 2).length >= later.length, { timeoutMs: 60_000 });
     expect(handledBy.filter((h) => h.runner === 2).map((h) => h.body.phase)).toEqual(later.map(() => 'after-restart'));
     expect(handledBy).toHaveLength(good.length + later.length);
-    expect(letters).toHaveLength(badKeys.size);
+    expect(letters()).toHaveLength(badKeys.size);
   }, 180_000);
 
   test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {
@@ -181,7 +173,7 @@ describe('the consumer runner on real Kafka', () => {
       { k: 'fine', seq: 0, phase: 'fine' },
     ]);
 
-    const letter = await waitFor('the broken message dead-lettered', () => letters[0], { timeoutMs: 30_000 });
+    const letter = await waitFor('the broken message dead-lettered', () => letters()[0], { timeoutMs: 30_000 });
     await waitFor('the flaky and the fine message applied', () => applied.length >= 2);
     expect(applied.sort()).toEqual(['fine', 'flaky']);
     expect(attempts.get('flaky')).toBe(3);
@@ -247,7 +239,7 @@ describe('the consumer runner on real Kafka', () => {
     expect(await gaugeValue(metrics, 'kafka_consumer_paused', groupId)).toBe(0);
     for (let k = 0; k < 20; k++) expect(applied.get(`key-${k}`)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(total).toBe(before.length + during.length);
-    expect(letters).toEqual([]);
+    expect(letters()).toEqual([]);
     const outcomes = (await metrics.registry.getSingleMetric('kafka_messages_processed_total')!.get()).values;
     expect(outcomes.find((v) => v.labels.outcome === 'paused')?.value).toBeGreaterThan(0);
     expect(outcomes.find((v) => v.labels.outcome === 'dead-lettered')).toBeUndefined();
@@ -273,7 +265,7 @@ describe('the consumer runner on real Kafka', () => {
     const big = { k: 'a', seq: 0, phase: 'x', bad: true, pad: '"'.repeat(400_000) };
     await produce(topic, [big, { k: 'a', seq: 1, phase: 'x' }]);
 
-    const letter = await waitFor('the cut dead letter', () => letters[0], { timeoutMs: 30_000 });
+    const letter = await waitFor('the cut dead letter', () => letters()[0], { timeoutMs: 30_000 });
     await waitFor('the next message of the key applied', () => applied.length === 1);
     expect(applied).toEqual([1]);
     expect(letter.value).toHaveLength(64 * 1024);
@@ -312,9 +304,9 @@ describe('the consumer runner on real Kafka', () => {
 
     await dlProducer.connect();
     try {
-      await waitFor('the poison dead-lettered and the next message applied', () => letters.length === 1 && applied.length === 2, { timeoutMs: 30_000 });
+      await waitFor('the poison dead-lettered and the next message applied', () => letters().length === 1 && applied.length === 2, { timeoutMs: 30_000 });
       expect(applied).toEqual([0, 2]);
-      expect(letters[0]).toMatchObject({ offset: '1', errorCode: 'TypeError', reason: 'cannot read the deadline of an absurd event' });
+      expect(letters()[0]).toMatchObject({ offset: '1', errorCode: 'TypeError', reason: 'cannot read the deadline of an absurd event' });
     } finally {
       await runner.stop();
       await dlProducer.disconnect();

@@ -8,12 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import mongoose from 'mongoose';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { createKafka, createProducer, ensureTopics } from '@tthc/platform';
 import { waitFor } from '../wait-for';
+import { startKafkaProbe, type KafkaProbe } from '../kafka-probe';
 import { startClusterInfra, type ClusterInfra } from './cluster-infra';
 
 const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
@@ -25,7 +26,7 @@ const adminFor = (broker: string) => new Kafka({ clientId: `cluster-test-one-${r
 
 let cluster: ClusterInfra;
 let admin: Admin;
-let consumer: Consumer | undefined;
+let probe: KafkaProbe | undefined;
 
 beforeAll(async () => {
   cluster = await startClusterInfra({ fresh: true, log: (line) => process.stderr.write(`${line}\n`) });
@@ -35,7 +36,7 @@ beforeAll(async () => {
 }, 40 * 60_000);
 
 afterAll(async () => {
-  await consumer?.disconnect().catch(() => undefined);
+  await probe?.stop().catch(() => undefined);
   await admin?.disconnect().catch(() => undefined);
   await cluster?.down();
 }, 3 * 60_000);
@@ -123,26 +124,26 @@ describe('cluster profile', () => {
     const offsets = await admin.fetchTopicOffsets(topic);
     const records = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 
-    const seen = new Map<string, number>();
-    const producerIds = new Set<string>();
-    let read = 0;
-    consumer = new Kafka({ clientId: `cluster-consumer-${runId}`, brokers: cluster.brokerList, logLevel: logLevel.NOTHING }).consumer({ groupId: `cluster-kill-${runId}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        read += 1;
-        const value = message.value?.toString() ?? '';
-        seen.set(value, (seen.get(value) ?? 0) + 1);
-        producerIds.add(producerIdOf(message) ?? 'none');
-      },
+    probe = await startKafkaProbe({
+      kafka: new Kafka({ clientId: `cluster-consumer-${runId}`, brokers: cluster.brokerList, logLevel: logLevel.NOTHING }),
+      topics: topic,
+      groupId: `cluster-kill-${runId}`,
     });
-    await waitFor(`all ${records} records to be read`, () => read >= records, { timeoutMs: 60_000 });
+    await probe.waitFor(`all ${records} records to be read`, (messages) => messages.length >= records, { timeoutMs: 60_000 });
     // Stopped now, not in afterAll: a consumer left running rejoins through the later broker restarts
     // and is still reconnecting when jest tears the module registry down.
-    await consumer.disconnect();
-    consumer = undefined;
+    await probe.stop();
+    const { messages } = probe;
+    probe = undefined;
 
+    const seen = new Map<string, number>();
+    const producerIds = new Set<string>();
+    const read = messages.length;
+    for (const m of messages) {
+      const value = m.raw?.toString() ?? '';
+      seen.set(value, (seen.get(value) ?? 0) + 1);
+      producerIds.add(producerIdOf(m.message) ?? 'none');
+    }
     const missing = Array.from({ length: MESSAGES }, (_, i) => `v-${i}`).filter((v) => !seen.has(v));
     const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
     expect({ records, read, distinct: seen.size, missing, duplicates }).toEqual({ records: MESSAGES, read: MESSAGES, distinct: MESSAGES, missing: [], duplicates: 0 });

@@ -8,8 +8,9 @@
 import { randomUUID } from 'node:crypto';
 
 import Redis from 'ioredis';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { startKafkaProbe, type KafkaProbe } from '../kafka-probe';
 
 function requireEnv(name: 'KAFKA_BROKERS' | 'MONGO_URL' | 'REDIS_URL'): string {
   const value = process.env[name];
@@ -26,11 +27,11 @@ describe('Kafka', () => {
     brokers: requireEnv('KAFKA_BROKERS').split(','),
     logLevel: logLevel.NOTHING,
   });
-  let consumer: Consumer | undefined;
+  let probe: KafkaProbe | undefined;
 
   afterEach(async () => {
-    await consumer?.disconnect();
-    consumer = undefined;
+    await probe?.stop();
+    probe = undefined;
   });
 
   it('when a topic is created and a message is produced with acks=-1, then a consumer group reads it back', async () => {
@@ -57,24 +58,9 @@ describe('Kafka', () => {
       await producer.disconnect();
     }
 
-    consumer = kafka.consumer({ groupId: `testkit-infra-${runId}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const received = await new Promise<{ key: string; value: string; trace: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no message within 30 s')), 30_000);
-      void consumer!
-        .run({
-          eachMessage: async ({ message }) => {
-            clearTimeout(timer);
-            resolve({
-              key: message.key?.toString() ?? '',
-              value: message.value?.toString() ?? '',
-              trace: message.headers?.['x-trace']?.toString() ?? '',
-            });
-          },
-        })
-        .catch(reject);
-    });
+    probe = await startKafkaProbe({ kafka, topics: topic, groupId: `testkit-infra-${runId}` });
+    const message = await probe.waitFor('the message', (messages) => messages[0], { timeoutMs: 30_000 });
+    const received = { key: message.key ?? '', value: message.raw?.toString() ?? '', trace: message.headers['x-trace'] ?? '' };
     expect(received).toEqual({ key: 'case-1', value: JSON.stringify({ hello: 'kafka' }), trace: 'abc' });
   });
 });

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import pino from 'pino';
 import { z } from 'zod';
 import { createKafka, createProducer, ensureTopics, envVars, parseEnv, publishDeadLetter } from '@tthc/platform';
-import { waitFor } from '../wait-for';
+import { readTopic } from '../kafka-probe';
 
 const runId = `${process.env.JEST_WORKER_ID ?? '0'}-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
 
@@ -45,7 +45,6 @@ async function topicLayout(admin: Admin, topic: string) {
 const brokers = requireBrokers();
 const kafka = new Kafka({ clientId: `kafka-topics-test-${runId}`, brokers, logLevel: logLevel.NOTHING });
 let admin: Admin;
-let consumer: Consumer | undefined;
 
 beforeAll(async () => {
   admin = kafka.admin();
@@ -53,7 +52,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await consumer?.disconnect().catch(() => undefined);
   await admin.disconnect();
 });
 
@@ -132,14 +130,7 @@ describe('createProducer', () => {
       await producer.disconnect();
     }
 
-    const values: string[] = [];
-    consumer = kafka.consumer({ groupId: `dlq-${runId}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
-    await waitFor('both messages to be read', () => values.length >= 2, { timeoutMs: 30_000 });
-    await consumer.disconnect();
-    consumer = undefined;
+    const values = (await readTopic({ kafka, topic, atLeast: 2 })).map((m) => m.raw?.toString() ?? '');
 
     expect(JSON.parse(values[0]!)).toMatchObject({ type: 'vn.tthc.dead-letter', data: { offset: '7', errorCode: 'malformed-json' } });
     expect(values[1]).toBe('replayed');
@@ -160,14 +151,7 @@ describe('createProducer', () => {
       await producer.disconnect();
     }
 
-    const received: { value: string; producerId?: string; firstSequence?: number }[] = [];
-    consumer = kafka.consumer({ groupId: `rotate-${runId}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push({ value: message.value?.toString() ?? '', ...batchOf(message) }) });
-    await waitFor('both messages to be read', () => received.length >= 2, { timeoutMs: 30_000 });
-    await consumer.disconnect();
-    consumer = undefined;
+    const received = (await readTopic({ kafka, topic, atLeast: 2 })).map((m) => ({ value: m.raw?.toString() ?? '', ...batchOf(m.message) }));
 
     expect(received.map((r) => r.value)).toEqual(['before', 'after']);
     const [before, after] = received;
