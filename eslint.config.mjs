@@ -16,12 +16,32 @@ export default tseslint.config(
     },
   },
   {
-    // Domain code stays free of transport and storage libraries.
-    files: ['services/*/src/domain/**/*.ts'],
+    // Domain code stays free of transport and storage libraries, also when they come through a
+    // workspace package: the entries below load them. The pure packages are held to the same
+    // rule, so what domain code may import cannot reach them either.
+    files: [
+      'services/*/src/domain/**/*.ts',
+      'packages/{calendar,contracts,metrics}/src/**/*.ts',
+      'packages/catalog/src/**/*.ts',
+    ],
+    ignores: ['**/*.test.ts', '**/test-support/**', 'packages/catalog/src/{storage,procedure.repository}.ts', 'packages/catalog/src/cli/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['kafkajs', 'bullmq', 'mongoose', 'express', 'ioredis'], patterns: ['@tthc/*/src/*'] },
+        {
+          paths: [
+            'kafkajs',
+            'bullmq',
+            'mongoose',
+            'express',
+            'ioredis',
+            { name: '@tthc/platform', message: 'It loads Kafka, Express, MongoDB and Redis clients; AppError is in @tthc/platform/errors.' },
+            { name: '@tthc/catalog/storage', message: 'The MongoDB catalog store; domain code gets a ProcedureStore or a lookup port.' },
+            '@tthc/ops',
+            '@tthc/testkit',
+          ],
+          patterns: ['@tthc/*/src/*', '@tthc/*/dist/*'],
+        },
       ],
     },
   },

@@ -9,7 +9,11 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   // Tests read workspace packages from source so they never depend on a stale build.
-  moduleNameMapper: { '^@tthc/(contracts|calendar|testkit|platform|catalog|metrics|ops)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@tthc/(contracts|calendar|testkit|platform|catalog|metrics|ops|read-models)$': '<rootDir>/packages/$1/src',
+    '^@tthc/catalog/storage$': '<rootDir>/packages/catalog/src/storage',
+    '^@tthc/platform/errors$': '<rootDir>/packages/platform/src/errors',
+  },
   globalSetup: '<rootDir>/packages/testkit/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/jest/global-teardown.ts',
   testTimeout: 60000,

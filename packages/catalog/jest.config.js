@@ -10,6 +10,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   // Workspace packages are read from source so a stale build never decides a test.
-  moduleNameMapper: { '^@tthc/(contracts|calendar|platform|testkit)$': '<rootDir>/../$1/src' },
+  moduleNameMapper: {
+    '^@tthc/(contracts|calendar|platform|testkit)$': '<rootDir>/../$1/src',
+    '^@tthc/platform/errors$': '<rootDir>/../platform/src/errors',
+  },
   testTimeout: 60000,
 };

@@ -1,4 +1,5 @@
-import { AppError } from '@tthc/platform';
+// The errors-only entry: the package root would load Kafka, Express and Redis clients.
+import { AppError } from '@tthc/platform/errors';
 
 /** One problem in a catalog file, located by a path such as `procedures[3].processingTime.unit`. */
 export interface CatalogIssue {

@@ -1,7 +1,9 @@
 /**
  * `@tthc/catalog`: the procedure catalog (processing time, cut-off, internal steps, legal basis
  * per procedure code), the legal due instant and step deadlines computed with `@tthc/calendar`,
- * the appointment audit, and the versioned MongoDB store behind `npm run catalog:import`.
+ * and the appointment audit. Pure: nothing here loads mongoose or a transport, so domain code
+ * may import it. The versioned MongoDB store behind `npm run catalog:import` is
+ * `@tthc/catalog/storage`.
  */
 export {
   OFFICIAL_LABEL,
@@ -57,20 +59,7 @@ export {
   type AppointmentFinding,
   type AppointmentFindingCode,
 } from './appointment-audit';
-export {
-  PROCEDURES_COLLECTION,
-  ensureProcedureIndexes,
-  findProcedure,
-  importCatalog,
-  listProcedureVersions,
-  listProcedures,
-  procedureKey,
-  procedureModel,
-  type ImportOptions,
-  type ImportResult,
-  type StoredProcedure,
-  type StoredProcedureFilter,
-} from './procedure.repository';
+export type { ProcedureStore, StoredProcedure, StoredProcedureFilter } from './procedure-store';
 export {
   CatalogInputError,
   CatalogValidationError,

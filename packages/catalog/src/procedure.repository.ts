@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '@tthc/calendar';
 import { Schema, type Connection, type Model } from 'mongoose';
 
-import { Catalog, type CatalogEntry, type ProcedureFilter } from './catalog';
+import { Catalog } from './catalog';
+import type { ProcedureStore, StoredProcedure, StoredProcedureFilter } from './procedure-store';
 import type { CatalogFile, Procedure } from './procedure.schema';
 
 /** Not in `@tthc/contracts` COLLECTIONS yet; the catalog package is its only writer. */
@@ -69,16 +70,6 @@ export async function ensureProcedureIndexes(conn: Connection): Promise<void> {
   const model = procedureModel(conn);
   await model.init();
   await model.createIndexes();
-}
-
-export interface StoredProcedure extends CatalogEntry {
-  readonly key: string;
-  readonly catalogLabel: string | null;
-  readonly effectiveFrom: string | null;
-  readonly effectiveSince: Date;
-  readonly current: boolean;
-  readonly importedAt: Date;
-  readonly updatedAt: Date;
 }
 
 export interface ImportResult {
@@ -256,11 +247,6 @@ export async function listProcedureVersions(conn: Connection, code: string): Pro
   return docs.sort(newerFirst).reverse().map(toStored);
 }
 
-export interface StoredProcedureFilter extends ProcedureFilter {
-  /** List the versions in force at this instant (default: now). */
-  readonly at?: Date;
-}
-
 const fold = (text: string) => text.normalize('NFC').trim().toLocaleLowerCase('vi');
 
 /** The procedures in force at `at`, one version per code, ordered by code. */
@@ -275,4 +261,12 @@ export async function listProcedures(conn: Connection, filter: StoredProcedureFi
     .filter((doc) => (field === undefined || fold(doc.procedure.field) === field) && (filter.level === undefined || doc.procedure.level === filter.level))
     .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     .map(toStored);
+}
+
+/** The read port over one connection, for code that should not hold the connection itself. */
+export function createMongoProcedureStore(conn: Connection): ProcedureStore {
+  return {
+    find: (code, at) => findProcedure(conn, code, at),
+    list: (filter) => listProcedures(conn, filter),
+  };
 }

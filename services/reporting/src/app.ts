@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { defaultCalendar, loadCalendarFile, type Calendar } from '@tthc/calendar';
+import { createMongoProcedureStore } from '@tthc/catalog/storage';
 import { AgencyDirectory, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type Rubric } from '@tthc/metrics';
 import {
   connectMongo,
@@ -94,7 +95,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
         }),
       );
       http.use(metricsRouter(() => ({ readModel, calendar, directory, rubrics, now: clock.now() })));
-      http.use(catalogRouter({ conn: () => connection, readModel, directory }));
+      http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));
       http.use(readRouter(createMongoReadModel(connection), directory));
       http.use(auditLogRouter(() => auditLog));
       server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });

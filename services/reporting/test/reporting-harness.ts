@@ -1,5 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
-import { importCatalog, loadCatalogFile, SAMPLE_CATALOG_PATH } from '@tthc/catalog';
+import { loadCatalogFile, SAMPLE_CATALOG_PATH } from '@tthc/catalog';
+import { importCatalog } from '@tthc/catalog/storage';
 import { COLLECTIONS } from '@tthc/contracts';
 import { requireEnv, uniqueName, withDatabase, type ControllableClock } from '@tthc/testkit';
 import { createApp } from '../src/app';

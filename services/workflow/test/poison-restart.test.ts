@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Admin, Producer } from 'kafkajs';
-import { SAMPLE_CATALOG_PATH, importCatalog, loadCatalogFile } from '@tthc/catalog';
+import { SAMPLE_CATALOG_PATH, loadCatalogFile } from '@tthc/catalog';
+import { importCatalog } from '@tthc/catalog/storage';
 import { COLLECTIONS, topicsFor } from '@tthc/contracts';
 import { dossierCode, requireEnv, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';

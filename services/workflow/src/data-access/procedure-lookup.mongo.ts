@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { findProcedure } from '@tthc/catalog';
+import { findProcedure } from '@tthc/catalog/storage';
 import type { ProcedureLookup } from '../domain/apply-fact.use-case';
 
 /** The catalog version in force at reception, reduced to what a derivation needs. */

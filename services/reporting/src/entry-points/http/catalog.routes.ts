@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { Connection } from 'mongoose';
 import { z } from 'zod';
-import { findProcedure, listProcedures, PROCEDURE_LEVELS } from '@tthc/catalog';
+import { PROCEDURE_LEVELS, type ProcedureStore } from '@tthc/catalog';
 import { problemType, requireRole, sendProblem } from '@tthc/platform';
 import type { SuccessorDirectory } from '../../domain/agency-scope';
 import type { MetricsReadModel } from '../../domain/metrics-read-model';
@@ -17,19 +16,19 @@ export const auditsQuery = z.object({
 });
 
 /** The procedure catalog (public reference data for any key) and the calendar change audits. */
-export function catalogRouter(deps: { conn: () => Connection; readModel: MetricsReadModel; directory: SuccessorDirectory }): Router {
+export function catalogRouter(deps: { procedures: ProcedureStore; readModel: MetricsReadModel; directory: SuccessorDirectory }): Router {
   const router = Router();
 
   router.get('/v1/procedures', async (req: Request, res: Response) => {
     const q = parseQuery(proceduresQuery, req, res);
     if (!q) return;
-    const items = await listProcedures(deps.conn(), { ...(q.field ? { field: q.field } : {}), ...(q.level ? { level: q.level } : {}) });
+    const items = await deps.procedures.list({ ...(q.field ? { field: q.field } : {}), ...(q.level ? { level: q.level } : {}) });
     res.json({ items, total: items.length });
   });
 
   router.get('/v1/procedures/:code', async (req: Request<{ code: string }>, res: Response) => {
     if (!parseQuery(noQuery, req, res)) return;
-    const procedure = await findProcedure(deps.conn(), req.params.code);
+    const procedure = await deps.procedures.find(req.params.code);
     if (!procedure) {
       sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No procedure ${req.params.code.slice(0, 64)} in force.` });
       return;
