@@ -7,6 +7,8 @@ import { ControllableClock, requireEnv, uniqueName, waitFor, withDatabase } from
 import { Kafka, logLevel } from 'kafkajs';
 import { createApp as createSla } from '../../services/sla/src/app';
 import { loadConfig as slaConfig } from '../../services/sla/src/config';
+import { createKafkaDelayCountsPublisher } from '../../services/sla/src/data-access/delay-counts.publisher.kafka';
+import { createDelayCountsRepository } from '../../services/sla/src/data-access/delay-counts.repository';
 import { createDelayCountsJob } from '../../services/sla/src/entry-points/jobs/delay-counts.job';
 import { collectTopic } from './support/stack';
 
@@ -55,9 +57,8 @@ beforeAll(async () => {
   probe = await collectTopic(new Kafka({ clientId: `${namespace}-probe`, brokers: brokers.split(','), logLevel: logLevel.NOTHING }), topics.delayCounts);
   job = createDelayCountsJob({
     queue: sla.maintenance,
-    conn: mongo,
-    producer: kafkaRuntime.producer,
-    topic: topics.delayCounts,
+    store: createDelayCountsRepository(mongo),
+    publisher: createKafkaDelayCountsPublisher(kafkaRuntime.producer, topics.delayCounts),
     calendar: defaultCalendar(),
     directory: AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH),
     clock,

@@ -31,6 +31,8 @@ import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
 import { createDeadlineRepository } from './data-access/deadline.repository';
 import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
 import { createCalendarVersionSource } from './data-access/calendar-versions.mongo';
+import { createKafkaDelayCountsPublisher } from './data-access/delay-counts.publisher.kafka';
+import { createDelayCountsRepository } from './data-access/delay-counts.repository';
 import { followCalendars } from './domain/follow-calendars.use-case';
 import { slaJobCatalog } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
@@ -221,9 +223,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
 
       const activeDelayCounts = createDelayCountsJob({
         queue: maintenance,
-        conn,
-        producer,
-        topic: topics.delayCounts,
+        store: createDelayCountsRepository(conn),
+        publisher: createKafkaDelayCountsPublisher(producer, topics.delayCounts),
         calendar: calendars.national,
         // The labelled sample directory stands in until AGENCY_DIRECTORY_FILE is set.
         directory: AgencyDirectory.fromFile(config.AGENCY_DIRECTORY_FILE ?? SAMPLE_AGENCY_DIRECTORY_PATH),

@@ -1,13 +1,9 @@
 import type { Job, JobsOptions, Queue } from 'bullmq';
-import type { Producer } from 'kafkajs';
-import type { Connection } from 'mongoose';
 import type { Calendar } from '@tthc/calendar';
 import { JOB_NAMES, publishDelayCountsJobV1 } from '@tthc/contracts';
 import { periodContaining, type AgencyDirectory } from '@tthc/metrics';
 import type { Logger, Metrics } from '@tthc/platform';
-import { createKafkaDelayCountsPublisher } from '../../data-access/delay-counts.publisher.kafka';
-import { createDelayCountsRepository } from '../../data-access/delay-counts.repository';
-import { periodsToCompute, publishDelayCounts } from '../../domain/delay-counts.use-case';
+import { periodsToCompute, publishDelayCounts, type DelayCountsPublisher, type DelayCountsStore } from '../../domain/delay-counts.use-case';
 import { maintenanceJobRetention } from './catalog';
 
 /** Id of the repeatable run in BullMQ; upserting it again only changes its interval. */
@@ -20,10 +16,10 @@ const jobOptions: JobsOptions = { attempts: 1, ...maintenanceJobRetention };
 export interface DelayCountsJobDeps {
   /** The SLA maintenance queue (QUEUES.slaMaintenance); its one worker dispatches by job name. */
   queue: Queue;
-  conn: Connection;
-  producer: Producer;
-  /** The delay-counts topic within the service's namespace. */
-  topic: string;
+  /** `init` prepares the store (its indexes) before the first run is scheduled. */
+  store: DelayCountsStore & { init(): Promise<void> };
+  /** Publishes on the delay-counts topic within the service's namespace. */
+  publisher: DelayCountsPublisher;
   /** Its zone sets the period boundaries (national calendar: Asia/Ho_Chi_Minh). */
   calendar: Calendar;
   directory: AgencyDirectory;
@@ -43,8 +39,7 @@ export interface DelayCountsJobDeps {
  * `maintenanceHandlers[JOB_NAMES.publishDelayCounts] = job.handle; await job.start();`.
  */
 export function createDelayCountsJob(deps: DelayCountsJobDeps) {
-  const store = createDelayCountsRepository(deps.conn);
-  const publisher = createKafkaDelayCountsPublisher(deps.producer, deps.topic);
+  const { store, publisher } = deps;
   const runs = deps.metrics.counter('sla_delay_counts_runs_total', 'Delay-count computations', ['reason']);
   const rowsGauge = deps.metrics.gauge('sla_delay_counts_rows', 'Agency × procedure × period rows of the last delay-count run');
   let stopped = false;
