@@ -1,5 +1,7 @@
-import { alertEventTypes, isPetitionEventType, type SubjectKind } from '@tthc/contracts';
-import type { AlertFact, DeriveContext, Fact, SubjectStateBase } from './subject';
+import { isPetitionEventType, type SubjectKind } from '@tthc/contracts';
+import { isAlertFact, type DeriveContext, type Fact, type SubjectStateBase } from './subject';
+
+export { isAlertFact } from './subject';
 
 /** A dossier or petition derivation: the state is a deterministic function of the history. */
 export type Derivation = (code: string, history: readonly Fact[], ctx: DeriveContext) => SubjectStateBase;
@@ -18,14 +20,9 @@ export interface VersionBump {
 /** Bump key of the subject's main deadline (`dueAt` / `deadlineVersion`). */
 export const MAIN_DEADLINE_KEY = '@main';
 
-const ALERT_TYPES = new Set<string>(alertEventTypes);
 // A reception gives a subject its identity; without one the facts belong to nothing known.
 const RECEPTION_TYPES = new Set<string>(['vn.tthc.dossier.received', 'vn.tthc.dossier.refused', 'vn.tthc.petition.received']);
 const COUNTER_SUPPLEMENT = 'vn.tthc.dossier.supplement-requested';
-
-export function isAlertFact(fact: Fact): fact is AlertFact {
-  return ALERT_TYPES.has(fact.type);
-}
 
 /** An alert says which kind of subject it is about; an inbound fact says it by its type. */
 export function subjectKindOfFact(fact: Fact): SubjectKind {

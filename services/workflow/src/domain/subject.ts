@@ -6,15 +6,16 @@
  */
 import type { Calendar } from '@tthc/calendar';
 import type { CatalogEntry } from '@tthc/catalog';
-import type {
-  DeadlineEntryV1,
-  DossierPhase,
-  InboundData,
-  InboundEventType,
-  SlaAlertV1,
-  AlertEventType,
-  Timeliness,
-  SubjectKind,
+import {
+  alertEventTypes,
+  type DeadlineEntryV1,
+  type DossierPhase,
+  type InboundData,
+  type InboundEventType,
+  type SlaAlertV1,
+  type AlertEventType,
+  type Timeliness,
+  type SubjectKind,
 } from '@tthc/contracts';
 
 /**
@@ -102,6 +103,11 @@ export interface Finding {
   at: string | null;
 }
 
+/** A finding caused by a fact (or by none: `fact` null). */
+export function findingOf(code: string, detail: string, fact: Fact | null): Finding {
+  return { code, detail, factKey: fact?.key ?? null, at: fact?.occurredAt ?? null };
+}
+
 /** A fact the derivation could never apply (dead-lettered when it is the one being applied). */
 export interface RejectedFact {
   factKey: string;
@@ -137,6 +143,12 @@ export interface SubjectStateBase {
 }
 
 const ms = (iso: string) => Date.parse(iso);
+const ALERT_TYPE_SET = new Set<string>(alertEventTypes);
+
+/** An alert the SLA service raised (recorded in the history like any fact). */
+export function isAlertFact(fact: Fact): fact is AlertFact {
+  return ALERT_TYPE_SET.has(fact.type);
+}
 
 /**
  * Total order over facts: when they happened, then when they were emitted, then their key.

@@ -1,6 +1,7 @@
 /**
- * Portal classification of a dossier or step (docs/legal-rules.md rules 8, 9, 11). Pure functions over
- * instants, kept apart from the history walk so the rules read as the methodology states them.
+ * Portal classification of a dossier, step or petition deadline (docs/legal-rules.md rules 8, 9,
+ * 11). Pure functions over instants, kept apart from the history walk so the rules read as the
+ * methodology states them.
  */
 import type { DeadlineStatus, Timeliness } from '@tthc/contracts';
 
