@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import mongoose, { type Connection } from 'mongoose';
+import { sleep, waitFor } from '@tthc/testkit';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { connectMongo, pingMongo, watchMongo, type MongoWatchdog } from './mongo';
@@ -61,14 +62,18 @@ describe('MongoDB watchdog on the real MongoDB-wire server', () => {
     const Thing = conn.model('Thing', new mongoose.Schema({ n: Number }));
     await Thing.create({ n: 1 });
     const metrics = createMetrics('watchdog-test');
-    watchdog = watchMongo(conn, url, logger, { staleAfterMs: 300, checkEveryMs: 60_000, metrics });
+    watchdog = watchMongo(conn, url, logger, { staleAfterMs: 300, recoveryGraceMs: 300, checkEveryMs: 60_000, metrics });
 
     // The driver's client closed under mongoose: every operation fails although the server is fine.
     await conn.getClient().close(true);
     await expect(Thing.countDocuments()).rejects.toThrow(/must be connected/);
 
     expect(await watchdog.check()).toBe('failing');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Part of the scenario: the failure has to outlast staleAfterMs (300)…
+    await sleep(400);
+    // …and the driver gets its grace (300) from the moment a fresh client is seen to answer.
+    expect(await watchdog.check()).toBe('failing');
+    await sleep(400);
     expect(await watchdog.check()).toBe('reopened');
 
     expect(await Thing.countDocuments()).toBe(1);
@@ -81,23 +86,19 @@ describe('MongoDB watchdog on the real MongoDB-wire server', () => {
     const url = proxy.url(dbName);
     conn = await connectMongo(url, logger);
     const Thing = conn.model('Thing', new mongoose.Schema({ n: Number }));
-    watchdog = watchMongo(conn, url, logger, { staleAfterMs: 100, checkEveryMs: 60_000 });
+    watchdog = watchMongo(conn, url, logger, { staleAfterMs: 100, recoveryGraceMs: 60_000, checkEveryMs: 60_000 });
     expect(await watchdog.check()).toBe('healthy');
 
     await proxy.close();
     expect(await watchdog.check()).toBe('failing');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Part of the scenario: the failure has to outlast staleAfterMs (100).
+    await sleep(200);
     expect(await watchdog.check()).toBe('server-unreachable');
 
     const restored = await startProxy(new URL(base), proxy.port);
     try {
       // The driver reconnects by itself within a heartbeat and a server selection; nothing reopened it.
-      const deadline = Date.now() + 30_000;
-      let answered = false;
-      while (!answered && Date.now() < deadline) {
-        answered = await pingMongo(conn).then(() => true, () => false);
-        if (!answered) await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      const answered = await waitFor('the driver to reconnect', () => pingMongo(conn!).then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 500 });
       expect(answered).toBe(true);
       expect(await watchdog.check()).toBe('healthy');
       expect(await Thing.countDocuments()).toBeGreaterThanOrEqual(0);

@@ -15,6 +15,12 @@ export interface MongoWatchdogOptions {
    * plus a server selection, about 15 s) so only a client that stopped recovering is reopened.
    */
   staleAfterMs: number;
+  /**
+   * How long a fresh client must have been reaching the server, with the service's own client
+   * still failing, before the own client is reopened: the driver's own chance to reconnect once
+   * the server is back (a heartbeat of 10 s plus a server selection). @defaultValue 20 000
+   */
+  recoveryGraceMs?: number;
   /** @defaultValue 5 000 */
   checkEveryMs?: number;
   metrics?: Metrics;
@@ -86,7 +92,10 @@ export interface MongoWatchdog {
 export function watchMongo(conn: Connection, url: string, logger: Logger, opts: MongoWatchdogOptions): MongoWatchdog {
   const log = logger.child({ component: 'mongo-watchdog' });
   const reopened = opts.metrics ? sharedCounter(opts.metrics, 'mongo_client_reopened_total', 'MongoDB clients closed and opened again because they stopped recovering while the server answered') : null;
+  const graceMs = opts.recoveryGraceMs ?? 20_000;
   let failingSince: number | null = null;
+  // Since when a fresh client has been reaching the server while the own client failed.
+  let answeringSince: number | null = null;
   let checking: Promise<WatchdogVerdict> | null = null;
   let reopening = false;
   let stopped = false;
@@ -95,14 +104,20 @@ export function watchMongo(conn: Connection, url: string, logger: Logger, opts: 
     try {
       await withTimeout(pingMongo(conn), 10_000);
       failingSince = null;
+      answeringSince = null;
       return 'healthy';
     } catch (err) {
       const now = Date.now();
       failingSince ??= now;
       if (now - failingSince < opts.staleAfterMs) return 'failing';
-      if (!(await reachableFresh(url))) return 'server-unreachable';
-      if (stopped) return 'failing';
-      log.error({ failingForMs: now - failingSince, err: (err as Error).message }, 'mongodb client stopped recovering while the server answers a fresh client; reopening it');
+      if (!(await reachableFresh(url))) {
+        answeringSince = null;
+        return 'server-unreachable';
+      }
+      // A server just back after a long outage is not a stuck client yet.
+      answeringSince ??= now;
+      if (stopped || now - answeringSince < graceMs) return 'failing';
+      log.error({ failingForMs: now - failingSince, serverAnsweringForMs: now - answeringSince, err: (err as Error).message }, 'mongodb client stopped recovering while the server answers a fresh client; reopening it');
       reopening = true;
       try {
         // A close that hangs on a wedged pool must not keep the connection shut for good.
@@ -113,6 +128,7 @@ export function watchMongo(conn: Connection, url: string, logger: Logger, opts: 
       }
       reopened?.inc();
       failingSince = null;
+      answeringSince = null;
       log.info('mongodb client reopened');
       return 'reopened';
     }
