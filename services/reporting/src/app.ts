@@ -28,6 +28,11 @@ import { metricsRouter } from './entry-points/http/metrics.routes';
 import { openApiDocument } from './entry-points/http/openapi';
 import { readRouter } from './entry-points/http/read.routes';
 
+/** Reporting's rate-limit buckets sit apart from intake's under the same Redis prefix. */
+export function reportingRateLimitPrefix(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}:reporting`;
+}
+
 export interface ReportingDeps {
   logger?: Logger;
   /** "Now" for the running period and working days late; tests pin it. */
@@ -88,7 +93,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       http.use(
         rateLimitPerKey({
           redis,
-          prefix: `${config.REDIS_KEY_PREFIX}:reporting`,
+          prefix: reportingRateLimitPrefix(config.REDIS_KEY_PREFIX),
           settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
           logger,
           metrics,

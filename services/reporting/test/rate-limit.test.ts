@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
-import { requireEnv, uniqueName } from '@tthc/testkit';
+import { rateLimitKey } from '@tthc/platform';
+import { requireEnv, uniqueName, waitFor } from '@tthc/testkit';
+import { reportingRateLimitPrefix } from '../src/app';
 import { MANAGER, PORTAL, REFORM, startReporting, type ReportingUnderTest } from './reporting-harness';
 
 const prefix = uniqueName('reporting-limit');
@@ -37,7 +39,7 @@ describe('per-key rate limit', () => {
     expect((await api.get('/v1/procedures', MANAGER)).status).toBe(200);
     expect((await api.get('/v1/procedures', REFORM)).status).toBe(200);
     // The bucket is reporting's own, under the configured prefix.
-    expect(await redis.keys(`${prefix}:reporting:ratelimit:*`)).toHaveLength(3);
+    expect(await redis.keys(rateLimitKey(reportingRateLimitPrefix(prefix), '*'))).toHaveLength(3);
   });
 
   test('when a key is limited, then the dashboard page and readiness still load and readiness checks redis', async () => {
@@ -61,8 +63,8 @@ describe('shutdown', () => {
     expect(await clientNames()).toContain(name);
     await api.stop();
     stopped = true;
-    // QUIT is answered before the server drops the connection; give it a moment to go.
-    for (let i = 0; i < 20 && (await clientNames()).includes(name); i++) await new Promise((r) => setTimeout(r, 50));
+    // QUIT is answered before the server drops the connection, so the list is asked until it is gone.
+    await waitFor('the connection to close', async () => !(await clientNames()).includes(name), { timeoutMs: 1000 });
     expect(await clientNames()).not.toContain(name);
   });
 });

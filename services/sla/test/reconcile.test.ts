@@ -1,3 +1,4 @@
+import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
 import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 
@@ -30,6 +31,7 @@ describe('timer reconciliation after Redis lost its data', () => {
     expect(first.recreated.filter((r) => r.subjectCode === b).map((r) => r.stage)).toEqual(['due']);
 
     await waitFor('every alert', () => h.alertsOf(a).length >= 4 && h.alertsOf(b).length >= 1, { timeoutMs: 20_000 });
+    // A grace period, not a wait for an event: a duplicate would arrive within it.
     await sleep(1500);
     expect(idsOf(a).sort()).toEqual([`escalation:l1:${a}:dossier:v1`, `escalation:l2:${a}:dossier:v1`, `overdue:${a}:v1`, `warning:${a}:dossier:v1`]);
     expect(idsOf(b)).toEqual([`overdue:${b}:v1`]);
@@ -37,7 +39,7 @@ describe('timer reconciliation after Redis lost its data', () => {
     // Everything raised is recorded, so another run recreates nothing and raises nothing.
     const second = await h.app.reconcile('test');
     expect(second.recreated.filter((r) => r.subjectCode === a || r.subjectCode === b)).toEqual([]);
-    await sleep(1000);
+    await sleep(1000); // grace period: nothing may be raised again
     expect(idsOf(a)).toHaveLength(4);
     expect(idsOf(b)).toHaveLength(1);
     const metric = await h.app.metrics.registry.getSingleMetricAsString('sla_timers_recreated_total');
@@ -47,18 +49,18 @@ describe('timer reconciliation after Redis lost its data', () => {
   test('when Redis loses the delayed set but keeps a timer job hash, then reconciliation schedules that timer again and the alert is raised once', async () => {
     const code = dossierCode();
     await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(2500) })]));
-    const jobId = `due.${encodeURIComponent(code)}.v1`;
+    const jobId = deadlineJobId(code, 1);
     await waitFor('the timer', async () => (await h.app.queue.getJob(jobId)) !== undefined);
     // Only the set that makes the job run is lost; the job hash survives as an orphan.
-    const redis = (await h.app.queue.client) as unknown as { del(key: string): Promise<number> };
-    expect(await redis.del(`${h.namespace}:sla-deadlines:delayed`)).toBe(1);
+    const redis = await h.app.queue.client;
+    expect(await redis.del(h.app.queue.keys.delayed!)).toBe(1);
     expect(await (await h.app.queue.getJob(jobId))?.getState()).toBe('unknown');
 
     const run = await h.app.reconcile('test');
     expect(run.recreated.filter((r) => r.subjectCode === code)).toEqual([{ subjectCode: code, key: 'dossier', stage: 'due' }]);
     expect(await (await h.app.queue.getJob(jobId))?.getState()).toBe('delayed');
     await waitFor('the alert', () => h.alertsOf(code)[0], { timeoutMs: 20_000 });
-    await sleep(1000);
+    await sleep(1000); // grace period: a second alert would arrive within it
     expect(idsOf(code)).toEqual([`overdue:${code}:v1`]);
   });
 

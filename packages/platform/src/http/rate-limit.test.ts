@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createMetrics } from '../metrics';
 import { parseApiKeys, requireApiKey } from './api-keys';
-import { rateLimitPerKey } from './rate-limit';
+import { rateLimitKey, rateLimitPerKey } from './rate-limit';
 import { listen, type RunningServer } from './service-http';
 
 const redisUrl = () => {
@@ -23,7 +23,7 @@ describe('per-key rate limit on the real Redis', () => {
   });
   afterAll(async () => {
     for (const s of servers) await s.close();
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await redis.keys(rateLimitKey(prefix, '*'));
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
   });

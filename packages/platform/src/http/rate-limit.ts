@@ -37,6 +37,11 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / perMs) + 1000)
 return wait
 `;
 
+/** The Redis key of one API key's bucket under `prefix` (`'*'` as the key id matches them all). */
+export function rateLimitKey(prefix: string, keyId: string): string {
+  return `${prefix}:ratelimit:${keyId}`;
+}
+
 /**
  * Limits each API key (mount after `requireApiKey`) to a sustained rate with a burst, shared by
  * all instances through Redis. Over the limit: 429 problem+json with `Retry-After`. When Redis
@@ -53,7 +58,7 @@ export function rateLimitPerKey(opts: { redis: Redis; prefix: string; settings: 
     const principal = principalOf(res);
     let waitMs = 0;
     try {
-      waitMs = Number(await opts.redis.eval(TAKE_TOKEN, 1, `${opts.prefix}:ratelimit:${principal.keyId}`, String(capacity), String(perMs)));
+      waitMs = Number(await opts.redis.eval(TAKE_TOKEN, 1, rateLimitKey(opts.prefix, principal.keyId), String(capacity), String(perMs)));
     } catch (err) {
       failures.inc();
       opts.logger.warn({ err: (err as Error).message }, 'rate limit not checked: redis unavailable');
