@@ -20,7 +20,7 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(3000), warn: true, escalate: true })]));
 
     await waitFor('four alerts', () => h.alertsOf(code).length >= 4, { timeoutMs: 20_000 });
-    await sleep(1500);
+    await sleep(1500); // grace period: a duplicate would arrive within it
     expect(kindsOf(code)).toEqual(['warning', 'overdue', 'escalation:1', 'escalation:2']);
     expect(h.alertsOf(code).map((a) => a.type)).toEqual(['vn.tthc.deadline.warning', 'vn.tthc.dossier.overdue', 'vn.tthc.deadline.escalated', 'vn.tthc.deadline.escalated']);
     expect(h.alertsOf(code).map((a) => a.id)).toEqual([`warning:${code}:dossier:v1`, `overdue:${code}:v1`, `escalation:l1:${code}:dossier:v1`, `escalation:l2:${code}:dossier:v1`]);
@@ -43,7 +43,7 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
       id: `overdue:${code}:step:2:v1`,
       data: { kind: 'overdue', deadlineKind: 'step', deadlineKey: 'step:2', responsibleAgencyCode: 'G01.002.000', agencyCode: 'G01.001.000', label: 'Thẩm định hồ sơ', legalBasis: 'Quy trình nội bộ' },
     });
-    await sleep(1000);
+    await sleep(1000); // grace period: a second alert would arrive within it
     expect(h.alertsOf(code)).toHaveLength(1);
   });
 
@@ -80,7 +80,7 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     await h.publishSnapshot(v2);
     await h.publishSnapshot(v1);
     await waitFor('the overdue alert of version 2', () => h.alertsOf(code).length > 0);
-    await sleep(1500);
+    await sleep(1500); // grace period: an alert of the older version would arrive within it
     expect(h.alertsOf(code).map((a) => a.id)).toEqual([`overdue:${code}:v2`]);
     expect(await Promise.all(v1Ids.map(jobExists))).toEqual([false, false, false, false]);
     const stored = await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never);
@@ -95,6 +95,7 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     await h.publishSnapshot(openSnapshot(code, 2, [entry({ dueAt, status: 'met' })], { phase: 'closed', closedAt: new Date().toISOString() }));
     await waitFor('the timers to go', async () => !(await jobExists(deadlineJobId(code, 1))));
     expect(await jobExists(deadlineJobId(code, 1, { stage: 'warning' }))).toBe(false);
+    // Part of the scenario: the due instant has to pass for "nothing raised" to mean anything.
     await sleep(Date.parse(dueAt) - Date.now() + 1500);
     expect(h.alertsOf(code)).toHaveLength(0);
   });
