@@ -27,6 +27,26 @@ export type ReconcileTimersJobV1 = z.infer<typeof reconcileTimersJobV1>;
 export const publishDelayCountsJobV1 = z.object({ reason: z.string().default('schedule') });
 export type PublishDelayCountsJobV1 = z.infer<typeof publishDelayCountsJobV1>;
 
+/** Repeatable job of the workflow service: dead-letter subjects that never got a reception. */
+export const expireUnknownJobV1 = z.object({ reason: z.string().default('schedule') });
+export type ExpireUnknownJobV1 = z.infer<typeof expireUnknownJobV1>;
+
+/** Payload of `notifier.deliver.v1`: a reference only; the delivery record lives in MongoDB. */
+export const deliverMessageJobV1 = z.object({
+  deliveryId: z.string().min(1),
+  // Set by a run that sent the message but could not store `sent`: the retry only stores it.
+  sentAt: z.iso.datetime().optional(),
+});
+export type DeliverMessageJobV1 = z.infer<typeof deliverMessageJobV1>;
+
+/** Payload of `notifier.check-escalations.v1`: the alert whose acknowledgement deadline is reached. */
+export const checkEscalationJobV1 = z.object({ alertId: z.string().min(1), level: z.number().int().min(1) });
+export type CheckEscalationJobV1 = z.infer<typeof checkEscalationJobV1>;
+
+/** Repeatable job of the notifier: the morning digest. */
+export const sendDigestsJobV1 = z.object({ reason: z.string().default('schedule') });
+export type SendDigestsJobV1 = z.infer<typeof sendDigestsJobV1>;
+
 /**
  * BullMQ job ids may not contain `:` and may not be all digits; dossier codes are free text
  * up to 64 characters, so the code is percent-encoded (which also encodes `:`).

@@ -16,3 +16,4 @@ export * from './kafka/dead-letter';
 export * from './run-service';
 export * from './kafka/kafka-runtime';
 export * from './queue-metrics';
+export * from './jobs/job-catalog';

@@ -39,7 +39,7 @@ import { alertAckRouter } from './entry-points/http/alert-ack.routes';
 import { openApiDocument } from './entry-points/http/openapi';
 import { readinessRouter } from './entry-points/http/readiness.routes';
 import { subscriptionRouter } from './entry-points/http/subscription.routes';
-import { notifierJobCatalog } from './entry-points/jobs/catalog';
+import { notifierDeliveryJobs, notifierMaintenanceJobs } from './entry-points/jobs/catalog';
 import { deliverMessageProcessor } from './entry-points/jobs/deliver-message.job';
 import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
 import { jobReconciler } from './entry-points/jobs/reconcile-jobs.job';
@@ -55,21 +55,25 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
   const calendars = new CalendarRegistry();
   if (config.AGENCY_PROFILES_FILE) calendars.loadProfiles(readJsonFile(config.AGENCY_PROFILES_FILE));
   const calendarOf = (id: string) => calendars.get(id) ?? calendars.national;
-  const catalog = notifierJobCatalog({ deliveryAttempts: config.DELIVERY_ATTEMPTS, deliveryBackoffMs: config.DELIVERY_BACKOFF_MS });
+  const deliveryOptions = {
+    ...notifierDeliveryJobs[JOB_NAMES.deliverMessage].options,
+    attempts: config.DELIVERY_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.DELIVERY_BACKOFF_MS },
+  };
 
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-notifier', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Producer-side connection fails fast; the workers' must wait out Redis restarts.
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const workerRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   for (const r of [queueRedis, workerRedis]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const deliveryQueue = new Queue(QUEUES.notifierDeliveries, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.deliverMessage].options });
-  const maintenanceQueue = new Queue(QUEUES.notifierMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: catalog[JOB_NAMES.checkEscalations].options });
+  const deliveryQueue = new Queue(QUEUES.notifierDeliveries, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: deliveryOptions });
+  const maintenanceQueue = new Queue(QUEUES.notifierMaintenance, { connection: queueRedis, prefix: config.QUEUE_PREFIX, defaultJobOptions: notifierMaintenanceJobs[JOB_NAMES.checkEscalations].options });
   for (const q of [deliveryQueue, maintenanceQueue]) q.on('error', (err) => logger.error({ err }, 'queue error'));
   const email = createSmtpEmailSender({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, pass: config.SMTP_PASS, from: config.MAIL_FROM, maxConnections: config.DELIVERY_CONCURRENCY });
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   const webhook = createWebhookSender({ clock, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
 
-  const digestSchedule = createDigestSchedule(maintenanceQueue, { at: config.DIGEST_AT, timezone: calendars.national.timezone, jobOptions: catalog[JOB_NAMES.sendDigests].options });
+  const digestSchedule = createDigestSchedule(maintenanceQueue, { at: config.DIGEST_AT, timezone: calendars.national.timezone, jobOptions: notifierMaintenanceJobs[JOB_NAMES.sendDigests].options });
 
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;

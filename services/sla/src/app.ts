@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } from '@tthc/calendar';
@@ -34,11 +34,11 @@ import { createCalendarVersionSource } from './data-access/calendar-versions.mon
 import { createKafkaDelayCountsPublisher } from './data-access/delay-counts.publisher.kafka';
 import { createDelayCountsRepository } from './data-access/delay-counts.repository';
 import { followCalendars } from './domain/follow-calendars.use-case';
-import { slaJobCatalog } from './entry-points/jobs/catalog';
+import { slaDeadlineJobs, slaMaintenanceJobs, type SlaMaintenanceHandlers } from './entry-points/jobs/catalog';
 import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
 import { createDelayCountsJob, DELAY_COUNTS_SCHEDULER_ID } from './entry-points/jobs/delay-counts.job';
 import { readinessHandler, takeOverReadiness } from './entry-points/http/readiness.http';
-import { maintenanceProcessor, type MaintenanceHandler } from './entry-points/jobs/maintenance.job';
+import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
 import { timerReconciler } from './entry-points/jobs/reconcile-timers.job';
 import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
 
@@ -71,7 +71,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     connection: queueRedis,
     prefix: config.QUEUE_PREFIX,
     defaultJobOptions: {
-      ...slaJobCatalog[JOB_NAMES.checkDeadline].options,
+      ...slaDeadlineJobs[JOB_NAMES.checkDeadline].options,
       attempts: config.DEADLINE_CHECK_ATTEMPTS,
       backoff: { type: 'exponential', delay: config.DEADLINE_CHECK_BACKOFF_MS },
     },
@@ -88,11 +88,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const published = metrics.counter('sla_alerts_published_total', 'Alerts acknowledged by Kafka', ['kind']);
   const schedulesRestored = metrics.counter('sla_job_schedules_restored_total', 'Job schedules found missing from Redis and put back by the in-process watch', ['schedule']);
   const publishDelay = metrics.histogram('sla_alert_publish_delay_seconds', 'Time from an alert being stored to Kafka acknowledging it', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 120, 600]);
-  /**
-   * Handlers of the maintenance queue by job name. Other repeatable jobs register here before
-   * `start()` and schedule themselves with `maintenance.upsertJobScheduler`.
-   */
-  const maintenanceHandlers: Record<string, MaintenanceHandler> = {};
+  /** Handlers of the maintenance queue by job name, one per job of `slaMaintenanceJobs`. */
+  let maintenanceHandlers: SlaMaintenanceHandlers | null = null;
   let reconciler: ReturnType<typeof timerReconciler> | null = null;
   let delayCounts: ReturnType<typeof createDelayCountsJob> | null = null;
   let relay: ReturnType<typeof createAlertRelay> | null = null;
@@ -126,7 +123,11 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     /** The calendars timers are planned with (updated when a new version is applied). */
     calendars,
     maintenance,
-    maintenanceHandlers,
+    /** The maintenance worker's handler table, read per job (after `start()`). */
+    get maintenanceHandlers() {
+      if (!maintenanceHandlers) throw new Error('sla is not started');
+      return maintenanceHandlers;
+    },
     metrics,
     planner,
     /** One reconciliation run now (the scheduled job does the same). */
@@ -206,21 +207,6 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
 
       const activeReconciler = timerReconciler({ deadlines, timers, planner, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
       reconciler = activeReconciler;
-      maintenanceHandlers[JOB_NAMES.reconcileTimers] = activeReconciler.handle;
-      maintenanceWorker = new Worker(QUEUES.slaMaintenance, maintenanceProcessor(maintenanceHandlers, logger) as (job: Job) => Promise<unknown>, {
-        connection: maintenanceRedis,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: 1,
-      });
-      maintenanceWorker.on('error', (err) => logger.error({ err }, 'maintenance worker error'));
-      const reconcileOptions = slaJobCatalog[JOB_NAMES.reconcileTimers].options;
-      const everyMs = config.RECONCILE_EVERY_SECONDS * 1000;
-      const scheduleReconciliation = () =>
-        maintenance.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: everyMs }, { name: JOB_NAMES.reconcileTimers, data: { reason: 'schedule' }, opts: reconcileOptions });
-      await scheduleReconciliation();
-      // Timers lost while the service was down are recreated before anything else is awaited.
-      await maintenance.add(JOB_NAMES.reconcileTimers, { reason: 'start' }, reconcileOptions);
-
       const activeDelayCounts = createDelayCountsJob({
         queue: maintenance,
         store: createDelayCountsRepository(conn),
@@ -234,7 +220,24 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         everySeconds: config.DELAY_COUNTS_EVERY_SECONDS,
       });
       delayCounts = activeDelayCounts;
-      maintenanceHandlers[JOB_NAMES.publishDelayCounts] = activeDelayCounts.handle;
+      const handlers: SlaMaintenanceHandlers = {
+        [JOB_NAMES.reconcileTimers]: activeReconciler.handle,
+        [JOB_NAMES.publishDelayCounts]: activeDelayCounts.handle,
+      };
+      maintenanceHandlers = handlers;
+      maintenanceWorker = new Worker(QUEUES.slaMaintenance, maintenanceProcessor(handlers, logger), {
+        connection: maintenanceRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency: 1,
+      });
+      maintenanceWorker.on('error', (err) => logger.error({ err }, 'maintenance worker error'));
+      const reconcileOptions = slaMaintenanceJobs[JOB_NAMES.reconcileTimers].options;
+      const everyMs = config.RECONCILE_EVERY_SECONDS * 1000;
+      const scheduleReconciliation = () =>
+        maintenance.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: everyMs }, { name: JOB_NAMES.reconcileTimers, data: { reason: 'schedule' }, opts: reconcileOptions });
+      await scheduleReconciliation();
+      // Timers lost while the service was down are recreated before anything else is awaited.
+      await maintenance.add(JOB_NAMES.reconcileTimers, { reason: 'start' }, reconcileOptions);
       await activeDelayCounts.start();
 
       // The schedules live only in Redis: when Redis loses its data they go with the timers,

@@ -33,7 +33,7 @@ import { SUBJECT_DERIVATIONS } from './domain/subject-derivations';
 import { syncCalendars } from './domain/sync-calendars.use-case';
 import { createCalendarChangeGate } from './entry-points/calendar-change.gate';
 import { mountCalendarReloadRoute } from './entry-points/http/calendar-reload.route';
-import { workflowJobCatalog } from './entry-points/jobs/catalog';
+import { workflowMaintenanceJobs } from './entry-points/jobs/catalog';
 import { expireUnknownProcessor } from './entry-points/jobs/expire-unknown.job';
 import { subjectEventsHandler } from './entry-points/kafka/subject-events.consumer';
 
@@ -169,7 +169,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       await maintenance.upsertJobScheduler(
         JOB_NAMES.expireUnknownDossiers,
         { every: config.UNKNOWN_SWEEP_SECONDS * 1000 },
-        { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowJobCatalog[JOB_NAMES.expireUnknownDossiers].options },
+        { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowMaintenanceJobs[JOB_NAMES.expireUnknownDossiers].options },
       );
 
       poller = setInterval(() => {

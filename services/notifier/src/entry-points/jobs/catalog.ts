@@ -1,15 +1,6 @@
-import { z } from 'zod';
 import type { JobsOptions, KeepJobs } from 'bullmq';
-import { JOB_NAMES } from '@tthc/contracts';
-
-/** Payloads carry references only; the delivery record and the alert live in MongoDB. */
-export const deliverMessageJob = z.object({
-  deliveryId: z.string().min(1),
-  // Set by a run that sent the message but could not store `sent`: the retry only stores it.
-  sentAt: z.iso.datetime().optional(),
-});
-export const checkEscalationJob = z.object({ alertId: z.string().min(1), level: z.number().int().min(1) });
-export const sendDigestsJob = z.object({ reason: z.string().default('schedule') });
+import { JOB_NAMES, checkEscalationJobV1, deliverMessageJobV1, sendDigestsJobV1 } from '@tthc/contracts';
+import { defineJobCatalog, type JobHandlers } from '@tthc/platform';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -23,25 +14,32 @@ const DAY = 24 * HOUR;
 export const KEEP_COMPLETED: KeepJobs = { age: DAY, count: 1000 };
 export const KEEP_FAILED: KeepJobs = { age: 7 * DAY, count: 5000 };
 
-/** Every job of the notifier with its payload schema, retry policy and retention. */
-export function notifierJobCatalog(opts: { deliveryAttempts: number; deliveryBackoffMs: number }) {
-  return {
-    [JOB_NAMES.deliverMessage]: {
-      schema: deliverMessageJob,
-      options: {
-        attempts: opts.deliveryAttempts,
-        backoff: { type: 'exponential', delay: opts.deliveryBackoffMs },
-        removeOnComplete: KEEP_COMPLETED,
-        removeOnFail: KEEP_FAILED,
-      } satisfies JobsOptions,
-    },
-    [JOB_NAMES.checkEscalations]: {
-      schema: checkEscalationJob,
-      options: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } satisfies JobsOptions,
-    },
-    [JOB_NAMES.sendDigests]: {
-      schema: sendDigestsJob,
-      options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 7 * DAY, count: 100 }, removeOnFail: { age: 7 * DAY, count: 100 } } satisfies JobsOptions,
-    },
-  } as const;
-}
+/**
+ * The delivery queue's job. Its attempts and backoff are the defaults of DELIVERY_ATTEMPTS and
+ * DELIVERY_BACKOFF_MS; app.ts queues with the configured ones.
+ */
+export const notifierDeliveryJobs = defineJobCatalog({
+  [JOB_NAMES.deliverMessage]: {
+    schema: deliverMessageJobV1,
+    options: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 15_000 },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
+    } satisfies JobsOptions,
+  },
+});
+
+/** The maintenance queue's jobs: acknowledgement deadlines and the morning digest. */
+export const notifierMaintenanceJobs = defineJobCatalog({
+  [JOB_NAMES.checkEscalations]: {
+    schema: checkEscalationJobV1,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } satisfies JobsOptions,
+  },
+  [JOB_NAMES.sendDigests]: {
+    schema: sendDigestsJobV1,
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 7 * DAY, count: 100 }, removeOnFail: { age: 7 * DAY, count: 100 } } satisfies JobsOptions,
+  },
+});
+
+export type NotifierMaintenanceHandlers = JobHandlers<typeof notifierMaintenanceJobs>;

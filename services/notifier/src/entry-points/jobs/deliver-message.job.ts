@@ -1,8 +1,8 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { JOB_NAMES } from '@tthc/contracts';
-import type { Logger, Metrics } from '@tthc/platform';
+import { JOB_NAMES, type DeliverMessageJobV1 } from '@tthc/contracts';
+import { jobProcessor, type Logger, type Metrics } from '@tthc/platform';
 import { deliverMessage, type DeliverDeps } from '../../domain/deliver-message.use-case';
-import { deliverMessageJob } from './catalog';
+import { notifierDeliveryJobs } from './catalog';
 
 export function deliverMessageProcessor(deps: DeliverDeps & { logger: Logger; metrics: Metrics }) {
   const outcomes = deps.metrics.counter('notifier_deliveries_total', 'Delivery attempts by channel and outcome', ['outcome']);
@@ -22,13 +22,10 @@ export function deliverMessageProcessor(deps: DeliverDeps & { logger: Logger; me
     throw new DelayedError();
   };
 
-  return async (job: Job, token?: string): Promise<string> => {
-    if (job.name !== JOB_NAMES.deliverMessage) throw new UnrecoverableError(`unknown job ${job.name}`);
-    const payload = deliverMessageJob.safeParse(job.data);
-    if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
-    const { deliveryId } = payload.data;
+  const deliver = async (payload: DeliverMessageJobV1, job: Job, token?: string): Promise<string> => {
+    const { deliveryId } = payload;
     const attempt = job.attemptsMade + 1;
-    const result = await deliverMessage(deliveryId, { number: attempt, max: job.opts.attempts ?? 1, sentAt: payload.data.sentAt ? new Date(payload.data.sentAt) : undefined }, deps);
+    const result = await deliverMessage(deliveryId, { number: attempt, max: job.opts.attempts ?? 1, sentAt: payload.sentAt ? new Date(payload.sentAt) : undefined }, deps);
     outcomes.inc({ outcome: result.outcome === 'failed' ? (result.dead ? 'dead' : 'retry') : result.outcome });
     switch (result.outcome) {
       case 'not-yet':
@@ -40,7 +37,7 @@ export function deliverMessageProcessor(deps: DeliverDeps & { logger: Logger; me
       case 'unrecorded':
         // The message went out; only MongoDB missed it. Redis remembers it for the retry, which
         // then stores `sent` without sending again.
-        await job.updateData({ ...payload.data, sentAt: result.sentAt.toISOString() });
+        await job.updateData({ ...payload, sentAt: result.sentAt.toISOString() });
         deps.logger.warn({ deliveryId, reason: result.error }, 'delivery sent but not recorded; will record on retry');
         throw new Error(`sent, not recorded: ${result.error}`);
       case 'failed':
@@ -64,4 +61,5 @@ export function deliverMessageProcessor(deps: DeliverDeps & { logger: Logger; me
         return result.outcome;
     }
   };
+  return jobProcessor(notifierDeliveryJobs, { [JOB_NAMES.deliverMessage]: deliver });
 }

@@ -1,10 +1,10 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Logger, Metrics } from '@tthc/platform';
-import { JOB_NAMES } from '@tthc/contracts';
+import { DelayedError, type Job } from 'bullmq';
+import { jobProcessor, type Logger, type Metrics } from '@tthc/platform';
+import { JOB_NAMES, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
 import type { AlertRepository, Clock, DeadlineRepository, RelaySignal } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
-import { slaJobCatalog } from './catalog';
+import { slaDeadlineJobs } from './catalog';
 
 export function checkDeadlineProcessor(deps: {
   deadlines: DeadlineRepository;
@@ -18,21 +18,19 @@ export function checkDeadlineProcessor(deps: {
   const outcomes = deps.metrics.counter('sla_deadline_checks_total', 'Deadline timer firings', ['outcome', 'stage']);
   const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert being stored', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
 
-  return async (job: Job, token?: string): Promise<string> => {
-    if (job.name !== JOB_NAMES.checkDeadline) throw new UnrecoverableError(`unknown job ${job.name}`);
-    const payload = slaJobCatalog[JOB_NAMES.checkDeadline].schema.safeParse(job.data);
-    if (!payload.success) throw new UnrecoverableError(`invalid payload: ${payload.error.message}`);
-    const result = await checkDeadline(payload.data, deps);
-    outcomes.inc({ outcome: result.outcome, stage: payload.data.stage });
+  const check = async (payload: CheckDeadlineJobV1, job: Job, token?: string): Promise<string> => {
+    const result = await checkDeadline(payload, deps);
+    outcomes.inc({ outcome: result.outcome, stage: payload.stage });
     if (result.outcome === 'not-due-yet') {
       // Timers can fire early after a clock adjustment or a policy change; wait again.
       await job.moveToDelayed(result.fireAt.getTime(), token);
       throw new DelayedError();
     }
     if (result.outcome === 'raised') {
-      lateness.observe({ stage: payload.data.stage }, (deps.clock.now().getTime() - result.fireAt.getTime()) / 1000);
-      deps.logger.info({ dossierCode: payload.data.dossierCode, deadlineKey: payload.data.deadlineKey, alertId: result.alertId, kind: result.kind }, 'alert stored');
+      lateness.observe({ stage: payload.stage }, (deps.clock.now().getTime() - result.fireAt.getTime()) / 1000);
+      deps.logger.info({ dossierCode: payload.dossierCode, deadlineKey: payload.deadlineKey, alertId: result.alertId, kind: result.kind }, 'alert stored');
     }
     return result.outcome;
   };
+  return jobProcessor(slaDeadlineJobs, { [JOB_NAMES.checkDeadline]: check });
 }

@@ -1,17 +1,16 @@
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Calendar } from '@tthc/calendar';
-import { JOB_NAMES, publishDelayCountsJobV1 } from '@tthc/contracts';
+import { JOB_NAMES, type PublishDelayCountsJobV1 } from '@tthc/contracts';
 import { periodContaining, type AgencyDirectory } from '@tthc/metrics';
 import type { Logger, Metrics } from '@tthc/platform';
 import { periodsToCompute, publishDelayCounts, type DelayCountsPublisher, type DelayCountsStore } from '../../domain/delay-counts.use-case';
-import { maintenanceJobRetention } from './catalog';
+import { slaMaintenanceJobs } from './catalog';
 
 /** Id of the repeatable run in BullMQ; upserting it again only changes its interval. */
 export const DELAY_COUNTS_SCHEDULER_ID = 'sla-delay-counts';
 const CLOSE_REASON = /^period-close:(\d{4}-\d{2})$/;
 
-// The next scheduled run repeats the work, so a failed run is not retried.
-const jobOptions: JobsOptions = { attempts: 1, ...maintenanceJobRetention };
+const jobOptions = slaMaintenanceJobs[JOB_NAMES.publishDelayCounts].options;
 
 export interface DelayCountsJobDeps {
   /** The SLA maintenance queue (QUEUES.slaMaintenance); its one worker dispatches by job name. */
@@ -35,8 +34,8 @@ export interface DelayCountsJobDeps {
  * boundary, recompute the delay counts of the running month, quarter and year from the
  * dossiers, upsert them into `delay_counts` and publish them on `tthc.delay-counts.v1`.
  *
- * Wiring (app.ts): after MongoDB and Kafka are connected,
- * `maintenanceHandlers[JOB_NAMES.publishDelayCounts] = job.handle; await job.start();`.
+ * Wiring (app.ts): `job.handle` goes in the maintenance worker's handler table; `await
+ * job.start()` once MongoDB and Kafka are connected.
  */
 export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   const { store, publisher } = deps;
@@ -78,8 +77,7 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   return {
     run,
     /** Handler for the maintenance worker's dispatch table. */
-    async handle(job: Job) {
-      const payload = publishDelayCountsJobV1.parse(job.data ?? {});
+    async handle(payload: PublishDelayCountsJobV1) {
       const result = await run(payload.reason);
       if (CLOSE_REASON.test(payload.reason)) await scheduleNextClose();
       return result;

@@ -1,18 +1,16 @@
-import { UnrecoverableError, type Job } from 'bullmq';
-import type { Logger } from '@tthc/platform';
-
-export type MaintenanceHandler = (job: Job) => Promise<unknown>;
+import type { Job } from 'bullmq';
+import { jobProcessor, type Logger } from '@tthc/platform';
+import { slaMaintenanceJobs, type SlaMaintenanceHandlers } from './catalog';
 
 /**
  * The one worker of the maintenance queue dispatches by job name, so each repeatable job
  * (timer reconciliation, delay counts, …) adds a handler rather than a worker.
  */
-export function maintenanceProcessor(handlers: Record<string, MaintenanceHandler>, logger: Logger) {
+export function maintenanceProcessor(handlers: SlaMaintenanceHandlers, logger: Logger) {
+  const dispatch = jobProcessor(slaMaintenanceJobs, handlers);
   return async (job: Job): Promise<unknown> => {
-    const handle = handlers[job.name];
-    if (!handle) throw new UnrecoverableError(`unknown job ${job.name}`);
     try {
-      return await handle(job);
+      return await dispatch(job);
     } catch (err) {
       logger.warn({ job: job.name, err: (err as Error).message }, 'maintenance job failed');
       throw err;

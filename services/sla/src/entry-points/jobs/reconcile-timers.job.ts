@@ -1,10 +1,8 @@
-import type { Job } from 'bullmq';
 import type { Logger, Metrics } from '@tthc/platform';
-import { JOB_NAMES } from '@tthc/contracts';
+import type { ReconcileTimersJobV1 } from '@tthc/contracts';
 import type { DeadlineRepository, TimerScheduler } from '../../domain/deadline';
 import { reconcileTimers, type ReconcileResult } from '../../domain/reconcile-timers.use-case';
 import type { TimerPlanner } from '../../domain/timer-plan';
-import { slaJobCatalog } from './catalog';
 
 /** The reconciliation run, callable from the scheduled job and directly (start, tests). */
 export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; logger: Logger; metrics: Metrics; pageSize: number }) {
@@ -33,8 +31,8 @@ export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: T
     log({ reason, deadlines: result.deadlines, recreated: result.recreated.length }, 'timers reconciled');
     return result;
   };
-  const handle = async (job: Job) => {
-    const payload = slaJobCatalog[JOB_NAMES.reconcileTimers].schema.parse(job.data ?? {});
+  /** Handler of the scheduled job in the maintenance queue's table. */
+  const handle = async (payload: ReconcileTimersJobV1) => {
     const result = await run(payload.reason);
     return { deadlines: result.deadlines, recreated: result.recreated.length };
   };
