@@ -1,13 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
+import type { AlertDocument } from '@tthc/read-models';
 import type { Alert, AlertOutbox, AlertRepository } from '../domain/deadline';
 
-interface AlertDoc extends Omit<Alert, 'id'> {
-  _id: string;
-  /** The relay instance holding the unpublished alert, and until when (see `AlertOutbox`). */
-  relayOwner?: string | null;
-  relayLeaseUntil?: Date | null;
-}
+// The document type is declared in `@tthc/read-models` for the readers (reporting); `fromDoc`
+// below fails to compile when it drifts from the domain's `Alert`.
+type AlertDoc = AlertDocument;
 
 // Fields added with the lifecycle release have defaults, so first-release alerts still read.
 const schema = new Schema<AlertDoc>(
@@ -99,9 +97,9 @@ export function createAlertRepository(conn: Connection): AlertRepository & Alert
     async stats() {
       const [pending, oldest] = await Promise.all([
         alerts.countDocuments({ publishedAt: null } as never),
-        alerts.find({ publishedAt: null } as never, { projection: { raisedAt: 1 } }).sort({ raisedAt: 1 }).limit(1).next(),
+        alerts.find<Pick<AlertDoc, 'raisedAt'>>({ publishedAt: null } as never, { projection: { raisedAt: 1 } }).sort({ raisedAt: 1 }).limit(1).next(),
       ]);
-      return { pending, oldestRaisedAt: oldest ? (oldest['raisedAt'] as Date) : null };
+      return { pending, oldestRaisedAt: oldest ? oldest.raisedAt : null };
     },
   };
 }

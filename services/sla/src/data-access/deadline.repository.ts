@@ -1,12 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
+import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, TrackedDeadline } from '../domain/deadline';
 
 /** One document per (subject code, deadline key); `_id` joins them with `|`. */
-interface DeadlineDoc extends Omit<TrackedDeadline, 'subjectCode'> {
-  _id: string;
-  subjectCode: string;
-}
+type DeadlineDoc = DeadlineDocument;
 
 const schema = new Schema<DeadlineDoc>(
   {
@@ -40,8 +38,6 @@ schema.index({ status: 1, _id: 1 });
 // Serves the compare-and-set writes on revision and the markRaised write on version.
 schema.index({ _id: 1, revision: 1 }, { unique: true });
 schema.index({ _id: 1, version: 1 }, { unique: true });
-
-export const deadlineDocId = (subjectCode: string, key: string) => `${subjectCode}|${key}`;
 
 const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   subjectCode: d.subjectCode,
@@ -171,8 +167,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
     },
 
     async listActive(after: string | null, limit: number) {
-      const filter: Record<string, unknown> = { status: 'open', phase: { $ne: 'closed' } };
-      if (after !== null) filter['_id'] = { $gt: after };
+      const filter = { status: 'open', phase: { $ne: 'closed' }, ...(after !== null ? { _id: { $gt: after } } : {}) };
       const docs = await col.find(filter as never).sort({ _id: 1 }).limit(limit).toArray();
       const items = docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
       const last = docs[docs.length - 1];
