@@ -1,15 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
+import { calendarAuditDocuments, latestCalendarOf, latestCalendars, type CalendarDocument } from '@tthc/read-models';
 import type { CalendarVersionStore, StoredCalendarVersion } from '../domain/sync-calendars.use-case';
 import type { CalendarAudit, CalendarAuditStore } from '../domain/recompute-calendar.use-case';
 
-interface CalendarDoc {
-  _id: string;
-  calendarId: string;
-  version: string;
-  calendar: unknown;
-  appliedAt: Date;
-}
+// Declared in `@tthc/read-models`: sla reads this collection too.
+type CalendarDoc = CalendarDocument;
 
 const calendarSchema = new Schema<CalendarDoc>(
   {
@@ -49,10 +45,6 @@ const toStored = (d: CalendarDoc): StoredCalendarVersion => ({
 
 export function createCalendarStore(conn: Connection): CalendarStore {
   const model = calendarModel(conn);
-  async function latestOf(calendarId: string): Promise<CalendarDoc | null> {
-    const [doc] = await model.find({ calendarId }).sort({ appliedAt: -1 }).limit(1).lean<CalendarDoc[]>().exec();
-    return doc ?? null;
-  }
   return {
     async init() {
       await model.init();
@@ -63,12 +55,10 @@ export function createCalendarStore(conn: Connection): CalendarStore {
       return docs.map(toStored);
     },
     async latest() {
-      const ids: string[] = await model.distinct('calendarId').exec();
-      const docs = await Promise.all(ids.map(latestOf));
-      return docs.filter((d): d is CalendarDoc => d !== null).map(toStored);
+      return (await latestCalendars(conn)).map(toStored);
     },
     async apply(calendar, appliedAt = new Date()) {
-      const current = await latestOf(calendar.id);
+      const current = await latestCalendarOf(conn, calendar.id);
       if (current?.version === calendar.version) return { stored: false, record: toStored(current) };
       const doc: CalendarDoc = {
         _id: `${calendar.id}@${calendar.version}@${appliedAt.toISOString()}`,
@@ -84,18 +74,18 @@ export function createCalendarStore(conn: Connection): CalendarStore {
 }
 
 export function createCalendarAuditStore(conn: Connection): CalendarAuditStore & { init(): Promise<void> } {
-  const audits = () => conn.collection(COLLECTIONS.calendarAudits);
+  const audits = () => calendarAuditDocuments(conn);
   return {
     async init() {
       // Serves the reporting list, newest first.
       await audits().createIndex({ appliedAt: -1 });
     },
     async exists(id) {
-      return (await audits().countDocuments({ _id: id } as never, { limit: 1 })) > 0;
+      return (await audits().countDocuments({ _id: id }, { limit: 1 })) > 0;
     },
     async insert(audit: CalendarAudit) {
       try {
-        await audits().insertOne({ ...audit, appliedAt: new Date(audit.appliedAt) } as never);
+        await audits().insertOne({ ...audit, appliedAt: new Date(audit.appliedAt) });
       } catch (err) {
         // Another instance recorded the same application first.
         if ((err as { code?: number }).code !== 11000) throw err;

@@ -1,17 +1,20 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { COLLECTIONS, type SubjectKind } from '@tthc/contracts';
+import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
+import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
 import type { OpenSubjectStore } from '../domain/recompute-calendar.use-case';
 import type { UnknownSubjectStore } from '../domain/expire-unknown.use-case';
 import { hasReception, type VersionBump } from '../domain/derive-subject';
-import type { Fact, SubjectStateBase } from '../domain/subject';
+import type { Fact, Finding, SubjectStateBase } from '../domain/subject';
 
 /**
  * The derived state is stored whole (`state`) and its main fields again flat next to the
  * history, so that the reporting service can filter and sort (agency, phase, due date) without
  * replaying histories. Instants are Dates in the flat fields, ISO strings inside `state`.
+ * Readers see the collection as `SubjectDocument` (`@tthc/read-models`); extending it makes a
+ * field written here that the readers' type does not allow a compile error.
  */
-interface SubjectDoc {
+interface SubjectDoc extends SubjectDocument {
   _id: string;
   code: string;
   subject: SubjectKind;
@@ -26,20 +29,20 @@ interface SubjectDoc {
   agencyCode: string | null;
   procedureCode: string | null;
   channel: string | null;
-  phase: string;
+  phase: DossierPhase;
   statusCode: number | null;
   receivedAt: Date | null;
   dueAt: Date | null;
   deadlineVersion: number;
   closedAt: Date | null;
   endAt: Date | null;
-  timeliness: string | null;
+  timeliness: Timeliness | null;
   paused: boolean;
   overdue: boolean;
   overdueAt: Date | null;
   atRisk: boolean;
-  deadlines: SubjectStateBase['deadlines'];
-  findings: SubjectStateBase['findings'];
+  deadlines: DeadlineEntryV1[];
+  findings: Finding[];
   updatedAt: Date;
 }
 
