@@ -1,32 +1,18 @@
 import type { Connection, mongo } from 'mongoose';
-import { COLLECTIONS, type AlertEventType, type AlertKind, type DeadlineKind, type SubjectKind } from '@tthc/contracts';
+import { COLLECTIONS, type AlertEventType, type SlaAlertV1 } from '@tthc/contracts';
 import type { AgencyFilter } from './query-filter';
 
 /**
- * A document of sla's `alerts` collection: one per raised alert, `_id` = the alert's stable id.
- * `dossierCode` holds a petition's code too.
+ * A document of sla's `alerts` collection: one per raised alert, `_id` = the alert's stable id
+ * (`alertId` of the event). The stored fields are the event's, with Dates for instants.
  */
-export type AlertDocument = {
+export type AlertDocument = Omit<SlaAlertV1, 'alertId' | 'dueAt' | 'raisedAt'> & {
   _id: string;
   /** The CloudEvent type without the `vn.tthc.` prefix (`dossier.overdue`, `deadline.warning`, …). */
   type: string;
   eventType: AlertEventType;
-  kind: AlertKind;
-  level: number;
-  subject: SubjectKind;
-  dossierCode: string;
-  deadlineKey: string;
-  deadlineKind: DeadlineKind;
-  agencyCode: string | null;
-  responsibleAgencyCode: string | null;
-  procedureCode: string | null;
-  label: string | null;
   dueAt: Date;
-  deadlineVersion: number;
   raisedAt: Date;
-  workingMinutesLate: number;
-  reason: string;
-  legalBasis: string;
   /** When Kafka acknowledged the alert; null while the sla relay still holds it. */
   publishedAt: Date | null;
   /** The relay instance holding the unpublished alert, and until when (sla's outbox lease). */

@@ -1,5 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
-import { COLLECTIONS, type SubjectKind } from '@tthc/contracts';
+import { COLLECTIONS } from '@tthc/contracts';
 import type { Page, StoredInstant } from './query-filter';
 
 /**
@@ -31,15 +31,12 @@ export async function latestCalendars(conn: Connection): Promise<CalendarDocumen
   return docs.filter((d): d is CalendarDocument => d !== null);
 }
 
-/** One open subject whose deadlines moved with a calendar version. */
-export type StoredAffectedSubject = {
-  code: string;
-  subject: SubjectKind;
-  agencyCode: string | null;
-  oldDueAt: string | null;
-  newDueAt: string | null;
-  deadlineKeys: string[];
-};
+/**
+ * One open subject whose deadlines moved with a calendar version, as far as readers rely on
+ * it: workflow stores its kind, old and new due instants and moved deadline keys too, and
+ * reporting serves the entry as stored to the keys of its agency.
+ */
+export type StoredAffectedSubject = { code: string; agencyCode: string | null };
 
 /** A document of workflow's `calendar_audits` collection: what one calendar application moved. */
 export type CalendarAuditDocument = {
