@@ -37,6 +37,7 @@ export default tseslint.config(
             'ioredis',
             { name: '@tthc/platform', message: 'It loads Kafka, Express, MongoDB and Redis clients; AppError is in @tthc/platform/errors.' },
             { name: '@tthc/catalog/storage', message: 'The MongoDB catalog store; domain code gets a ProcedureStore or a lookup port.' },
+            { name: '@tthc/read-models', message: 'The stored documents and their MongoDB queries; data-access code reads them and hands domain code plain records.' },
             '@tthc/ops',
             '@tthc/testkit',
           ],
