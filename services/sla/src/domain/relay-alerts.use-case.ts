@@ -61,6 +61,14 @@ const abortableSleep: RelaySleep = (ms, _why, signal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+export type AlertRelay = RelaySignal & {
+  start(): void;
+  stop(timeoutMs?: number): Promise<void>;
+  stats(): OutboxStats & { failing: boolean; lastError: string | null };
+};
+
+type RelayDeps = { outbox: AlertOutbox; publisher: AlertPublisher; clock: Clock; hooks?: RelayHooks; sleep?: RelaySleep };
+
 /**
  * Publishes every stored alert for as long as it takes. It runs a pass at start (alerts stored
  * before a crash), whenever `wake()` is called after a store, and every `sweepMs`. After a
@@ -68,103 +76,131 @@ const abortableSleep: RelaySleep = (ms, _why, signal) =>
  * wake-up does not cut a backoff short, so a burst of stores during an outage cannot turn into
  * a burst of produce attempts.
  */
-export function createAlertRelay(
-  deps: { outbox: AlertOutbox; publisher: AlertPublisher; clock: Clock; hooks?: RelayHooks; sleep?: RelaySleep },
-  opts: RelayOptions,
-): RelaySignal & { start(): void; stop(timeoutMs?: number): Promise<void>; stats(): OutboxStats & { failing: boolean; lastError: string | null } } {
-  const sleep = deps.sleep ?? abortableSleep;
-  const hooks = deps.hooks ?? {};
-  let stopped = true;
-  let pending = true;
-  let failing = false;
-  let lastError: string | null = null;
-  let backoffMs = 0;
-  let lastStatsAt = -Infinity;
-  let stats: OutboxStats = { pending: 0, oldestRaisedAt: null };
-  let stopping = new AbortController();
-  let idle: AbortController | null = null;
-  let loop: Promise<void> = Promise.resolve();
+export function createAlertRelay(deps: RelayDeps, opts: RelayOptions): AlertRelay {
+  return new OutboxRelay(deps, opts);
+}
 
-  async function refreshStats(force: boolean) {
-    const now = deps.clock.now().getTime();
-    if (!force && now - lastStatsAt < opts.statsEveryMs) return;
-    lastStatsAt = now;
+class OutboxRelay implements AlertRelay {
+  private readonly sleep: RelaySleep;
+  private readonly hooks: RelayHooks;
+  private stopped = true;
+  private pending = true;
+  private failing = false;
+  private lastError: string | null = null;
+  private backoffMs = 0;
+  private lastStatsAt = -Infinity;
+  private figures: OutboxStats = { pending: 0, oldestRaisedAt: null };
+  private stopping = new AbortController();
+  private idle: AbortController | null = null;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: RelayDeps,
+    private readonly opts: RelayOptions,
+  ) {
+    this.sleep = deps.sleep ?? abortableSleep;
+    this.hooks = deps.hooks ?? {};
+  }
+
+  wake(): void {
+    this.pending = true;
+    this.idle?.abort();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.pending = true;
+    this.stopping = new AbortController();
+    this.loop = this.run();
+  }
+
+  /**
+   * Ends the loop after sending what is pending, waiting at most `timeoutMs`: whatever Kafka
+   * has not acknowledged by then stays stored and unpublished, and the next start (here, or
+   * on another instance once the claim expired) sends it.
+   */
+  async stop(timeoutMs = 5000): Promise<void> {
+    this.stopped = true;
+    this.stopping.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  stats(): OutboxStats & { failing: boolean; lastError: string | null } {
+    return { ...this.figures, failing: this.failing, lastError: this.lastError };
+  }
+
+  private async refreshStats(force: boolean): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (!force && now - this.lastStatsAt < this.opts.statsEveryMs) return;
+    this.lastStatsAt = now;
     try {
-      stats = await deps.outbox.stats();
-      hooks.onStats?.(stats);
+      this.figures = await this.deps.outbox.stats();
+      this.hooks.onStats?.(this.figures);
     } catch {
       // The store being unreachable shows as publish failures already; the last figures stay.
     }
   }
 
-  async function run() {
+  private async run(): Promise<void> {
     for (;;) {
       // Stopping still sends what is pending while Kafka answers (the last firings of a
       // stopping worker); it gives up at the first failure, leaving the rest stored.
-      if (stopped && (!pending || failing)) break;
-      if (!pending) {
-        idle = new AbortController();
-        const onStop = () => idle?.abort();
-        stopping.signal.addEventListener('abort', onStop, { once: true });
-        await sleep(opts.sweepMs, 'idle', idle.signal);
-        stopping.signal.removeEventListener('abort', onStop);
-        const woken = idle.signal.aborted;
-        idle = null;
-        if (stopped) continue;
-        // Woken or not, a pass follows: the sweep is what finds other instances' expired claims.
-        pending = true;
-        // Only a sweep reads the figures first; a wake-up goes straight to the alert it is for.
-        if (!woken) await refreshStats(true);
+      if (this.stopped && (!this.pending || this.failing)) break;
+      if (!this.pending) {
+        await this.waitForWork();
         continue;
       }
-      pending = false;
+      this.pending = false;
       try {
-        const result = await relayPendingAlerts(deps, opts);
-        failing = false;
-        lastError = null;
-        backoffMs = 0;
-        if (result.published.length > 0) hooks.onPublished?.(result.published, deps.clock.now());
-        if (result.more) pending = true;
-        // The end of a burst is read at once, so the gauge and readiness do not keep showing
-        // alerts that are gone until the next sweep.
-        await refreshStats(!result.more && stats.pending > 0);
+        await this.pass();
       } catch (err) {
-        failing = true;
-        lastError = (err as Error).message;
-        pending = true;
-        backoffMs = backoffMs === 0 ? opts.initialBackoffMs : Math.min(opts.maxBackoffMs, backoffMs * 2);
-        hooks.onFailure?.(err as Error, backoffMs);
-        if (stopped) break;
-        await refreshStats(false);
-        await sleep(backoffMs, 'backoff', stopping.signal);
+        if (await this.afterFailure(err as Error)) break;
       }
     }
   }
 
-  return {
-    wake() {
-      pending = true;
-      idle?.abort();
-    },
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      pending = true;
-      stopping = new AbortController();
-      loop = run();
-    },
-    /**
-     * Ends the loop after sending what is pending, waiting at most `timeoutMs`: whatever Kafka
-     * has not acknowledged by then stays stored and unpublished, and the next start (here, or
-     * on another instance once the claim expired) sends it.
-     */
-    async stop(timeoutMs = 5000) {
-      stopped = true;
-      stopping.abort();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-      clearTimeout(timer);
-    },
-    stats: () => ({ ...stats, failing, lastError }),
-  };
+  /** Sleeps until a wake-up or the sweep interval; either way a pass follows. */
+  private async waitForWork(): Promise<void> {
+    const idle = new AbortController();
+    this.idle = idle;
+    const onStop = () => idle.abort();
+    this.stopping.signal.addEventListener('abort', onStop, { once: true });
+    await this.sleep(this.opts.sweepMs, 'idle', idle.signal);
+    this.stopping.signal.removeEventListener('abort', onStop);
+    const woken = idle.signal.aborted;
+    this.idle = null;
+    if (this.stopped) return;
+    // Woken or not, a pass follows: the sweep is what finds other instances' expired claims.
+    this.pending = true;
+    // Only a sweep reads the figures first; a wake-up goes straight to the alert it is for.
+    if (!woken) await this.refreshStats(true);
+  }
+
+  private async pass(): Promise<void> {
+    const result = await relayPendingAlerts(this.deps, this.opts);
+    this.failing = false;
+    this.lastError = null;
+    this.backoffMs = 0;
+    if (result.published.length > 0) this.hooks.onPublished?.(result.published, this.deps.clock.now());
+    if (result.more) this.pending = true;
+    // The end of a burst is read at once, so the gauge and readiness do not keep showing
+    // alerts that are gone until the next sweep.
+    await this.refreshStats(!result.more && this.figures.pending > 0);
+  }
+
+  /** Backs off after a failed pass; true when the relay is stopping and should give up. */
+  private async afterFailure(err: Error): Promise<boolean> {
+    this.failing = true;
+    this.lastError = err.message;
+    this.pending = true;
+    this.backoffMs = this.backoffMs === 0 ? this.opts.initialBackoffMs : Math.min(this.opts.maxBackoffMs, this.backoffMs * 2);
+    this.hooks.onFailure?.(err, this.backoffMs);
+    if (this.stopped) return true;
+    await this.refreshStats(false);
+    await this.sleep(this.backoffMs, 'backoff', this.stopping.signal);
+    return false;
+  }
 }
