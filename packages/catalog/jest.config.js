@@ -11,7 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   // Workspace packages are read from source so a stale build never decides a test.
   moduleNameMapper: {
-    '^@tthc/(contracts|calendar|platform|testkit)$': '<rootDir>/../$1/src',
+    '^@tthc/(contracts|calendar|ops|platform|testkit)$': '<rootDir>/../$1/src',
     '^@tthc/platform/errors$': '<rootDir>/../platform/src/errors',
   },
   testTimeout: 60000,

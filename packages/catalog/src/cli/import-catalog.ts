@@ -3,9 +3,9 @@
  * stores it in MongoDB. `main` takes its arguments and streams as parameters so tests run it
  * in-process; the last lines wire it to the real process.
  */
-import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
+import { DEV_MONGO_URL, operatorName, redactUrl, runCliAsProcess, type StoreCliIo } from '@tthc/ops';
 import { connectMongo, createAuditLog, createLogger } from '@tthc/platform';
 import type { Connection } from 'mongoose';
 
@@ -13,18 +13,7 @@ import { CatalogValidationError, formatIssue } from '../catalog.errors';
 import { parseCatalogFile } from '../catalog-file.loader';
 import { importCatalog } from '../procedure.repository';
 
-export interface ImportCliIo {
-  /** Receives one result line (without the newline). */
-  stdout(line: string): void;
-  /** Receives one note, warning or error line (without the newline). */
-  stderr(line: string): void;
-  /** Defaults to `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Where a relative FILE is looked up; defaults to where npm was invoked (`INIT_CWD`). */
-  cwd?: string;
-  /** Opens the MongoDB connection; defaults to `connectMongo` with a quiet logger. */
-  connect?(url: string): Promise<Connection>;
-}
+export type ImportCliIo = StoreCliIo<Connection>;
 
 export const EXIT_OK = 0;
 /** The import failed for a reason outside the file (MongoDB unreachable, …). */
@@ -32,8 +21,7 @@ export const EXIT_FAILED = 1;
 /** Bad arguments or a bad catalog file. */
 export const EXIT_INVALID = 2;
 
-/** The dev stack of `infra/local/infra.sh up dev`, used only when MONGO_URL is unset. */
-export const DEV_MONGO_URL = 'mongodb://127.0.0.1:27117/tthc';
+export { DEV_MONGO_URL, redactUrl };
 
 export const USAGE = `Usage: npm run catalog:import -- FILE [--dry-run]
 
@@ -69,30 +57,10 @@ function parseArgs(argv: readonly string[]): Args {
   return { file: files[0], dryRun, help };
 }
 
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(MONGO_URL is not a valid URL)';
-  }
-}
-
 async function defaultConnect(url: string): Promise<Connection> {
   // Log lines would interleave with the summary; only real errors go out, and to stderr.
   const logger = createLogger({ service: 'catalog-import', level: 'error', destination: process.stderr });
   return connectMongo(url, logger);
-}
-
-/** The operator who ran the command, for the audit log (a container may have no user name). */
-function operator(env: Readonly<Record<string, string | undefined>>): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return env.USER ?? env.LOGNAME ?? 'unknown';
-  }
 }
 
 export async function main(argv: readonly string[], io: ImportCliIo): Promise<number> {
@@ -136,7 +104,7 @@ export async function main(argv: readonly string[], io: ImportCliIo): Promise<nu
     const result = await importCatalog(conn, catalog);
     for (const warning of result.warnings) io.stderr(`warning: ${warning}`);
     const entry = {
-      actor: `cli:${operator(env)}`,
+      actor: `cli:${operatorName(env)}`,
       role: 'operator',
       action: 'catalog.imported',
       target: `${catalog.catalogId}@${catalog.version}`,
@@ -159,17 +127,4 @@ export async function main(argv: readonly string[], io: ImportCliIo): Promise<nu
   }
 }
 
-if (require.main === module) {
-  const write = (stream: NodeJS.WriteStream) => (line: string) => {
-    stream.write(`${line}\n`);
-  };
-  void main(process.argv.slice(2), { stdout: write(process.stdout), stderr: write(process.stderr) }).then(
-    (status) => {
-      process.exitCode = status;
-    },
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = EXIT_FAILED;
-    },
-  );
-}
+if (require.main === module) runCliAsProcess(main, EXIT_FAILED);

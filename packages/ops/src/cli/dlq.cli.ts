@@ -10,14 +10,9 @@ import { ConfigError, createKafka, createLogger, createProducer, envVars, parseE
 import { readDeadLetters, type DeadLetterMessage } from '../data-access/dead-letter.reader';
 import { replayDeadLetters, replayedFrom, type Replay } from '../data-access/dead-letter.replayer';
 import { parseDlqArgs, UsageError, USAGE, type DlqCommand, type Filters } from './dlq-args.parser';
+import { runCliAsProcess, type CliIo } from './operator-cli';
 
-export interface DlqIo {
-  /** Receives one result line (without the newline). */
-  stdout(line: string): void;
-  /** Receives one progress, note or error line (without the newline). */
-  stderr(line: string): void;
-  /** Defaults to `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
+export interface DlqIo extends CliIo {
   /** Upper bound for reading the topic to its end. */
   readTimeoutMs?: number;
 }
@@ -182,18 +177,7 @@ export async function main(argv: readonly string[], io: DlqIo): Promise<number> 
 }
 
 export function runAsProcess(): void {
-  const write = (stream: NodeJS.WriteStream) => (line: string) => {
-    stream.write(`${line}\n`);
-  };
-  void main(process.argv.slice(2), { stdout: write(process.stdout), stderr: write(process.stderr) }).then(
-    (status) => {
-      process.exitCode = status;
-    },
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = EXIT_FAILED;
-    },
-  );
+  runCliAsProcess(main, EXIT_FAILED);
 }
 
 if (require.main === module) runAsProcess();

@@ -5,23 +5,17 @@
  * re-derive every open dossier and petition with it. `main` takes its arguments and streams as
  * parameters so tests run it in-process; the last lines wire it to the real process.
  */
-import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { CalendarValidationError, loadCalendar, readJsonFile } from '@tthc/calendar';
+import { DEV_MONGO_URL, operatorName, redactUrl, type StoreCliIo } from '@tthc/ops';
 import { connectMongo, createAuditLog, createLogger } from '@tthc/platform';
 import type { Connection } from 'mongoose';
 import { createCalendarStore } from '../data-access/calendar.store';
 
-export interface CalendarApplyIo {
-  stdout(line: string): void;
-  stderr(line: string): void;
-  env?: Readonly<Record<string, string | undefined>>;
-  cwd?: string;
-  connect?(url: string): Promise<Connection>;
-}
+export type CalendarApplyIo = StoreCliIo<Connection>;
 
 /** The dev stack of `infra/local/infra.sh up dev`, used only when MONGO_URL is unset (as catalog:import does). */
-export const DEV_MONGO_URL = 'mongodb://127.0.0.1:27117/tthc';
+export { DEV_MONGO_URL };
 
 export const USAGE = `Usage: calendar:apply FILE
 
@@ -31,25 +25,6 @@ it and records an audit of the deadlines that moved (collection calendar_audits)
 
 MONGO_URL names the database; when it is unset the dev stack ${DEV_MONGO_URL} is used.
 Exit status: 0 stored (or already active), 2 bad arguments or an invalid file, 1 the store failed.`;
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(MONGO_URL is not a valid URL)';
-  }
-}
-
-/** The operator who ran the command, for the audit log (a container may have no user name). */
-function operator(env: Readonly<Record<string, string | undefined>>): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return env.USER ?? env.LOGNAME ?? 'unknown';
-  }
-}
 
 export async function main(argv: readonly string[], io: CalendarApplyIo): Promise<number> {
   const env = io.env ?? process.env;
@@ -92,7 +67,7 @@ export async function main(argv: readonly string[], io: CalendarApplyIo): Promis
     if (stored) {
       const years = Object.values(calendar.file.years);
       const entry = {
-        actor: `cli:${operator(env)}`,
+        actor: `cli:${operatorName(env)}`,
         role: 'operator',
         action: 'calendar.applied',
         target: `${record.calendarId}@${record.version}`,
