@@ -30,32 +30,36 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-export function civilFromDays(dayNumber: number): CivilDate {
+/**
+ * The year, counted from 1 March, that holds a day number (the algorithm's internal year: January
+ * and February belong to the year before). Allocates nothing; shared by the two functions below.
+ */
+function marchYearOf(dayNumber: number): number {
   const z = dayNumber + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
   const yearOfEra = Math.floor(
     (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
   );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  return yearOfEra + era * 400;
+}
+
+export function civilFromDays(dayNumber: number): CivilDate {
+  const marchYear = marchYearOf(dayNumber);
+  // Days since 1 March of that year.
+  const dayOfYear = dayNumber - daysFromCivil(marchYear, 3, 1);
   const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
   const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const year = marchYear + (month <= 2 ? 1 : 0);
   return { year, month, day };
 }
 
 /** The year of a day number, without allocating (used on every deadline computation). */
 export function yearOfDay(dayNumber: number): number {
-  const z = dayNumber + 719_468;
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  // dayOfYear counts from 1 March, so the last 61 days (January, February) belong to the next year.
-  return yearOfEra + era * 400 + (dayOfYear >= 306 ? 1 : 0);
+  const marchYear = marchYearOf(dayNumber);
+  // Counted from 1 March, the last 61 days of the year (January, February) belong to the next year.
+  return marchYear + (dayNumber - daysFromCivil(marchYear, 3, 1) >= 306 ? 1 : 0);
 }
 
 /** ISO weekday: 1 = Monday … 7 = Sunday. Day 0 (1970-01-01) was a Thursday. */
