@@ -220,16 +220,7 @@ export class Calendar {
       const perUnit = unit === 'working-day' ? this.dayLengthMinutes * MS_PER_MINUTE : 60 * MS_PER_MINUTE;
       due = this.addWorkingTime(start, Math.round(amount * perUnit));
     }
-    const lastYear = this.cursorIndex.year;
-    return {
-      due: new Date(Math.ceil(due / MS_PER_SECOND) * MS_PER_SECOND),
-      start: new Date(start),
-      uncertain: this.anyUncertain(firstYear, lastYear),
-      firstYear,
-      lastYear,
-      calendarId: this.id,
-      calendarVersion: this.version,
-    };
+    return this.dueAnswer(Math.ceil(due / MS_PER_SECOND) * MS_PER_SECOND, start, firstYear, this.cursorIndex.year);
   }
 
   /** Working time inside `[from, to)` (docs/calendar.md rule 6). */
@@ -284,6 +275,19 @@ export class Calendar {
   private isWorkingDayNumber(day: number): boolean {
     if (this.makeUpDays.has(day)) return true;
     return !this.isWeekendDayNumber(day) && !this.daysOff.has(day);
+  }
+
+  /** What `due` answers, for either kind of unit: the instants as Dates, the years used, the calendar. */
+  private dueAnswer(due: number, start: number, firstYear: number, lastYear: number): DueAnswer {
+    return {
+      due: new Date(due),
+      start: new Date(start),
+      uncertain: this.anyUncertain(firstYear, lastYear),
+      firstYear,
+      lastYear,
+      calendarId: this.id,
+      calendarVersion: this.version,
+    };
   }
 
   private anyUncertain(firstYear: number, lastYear: number): boolean {
@@ -422,15 +426,7 @@ export class Calendar {
       due = this.cursorIndex.periodEnd[this.cursorIndex.dayLastPeriod[this.cursorPeriod] as number] as number;
       lastYear = this.cursorIndex.year;
     }
-    return {
-      due: new Date(due),
-      start: new Date(start),
-      uncertain: this.anyUncertain(firstYear, lastYear),
-      firstYear,
-      lastYear,
-      calendarId: this.id,
-      calendarVersion: this.version,
-    };
+    return this.dueAnswer(due, start, firstYear, lastYear);
   }
 }
 
