@@ -15,38 +15,36 @@ interface EnvelopeOverrides {
   time?: string;
 }
 
-export function receivedEvent(data: Partial<DossierReceivedV1> = {}, env: EnvelopeOverrides = {}) {
-  const now = new Date();
+/** A portal CloudEvent envelope around `data`; `now` is the default event time. */
+function portalEvent<T extends string, D>(type: T, now: Date, env: EnvelopeOverrides, data: D) {
   return {
     specversion: '1.0' as const,
     id: env.id ?? randomUUID(),
     source: env.source ?? 'urn:portal:test',
-    type: 'vn.tthc.dossier.received' as const,
+    type,
     time: env.time ?? now.toISOString(),
-    data: {
-      dossierCode: data.dossierCode ?? dossierCode(),
-      procedureCode: data.procedureCode ?? '1.001234',
-      agencyCode: data.agencyCode ?? 'G01.001.000',
-      receivedAt: data.receivedAt ?? now.toISOString(),
-      appointmentAt: data.appointmentAt ?? new Date(now.getTime() + 3600_000).toISOString(),
-      ...(data.channel ? { channel: data.channel } : {}),
-      ...(data.applicant ? { applicant: data.applicant } : {}),
-    },
+    data,
   };
+}
+
+export function receivedEvent(data: Partial<DossierReceivedV1> = {}, env: EnvelopeOverrides = {}) {
+  const now = new Date();
+  return portalEvent('vn.tthc.dossier.received', now, env, {
+    dossierCode: data.dossierCode ?? dossierCode(),
+    procedureCode: data.procedureCode ?? '1.001234',
+    agencyCode: data.agencyCode ?? 'G01.001.000',
+    receivedAt: data.receivedAt ?? now.toISOString(),
+    appointmentAt: data.appointmentAt ?? new Date(now.getTime() + 3600_000).toISOString(),
+    ...(data.channel ? { channel: data.channel } : {}),
+    ...(data.applicant ? { applicant: data.applicant } : {}),
+  });
 }
 
 export function resolvedEvent(data: Partial<DossierResolvedV1> & { dossierCode: string }, env: EnvelopeOverrides = {}) {
   const now = new Date();
-  return {
-    specversion: '1.0' as const,
-    id: env.id ?? randomUUID(),
-    source: env.source ?? 'urn:portal:test',
-    type: 'vn.tthc.dossier.resolved' as const,
-    time: env.time ?? now.toISOString(),
-    data: {
-      dossierCode: data.dossierCode,
-      agencyCode: data.agencyCode ?? 'G01.001.000',
-      resolvedAt: data.resolvedAt ?? now.toISOString(),
-    },
-  };
+  return portalEvent('vn.tthc.dossier.resolved', now, env, {
+    dossierCode: data.dossierCode,
+    agencyCode: data.agencyCode ?? 'G01.001.000',
+    resolvedAt: data.resolvedAt ?? now.toISOString(),
+  });
 }
