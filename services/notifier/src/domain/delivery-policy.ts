@@ -1,6 +1,6 @@
 import type { Calendar } from '@tthc/calendar';
 import type { SlaAlertV1 } from '@tthc/contracts';
-import { MAX_LEVEL, type ChannelType, type Subscription } from './notification';
+import { MAX_LEVEL, type ChannelType, type Delivery, type Subscription } from './notification';
 
 export interface DeliveryPolicy {
   /**
@@ -68,4 +68,12 @@ export function alertDeliveryKey(alertId: string, subscriptionId: string, channe
 
 export function digestDeliveryKey(localDate: string, subscriptionId: string, channel: ChannelType): string {
   return `digest.${localDate}.${subscriptionId}.${channel}`;
+}
+
+/** What a new delivery says: what, to whom, over which channel, and when. */
+export type NewDelivery = Omit<Delivery, 'status' | 'sendingSince' | 'attempts' | 'lastError' | 'createdAt' | 'sentAt'>;
+
+/** A delivery created at `now`: scheduled, not yet attempted. */
+export function scheduledDelivery(fields: NewDelivery, now: Date): Delivery {
+  return { ...fields, status: 'scheduled', sendingSince: null, attempts: 0, lastError: null, createdAt: now, sentAt: null };
 }

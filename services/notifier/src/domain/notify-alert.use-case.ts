@@ -1,7 +1,7 @@
 import type { Calendar } from '@tthc/calendar';
 import type { SlaAlertV1 } from '@tthc/contracts';
 import { ackDeadline, type AckWindow } from './escalate-after';
-import { alertDeliveryKey, baseLevelOf, deliveryInstant, isEscalatable, isUrgent, wantsAlert, type DeliveryPolicy } from './delivery-policy';
+import { alertDeliveryKey, baseLevelOf, deliveryInstant, isEscalatable, isUrgent, scheduledDelivery, wantsAlert, type DeliveryPolicy } from './delivery-policy';
 import {
   MAX_LEVEL,
   type AlertRecord,
@@ -63,24 +63,23 @@ export async function notifyLevel(record: AlertRecord, level: number, deps: Noti
   let earliest: Date | null = null;
   for (const sub of subs) {
     const scheduledFor = deliveryInstant(now, urgent, deps.calendars(sub.calendarId));
-    const { delivery } = await deps.deliveries.insertOnce({
-      id: alertDeliveryKey(record.alertId, sub.id, sub.channel.type, level),
-      subscriptionId: sub.id,
-      channel: sub.channel.type,
-      kind: 'alert',
-      alertId: record.alertId,
-      level,
-      digestDate: null,
-      digestItems: [],
-      scheduledFor,
-      urgent,
-      status: 'scheduled',
-      sendingSince: null,
-      attempts: 0,
-      lastError: null,
-      createdAt: now,
-      sentAt: null,
-    });
+    const { delivery } = await deps.deliveries.insertOnce(
+      scheduledDelivery(
+        {
+          id: alertDeliveryKey(record.alertId, sub.id, sub.channel.type, level),
+          subscriptionId: sub.id,
+          channel: sub.channel.type,
+          kind: 'alert',
+          alertId: record.alertId,
+          level,
+          digestDate: null,
+          digestItems: [],
+          scheduledFor,
+          urgent,
+        },
+        now,
+      ),
+    );
     // Re-queueing a scheduled delivery is harmless: the job id is the delivery id, and the job
     // re-reads the status before sending.
     if (delivery.status === 'scheduled') await deps.deliveryScheduler.enqueue(delivery.id, delivery.scheduledFor);

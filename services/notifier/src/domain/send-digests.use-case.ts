@@ -1,4 +1,4 @@
-import { digestDeliveryKey, digestScope } from './delivery-policy';
+import { digestDeliveryKey, digestScope, scheduledDelivery } from './delivery-policy';
 import type { CalendarLookup } from './notify-alert.use-case';
 import type { Clock, DeliveryRepository, DeliveryScheduler, DigestRunLog, OpenDossierReader, SubscriptionRepository } from './notification';
 
@@ -42,24 +42,23 @@ export async function sendDigests(deps: DigestDeps): Promise<DigestOutcome> {
       outcome.nothingOpen++;
       continue;
     }
-    const { delivery } = await deps.deliveries.insertOnce({
-      id: digestDeliveryKey(date, sub.id, sub.channel.type),
-      subscriptionId: sub.id,
-      channel: sub.channel.type,
-      kind: 'digest',
-      alertId: null,
-      level: 0,
-      digestDate: date,
-      digestItems: items,
-      scheduledFor: now,
-      urgent: false,
-      status: 'scheduled',
-      sendingSince: null,
-      attempts: 0,
-      lastError: null,
-      createdAt: now,
-      sentAt: null,
-    });
+    const { delivery } = await deps.deliveries.insertOnce(
+      scheduledDelivery(
+        {
+          id: digestDeliveryKey(date, sub.id, sub.channel.type),
+          subscriptionId: sub.id,
+          channel: sub.channel.type,
+          kind: 'digest',
+          alertId: null,
+          level: 0,
+          digestDate: date,
+          digestItems: items,
+          scheduledFor: now,
+          urgent: false,
+        },
+        now,
+      ),
+    );
     if (delivery.status === 'scheduled') {
       await deps.deliveryScheduler.enqueue(delivery.id, delivery.scheduledFor);
       outcome.queued++;
