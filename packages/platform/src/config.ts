@@ -57,6 +57,48 @@ export const envVars = {
   kafkaMinInsyncReplicas: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(32, 'must be at most 32').default(2),
 };
 
+// Shape fragments of the variables several services read, spread into each service's
+// `z.object({...})` so every one names, defaults and checks them the same way.
+
+/** How a service logs and where its HTTP endpoints listen (loopback unless HOST says otherwise). */
+export const serviceEnv = (port: number) => ({
+  LOG_LEVEL: envVars.logLevel,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: envVars.port(port),
+});
+
+/** The Kafka cluster and the topic layout (partitions, replication, min.insync.replicas; see envVars). */
+export const kafkaEnv = {
+  KAFKA_BROKERS: envVars.kafkaBrokers,
+  // Prefix of every topic name, to share one cluster between environments.
+  KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
+  KAFKA_PARTITIONS: envVars.kafkaPartitions,
+  KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
+  KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
+};
+
+/** The service's MongoDB and its client watchdog. */
+export const mongoEnv = {
+  MONGO_URL: envVars.mongoUrl,
+  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
+};
+
+/**
+ * What the services that consume topics and run BullMQ jobs (workflow, sla, notifier) share:
+ * Kafka and the consumer's concurrency, MongoDB, the jobs' Redis, the consumer group and the
+ * queue prefix.
+ */
+export const consumerServiceEnv = {
+  ...kafkaEnv,
+  KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
+  ...mongoEnv,
+  REDIS_URL: envVars.redisUrl,
+  // Lets tests run several isolated instances against one broker.
+  CONSUMER_GROUP: z.string().min(1).optional(),
+  // BullMQ key prefix; lets several environments (or test files) share one Redis.
+  QUEUE_PREFIX: z.string().min(1).default('tthc'),
+};
+
 /**
  * Key table used when API_KEYS is unset outside production: a reform-office key that reads
  * everything and a portal key that may post for every agency. Production refuses both.

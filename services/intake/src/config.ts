@@ -1,21 +1,13 @@
 import { z } from 'zod';
-import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, envVars, kafkaEnv, parseEnv, requireApiKeysInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
 
 const schema = z
   .object({
     ...apiKeysEnv,
-    LOG_LEVEL: envVars.logLevel,
-    // Portals reach intake through a reverse proxy in production; bind all interfaces there.
-    HOST: z.string().default('127.0.0.1'),
-    PORT: envVars.port(8080),
-    KAFKA_BROKERS: envVars.kafkaBrokers,
-    // Prefix of every topic name, to share one cluster between environments.
-    KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
-    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
-    KAFKA_PARTITIONS: envVars.kafkaPartitions,
-    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
-    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
-    // Prefix of intake's Redis keys, for the same reason.
+    // Portals reach intake through a reverse proxy in production; bind all interfaces there (HOST).
+    ...serviceEnv(8080),
+    ...kafkaEnv,
+    // Prefix of intake's Redis keys, to share one Redis between environments (as KAFKA_TOPIC_NAMESPACE does a cluster).
     REDIS_KEY_PREFIX: z.string().min(1).default('tthc'),
     REDIS_URL: envVars.redisUrl,
     // How long an accepted event id is remembered for duplicate detection (portals retry for days).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, consumerServiceEnv, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
 import { ACK_WINDOW_PATTERN, parseAckWindow } from './domain/escalate-after';
 
 const DEV_ACK_SECRET = 'dev-ack-secret-not-for-production';
@@ -20,22 +20,8 @@ export const SMTP_SEND_BUDGET_MS = 40_000;
 const schema = z
   .object({
     ...apiKeysEnv,
-    LOG_LEVEL: envVars.logLevel,
-    HOST: z.string().default('127.0.0.1'),
-    PORT: envVars.port(8084),
-    KAFKA_BROKERS: envVars.kafkaBrokers,
-    KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
-    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
-    KAFKA_PARTITIONS: envVars.kafkaPartitions,
-    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
-    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
-    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
-    MONGO_URL: envVars.mongoUrl,
-  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
-    REDIS_URL: envVars.redisUrl,
-    CONSUMER_GROUP: z.string().min(1).optional(),
-    // BullMQ key prefix; lets several environments (or test files) share one Redis.
-    QUEUE_PREFIX: z.string().min(1).default('tthc'),
+    ...serviceEnv(8084),
+    ...consumerServiceEnv,
     // Defaults fit the development mail catcher (packages/testkit smtp-sink, port 1025).
     SMTP_HOST: z.string().min(1).default('127.0.0.1'),
     SMTP_PORT: envVars.port(1025),

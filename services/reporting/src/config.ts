@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, envVars, mongoEnv, parseEnv, requireApiKeysInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
 
 const schema = z
   .object({
     ...apiKeysEnv,
-    LOG_LEVEL: envVars.logLevel,
-    HOST: z.string().default('127.0.0.1'),
-    PORT: envVars.port(8081),
-    MONGO_URL: envVars.mongoUrl,
-  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
+    ...serviceEnv(8081),
+    ...mongoEnv,
     // Redis holds the per-key rate-limit buckets, shared by every instance of the service.
     REDIS_URL: envVars.redisUrl,
     // Prefix of the service's Redis keys, to share one Redis between environments.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envVars, parseEnv } from '@tthc/platform';
+import { consumerServiceEnv, envVars, parseEnv, serviceEnv } from '@tthc/platform';
 import { parseDuration, parseDurationList } from './domain/duration';
 
 const DURATION_HELP = 'must be <n>wd (working days), <n>wh (working hours) or <n>s (plain seconds, tests and demos only)';
@@ -18,22 +18,8 @@ const durationList = z.string().transform((text, ctx) => {
 
 const schema = z.object({
   NODE_ENV: envVars.nodeEnv,
-  LOG_LEVEL: envVars.logLevel,
-  HOST: z.string().default('127.0.0.1'),
-  PORT: envVars.port(8083),
-  KAFKA_BROKERS: envVars.kafkaBrokers,
-  KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
-  // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
-  KAFKA_PARTITIONS: envVars.kafkaPartitions,
-  KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
-  KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
-  KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
-  MONGO_URL: envVars.mongoUrl,
-  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
-  REDIS_URL: envVars.redisUrl,
-  CONSUMER_GROUP: z.string().min(1).optional(),
-  // BullMQ key prefix; lets several environments (or test files) share one Redis.
-  QUEUE_PREFIX: z.string().min(1).default('tthc'),
+  ...serviceEnv(8083),
+  ...consumerServiceEnv,
   // Deadline checks wait on MongoDB and Kafka, not on the CPU. With 1 000 deadlines due in the
   // same second the bench gave alert p99 4.9 s at 50, 3.0 s at 200 and 1.7 s at 500.
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(500),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CALENDAR_PATH } from '@tthc/calendar';
 import { DEFAULT_RULES, type RulesConfig } from './domain/subject';
-import { apiKeysEnv, envVars, parseEnv, requireApiKeysInProduction, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, consumerServiceEnv, envVars, parseEnv, requireApiKeysInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
 
 const seconds = (fallback: number) => z.coerce.number().positive().max(10 * 365 * 86400).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(0).max(100).default(fallback);
@@ -15,25 +15,10 @@ const flag = (fallback: boolean) =>
 const schema = z
   .object({
     ...apiKeysEnv,
-    LOG_LEVEL: envVars.logLevel,
-    HOST: z.string().default('127.0.0.1'),
-    // Health, readiness, metrics and the calendar reload.
-    PORT: envVars.port(8082),
-    KAFKA_BROKERS: envVars.kafkaBrokers,
-    KAFKA_TOPIC_NAMESPACE: envVars.topicNamespace,
-    // Topic layout (partitions, replication, min.insync.replicas); see envVars in @tthc/platform.
-    KAFKA_PARTITIONS: envVars.kafkaPartitions,
-    KAFKA_REPLICATION_FACTOR: envVars.kafkaReplicationFactor,
-    KAFKA_MIN_INSYNC_REPLICAS: envVars.kafkaMinInsyncReplicas,
-    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
-    MONGO_URL: envVars.mongoUrl,
-  MONGO_WATCHDOG_SECONDS: envVars.mongoWatchdogSeconds,
-    // The unknown-subject sweep is a BullMQ job scheduler, so one instance runs it at a time.
-    REDIS_URL: envVars.redisUrl,
-    // BullMQ key prefix; lets several environments (or test files) share one Redis.
-    QUEUE_PREFIX: z.string().min(1).default('tthc'),
-    // Lets tests run several isolated instances against one broker.
-    CONSUMER_GROUP: z.string().min(1).optional(),
+    // PORT serves health, readiness, metrics and the calendar reload.
+    ...serviceEnv(8082),
+    // REDIS_URL holds the unknown-subject sweep, a BullMQ job scheduler, so one instance runs it at a time.
+    ...consumerServiceEnv,
     // The national calendar used until a version is applied with `calendar:apply`.
     CALENDAR_FILE: z.string().min(1).default(DEFAULT_CALENDAR_PATH),
     AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
