@@ -12,6 +12,7 @@ export * from './http/service-http';
 export * from './http/openapi';
 export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';
+export * from './kafka/service-consumer';
 export * from './kafka/dead-letter';
 export * from './run-service';
 export * from './kafka/kafka-runtime';

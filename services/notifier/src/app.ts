@@ -4,26 +4,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
-import {
-  connectMongo,
-  createAuditLog,
-  createConsumerRunner,
-  createKafkaRuntime,
-  createLogger,
-  createMetrics,
-  createServiceHttp,
-  parseApiKeys,
-  pingMongo,
-  rateLimitPerKey,
-  requireApiKey,
-  requireRole,
-  serveHttp,
-  type ConsumerRunner,
-  type Logger,
-  type RunningServer,
-  kafkaTopicSettings,
-  registerQueueMetrics,
-} from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createAuditLog, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, rateLimitPerKey, registerQueueMetrics, requireApiKey, requireRole, type RunningServer, serveHttp } from '@tthc/platform';
 import type { NotifierConfig } from './config';
 import { systemClock, type Clock } from './domain/notification';
 import type { NotifyDeps } from './domain/notify-alert.use-case';
@@ -167,37 +148,18 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       jobs.run('start').catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciliation at start failed; the interval retries'));
       jobs.start();
 
-      runner = createConsumerRunner({
-        kafka,
-        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.notifier,
-        topics: [topics.alerts],
-        deadLetterTopic: topics.deadLetter,
-        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
-        producer,
-        logger,
-        metrics,
-        // While MongoDB, Redis or Kafka is away the consumer pauses (nothing is dead-lettered,
-        // nothing past the alert committed); this says when to try again.
-        dependenciesReady: async () => {
-          await Promise.all([pingMongo(conn!), queueRedis.ping(), kafkaRuntime.check()]);
-          return true;
-        },
-        handle: alertHandler({ ...notifyDeps, logger, metrics }),
-      });
+      const checks = dependencyChecks({ mongo: conn, redis: queueRedis, kafka: kafkaRuntime });
+      // While MongoDB, Redis or Kafka is away the consumer pauses (nothing is dead-lettered,
+      // nothing past the alert committed); `waitFor` says when to try again.
+      runner = createServiceConsumer(
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
+        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.notifier, topics: [topics.alerts], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: alertHandler({ ...notifyDeps, logger, metrics }) },
+      );
       await runner.start();
       // Redis memory and the oldest waiting delivery: a backlog shows before anyone misses an e-mail.
       stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [deliveryQueue, maintenanceQueue], logger });
 
-      const readiness = {
-        mongo: () => pingMongo(conn!),
-        redis: async () => {
-          await queueRedis.ping();
-        },
-        kafka: kafkaRuntime.check,
-        consumer: async () => {
-          if (runner?.isPaused()) throw new Error('alert consumption paused until MongoDB, Redis and Kafka answer again');
-        },
-      };
+      const readiness = { ...checks, consumer: consumerCheck(runner, 'alert consumption paused until MongoDB, Redis and Kafka answer again') };
       const http = createServiceHttp({ service: 'notifier', logger, metrics, readiness, openApi: openApiDocument });
       // The platform's /readyz knows only up or down; this one, matched first, also reports a
       // reconciliation in progress as `degraded` (still 200).

@@ -6,21 +6,7 @@ import type { Connection } from 'mongoose';
 import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
-import {
-  connectMongo,
-  createConsumerRunner,
-  createKafkaRuntime,
-  createLogger,
-  createMetrics,
-  createServiceHttp,
-  serveHttp,
-  pingMongo,
-  registerQueueMetrics,
-  type ConsumerRunner,
-  type Logger,
-  type RunningServer,
-  kafkaTopicSettings,
-} from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
 import type { SlaConfig } from './config';
 import { systemClock, type Clock } from './domain/deadline';
 import { createAlertRelay } from './domain/relay-alerts.use-case';
@@ -265,34 +251,15 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
 
       stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [queue, maintenance], logger });
 
-      runner = createConsumerRunner({
-        kafka,
-        groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla,
-        topics: [topics.dossierState],
-        deadLetterTopic: topics.deadLetter,
-        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
-        producer,
-        logger,
-        metrics,
-        handle: dossierStateHandler({ deadlines, timers, planner }),
-        // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
-        dependenciesReady: async () => {
-          await Promise.all([pingMongo(conn!), queueRedis.ping(), kafkaRuntime.check()]);
-          return true;
-        },
-      });
+      const checks = dependencyChecks({ mongo: conn, redis: queueRedis, kafka: kafkaRuntime });
+      // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
+      runner = createServiceConsumer(
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
+        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: dossierStateHandler({ deadlines, timers, planner }) },
+      );
       await runner.start();
 
-      const readiness = {
-        consumer: async () => {
-          if (runner?.isPaused()) throw new Error('paused until MongoDB, Redis and Kafka answer again');
-        },
-        mongo: () => pingMongo(conn!),
-        redis: async () => {
-          await queueRedis.ping();
-        },
-        kafka: kafkaRuntime.check,
-      };
+      const readiness = { consumer: consumerCheck(runner, 'paused until MongoDB, Redis and Kafka answer again'), ...checks };
       const http = createServiceHttp({ service: 'sla', logger, metrics, readiness });
       server = await serveHttp(http, { service: 'sla', logger, port: config.PORT, host: config.HOST });
       takeOverReadiness(server.server, readinessHandler(readiness, degradation));

@@ -3,22 +3,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
-import {
-  connectMongo,
-  createConsumerRunner,
-  createKafkaRuntime,
-  createLogger,
-  createMetrics,
-  createServiceHttp,
-  parseApiKeys,
-  pingMongo,
-  serveHttp,
-  type ConsumerRunner,
-  type Logger,
-  type RunningServer,
-  kafkaTopicSettings,
-  registerQueueMetrics,
-} from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
 import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
 import { createFactDeadLetters } from './data-access/dead-letter.kafka';
@@ -120,35 +105,26 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       await reloadCalendars();
 
       const deadLetters = createFactDeadLetters(producer, { topic: topics.deadLetter, dossierEventsTopic: topics.dossierEvents, alertsTopic: topics.alerts, consumerGroup: groupId });
-      runner = createConsumerRunner({
-        kafka,
-        groupId,
-        topics: [topics.dossierEvents, topics.alerts],
-        deadLetterTopic: topics.deadLetter,
-        concurrency: config.KAFKA_CONSUMER_CONCURRENCY,
-        producer,
+      const handle = subjectEventsHandler({
+        repo,
+        publisher,
+        catalog: createProcedureLookup(conn),
+        derive,
+        calendarPins,
+        deadLetters,
+        codeAgencyCheck: config.CODE_AGENCY_CHECK,
         logger,
         metrics,
-        // While MongoDB or Kafka is away the consumer pauses instead of dead-lettering good
-        // facts; this says when to try again.
-        dependenciesReady: async () => {
-          await Promise.all([pingMongo(conn!), kafkaRuntime.check()]);
-          return true;
-        },
-        handle: subjectEventsHandler({
-          repo,
-          publisher,
-          catalog: createProcedureLookup(conn),
-          derive,
-          calendarPins,
-          deadLetters,
-          codeAgencyCheck: config.CODE_AGENCY_CHECK,
-          logger,
-          metrics,
-          alertsTopic: topics.alerts,
-          gate,
-        }),
+        alertsTopic: topics.alerts,
+        gate,
       });
+      const checks = dependencyChecks({ mongo: conn, redis: queueRedis, kafka: kafkaRuntime });
+      // While MongoDB or Kafka is away the consumer pauses instead of dead-lettering good
+      // facts; `waitFor` says when to try again.
+      runner = createServiceConsumer(
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
+        { groupId, topics: [topics.dossierEvents, topics.alerts], waitFor: [checks.mongo, checks.kafka], handle },
+      );
       await runner.start();
       stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [maintenance], logger });
 
@@ -182,16 +158,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
         service: 'workflow',
         logger,
         metrics,
-        readiness: {
-          mongo: () => pingMongo(conn!),
-          redis: async () => {
-            await queueRedis.ping();
-          },
-          kafka: kafkaRuntime.check,
-          consumer: async () => {
-            if (runner?.isPaused()) throw new Error('paused until MongoDB and Kafka answer again');
-          },
-        },
+        readiness: { ...checks, consumer: consumerCheck(runner, 'paused until MongoDB and Kafka answer again') },
       });
       mountCalendarReloadRoute(http, { keys: parseApiKeys(config.API_KEYS), reload: () => reloadCalendars() });
       server = await serveHttp(http, { service: 'workflow', logger, port: config.PORT, host: config.HOST });
