@@ -165,25 +165,22 @@ function pointer(prefix: string, field: string): string {
   return `${prefix}/${field}`;
 }
 
-/**
- * Maps one portal record. Every bad field is reported with its JSON pointer under `pointerPrefix`
- * (`/0` for the first record of an array).
- */
-export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: PortalMapOptions): PortalMapResult {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, issues: [{ pointer: pointerPrefix, detail: 'must be a JSON object (one portal dossier record)' }] };
-  }
+type PortalRecord = z.infer<typeof portalRecordSchema>;
+type PortalDates = Partial<Record<DateField, number>>;
+
+/** The record's schema, its dates and its agency code, with every bad field reported. */
+function readRecord(raw: object, pointerPrefix: string, timeZone: string): { record?: PortalRecord; dates: PortalDates; issues: FieldIssue[] } {
   const parsed = portalRecordSchema.safeParse(raw);
   const issues: FieldIssue[] = parsed.success
     ? []
     : parsed.error.issues.map((i) => ({ pointer: pointerPrefix + i.path.map((p) => `/${String(p)}`).join(''), detail: i.message }));
 
   const record = raw as Record<string, unknown>;
-  const dates: Partial<Record<DateField, number>> = {};
+  const dates: PortalDates = {};
   for (const field of DATE_FIELDS) {
     const value = record[field];
     if (value === undefined || value === null || value === '') continue;
-    const read = readPortalDate(value, options.timeZone);
+    const read = readPortalDate(value, timeZone);
     if (!read.ok) issues.push({ pointer: pointer(pointerPrefix, field), detail: read.detail });
     else dates[field] = read.ms;
   }
@@ -195,39 +192,40 @@ export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: Po
   } else if (mainCode && aliasCode && mainCode !== aliasCode) {
     issues.push({ pointer: pointer(pointerPrefix, 'DonViXuLy'), detail: 'must equal MaDonVi when both are sent' });
   }
+  return parsed.success ? { record: parsed.data, dates, issues } : { dates, issues };
+}
 
-  if (!parsed.success || issues.length > 0) return { ok: false, issues: dedupe(issues) };
-  const r = parsed.data;
-  const agencyCode = (r.MaDonVi ?? r.DonViXuLy) as string;
-  const dossierCode = r.MaHoSo;
+/** What a status needs besides the schema: a reception for every status but 3, and its own date. */
+function statusIssues(r: PortalRecord, dates: PortalDates, pointerPrefix: string): FieldIssue[] {
   const status = r.TrangThaiHoSo;
-
-  if (status === 1) {
-    return { ok: true, value: { kind: 'ignored', dossierCode, agencyCode, reason: 'TrangThaiHoSo 1 (Mới đăng ký): the dossier is not received yet, so no deadline runs' } };
-  }
-
   const rules = STATUS_EVENTS[status];
-  const statusDateField = rules?.dates.find((f) => dates[f] !== undefined);
-  const needsReceived = status !== 3;
-  if (needsReceived && dates.NgayTiepNhan === undefined) {
+  const issues: FieldIssue[] = [];
+  if (status !== 3 && dates.NgayTiepNhan === undefined) {
     issues.push({ pointer: pointer(pointerPrefix, 'NgayTiepNhan'), detail: `is required when TrangThaiHoSo is ${status} (the dossier was received)` });
   }
-  if (needsReceived && r.MaTTHC === undefined) {
+  if (status !== 3 && r.MaTTHC === undefined) {
     issues.push({ pointer: pointer(pointerPrefix, 'MaTTHC'), detail: `is required when TrangThaiHoSo is ${status} (the dossier was received)` });
   }
-  if (rules && statusDateField === undefined) {
+  if (rules && !rules.dates.some((f) => dates[f] !== undefined)) {
     const names = rules.dates.join(' or ');
     issues.push({ pointer: pointer(pointerPrefix, rules.dates[0] as string), detail: `is required when TrangThaiHoSo is ${status} (${names} dates that status)` });
   }
-  if (issues.length > 0) return { ok: false, issues: dedupe(issues) };
+  return issues;
+}
 
+/** The events of a valid record: its reception (unless status 3) and the fact its status dates. */
+function recordEvents(r: PortalRecord, dates: PortalDates, agencyCode: string, timeZone: string): InboundDossierEvent[] {
+  const dossierCode = r.MaHoSo;
+  const status = r.TrangThaiHoSo;
+  const rules = STATUS_EVENTS[status];
+  const statusDateField = rules?.dates.find((f) => dates[f] !== undefined);
   const source = portalSource(agencyCode);
-  const at = (ms: number) => formatPortalInstant(ms, options.timeZone);
+  const at = (ms: number) => formatPortalInstant(ms, timeZone);
   const event = (type: InboundDossierEvent['type'], instant: number, data: Record<string, unknown>, variant = '', emittedAt = instant): InboundDossierEvent =>
     ({ specversion: '1.0', id: portalEventId(dossierCode, type, instant, variant), source, type, time: at(emittedAt), subject: dossierCode, data }) as InboundDossierEvent;
 
   const events: InboundDossierEvent[] = [];
-  if (needsReceived) {
+  if (status !== 3) {
     const receivedAt = dates.NgayTiepNhan as number;
     const applicant = {
       ...(r.ChuHoSo !== undefined ? { fullName: r.ChuHoSo } : {}),
@@ -261,7 +259,28 @@ export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: Po
       events.push(event(rules.type, instant, { dossierCode, agencyCode, occurredAt: at(instant), ...extra }));
     }
   }
-  return { ok: true, value: { kind: 'events', dossierCode, agencyCode, events } };
+  return events;
+}
+
+/**
+ * Maps one portal record. Every bad field is reported with its JSON pointer under `pointerPrefix`
+ * (`/0` for the first record of an array).
+ */
+export function mapPortalRecord(raw: unknown, pointerPrefix: string, options: PortalMapOptions): PortalMapResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, issues: [{ pointer: pointerPrefix, detail: 'must be a JSON object (one portal dossier record)' }] };
+  }
+  const { record: r, dates, issues } = readRecord(raw, pointerPrefix, options.timeZone);
+  if (!r || issues.length > 0) return { ok: false, issues: dedupe(issues) };
+  const agencyCode = (r.MaDonVi ?? r.DonViXuLy) as string;
+  const dossierCode = r.MaHoSo;
+
+  if (r.TrangThaiHoSo === 1) {
+    return { ok: true, value: { kind: 'ignored', dossierCode, agencyCode, reason: 'TrangThaiHoSo 1 (Mới đăng ký): the dossier is not received yet, so no deadline runs' } };
+  }
+  const missing = statusIssues(r, dates, pointerPrefix);
+  if (missing.length > 0) return { ok: false, issues: dedupe(missing) };
+  return { ok: true, value: { kind: 'events', dossierCode, agencyCode, events: recordEvents(r, dates, agencyCode, options.timeZone) } };
 }
 
 function dedupe(issues: FieldIssue[]): FieldIssue[] {
