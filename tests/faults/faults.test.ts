@@ -16,6 +16,9 @@ const size = (short: number, full: number) => (FULL ? full : short);
 // to catch up with that (a capacity question, see the scale issue), so it waits longer before it
 // counts what is missing. Losses and duplicates are counted the same way in both runs.
 const recoverWithin = (shortSeconds: number) => size(shortSeconds, 900);
+// FAULTS_OPEN_DEADLINES sets how many open deadlines the sla-restart scenario loads first: the
+// long run's 100 000 take longer to load through the public API than the pipeline allows today.
+const openDeadlines = Number(process.env.FAULTS_OPEN_DEADLINES ?? size(2000, 100_000));
 
 const killAndRestart = (label: string, afterMs: number, downMs: number): Scenario['fault'] =>
   async ({ stack }) => {
@@ -98,9 +101,9 @@ const scenarios: Array<Scenario & { onlyFull?: boolean }> = [
     recoverWithinSeconds: recoverWithin(240),
   },
   {
-    name: `sla restart (both instances) with ${size(2000, 100_000)} open deadlines`,
+    name: `sla restart (both instances) with ${openDeadlines} open deadlines`,
     dossiers: size(100, 1000),
-    background: size(2000, 100_000),
+    background: openDeadlines,
     dueInSeconds: size(30, 120),
     async fault({ stack }) {
       const slas = stack.processes.filter((p) => p.name === 'sla');
