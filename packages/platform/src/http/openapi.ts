@@ -53,6 +53,20 @@ export const bearerSecurityScheme = {
   bearer: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS; its role (portal, agency-manager, reform-office) and agencies decide what it may read and write.' },
 } as const;
 
+/**
+ * What every keyed service's document starts with: OpenAPI 3.1, its title and description, this
+ * instance as the server and the bearer key on every operation (operational paths opt out).
+ */
+export function keyedServiceDocument(service: string, description: string, schemas: Record<string, JsonSchema>) {
+  return {
+    openapi: '3.1.0' as const,
+    info: { title: `TTHC ${service}`, version: '1.0.0', description },
+    servers: [{ url: '/', description: `this ${service} instance` }],
+    security: [{ bearer: [] }],
+    components: { securitySchemes: bearerSecurityScheme, schemas },
+  };
+}
+
 const readinessSchema: JsonSchema = {
   type: 'object',
   required: ['status', 'checks'],

@@ -1,7 +1,7 @@
 import {
-  bearerSecurityScheme,
   jsonResponse,
   keyedErrorResponses,
+  keyedServiceDocument,
   operationalPaths,
   pathParameter,
   problemResponse,
@@ -81,16 +81,11 @@ const linkProblems = {
 
 /** OpenAPI 3.1 description of the notifier API, served at /openapi.json without a key. */
 export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'TTHC notifier',
-    version: '1.0.0',
-    description:
-      'Subscriptions say who is told about warnings, overdue and escalation alerts (e-mail, or webhooks signed per Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature v1 HMAC-SHA256), in Vietnamese or English, with a daily digest. An unacknowledged overdue alert climbs from agency manager to agency head to reform office; acknowledging it stops the climb. Acknowledge with an agency-manager or reform-office key, or through the link mailed to a recipient: GET shows a confirmation page and changes nothing (mail scanners prefetch links), its form POST acknowledges.',
-  },
-  servers: [{ url: '/', description: 'this notifier instance' }],
-  security: [{ bearer: [] }],
-  components: { securitySchemes: bearerSecurityScheme, schemas },
+  ...keyedServiceDocument(
+    'notifier',
+    'Subscriptions say who is told about warnings, overdue and escalation alerts (e-mail, or webhooks signed per Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature v1 HMAC-SHA256), in Vietnamese or English, with a daily digest. An unacknowledged overdue alert climbs from agency manager to agency head to reform office; acknowledging it stops the climb. Acknowledge with an agency-manager or reform-office key, or through the link mailed to a recipient: GET shows a confirmation page and changes nothing (mail scanners prefetch links), its form POST acknowledges.',
+    schemas,
+  ),
   paths: {
     '/v1/subscriptions': {
       get: {

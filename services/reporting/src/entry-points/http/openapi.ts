@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { procedureSchema } from '@tthc/catalog';
 import { COUNT_FIELDS } from '@tthc/metrics';
 import {
-  bearerSecurityScheme,
   jsonResponse,
   keyedErrorResponses,
+  keyedServiceDocument,
   operationalPaths,
   pathParameter,
   problemResponse,
@@ -222,16 +222,11 @@ const get = (operationId: string, summary: string, description: string, paramete
 
 /** OpenAPI 3.1 description of the reporting read API, served at /openapi.json without a key. */
 export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'TTHC reporting',
-    version: '1.0.0',
-    description:
-      "The reform office's and managers' read API: late-case counts per agency, procedure or level and period, the trend, estimated index sub-scores, open and overdue dossiers and petitions, one dossier's history, alerts, the procedure catalog, calendar change audits and the configuration audit log. Every read is limited to the key's agencies. Metrics, sub-scores, audits and every CSV/XLSX export need an agency-manager or reform-office key; portal keys read only their own dossiers and alerts. The dashboard (/, Vietnamese with an English switch) is served by the same process.",
-  },
-  servers: [{ url: '/', description: 'this reporting instance' }],
-  security: [{ bearer: [] }],
-  components: { securitySchemes: bearerSecurityScheme, schemas },
+  ...keyedServiceDocument(
+    'reporting',
+    "The reform office's and managers' read API: late-case counts per agency, procedure or level and period, the trend, estimated index sub-scores, open and overdue dossiers and petitions, one dossier's history, alerts, the procedure catalog, calendar change audits and the configuration audit log. Every read is limited to the key's agencies. Metrics, sub-scores, audits and every CSV/XLSX export need an agency-manager or reform-office key; portal keys read only their own dossiers and alerts. The dashboard (/, Vietnamese with an English switch) is served by the same process.",
+    schemas,
+  ),
   paths: {
     '/v1/metrics/late-cases': get(
       'getLateCases',
