@@ -7,3 +7,4 @@ export * from './smtp';
 export * from './process-stack';
 export * from './tcp-relay';
 export * from './kafka-probe';
+export * from './redis-loss';

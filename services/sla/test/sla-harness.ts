@@ -2,7 +2,7 @@ import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { Redis } from 'ioredis';
 import { DOSSIER_STATE_CHANGED_V1, topicsFor, type DeadlineEntryV1, type SlaAlertV1 } from '@tthc/contracts';
-import { probeKafka, requireEnv, startKafkaProbe, uniqueName, withDatabase } from '@tthc/testkit';
+import { loseRedisKeys, probeKafka, requireEnv, startKafkaProbe, uniqueName, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -88,14 +88,7 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
     },
     /** Deletes every Redis key of this test's queue prefix: the timers' Redis "lost its data". */
     async flushQueueKeys(): Promise<number> {
-      let cursor = '0';
-      let deleted = 0;
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) deleted += await redis.del(...keys);
-      } while (cursor !== '0');
-      return deleted;
+      return loseRedisKeys(redis, `${namespace}:`);
     },
     async stop() {
       await probe.stop().catch(() => undefined);

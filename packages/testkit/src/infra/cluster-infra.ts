@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
+import { loseRedisKeys } from '../redis-loss';
 import { waitFor } from '../wait-for';
 import { acquireProfileLock } from './profile-lock';
 import { findRepoRoot } from './resolve-endpoints';
@@ -268,14 +269,7 @@ export async function startClusterInfra(options: StartClusterOptions = {}): Prom
           await redis.flushall();
           return before;
         }
-        let deleted = 0;
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) deleted += await redis.unlink(...keys);
-        } while (cursor !== '0');
-        return deleted;
+        return await loseRedisKeys(redis, prefix);
       } finally {
         redis.disconnect();
       }
