@@ -9,7 +9,7 @@ import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
 import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
 import type { SlaConfig } from './config';
 import { systemClock, type Clock } from './domain/deadline';
-import { createAlertRelay } from './domain/relay-alerts.use-case';
+import { createAlertRelay, type AlertRelay } from './domain/relay-alerts.use-case';
 import type { ReconcileResult } from './domain/reconcile-timers.use-case';
 import { createTimerPlanner } from './domain/timer-plan';
 import { createAlertRepository } from './data-access/alert.repository';
@@ -78,7 +78,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let maintenanceHandlers: SlaMaintenanceHandlers | null = null;
   let reconciler: ReturnType<typeof timerReconciler> | null = null;
   let delayCounts: ReturnType<typeof createDelayCountsJob> | null = null;
-  let relay: ReturnType<typeof createAlertRelay> | null = null;
+  let relay: AlertRelay | null = null;
   let worker: Worker | null = null;
   let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { publishDeadLetter } from '@tthc/platform';
 import type { FactDeadLetters } from '../domain/expire-unknown.use-case';
-import { isAlertFact } from '../domain/derive-subject';
+import { isAlertFact } from '../domain/subject';
 
 /**
  * Dead letters for stored facts (not for a consumed message: the consumer runner does those).

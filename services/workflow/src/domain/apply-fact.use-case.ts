@@ -1,7 +1,7 @@
 import type { CatalogEntry } from '@tthc/catalog';
 import type { SubjectKind } from '@tthc/contracts';
-import { compareFacts, type Fact, type SubjectStateBase } from './subject';
-import { isAlertFact, subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
+import { compareFacts, isAlertFact, type Fact, type SubjectStateBase } from './subject';
+import { subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
 import type { FactDeadLetters } from './expire-unknown.use-case';
 import { checkCodeAgency, checkOwnership, covers, isReceptionFact, receptionAgencyOf, sameSender, settleOwnership, type OwnershipErrorCode } from './ownership';
 

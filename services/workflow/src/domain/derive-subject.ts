@@ -1,8 +1,6 @@
 import { isPetitionEventType, type SubjectKind } from '@tthc/contracts';
 import { isAlertFact, type DeriveContext, type Fact, type SubjectStateBase } from './subject';
 
-export { isAlertFact } from './subject';
-
 /** A dossier or petition derivation: the state is a deterministic function of the history. */
 export type Derivation = (code: string, history: readonly Fact[], ctx: DeriveContext) => SubjectStateBase;
 export type Derivations = Readonly<Record<SubjectKind, Derivation>>;

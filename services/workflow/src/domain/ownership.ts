@@ -10,7 +10,7 @@
  * agency's dossier loses those facts instead of closing the dossier.
  */
 import { agencyOfDossierCode, canAccessAgency, parseScopeClaims, PETITION_RECEIVED_V1, PETITION_TRANSFERRED_V1, type SubjectKind } from '@tthc/contracts';
-import { isAlertFact } from './derive-subject';
+import { isAlertFact } from './subject';
 import type { Fact, FactAuth, InboundFact } from './subject';
 
 /**
