@@ -1,0 +1,914 @@
+// Benchmark of the real topology (issue #14): workflow, sla and intake each run as their own
+// Node process, as `npm start` runs them, against the infrastructure of KAFKA_BROKERS / MONGO_URL
+// / REDIS_URL (else the local test infrastructure), with their own topics, consumer groups, Redis
+// prefixes and MongoDB database, dropped at the end. It prints the goals beside raw ceilings
+// measured in the same run on the same broker and MongoDB, and the machine; it asserts nothing
+// about timings (exit 0 unless something broke). The summary is also saved to
+// .data/bench-topology.json.
+//
+// Phases (BENCH_PHASES, comma-separated, default all):
+//   throughput  the simulator's portal mix posted to intake; accepted events/s, end-to-end events/s
+//               until workflow stored every subject at its final revision, until sla tracked them;
+//               raw ceilings: kafkajs produce + consume, MongoDB bulk upsert of the same documents
+//   memory      Redis and MongoDB bytes per open deadline / dossier with the background loaded
+//   latency     alert lateness after the due instant with the background loaded, beside a
+//               due-date query every 5 s over the same collection
+//   recovery    kill -9 sla, empty this run's Redis keys, restart sla: seconds until its timers are back
+//
+// Sizes (environment): BENCH_EVENTS (200000), BENCH_OPEN_DEADLINES (1000000), BENCH_NEAR_DEADLINES
+// (10000, due within one minute), BENCH_SAME_SECOND (1000, due in one second), BENCH_CONCURRENCY
+// (4 requests / batches in flight), BENCH_SEED (1), BENCH_SERVICES (workflow,sla,intake; add
+// reporting,notifier to run them too), BENCH_WAIT_SECONDS (3600: longest wait for one step).
+// A small run: BENCH_EVENTS=10000 BENCH_OPEN_DEADLINES=20000 node scripts/bench-topology.mjs
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { defaultPetitions, generatePortalMix } from './lib/portal-mix.mjs';
+/* global AbortSignal, clearInterval, clearTimeout, setInterval */
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel, Partitioners } = require('kafkajs');
+const { MongoClient, BSON } = require('mongodb');
+const { Redis } = require('ioredis');
+const { Queue } = require('bullmq');
+const { COLLECTIONS, QUEUES, topicsFor, cloudEventRecord, DOSSIER_STATE_CHANGED_V1 } = require('@tthc/contracts');
+const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+const int = (name, fallback, min = 0) => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`[bench-topology] ${name} must be a whole number ≥ ${min} (got "${raw}")`);
+    process.exit(64);
+  }
+  return n;
+};
+const ALL_PHASES = ['throughput', 'memory', 'latency', 'recovery'];
+const PHASES = new Set((process.env.BENCH_PHASES || ALL_PHASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+for (const p of PHASES) {
+  if (!ALL_PHASES.includes(p)) {
+    console.error(`[bench-topology] BENCH_PHASES: unknown phase "${p}" (known: ${ALL_PHASES.join(', ')})`);
+    process.exit(64);
+  }
+}
+const EVENTS = int('BENCH_EVENTS', 200_000, 1);
+const OPEN_DEADLINES = int('BENCH_OPEN_DEADLINES', 1_000_000, 0);
+const NEAR_DEADLINES = int('BENCH_NEAR_DEADLINES', 10_000, 0);
+const SAME_SECOND = int('BENCH_SAME_SECOND', 1000, 0);
+const CONCURRENCY = int('BENCH_CONCURRENCY', 4, 1);
+const SEED = int('BENCH_SEED', 1, 0);
+const WAIT_MS = int('BENCH_WAIT_SECONDS', 3600, 10) * 1000;
+const SERVICES = (process.env.BENCH_SERVICES || 'workflow,sla,intake').split(',').map((s) => s.trim()).filter(Boolean);
+for (const s of ['workflow', 'sla', 'intake']) if (!SERVICES.includes(s)) SERVICES.push(s);
+const BATCH = 500;
+const POLL_EVERY_MS = 5000; // the polling baseline: what one-stop software does
+const GOALS = { endToEndEventsPerSecond: 5000, ratioToSlowestCeiling: 0.5, recoverySeconds: 60 };
+const needsBackground = PHASES.has('memory') || PHASES.has('latency') || PHASES.has('recovery');
+
+const t0Run = Date.now();
+const say = (m) => console.log(`[bench-topology ${((Date.now() - t0Run) / 1000).toFixed(0).padStart(5)} s] ${m}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rate = (n, ms) => (ms > 0 ? Math.round(n / (ms / 1000)) : null);
+const secs = (ms) => Number((ms / 1000).toFixed(2));
+const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+const summary = {
+  startedAt: new Date(t0Run).toISOString(),
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    ramGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    os: `${os.platform()} ${os.release()}`,
+  },
+  settings: { phases: [...PHASES], events: EVENTS, openDeadlines: OPEN_DEADLINES, nearDeadlines: NEAR_DEADLINES, sameSecond: SAME_SECOND, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, services: SERVICES },
+  goals: GOALS,
+  results: {},
+  notes: [],
+};
+const note = (m) => {
+  summary.notes.push(m);
+  say(`note: ${m}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Infrastructure and the run's own names
+// ---------------------------------------------------------------------------------------------
+
+const infra = await resolveEndpoints({ profile: 'test', log: (line) => say(line) });
+// Topic namespace, consumer groups, queue and key prefixes and the database all carry it, so
+// runs never mix and everything of this run can be found and removed.
+const ns = `bt-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+const mongoUrl = new URL(infra.mongoUrl);
+mongoUrl.pathname = `/${ns}`;
+const topics = topicsFor(ns);
+const apiKey = `bench-${randomBytes(16).toString('hex')}`;
+summary.infrastructure = { source: infra.source, kafka: infra.kafkaBrokers, mongo: `${mongoUrl.host}/${ns}`, redis: new URL(infra.redisUrl).host, namespace: ns };
+
+const kafka = new Kafka({ clientId: `bench-topology-${ns}`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const mongo = new MongoClient(mongoUrl.toString());
+const db = mongo.db(ns);
+const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 3 });
+const slaQueue = new Queue(QUEUES.slaDeadlines, { connection: redis, prefix: ns });
+const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+const cleanups = [];
+
+// ---------------------------------------------------------------------------------------------
+// Service processes
+// ---------------------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let broken = null; // the first thing that broke: stops every wait
+const services = new Map();
+
+async function startService(name) {
+  const svc = services.get(name) ?? { name, port: await freePort(), lines: [], problems: 0, child: null, expectExit: false };
+  services.set(name, svc);
+  svc.url = `http://127.0.0.1:${svc.port}`;
+  svc.expectExit = false;
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist/main.js')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(svc.port),
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      MONGO_URL: mongoUrl.toString(),
+      REDIS_URL: infra.redisUrl,
+      KAFKA_TOPIC_NAMESPACE: ns,
+      CONSUMER_GROUP: `${ns}-${name}`,
+      QUEUE_PREFIX: ns,
+      REDIS_KEY_PREFIX: ns,
+      API_KEYS: `${apiKey}:*:portal;${apiKey}-office:*:reform-office`,
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      // The notifier, when asked for, sends nowhere: no subscriptions are made.
+      ...(name === 'notifier' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: '9' } : {}),
+    },
+  });
+  svc.child = child;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      svc.problems += 1;
+      svc.lines.push(line);
+      if (svc.lines.length > 200) svc.lines.shift();
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (svc.child === child && !svc.expectExit && !broken) broken = new Error(`${name} exited (${signal ?? code}):\n${svc.lines.slice(-15).join('\n')}`);
+  });
+  return svc;
+}
+
+async function readiness(svc) {
+  try {
+    const res = await fetch(`${svc.url}/readyz`, { signal: AbortSignal.timeout(5000) });
+    const body = await res.json().catch(() => ({}));
+    return { ok: res.ok, status: body.status ?? (res.ok ? 'ready' : 'not-ready'), body };
+  } catch {
+    return { ok: false, status: 'unreachable', body: null };
+  }
+}
+
+async function waitReady(svc, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (broken) throw broken;
+    if ((await readiness(svc)).ok) return;
+    if (Date.now() > deadline) throw new Error(`${svc.name} not ready after ${timeoutMs / 1000} s:\n${svc.lines.slice(-15).join('\n')}`);
+    await sleep(200);
+  }
+}
+
+async function killService(svc, signal) {
+  const c = svc.child;
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  svc.expectExit = true;
+  const gone = new Promise((resolve) => c.once('exit', resolve));
+  c.kill(signal);
+  const force = setTimeout(() => c.kill('SIGKILL'), 15_000);
+  await gone;
+  clearTimeout(force);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: waiting, Kafka lag, Redis keys, progress lines
+// ---------------------------------------------------------------------------------------------
+
+/** Polls `check` (returns a truthy value when done) every `everyMs`; throws after WAIT_MS. */
+async function until(what, check, everyMs = 1000, timeoutMs = WAIT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (broken) throw broken;
+    const done = await check();
+    if (done) return done;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${timeoutMs / 1000} s`);
+    await sleep(everyMs);
+  }
+}
+
+/** Prints `line()` every 5 s until stopped. */
+function progress(line) {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void line()
+      .then((text) => text && say(text))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 5000);
+  return () => clearInterval(timer);
+}
+
+/** Messages of `topic` the consumer group has not committed yet. */
+async function lag(groupId, topic) {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  return ends.reduce((sum, p) => sum + Math.max(0, Number(p.high) - (done.get(p.partition) ?? 0)), 0);
+}
+
+async function runKeys(each) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await each(keys);
+  } while (cursor !== '0');
+}
+
+/** The run's Redis keys and their memory (MEMORY USAGE of every key, or of a sample of 5 000 when there are more). */
+async function runKeyMemory() {
+  const all = [];
+  await runKeys(async (keys) => void all.push(...keys));
+  const sample = all.length <= 5000 ? all : Array.from({ length: 5000 }, (_, i) => all[Math.floor((i * all.length) / 5000)]);
+  let bytes = 0;
+  for (let i = 0; i < sample.length; i += 500) {
+    const pipe = redis.pipeline();
+    for (const k of sample.slice(i, i + 500)) pipe.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
+    for (const [, v] of await pipe.exec()) bytes += Number(v ?? 0);
+  }
+  return { keys: all.length, bytes: sample.length ? Math.round((bytes / sample.length) * all.length) : 0, sampled: sample.length < all.length };
+}
+
+const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+const slaJobs = async () => {
+  const c = await slaQueue.getJobCounts('delayed', 'waiting', 'prioritized', 'active');
+  return c.delayed + c.waiting + c.prioritized + c.active;
+};
+const nearJobs = async (until) => Number(await redis.zcount(`${ns}:${QUEUES.slaDeadlines}:delayed`, 0, until * 0x1000));
+const activeDeadlineFilter = { status: 'open', phase: { $ne: 'closed' } };
+
+/** Sends records to a topic in batches of 500, `CONCURRENCY` batches in flight, acks = all. */
+async function produceAll(topic, records, onBatch) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < records.length) {
+        if (broken) throw broken;
+        const start = next;
+        next += BATCH;
+        const messages = records.slice(start, start + BATCH);
+        await producer.send({ topic, acks: -1, messages });
+        onBatch?.(messages.length);
+      }
+    }),
+  );
+}
+
+async function cleanup() {
+  say('cleaning up: service processes, this run\'s topics, consumer groups, Redis keys and database');
+  for (const f of cleanups.splice(0)) await f().catch(() => undefined);
+  await Promise.all([...services.values()].map((s) => killService(s, 'SIGTERM')));
+  await producer.disconnect().catch(() => undefined);
+  try {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
+    if (mine.length) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${ns}-`));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+  } catch (err) {
+    say(`could not delete this run's topics: ${err.message}`);
+  }
+  await admin.disconnect().catch(() => undefined);
+  try {
+    let n = 0;
+    await runKeys(async (keys) => {
+      n += keys.length;
+      await redis.unlink(...keys);
+    });
+    say(`removed ${n} Redis keys under ${ns}:`);
+  } catch (err) {
+    say(`could not remove this run's Redis keys: ${err.message}`);
+  }
+  await slaQueue.close().catch(() => undefined);
+  redis.disconnect();
+  await db.dropDatabase().catch((err) => say(`could not drop database ${ns}: ${err.message}`));
+  await mongo.close().catch(() => undefined);
+  await infra.stop();
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  broken ??= new Error('interrupted (SIGINT)');
+  say('interrupted: stopping after cleanup (Ctrl-C again to leave at once)');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Phase 1: throughput on the npm-start topology, and raw ceilings
+// ---------------------------------------------------------------------------------------------
+
+function portalEvents() {
+  // Calibrate how many subjects give EVENTS events, then keep the oldest EVENTS facts.
+  const now = Date.now();
+  const sample = generatePortalMix({ dossiers: 1000, seed: SEED, now }).events.length / (1000 + defaultPetitions(1000));
+  let dossiers = Math.ceil((EVENTS / sample) * 1.03 * (20 / 21)) + 1;
+  for (;;) {
+    const mix = generatePortalMix({ dossiers, seed: SEED, now });
+    if (mix.events.length >= EVENTS) return { ...mix, events: mix.events.slice(0, EVENTS).map((e) => e.event), dossiers };
+    dossiers = Math.ceil(dossiers * 1.1) + 1;
+  }
+}
+
+async function throughput() {
+  const res = {};
+  summary.results.throughput = res;
+  const intake = services.get('intake');
+  say(`generating ${EVENTS} events of the simulator's mix (seed ${SEED}) …`);
+  const mix = portalEvents();
+  const subjects = new Set(mix.events.map((e) => e.data.dossierCode ?? e.data.petitionCode));
+  const byType = {};
+  for (const e of mix.events) byType[e.type] = (byType[e.type] ?? 0) + 1;
+  res.mix = { events: mix.events.length, subjects: subjects.size, byType };
+  say(`mix: ${mix.events.length} events of ${subjects.size} subjects: ${Object.entries(byType).map(([t, n]) => `${t.replace('vn.tthc.', '')} ${n}`).join(', ')}`);
+  const bodies = [];
+  for (let i = 0; i < mix.events.length; i += BATCH) bodies.push(JSON.stringify(mix.events.slice(i, i + BATCH)));
+
+  const counts = { accepted: 0, duplicate: 0, other: 0, retried: 0 };
+  const post = async (body) => {
+    for (let attempt = 1; ; attempt += 1) {
+      if (broken) throw broken;
+      const r = await fetch(`${intake.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${apiKey}` },
+        body,
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (r.status === 202) {
+        for (const { status } of (await r.json()).results) counts[status === 'accepted' || status === 'duplicate' ? status : 'other'] += 1;
+        return;
+      }
+      const text = await r.text();
+      if ((r.status === 429 || r.status === 503) && attempt < 20) {
+        counts.retried += 1;
+        await sleep(Math.min(30, Number(r.headers.get('retry-after')) || 1) * 1000);
+        continue;
+      }
+      throw new Error(`intake answered ${r.status}: ${text.slice(0, 500)}`);
+    }
+  };
+
+  const dossiers = db.collection(COLLECTIONS.dossiers);
+  const deadlines = db.collection(COLLECTIONS.deadlines);
+  const portalFacts = async () => {
+    const [r] = await dossiers
+      .aggregate([{ $project: { n: { $size: { $filter: { input: '$history', as: 'f', cond: { $eq: [{ $substrCP: ['$$f.source', 0, 11] }, 'urn:portal:'] } } } } } }, { $group: { _id: null, n: { $sum: '$n' } } }])
+      .toArray();
+    return r?.n ?? 0;
+  };
+
+  say(`posting ${bodies.length} batches of ${BATCH} to intake (${CONCURRENCY} requests in flight) …`);
+  const t0 = Date.now();
+  let stopProgress = progress(async () => `posted ${counts.accepted + counts.duplicate}/${mix.events.length} (${rate(counts.accepted, Date.now() - t0)} events/s accepted), subjects stored ${await dossiers.estimatedDocumentCount()}/${subjects.size}`);
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) await post(bodies[next++]);
+    }));
+  } finally {
+    stopProgress();
+  }
+  const tAccepted = Date.now();
+  res.intake = { accepted: counts.accepted, duplicate: counts.duplicate, refused: counts.other, retriedRequests: counts.retried, seconds: secs(tAccepted - t0), eventsPerSecond: rate(counts.accepted + counts.duplicate, tAccepted - t0) };
+  say(`intake: ${counts.accepted} accepted (${counts.duplicate} duplicate, ${counts.other} refused, ${counts.retried} requests retried) in ${secs(tAccepted - t0)} s = ${res.intake.eventsPerSecond} events/s (acks = all)`);
+
+  // Workflow: every subject stored, every portal fact in its history (its final revision).
+  let facts = null;
+  let subjectCount = 0;
+  let lastChange = { value: -1, at: Date.now() };
+  let caughtUpAt = null;
+  stopProgress = progress(async () => `workflow: ${subjectCount}/${subjects.size} subjects, ${facts ?? '(counted once all subjects are in)'}/${mix.events.length} portal facts stored, consumer lag ${await lag(`${ns}-workflow`, topics.dossierEvents)}`);
+  let tStored = null;
+  try {
+    await until('workflow to store every fact', async () => {
+      subjectCount = await dossiers.estimatedDocumentCount();
+      const behind = await lag(`${ns}-workflow`, topics.dossierEvents);
+      caughtUpAt = behind > 0 ? null : (caughtUpAt ?? Date.now());
+      if (subjectCount < subjects.size && behind > 0) return false;
+      facts = await portalFacts();
+      if (facts >= mix.events.length) return (tStored = Date.now());
+      if (facts !== lastChange.value) lastChange = { value: facts, at: Date.now() };
+      // Some fact can never be stored (dead-lettered): done once nothing moves and the group caught up.
+      if (caughtUpAt === null || Date.now() - lastChange.at <= 15_000) return false;
+      return (tStored = Math.max(lastChange.at, caughtUpAt));
+    }, 1000);
+  } finally {
+    stopProgress();
+  }
+  subjectCount = await dossiers.countDocuments({});
+  res.workflow = {
+    subjectsStored: subjectCount,
+    portalFactsStored: facts,
+    secondsFromFirstRequest: secs(tStored - t0),
+    endToEndEventsPerSecond: rate(facts, tStored - t0),
+    subjectsWrittenPerSecond: rate(subjectCount, tStored - t0),
+  };
+  const deadLetters = (await admin.fetchTopicOffsets(topics.deadLetter)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  res.workflow.deadLetters = deadLetters;
+  if (facts < mix.events.length) note(`workflow stored ${facts} of ${mix.events.length} portal facts; ${deadLetters} message(s) on the dead-letter topic (npm run dlq -- list tells why)`);
+  say(`workflow: ${subjectCount} subjects at their final revision (${facts} portal facts) ${secs(tStored - t0)} s after the first request = ${res.workflow.endToEndEventsPerSecond} events/s end to end, ${res.workflow.subjectsWrittenPerSecond} subjects/s`);
+
+  // sla: one document per deadline entry of every stored subject (more when keys were removed).
+  const [{ n: entries } = { n: 0 }] = await dossiers.aggregate([{ $group: { _id: null, n: { $sum: { $size: '$deadlines' } } } }]).toArray();
+  let tracked = 0;
+  lastChange = { value: -1, at: Date.now() };
+  caughtUpAt = null;
+  let tTracked = null;
+  stopProgress = progress(async () => `sla: ${tracked}/${entries} deadline entries tracked, consumer lag ${await lag(`${ns}-sla`, topics.dossierState)}`);
+  try {
+    // Every snapshot consumed (the state topic's lag is 0) and a document for every entry.
+    await until('sla to track every deadline entry', async () => {
+      tracked = await deadlines.estimatedDocumentCount();
+      if (tracked !== lastChange.value) lastChange = { value: tracked, at: Date.now() };
+      caughtUpAt = (await lag(`${ns}-sla`, topics.dossierState)) > 0 ? null : (caughtUpAt ?? Date.now());
+      if (caughtUpAt === null) return false;
+      if (tracked >= entries) return (tTracked = Date.now());
+      return Date.now() - lastChange.at > 15_000 && (tTracked = Math.max(lastChange.at, caughtUpAt));
+    }, 1000);
+  } finally {
+    stopProgress();
+  }
+  res.sla = { deadlineEntries: tracked, secondsFromFirstRequest: secs(tTracked - t0), eventsPerSecond: rate(facts, tTracked - t0), delayedJobs: await slaJobs() };
+  say(`sla: ${tracked} deadline entries tracked (${res.sla.delayedJobs} timers in Redis) ${secs(tTracked - t0)} s after the first request = ${res.sla.eventsPerSecond} events/s end to end`);
+
+  await ceilings(res, mix.events, dossiers);
+}
+
+async function ceilings(res, events, dossiers) {
+  // Kafka: the same messages, on a fresh topic shaped like the pipeline's.
+  const [meta] = (await admin.fetchTopicMetadata({ topics: [topics.dossierEvents] })).topics;
+  const partitions = meta.partitions.length;
+  const replicas = meta.partitions[0]?.replicas.length ?? 1;
+  const rawTopic = `${ns}.bench.raw-ceiling`;
+  await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: partitions, replicationFactor: replicas }], waitForLeaders: true });
+  const records = events.map((e) => cloudEventRecord(e.data.dossierCode ?? e.data.petitionCode, e));
+  say(`raw Kafka ceiling: producing ${records.length} messages to a fresh topic of ${partitions} partitions × ${replicas} replicas (batches of ${BATCH}, ${CONCURRENCY} in flight, acks = all, idempotent) …`);
+  let produced = 0;
+  const tp = Date.now();
+  const stopP = progress(async () => `raw produce: ${produced}/${records.length}`);
+  try {
+    await produceAll(rawTopic, records, (n) => (produced += n));
+  } finally {
+    stopP();
+  }
+  const produceMs = Date.now() - tp;
+  const consumer = kafka.consumer({ groupId: `${ns}-raw-ceiling`, allowAutoTopicCreation: false });
+  cleanups.push(() => consumer.disconnect());
+  await consumer.connect();
+  await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
+  let consumed = 0;
+  let tDone = 0;
+  const tc = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      consumed += batch.messages.length;
+      if (consumed >= records.length && !tDone) tDone = Date.now();
+    },
+  });
+  await until('the raw consumer to read every message', () => tDone > 0, 20);
+  await consumer.disconnect();
+  res.rawKafka = {
+    partitions,
+    replicas,
+    messages: records.length,
+    produceMsgPerSecond: rate(records.length, produceMs),
+    // From consumer.run to the last message: the group join is included.
+    consumeMsgPerSecond: rate(records.length, tDone - tc),
+  };
+  say(`raw Kafka: produce ${res.rawKafka.produceMsgPerSecond} msg/s, consume ${res.rawKafka.consumeMsgPerSecond} msg/s (from joining the group to the last message)`);
+
+  // MongoDB: the stored subject documents, upserted again into a scratch collection.
+  const docs = await dossiers.find({}).toArray();
+  const scratch = db.collection('bench_raw_ceiling');
+  say(`raw MongoDB ceiling: bulk upsert of the ${docs.length} stored subject documents into a scratch collection (batches of ${BATCH}, ${CONCURRENCY} in flight) …`);
+  const tm = Date.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < docs.length) {
+      const batch = docs.slice(next, (next += BATCH));
+      await scratch.bulkWrite(batch.map(({ _id, ...fields }) => ({ updateOne: { filter: { _id }, update: { $set: fields }, upsert: true } })), { ordered: false });
+    }
+  }));
+  const mongoMs = Date.now() - tm;
+  await scratch.drop().catch(() => undefined);
+  res.rawMongo = { documents: docs.length, docsPerSecond: rate(docs.length, mongoMs) };
+  say(`raw MongoDB: ${res.rawMongo.docsPerSecond} docs/s`);
+
+  const kafkaCeiling = Math.min(res.rawKafka.produceMsgPerSecond, res.rawKafka.consumeMsgPerSecond);
+  const slowest = Math.min(kafkaCeiling, res.rawMongo.docsPerSecond);
+  res.slowestCeilingPerSecond = slowest;
+  res.slowestCeiling = slowest === res.rawMongo.docsPerSecond ? 'MongoDB bulk upsert (docs/s)' : 'Kafka produce/consume (msg/s)';
+  res.ratioSubjectsToSlowestCeiling = Number((res.workflow.subjectsWrittenPerSecond / slowest).toFixed(3));
+  res.ratioEventsToSlowestCeiling = Number((res.workflow.endToEndEventsPerSecond / slowest).toFixed(3));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background: open deadlines due far in the future, published as workflow's state snapshots
+// ---------------------------------------------------------------------------------------------
+
+const AGENCIES = ['G01.001.000', 'G01.002.000', 'G01.101.000', 'G01.102.000'];
+const PROCEDURES = ['0.000101', '2.000815', '1.001193', '1.001612'];
+
+/** A snapshot of a dossier received and being processed, with its appointment at `dueAt`. */
+function snapshot(code, i, dueAt, { warn = true } = {}) {
+  const agencyCode = AGENCIES[i % AGENCIES.length];
+  const now = new Date();
+  const receivedAt = new Date(now.getTime() - (1 + (i % 5)) * 86_400_000).toISOString();
+  const event = {
+    specversion: '1.0',
+    id: `state:${code}:r2`,
+    source: 'urn:tthc:workflow',
+    type: DOSSIER_STATE_CHANGED_V1,
+    time: now.toISOString(),
+    subject: code,
+    data: {
+      dossierCode: code,
+      agencyCode,
+      procedureCode: PROCEDURES[i % PROCEDURES.length],
+      phase: 'open',
+      statusCode: 4,
+      receivedAt,
+      dueAt: dueAt.toISOString(),
+      deadlineVersion: 1,
+      closedAt: null,
+      revision: 2,
+      subject: 'dossier',
+      deadlines: [
+        { key: 'dossier', kind: 'dossier', dueAt: dueAt.toISOString(), version: 1, status: 'open', agencyCode, label: 'Ngày hẹn trả kết quả', legalBasis: 'ND 118/2025/NĐ-CP (ngày hẹn trả)', warn, escalate: true },
+      ],
+      paused: false,
+      endAt: null,
+      timeliness: null,
+    },
+  };
+  return cloudEventRecord(code, event);
+}
+
+async function loadBackground() {
+  const res = { openDeadlines: OPEN_DEADLINES, path: 'state snapshots published straight to the state topic sla consumes (workflow is not involved)' };
+  summary.results.background = res;
+  const deadlines = db.collection(COLLECTIONS.deadlines);
+  const before = await deadlines.estimatedDocumentCount();
+  say(`background: ${OPEN_DEADLINES} open dossiers, each with one open deadline (the appointment, due 10–40 days ahead: warning, due and three escalation timers), ${res.path} …`);
+  const t0 = Date.now();
+  const day = 86_400_000;
+  let produced = 0;
+  let tracked = before;
+  const stop = progress(async () => `background: produced ${produced}/${OPEN_DEADLINES}, sla tracked ${tracked - before}, ${await slaJobs()} timers in Redis`);
+  try {
+    // Generated batch by batch, so a million snapshots never sit in memory at once.
+    const chunk = 50_000;
+    for (let from = 0; from < OPEN_DEADLINES; from += chunk) {
+      const records = [];
+      for (let i = from; i < Math.min(OPEN_DEADLINES, from + chunk); i += 1) {
+        const dueAt = new Date(Math.round((t0 + 10 * day + ((i * 7919) % OPEN_DEADLINES) * ((30 * day) / Math.max(1, OPEN_DEADLINES))) / 60_000) * 60_000);
+        records.push(snapshot(`BG-${String(i).padStart(7, '0')}`, i, dueAt));
+      }
+      await produceAll(topics.dossierState, records, (n) => (produced += n));
+    }
+    res.producedPerSecond = rate(OPEN_DEADLINES, Date.now() - t0);
+    say(`background: ${OPEN_DEADLINES} snapshots produced in ${secs(Date.now() - t0)} s = ${res.producedPerSecond}/s`);
+    await until('sla to track the background', async () => {
+      tracked = await deadlines.estimatedDocumentCount();
+      return tracked - before >= OPEN_DEADLINES && (await lag(`${ns}-sla`, topics.dossierState)) === 0;
+    }, 1000);
+  } finally {
+    stop();
+  }
+  res.secondsUntilTracked = secs(Date.now() - t0);
+  res.trackedPerSecond = rate(OPEN_DEADLINES, Date.now() - t0);
+  res.timersInRedis = await slaJobs();
+  say(`background: sla tracked ${OPEN_DEADLINES} deadlines in ${res.secondsUntilTracked} s = ${res.trackedPerSecond} deadlines/s; ${res.timersInRedis} timers in Redis`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 3: memory
+// ---------------------------------------------------------------------------------------------
+
+async function memory(redisBefore) {
+  const res = {};
+  summary.results.memory = res;
+  const deadlines = db.collection(COLLECTIONS.deadlines);
+  const dossiers = db.collection(COLLECTIONS.dossiers);
+  const openDeadlines = await deadlines.countDocuments(activeDeadlineFilter);
+  const openWorkflowSubjects = await dossiers.countDocuments({ phase: 'open' });
+  // The background dossiers exist only as sla's deadlines (workflow never saw them).
+  const openDossiers = openWorkflowSubjects + OPEN_DEADLINES;
+  const after = await usedMemory();
+  const keys = await runKeyMemory();
+  res.redis = {
+    usedMemoryBefore: redisBefore,
+    usedMemoryAfter: after,
+    usedMemoryDelta: after - redisBefore,
+    runKeys: keys.keys,
+    runKeyBytes: keys.bytes,
+    runKeyBytesSampled: keys.sampled,
+    timers: await slaJobs(),
+    openDeadlines,
+    openDossiers,
+    bytesPerOpenDeadline: openDeadlines ? Math.round((after - redisBefore) / openDeadlines) : null,
+    bytesPerOpenDossier: openDossiers ? Math.round((after - redisBefore) / openDossiers) : null,
+    runKeyBytesPerOpenDeadline: openDeadlines ? Math.round(keys.bytes / openDeadlines) : null,
+    runKeyBytesPerOpenDossier: openDossiers ? Math.round(keys.bytes / openDossiers) : null,
+  };
+  say(`Redis used_memory ${mib(redisBefore)} before, ${mib(after)} after (+${mib(after - redisBefore)}; a shared Redis: other users count in it) = ${res.redis.bytesPerOpenDeadline} B per open deadline (${openDeadlines}), ${res.redis.bytesPerOpenDossier} B per open dossier (${openDossiers})`);
+  say(`Redis keys of this run: ${keys.keys} keys, MEMORY USAGE ${mib(keys.bytes)}${keys.sampled ? ' (estimated from 5 000 keys)' : ''} = ${res.redis.runKeyBytesPerOpenDeadline} B per open deadline, ${res.redis.runKeyBytesPerOpenDossier} B per open dossier; ${res.redis.timers} timers`);
+
+  res.mongo = {};
+  for (const [name, label] of [[COLLECTIONS.dossiers, 'subject'], [COLLECTIONS.deadlines, 'deadline entry']]) {
+    const count = await db.collection(name).estimatedDocumentCount();
+    if (!count) continue;
+    let figure;
+    try {
+      const stats = await db.command({ collStats: name });
+      figure = { documents: count, avgBytes: Math.round(stats.avgObjSize ?? stats.size / stats.count), storageBytes: stats.storageSize ?? null, indexBytes: stats.totalIndexSize ?? null, method: 'collStats (avgObjSize: BSON size, before compression)' };
+    } catch (err) {
+      const sample = await db.collection(name).aggregate([{ $sample: { size: 1000 } }]).toArray().catch(() => db.collection(name).find({}).limit(1000).toArray());
+      figure = { documents: count, avgBytes: Math.round(sample.reduce((s, d) => s + BSON.calculateObjectSize(d), 0) / Math.max(1, sample.length)), method: `BSON calculateObjectSize over ${sample.length} documents (collStats: ${err.message})` };
+    }
+    res.mongo[name] = figure;
+    say(`MongoDB ${name}: ${figure.avgBytes} B per ${label} (${figure.documents} documents; ${figure.method}${figure.storageBytes ? `; storage ${mib(figure.storageBytes)}` : ''})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 4: breach latency with the background loaded, beside a polling baseline
+// ---------------------------------------------------------------------------------------------
+
+async function latency() {
+  const res = {};
+  summary.results.latency = res;
+  const deadlines = db.collection(COLLECTIONS.deadlines);
+  const alerts = db.collection(COLLECTIONS.alerts);
+  const total = NEAR_DEADLINES + SAME_SECOND;
+  if (total === 0) return;
+  // Far enough ahead for sla to track them all first, judged from the background's pace.
+  const pace = summary.results.background?.trackedPerSecond || 500;
+  const leadS = Math.max(30, Math.ceil((total / pace) * 2) + 15);
+  const windowStart = Math.ceil((Date.now() + leadS * 1000) / 1000) * 1000;
+  const sameSecond = windowStart + 30_000;
+  const dues = [];
+  for (let i = 0; i < NEAR_DEADLINES; i += 1) dues.push(windowStart + Math.floor((i * 60_000) / Math.max(1, NEAR_DEADLINES)));
+  for (let i = 0; i < SAME_SECOND; i += 1) dues.push(sameSecond);
+  res.window = { from: new Date(windowStart).toISOString(), to: new Date(windowStart + 60_000).toISOString(), sameSecond: new Date(sameSecond).toISOString(), leadSeconds: leadS };
+  // The polling baseline's index: due dates of open deadlines, in sla's own collection.
+  await deadlines.createIndex({ status: 1, dueAt: 1 }, { name: 'bench_poll_status_dueAt' });
+  say(`latency: ${NEAR_DEADLINES} deadlines due over one minute from ${res.window.from} and ${SAME_SECOND} due at ${res.window.sameSecond}, on top of the background (published to the state topic; no warning stage: a real one fired a working day before) …`);
+  const nearCode = (i) => (i < NEAR_DEADLINES ? `NEAR-M-${String(i).padStart(6, '0')}` : `NEAR-S-${String(i).padStart(6, '0')}`);
+  const records = dues.map((d, i) => snapshot(nearCode(i), i, new Date(d), { warn: false }));
+  const tp = Date.now();
+  await produceAll(topics.dossierState, records);
+  // This run's near-term codes sort between these two; nothing else does.
+  const near = { $gte: 'NEAR-', $lt: 'NEAR.' };
+  await until('sla to track the near-term deadlines', async () => (await deadlines.countDocuments({ subjectCode: near })) >= total, 500, windowStart + 120_000 - Date.now());
+  const trackedAt = Date.now();
+  res.trackedSecondsAfterPublish = secs(trackedAt - tp);
+  res.trackedBeforeFirstDue = trackedAt <= windowStart;
+  if (!res.trackedBeforeFirstDue) note(`sla tracked the near-term deadlines ${secs(trackedAt - windowStart)} s after the first was due: their lateness includes that`);
+  say(`latency: sla tracked them ${res.trackedSecondsAfterPublish} s after publishing (${secs(windowStart - trackedAt)} s before the first due instant); polling every ${POLL_EVERY_MS / 1000} s alongside …`);
+
+  // Polling baseline: an indexed due-date query every 5 s, each deadline seen by the first poll after it fell due.
+  const polled = [];
+  let polling = true;
+  const poller = (async () => {
+    let last = new Date(windowStart - 1);
+    while (polling) {
+      const now = new Date();
+      const due = await deadlines.find({ status: 'open', dueAt: { $gt: last, $lte: now } }, { projection: { dueAt: 1, subjectCode: 1 } }).toArray();
+      const seenAt = Date.now();
+      for (const d of due) if (d.subjectCode.startsWith('NEAR-')) polled.push({ same: d.subjectCode.startsWith('NEAR-S-'), lateness: seenAt - d.dueAt.getTime() });
+      last = now;
+      await sleep(Math.max(0, POLL_EVERY_MS - (Date.now() - now.getTime())));
+    }
+  })();
+  cleanups.push(async () => {
+    polling = false;
+  });
+  let raised = 0;
+  const stop = progress(async () => `latency: ${raised}/${total} overdue alerts raised, ${polled.length} deadlines seen by polling`);
+  try {
+    await until('the overdue alerts', async () => {
+      raised = await alerts.countDocuments({ kind: 'overdue', dossierCode: near });
+      return raised >= total && polled.length >= total;
+    }, 1000, windowStart + 60_000 + 300_000 - Date.now());
+  } finally {
+    stop();
+    polling = false;
+    await poller;
+  }
+  const stored = await alerts.find({ kind: 'overdue', dossierCode: near }, { projection: { dossierCode: 1, dueAt: 1, raisedAt: 1, publishedAt: 1 } }).toArray();
+  const figures = (list) => {
+    const sorted = list.sort((a, b) => a - b);
+    return { count: sorted.length, p50Ms: pct(sorted, 50), p99Ms: pct(sorted, 99), maxMs: sorted[sorted.length - 1] ?? null };
+  };
+  const pick = (list, same, f) => list.filter((a) => same === null || a.same === same).map(f);
+  const alertRows = stored.map((a) => ({ same: a.dossierCode.startsWith('NEAR-S-'), raised: a.raisedAt.getTime() - a.dueAt.getTime(), published: a.publishedAt ? a.publishedAt.getTime() - a.dueAt.getTime() : null }));
+  res.alerts = {
+    all: figures(pick(alertRows, null, (a) => a.raised)),
+    spreadOverMinute: figures(pick(alertRows, false, (a) => a.raised)),
+    sameSecond: figures(pick(alertRows, true, (a) => a.raised)),
+    publishedAll: figures(alertRows.filter((a) => a.published !== null).map((a) => a.published)),
+  };
+  res.polling = {
+    everySeconds: POLL_EVERY_MS / 1000,
+    all: figures(pick(polled, null, (a) => a.lateness)),
+    spreadOverMinute: figures(pick(polled, false, (a) => a.lateness)),
+    sameSecond: figures(pick(polled, true, (a) => a.lateness)),
+  };
+  for (const [label, key] of [['all', 'all'], ['spread over the minute', 'spreadOverMinute'], ['same second', 'sameSecond']]) {
+    const a = res.alerts[key];
+    const p = res.polling[key];
+    say(`lateness after the due instant (${label}): sla alerts p50 ${a.p50Ms} ms, p99 ${a.p99Ms} ms, max ${a.maxMs} ms (${a.count}) · polling every 5 s p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms (${p.count})`);
+  }
+  say(`alerts acknowledged by Kafka (publishedAt): p50 ${res.alerts.publishedAll.p50Ms} ms, p99 ${res.alerts.publishedAll.p99Ms} ms after the due instant`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 5: recovery after kill -9 of sla and the loss of this run's Redis keys
+// ---------------------------------------------------------------------------------------------
+
+async function recovery() {
+  const res = {};
+  summary.results.recovery = res;
+  const sla = services.get('sla');
+  // Let timers that are firing settle, so the count before is the steady one.
+  await sleep(2000);
+  const timersBefore = await slaJobs();
+  // Timers due within the next hour (BullMQ scores delayed jobs timestamp × 4096); fixed horizon.
+  const horizon = Date.now() + 3600_000;
+  const nearBefore = await nearJobs(horizon);
+  const openDeadlines = await db.collection(COLLECTIONS.deadlines).countDocuments(activeDeadlineFilter);
+  res.timersBefore = timersBefore;
+  res.openDeadlines = openDeadlines;
+  say(`recovery: ${timersBefore} timers in Redis for ${openDeadlines} open deadlines; kill -9 sla, then remove this run's Redis keys (SCAN MATCH ${ns}:* + UNLINK) …`);
+  await killService(sla, 'SIGKILL');
+  let removed = 0;
+  await runKeys(async (keys) => {
+    removed += keys.length;
+    await redis.unlink(...keys);
+  });
+  res.keysRemoved = removed;
+  const left = await slaJobs();
+  say(`recovery: ${removed} keys removed (${left} timers left); restarting sla …`);
+  const t0 = Date.now();
+  await startService('sla');
+  // From the spawn: when /readyz first answers 200, when the timers of before are all back (all,
+  // and those due within the next hour), and when readiness no longer reports a reconciliation
+  // under way (sla's "degraded" state has other reasons too, e.g. alerts waiting in the outbox).
+  let timers = 0;
+  let nearTimers = 0;
+  let status = '';
+  let reasons = {};
+  let changed = { timers: -1, at: Date.now() };
+  let tReadyz = null;
+  let tTimers = null;
+  let tNear = null;
+  const stop = progress(async () => `recovery: ${timers}/${timersBefore} timers back (${nearTimers}/${nearBefore} due within the hour), readiness ${status}${Object.keys(reasons).length ? ` (${Object.values(reasons).join('; ')})` : ''}`);
+  try {
+    await until('the timers to be back', async () => {
+      const [n, near, ready] = await Promise.all([slaJobs(), nearJobs(horizon), readiness(sla)]);
+      timers = n;
+      nearTimers = near;
+      status = ready.status;
+      reasons = ready.body?.degraded ?? {};
+      if (ready.ok && tReadyz === null) tReadyz = Date.now();
+      if (timers !== changed.timers) changed = { timers, at: Date.now() };
+      if (tTimers === null && timers >= timersBefore) tTimers = Date.now();
+      if (tNear === null && nearTimers >= nearBefore) tNear = Date.now();
+      // Done when the repair is over and every timer is back; or, should some timer of before
+      // not come back (a stale one), once the count stopped moving for 15 s.
+      return ready.ok && !reasons.reconciliation && (tTimers !== null || Date.now() - changed.at > 15_000);
+    }, 250);
+  } finally {
+    stop();
+  }
+  if (reasons.outbox) note(`recovery: sla readiness still "degraded" for its outbox at the end: ${reasons.outbox}`);
+  res.nearTimersBefore = nearBefore;
+  res.secondsUntilNearTimersBack = tNear === null ? null : secs(tNear - t0);
+  res.secondsUntilReadyz = secs(tReadyz - t0);
+  if (tTimers === null) note(`recovery: ${timers} of the ${timersBefore} timers of before came back (the count settled ${secs(changed.at - t0)} s after the restart)`);
+  res.secondsUntilTimersBack = secs((tTimers ?? changed.at) - t0);
+  res.secondsUntilReady = secs(Date.now() - t0);
+  res.timersAfter = timers;
+  say(`recovery: ${timers} timers back ${res.secondsUntilTimersBack} s after the restart (the ${nearBefore} due within the hour: ${res.secondsUntilNearTimersBack} s); /readyz 200 after ${res.secondsUntilReadyz} s; reconciliation over after ${res.secondsUntilReady} s (goal ≤ ${GOALS.recoverySeconds} s)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run
+// ---------------------------------------------------------------------------------------------
+
+let exitCode = 0;
+try {
+  say(`machine: ${summary.machine.cpu} × ${summary.machine.cores} cores, ${summary.machine.ramGiB} GiB RAM, Node ${process.version}, ${summary.machine.os}`);
+  say(`infrastructure: ${infra.source} (Kafka ${infra.kafkaBrokers}, MongoDB ${mongoUrl.host}, Redis ${summary.infrastructure.redis}); run namespace ${ns}`);
+  say(`phases: ${[...PHASES].join(', ')}; events ${EVENTS}, open deadlines ${OPEN_DEADLINES}, near-term ${NEAR_DEADLINES} + ${SAME_SECOND} in one second`);
+  await Promise.all([admin.connect(), mongo.connect(), producer.connect()]);
+  const redisBefore = await usedMemory();
+  say(`starting ${SERVICES.join(', ')}, each its own process (services/<name>/dist/main.js) …`);
+  const ts = Date.now();
+  for (const name of SERVICES) await startService(name);
+  await Promise.all([...services.values()].map((s) => waitReady(s)));
+  say(`services ready in ${secs(Date.now() - ts)} s: ${[...services.values()].map((s) => `${s.name} pid ${s.child.pid} :${s.port}`).join(', ')}`);
+
+  if (PHASES.has('throughput')) await throughput();
+  if (needsBackground) await loadBackground();
+  if (PHASES.has('memory')) await memory(redisBefore);
+  if (PHASES.has('latency')) await latency();
+  if (PHASES.has('recovery')) await recovery();
+} catch (err) {
+  exitCode = 1;
+  summary.error = err.message;
+  console.error(`[bench-topology] failed: ${err.stack ?? err.message}`);
+  for (const s of services.values()) if (s.lines.length) console.error(`[bench-topology] last lines of ${s.name}:\n${s.lines.slice(-10).join('\n')}`);
+} finally {
+  summary.serviceLogLines = Object.fromEntries([...services.values()].map((s) => [s.name, s.problems]));
+  summary.finishedAt = new Date().toISOString();
+  printSummary();
+  try {
+    mkdirSync(join(root, '.data'), { recursive: true });
+    writeFileSync(join(root, '.data/bench-topology.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    say('summary saved to .data/bench-topology.json');
+  } catch (err) {
+    console.error(`[bench-topology] cannot save the summary: ${err.message}`);
+  }
+  await cleanup().catch((err) => console.error(`[bench-topology] cleanup: ${err.message}`));
+}
+process.exit(exitCode);
+
+function printSummary() {
+  const r = summary.results;
+  const m = summary.machine;
+  const lines = [`machine: ${m.cpu} × ${m.cores} cores, ${m.ramGiB} GiB, Node ${m.node}; infrastructure ${summary.infrastructure.source}`];
+  if (r.throughput?.workflow) {
+    const t = r.throughput;
+    lines.push(`throughput (${t.mix.events} events, ${t.mix.subjects} subjects, services as separate processes):`);
+    lines.push(`  intake accepted            ${t.intake.eventsPerSecond} events/s`);
+    lines.push(`  end to end (workflow)      ${t.workflow.endToEndEventsPerSecond} events/s   goal ${GOALS.endToEndEventsPerSecond}`);
+    lines.push(`  subjects written           ${t.workflow.subjectsWrittenPerSecond} subjects/s`);
+    if (t.sla) lines.push(`  end to end (sla tracked)   ${t.sla.eventsPerSecond} events/s`);
+    if (t.rawKafka) lines.push(`  raw Kafka                  produce ${t.rawKafka.produceMsgPerSecond} msg/s, consume ${t.rawKafka.consumeMsgPerSecond} msg/s (${t.rawKafka.partitions} partitions)`);
+    if (t.rawMongo) lines.push(`  raw MongoDB bulk upsert    ${t.rawMongo.docsPerSecond} docs/s`);
+    if (t.slowestCeilingPerSecond) lines.push(`  subjects/s ÷ slowest ceiling (${t.slowestCeiling}) = ${t.ratioSubjectsToSlowestCeiling}   goal ≥ ${GOALS.ratioToSlowestCeiling} (events/s ÷ it: ${t.ratioEventsToSlowestCeiling})`);
+  }
+  if (r.background?.trackedPerSecond) lines.push(`background: ${r.background.openDeadlines} open deadlines tracked at ${r.background.trackedPerSecond}/s (${r.background.path})`);
+  if (r.memory?.redis) {
+    const x = r.memory.redis;
+    lines.push(`memory: Redis used_memory +${mib(x.usedMemoryDelta)} = ${x.bytesPerOpenDeadline} B/open deadline, ${x.bytesPerOpenDossier} B/open dossier; this run's keys ${mib(x.runKeyBytes)} = ${x.runKeyBytesPerOpenDeadline} B/open deadline`);
+    for (const [name, f] of Object.entries(r.memory.mongo ?? {})) lines.push(`        MongoDB ${name}: ${f.avgBytes} B/document (${f.method.split(' (')[0]})`);
+  }
+  if (r.latency?.alerts) {
+    const a = r.latency.alerts;
+    const p = r.latency.polling;
+    lines.push(`latency with the background: alerts p50 ${a.all.p50Ms} ms, p99 ${a.all.p99Ms} ms (same second: p50 ${a.sameSecond.p50Ms}, p99 ${a.sameSecond.p99Ms}); polling every 5 s p50 ${p.all.p50Ms} ms, p99 ${p.all.p99Ms} ms`);
+  }
+  if (r.recovery?.secondsUntilReady !== undefined) lines.push(`recovery (kill -9 sla + Redis keys lost): timers back in ${r.recovery.secondsUntilTimersBack} s (due within the hour: ${r.recovery.secondsUntilNearTimersBack} s), /readyz 200 in ${r.recovery.secondsUntilReadyz} s, reconciliation over in ${r.recovery.secondsUntilReady} s   goal ≤ ${GOALS.recoverySeconds} s`);
+  for (const n of summary.notes) lines.push(`note: ${n}`);
+  if (summary.error) lines.push(`FAILED: ${summary.error.split('\n')[0]}`);
+  console.log(`\n[bench-topology] summary\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}
