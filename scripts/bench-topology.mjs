@@ -777,10 +777,20 @@ async function recovery() {
   const res = {};
   summary.results.recovery = res;
   const sla = services.get('sla');
+  // Near-term deadlines of their own, due 15–25 minutes ahead (after the measurement ends, so
+  // none fires during it): the timers that matter most after a loss.
+  const nearCount = Math.max(1, Math.round(NEAR_DEADLINES / 10));
+  const from = Date.now() + 15 * 60_000;
+  const records = Array.from({ length: nearCount }, (_, i) => snapshot(`RECO-${String(i).padStart(6, '0')}`, i, new Date(from + Math.floor((i * 10 * 60_000) / nearCount)), { warn: false }));
+  await produceAll(topics.dossierState, records);
+  // Tracked once their due timers are in Redis (nothing else of this run falls due 15–25 minutes from now).
+  await until('sla to schedule the near-term deadlines of the recovery', async () => (await nearJobs(from + 10 * 60_000)) - (await nearJobs(from - 1)) >= nearCount, 500);
+  say(`recovery: ${nearCount} deadlines due 15–25 minutes from now tracked, their timers in Redis`);
   // Let timers that are firing settle, so the count before is the steady one.
   await sleep(2000);
   const timersBefore = await slaJobs();
-  // Timers due within the next hour (BullMQ scores delayed jobs timestamp × 4096); fixed horizon.
+  // Timers due within the next hour (BullMQ scores delayed jobs timestamp × 4096): the due
+  // timers of the near-term deadlines above, and whatever else falls due in that hour.
   const horizon = Date.now() + 3600_000;
   const nearBefore = await nearJobs(horizon);
   const openDeadlines = await db.collection(COLLECTIONS.deadlines).countDocuments(activeDeadlineFilter);
@@ -836,7 +846,7 @@ async function recovery() {
   res.secondsUntilTimersBack = secs((tTimers ?? changed.at) - t0);
   res.secondsUntilReady = secs(Date.now() - t0);
   res.timersAfter = timers;
-  say(`recovery: ${timers} timers back ${res.secondsUntilTimersBack} s after the restart (the ${nearBefore} due within the hour: ${res.secondsUntilNearTimersBack} s); /readyz 200 after ${res.secondsUntilReadyz} s; reconciliation over after ${res.secondsUntilReady} s (goal ≤ ${GOALS.recoverySeconds} s)`);
+  say(`recovery: ${timers} timers back ${res.secondsUntilTimersBack} s after the restart (the ${nearBefore} due within the hour: ${res.secondsUntilNearTimersBack} s); /readyz 200 after ${res.secondsUntilReadyz} s (sla serves HTTP once its consumer has started); reconciliation over after ${res.secondsUntilReady} s (goal ≤ ${GOALS.recoverySeconds} s)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -862,7 +872,7 @@ try {
   if (PHASES.has('latency')) await latency();
   if (PHASES.has('recovery')) await recovery();
 } catch (err) {
-  exitCode = 1;
+  exitCode = interrupted ? 130 : 1;
   summary.error = err.message;
   console.error(`[bench-topology] failed: ${err.stack ?? err.message}`);
   for (const s of services.values()) if (s.lines.length) console.error(`[bench-topology] last lines of ${s.name}:\n${s.lines.slice(-10).join('\n')}`);
