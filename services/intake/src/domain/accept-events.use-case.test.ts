@@ -5,11 +5,13 @@ function memoryStore(): IdempotencyStore & { states: Map<string, ClaimState> } {
   const states = new Map<string, ClaimState>();
   return {
     states,
-    async claim(key) {
-      const s = states.get(key);
-      if (s) return s === 'claimed' ? 'pending' : s;
-      states.set(key, 'claimed');
-      return 'claimed';
+    async claim(keys) {
+      return keys.map((key) => {
+        const s = states.get(key);
+        if (s) return s === 'claimed' ? 'pending' : s;
+        states.set(key, 'claimed');
+        return 'claimed';
+      });
     },
     async complete(keys) {
       keys.forEach((k) => states.set(k, 'done'));
@@ -65,6 +67,26 @@ describe('accepting events', () => {
     store.states.set(eventKey({ source: 'urn:p', id: '1' }, anyAgency.id), 'claimed');
     const err = await acceptEvents([event('1')], anyAgency, { store, publisher: { publish: async () => undefined }, sleep: async () => undefined, pendingWaitMs: 300 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TemporarilyUnavailableError);
+  });
+
+  test('when a batch holds an id another request is still publishing, then only that id is asked again and answered by how the other request ended', async () => {
+    const store = memoryStore();
+    const asked: string[][] = [];
+    const claim = store.claim.bind(store);
+    store.claim = async (keys) => {
+      asked.push(keys.map((k) => k.split('\n')[2]!));
+      return claim(keys);
+    };
+    store.states.set(eventKey({ source: 'urn:p', id: '2' }, anyAgency.id), 'claimed');
+    let sleeps = 0;
+    const sleep = async () => {
+      if (++sleeps === 2) store.states.set(eventKey({ source: 'urn:p', id: '2' }, anyAgency.id), 'done');
+    };
+    const published: string[] = [];
+    const results = await acceptEvents([event('1'), event('2'), event('3')], anyAgency, { store, publisher: { publish: async (events) => void published.push(...events.map((e) => e.id)) }, sleep });
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'duplicate', 'accepted']);
+    expect(asked).toEqual([['1', '2', '3'], ['2'], ['2']]);
+    expect(published).toEqual(['1', '3']);
   });
 
   test('when two keys send the same source and id, then each claim is its own and neither is a duplicate of the other', async () => {

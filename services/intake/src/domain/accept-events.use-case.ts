@@ -17,7 +17,12 @@ export type ClaimState = 'claimed' | 'done' | 'pending';
  * retry is accepted rather than silently called a duplicate.
  */
 export interface IdempotencyStore {
-  claim(key: string): Promise<ClaimState>;
+  /**
+   * Claims distinct keys at once (a request's whole batch in one round trip) and answers each
+   * one's state, in the order given: `claimed` (now ours), `pending` (another request holds it)
+   * or `done` (published before).
+   */
+  claim(keys: string[]): Promise<ClaimState[]>;
   complete(keys: string[]): Promise<void>;
   release(keys: string[]): Promise<void>;
 }
@@ -78,7 +83,8 @@ export function eventKey(event: { source: string; id: string }, senderId: string
  * of the dossier or petition.
  */
 export function stampSender(event: InboundDossierEvent, sender: Sender): InboundDossierEvent {
-  return { ...withoutAuthContext(event), authtype: 'api_key', authid: sender.id, authclaims: sender.claims } as InboundDossierEvent;
+  // withoutAuthContext already answers a copy; stamping it in place spares a second one per event.
+  return Object.assign(withoutAuthContext(event), { authtype: 'api_key', authid: sender.id, authclaims: sender.claims }) as InboundDossierEvent;
 }
 
 /**
@@ -101,41 +107,43 @@ export async function acceptEvents(events: InboundDossierEvent[], sender: Sender
   if (offending.length > 0) throw new ForbiddenAgencyError(offending);
 
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const results: EventResult[] = [];
-  const toPublish: InboundDossierEvent[] = [];
+  const keys = events.map((e) => eventKey(e, sender.id));
+  // The first occurrence of an id in the request is claimed; its repeats are duplicates of it.
+  const firstIndexOf = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (!firstIndexOf.has(key)) firstIndexOf.set(key, i);
+  });
+  const distinct = [...firstIndexOf.keys()];
+  const state = new Map<string, ClaimState>();
   const claimed: string[] = [];
-  const seenInRequest = new Set<string>();
+  const isAccepted = (i: number) => firstIndexOf.get(keys[i]!) === i && state.get(keys[i]!) === 'claimed';
 
   try {
-    for (const event of events) {
-      const key = eventKey(event, sender.id);
-      if (seenInRequest.has(key)) {
-        results.push({ id: event.id, source: event.source, status: 'duplicate' });
-        continue;
-      }
-      seenInRequest.add(key);
-      let state = await deps.store.claim(key);
-      for (let waited = 0; state === 'pending' && waited < (deps.pendingWaitMs ?? 3000); waited += 100) {
-        await sleep(100);
-        state = await deps.store.claim(key);
-      }
-      if (state === 'pending') {
-        throw new TemporarilyUnavailableError(`event ${event.id} is being accepted by another request`, 2);
-      }
-      if (state === 'done') {
-        results.push({ id: event.id, source: event.source, status: 'duplicate' });
-        continue;
-      }
-      claimed.push(key);
-      toPublish.push(stampSender(event, sender));
-      results.push({ id: event.id, source: event.source, status: 'accepted' });
+    let asked = distinct;
+    for (let waited = 0; ; waited += 100) {
+      const states = await deps.store.claim(asked);
+      asked.forEach((key, i) => state.set(key, states[i]!));
+      claimed.push(...asked.filter((key) => state.get(key) === 'claimed'));
+      asked = asked.filter((key) => state.get(key) === 'pending');
+      if (asked.length === 0 || waited >= (deps.pendingWaitMs ?? 3000)) break;
+      await sleep(100);
     }
+    if (asked.length > 0) {
+      const event = events[firstIndexOf.get(asked[0]!)!]!;
+      throw new TemporarilyUnavailableError(`event ${event.id} is being accepted by another request`, 2);
+    }
+    const toPublish = events.filter((_, i) => isAccepted(i)).map((e) => stampSender(e, sender));
     if (toPublish.length > 0) await deps.publisher.publish(toPublish);
   } catch (err) {
     await deps.store.release(claimed).catch(() => undefined);
     if (err instanceof TemporarilyUnavailableError || err instanceof ForbiddenAgencyError) throw err;
     throw new TemporarilyUnavailableError('the event log is unavailable, retry later', 5, { cause: err });
   }
+  const results: EventResult[] = events.map((e, i) => ({
+    id: e.id,
+    source: e.source,
+    status: isAccepted(i) ? 'accepted' : 'duplicate',
+  }));
   await deps.store.complete(claimed);
   return results;
 }
