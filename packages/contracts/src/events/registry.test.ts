@@ -1,5 +1,5 @@
 import { parseInboundDossierEvent } from './registry';
-import { withoutAuthContext } from '../cloud-event.schema';
+import { AUTH_CONTEXT_ATTRIBUTES, withoutAuthContext } from '../cloud-event.schema';
 
 const valid = {
   specversion: '1.0',
@@ -78,5 +78,10 @@ describe('authcontext attributes', () => {
     const bare = withoutAuthContext(r.value);
     expect(Object.keys(bare).filter((k) => k.startsWith('auth'))).toEqual([]);
     expect(bare).toMatchObject({ id: valid.id, traceparent: 't', data: { dossierCode: valid.data.dossierCode } });
+  });
+
+  test('when an object carries every listed authcontext attribute, then withoutAuthContext drops each one', () => {
+    const stamped = { id: '1', ...Object.fromEntries(AUTH_CONTEXT_ATTRIBUTES.map((name) => [name, 'x'])) };
+    expect(withoutAuthContext(stamped)).toEqual({ id: '1' });
   });
 });

@@ -83,8 +83,12 @@ export function eventKey(event: { source: string; id: string }, senderId: string
  * of the dossier or petition.
  */
 export function stampSender(event: InboundDossierEvent, sender: Sender): InboundDossierEvent {
-  // withoutAuthContext already answers a copy; stamping it in place spares a second one per event.
-  return Object.assign(withoutAuthContext(event), { authtype: 'api_key', authid: sender.id, authclaims: sender.claims }) as InboundDossierEvent;
+  // withoutAuthContext answers a copy: stamping it in place spares a second copy of every event.
+  const stamped = withoutAuthContext(event) as InboundDossierEvent;
+  stamped.authtype = 'api_key';
+  stamped.authid = sender.id;
+  stamped.authclaims = sender.claims;
+  return stamped;
 }
 
 /**
