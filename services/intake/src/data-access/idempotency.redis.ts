@@ -9,7 +9,7 @@ const DONE = 'done';
 const CLAIM_LEASE_MS = 30_000;
 
 // A batch of up to 500 ids in one round trip: a SET NX and a GET per id from the client cost a
-// socket write and a reply each, which was most of intake's time per event. Atomic per call, so
+// socket write and a reply each, a quarter of intake's CPU per event. Atomic per call, so
 // no claim can expire or appear between an id's SET NX and its GET.
 const CLAIM = `
 local states = {}
@@ -24,25 +24,39 @@ for i, key in ipairs(KEYS) do
 end
 return states
 `;
-const CLAIM_SHA = createHash('sha1').update(CLAIM).digest('hex');
+// All at once like MULTI with a SET per id, but with one reply instead of two per id to parse.
+const COMPLETE = `
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[1], 'EX', ARGV[2])
+end
+return #KEYS
+`;
 const STATES: readonly ClaimState[] = ['claimed', 'pending', 'done'];
+
+interface Script {
+  lua: string;
+  sha: string;
+}
+const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+const CLAIM_SCRIPT = script(CLAIM);
+const COMPLETE_SCRIPT = script(COMPLETE);
+
+async function run(redis: Redis, { lua, sha }: Script, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    // A restarted or flushed Redis has forgotten the script; EVAL loads it again.
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return redis.eval(lua, keys.length, ...keys, ...args);
+  }
+}
 
 export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, prefix: string): IdempotencyStore {
   const k = (key: string) => `${prefix}:intake:event:` + createHash('sha256').update(key).digest('hex');
-  const runClaim = async (keys: string[]): Promise<unknown> => {
-    const args = [keys.length, ...keys.map(k), PENDING, DONE, String(CLAIM_LEASE_MS)] as const;
-    try {
-      return await redis.evalsha(CLAIM_SHA, ...args);
-    } catch (err) {
-      // A restarted or flushed Redis has forgotten the script; EVAL loads it again.
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(CLAIM, ...args);
-    }
-  };
   return {
     async claim(keys) {
       if (keys.length === 0) return [];
-      const reply = await runClaim(keys);
+      const reply = await run(redis, CLAIM_SCRIPT, keys.map(k), [PENDING, DONE, String(CLAIM_LEASE_MS)]);
       if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error(`the claim script answered ${Array.isArray(reply) ? reply.length : typeof reply} states for ${keys.length} ids`);
       return reply.map((code) => {
         const state = STATES[Number(code)];
@@ -52,9 +66,7 @@ export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, pr
     },
     async complete(keys) {
       if (keys.length === 0) return;
-      const tx = redis.multi();
-      for (const key of keys) tx.set(k(key), DONE, 'EX', ttlSeconds);
-      await tx.exec();
+      await run(redis, COMPLETE_SCRIPT, keys.map(k), [DONE, String(ttlSeconds)]);
     },
     async release(keys) {
       if (keys.length === 0) return;
