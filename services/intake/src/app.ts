@@ -60,7 +60,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
       http.use(rateLimitPerKey({ redis, prefix: config.REDIS_KEY_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics }));
       const accept = {
         store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
-        publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS),
+        publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS, config.KAFKA_COMPRESSION),
         logger,
         metrics,
         codeAgencyCheck: config.CODE_AGENCY_CHECK,

@@ -13,4 +13,10 @@ describe('intake configuration', () => {
     expect(loadConfig({ ...required, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_BURST: '5', CODE_AGENCY_CHECK: 'false' })).toMatchObject({ RATE_LIMIT_PER_MINUTE: 0, RATE_LIMIT_BURST: 5, CODE_AGENCY_CHECK: false });
     expect(() => loadConfig({ ...required, RATE_LIMIT_PER_MINUTE: '-1', CODE_AGENCY_CHECK: 'maybe' })).toThrow(/RATE_LIMIT_PER_MINUTE[\s\S]*CODE_AGENCY_CHECK|CODE_AGENCY_CHECK[\s\S]*RATE_LIMIT_PER_MINUTE/);
   });
+
+  test('when KAFKA_COMPRESSION is unset, then records go uncompressed; gzip is taken and anything else is named', () => {
+    expect(loadConfig(required).KAFKA_COMPRESSION).toBe('none');
+    expect(loadConfig({ ...required, KAFKA_COMPRESSION: 'gzip' }).KAFKA_COMPRESSION).toBe('gzip');
+    expect(() => loadConfig({ ...required, KAFKA_COMPRESSION: 'zstd' })).toThrow(/KAFKA_COMPRESSION/);
+  });
 });

@@ -14,6 +14,8 @@ const schema = z
     DEDUP_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
     // Upper bound of one HTTP wait for Kafka before answering 503 (kafkajs retries inside it).
     KAFKA_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).default(8000),
+    // Compression of each request's record batch. See the README for what gzip did to throughput.
+    KAFKA_COMPRESSION: z.enum(['none', 'gzip'], { message: 'must be none or gzip' }).default('none'),
     // Zone of the portal's yyyyMMddHHmmss dates (POST /v1/portal/dossiers), which carry no offset.
     // Requests per minute and burst per API key, shared by every intake instance through Redis.
     RATE_LIMIT_PER_MINUTE: envVars.rateLimitPerMinute,
