@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loseRedisKeys, requireEnv, uniqueName } from '@tthc/testkit';
 import { createRedisIdempotencyStore } from '../src/data-access/idempotency.redis';
@@ -35,5 +36,14 @@ describe('the Redis idempotency store', () => {
     await store.claim(ids.filter((_, i) => i % 2 === 0));
     await store.complete(ids.filter((_, i) => i % 2 === 0));
     expect(await store.claim(ids)).toEqual(ids.map((_, i) => (i % 2 === 0 ? 'done' : 'claimed')));
+  });
+
+  test('when an id is claimed and then done, then its key is <prefix>:intake:event:<sha256 of the id>, as earlier versions wrote it', async () => {
+    const key = `${prefix}:intake:event:${createHash('sha256').update('format-1').digest('hex')}`;
+    await store.claim(['format-1']);
+    expect(await redis.get(key)).toBe('pending');
+    await store.complete(['format-1']);
+    expect(await redis.get(key)).toBe('done');
+    expect(await redis.ttl(key)).toBeGreaterThan(3000);
   });
 });
