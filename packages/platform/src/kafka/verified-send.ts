@@ -1,5 +1,6 @@
-import { Partitioners, type Admin, type Message, type PartitionMetadata, type ProducerBatch, type ProducerRecord, type RecordMetadata, type TopicMessages } from 'kafkajs';
+import type { Admin, Message, ProducerBatch, ProducerRecord, RecordMetadata, TopicMessages } from 'kafkajs';
 import { AppError } from '../errors';
+import { partitionOfKey } from './key-partition';
 
 /**
  * kafkajs 2.2.4 can resolve a send although the messages of some partitions were never written.
@@ -9,8 +10,8 @@ import { AppError } from '../errors';
  * of 400 acknowledged messages were missing, with or without idempotence, and the fault suite
  * lost 124 events that intake had answered 202 for.
  *
- * Every send therefore names each message's partition itself (kafkajs' own default partitioner
- * over the topic's partition count, so keys land where they always did) and checks that the answer
+ * Every send therefore names each message's partition itself (the murmur2 of kafkajs' default
+ * partitioner over the topic's partition count, so keys land where they always did) and checks that the answer
  * lists every partition it wrote to; the messages of a partition missing from the answer are sent
  * again. A resend of something that was written after all is a duplicate, which every consumer
  * handles; a silent gap is what must never happen.
@@ -70,15 +71,12 @@ export function partitionCounts(makeAdmin: () => Admin): PartitionCounts {
   };
 }
 
-const partitioner = Partitioners.DefaultPartitioner();
-
 /** The partition kafkajs' default partitioner gives a message; keyless ones are spread by position. */
-function place(topic: string, count: number, messages: Message[]): Message[] {
-  const partitionMetadata = Array.from({ length: count }, (_, partitionId): PartitionMetadata => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+function place(count: number, messages: Message[]): Message[] {
   const offset = Math.floor(Math.random() * count);
   return messages.map((message, i) => {
     if (message.partition !== undefined && message.partition !== null) return message;
-    const partition = message.key !== undefined && message.key !== null ? partitioner({ topic, partitionMetadata, message }) : (offset + i) % count;
+    const partition = message.key !== undefined && message.key !== null ? partitionOfKey(message.key, count) : (offset + i) % count;
     return { ...message, partition };
   });
 }
@@ -92,7 +90,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * callers treat it like Kafka being away.
  */
 export async function sendVerified(send: (batch: ProducerBatch) => Promise<RecordMetadata[]>, batch: ProducerBatch, counts: PartitionCounts, onResend?: (missing: number) => void): Promise<RecordMetadata[]> {
-  let pending: TopicMessages[] = await Promise.all((batch.topicMessages ?? []).map(async (t) => ({ topic: t.topic, messages: place(t.topic, await counts.of(t.topic), t.messages) })));
+  let pending: TopicMessages[] = await Promise.all((batch.topicMessages ?? []).map(async (t) => ({ topic: t.topic, messages: place(await counts.of(t.topic), t.messages) })));
   const answers: RecordMetadata[] = [];
   for (let attempt = 0; ; attempt++) {
     const answer = await send({ ...batch, topicMessages: pending });
