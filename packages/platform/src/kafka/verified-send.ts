@@ -11,10 +11,10 @@ import { partitionOfKey } from './key-partition';
  * lost 124 events that intake had answered 202 for.
  *
  * Every send therefore names each message's partition itself (the murmur2 of kafkajs' default
- * partitioner over the topic's partition count, so keys land where they always did) and checks that the answer
- * lists every partition it wrote to; the messages of a partition missing from the answer are sent
- * again. A resend of something that was written after all is a duplicate, which every consumer
- * handles; a silent gap is what must never happen.
+ * partitioner over the topic's partition count, so keys land where they always did) and checks
+ * that the answer lists every partition it wrote to; the messages of a partition missing from
+ * the answer are sent again. A resend of something that was written after all is a duplicate,
+ * which every consumer handles; a silent gap is what must never happen.
  */
 export interface PartitionCounts {
   /** Partitions of the topic, cached briefly: topics only grow at a service's start. */
