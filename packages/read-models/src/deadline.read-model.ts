@@ -30,6 +30,8 @@ export type DeadlineDocument = {
   revision: number;
   raised?: string[];
   siblings?: string[] | null;
+  /** When the next stage not yet raised fires; null when none; absent before it was kept. */
+  nextFireAt?: Date | null;
 };
 
 export const deadlineDocId = (subjectCode: string, key: string): string => `${subjectCode}|${key}`;

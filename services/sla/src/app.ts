@@ -8,7 +8,7 @@ import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
 import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
 import type { SlaConfig } from './config';
-import { systemClock, type Clock } from './domain/deadline';
+import { systemClock, type Clock, type TimerHorizon } from './domain/deadline';
 import { createAlertRelay, type AlertRelay } from './domain/relay-alerts.use-case';
 import type { ReconcileResult } from './domain/reconcile-timers.use-case';
 import { createTimerPlanner } from './domain/timer-plan';
@@ -46,6 +46,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     escalationSteps: config.SLA_ESCALATION_STEPS,
     lateArrivalSettleSeconds: config.SLA_LATE_ARRIVAL_SETTLE_SECONDS,
   });
+  const horizon: TimerHorizon = { clock, seconds: config.TIMER_HORIZON_SECONDS };
   const metrics = createMetrics('sla');
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Producer-side connection fails fast; the workers' must wait out Redis restarts.
@@ -136,9 +137,28 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await Promise.all([deadlines.init(), alerts.init()]);
       // Calendar versions applied after this process started (npm run calendar:apply).
       const calendarSource = createCalendarVersionSource(conn);
+      // Warning and escalation instants move with the calendar, and the stored `nextFireAt`
+      // with them, so an installed version owes a re-planning run until one succeeds. It runs
+      // in-process, not queued: another instance may not have installed the version yet and
+      // would plan with the old one. Versions installed before start are covered by the start run.
+      let replanOwed = false;
+      let syncing = false;
       const syncCalendars = async () => {
-        const installed = await followCalendars(calendars, calendarSource);
-        if (installed.length) logger.info({ installed }, 'calendar versions installed');
+        if (syncing) return;
+        syncing = true;
+        try {
+          const installed = await followCalendars(calendars, calendarSource);
+          if (installed.length) {
+            logger.info({ installed }, 'calendar versions installed');
+            replanOwed = true;
+          }
+          if (replanOwed && reconciler) {
+            await reconciler.run('calendar-changed');
+            replanOwed = false;
+          }
+        } finally {
+          syncing = false;
+        }
       };
       await syncCalendars();
       calendarPoll = setInterval(() => void syncCalendars().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'calendar poll failed')), config.CALENDAR_POLL_SECONDS * 1000);
@@ -183,7 +203,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // Its first pass sends what a previous run stored but did not get acknowledged.
       relay.start();
 
-      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, logger, metrics }), {
+      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, logger, metrics }), {
         connection: workerRedis,
         prefix: config.QUEUE_PREFIX,
         concurrency: config.WORKER_CONCURRENCY,
@@ -191,7 +211,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       worker.on('error', (err) => logger.error({ err }, 'worker error'));
       worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
 
-      const activeReconciler = timerReconciler({ deadlines, timers, planner, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
+      const activeReconciler = timerReconciler({ deadlines, timers, planner, horizon, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
       reconciler = activeReconciler;
       const activeDelayCounts = createDelayCountsJob({
         queue: maintenance,
@@ -255,7 +275,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
-        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: dossierStateHandler({ deadlines, timers, planner }) },
+        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: dossierStateHandler({ deadlines, timers, planner, horizon }) },
       );
       await runner.start();
 

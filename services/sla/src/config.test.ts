@@ -25,6 +25,12 @@ describe('sla configuration', () => {
     expect(message).toMatch(/RECONCILE_EVERY_SECONDS/);
   });
 
+  test('when no horizon is set, then Redis holds the timers of the next six hours; when it is not at least twice the reconciliation period, then the error names TIMER_HORIZON_SECONDS', () => {
+    expect(loadConfig(base).TIMER_HORIZON_SECONDS).toBe(21_600);
+    expect(() => loadConfig({ ...base, TIMER_HORIZON_SECONDS: '100', RECONCILE_EVERY_SECONDS: '60' })).toThrow(/TIMER_HORIZON_SECONDS: must be at least twice RECONCILE_EVERY_SECONDS/);
+    expect(loadConfig({ ...base, TIMER_HORIZON_SECONDS: '120', RECONCILE_EVERY_SECONDS: '60' }).TIMER_HORIZON_SECONDS).toBe(120);
+  });
+
   test('when escalation steps are empty, then no escalation level is configured', () => {
     expect(loadConfig({ ...base, SLA_ESCALATION_STEPS: '' }).SLA_ESCALATION_STEPS).toEqual([]);
   });

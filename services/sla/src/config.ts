@@ -35,6 +35,11 @@ const schema = z.object({
   // How often open deadlines in MongoDB are compared with the timers in Redis; it bounds how
   // late an alert can be after Redis lost its data.
   RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Redis holds a deadline's timer only once its next stage fires within this many seconds;
+  // the reconciliation run loads the deadlines the horizon reaches. Six hours keeps Redis
+  // near the day's load (≈ 1 % of a month of open deadlines) while a missed run or two, or a
+  // Redis that needs minutes to come back, cannot make an alert late.
+  TIMER_HORIZON_SECONDS: z.coerce.number().int().min(2).max(366 * 86_400).default(21_600),
   RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // A timer firing retries only while MongoDB is away (storing the alert is all it waits for);
   // after the last attempt reconciliation runs it again. Shortened by tests.
@@ -68,10 +73,18 @@ const schema = z.object({
 
 export type SlaConfig = z.infer<typeof schema>;
 
-const checked = schema.refine((c) => c.OUTBOX_RETRY_MAX_MS >= c.OUTBOX_RETRY_MIN_MS, {
-  path: ['OUTBOX_RETRY_MAX_MS'],
-  message: 'must be at least OUTBOX_RETRY_MIN_MS',
-});
+const checked = schema
+  .refine((c) => c.OUTBOX_RETRY_MAX_MS >= c.OUTBOX_RETRY_MIN_MS, {
+    path: ['OUTBOX_RETRY_MAX_MS'],
+    message: 'must be at least OUTBOX_RETRY_MIN_MS',
+  })
+  // A deadline enters the horizon up to one period before a run sees it, so with a period
+  // close to the horizon it would be loaded after its instant. Twice the period leaves a
+  // missed run's worth of margin.
+  .refine((c) => c.TIMER_HORIZON_SECONDS >= 2 * c.RECONCILE_EVERY_SECONDS, {
+    path: ['TIMER_HORIZON_SECONDS'],
+    message: 'must be at least twice RECONCILE_EVERY_SECONDS (the loader must reach a deadline well before it fires)',
+  });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): SlaConfig {
   return parseEnv(checked, env, 'sla');

@@ -14,7 +14,7 @@ afterAll(async () => {
 const idsOf = (code: string) => h.alertsOf(code).map((a) => a.id);
 
 describe('timer reconciliation after Redis lost its data', () => {
-  test('when the queue keys are deleted mid-sequence, then reconciliation recreates the timers and every alert is still raised exactly once', async () => {
+  test('when the queue keys are deleted mid-sequence, then reconciliation recreates the next timer of each deadline, the later stages follow, and every alert is still raised exactly once', async () => {
     const a = dossierCode();
     const b = dossierCode();
     await h.publishSnapshot(openSnapshot(a, 1, [entry({ dueAt: inMs(3000), warn: true, escalate: true })]));
@@ -27,7 +27,9 @@ describe('timer reconciliation after Redis lost its data', () => {
     expect(h.alertsOf(b)).toHaveLength(0);
 
     const first = await h.app.reconcile('test');
-    expect(first.recreated.filter((r) => r.subjectCode === a).map((r) => r.stage).sort()).toEqual(['due', 'escalation:1', 'escalation:2']);
+    // One timer per deadline: A's next stage after its warning. Its escalations follow as
+    // each firing hands over to the next stage (past instants fire at once).
+    expect(first.recreated.filter((r) => r.subjectCode === a).map((r) => r.stage)).toEqual(['due']);
     expect(first.recreated.filter((r) => r.subjectCode === b).map((r) => r.stage)).toEqual(['due']);
 
     await waitFor('every alert', () => h.alertsOf(a).length >= 4 && h.alertsOf(b).length >= 1, { timeoutMs: 20_000 });
@@ -76,6 +78,43 @@ describe('timer reconciliation after Redis lost its data', () => {
     const run = await h.app.reconcile('test');
     expect(run.recreated).toContainEqual({ subjectCode: code, key: 'dossier', stage: 'due' });
     const alert = await waitFor('the migrated deadline alert', () => h.alertsOf(code)[0]);
+    expect(alert.id).toBe(`overdue:${code}:v1`);
+  });
+
+  test('when a deadline document was written before nextFireAt was kept, then start-up marks it due now and the loader plans it and schedules its timer', async () => {
+    const code = dossierCode();
+    const dueAt = new Date(Date.now() + 1500);
+    // The shape the previous release wrote: no nextFireAt.
+    const older = {
+      _id: `${code}|dossier`,
+      subjectCode: code,
+      key: 'dossier',
+      subject: 'dossier',
+      kind: 'dossier',
+      agencyCode: 'G01.001.000',
+      responsibleAgencyCode: 'G01.001.000',
+      procedureCode: '1.001234',
+      label: null,
+      legalBasis: 'ND 118/2025/NĐ-CP',
+      dueAt,
+      version: 1,
+      since: new Date(),
+      status: 'open',
+      phase: 'open',
+      warn: false,
+      escalate: false,
+      revision: 1,
+      raised: [],
+      siblings: ['dossier'],
+    };
+    await h.mongo.collection('sla_deadlines').insertOne(older as never);
+    const { createDeadlineRepository } = await import('../src/data-access/deadline.repository');
+    expect(await createDeadlineRepository(h.mongo).markUnplanned()).toBeGreaterThanOrEqual(1);
+
+    const run = await h.app.reconcile('test');
+    expect(run.recreated).toContainEqual({ subjectCode: code, key: 'dossier', stage: 'due' });
+    expect((await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never))?.['nextFireAt']).toEqual(dueAt);
+    const alert = await waitFor('the older deadline alert', () => h.alertsOf(code)[0]);
     expect(alert.id).toBe(`overdue:${code}:v1`);
   });
 });

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
-import type { DeadlineRepository, TrackedDeadline } from '../domain/deadline';
+import type { DeadlineRepository, NearTermCursor, TrackedDeadline } from '../domain/deadline';
 
 /** One document per (subject code, deadline key); `_id` joins them with `|`. */
 type DeadlineDoc = DeadlineDocument;
@@ -28,13 +28,17 @@ const schema = new Schema<DeadlineDoc>(
     revision: { type: Number, required: true },
     raised: { type: [String], default: [] },
     siblings: { type: [String], default: null },
+    nextFireAt: { type: Date },
   },
   { collection: COLLECTIONS.deadlines, versionKey: false },
 );
 // Serves listForSubject (removed keys, per-subject reads).
 schema.index({ subjectCode: 1 });
-// Serves reconciliation: active deadlines paged by _id.
+// Serves the re-planning walk: active deadlines paged by _id.
 schema.index({ status: 1, _id: 1 });
+// Serves the horizon loader: deadlines firing before now + horizon, earliest first, paged by
+// (nextFireAt, _id). Null and absent values sort first but `$lt` on a date never matches them.
+schema.index({ nextFireAt: 1, _id: 1 });
 // Serves the compare-and-set writes on revision and the markRaised write on version.
 schema.index({ _id: 1, revision: 1 }, { unique: true });
 schema.index({ _id: 1, version: 1 }, { unique: true });
@@ -60,9 +64,17 @@ const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   revision: d.revision,
   raised: d.raised ?? [],
   siblings: d.siblings ?? null,
+  nextFireAt: d.nextFireAt === undefined ? undefined : d.nextFireAt === null ? null : new Date(d.nextFireAt),
 });
 
-const toDoc = (d: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d });
+/** `nextFireAt` is written only when known: an undefined value would be stored as null ("no timer"). */
+const toDoc = ({ nextFireAt, ...d }: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
+
+/**
+ * Stands for "not planned yet": the loader's `$lt` finds it first, plans the deadline and
+ * writes the real instant. Used where the planner is not at hand (migrations).
+ */
+const DUE_NOW = new Date(0);
 
 /** The first release's document: one per dossier, `_id` = dossier code, no `subjectCode`. */
 interface FirstReleaseDoc {
@@ -76,7 +88,7 @@ interface FirstReleaseDoc {
   overdueAt: Date | null;
 }
 
-export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number> } {
+export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
   const model = (conn.models['SlaDeadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('SlaDeadline', schema);
   const col = model.collection;
 
@@ -85,6 +97,19 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       await model.init();
       await model.createIndexes();
       await repo.migrateFirstRelease();
+      await repo.markUnplanned();
+    },
+
+    /**
+     * Active documents written before `nextFireAt` existed are marked due now, in one write,
+     * rather than planned here: the repository has no planner, and the loader's first run
+     * plans them page by page in index order (the re-planning walk at start does too). Their
+     * timers of the previous release are still in Redis meanwhile, so nothing waits. Settled
+     * documents are left without the field: no query of the loader matches them.
+     */
+    async markUnplanned(): Promise<number> {
+      const res = await col.updateMany({ status: 'open', nextFireAt: { $exists: false } } as never, { $set: { nextFireAt: DUE_NOW } } as never);
+      return res.modifiedCount;
     },
 
     /**
@@ -118,6 +143,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
             revision: d.revision,
             raised: d.overdueAt ? ['due'] : [],
             siblings: ['dossier'],
+            nextFireAt: d.phase === 'closed' ? null : DUE_NOW,
           };
           await col.insertOne(toDoc(entry) as never).catch((err: { code?: number }) => {
             if (err.code !== 11000) throw err;
@@ -139,31 +165,53 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
     },
 
-    async upsertIfNewer(d: TrackedDeadline): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
+    async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
       const id = deadlineDocId(d.subjectCode, d.key);
       const existing = (await col.findOne({ _id: id } as never)) as unknown as DeadlineDoc | null;
       if (!existing) {
+        const fresh: TrackedDeadline = { ...d, raised: [] };
+        const stored = { ...fresh, nextFireAt: nextFireAt(fresh) };
         try {
-          await col.insertOne(toDoc({ ...d, raised: [] }) as never);
-          return { previous: null, stored: { ...d, raised: [] } };
+          await col.insertOne(toDoc(stored) as never);
+          return { previous: null, stored };
         } catch (err) {
           if ((err as { code?: number }).code !== 11000) throw err;
-          return repo.upsertIfNewer(d);
+          return repo.upsertIfNewer(d, nextFireAt);
         }
       }
       const previous = fromDoc(existing);
       if (previous.revision >= d.revision) return { previous, stored: previous };
       // A new version of the deadline starts with no alert raised; the same version keeps when it was set.
       const same = previous.version === d.version;
-      const stored: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
+      const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
+      const stored = { ...merged, nextFireAt: nextFireAt(merged) };
       const { _id, ...fields } = toDoc(stored);
       const res = await col.updateOne({ _id, revision: previous.revision } as never, { $set: fields });
-      if (res.matchedCount === 0) return repo.upsertIfNewer(d);
+      if (res.matchedCount === 0) return repo.upsertIfNewer(d, nextFireAt);
       return { previous, stored };
     },
 
-    async markRaised(subjectCode: string, key: string, version: number, tag: string) {
-      await col.updateOne({ _id: deadlineDocId(subjectCode, key), version } as never, { $addToSet: { raised: tag } } as never);
+    async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tag: string, nextFireAt: Date | null) {
+      const _id = deadlineDocId(d.subjectCode, d.key);
+      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: { raised: tag }, $set: { nextFireAt } } as never);
+      // A newer snapshot of the same version came in between: the stage is still raised, but
+      // the next instant is left to that write (computed before this tag, so earlier, never
+      // later); the loader corrects it.
+      if (res.matchedCount === 0) await col.updateOne({ _id, version: d.version } as never, { $addToSet: { raised: tag } } as never);
+    },
+
+    async setNextFireAt(d: { subjectCode: string; key: string; revision: number; nextFireAt?: Date | null }, nextFireAt: Date | null) {
+      const res = await col.updateOne({ _id: deadlineDocId(d.subjectCode, d.key), revision: d.revision, nextFireAt: d.nextFireAt ?? null } as never, { $set: { nextFireAt } } as never);
+      return res.modifiedCount > 0;
+    },
+
+    async listNearTerm(until: Date, after: NearTermCursor | null, limit: number) {
+      const window = { nextFireAt: { $lt: until } };
+      const filter = after ? { $and: [window, { $or: [{ nextFireAt: { $gt: after.fireAt } }, { nextFireAt: after.fireAt, _id: { $gt: after.id } }] }] } : window;
+      const docs = await col.find(filter as never).sort({ nextFireAt: 1, _id: 1 }).limit(limit).toArray();
+      const items = docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
+      const last = docs[docs.length - 1] as unknown as DeadlineDoc | undefined;
+      return { items, next: docs.length === limit && last?.nextFireAt ? { fireAt: new Date(last.nextFireAt), id: String(last._id) } : null };
     },
 
     async listActive(after: string | null, limit: number) {

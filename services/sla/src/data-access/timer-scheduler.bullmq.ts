@@ -5,10 +5,10 @@ import type { Clock, TimerRef, TimerScheduler } from '../domain/deadline';
 export const timerJobId = (t: TimerRef) => deadlineJobId(t.subjectCode, t.version, { deadlineKey: t.key, stage: t.stage, level: t.level });
 
 /**
- * One delayed job per timer (deadline key, version, stage, level). Adding an existing job id
- * is a no-op in BullMQ, which makes scheduling idempotent; a changed due date gets a new
- * version and thus new jobs, and the old ones are removed (or, if one already runs, it finds
- * itself stale).
+ * One delayed job per timer (deadline key, version, stage, level); a deadline holds one at a
+ * time. Adding an existing job id is a no-op in BullMQ, which makes scheduling idempotent; a
+ * changed due date gets a new version and thus a new job, and the old ones are removed (or,
+ * if one already runs, it finds itself stale).
  */
 export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clock: Clock): TimerScheduler {
   const job = (t: TimerRef, fireAt: Date) => ({
@@ -44,6 +44,12 @@ export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clo
         if (state === 'unknown') {
           await job.remove();
           await add(t, fireAt);
+          return true;
+        }
+        // Held for a later instant than planned: a calendar version moved the stage earlier
+        // after the job was queued. One held too early only waits again when it fires.
+        if (state === 'delayed' && job.timestamp + job.delay > fireAt.getTime() + 1000) {
+          await job.changeDelay(Math.max(0, fireAt.getTime() - clock.now().getTime()));
           return true;
         }
         return false;

@@ -1,7 +1,7 @@
 import { defaultCalendar } from '@tthc/calendar';
 import { ControllableClock } from '@tthc/testkit';
 import { checkDeadline, type TimerJob } from './check-deadline.use-case';
-import type { Alert, AlertRepository, DeadlineRepository, TrackedDeadline } from './deadline';
+import type { Alert, AlertRepository, DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
 
@@ -14,10 +14,20 @@ function fakes(deadline: TrackedDeadline | null) {
     find: async () => deadline,
     listForSubject: async () => (deadline ? [deadline] : []),
     upsertIfNewer: async (d) => ({ previous: deadline, stored: d }),
-    markRaised: async (_c, _k, v, tag) => {
-      if (deadline && deadline.version === v && !deadline.raised.includes(tag)) deadline.raised.push(tag);
+    markRaised: async (d, tag, nextFireAt) => {
+      if (!deadline || deadline.version !== d.version) return;
+      if (!deadline.raised.includes(tag)) deadline.raised.push(tag);
+      deadline.nextFireAt = nextFireAt;
     },
+    setNextFireAt: async () => false,
     listActive: async () => ({ items: deadline ? [deadline] : [], next: null }),
+    listNearTerm: async () => ({ items: [], next: null }),
+  };
+  const scheduled: Array<{ ref: TimerRef; fireAt: Date }> = [];
+  const timers: TimerScheduler = {
+    schedule: async (list) => void scheduled.push(...list),
+    cancel: async () => undefined,
+    ensure: async () => false,
   };
   const alertRepo: AlertRepository = {
     insertOnce: async (a) => {
@@ -27,8 +37,11 @@ function fakes(deadline: TrackedDeadline | null) {
       return { alert: a, inserted: true };
     },
   };
-  return { deadlines, alerts: alertRepo, stored: () => [...alerts.values()], byId: alerts, wakes, relay: { wake: () => void (wakes.count += 1) }, planner };
+  return { deadlines, alerts: alertRepo, stored: () => [...alerts.values()], byId: alerts, wakes, relay: { wake: () => void (wakes.count += 1) }, planner, timers, scheduled };
 }
+
+/** The fakes with the firing's clock and a horizon of `hours`. */
+const at = (f: ReturnType<typeof fakes>, clock: ControllableClock, hours = 6) => ({ ...f, clock, horizon: { clock, seconds: hours * 3600 } });
 
 // Friday before Tết 2026, 14:00 Hà Nội time.
 const DUE = new Date('2026-02-13T07:00:00Z');
@@ -60,7 +73,7 @@ describe('deadline check', () => {
   test('when the due timer fires after the due instant, then one overdue alert is stored, unpublished, and the relay is woken, however often it fires', async () => {
     const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
     const f = fakes(entry());
-    const deps = { ...f, clock };
+    const deps = at(f, clock);
     expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1', kind: 'overdue' });
     clock.advance(60_000);
     expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
@@ -70,10 +83,36 @@ describe('deadline check', () => {
     expect(f.stored()[0]?.raisedAt.toISOString()).toBe('2026-02-13T07:00:00.200Z');
   });
 
+  test('when a stage fires and its alert is stored, then the next stage is recorded and, within the horizon, its one timer scheduled', async () => {
+    const clock = new ControllableClock('2026-02-13T07:00:01Z');
+    const f = fakes(entry({ raised: ['warning'] }));
+    expect(await checkDeadline(job(), at(f, clock, 24 * 30))).toMatchObject({ outcome: 'raised' });
+    // Level 1 is one working day after due, Tết in between: Monday 23/2 14:00.
+    const escalation1 = new Date('2026-02-23T07:00:00Z');
+    expect((await f.deadlines.find('D-1', 'dossier'))?.nextFireAt).toEqual(escalation1);
+    expect(f.scheduled).toEqual([{ ref: { subjectCode: 'D-1', key: 'dossier', version: 1, stage: 'escalation', level: 1 }, fireAt: escalation1 }]);
+  });
+
+  test('when the next stage fires beyond the horizon, then it is only recorded for the loader and no timer is scheduled', async () => {
+    const clock = new ControllableClock('2026-02-13T07:00:01Z');
+    const f = fakes(entry({ raised: ['warning'] }));
+    await checkDeadline(job(), at(f, clock, 6));
+    expect((await f.deadlines.find('D-1', 'dossier'))?.nextFireAt).toEqual(new Date('2026-02-23T07:00:00Z'));
+    expect(f.scheduled).toEqual([]);
+  });
+
+  test('when the last stage fires, then no next instant remains and nothing is scheduled', async () => {
+    const clock = new ControllableClock('2026-03-06T00:00:00Z');
+    const f = fakes(entry({ raised: ['warning', 'due', 'escalation:1'] }));
+    expect(await checkDeadline(job({ stage: 'escalation', level: 2 }), at(f, clock))).toMatchObject({ outcome: 'raised' });
+    expect((await f.deadlines.find('D-1', 'dossier'))?.nextFireAt).toBeNull();
+    expect(f.scheduled).toEqual([]);
+  });
+
   test('when the warning timer fires, then the warning says it is the last moment to apologise and set a new appointment', async () => {
     const clock = new ControllableClock('2026-02-12T07:00:00Z');
     const f = fakes(entry());
-    expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'warning:D-1:dossier:v1', kind: 'warning' });
+    expect(await checkDeadline(job({ stage: 'warning' }), at(f, clock))).toMatchObject({ outcome: 'raised', alertId: 'warning:D-1:dossier:v1', kind: 'warning' });
     expect(f.stored()[0]?.eventType).toBe('vn.tthc.deadline.warning');
     expect(f.stored()[0]?.reason).toContain('xin lỗi');
     expect(f.stored()[0]?.reason).toContain('new appointment');
@@ -84,21 +123,21 @@ describe('deadline check', () => {
     // i.e. Friday 14:00–17:00 plus Monday 08:00–16:30 late (`npx tthc-calendar between` says 630).
     const clock = new ControllableClock('2026-02-23T09:30:00Z');
     const f = fakes(entry());
-    expect(await checkDeadline(job({ stage: 'escalation', level: 1 }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'escalation:l1:D-1:dossier:v1' });
+    expect(await checkDeadline(job({ stage: 'escalation', level: 1 }), at(f, clock))).toMatchObject({ outcome: 'raised', alertId: 'escalation:l1:D-1:dossier:v1' });
     expect(f.stored()[0]).toMatchObject({ kind: 'escalation', level: 1, eventType: 'vn.tthc.deadline.escalated', workingMinutesLate: 180 + 450 });
   });
 
   test('when a petition deadline passes, then the alert type is petition.unhandled and names the responsible agency', async () => {
     const clock = new ControllableClock('2026-02-13T08:00:00Z');
     const f = fakes(entry({ subject: 'petition', key: 'petition:answer', kind: 'petition-answer', responsibleAgencyCode: 'G02', label: 'trả lời PAKN' }));
-    expect(await checkDeadline(job({ deadlineKey: 'petition:answer' }), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:petition:answer:v1' });
+    expect(await checkDeadline(job({ deadlineKey: 'petition:answer' }), at(f, clock))).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:petition:answer:v1' });
     expect(f.stored()[0]).toMatchObject({ eventType: 'vn.tthc.petition.unhandled', responsibleAgencyCode: 'G02', agencyCode: 'G01', workingMinutesLate: 60 });
   });
 
   test('when a timer fires early, then it is told to wait until its own instant', async () => {
     const clock = new ControllableClock('2026-02-12T06:59:59Z');
     const f = fakes(entry());
-    expect(await checkDeadline(job({ stage: 'warning' }), { ...f, clock })).toEqual({ outcome: 'not-due-yet', fireAt: new Date('2026-02-12T07:00:00Z') });
+    expect(await checkDeadline(job({ stage: 'warning' }), at(f, clock))).toEqual({ outcome: 'not-due-yet', fireAt: new Date('2026-02-12T07:00:00Z') });
     expect(f.stored()).toHaveLength(0);
   });
 
@@ -114,27 +153,27 @@ describe('deadline check', () => {
     ];
     for (const [d, j, outcome] of cases) {
       const f = fakes(d);
-      expect(await checkDeadline(j, { ...f, clock })).toEqual({ outcome });
+      expect(await checkDeadline(j, at(f, clock))).toEqual({ outcome });
       expect(f.stored()).toHaveLength(0);
     }
-    expect(await checkDeadline(job(), { ...fakes(null), clock })).toEqual({ outcome: 'unknown' });
+    expect(await checkDeadline(job(), at(fakes(null), clock))).toEqual({ outcome: 'unknown' });
   });
 
   test('when the alert stored by an earlier firing was published, then a later firing neither stores it again nor wakes the relay', async () => {
     const clock = new ControllableClock('2026-02-13T08:00:00Z');
     const f = fakes(entry());
-    expect(await checkDeadline(job(), { ...f, clock })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
+    expect(await checkDeadline(job(), at(f, clock))).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
     f.byId.get('overdue:D-1:v1')!.publishedAt = new Date('2026-02-13T08:00:01Z');
-    expect(await checkDeadline(job(), { ...f, clock })).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
+    expect(await checkDeadline(job(), at(f, clock))).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });
     expect(f.stored()).toHaveLength(1);
     expect(f.wakes.count).toBe(1);
   });
 
   test('when the timer fires early or for a settled deadline, then the relay is not woken', async () => {
     const early = fakes(entry());
-    await checkDeadline(job({ stage: 'warning' }), { ...early, clock: new ControllableClock('2026-02-12T06:59:59Z') });
+    await checkDeadline(job({ stage: 'warning' }), at(early, new ControllableClock('2026-02-12T06:59:59Z')));
     const settled = fakes(entry({ status: 'met' }));
-    await checkDeadline(job(), { ...settled, clock: new ControllableClock('2026-02-13T08:00:00Z') });
+    await checkDeadline(job(), at(settled, new ControllableClock('2026-02-13T08:00:00Z')));
     expect([early.wakes.count, settled.wakes.count]).toEqual([0, 0]);
   });
 });

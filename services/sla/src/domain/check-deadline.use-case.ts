@@ -1,5 +1,5 @@
 import { alertEventType, alertIdFor, type AlertKind } from '@tthc/contracts';
-import { isActive, type AlertRepository, type Clock, type DeadlineRepository, type RelaySignal, type TimerStage } from './deadline';
+import { horizonEnd, isActive, type AlertRepository, type Clock, type DeadlineRepository, type RelaySignal, type TimerHorizon, type TimerScheduler, type TimerStage } from './deadline';
 import { escalationReason, overdueReason, warningReason } from './alert-text';
 import { stageTag, type TimerPlanner } from './timer-plan';
 
@@ -24,10 +24,15 @@ const KIND_OF: Record<TimerStage, AlertKind> = { warning: 'warning', due: 'overd
  * fires (retries, reconciliation, restarts) the alert is stored once. Storing is all the timer
  * waits for: publishing belongs to the relay, which keeps trying for as long as Kafka is away,
  * whereas a timer job gives up after its last attempt.
+ *
+ * A deadline holds one timer at a time, so once the alert is stored the firing hands over to
+ * the next stage: it records the next instant and, within the horizon, schedules that timer.
+ * A repeated firing (`already-raised`) does the hand-over again, since the first may have
+ * crashed before it.
  */
 export async function checkDeadline(
   job: TimerJob,
-  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; relay: RelaySignal; clock: Clock; planner: TimerPlanner },
+  deps: { deadlines: DeadlineRepository; alerts: AlertRepository; relay: RelaySignal; clock: Clock; planner: TimerPlanner; timers: TimerScheduler; horizon: TimerHorizon },
 ): Promise<CheckOutcome> {
   const d = await deps.deadlines.find(job.dossierCode, job.deadlineKey);
   if (!d) return { outcome: 'unknown' };
@@ -71,7 +76,12 @@ export async function checkDeadline(
   // Also when an earlier firing stored it: that instance may have crashed before publishing,
   // and this relay would otherwise find it only at its next sweep.
   if (!alert.publishedAt) deps.relay.wake();
-  await deps.deadlines.markRaised(d.subjectCode, d.key, d.version, stageTag(job));
+  const tag = stageTag(job);
+  const next = deps.planner.next({ ...d, raised: [...d.raised, tag] });
+  await deps.deadlines.markRaised(d, tag, next?.fireAt ?? null);
+  if (next && next.fireAt.getTime() <= horizonEnd(deps.horizon).getTime()) {
+    await deps.timers.schedule([{ ref: { subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, fireAt: next.fireAt }]);
+  }
   const result = { alertId: alert.id, kind, dueAt: d.dueAt, fireAt: planned.fireAt };
   return { outcome: inserted ? 'raised' : 'already-raised', ...result };
 }

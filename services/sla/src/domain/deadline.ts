@@ -42,6 +42,13 @@ export interface TrackedDeadline {
    * dropped are found by id; null for documents written before it was kept.
    */
   siblings: string[] | null;
+  /**
+   * When the next stage not yet raised fires (null: inactive, or every stage raised); the
+   * horizon loader finds the deadlines whose timer Redis must hold by it. Undefined only in
+   * views not read from the store yet. A hint that errs early, never late: a stale value
+   * makes the loader look again and correct it, whereas a late one would delay the alert.
+   */
+  nextFireAt?: Date | null;
 }
 
 /** Timers run only for open deadlines of subjects that are not closed. */
@@ -87,18 +94,59 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * Redis holds the timer of a deadline only once its next stage fires before now + `seconds`
+ * (TIMER_HORIZON_SECONDS): the memory then follows the near-term load rather than every open
+ * deadline. The loader brings the rest in as the horizon reaches them.
+ */
+export interface TimerHorizon {
+  clock: Clock;
+  seconds: number;
+}
+
+/** The instant up to which timers are held in Redis now. */
+export function horizonEnd(h: TimerHorizon): Date {
+  return new Date(h.clock.now().getTime() + h.seconds * 1000);
+}
+
+/** Where a walk of the near-term deadlines (ordered by `nextFireAt`, then id) resumes. */
+export interface NearTermCursor {
+  fireAt: Date;
+  id: string;
+}
+
+/** Identifies the stored view a write was computed from. */
+export type DeadlineRevisionRef = Pick<TrackedDeadline, 'subjectCode' | 'key' | 'version' | 'revision'>;
+
 export interface DeadlineRepository {
   /**
    * Stores the view unless the stored one has the same or a newer revision; returns the view
    * stored before the call and the one stored after it.
    */
-  upsertIfNewer(d: TrackedDeadline): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }>;
+  /**
+   * `nextFireAt` is given the view as it will be stored (raised stages of the same version
+   * kept) and its answer is written with it, in the same write.
+   */
+  upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }>;
   find(subjectCode: string, key: string): Promise<TrackedDeadline | null>;
   listForSubject(subjectCode: string): Promise<TrackedDeadline[]>;
-  /** Records that a stage's alert is stored; a no-op when the version moved on meanwhile. */
-  markRaised(subjectCode: string, key: string, version: number, tag: string): Promise<void>;
+  /**
+   * Records that a stage's alert is stored, with the next stage's instant when the view is
+   * still the one `d` was read at; a no-op when the version moved on meanwhile.
+   */
+  markRaised(d: DeadlineRevisionRef, tag: string, nextFireAt: Date | null): Promise<void>;
+  /**
+   * Corrects `nextFireAt` unless the view changed since `d` was read (revision, or
+   * `nextFireAt` itself); true when written.
+   */
+  setNextFireAt(d: DeadlineRevisionRef & Pick<TrackedDeadline, 'nextFireAt'>, nextFireAt: Date | null): Promise<boolean>;
   /** Active deadlines in a stable order, `limit` at a time after the cursor `after`. */
   listActive(after: string | null, limit: number): Promise<{ items: TrackedDeadline[]; next: string | null }>;
+  /**
+   * Deadlines whose `nextFireAt` is before `until`, active or not (a stale value is corrected
+   * by whoever reads it), earliest first, `limit` at a time after the cursor `after`.
+   */
+  listNearTerm(until: Date, after: NearTermCursor | null, limit: number): Promise<{ items: TrackedDeadline[]; next: NearTermCursor | null }>;
 }
 
 export interface AlertRepository {
@@ -144,6 +192,10 @@ export interface TimerScheduler {
   /** Idempotent: a timer whose id exists is left as it is. All timers go in one round trip. */
   schedule(timers: ReadonlyArray<{ ref: TimerRef; fireAt: Date }>): Promise<void>;
   cancel(t: TimerRef): Promise<void>;
-  /** Schedules the timer when Redis has no job of that id; true when it had to. */
+  /**
+   * Schedules the timer when Redis has no runnable job of that id, or brings a held one
+   * forward when it would fire later than `fireAt` (a calendar change moved the instant);
+   * true when it had to.
+   */
   ensure(t: TimerRef, fireAt: Date): Promise<boolean>;
 }

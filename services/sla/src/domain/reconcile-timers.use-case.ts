@@ -1,43 +1,79 @@
-import type { DeadlineRepository, TimerScheduler } from './deadline';
+import { horizonEnd, type DeadlineRepository, type NearTermCursor, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
 import { stageTag, type TimerPlanner } from './timer-plan';
 
 export interface ReconcileResult {
-  /** Active deadlines looked at. */
+  /** Deadlines whose next stage fires within the horizon, looked at. */
   deadlines: number;
+  /** Active deadlines whose next instant was planned again (runs with `replan` only). */
+  replanned: number;
+  /** Stored next instants found wrong and corrected (stale, inactive, or re-planned). */
+  corrected: number;
   /** Timers that Redis did not hold and were scheduled again (past ones fire at once). */
   recreated: Array<{ subjectCode: string; key: string; stage: string }>;
 }
 
+type Deps = {
+  deadlines: DeadlineRepository;
+  timers: TimerScheduler;
+  planner: TimerPlanner;
+  horizon: TimerHorizon;
+  onRecreated?: (stage: string) => void;
+};
+
+const sameInstant = (a: Date | null | undefined, b: Date | null) => (a ?? null)?.getTime() === b?.getTime();
+
 /**
- * Walks the active deadlines in MongoDB, the source of truth, and schedules every timer whose
- * alert is not stored yet and whose job Redis does not hold. A timer whose instant passed while
- * Redis was gone is scheduled without delay, so losing Redis delays alerts but loses none; the
- * alert ids keep a timer that did fire from raising twice.
+ * The horizon loader, which is also the repair after Redis lost its data. MongoDB is the
+ * source of truth: every deadline whose next stage fires before now + horizon (by its
+ * `nextFireAt`, through an index, earliest first) gets that stage's timer when Redis does not
+ * hold it; one whose instant passed fires at once. Deadlines further out hold nothing in
+ * Redis until a later run reaches them, which is why the run period must stay well below
+ * the horizon. Alert ids keep a timer that did fire from raising twice.
+ *
+ * With `replan`, every active deadline's next instant is computed again first: after a new
+ * calendar version (warning and escalation instants move with it) and at start, when the
+ * calendars or the escalation policy may differ from the previous run's. That walk also
+ * fills in the documents written before `nextFireAt` existed; until it reaches them they are
+ * "due now" for the loader (see the repository's `init`).
  */
-export async function reconcileTimers(
-  deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; onRecreated?: (stage: string) => void },
-  opts: { pageSize: number },
-): Promise<ReconcileResult> {
-  const result: ReconcileResult = { deadlines: 0, recreated: [] };
-  let after: string | null = null;
+export async function reconcileTimers(deps: Deps, opts: { pageSize: number; replan?: boolean }): Promise<ReconcileResult> {
+  const result: ReconcileResult = { deadlines: 0, replanned: 0, corrected: 0, recreated: [] };
+  const correct = async (d: TrackedDeadline, at: Date | null) => {
+    if (sameInstant(d.nextFireAt, at)) return;
+    if (await deps.deadlines.setNextFireAt(d, at)) result.corrected += 1;
+  };
+
+  if (opts.replan) {
+    let after: string | null = null;
+    do {
+      const page: { items: TrackedDeadline[]; next: string | null } = await deps.deadlines.listActive(after, opts.pageSize);
+      await Promise.all(page.items.map((d) => correct(d, deps.planner.next(d)?.fireAt ?? null)));
+      result.replanned += page.items.length;
+      after = page.next;
+    } while (after !== null);
+  }
+
+  // Fixed for the run: a deadline entering the window meanwhile is the next run's.
+  const until = horizonEnd(deps.horizon);
+  let cursor: NearTermCursor | null = null;
   do {
-    const page = await deps.deadlines.listActive(after, opts.pageSize);
-    // One page's Redis look-ups go out together: a sequential walk of every open deadline
-    // would take longer than the reconciliation period at a province's volume.
-    const checks = page.items.flatMap((d) =>
-      deps.planner
-        .plan(d)
-        .filter((t) => !d.raised.includes(stageTag(t)))
-        .map(async (t) => {
-          const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: t.stage, level: t.level }, t.fireAt);
-          if (!recreated) return;
-          result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(t) });
-          deps.onRecreated?.(t.stage);
-        }),
+    const page: { items: TrackedDeadline[]; next: NearTermCursor | null } = await deps.deadlines.listNearTerm(until, cursor, opts.pageSize);
+    // One page's Redis look-ups go out together: the window can hold thousands of deadlines.
+    await Promise.all(
+      page.items.map(async (d) => {
+        // Recomputed rather than trusted: the stored instant may be stale (a stage raised by a
+        // firing that lost a race, a settled deadline); the plan and `raised` decide.
+        const next = deps.planner.next(d);
+        await correct(d, next?.fireAt ?? null);
+        if (!next || next.fireAt.getTime() > until.getTime()) return;
+        const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);
+        if (!recreated) return;
+        result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(next) });
+        deps.onRecreated?.(next.stage);
+      }),
     );
-    await Promise.all(checks);
     result.deadlines += page.items.length;
-    after = page.next;
-  } while (after !== null);
+    cursor = page.next;
+  } while (cursor !== null);
   return result;
 }

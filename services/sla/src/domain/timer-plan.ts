@@ -1,6 +1,6 @@
 import type { Calendar } from '@tthc/calendar';
 import type { SlaDuration } from './duration';
-import type { TimerRef, TimerStage, TrackedDeadline } from './deadline';
+import { isActive, type TimerRef, type TimerStage, type TrackedDeadline } from './deadline';
 
 export interface TimerPolicy {
   /** How long before due the warning fires (SLA_WARNING_LEAD). */
@@ -87,7 +87,27 @@ export function stageTag(t: { stage: TimerStage; level: number }): string {
   return t.stage === 'escalation' ? `escalation:${t.level}` : t.stage;
 }
 
-/** Every timer id a deadline version may own under the policy, for cancellation. */
+/**
+ * The one timer a deadline holds at a time: its earliest stage whose alert is not stored yet
+ * (null when it is inactive or all are raised). When it fires and its alert is stored, the
+ * next one is scheduled, so stages still fire in order however late a firing runs.
+ */
+export function nextTimer(d: TrackedDeadline, planned: PlannedTimer[]): PlannedTimer | null {
+  if (!isActive(d)) return null;
+  let next: PlannedTimer | null = null;
+  for (const t of planned) {
+    if (d.raised.includes(stageTag(t))) continue;
+    // Ties keep plan order (warning, due, escalation levels).
+    if (!next || t.fireAt.getTime() < next.fireAt.getTime()) next = t;
+  }
+  return next;
+}
+
+/**
+ * Every timer id a deadline version may own under the policy, for cancellation. A deadline
+ * holds one at a time, but documents scheduled before that held one per stage, and removing
+ * an absent id costs one round trip.
+ */
 export function allTimerRefs(d: Pick<TrackedDeadline, 'subjectCode' | 'key' | 'version'>, policy: TimerPolicy): TimerRef[] {
   const base = { subjectCode: d.subjectCode, key: d.key, version: d.version };
   return [
@@ -104,14 +124,20 @@ export function allTimerRefs(d: Pick<TrackedDeadline, 'subjectCode' | 'key' | 'v
 export interface TimerPlanner {
   policy: TimerPolicy;
   plan(d: TrackedDeadline): PlannedTimer[];
+  /** `nextTimer` of the entry's plan. */
+  next(d: TrackedDeadline): PlannedTimer | null;
   workingMinutesBetween(d: TrackedDeadline, from: Date, to: Date): number;
 }
 
 export function createTimerPlanner(calendarFor: (agencyCode: string | null) => Calendar, policy: TimerPolicy): TimerPlanner {
   const cal = (d: TrackedDeadline) => calendarFor(d.responsibleAgencyCode ?? d.agencyCode);
+  const plan = (d: TrackedDeadline) => planTimers(d, cal(d), policy);
   return {
     policy,
-    plan: (d) => planTimers(d, cal(d), policy),
+    plan,
+    // Inactive entries are answered before planning: settled deadlines beyond the calendar's
+    // years must not fail the walk that clears them.
+    next: (d) => (isActive(d) ? nextTimer(d, plan(d)) : null),
     workingMinutesBetween: (d, from, to) => cal(d).between(from, to).minutes,
   };
 }

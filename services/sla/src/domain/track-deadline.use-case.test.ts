@@ -1,5 +1,6 @@
 import { defaultCalendar } from '@tthc/calendar';
 import { dossierStateChangedV1 } from '@tthc/contracts';
+import { ControllableClock } from '@tthc/testkit';
 import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
@@ -11,23 +12,26 @@ const deadlinesFromSnapshotAt = (s: Parameters<typeof deadlinesFromSnapshot>[0])
 
 const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
 
-/** An in-memory repository with the same compare-and-set rule as the MongoDB one. */
-function memory() {
+/** An in-memory repository with the same compare-and-set rule as the MongoDB one; a horizon of `horizonHours` from SENT. */
+function memory(horizonHours = 24 * 60) {
   const docs = new Map<string, TrackedDeadline>();
   const id = (c: string, k: string) => `${c}|${k}`;
   const repo: DeadlineRepository = {
     find: async (c, k) => docs.get(id(c, k)) ?? null,
     listForSubject: async (c) => [...docs.values()].filter((d) => d.subjectCode === c),
-    upsertIfNewer: async (d) => {
+    upsertIfNewer: async (d, nextFireAt) => {
       const previous = docs.get(id(d.subjectCode, d.key)) ?? null;
       if (previous && previous.revision >= d.revision) return { previous, stored: previous };
       const same = previous?.version === d.version;
-      const stored = { ...d, raised: same ? previous!.raised : [], since: same ? previous!.since : d.since };
+      const merged = { ...d, raised: same ? previous!.raised : [], since: same ? previous!.since : d.since };
+      const stored = { ...merged, nextFireAt: nextFireAt(merged) };
       docs.set(id(d.subjectCode, d.key), stored);
       return { previous, stored };
     },
     markRaised: async () => undefined,
+    setNextFireAt: async () => false,
     listActive: async () => ({ items: [], next: null }),
+    listNearTerm: async () => ({ items: [], next: null }),
   };
   const scheduled = new Map<string, Date>();
   const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
@@ -36,7 +40,8 @@ function memory() {
     cancel: async (t) => void scheduled.delete(key(t)),
     ensure: async () => false,
   };
-  return { repo, timers, scheduled, deps: { deadlines: repo, timers, planner } };
+  const clock = new ControllableClock(SENT.toISOString());
+  return { repo, timers, scheduled, deps: { deadlines: repo, timers, planner, horizon: { clock, seconds: horizonHours * 3600 } } };
 }
 
 const snapshot = (revision: number, deadlines: unknown[], extra: Record<string, unknown> = {}) =>
@@ -83,13 +88,28 @@ describe('tracking snapshots', () => {
     expect([...m.scheduled.keys()]).toEqual(['due0:step:1:v1']);
   });
 
-  test('when an entry gets a new version, then the old version timers are cancelled and the new ones scheduled', async () => {
+  test('when an entry with a warning is tracked, then it holds one timer, its warning, and stores that instant as its next', async () => {
+    const m = memory();
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step({ escalate: true })])) }, m.deps);
+    // One working day before Wednesday 4/3 10:00 (Hà Nội): Tuesday 3/3 10:00.
+    expect([...m.scheduled.entries()]).toEqual([['warning0:step:1:v1', new Date('2026-03-03T03:00:00Z')]]);
+    expect((await m.repo.find('D-1', 'step:1'))?.nextFireAt).toEqual(new Date('2026-03-03T03:00:00Z'));
+  });
+
+  test('when the next stage of an entry fires beyond the horizon, then its instant is stored and no timer is held', async () => {
+    const m = memory(6);
+    const [outcome] = await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step()])) }, m.deps);
+    expect(outcome).toEqual({ key: 'step:1', outcome: 'deferred' });
+    expect(m.scheduled.size).toBe(0);
+    expect((await m.repo.find('D-1', 'step:1'))?.nextFireAt).toEqual(new Date('2026-03-03T03:00:00Z'));
+  });
+
+  test('when an entry gets a new version, then the old version timers are cancelled and the new one scheduled', async () => {
     const m = memory();
     await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step()])) }, m.deps);
-    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v1', 'warning0:step:1:v1']);
-    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z' })])) }, m.deps);
-    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
-    expect(m.scheduled.get('due0:step:1:v2')).toEqual(new Date('2026-03-05T03:00:00Z'));
+    expect([...m.scheduled.keys()]).toEqual(['warning0:step:1:v1']);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z', warn: false })])) }, m.deps);
+    expect([...m.scheduled.entries()]).toEqual([['due0:step:1:v2', new Date('2026-03-05T03:00:00Z')]]);
   });
 
   test('when an older snapshot arrives after a newer one, then the stored view and its timers stay those of the newer one', async () => {
@@ -97,17 +117,17 @@ describe('tracking snapshots', () => {
     await trackSnapshot({ subjectCode: 'D-1', revision: 5, deadlines: deadlinesFromSnapshotAt(snapshot(5, [step({ version: 2 })])) }, m.deps);
     await trackSnapshot({ subjectCode: 'D-1', revision: 4, deadlines: deadlinesFromSnapshotAt(snapshot(4, [step({ version: 1 })])) }, m.deps);
     expect((await m.repo.find('D-1', 'step:1'))?.version).toBe(2);
-    expect([...m.scheduled.keys()].sort()).toEqual(['due0:step:1:v2', 'warning0:step:1:v2']);
+    expect([...m.scheduled.keys()]).toEqual(['warning0:step:1:v2']);
   });
 
   test('when an entry is met or disappears from a newer snapshot, then all its timers are cancelled', async () => {
     const m = memory();
     const second = step({ key: 'step:2', escalate: true });
     await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step(), second])) }, m.deps);
-    expect(m.scheduled.size).toBe(6);
+    expect(m.scheduled.size).toBe(2);
     await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ status: 'met' })])) }, m.deps);
     expect(m.scheduled.size).toBe(0);
-    expect((await m.repo.find('D-1', 'step:2'))?.status).toBe('removed');
+    expect(await m.repo.find('D-1', 'step:2')).toMatchObject({ status: 'removed', nextFireAt: null });
   });
 
   test('when stored entries do not name their siblings (written before they were kept), then a dropped key is still found and settled', async () => {

@@ -1,6 +1,6 @@
 import type { DossierStateChangedV1 } from '@tthc/contracts';
-import { isActive, type DeadlineRepository, type TimerScheduler, type TrackedDeadline } from './deadline';
-import { allTimerRefs, stageTag, type TimerPlanner } from './timer-plan';
+import { horizonEnd, isActive, type DeadlineRepository, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
+import { allTimerRefs, type TimerPlanner } from './timer-plan';
 
 /** Legal basis given to the single deadline of snapshots from before the lifecycle release. */
 export const LEGACY_LEGAL_BASIS = 'ND 118/2025/NĐ-CP (ngày hẹn trả)';
@@ -48,17 +48,20 @@ export function deadlinesFromSnapshot(s: DossierStateChangedV1, emittedAt: Date)
   ];
 }
 
-export type TrackOutcome = { key: string; outcome: 'scheduled' | 'cancelled' };
+/**
+ * `scheduled`: its next stage's timer is in Redis; `deferred`: that stage fires beyond the
+ * horizon and the loader schedules it later; `cancelled`: inactive, no timer.
+ */
+export type TrackOutcome = { key: string; outcome: 'scheduled' | 'deferred' | 'cancelled' };
+
+type TrackDeps = { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon };
 
 /**
- * Keeps the timers of every deadline of a subject in line with its newest snapshot. Timers are
+ * Keeps the timer of every deadline of a subject in line with its newest snapshot. The timer is
  * re-applied on every delivery, redeliveries included, because a crash may have happened
  * between storing the view and scheduling the timer; scheduling is idempotent by job id.
  */
-export async function trackSnapshot(
-  snapshot: { subjectCode: string; revision: number; deadlines: TrackedDeadline[] },
-  deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner },
-): Promise<TrackOutcome[]> {
+export async function trackSnapshot(snapshot: { subjectCode: string; revision: number; deadlines: TrackedDeadline[] }, deps: TrackDeps): Promise<TrackOutcome[]> {
   const out: TrackOutcome[] = [];
   // The keys the previous snapshot had, from any of its stored entries (null: not known).
   let previousKeys: string[] | null | undefined;
@@ -85,19 +88,18 @@ export async function trackSnapshot(
   return out;
 }
 
-async function trackOne(
-  entry: TrackedDeadline,
-  deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner },
-): Promise<{ outcome: TrackOutcome['outcome']; previous: TrackedDeadline | null }> {
-  const { previous, stored } = await deps.deadlines.upsertIfNewer(entry);
+async function trackOne(entry: TrackedDeadline, deps: TrackDeps): Promise<{ outcome: TrackOutcome['outcome']; previous: TrackedDeadline | null }> {
+  // The next instant is written with the view itself, so no reader ever sees the new view
+  // with the old instant.
+  const { previous, stored } = await deps.deadlines.upsertIfNewer(entry, (d) => deps.planner.next(d)?.fireAt ?? null);
   const cancelAll = (d: TrackedDeadline) => Promise.all(allTimerRefs(d, deps.planner.policy).map((t) => deps.timers.cancel(t)));
   if (previous && previous.version !== stored.version) await cancelAll(previous);
   if (!isActive(stored)) {
     await cancelAll(stored);
     return { outcome: 'cancelled', previous };
   }
-  const ref = { subjectCode: stored.subjectCode, key: stored.key, version: stored.version };
-  const pending = deps.planner.plan(stored).filter((t) => !stored.raised.includes(stageTag(t)));
-  await deps.timers.schedule(pending.map((t) => ({ ref: { ...ref, stage: t.stage, level: t.level }, fireAt: t.fireAt })));
+  const next = deps.planner.next(stored);
+  if (!next || next.fireAt.getTime() > horizonEnd(deps.horizon).getTime()) return { outcome: 'deferred', previous };
+  await deps.timers.schedule([{ ref: { subjectCode: stored.subjectCode, key: stored.key, version: stored.version, stage: next.stage, level: next.level }, fireAt: next.fireAt }]);
   return { outcome: 'scheduled', previous };
 }

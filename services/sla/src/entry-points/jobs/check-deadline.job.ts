@@ -2,7 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { jobProcessor, type Logger, type Metrics } from '@tthc/platform';
 import { JOB_NAMES, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
-import type { AlertRepository, Clock, DeadlineRepository, RelaySignal } from '../../domain/deadline';
+import type { AlertRepository, Clock, DeadlineRepository, RelaySignal, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
 import { slaDeadlineJobs } from './catalog';
 
@@ -12,6 +12,8 @@ export function checkDeadlineProcessor(deps: {
   relay: RelaySignal;
   clock: Clock;
   planner: TimerPlanner;
+  timers: TimerScheduler;
+  horizon: TimerHorizon;
   logger: Logger;
   metrics: Metrics;
 }) {

@@ -1,11 +1,18 @@
 import type { Logger, Metrics } from '@tthc/platform';
 import type { ReconcileTimersJobV1 } from '@tthc/contracts';
-import type { DeadlineRepository, TimerScheduler } from '../../domain/deadline';
+import type { DeadlineRepository, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import { reconcileTimers, type ReconcileResult } from '../../domain/reconcile-timers.use-case';
 import type { TimerPlanner } from '../../domain/timer-plan';
 
-/** The reconciliation run, callable from the scheduled job and directly (start, tests). */
-export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; logger: Logger; metrics: Metrics; pageSize: number }) {
+/**
+ * Runs that plan every active deadline's next instant again before loading the horizon: at
+ * start (the calendars or the policy may have changed while the service was down) and after a
+ * calendar version was installed.
+ */
+export const REPLAN_REASONS: ReadonlySet<string> = new Set(['start', 'calendar-changed']);
+
+/** The reconciliation run (the horizon loader), callable from the scheduled job and directly (start, tests). */
+export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon; logger: Logger; metrics: Metrics; pageSize: number }) {
   const recreated = deps.metrics.counter('sla_timers_recreated_total', 'Timers missing from Redis and scheduled again by reconciliation', ['stage']);
   const runs = deps.metrics.counter('sla_timer_reconciliations_total', 'Timer reconciliation runs');
   // Runs under way that are repairing: started because something was lost (at start, the
@@ -22,19 +29,19 @@ export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: T
         current.recreated += 1;
         repairing.add(current);
       };
-      result = await reconcileTimers({ ...deps, onRecreated }, { pageSize: deps.pageSize });
+      result = await reconcileTimers({ ...deps, onRecreated }, { pageSize: deps.pageSize, replan: REPLAN_REASONS.has(reason) });
     } finally {
       repairing.delete(current);
     }
     runs.inc();
     const log = result.recreated.length > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.debug.bind(deps.logger);
-    log({ reason, deadlines: result.deadlines, recreated: result.recreated.length }, 'timers reconciled');
+    log({ reason, deadlines: result.deadlines, replanned: result.replanned, corrected: result.corrected, recreated: result.recreated.length }, 'timers reconciled');
     return result;
   };
   /** Handler of the scheduled job in the maintenance queue's table. */
   const handle = async (payload: ReconcileTimersJobV1) => {
     const result = await run(payload.reason);
-    return { deadlines: result.deadlines, recreated: result.recreated.length };
+    return { deadlines: result.deadlines, replanned: result.replanned, corrected: result.corrected, recreated: result.recreated.length };
   };
   /** What readiness reports as degraded: the repairing runs under way, e.g. `start (12 timers recreated so far)`. */
   const repairs = () => [...repairing].map((r) => `${r.reason} (${r.recreated} timers recreated so far)`);

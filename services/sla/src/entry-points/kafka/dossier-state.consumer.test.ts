@@ -39,6 +39,7 @@ const deadlines = (failWith?: Error): DeadlineRepository =>
     listForSubject: async () => [],
   }) as unknown as DeadlineRepository;
 const timers = { schedule: async () => undefined, cancel: async () => undefined, ensure: async () => false } as unknown as TimerScheduler;
+const horizon = { clock: { now: () => new Date('2026-11-23T02:00:02Z') }, seconds: 6 * 3600 };
 
 async function failureOf(work: Promise<void>): Promise<unknown> {
   try {
@@ -54,19 +55,19 @@ describe('the dossier-state consumer', () => {
     const planner = {
       policy: { warningLead: { unit: 'working-day', amount: 1, text: '1wd' }, escalationSteps: [] },
       // What the real planner meets for a deadline near the end of the calendar's years.
-      plan: () => [{ stage: 'due', level: 0, fireAt: loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' }).due }],
+      next: () => ({ stage: 'due', level: 0, fireAt: loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' }).due }),
       workingMinutesBetween: () => 0,
     } as unknown as TimerPlanner;
 
-    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(), timers, planner })(message));
+    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(), timers, planner, horizon })(message));
     expect(err).toBeInstanceOf(PoisonMessageError);
     expect(err).toMatchObject({ code: 'calendar-input', message: expect.stringMatching(/HS-1 \(revision 1\).*supported years/) });
     expect(classifyFailure(err).kind).toBe('poison');
   });
 
   test('when MongoDB is unreachable, then the error reaches the runner as an unavailable dependency, not as poison', async () => {
-    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, plan: () => [], workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
-    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(new mongo.MongoNetworkError('connection 2 to 127.0.0.1:27217 closed')), timers, planner })(message));
+    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, next: () => null, workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
+    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(new mongo.MongoNetworkError('connection 2 to 127.0.0.1:27217 closed')), timers, planner, horizon })(message));
     expect(classifyFailure(err)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
   });
 });

@@ -1,11 +1,11 @@
 import { CalendarInputError } from '@tthc/calendar';
 import { DOSSIER_STATE_CHANGED_V1, cloudEventEnvelope, dossierStateChangedV1 } from '@tthc/contracts';
 import { PoisonMessageError, parseJsonValue, type ConsumedMessage } from '@tthc/platform';
-import type { DeadlineRepository, TimerScheduler } from '../../domain/deadline';
+import type { DeadlineRepository, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
 import { deadlinesFromSnapshot, trackSnapshot } from '../../domain/track-deadline.use-case';
 
-export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner }) {
+export function dossierStateHandler(deps: { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon }) {
   return async (msg: ConsumedMessage): Promise<void> => {
     const env = cloudEventEnvelope.safeParse(parseJsonValue(msg.message));
     if (!env.success) throw new PoisonMessageError('invalid-event', 'not a CloudEvent');
