@@ -51,7 +51,8 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
   let stack: Stack;
   beforeAll(async () => {
     // The calendar poller runs every second so the calendar-change test needs no admin call.
-    stack = await startStack({ workflowEnv: { CALENDAR_POLL_SECONDS: '1' }, slaEnv: { CALENDAR_POLL_SECONDS: '1' } });
+    // The horizon covers the weeks-ahead deadlines whose timers these tests look at.
+    stack = await startStack({ workflowEnv: { CALENDAR_POLL_SECONDS: '1' }, slaEnv: { CALENDAR_POLL_SECONDS: '1', TIMER_HORIZON_SECONDS: String(90 * 86_400) } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -75,6 +76,8 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     });
   const alerts = async (code: string) => ((await getJson(`${stack.reportingUrl}/v1/alerts?dossierCode=${encodeURIComponent(code)}`)).body as unknown as AlertsBody).items;
   const job = (id: string) => stack.sla.queue.getJob(id);
+  /** A deadline holds one timer, its next stage: the warning, for these entries weeks ahead. */
+  const timer = (code: string, version: number, deadlineKey?: string) => job(deadlineJobId(code, version, { deadlineKey, stage: 'warning' }));
 
   test('when a supplement requested before Tết 2026 is received after it, then only the working time is paused and the due instant moves by it', async () => {
     const code = dossierCode();
@@ -121,15 +124,15 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     const newAppointment = new Date(now + 20 * 86_400_000).toISOString();
     await post(code, 'vn.tthc.dossier.received', new Date(now - 3600_000), { procedureCode: '1.001612', appointmentAt: appointment });
     await applied(code, 'the reception');
-    await waitFor('the due timer of version 1', () => job(deadlineJobId(code, 1)));
+    await waitFor('the timer of version 1', () => timer(code, 1));
 
     await post(code, 'vn.tthc.dossier.apology-issued', new Date(now - 60_000), { newAppointmentAt: newAppointment, reason: 'cần xác minh thêm', channels: ['sms', 'vneid'] });
     const moved = await applied(code, 'the first apology', (s) => s.deadlineVersion === 2);
     expect(sameInstant(moved.dueAt, newAppointment)).toBe(true);
     expect(moved.apologies).toEqual([expect.objectContaining({ valid: true, flag: null })]);
-    await waitFor('the due timer of version 2', () => job(deadlineJobId(code, 2)));
-    await waitFor('the timers of version 1 to be removed', async () => (await job(deadlineJobId(code, 1))) === undefined && (await job(deadlineJobId(code, 1, { stage: 'warning' }))) === undefined);
-    expect(await job(deadlineJobId(code, 2, { stage: 'warning' }))).toBeDefined();
+    await waitFor('the timer of version 2', () => timer(code, 2));
+    await waitFor('the timers of version 1 to be removed', async () => (await job(deadlineJobId(code, 1))) === undefined && (await timer(code, 1)) === undefined);
+    expect(await job(deadlineJobId(code, 2))).toBeUndefined();
 
     await post(code, 'vn.tthc.dossier.apology-issued', new Date(now), { newAppointmentAt: new Date(now + 30 * 86_400_000).toISOString(), reason: 'lần hai', channels: ['email'] });
     const flagged = await applied(code, 'the second apology', (s) => (s.apologies?.length ?? 0) === 2);
@@ -137,8 +140,8 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     expect(flagged.findings.map((f) => f.code)).toContain('second-apology');
     expect(flagged.deadlineVersion).toBe(2);
     expect(sameInstant(flagged.dueAt, newAppointment)).toBe(true);
-    expect(await job(deadlineJobId(code, 2))).toBeDefined();
-    expect(await job(deadlineJobId(code, 3))).toBeUndefined();
+    expect(await timer(code, 2)).toBeDefined();
+    expect(await timer(code, 3)).toBeUndefined();
   });
 
   test('when one step passes its allotment, then sla raises the step alert and the lateness is attributed to that step agency, not to the dossier agency or the on-time step', async () => {
@@ -180,7 +183,7 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     // 15 working days from Tuesday 1/12 09:00 → 22/12 09:00.
     expect(first).toMatchObject({ deadlineVersion: 1, holderAgencyCode: 'G01.001.000' });
     expect(sameInstant(first.dueAt, vn('2026-12-22T09:00:00'))).toBe(true);
-    await waitFor('the answer timer of version 1', () => job(deadlineJobId(code, 1, { deadlineKey: 'petition:answer' })));
+    await waitFor('the answer timer of version 1', () => timer(code, 1, 'petition:answer'));
 
     await post(code, 'vn.tthc.petition.transferred', at(vn('2026-12-03T14:00:00')), { toAgencyCode: 'G01.002.000', reason: 'không thuộc thẩm quyền' });
     const moved = await applied(code, 'the transfer', (s) => s.deadlineVersion === 2);
@@ -189,8 +192,8 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     expect(sameInstant(moved.clockStartAt, vn('2026-12-03T14:00:00'))).toBe(true);
     expect(sameInstant(moved.dueAt, vn('2026-12-24T14:00:00'))).toBe(true);
     expect(moved.deadlines.find((d) => d.key === 'petition:answer')).toMatchObject({ version: 2, status: 'open' });
-    await waitFor('the answer timer of version 2', () => job(deadlineJobId(code, 2, { deadlineKey: 'petition:answer' })));
-    await waitFor('the answer timer of version 1 to be removed', async () => (await job(deadlineJobId(code, 1, { deadlineKey: 'petition:answer' }))) === undefined);
+    await waitFor('the answer timer of version 2', () => timer(code, 2, 'petition:answer'));
+    await waitFor('the answer timer of version 1 to be removed', async () => (await timer(code, 1, 'petition:answer')) === undefined);
   });
 
   test('when a back-dated petition was transferred and its new holder let the answer deadline pass, then the alert is raised for the new version only', async () => {
@@ -247,7 +250,7 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     // 17/11 10:00 → 18/11 10:00 is 480 working minutes; 15/12 17:00 + 8 h → 16/12 17:00.
     expect(resumed).toMatchObject({ paused: false, statusCode: 4, pausedWorkingMinutes: 480, deadlineVersion: 2 });
     expect(sameInstant(resumed.dueAt, vn('2026-12-16T17:00:00'))).toBe(true);
-    await waitFor('the due timer of version 2', () => job(deadlineJobId(code, 2)));
+    await waitFor('the timer of version 2', () => timer(code, 2));
   });
 
   test('when the same petition lifecycle arrives in order for one petition and reversed with duplicates for another, then both states are identical except the code', async () => {
@@ -292,7 +295,7 @@ describe('issue #5 acceptance: lifecycle rules through intake, workflow and sla'
     await post(petition, 'vn.tthc.petition.received', at(vn('2026-12-01T09:00:00')), { title: 'Rác thải', channel: 'online' });
     const before = await applied(petition, 'the submission');
     expect(sameInstant(before.dueAt, vn('2026-12-22T09:00:00'))).toBe(true);
-    const answerJob = (v: number) => job(deadlineJobId(petition, v, { deadlineKey: 'petition:answer' }));
+    const answerJob = (v: number) => timer(petition, v, 'petition:answer');
     await waitFor('the answer timer of version 1', () => answerJob(1));
     const dossier = dossierCode();
     await post(dossier, 'vn.tthc.dossier.received', at(vn('2026-12-01T09:00:00')), { procedureCode: '1.001612', appointmentAt: vn('2026-12-15T17:00:00') });
