@@ -1,0 +1,133 @@
+import { CalendarRegistry, DEFAULT_CALENDAR_PATH, defaultCalendar, readJsonFile } from '@tthc/calendar';
+import { ControllableClock } from '@tthc/testkit';
+import type { DeadlineRepository, NearTermCursor, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
+import { parseDuration, parseDurationList } from './duration';
+import { reconcileTimers } from './reconcile-timers.use-case';
+import { createTimerPlanner } from './timer-plan';
+
+// Monday 30/11/2026 09:00 Hà Nội time.
+const NOW = '2026-11-30T02:00:00Z';
+
+/** An in-memory store with the MongoDB repository's ordering and conditional writes. */
+function store(docs: TrackedDeadline[]) {
+  const byId = new Map(docs.map((d) => [`${d.subjectCode}|${d.key}`, d]));
+  const id = (d: Pick<TrackedDeadline, 'subjectCode' | 'key'>) => `${d.subjectCode}|${d.key}`;
+  const repo: DeadlineRepository = {
+    find: async (c, k) => byId.get(`${c}|${k}`) ?? null,
+    listForSubject: async () => [],
+    upsertIfNewer: async () => {
+      throw new Error('not used');
+    },
+    markRaised: async () => undefined,
+    setNextFireAt: async (d, at) => {
+      const doc = byId.get(id(d));
+      if (!doc || doc.revision !== d.revision || (doc.nextFireAt ?? null)?.getTime() !== (d.nextFireAt ?? null)?.getTime()) return false;
+      doc.nextFireAt = at;
+      return true;
+    },
+    listActive: async (after, limit) => {
+      const items = [...byId.entries()].filter(([k, d]) => d.status === 'open' && (after === null || k > after)).sort(([a], [b]) => (a < b ? -1 : 1));
+      const page = items.slice(0, limit);
+      return { items: page.map(([, d]) => ({ ...d })), next: page.length === limit ? page[page.length - 1]![0] : null };
+    },
+    listNearTerm: async (until, after, limit) => {
+      const key = (d: TrackedDeadline): [number, string] => [d.nextFireAt!.getTime(), id(d)];
+      const later = (a: [number, string], b: NearTermCursor) => a[0] > b.fireAt.getTime() || (a[0] === b.fireAt.getTime() && a[1] > b.id);
+      const items = [...byId.values()]
+        .filter((d) => d.nextFireAt && d.nextFireAt.getTime() < until.getTime() && (!after || later(key(d), after)))
+        .sort((a, b) => key(a)[0] - key(b)[0] || (key(a)[1] < key(b)[1] ? -1 : 1));
+      const page = items.slice(0, limit);
+      const last = page[page.length - 1];
+      return { items: page.map((d) => ({ ...d })), next: page.length === limit && last ? { fireAt: last.nextFireAt!, id: id(last) } : null };
+    },
+  };
+  const ensured: Array<{ ref: TimerRef; fireAt: Date }> = [];
+  const timers: TimerScheduler = {
+    schedule: async () => undefined,
+    cancel: async () => undefined,
+    ensure: async (ref, fireAt) => {
+      ensured.push({ ref, fireAt });
+      return true;
+    },
+  };
+  return { repo, timers, ensured, doc: (code: string) => byId.get(`${code}|dossier`)! };
+}
+
+const deadline = (code: string, dueAt: string, over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
+  subjectCode: code,
+  key: 'dossier',
+  subject: 'dossier',
+  kind: 'dossier',
+  agencyCode: 'G01.001.000',
+  responsibleAgencyCode: 'G01.001.000',
+  procedureCode: '1.001234',
+  label: null,
+  legalBasis: 'ND 118/2025',
+  dueAt: new Date(dueAt),
+  version: 1,
+  since: new Date('2026-11-20T02:00:00Z'),
+  status: 'open',
+  phase: 'open',
+  warn: true,
+  escalate: true,
+  revision: 1,
+  raised: [],
+  siblings: ['dossier'],
+  ...over,
+});
+
+function setUp(docs: TrackedDeadline[], registry = new CalendarRegistry(defaultCalendar())) {
+  const s = store(docs);
+  const clock = new ControllableClock(NOW);
+  const planner = createTimerPlanner((agency) => registry.forAgency(agency), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
+  const deps = { deadlines: s.repo, timers: s.timers, planner, horizon: { clock, seconds: 6 * 3600 } };
+  return { ...s, deps, registry };
+}
+
+describe('the horizon loader', () => {
+  test('when deadlines are near and far, then only the near ones get their next stage ensured, earliest first, across pages', async () => {
+    // Due Tuesday 1/12 14:00: its warning, Monday 30/11 14:00, is within six hours.
+    const near = deadline('NEAR', '2026-12-01T07:00:00Z', { nextFireAt: new Date('2026-11-30T07:00:00Z') });
+    // Already raised its warning; due in three hours.
+    const due = deadline('DUE', '2026-11-30T05:00:00Z', { raised: ['warning'], nextFireAt: new Date('2026-11-30T05:00:00Z') });
+    const far = deadline('FAR', '2026-12-20T07:00:00Z', { nextFireAt: new Date('2026-12-18T07:00:00Z') });
+    const t = setUp([near, due, far]);
+
+    const result = await reconcileTimers(t.deps, { pageSize: 1 });
+    expect(t.ensured.map((e) => [e.ref.subjectCode, e.ref.stage])).toEqual([
+      ['DUE', 'due'],
+      ['NEAR', 'warning'],
+    ]);
+    expect(result).toMatchObject({ deadlines: 2, replanned: 0, corrected: 0 });
+  });
+
+  test('when a stored instant is stale (a settled entry, a raised stage), then it is corrected and only a stage still pending is ensured', async () => {
+    const settled = deadline('MET', '2026-11-30T05:00:00Z', { status: 'met', nextFireAt: new Date('2026-11-30T05:00:00Z') });
+    // The warning was raised but the stored instant still points at it; the due stage is days away.
+    const behind = deadline('BEHIND', '2026-12-04T07:00:00Z', { raised: ['warning'], nextFireAt: new Date('2026-11-30T03:00:00Z') });
+    const t = setUp([settled, behind]);
+
+    const result = await reconcileTimers(t.deps, { pageSize: 10 });
+    expect(t.ensured).toEqual([]);
+    expect(result.corrected).toBe(2);
+    expect(t.doc('MET').nextFireAt).toBeNull();
+    expect(t.doc('BEHIND').nextFireAt).toEqual(new Date('2026-12-04T07:00:00Z'));
+  });
+
+  test('when a calendar version moves a warning earlier into the horizon, then the re-planning run corrects the stored instant and loads its timer', async () => {
+    // Due Wednesday 2/12 09:00: under the shipped calendar the warning is Tuesday 1/12 09:00.
+    const d = deadline('MOVED', '2026-12-02T02:00:00Z', { nextFireAt: new Date('2026-12-01T02:00:00Z') });
+    const t = setUp([d]);
+    expect(await reconcileTimers(t.deps, { pageSize: 10 })).toMatchObject({ deadlines: 0 });
+
+    // Tuesday 1/12 made a day off: one working day before due is now Monday 30/11 09:00, now.
+    const file = readJsonFile(DEFAULT_CALENDAR_PATH) as { id: string; version: string; years: Record<string, { daysOff: Array<Record<string, unknown>> }> };
+    file.years['2026']!.daysOff.push({ date: '2026-12-01', kind: 'holiday', reason: 'test' });
+    t.registry.update({ ...file, version: 'test-1' });
+
+    const result = await reconcileTimers(t.deps, { pageSize: 10, replan: true });
+    expect(result).toMatchObject({ replanned: 1, corrected: 1, deadlines: 1 });
+    expect(t.doc('MOVED').nextFireAt).toEqual(new Date('2026-11-30T02:00:00Z'));
+    expect(t.ensured).toEqual([{ ref: { subjectCode: 'MOVED', key: 'dossier', version: 1, stage: 'warning', level: 0 }, fireAt: new Date('2026-11-30T02:00:00Z') }]);
+  });
+});
