@@ -114,6 +114,18 @@ describe('the horizon loader', () => {
     expect(t.doc('BEHIND').nextFireAt).toEqual(new Date('2026-12-04T07:00:00Z'));
   });
 
+  test('when one deadline cannot be placed on the calendar, then it is reported and skipped, and the others are still loaded', async () => {
+    const beyond = deadline('BEYOND', '2026-12-01T07:00:00Z', { nextFireAt: new Date('2026-11-30T01:00:00Z') });
+    const near = deadline('NEAR', '2026-12-01T07:00:00Z', { nextFireAt: new Date('2026-11-30T07:00:00Z') });
+    const t = setUp([beyond, near]);
+    // What the calendar answers for an instant beyond its years.
+    const planner = { ...t.deps.planner, next: (d: TrackedDeadline) => (d.subjectCode === 'BEYOND' ? defaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' }) && null : t.deps.planner.next(d)) };
+
+    const result = await reconcileTimers({ ...t.deps, planner }, { pageSize: 10 });
+    expect(result.unplannable).toEqual([{ subjectCode: 'BEYOND', key: 'dossier', error: expect.any(String) }]);
+    expect(t.ensured.map((e) => e.ref.subjectCode)).toEqual(['NEAR']);
+  });
+
   test('when a calendar version moves a warning earlier into the horizon, then the re-planning run corrects the stored instant and loads its timer', async () => {
     // Due Wednesday 2/12 09:00: under the shipped calendar the warning is Tuesday 1/12 09:00.
     const d = deadline('MOVED', '2026-12-02T02:00:00Z', { nextFireAt: new Date('2026-12-01T02:00:00Z') });

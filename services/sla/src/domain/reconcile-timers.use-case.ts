@@ -1,5 +1,5 @@
 import { horizonEnd, type DeadlineRepository, type NearTermCursor, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
-import { stageTag, type TimerPlanner } from './timer-plan';
+import { stageTag, type PlannedTimer, type TimerPlanner } from './timer-plan';
 
 export interface ReconcileResult {
   /** Deadlines whose next stage fires within the horizon, looked at. */
@@ -10,6 +10,8 @@ export interface ReconcileResult {
   corrected: number;
   /** Timers that Redis did not hold and were scheduled again (past ones fire at once). */
   recreated: Array<{ subjectCode: string; key: string; stage: string }>;
+  /** Deadlines the calendar cannot place (e.g. beyond its years), skipped rather than ending the run. */
+  unplannable: Array<{ subjectCode: string; key: string; error: string }>;
 }
 
 type Deps = {
@@ -37,7 +39,16 @@ const sameInstant = (a: Date | null | undefined, b: Date | null) => (a ?? null)?
  * "due now" for the loader (see the repository's `init`).
  */
 export async function reconcileTimers(deps: Deps, opts: { pageSize: number; replan?: boolean }): Promise<ReconcileResult> {
-  const result: ReconcileResult = { deadlines: 0, replanned: 0, corrected: 0, recreated: [] };
+  const result: ReconcileResult = { deadlines: 0, replanned: 0, corrected: 0, recreated: [], unplannable: [] };
+  // One entry the calendar cannot place must not keep every other timer from being loaded.
+  const plan = (d: TrackedDeadline): { next: PlannedTimer | null } | null => {
+    try {
+      return { next: deps.planner.next(d) };
+    } catch (err) {
+      result.unplannable.push({ subjectCode: d.subjectCode, key: d.key, error: (err as Error).message });
+      return null;
+    }
+  };
   const correct = async (d: TrackedDeadline, at: Date | null) => {
     if (sameInstant(d.nextFireAt, at)) return;
     if (await deps.deadlines.setNextFireAt(d, at)) result.corrected += 1;
@@ -47,7 +58,12 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
     let after: string | null = null;
     do {
       const page: { items: TrackedDeadline[]; next: string | null } = await deps.deadlines.listActive(after, opts.pageSize);
-      await Promise.all(page.items.map((d) => correct(d, deps.planner.next(d)?.fireAt ?? null)));
+      await Promise.all(
+        page.items.map(async (d) => {
+          const planned = plan(d);
+          if (planned) await correct(d, planned.next?.fireAt ?? null);
+        }),
+      );
       result.replanned += page.items.length;
       after = page.next;
     } while (after !== null);
@@ -63,7 +79,9 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
       page.items.map(async (d) => {
         // Recomputed rather than trusted: the stored instant may be stale (a stage raised by a
         // firing that lost a race, a settled deadline); the plan and `raised` decide.
-        const next = deps.planner.next(d);
+        const planned = plan(d);
+        if (!planned) return;
+        const { next } = planned;
         await correct(d, next?.fireAt ?? null);
         if (!next || next.fireAt.getTime() > until.getTime()) return;
         const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);

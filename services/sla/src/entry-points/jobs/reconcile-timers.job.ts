@@ -34,6 +34,7 @@ export function timerReconciler(deps: { deadlines: DeadlineRepository; timers: T
       repairing.delete(current);
     }
     runs.inc();
+    if (result.unplannable.length > 0) deps.logger.error({ reason, unplannable: result.unplannable.slice(0, 20), count: result.unplannable.length }, 'deadlines the calendar cannot place were skipped');
     const log = result.recreated.length > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.debug.bind(deps.logger);
     log({ reason, deadlines: result.deadlines, replanned: result.replanned, corrected: result.corrected, recreated: result.recreated.length }, 'timers reconciled');
     return result;
