@@ -5,6 +5,7 @@ import { loadCatalog, loadSampleCatalog } from './catalog-file.loader';
 import {
   PROCEDURES_COLLECTION,
   findProcedure,
+  findProceduresAt,
   importCatalog,
   listProcedureVersions,
   listProcedures,
@@ -91,6 +92,16 @@ describe('importCatalog', () => {
       { catalogVersion: '2026.1', current: false },
       { catalogVersion: '2026.2', current: true },
     ]);
+  });
+
+  test('when many codes and instants are looked up at once, then each answer is the one findProcedure gives alone', async () => {
+    const instants = ['2020-01-01T00:00:00+07:00', '2026-02-28T23:59:59+07:00', '2026-03-01T00:00:00+07:00', '2027-01-01T00:00:00+07:00'].map((t) => new Date(t));
+    const codes = [HO_KINH_DOANH, ' ' + HO_KINH_DOANH, 'NO.SUCH.CODE', ...(await listProcedureVersions(db.conn, HO_KINH_DOANH)).map((v) => v.procedure.code)];
+    const queries = codes.flatMap((code) => instants.map((at) => ({ code, at })));
+    const alone = await Promise.all(queries.map((q) => findProcedure(db.conn, q.code, q.at)));
+    const together = await findProceduresAt(db.conn, queries);
+    expect(together).toEqual(alone);
+    expect(together.filter((p) => p !== null).map((p) => p.catalogVersion)).toEqual(expect.arrayContaining(['2026.1', '2026.2']));
   });
 
   test('when the older version is imported again after the newer one, then nothing changes and the newer stays current', async () => {

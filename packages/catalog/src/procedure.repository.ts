@@ -241,6 +241,21 @@ export async function findProcedure(conn: Connection, code: string, at: Date = n
   return doc ? toStored(doc) : null;
 }
 
+/**
+ * `findProcedure` for many (code, instant) pairs in one query: every version of the codes asked
+ * for is read once and the one in force at each instant picked with the same order.
+ */
+export async function findProceduresAt(conn: Connection, queries: ReadonlyArray<{ code: string; at: Date }>): Promise<Array<StoredProcedure | null>> {
+  const codes = [...new Set(queries.map((q) => q.code.trim()))];
+  const docs = await procedureModel(conn).find({ code: { $in: codes } }).lean<ProcedureDoc[]>().exec();
+  const byCode = new Map<string, ProcedureDoc[]>();
+  for (const doc of [...docs].sort(newerFirst)) byCode.set(doc.code, [...(byCode.get(doc.code) ?? []), doc]);
+  return queries.map(({ code, at }) => {
+    const inForce = byCode.get(code.trim())?.find((doc) => new Date(doc.effectiveSince).getTime() <= at.getTime());
+    return inForce ? toStored(inForce) : null;
+  });
+}
+
 /** Every stored version of a procedure, oldest effective start first. */
 export async function listProcedureVersions(conn: Connection, code: string): Promise<StoredProcedure[]> {
   const docs = await procedureModel(conn).find({ code: code.trim() }).lean<ProcedureDoc[]>().exec();

@@ -7,6 +7,7 @@ export {
   createMongoProcedureStore,
   ensureProcedureIndexes,
   findProcedure,
+  findProceduresAt,
   importCatalog,
   listProcedureVersions,
   listProcedures,

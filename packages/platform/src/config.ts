@@ -38,7 +38,9 @@ export const envVars = {
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
   // Dossiers handled at once per consumer; one dossier's messages always stay in order.
-  consumerConcurrency: z.coerce.number().int().min(1).max(256).default(32),
+  consumerConcurrency: z.coerce.number().int().min(1).max(4096).default(32),
+  // Partitions whose fetched batches are handled at the same time (kafkajs partitionsConsumedConcurrently).
+  partitionsConcurrently: z.coerce.number().int().min(1).max(1000).default(1),
   // Per API key, shared by all instances through Redis; 0 turns the limit off.
   rateLimitPerMinute: z.coerce.number().int().min(0).default(6000),
   rateLimitBurst: z.coerce.number().int().min(1).default(300),
@@ -91,6 +93,7 @@ export const mongoEnv = {
 export const consumerServiceEnv = {
   ...kafkaEnv,
   KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
+  KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
   ...mongoEnv,
   REDIS_URL: envVars.redisUrl,
   // Lets tests run several isolated instances against one broker.

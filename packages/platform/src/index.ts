@@ -18,3 +18,4 @@ export * from './run-service';
 export * from './kafka/kafka-runtime';
 export * from './queue-metrics';
 export * from './jobs/job-catalog';
+export * from './batcher';

@@ -19,6 +19,10 @@ const schema = z
     ...serviceEnv(8082),
     // REDIS_URL holds the unknown-subject sweep, a BullMQ job scheduler, so one instance runs it at a time.
     ...consumerServiceEnv,
+    // Workflow batches the reads and writes of the subjects it applies together (see
+    // subject.repository.ts): the more lanes and partitions at once, the fewer round trips each.
+    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(512),
+    KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently.default(6),
     // The national calendar used until a version is applied with `calendar:apply`.
     CALENDAR_FILE: z.string().min(1).default(DEFAULT_CALENDAR_PATH),
     AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,

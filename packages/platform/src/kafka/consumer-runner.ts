@@ -31,6 +31,12 @@ export interface ConsumerRunnerOptions {
    */
   concurrency?: number;
   /**
+   * How many partitions' batches are handled at the same time. Their lanes add up, so handlers
+   * that batch their round trips see bigger batches.
+   * @defaultValue 1
+   */
+  partitionsConcurrently?: number;
+  /**
    * Whether the dependencies the handler needs answer (e.g. a MongoDB ping). Probed while
    * consumption is paused for an unavailable dependency; consumption resumes once it says true.
    * @defaultValue resume after each backoff and let the message itself tell
@@ -296,6 +302,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         autoCommit: true,
         autoCommitInterval: 1000,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: Math.max(1, opts.partitionsConcurrently ?? 1),
         eachBatch,
       });
     },

@@ -36,6 +36,8 @@ export interface ServiceConsumerContext {
   producer: Producer;
   deadLetterTopic: string;
   concurrency: number;
+  /** Partitions handled at the same time (KAFKA_PARTITIONS_CONCURRENTLY). @defaultValue 1 */
+  partitionsConcurrently?: number;
   logger: Logger;
   metrics: Metrics;
 }

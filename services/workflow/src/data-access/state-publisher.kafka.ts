@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { createBatcher } from '@tthc/platform';
 import { cloudEventRecord, DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
 import type { StatePublisher, StoredSubject } from '../domain/apply-fact.use-case';
 
@@ -23,21 +24,28 @@ export function toStateChanged(d: StoredSubject): DossierStateChangedV1 {
   };
 }
 
+/**
+ * Snapshots published by the consumer's concurrent lanes go out in one produce request per
+ * batch rather than one each; Kafka keeps their order per subject, as batches never overlap.
+ */
 export function createKafkaStatePublisher(producer: Producer, topic: string): StatePublisher {
-  return {
-    async publish(d) {
-      const data = toStateChanged(d);
-      // The id is derived from the revision so a republished snapshot is recognisably the same.
-      const event: CloudEvent<typeof DOSSIER_STATE_CHANGED_V1, DossierStateChangedV1> = {
-        specversion: '1.0',
-        id: `state:${d.code}:r${d.revision}`,
-        source: 'urn:tthc:workflow',
-        type: DOSSIER_STATE_CHANGED_V1,
-        time: new Date().toISOString(),
-        subject: d.code,
-        data,
-      };
-      await producer.send({ topic, acks: -1, messages: [cloudEventRecord(d.code, event)] });
-    },
+  const send = createBatcher(async (subjects: readonly StoredSubject[]) => {
+    await producer.send({ topic, acks: -1, messages: subjects.map(toRecord) });
+    return subjects.map(() => ({ value: undefined }));
+  });
+  return { publish: (d) => send(d) };
+}
+
+function toRecord(d: StoredSubject) {
+  // The id is derived from the revision so a republished snapshot is recognisably the same.
+  const event: CloudEvent<typeof DOSSIER_STATE_CHANGED_V1, DossierStateChangedV1> = {
+    specversion: '1.0',
+    id: `state:${d.code}:r${d.revision}`,
+    source: 'urn:tthc:workflow',
+    type: DOSSIER_STATE_CHANGED_V1,
+    time: new Date().toISOString(),
+    subject: d.code,
+    data: toStateChanged(d),
   };
+  return cloudEventRecord(d.code, event);
 }

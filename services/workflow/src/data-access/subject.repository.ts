@@ -1,4 +1,6 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { Schema, mongo, type Connection, type Model } from 'mongoose';
+import { createBatcher, type Settled } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
@@ -44,6 +46,8 @@ interface SubjectDoc extends SubjectDocument {
   deadlines: DeadlineEntryV1[];
   findings: Finding[];
   updatedAt: Date;
+  /** Names the write that produced this revision: tells a batched write whether it was the one that matched. */
+  writeToken?: string;
 }
 
 const subjectSchema = new Schema<SubjectDoc>(
@@ -77,6 +81,7 @@ const subjectSchema = new Schema<SubjectDoc>(
     deadlines: { type: Schema.Types.Mixed, default: [] },
     findings: { type: Schema.Types.Mixed, default: [] },
     updatedAt: { type: Date, required: true },
+    writeToken: { type: String },
   },
   { collection: COLLECTIONS.dossiers, versionKey: false, minimize: false },
 );
@@ -150,33 +155,48 @@ export function subjectModel(conn: Connection): Model<SubjectDoc> {
 
 export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubjectStore & { init(): Promise<void> };
 
+type Write = { kind: 'insert'; doc: SubjectDoc } | { kind: 'replace'; doc: SubjectDoc; expectedRevision: number };
+
+interface WriteFailure {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
+interface BulkFailure {
+  writeErrors?: WriteFailure[] | WriteFailure;
+  result?: { matchedCount?: number };
+}
+
+/**
+ * The consumer applies many subjects at once, each through find → derive → write. Their reads
+ * become one `$in` query and their writes one unordered bulk write (the compare-and-set on the
+ * revision stays per document), instead of a round trip each.
+ */
 export function createSubjectRepository(conn: Connection): SubjectStore {
   const model = subjectModel(conn);
+  const findMany = createBatcher(async (codes: readonly string[]): Promise<Array<Settled<StoredSubject | null>>> => {
+    // Through the model, not `model.collection.find`: while mongoose is disconnected the
+    // collection's find answers a promise instead of a cursor, and `toArray` would then fail as
+    // a TypeError, which reads as poison, instead of as the outage it is.
+    const docs = await model.find({ _id: { $in: [...new Set(codes)] } }).lean<SubjectDoc[]>().exec();
+    const byId = new Map(docs.map((d) => [String(d._id), d]));
+    return codes.map((code) => {
+      const doc = byId.get(code);
+      return { value: doc ? fromDoc(doc) : null };
+    });
+  });
+  const writeMany = createBatcher((writes: readonly Write[]) => bulkWrite(model, writes));
   return {
     async init() {
       await model.init();
       await model.createIndexes();
     },
-    async find(code) {
-      const doc = await model.findById(code).lean<SubjectDoc>().exec();
-      return doc ? fromDoc(doc) : null;
-    },
-    async insert(d) {
-      try {
-        await model.collection.insertOne(toDoc(d) as never);
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
-    },
-    async replace(d, expectedRevision) {
-      const { _id, ...fields } = toDoc(d);
-      const res = await model.collection.updateOne({ _id, revision: expectedRevision } as never, { $set: fields });
-      return res.matchedCount === 1;
-    },
+    find: (code) => findMany(code),
+    insert: (d) => writeMany({ kind: 'insert', doc: toDoc(d) }),
+    replace: (d, expectedRevision) => writeMany({ kind: 'replace', doc: toDoc(d), expectedRevision }),
     async listOpenCodes() {
-      const docs = await model.collection.find({ phase: 'open' } as never, { projection: { _id: 1 } }).toArray();
+      const docs = await model.find({ phase: 'open' }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
       return docs.map((d) => String(d._id));
     },
     async listUnknownSince(cutoff, limit) {
@@ -192,4 +212,48 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
       return res.deletedCount === 1;
     },
   };
+}
+
+/**
+ * One unordered bulk write. An insert that finds the subject already there (duplicate key) and
+ * an update whose revision moved on are `false` for their caller alone, as with one write each.
+ * MongoDB reports only how many updates matched in all; when that falls short, the write tokens
+ * read back say which ones did.
+ */
+async function bulkWrite(model: Model<SubjectDoc>, writes: readonly Write[]): Promise<Array<Settled<boolean>>> {
+  const tokens = writes.map(() => randomUUID());
+  const ops = writes.map((w, i) => {
+    const doc = { ...w.doc, writeToken: tokens[i] };
+    if (w.kind === 'insert') return { insertOne: { document: doc } };
+    const { _id, ...fields } = doc;
+    return { updateOne: { filter: { _id, revision: w.expectedRevision }, update: { $set: fields } } };
+  });
+  let matched: number;
+  const failed = new Map<number, WriteFailure>();
+  try {
+    const res = await model.collection.bulkWrite(ops as never, { ordered: false });
+    matched = res.matchedCount;
+  } catch (err) {
+    const bulk = err as BulkFailure;
+    if (bulk.writeErrors === undefined) throw err;
+    for (const e of Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) failed.set(e.index, e);
+    matched = bulk.result?.matchedCount ?? -1;
+  }
+  const updates = writes.map((w, i) => (w.kind === 'replace' && !failed.has(i) ? i : -1)).filter((i) => i >= 0);
+  let won: Set<number> | null = null;
+  if (matched !== updates.length && updates.length > 0) {
+    const ids = updates.map((i) => writes[i]!.doc._id);
+    const now = await model.find({ _id: { $in: ids } }, { writeToken: 1 }).lean<Array<{ writeToken?: string }>>().exec();
+    const current = new Set(now.map((d) => d.writeToken));
+    won = new Set(updates.filter((i) => current.has(tokens[i])));
+  }
+  return writes.map((w, i): Settled<boolean> => {
+    const failure = failed.get(i);
+    if (failure) {
+      if (w.kind === 'insert' && failure.code === 11000) return { value: false };
+      // The server's own error, so the consumer classifies it as it would a single write's.
+      return { error: new mongo.MongoServerError({ message: `write of subject ${w.doc._id} failed: ${failure.errmsg ?? 'unknown'}`, errmsg: failure.errmsg, code: failure.code }) };
+    }
+    return { value: w.kind === 'insert' || won === null || won.has(i) };
+  });
 }
