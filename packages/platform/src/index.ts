@@ -19,3 +19,4 @@ export * from './kafka/kafka-runtime';
 export * from './queue-metrics';
 export * from './jobs/job-catalog';
 export * from './batcher';
+export * from './mongo-batch';

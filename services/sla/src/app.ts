@@ -274,7 +274,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       const checks = dependencyChecks({ mongo: conn, redis: queueRedis, kafka: kafkaRuntime });
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
         { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: dossierStateHandler({ deadlines, timers, planner, horizon }) },
       );
       await runner.start();

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
+import { createDocumentBatcher } from '@tthc/platform';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, NearTermCursor, TrackedDeadline } from '../domain/deadline';
 
@@ -91,6 +92,9 @@ interface FirstReleaseDoc {
 export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
   const model = (conn.models['SlaDeadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('SlaDeadline', schema);
   const col = model.collection;
+  // The consumer tracks many subjects at once: their reads and writes of deadline views go out
+  // as one query and one bulk write per batch, with the revision compare-and-set per document.
+  const batch = createDocumentBatcher(model);
 
   const repo = {
     async init() {
@@ -167,17 +171,12 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
 
     async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
       const id = deadlineDocId(d.subjectCode, d.key);
-      const existing = (await col.findOne({ _id: id } as never)) as unknown as DeadlineDoc | null;
+      const existing = await batch.findById(id);
       if (!existing) {
         const fresh: TrackedDeadline = { ...d, raised: [] };
         const stored = { ...fresh, nextFireAt: nextFireAt(fresh) };
-        try {
-          await col.insertOne(toDoc(stored) as never);
-          return { previous: null, stored };
-        } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
-          return repo.upsertIfNewer(d, nextFireAt);
-        }
+        if (await batch.insert(toDoc(stored))) return { previous: null, stored };
+        return repo.upsertIfNewer(d, nextFireAt);
       }
       const previous = fromDoc(existing);
       if (previous.revision >= d.revision) return { previous, stored: previous };
@@ -186,8 +185,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
       const stored = { ...merged, nextFireAt: nextFireAt(merged) };
       const { _id, ...fields } = toDoc(stored);
-      const res = await col.updateOne({ _id, revision: previous.revision } as never, { $set: fields });
-      if (res.matchedCount === 0) return repo.upsertIfNewer(d, nextFireAt);
+      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt);
       return { previous, stored };
     },
 

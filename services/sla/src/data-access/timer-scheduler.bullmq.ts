@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { createBatcher } from '@tthc/platform';
 import { JOB_NAMES, deadlineJobId, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import type { Clock, TimerRef, TimerScheduler } from '../domain/deadline';
 
@@ -20,10 +21,15 @@ export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clo
     const { name, data, opts } = job(t, fireAt);
     await queue.add(name, data, opts);
   };
+  // The timers the consumer's lanes schedule together go to Redis in one addBulk pipeline
+  // rather than one round trip per deadline.
+  const addMany = createBatcher(async (groups: ReadonlyArray<ReadonlyArray<{ ref: TimerRef; fireAt: Date }>>) => {
+    await queue.addBulk(groups.flat().map(({ ref, fireAt }) => job(ref, fireAt)));
+    return groups.map(() => ({ value: undefined }));
+  });
   return {
     async schedule(timers) {
-      // One pipeline for a deadline's warning, due and escalation timers instead of one round trip each.
-      if (timers.length > 0) await queue.addBulk(timers.map(({ ref, fireAt }) => job(ref, fireAt)));
+      if (timers.length > 0) await addMany(timers);
     },
     async cancel(t) {
       // A running (locked) job cannot be removed; it re-reads the state and does nothing.

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Schema, mongo, type Connection, type Model } from 'mongoose';
-import { createBatcher, type Settled } from '@tthc/platform';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { createDocumentBatcher } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
@@ -155,46 +154,23 @@ export function subjectModel(conn: Connection): Model<SubjectDoc> {
 
 export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubjectStore & { init(): Promise<void> };
 
-type Write = { kind: 'insert'; doc: SubjectDoc } | { kind: 'replace'; doc: SubjectDoc; expectedRevision: number };
-
-interface WriteFailure {
-  index: number;
-  code?: number;
-  errmsg?: string;
-}
-
-interface BulkFailure {
-  writeErrors?: WriteFailure[] | WriteFailure;
-  result?: { matchedCount?: number };
-}
-
-/**
- * The consumer applies many subjects at once, each through find → derive → write. Their reads
- * become one `$in` query and their writes one unordered bulk write (the compare-and-set on the
- * revision stays per document), instead of a round trip each.
- */
 export function createSubjectRepository(conn: Connection): SubjectStore {
   const model = subjectModel(conn);
-  const findMany = createBatcher(async (codes: readonly string[]): Promise<Array<Settled<StoredSubject | null>>> => {
-    // Through the model, not `model.collection.find`: while mongoose is disconnected the
-    // collection's find answers a promise instead of a cursor, and `toArray` would then fail as
-    // a TypeError, which reads as poison, instead of as the outage it is.
-    const docs = await model.find({ _id: { $in: [...new Set(codes)] } }).lean<SubjectDoc[]>().exec();
-    const byId = new Map(docs.map((d) => [String(d._id), d]));
-    return codes.map((code) => {
-      const doc = byId.get(code);
-      return { value: doc ? fromDoc(doc) : null };
-    });
-  });
-  const writeMany = createBatcher((writes: readonly Write[]) => bulkWrite(model, writes));
+  const batch = createDocumentBatcher(model);
   return {
     async init() {
       await model.init();
       await model.createIndexes();
     },
-    find: (code) => findMany(code),
-    insert: (d) => writeMany({ kind: 'insert', doc: toDoc(d) }),
-    replace: (d, expectedRevision) => writeMany({ kind: 'replace', doc: toDoc(d), expectedRevision }),
+    async find(code) {
+      const doc = await batch.findById(code);
+      return doc ? fromDoc(doc) : null;
+    },
+    insert: (d) => batch.insert(toDoc(d)),
+    async replace(d, expectedRevision) {
+      const { _id, ...fields } = toDoc(d);
+      return batch.updateIf(_id, { revision: expectedRevision }, fields);
+    },
     async listOpenCodes() {
       const docs = await model.find({ phase: 'open' }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
       return docs.map((d) => String(d._id));
@@ -212,48 +188,4 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
       return res.deletedCount === 1;
     },
   };
-}
-
-/**
- * One unordered bulk write. An insert that finds the subject already there (duplicate key) and
- * an update whose revision moved on are `false` for their caller alone, as with one write each.
- * MongoDB reports only how many updates matched in all; when that falls short, the write tokens
- * read back say which ones did.
- */
-async function bulkWrite(model: Model<SubjectDoc>, writes: readonly Write[]): Promise<Array<Settled<boolean>>> {
-  const tokens = writes.map(() => randomUUID());
-  const ops = writes.map((w, i) => {
-    const doc = { ...w.doc, writeToken: tokens[i] };
-    if (w.kind === 'insert') return { insertOne: { document: doc } };
-    const { _id, ...fields } = doc;
-    return { updateOne: { filter: { _id, revision: w.expectedRevision }, update: { $set: fields } } };
-  });
-  let matched: number;
-  const failed = new Map<number, WriteFailure>();
-  try {
-    const res = await model.collection.bulkWrite(ops as never, { ordered: false });
-    matched = res.matchedCount;
-  } catch (err) {
-    const bulk = err as BulkFailure;
-    if (bulk.writeErrors === undefined) throw err;
-    for (const e of Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) failed.set(e.index, e);
-    matched = bulk.result?.matchedCount ?? -1;
-  }
-  const updates = writes.map((w, i) => (w.kind === 'replace' && !failed.has(i) ? i : -1)).filter((i) => i >= 0);
-  let won: Set<number> | null = null;
-  if (matched !== updates.length && updates.length > 0) {
-    const ids = updates.map((i) => writes[i]!.doc._id);
-    const now = await model.find({ _id: { $in: ids } }, { writeToken: 1 }).lean<Array<{ writeToken?: string }>>().exec();
-    const current = new Set(now.map((d) => d.writeToken));
-    won = new Set(updates.filter((i) => current.has(tokens[i])));
-  }
-  return writes.map((w, i): Settled<boolean> => {
-    const failure = failed.get(i);
-    if (failure) {
-      if (w.kind === 'insert' && failure.code === 11000) return { value: false };
-      // The server's own error, so the consumer classifies it as it would a single write's.
-      return { error: new mongo.MongoServerError({ message: `write of subject ${w.doc._id} failed: ${failure.errmsg ?? 'unknown'}`, errmsg: failure.errmsg, code: failure.code }) };
-    }
-    return { value: w.kind === 'insert' || won === null || won.has(i) };
-  });
 }

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { mongo, type Model } from 'mongoose';
+import { createBatcher, type Settled } from './batcher';
+
+/**
+ * Reads by id and compare-and-set writes of one collection, made by many concurrent callers (a
+ * consumer's lanes), sent as one `$in` query and one unordered bulk write per batch. Each caller
+ * gets the answer one round trip of its own would have given: its document or null; whether its
+ * insert created the document (false: it existed); whether its conditional update matched
+ * (false: the condition no longer held).
+ */
+export interface DocumentBatcher<D> {
+  findById(id: string): Promise<D | null>;
+  insert(doc: D & { _id: string }): Promise<boolean>;
+  /** Sets `fields` on the document `id` if it still matches `condition` (e.g. `{ revision: 4 }`). */
+  updateIf(id: string, condition: Record<string, unknown>, fields: Partial<D>): Promise<boolean>;
+}
+
+type Write<D> = { kind: 'insert'; doc: D & { _id: string } } | { kind: 'update'; id: string; condition: Record<string, unknown>; fields: Partial<D> };
+
+interface WriteFailure {
+  index: number;
+  code?: number;
+  errmsg?: string;
+}
+
+// The field naming the write that produced a document's current content: MongoDB reports only
+// how many updates of a bulk write matched in all, so when that falls short the tokens read back
+// say which ones did.
+const TOKEN = 'writeToken';
+
+export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
+  const find = createBatcher(async (ids: readonly string[]): Promise<Array<Settled<D | null>>> => {
+    // Through the model rather than `model.collection.find`: while mongoose is disconnected the
+    // collection's find answers a promise instead of a cursor, and `toArray` would fail as a
+    // TypeError, which reads as poison, instead of as the outage it is.
+    const docs = (await model.find({ _id: { $in: [...new Set(ids)] } } as never).lean().exec()) as unknown as Array<D & { _id: string }>;
+    const byId = new Map(docs.map((d) => [String(d._id), d]));
+    return ids.map((id) => ({ value: byId.get(id) ?? null }));
+  });
+  const write = createBatcher((writes: readonly Array<Write<D>>[number][]) => bulkWrite(model, writes));
+  return {
+    findById: (id) => find(id),
+    insert: (doc) => write({ kind: 'insert', doc }),
+    updateIf: (id, condition, fields) => write({ kind: 'update', id, condition, fields }),
+  };
+}
+
+async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): Promise<Array<Settled<boolean>>> {
+  const tokens = writes.map(() => randomUUID());
+  const ops = writes.map((w, i) =>
+    w.kind === 'insert'
+      ? { insertOne: { document: { ...w.doc, [TOKEN]: tokens[i] } } }
+      : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] } } } },
+  );
+  let matched: number;
+  const failed = new Map<number, WriteFailure>();
+  try {
+    matched = (await model.collection.bulkWrite(ops as never, { ordered: false })).matchedCount;
+  } catch (err) {
+    const bulk = err as { writeErrors?: WriteFailure[] | WriteFailure; result?: { matchedCount?: number } };
+    if (bulk.writeErrors === undefined) throw err;
+    for (const e of Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) failed.set(e.index, e);
+    matched = bulk.result?.matchedCount ?? -1;
+  }
+  const updates = writes.flatMap((w, i) => (w.kind === 'update' && !failed.has(i) ? [i] : []));
+  let won: Set<number> | null = null;
+  if (matched !== updates.length && updates.length > 0) {
+    const ids = updates.map((i) => (writes[i] as { id: string }).id);
+    const now = (await model.find({ _id: { $in: ids } } as never, { [TOKEN]: 1 }).lean().exec()) as unknown as Array<Record<string, unknown>>;
+    const current = new Set(now.map((d) => d[TOKEN]));
+    won = new Set(updates.filter((i) => current.has(tokens[i])));
+  }
+  return writes.map((w, i): Settled<boolean> => {
+    const failure = failed.get(i);
+    if (failure) {
+      if (w.kind === 'insert' && failure.code === 11000) return { value: false };
+      const id = w.kind === 'insert' ? w.doc._id : w.id;
+      // The server's own error, so a consumer classifies it as it would a single write's.
+      return { error: new mongo.MongoServerError({ message: `write of ${model.collection.collectionName} ${id} failed: ${failure.errmsg ?? 'unknown'}`, errmsg: failure.errmsg, code: failure.code }) };
+    }
+    return { value: w.kind === 'insert' || won === null || won.has(i) };
+  });
+}
