@@ -24,9 +24,9 @@ interface WriteFailure {
   errmsg?: string;
 }
 
-// The field naming the write that produced a document's current content: MongoDB reports only
-// how many updates of a bulk write matched in all, so when that falls short the tokens read back
-// say which ones did.
+// The field naming the conditional update that produced a document's current content: MongoDB
+// reports only how many updates of a bulk write matched in all, so when that falls short the
+// tokens read back say which ones did. Inserts need none (a duplicate key names itself).
 const TOKEN = 'writeToken';
 
 export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
@@ -50,7 +50,7 @@ async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): P
   const tokens = writes.map(() => randomUUID());
   const ops = writes.map((w, i) =>
     w.kind === 'insert'
-      ? { insertOne: { document: { ...w.doc, [TOKEN]: tokens[i] } } }
+      ? { insertOne: { document: w.doc } }
       : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] } } } },
   );
   let matched: number;

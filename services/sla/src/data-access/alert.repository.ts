@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
+import { createDocumentBatcher } from '@tthc/platform';
 import type { AlertDocument } from '@tthc/read-models';
 import type { Alert, AlertOutbox, AlertRepository } from '../domain/deadline';
 
@@ -52,6 +53,9 @@ const claimable = (owner: string, now: Date) => ({
 export function createAlertRepository(conn: Connection): AlertRepository & AlertOutbox & { init(): Promise<void> } {
   const model = (conn.models['Alert'] as Model<AlertDoc> | undefined) ?? conn.model<AlertDoc>('Alert', schema);
   const alerts = model.collection;
+  // Timer jobs fire in crowds (a thousand deadlines due in one second): their inserts and
+  // reads go out as one bulk write and one query per batch.
+  const batch = createDocumentBatcher(model);
   return {
     async init() {
       await model.init();
@@ -59,15 +63,10 @@ export function createAlertRepository(conn: Connection): AlertRepository & Alert
     },
     async insertOnce(alert) {
       const { id, ...rest } = alert;
-      try {
-        await alerts.insertOne({ _id: id, ...rest, relayOwner: null, relayLeaseUntil: null } as never);
-        return { alert, inserted: true };
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-        const existing = await model.findById(id).lean<AlertDoc>().exec();
-        if (!existing) throw err;
-        return { alert: fromDoc(existing), inserted: false };
-      }
+      if (await batch.insert({ _id: id, ...rest, relayOwner: null, relayLeaseUntil: null } as unknown as AlertDoc & { _id: string })) return { alert, inserted: true };
+      const existing = await batch.findById(id);
+      if (!existing) throw new Error(`alert ${id}: the insert met a duplicate key, yet no alert has that id`);
+      return { alert: fromDoc(existing), inserted: false };
     },
     async claimUnpublished(owner, now, leaseUntil, limit) {
       // Without transactions (the local stand-in has none) a claim is a conditional update per

@@ -160,8 +160,8 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
     },
 
     async find(subjectCode: string, key: string) {
-      const doc = await col.findOne({ _id: deadlineDocId(subjectCode, key) } as never);
-      return doc ? fromDoc(doc as unknown as DeadlineDoc) : null;
+      const doc = await batch.findById(deadlineDocId(subjectCode, key));
+      return doc ? fromDoc(doc) : null;
     },
 
     async listForSubject(subjectCode: string) {
