@@ -20,6 +20,17 @@
 // (4 requests / batches in flight), BENCH_SEED (1), BENCH_SERVICES (workflow,sla,intake; add
 // reporting,notifier to run them too), BENCH_WAIT_SECONDS (3600: longest wait for one step).
 // A small run: BENCH_EVENTS=10000 BENCH_OPEN_DEADLINES=20000 node scripts/bench-topology.mjs
+//
+// Scale-out (issue #14 goal 5): BENCH_INSTANCES (1) runs that many instances of workflow and of
+// sla, each its own process on its own port; the instances of one service share its consumer
+// group and queue prefix (that is how they share the work), and with more than one instance the
+// services create their topics with 12 partitions (KAFKA_PARTITIONS, unless set higher).
+// BENCH_SCALE_OUT=1 runs the throughput phase twice in the same run, first with 1 instance, then
+// with BENCH_INSTANCES (2 when unset or 1), each pass in a fresh namespace (topics, groups, Redis
+// prefix, database; the first pass's are removed before the second starts), both with 12
+// partitions, and prints the speed-up beside the machine's core count. The raw ceilings are
+// measured once, in the first pass; the other phases run on the second pass's topology.
+//   BENCH_EVENTS=20000 BENCH_PHASES=throughput BENCH_SCALE_OUT=1 node scripts/bench-topology.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -75,6 +86,16 @@ const BATCH = 500;
 const POLL_EVERY_MS = 5000; // the polling baseline: what one-stop software does
 const GOALS = { endToEndEventsPerSecond: 5000, ratioToSlowestCeiling: 0.5, recoverySeconds: 60 };
 const needsBackground = PHASES.has('memory') || PHASES.has('latency') || PHASES.has('recovery');
+// Scale-out: instances of workflow and sla (the consumers that share work through their group).
+const SCALED = ['workflow', 'sla'];
+const INSTANCES = int('BENCH_INSTANCES', 1, 1);
+const SCALE_OUT = ['1', 'true', 'yes'].includes((process.env.BENCH_SCALE_OUT ?? '').trim().toLowerCase());
+const SCALE_TO = SCALE_OUT ? Math.max(2, INSTANCES) : INSTANCES;
+if (SCALE_OUT && !PHASES.has('throughput')) PHASES.add('throughput');
+// With more than one instance (or across the scale-out passes) every topic gets ≥ 12 partitions,
+// so each instance owns several; unset otherwise (the services' own default).
+const SCALE_PARTITIONS = 12;
+const PARTITIONS = SCALE_OUT || INSTANCES > 1 ? Math.max(SCALE_PARTITIONS, Number(process.env.KAFKA_PARTITIONS) || 0) : null;
 
 const t0Run = Date.now();
 const say = (m) => console.log(`[bench-topology ${((Date.now() - t0Run) / 1000).toFixed(0).padStart(5)} s] ${m}`);
@@ -93,7 +114,7 @@ const summary = {
     node: process.version,
     os: `${os.platform()} ${os.release()}`,
   },
-  settings: { phases: [...PHASES], events: EVENTS, openDeadlines: OPEN_DEADLINES, nearDeadlines: NEAR_DEADLINES, sameSecond: SAME_SECOND, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, services: SERVICES },
+  settings: { phases: [...PHASES], events: EVENTS, openDeadlines: OPEN_DEADLINES, nearDeadlines: NEAR_DEADLINES, sameSecond: SAME_SECOND, batch: BATCH, concurrency: CONCURRENCY, seed: SEED, services: SERVICES, instances: INSTANCES, scaleOut: SCALE_OUT, kafkaPartitions: PARTITIONS ?? process.env.KAFKA_PARTITIONS ?? 'service default' },
   goals: GOALS,
   results: {},
   notes: [],
@@ -109,20 +130,38 @@ const note = (m) => {
 
 const infra = await resolveEndpoints({ profile: 'test', log: (line) => say(line) });
 // Topic namespace, consumer groups, queue and key prefixes and the database all carry it, so
-// runs never mix and everything of this run can be found and removed.
-const ns = `bt-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
-const mongoUrl = new URL(infra.mongoUrl);
+// runs never mix and everything of this run can be found and removed. The scale-out passes each
+// get their own (newNamespace); these bindings are the current pass's.
+const newNamespaceName = () => `bt-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+let ns = newNamespaceName();
+let mongoUrl = new URL(infra.mongoUrl);
 mongoUrl.pathname = `/${ns}`;
-const topics = topicsFor(ns);
+let topics = topicsFor(ns);
 const apiKey = `bench-${randomBytes(16).toString('hex')}`;
 summary.infrastructure = { source: infra.source, kafka: infra.kafkaBrokers, mongo: `${mongoUrl.host}/${ns}`, redis: new URL(infra.redisUrl).host, namespace: ns };
 
 const kafka = new Kafka({ clientId: `bench-topology-${ns}`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const mongo = new MongoClient(mongoUrl.toString());
-const db = mongo.db(ns);
+let db = mongo.db(ns);
 const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 3 });
-const slaQueue = new Queue(QUEUES.slaDeadlines, { connection: redis, prefix: ns });
+let slaQueue = new Queue(QUEUES.slaDeadlines, { connection: redis, prefix: ns });
+// Every namespace of the run, removed at the end (or when its pass is over).
+const namespaces = [{ ns, db, slaQueue, removed: false }];
+
+/** Switches to a fresh namespace (topics, groups, prefixes, database) for the next pass. */
+function newNamespace() {
+  ns = newNamespaceName();
+  mongoUrl = new URL(infra.mongoUrl);
+  mongoUrl.pathname = `/${ns}`;
+  topics = topicsFor(ns);
+  db = mongo.db(ns);
+  slaQueue = new Queue(QUEUES.slaDeadlines, { connection: redis, prefix: ns });
+  namespaces.push({ ns, db, slaQueue, removed: false });
+  summary.infrastructure.namespaces = namespaces.map((n) => n.ns);
+  summary.infrastructure.namespace = ns;
+  summary.infrastructure.mongo = `${mongoUrl.host}/${ns}`;
+}
 const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 const cleanups = [];
 
@@ -130,7 +169,7 @@ const cleanups = [];
 // Service processes
 // ---------------------------------------------------------------------------------------------
 
-function freePort() {
+function anyFreePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -142,11 +181,29 @@ function freePort() {
 }
 
 let broken = null; // the first thing that broke: stops every wait
+// The running service processes, keyed by instance: `workflow#1`, `sla#1`, `sla#2`, …
 const services = new Map();
+// Instances of workflow and sla in the current pass (BENCH_INSTANCES, or the scale-out pass's).
+let instances = INSTANCES;
+let passLabel = ''; // 'scale-out pass 2: ' in front of a pass's notes
+const instanceCount = (name) => (SCALED.includes(name) ? instances : 1);
+/** `sla` while there is one instance of it, `sla#2` when there are several. */
+const label = (svc) => (instanceCount(svc.name) > 1 ? svc.key : svc.name);
+const instancesOf = (name) => [...services.values()].filter((s) => s.name === name);
 
-async function startService(name) {
-  const svc = services.get(name) ?? { name, port: await freePort(), lines: [], problems: 0, child: null, expectExit: false };
-  services.set(name, svc);
+/** A free port no instance of this run listens on already. */
+async function freePort() {
+  const taken = new Set([...services.values()].map((s) => s.port));
+  for (;;) {
+    const port = await anyFreePort();
+    if (!taken.has(port)) return port;
+  }
+}
+
+async function startService(name, instance = 1) {
+  const key = `${name}#${instance}`;
+  const svc = services.get(key) ?? { key, name, instance, port: await freePort(), lines: [], problems: 0, child: null, expectExit: false };
+  services.set(key, svc);
   svc.url = `http://127.0.0.1:${svc.port}`;
   svc.expectExit = false;
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist/main.js')], {
@@ -162,6 +219,8 @@ async function startService(name) {
       MONGO_URL: mongoUrl.toString(),
       REDIS_URL: infra.redisUrl,
       KAFKA_TOPIC_NAMESPACE: ns,
+      ...(PARTITIONS ? { KAFKA_PARTITIONS: String(PARTITIONS) } : {}),
+      // Shared by every instance of the service: they split the partitions between them.
       CONSUMER_GROUP: `${ns}-${name}`,
       QUEUE_PREFIX: ns,
       REDIS_KEY_PREFIX: ns,
@@ -180,7 +239,7 @@ async function startService(name) {
     });
   }
   child.on('exit', (code, signal) => {
-    if (svc.child === child && !svc.expectExit && !broken) broken = new Error(`${name} exited (${signal ?? code}):\n${svc.lines.slice(-15).join('\n')}`);
+    if (svc.child === child && !svc.expectExit && !broken) broken = new Error(`${label(svc)} exited (${signal ?? code}):\n${svc.lines.slice(-15).join('\n')}`);
   });
   return svc;
 }
@@ -200,7 +259,7 @@ async function waitReady(svc, timeoutMs = 120_000) {
   for (;;) {
     if (broken) throw broken;
     if ((await readiness(svc)).ok) return;
-    if (Date.now() > deadline) throw new Error(`${svc.name} not ready after ${timeoutMs / 1000} s:\n${svc.lines.slice(-15).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`${label(svc)} not ready after ${timeoutMs / 1000} s:\n${svc.lines.slice(-15).join('\n')}`);
     await sleep(200);
   }
 }
@@ -214,6 +273,49 @@ async function killService(svc, signal) {
   const force = setTimeout(() => c.kill('SIGKILL'), 15_000);
   await gone;
   clearTimeout(force);
+}
+
+/** Starts every service, workflow and sla `count` instances each, and waits until all are ready. */
+async function startAll(count) {
+  instances = count;
+  if (count > 1 || PARTITIONS) {
+    say(`starting ${SERVICES.map((n) => (instanceCount(n) > 1 ? `${n} ×${instanceCount(n)}` : n)).join(', ')}, each instance its own process (services/<name>/dist/main.js), ${PARTITIONS} partitions per topic …`);
+  } else {
+    say(`starting ${SERVICES.join(', ')}, each its own process (services/<name>/dist/main.js) …`);
+  }
+  const ts = Date.now();
+  for (const name of SERVICES) for (let i = 1; i <= instanceCount(name); i += 1) await startService(name, i);
+  await Promise.all([...services.values()].map((s) => waitReady(s)));
+  say(`services ready in ${secs(Date.now() - ts)} s: ${[...services.values()].map((s) => `${label(s)} pid ${s.child.pid} :${s.port}`).join(', ')}`);
+  if (PARTITIONS) await groupsSettled(count);
+}
+
+/**
+ * Waits until the consumer group of workflow and of sla is Stable with one member per instance:
+ * instances joining one after the other rebalance their group, and a rebalance inside the
+ * measurement would be counted as the instances' slowness.
+ */
+async function groupsSettled(count) {
+  const groups = SCALED.filter((n) => SERVICES.includes(n)).map((n) => `${ns}-${n}`);
+  const t0 = Date.now();
+  let seen = '';
+  try {
+    await until('the consumer groups to settle', async () => {
+      const described = (await admin.describeGroups(groups)).groups;
+      seen = described.map((g) => `${g.groupId.slice(ns.length + 1)} ${g.state} with ${g.members.length}/${count} members`).join(', ');
+      return described.length === groups.length && described.every((g) => g.state === 'Stable' && g.members.length === count);
+    }, 500, 120_000);
+    say(`consumer groups settled ${secs(Date.now() - t0)} s after the services were ready: ${seen}`);
+  } catch (err) {
+    if (broken) throw err;
+    note(`${passLabel}the consumer groups did not settle within 120 s (${seen}): measured anyway`);
+  }
+}
+
+/** Stops every service process (SIGTERM) and forgets them: the end of a scale-out pass. */
+async function stopAll() {
+  await Promise.all([...services.values()].map((s) => killService(s, 'SIGTERM')));
+  services.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,10 +355,10 @@ async function lag(groupId, topic) {
   return ends.reduce((sum, p) => sum + Math.max(0, Number(p.high) - (done.get(p.partition) ?? 0)), 0);
 }
 
-async function runKeys(each) {
+async function runKeys(each, prefix = ns) {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) await each(keys);
   } while (cursor !== '0');
@@ -301,33 +403,40 @@ async function produceAll(topic, records, onBatch) {
   );
 }
 
-async function cleanup() {
-  say('cleaning up: service processes, this run\'s topics, consumer groups, Redis keys and database');
-  for (const f of cleanups.splice(0)) await f().catch(() => undefined);
-  await Promise.all([...services.values()].map((s) => killService(s, 'SIGTERM')));
-  await producer.disconnect().catch(() => undefined);
+/** Removes one namespace's topics, consumer groups, Redis keys and database (its services stopped). */
+async function removeNamespace(entry) {
+  if (entry.removed) return;
+  entry.removed = true;
   try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`));
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${entry.ns}.`));
     if (mine.length) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${ns}-`));
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${entry.ns}-`));
     if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
   } catch (err) {
     say(`could not delete this run's topics: ${err.message}`);
   }
-  await admin.disconnect().catch(() => undefined);
   try {
     let n = 0;
     await runKeys(async (keys) => {
       n += keys.length;
       await redis.unlink(...keys);
-    });
-    say(`removed ${n} Redis keys under ${ns}:`);
+    }, entry.ns);
+    say(`removed ${n} Redis keys under ${entry.ns}:`);
   } catch (err) {
     say(`could not remove this run's Redis keys: ${err.message}`);
   }
-  await slaQueue.close().catch(() => undefined);
+  await entry.slaQueue.close().catch(() => undefined);
+  await entry.db.dropDatabase().catch((err) => say(`could not drop database ${entry.ns}: ${err.message}`));
+}
+
+async function cleanup() {
+  say('cleaning up: service processes, this run\'s topics, consumer groups, Redis keys and database');
+  for (const f of cleanups.splice(0)) await f().catch(() => undefined);
+  await Promise.all([...services.values()].map((s) => killService(s, 'SIGTERM')));
+  await producer.disconnect().catch(() => undefined);
+  for (const entry of namespaces) await removeNamespace(entry);
+  await admin.disconnect().catch(() => undefined);
   redis.disconnect();
-  await db.dropDatabase().catch((err) => say(`could not drop database ${ns}: ${err.message}`));
   await mongo.close().catch(() => undefined);
   await infra.stop();
 }
@@ -356,10 +465,9 @@ function portalEvents() {
   }
 }
 
-async function throughput() {
-  const res = {};
-  summary.results.throughput = res;
-  const intake = services.get('intake');
+/** Fills `res` in as it goes (a failure leaves what was measured); the ceilings, or `ceilingsOf` (an earlier pass's). */
+async function throughput(res, { ceilingsOf = null } = {}) {
+  const intake = services.get('intake#1');
   say(`generating ${EVENTS} events of the simulator's mix (seed ${SEED}) …`);
   const mix = portalEvents();
   const subjects = new Set(mix.events.map((e) => e.data.dossierCode ?? e.data.petitionCode));
@@ -451,7 +559,7 @@ async function throughput() {
   };
   const deadLetters = (await admin.fetchTopicOffsets(topics.deadLetter)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   res.workflow.deadLetters = deadLetters;
-  if (facts < mix.events.length) note(`workflow stored ${facts} of ${mix.events.length} portal facts; ${deadLetters} message(s) on the dead-letter topic (npm run dlq -- list tells why)`);
+  if (facts < mix.events.length) note(`${passLabel}workflow stored ${facts} of ${mix.events.length} portal facts; ${deadLetters} message(s) on the dead-letter topic (npm run dlq -- list tells why)`);
   say(`workflow: ${subjectCount} subjects at their final revision (${facts} portal facts) ${secs(tStored - t0)} s after the first request = ${res.workflow.endToEndEventsPerSecond} events/s end to end, ${res.workflow.subjectsWrittenPerSecond} subjects/s`);
 
   // sla: one document per deadline entry of every stored subject (more when keys were removed).
@@ -477,7 +585,8 @@ async function throughput() {
   res.sla = { deadlineEntries: tracked, secondsFromFirstRequest: secs(tTracked - t0), eventsPerSecond: rate(facts, tTracked - t0), delayedJobs: await slaJobs() };
   say(`sla: ${tracked} deadline entries tracked (${res.sla.delayedJobs} timers in Redis) ${secs(tTracked - t0)} s after the first request = ${res.sla.eventsPerSecond} events/s end to end`);
 
-  await ceilings(res, mix.events, dossiers);
+  if (ceilingsOf) ratios(res, ceilingsOf);
+  else await ceilings(res, mix.events, dossiers);
 }
 
 async function ceilings(res, events, dossiers) {
@@ -540,6 +649,12 @@ async function ceilings(res, events, dossiers) {
   res.rawMongo = { documents: docs.length, docsPerSecond: rate(docs.length, mongoMs) };
   say(`raw MongoDB: ${res.rawMongo.docsPerSecond} docs/s`);
 
+  ratios(res, res);
+}
+
+/** The ratios of `res` to the ceilings measured in `from` (itself, or the first scale-out pass). */
+function ratios(res, from) {
+  if (from !== res) Object.assign(res, { rawKafka: from.rawKafka, rawMongo: from.rawMongo, ceilingsMeasuredIn: 'the 1-instance pass' });
   const kafkaCeiling = Math.min(res.rawKafka.produceMsgPerSecond, res.rawKafka.consumeMsgPerSecond);
   const slowest = Math.min(kafkaCeiling, res.rawMongo.docsPerSecond);
   res.slowestCeilingPerSecond = slowest;
@@ -776,7 +891,9 @@ async function latency() {
 async function recovery() {
   const res = {};
   summary.results.recovery = res;
-  const sla = services.get('sla');
+  // Every instance of sla is killed and restarted.
+  const slas = instancesOf('sla');
+  const several = slas.length > 1 ? ` (all ${slas.length} instances)` : '';
   // Near-term deadlines of their own, due 15–25 minutes ahead (after the measurement ends, so
   // none fires during it): the timers that matter most after a loss.
   const nearCount = Math.max(1, Math.round(NEAR_DEADLINES / 10));
@@ -796,8 +913,8 @@ async function recovery() {
   const openDeadlines = await db.collection(COLLECTIONS.deadlines).countDocuments(activeDeadlineFilter);
   res.timersBefore = timersBefore;
   res.openDeadlines = openDeadlines;
-  say(`recovery: ${timersBefore} timers in Redis for ${openDeadlines} open deadlines; kill -9 sla, then remove this run's Redis keys (SCAN MATCH ${ns}:* + UNLINK) …`);
-  await killService(sla, 'SIGKILL');
+  say(`recovery: ${timersBefore} timers in Redis for ${openDeadlines} open deadlines; kill -9 sla${several}, then remove this run's Redis keys (SCAN MATCH ${ns}:* + UNLINK) …`);
+  await Promise.all(slas.map((s) => killService(s, 'SIGKILL')));
   let removed = 0;
   await runKeys(async (keys) => {
     removed += keys.length;
@@ -805,9 +922,9 @@ async function recovery() {
   });
   res.keysRemoved = removed;
   const left = await slaJobs();
-  say(`recovery: ${removed} keys removed (${left} timers left); restarting sla …`);
+  say(`recovery: ${removed} keys removed (${left} timers left); restarting sla${several} …`);
   const t0 = Date.now();
-  await startService('sla');
+  for (const s of slas) await startService('sla', s.instance);
   // From the spawn: when /readyz first answers 200, when the timers of before are all back (all,
   // and those due within the next hour), and when readiness no longer reports a reconciliation
   // under way (sla's "degraded" state has other reasons too, e.g. alerts waiting in the outbox).
@@ -822,11 +939,13 @@ async function recovery() {
   const stop = progress(async () => `recovery: ${timers}/${timersBefore} timers back (${nearTimers}/${nearBefore} due within the hour), readiness ${status}${Object.keys(reasons).length ? ` (${Object.values(reasons).join('; ')})` : ''}`);
   try {
     await until('the timers to be back', async () => {
-      const [n, near, ready] = await Promise.all([slaJobs(), nearJobs(horizon), readiness(sla)]);
+      const [n, near, ...readies] = await Promise.all([slaJobs(), nearJobs(horizon), ...slas.map((s) => readiness(s))]);
       timers = n;
       nearTimers = near;
+      // Several instances: ready when all are; their statuses side by side, their reasons merged.
+      const ready = { ok: readies.every((r) => r.ok), status: readies.map((r) => r.status).join('/') };
       status = ready.status;
-      reasons = ready.body?.degraded ?? {};
+      reasons = Object.assign({}, ...readies.map((r) => r.body?.degraded ?? {}));
       if (ready.ok && tReadyz === null) tReadyz = Date.now();
       if (timers !== changed.timers) changed = { timers, at: Date.now() };
       if (tTimers === null && timers >= timersBefore) tTimers = Date.now();
@@ -850,6 +969,40 @@ async function recovery() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Scale-out: the throughput phase with 1 instance of workflow and sla, then with SCALE_TO
+// ---------------------------------------------------------------------------------------------
+
+async function scaleOut() {
+  const res = { partitions: PARTITIONS, cores: summary.machine.cores, instances: [1, SCALE_TO], passes: [] };
+  summary.results.scaleOut = res;
+  for (const count of [1, SCALE_TO]) {
+    if (broken) throw broken;
+    if (res.passes.length) {
+      // The pass before: its processes stopped, its topics, groups, keys and database removed.
+      summary.serviceLogLines = { ...summary.serviceLogLines, ...Object.fromEntries([...services.values()].map((s) => [`${label(s)} (pass ${res.passes.length})`, s.problems])) };
+      await stopAll();
+      await removeNamespace(namespaces[namespaces.length - 1]);
+      newNamespace();
+    }
+    say(`scale-out pass ${res.passes.length + 1}: ${count} instance${count > 1 ? 's' : ''} of ${SCALED.join(' and ')}, namespace ${ns}, ${PARTITIONS} partitions per topic`);
+    passLabel = `scale-out pass ${res.passes.length + 1}: `;
+    const pass = { instances: count, namespace: ns };
+    res.passes.push(pass);
+    await startAll(count);
+    await throughput(pass, { ceilingsOf: res.passes.length > 1 ? res.passes[0] : null });
+  }
+  passLabel = '';
+  const [x, y] = res.passes.map((p) => p.workflow.endToEndEventsPerSecond);
+  // Per pass, in the order of `instances`.
+  res.endToEndEventsPerSecond = [x, y];
+  res.slaEventsPerSecond = res.passes.map((p) => p.sla.eventsPerSecond);
+  res.speedUp = x > 0 ? Number((y / x).toFixed(2)) : null;
+  res.line = `scale-out: 1 instance ${x} events/s end to end, ${SCALE_TO} instances ${y} events/s → speed-up ${res.speedUp} (machine: ${res.cores} cores; ${PARTITIONS} partitions; sla tracked: ${res.passes[0].sla.eventsPerSecond} → ${res.passes[1].sla.eventsPerSecond} events/s)`;
+  say(res.line);
+  if (res.speedUp !== null && res.speedUp < 1) note(`scale-out: ${SCALE_TO} instances were slower than 1 on this ${res.cores}-core machine (the instances, intake, the bench and the infrastructure share the cores)`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Run
 // ---------------------------------------------------------------------------------------------
 
@@ -860,13 +1013,11 @@ try {
   say(`phases: ${[...PHASES].join(', ')}; events ${EVENTS}, open deadlines ${OPEN_DEADLINES}, near-term ${NEAR_DEADLINES} + ${SAME_SECOND} in one second`);
   await Promise.all([admin.connect(), mongo.connect(), producer.connect()]);
   const redisBefore = await usedMemory();
-  say(`starting ${SERVICES.join(', ')}, each its own process (services/<name>/dist/main.js) …`);
-  const ts = Date.now();
-  for (const name of SERVICES) await startService(name);
-  await Promise.all([...services.values()].map((s) => waitReady(s)));
-  say(`services ready in ${secs(Date.now() - ts)} s: ${[...services.values()].map((s) => `${s.name} pid ${s.child.pid} :${s.port}`).join(', ')}`);
-
-  if (PHASES.has('throughput')) await throughput();
+  if (SCALE_OUT) await scaleOut();
+  else {
+    await startAll(INSTANCES);
+    if (PHASES.has('throughput')) await throughput((summary.results.throughput = {}));
+  }
   if (needsBackground) await loadBackground();
   if (PHASES.has('memory')) await memory(redisBefore);
   if (PHASES.has('latency')) await latency();
@@ -875,9 +1026,9 @@ try {
   exitCode = interrupted ? 130 : 1;
   summary.error = err.message;
   console.error(`[bench-topology] failed: ${err.stack ?? err.message}`);
-  for (const s of services.values()) if (s.lines.length) console.error(`[bench-topology] last lines of ${s.name}:\n${s.lines.slice(-10).join('\n')}`);
+  for (const s of services.values()) if (s.lines.length) console.error(`[bench-topology] last lines of ${label(s)}:\n${s.lines.slice(-10).join('\n')}`);
 } finally {
-  summary.serviceLogLines = Object.fromEntries([...services.values()].map((s) => [s.name, s.problems]));
+  summary.serviceLogLines = { ...summary.serviceLogLines, ...Object.fromEntries([...services.values()].map((s) => [label(s), s.problems])) };
   summary.finishedAt = new Date().toISOString();
   printSummary();
   try {
@@ -895,9 +1046,8 @@ function printSummary() {
   const r = summary.results;
   const m = summary.machine;
   const lines = [`machine: ${m.cpu} × ${m.cores} cores, ${m.ramGiB} GiB, Node ${m.node}; infrastructure ${summary.infrastructure.source}`];
-  if (r.throughput?.workflow) {
-    const t = r.throughput;
-    lines.push(`throughput (${t.mix.events} events, ${t.mix.subjects} subjects, services as separate processes):`);
+  const throughputLines = (t, heading) => {
+    lines.push(heading);
     lines.push(`  intake accepted            ${t.intake.eventsPerSecond} events/s`);
     lines.push(`  end to end (workflow)      ${t.workflow.endToEndEventsPerSecond} events/s   goal ${GOALS.endToEndEventsPerSecond}`);
     lines.push(`  subjects written           ${t.workflow.subjectsWrittenPerSecond} subjects/s`);
@@ -905,7 +1055,18 @@ function printSummary() {
     if (t.rawKafka) lines.push(`  raw Kafka                  produce ${t.rawKafka.produceMsgPerSecond} msg/s, consume ${t.rawKafka.consumeMsgPerSecond} msg/s (${t.rawKafka.partitions} partitions)`);
     if (t.rawMongo) lines.push(`  raw MongoDB bulk upsert    ${t.rawMongo.docsPerSecond} docs/s`);
     if (t.slowestCeilingPerSecond) lines.push(`  subjects/s ÷ slowest ceiling (${t.slowestCeiling}) = ${t.ratioSubjectsToSlowestCeiling}   goal ≥ ${GOALS.ratioToSlowestCeiling} (events/s ÷ it: ${t.ratioEventsToSlowestCeiling})`);
+  };
+  if (r.throughput?.workflow) {
+    const t = r.throughput;
+    const several = INSTANCES > 1 ? `, ${INSTANCES} instances of ${SCALED.join(' and ')}, ${PARTITIONS} partitions` : '';
+    throughputLines(t, `throughput (${t.mix.events} events, ${t.mix.subjects} subjects, services as separate processes${several}):`);
   }
+  for (const [i, t] of (r.scaleOut?.passes ?? []).entries()) {
+    if (!t.workflow) continue;
+    const ceilings = t.ceilingsMeasuredIn ? `; ceilings of ${t.ceilingsMeasuredIn}` : '';
+    throughputLines(t, `throughput, scale-out pass ${i + 1}: ${t.instances} instance${t.instances > 1 ? 's' : ''} of ${SCALED.join(' and ')} (${t.mix.events} events, ${t.mix.subjects} subjects, ${r.scaleOut.partitions} partitions${ceilings}):`);
+  }
+  if (r.scaleOut?.line) lines.push(r.scaleOut.line);
   if (r.background?.trackedPerSecond) lines.push(`background: ${r.background.openDeadlines} open deadlines tracked at ${r.background.trackedPerSecond}/s (${r.background.path})`);
   if (r.memory?.redis) {
     const x = r.memory.redis;
