@@ -41,6 +41,13 @@ schema.index({ agencyCode: 1, raisedAt: -1 });
 // Serves the relay's unpublished alerts, oldest first. A partial index on `publishedAt: null`
 // would be smaller, but the local MongoDB stand-in has none, so it is a plain one.
 schema.index({ publishedAt: 1, raisedAt: 1 });
+// Serve the relay's writes by id: the claim (a compare-and-set on the lease it read), the
+// acknowledgement and the release. MongoDB answers them from the _id index; the stand-in uses
+// only a unique index whose keys are exactly the filter's and scans every alert otherwise, four
+// times per relay pass, which fell behind a crowd of alerts.
+schema.index({ _id: 1, publishedAt: 1 }, { unique: true });
+schema.index({ _id: 1, publishedAt: 1, relayOwner: 1, relayLeaseUntil: 1 }, { unique: true });
+schema.index({ _id: 1, relayOwner: 1, publishedAt: 1 }, { unique: true });
 
 const fromDoc = ({ _id, relayOwner: _owner, relayLeaseUntil: _until, ...rest }: AlertDoc): Alert => ({ id: _id, ...rest });
 
@@ -71,27 +78,35 @@ export function createAlertRepository(conn: Connection): AlertRepository & Alert
     async claimUnpublished(owner, now, leaseUntil, limit) {
       // Without transactions (the local stand-in has none) a claim is a conditional update per
       // document: of two instances racing for an alert, the second finds the lease taken.
-      const candidates = await alerts
-        .find(claimable(owner, now) as never, { projection: { _id: 1 } })
+      const candidates = (await alerts
+        .find(claimable(owner, now) as never, { projection: { _id: 1, relayOwner: 1, relayLeaseUntil: 1 } })
         .sort({ raisedAt: 1 })
         .limit(limit)
-        .toArray();
+        .toArray()) as unknown as Array<Pick<AlertDoc, '_id' | 'relayOwner' | 'relayLeaseUntil'>>;
       if (candidates.length === 0) return [];
-      const ids = candidates.map((c) => c._id as unknown as string);
-      await alerts.updateMany({ _id: { $in: ids }, ...claimable(owner, now) } as never, { $set: { relayOwner: owner, relayLeaseUntil: leaseUntil } });
-      const won = await alerts
-        .find({ _id: { $in: ids }, relayOwner: owner, publishedAt: null } as never)
-        .sort({ raisedAt: 1 })
-        .toArray();
-      return won.map((d) => fromDoc(d as unknown as AlertDoc));
+      // Each claim holds only if the lease is still the one read: a racing instance that took it
+      // in between leaves nothing to match.
+      await alerts.bulkWrite(
+        candidates.map((c) => ({
+          updateOne: {
+            filter: { _id: c._id, publishedAt: null, relayOwner: c.relayOwner ?? null, relayLeaseUntil: c.relayLeaseUntil ?? null },
+            update: { $set: { relayOwner: owner, relayLeaseUntil: leaseUntil } },
+          },
+        })) as never,
+        { ordered: false },
+      );
+      const ids = candidates.map((c) => c._id);
+      const read = (await alerts.find({ _id: { $in: ids } } as never).toArray()) as unknown as AlertDoc[];
+      const won = read.filter((d) => d.relayOwner === owner && d.publishedAt == null);
+      return won.sort((a, b) => new Date(a.raisedAt).getTime() - new Date(b.raisedAt).getTime()).map(fromDoc);
     },
     async markPublished(ids, at) {
       if (ids.length === 0) return;
-      await alerts.updateMany({ _id: { $in: [...ids] }, publishedAt: null } as never, { $set: { publishedAt: at, relayOwner: null, relayLeaseUntil: null } });
+      await alerts.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, publishedAt: null }, update: { $set: { publishedAt: at, relayOwner: null, relayLeaseUntil: null } } } })) as never, { ordered: false });
     },
     async releaseClaims(owner, ids) {
       if (ids.length === 0) return;
-      await alerts.updateMany({ _id: { $in: [...ids] }, relayOwner: owner, publishedAt: null } as never, { $set: { relayOwner: null, relayLeaseUntil: null } });
+      await alerts.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, relayOwner: owner, publishedAt: null }, update: { $set: { relayOwner: null, relayLeaseUntil: null } } } })) as never, { ordered: false });
     },
     async stats() {
       const [pending, oldest] = await Promise.all([

@@ -40,9 +40,15 @@ schema.index({ status: 1, _id: 1 });
 // Serves the horizon loader: deadlines firing before now + horizon, earliest first, paged by
 // (nextFireAt, _id). Null and absent values sort first but `$lt` on a date never matches them.
 schema.index({ nextFireAt: 1, _id: 1 });
-// Serves the compare-and-set writes on revision and the markRaised write on version.
+// Serve the conditional writes by id: on revision (compare-and-set), on version and revision
+// (markRaised), on version (its fallback) and on revision and instant (setNextFireAt). MongoDB
+// answers each from the _id index alone; the MongoDB-wire stand-in used without Docker uses only
+// a unique index whose keys are exactly the filter's, and otherwise scans the whole collection on
+// every write: with 200 000 open deadlines and a crowd of alerts that scan was all its CPU did.
 schema.index({ _id: 1, revision: 1 }, { unique: true });
 schema.index({ _id: 1, version: 1 }, { unique: true });
+schema.index({ _id: 1, version: 1, revision: 1 }, { unique: true });
+schema.index({ _id: 1, revision: 1, nextFireAt: 1 }, { unique: true });
 
 const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   subjectCode: d.subjectCode,
