@@ -105,7 +105,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       await reloadCalendars();
 
       const deadLetters = createFactDeadLetters(producer, { topic: topics.deadLetter, dossierEventsTopic: topics.dossierEvents, alertsTopic: topics.alerts, consumerGroup: groupId });
-      const handle = subjectEventsHandler({
+      const { handle, handleLane } = subjectEventsHandler({
         repo,
         publisher,
         catalog: createProcedureLookup(conn),
@@ -123,7 +123,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       // facts; `waitFor` says when to try again.
       runner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
-        { groupId, topics: [topics.dossierEvents, topics.alerts], waitFor: [checks.mongo, checks.kafka], handle },
+        { groupId, topics: [topics.dossierEvents, topics.alerts], waitFor: [checks.mongo, checks.kafka], handle, handleLane },
       );
       await runner.start();
       stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [maintenance], logger });

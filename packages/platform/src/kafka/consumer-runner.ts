@@ -25,6 +25,13 @@ export interface ConsumerRunnerOptions {
   metrics: Metrics;
   handle(msg: ConsumedMessage): Promise<void>;
   /**
+   * Handles the messages of one key fetched together (in order) in one go, so that a subject's
+   * several facts cost one read and one write. Answers each message's fate: `ok`, or the error
+   * `handle` would have thrown for it. A message whose error is not poison, and every one after
+   * it, goes through `handle` one by one (retries, pause); so does the whole lane if this throws.
+   */
+  handleLane?(msgs: readonly ConsumedMessage[]): Promise<ReadonlyArray<{ ok: true } | { error: unknown }>>;
+  /**
    * How many message keys (dossiers) are handled at once within a fetched batch. Messages of
    * one key stay strictly in order; different keys do not wait for each other's round trips.
    * @defaultValue 1
@@ -199,19 +206,25 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         processed.inc({ topic, outcome: 'paused' });
         return { handled: false, failure };
       }
-      try {
-        await deadLetter(msg, failure);
-      } catch (err) {
-        // The dead letter is the only copy left: without it the message waits, it is not dropped.
-        const why = classifyFailure(err);
-        log.error({ topic, partition, offset: message.offset, code: why.code, reason: why.reason }, 'dead letter could not be published');
-        processed.inc({ topic, outcome: 'paused' });
-        return { handled: false, failure: { ...why, kind: 'dependency', dependency: why.dependency ?? 'kafka' } };
-      }
-      processed.inc({ topic, outcome: 'dead-lettered' });
-      log.warn({ topic, partition, offset: message.offset, code: failure.code, reason: failure.reason }, 'message dead-lettered');
-      return { handled: true };
+      return settlePoison(msg, failure);
     }
+  }
+
+  /** Dead-letters a poison message, which then counts as handled; or gives it back for a pause. */
+  async function settlePoison(msg: ConsumedMessage, failure: FailureClass): Promise<Outcome> {
+    const { topic, partition, message } = msg;
+    try {
+      await deadLetter(msg, failure);
+    } catch (err) {
+      // The dead letter is the only copy left: without it the message waits, it is not dropped.
+      const why = classifyFailure(err);
+      log.error({ topic, partition, offset: message.offset, code: why.code, reason: why.reason }, 'dead letter could not be published');
+      processed.inc({ topic, outcome: 'paused' });
+      return { handled: false, failure: { ...why, kind: 'dependency', dependency: why.dependency ?? 'kafka' } };
+    }
+    processed.inc({ topic, outcome: 'dead-lettered' });
+    log.warn({ topic, partition, offset: message.offset, code: failure.code, reason: failure.reason }, 'message dead-lettered');
+    return { handled: true };
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -268,7 +281,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     const worker = async () => {
       while (next < queue.length && stillWanted()) {
         const lane = queue[next++]!;
-        for (const index of lane) {
+        const rest = await handleLane(lane);
+        if (rest.length < lane.length) await beat();
+        for (const index of rest) {
           // A later message of a key never applies while an earlier one waits for a retry.
           if (!stillWanted()) return;
           const msg = { topic, partition, message: messages[index]! };
@@ -282,6 +297,39 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
           await beat();
         }
       }
+    };
+    /**
+     * Settles the lane's messages that `handleLane` could settle in one go (applied, or poison
+     * and dead-lettered) and gives back the indexes left to handle one by one: from the first
+     * message with any other failure on, or all of them when it threw.
+     */
+    const handleLane = async (lane: number[]): Promise<number[]> => {
+      if (!opts.handleLane || lane.length < 2) return lane;
+      const msgs = lane.map((index) => ({ topic, partition, message: messages[index]! }));
+      let results: ReadonlyArray<{ ok: true } | { error: unknown }>;
+      try {
+        results = await opts.handleLane(msgs);
+      } catch (err) {
+        log.debug({ topic, partition, err }, 'lane failed as a whole; its messages are handled one by one');
+        return lane;
+      }
+      for (let i = 0; i < lane.length; i++) {
+        const r = results[i];
+        if (r === undefined || !stillWanted()) return lane.slice(i);
+        if ('error' in r) {
+          const failure = classifyFailure(r.error);
+          if (failure.kind !== 'poison') return lane.slice(i);
+          const outcome = await settlePoison(msgs[i]!, failure);
+          if (!outcome.handled) {
+            if (outcome.failure.kind === 'dependency') stop.blocked ??= { msg: msgs[i]!, failure: outcome.failure };
+            return [];
+          }
+        } else {
+          processed.inc({ topic, outcome: 'applied' });
+        }
+        markDone(lane[i]!);
+      }
+      return [];
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     await committing;

@@ -42,7 +42,7 @@ export interface ServiceConsumerContext {
   metrics: Metrics;
 }
 
-export interface ServiceConsumerOptions extends Pick<ConsumerRunnerOptions, 'groupId' | 'topics' | 'handle'> {
+export interface ServiceConsumerOptions extends Pick<ConsumerRunnerOptions, 'groupId' | 'topics' | 'handle' | 'handleLane'> {
   /** Checks that must all pass before a consumer paused for an unavailable dependency resumes. */
   waitFor: ReadinessCheck[];
 }

@@ -106,64 +106,106 @@ const MAX_CONFLICT_RETRIES = 20;
  * dead-lettered before the write, so a crash in between repeats them rather than losing them.
  */
 export async function applyFact(code: string, fact: Fact, deps: ApplyDeps): Promise<ApplyOutcome> {
-  let enriched: Fact | null = null;
+  const [result] = await applyFacts(code, [fact], deps);
+  if (!result || 'error' in result) throw result?.error ?? new Error(`subject ${code}: no outcome for ${fact.id}`);
+  return result;
+}
+
+/** What became of one fact of `applyFacts`: its outcome, or the error deriving it raised. */
+export type FactResult = ApplyOutcome | { error: unknown };
+
+/**
+ * `applyFact` for several facts of one subject that arrived together, in their order: each is
+ * judged against the history its predecessors left, exactly as if applied one after the other,
+ * but the subject is read once, written once and its last state published once. A fact that
+ * cannot be applied (rejected, or an error deriving it) leaves the history as it was for the
+ * next. When another writer moved the subject on in between, all of them are judged again
+ * against what it wrote; the fact keys make that safe.
+ */
+export async function applyFacts(code: string, facts: readonly Fact[], deps: ApplyDeps): Promise<FactResult[]> {
+  const enriched = new Map<Fact, Fact>();
   const lettered = new Set<string>();
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const current = await deps.repo.find(code);
-    const kind = current?.subject ?? subjectKindOfHistory([fact]) ?? subjectKindOfFact(fact);
-    const established = current ? receptionAgencyOf(kind, current.history) : null;
-    const known = current?.history.find((f) => f.key === fact.key);
-    let displaced: EvictedFact | null = null;
-    if (current && known) {
-      const second = sameSender(known, fact) || !fact.auth ? { duplicate: true as const } : judgeSecondSender(kind, known, fact, current.history, established);
-      if ('errorCode' in second) return { outcome: 'rejected', ...second, subject: current };
-      if ('duplicate' in second) {
-        await deps.publisher.publish(current);
-        return { outcome: 'duplicate', subject: current };
+    const stored = await deps.repo.find(code);
+    let current = stored;
+    let publish = false;
+    const results: FactResult[] = [];
+    for (const fact of facts) {
+      let result: FactResult;
+      try {
+        result = await judge(code, fact, current, { deps, enriched, lettered });
+      } catch (err) {
+        result = { error: err };
       }
-      displaced = second.displaced;
+      results.push(result);
+      if ('error' in result || result.outcome === 'rejected') continue;
+      publish = true;
+      current = result.subject;
     }
-    if (current && !isAlertFact(fact) && subjectKindOfFact(fact) !== current.subject) {
-      return { outcome: 'rejected', errorCode: 'impossible-transition', reason: `${fact.type} names ${code}, which is a ${current.subject}`, subject: current };
+    if (current !== stored && current !== null) {
+      const written = stored ? await deps.repo.replace(current, stored.revision) : await deps.repo.insert(current);
+      if (!written) continue;
     }
-    const foreignCode = deps.codeAgencyCheck === false ? null : checkCodeAgency(kind, code, fact);
-    if (foreignCode) return { outcome: 'rejected', ...foreignCode, subject: current };
-    enriched ??= await withLookup(fact, deps.catalog);
-    const stored = (current?.history ?? []).filter((f) => f !== displaced?.fact);
-    const settled = settleOwnership(kind, [...stored, enriched].sort(compareFacts), established);
-    const own = settled.violations.find((v) => v.fact === enriched);
-    if (own) return { outcome: 'rejected', errorCode: own.errorCode, reason: own.reason, subject: current };
-    const history = settled.history;
-    const evicted: EvictedFact[] = [...(displaced ? [displaced] : []), ...settled.violations.map((v) => ({ fact: v.fact, errorCode: v.errorCode, reason: v.reason }))];
-    const bumps = current?.versionBumps ?? [];
-    const pins = current?.frozenCalendars;
-    const state = deps.derive(kind, code, history, bumps, pins);
-    const rejected = state.rejected.find((r) => r.factKey === fact.key);
-    if (rejected) return { outcome: 'rejected', errorCode: 'impossible-transition', reason: rejected.reason, subject: current };
-    const next: StoredSubject = {
-      code,
-      subject: kind,
-      revision: (current?.revision ?? 0) + 1,
-      history,
-      state,
-      versionBumps: bumps,
-      firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
-      lastCalendarMove: current?.lastCalendarMove,
-      // Frozen from the moment it closes; a fact that reopens it (a resumption) thaws it.
-      frozenCalendars: state.phase === 'closed' ? (pins ?? deps.calendarPins?.()) : undefined,
-    };
-    for (const e of evicted) {
-      if (lettered.has(e.fact.key)) continue;
-      await deps.deadLetters.send(next, e.fact, e.errorCode, e.reason);
-      lettered.add(e.fact.key);
-    }
-    const written = current ? await deps.repo.replace(next, current.revision) : await deps.repo.insert(next);
-    if (written) {
-      await deps.publisher.publish(next);
-      return { outcome: 'applied', subject: next, evicted };
-    }
+    if (publish && current) await deps.publisher.publish(current);
+    return results;
   }
   throw new Error(`subject ${code}: too many concurrent updates`);
+}
+
+/** One fact against the subject as it stands (`current`): the subject it leads to, unwritten. */
+async function judge(
+  code: string,
+  fact: Fact,
+  current: StoredSubject | null,
+  ctx: { deps: ApplyDeps; enriched: Map<Fact, Fact>; lettered: Set<string> },
+): Promise<ApplyOutcome> {
+  const { deps } = ctx;
+  const kind = current?.subject ?? subjectKindOfHistory([fact]) ?? subjectKindOfFact(fact);
+  const established = current ? receptionAgencyOf(kind, current.history) : null;
+  const known = current?.history.find((f) => f.key === fact.key);
+  let displaced: EvictedFact | null = null;
+  if (current && known) {
+    const second = sameSender(known, fact) || !fact.auth ? { duplicate: true as const } : judgeSecondSender(kind, known, fact, current.history, established);
+    if ('errorCode' in second) return { outcome: 'rejected', ...second, subject: current };
+    if ('duplicate' in second) return { outcome: 'duplicate', subject: current };
+    displaced = second.displaced;
+  }
+  if (current && !isAlertFact(fact) && subjectKindOfFact(fact) !== current.subject) {
+    return { outcome: 'rejected', errorCode: 'impossible-transition', reason: `${fact.type} names ${code}, which is a ${current.subject}`, subject: current };
+  }
+  const foreignCode = deps.codeAgencyCheck === false ? null : checkCodeAgency(kind, code, fact);
+  if (foreignCode) return { outcome: 'rejected', ...foreignCode, subject: current };
+  const withCatalog = ctx.enriched.get(fact) ?? (await withLookup(fact, deps.catalog));
+  ctx.enriched.set(fact, withCatalog);
+  const kept = (current?.history ?? []).filter((f) => f !== displaced?.fact);
+  const settled = settleOwnership(kind, [...kept, withCatalog].sort(compareFacts), established);
+  const own = settled.violations.find((v) => v.fact === withCatalog);
+  if (own) return { outcome: 'rejected', errorCode: own.errorCode, reason: own.reason, subject: current };
+  const history = settled.history;
+  const evicted: EvictedFact[] = [...(displaced ? [displaced] : []), ...settled.violations.map((v) => ({ fact: v.fact, errorCode: v.errorCode, reason: v.reason }))];
+  const bumps = current?.versionBumps ?? [];
+  const pins = current?.frozenCalendars;
+  const state = deps.derive(kind, code, history, bumps, pins);
+  const rejected = state.rejected.find((r) => r.factKey === fact.key);
+  if (rejected) return { outcome: 'rejected', errorCode: 'impossible-transition', reason: rejected.reason, subject: current };
+  const next: StoredSubject = {
+    code,
+    subject: kind,
+    revision: (current?.revision ?? 0) + 1,
+    history,
+    state,
+    versionBumps: bumps,
+    firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
+    lastCalendarMove: current?.lastCalendarMove,
+    // Frozen from the moment it closes; a fact that reopens it (a resumption) thaws it.
+    frozenCalendars: state.phase === 'closed' ? (pins ?? deps.calendarPins?.()) : undefined,
+  };
+  for (const e of evicted) {
+    if (ctx.lettered.has(e.fact.key)) continue;
+    await deps.deadLetters.send(next, e.fact, e.errorCode, e.reason);
+    ctx.lettered.add(e.fact.key);
+  }
+  return { outcome: 'applied', subject: next, evicted };
 }
 
 /**

@@ -82,7 +82,7 @@ describe('what the handler hands the consumer runner when a fact cannot be appli
       loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' });
       throw new Error('the calendar accepted year 9999');
     };
-    const err = await failureOf(handlerWith({ derive })(message(reception)));
+    const err = await failureOf(handlerWith({ derive }).handle(message(reception)));
     expect(err).toBeInstanceOf(PoisonMessageError);
     expect(err).toMatchObject({ code: 'calendar-input', message: expect.stringMatching(/vn\.tthc\.dossier\.received \(e-2\) of HS-2 .*supported years/) });
     expect(classifyFailure(err).kind).toBe('poison');
@@ -96,7 +96,30 @@ describe('what the handler hands the consumer runner when a fact cannot be appli
       insert: async () => true,
       replace: async () => true,
     };
-    const err = await failureOf(handlerWith({ repo })(message(reception)));
+    const err = await failureOf(handlerWith({ repo }).handle(message(reception)));
     expect(classifyFailure(err)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
+  });
+
+  test('when a lane holds a reception the calendar cannot place and a message that is not a CloudEvent, then each gets its own error and the lane still answers for every message', async () => {
+    const derive = () => {
+      loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' });
+      throw new Error('the calendar accepted year 9999');
+    };
+    const broken = { topic: 'events', partition: 0, message: { key: Buffer.from('HS-2'), value: Buffer.from('not json'), offset: '1' } } as never;
+    const answers = await handlerWith({ derive }).handleLane([message(reception), broken]);
+    expect(answers).toHaveLength(2);
+    expect(answers.map((a) => ('error' in a ? classifyFailure(a.error).kind : 'ok'))).toEqual(['poison', 'poison']);
+    expect(answers[0]).toMatchObject({ error: { code: 'calendar-input' } });
+  });
+
+  test('when MongoDB is unreachable for a lane, then the lane fails as a whole and the runner handles its messages one by one', async () => {
+    const repo = {
+      find: async () => {
+        throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
+      },
+      insert: async () => true,
+      replace: async () => true,
+    };
+    await expect(handlerWith({ repo }).handleLane([message(reception), message(reception)])).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -1,7 +1,7 @@
 import { CalendarInputError } from '@tthc/calendar';
 import { alertEventTypes, cloudEventEnvelope, occurredAtOfEvent, parseInboundDossierEvent, slaAlertV1, subjectCodeOf } from '@tthc/contracts';
 import { PoisonMessageError, parseJsonValue, parseScopeClaims, type ConsumedMessage, type Logger, type Metrics } from '@tthc/platform';
-import { applyFact, type ApplyDeps } from '../../domain/apply-fact.use-case';
+import { applyFacts, type ApplyDeps, type FactResult } from '../../domain/apply-fact.use-case';
 import type { Fact, FactAuth } from '../../domain/subject';
 import type { CalendarChangeGate } from '../calendar-change.gate';
 
@@ -50,26 +50,28 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
   return { code: subjectCodeOf(e), fact };
 }
 
+/**
+ * The consumer's handlers: `handle` applies one message; `handleLane` applies the messages of
+ * one subject fetched together in one read and one write (`applyFacts`), each message still
+ * answered on its own (applied, duplicate, or refused and dead-lettered).
+ */
 export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; metrics: Metrics; alertsTopic: string; gate: CalendarChangeGate }) {
   const refused = deps.metrics.counter(
     'workflow_sender_refusals_total',
     'Facts refused (rejected on arrival, or evicted once the owner was known) because their sending key does not cover the owner',
     ['error_code', 'action'],
   );
-  return async (msg: ConsumedMessage): Promise<void> => {
-    const parsed = toFact(msg, deps.alertsTopic);
-    if (!parsed) {
-      deps.logger.debug({ topic: msg.topic, offset: msg.message.offset }, 'event type not addressed to workflow');
-      return;
-    }
-    const { code, fact } = parsed;
-    const result = await deps.gate.shared(() => applyFact(code, fact, deps)).catch((err: unknown) => {
+  const apply = (code: string, facts: Fact[]) => deps.gate.shared(() => applyFacts(code, facts, deps));
+
+  /** Throws what the runner must know about a fact that was not applied; logs the rest. */
+  const settle = (code: string, fact: Fact, result: FactResult): void => {
+    if ('error' in result) {
       // An instant the calendar cannot place (years it does not cover, a span beyond its
       // limit) fails the same way on every retry: the fact is dead-lettered with the calendar's
       // reason instead of holding back the subjects behind it.
-      if (err instanceof CalendarInputError) throw new PoisonMessageError('calendar-input', `${fact.type} (${fact.id}) of ${code} cannot be placed on the calendar: ${err.message}`, err);
-      throw err;
-    });
+      if (result.error instanceof CalendarInputError) throw new PoisonMessageError('calendar-input', `${fact.type} (${fact.id}) of ${code} cannot be placed on the calendar: ${result.error.message}`, result.error);
+      throw result.error;
+    }
     if (result.outcome === 'rejected') {
       if (OWNERSHIP_CODES.has(result.errorCode)) {
         refused.inc({ error_code: result.errorCode, action: 'rejected' });
@@ -86,4 +88,42 @@ export function subjectEventsHandler(deps: ApplyDeps & { logger: Logger; metrics
     }
     deps.logger.debug({ code, type: fact.type, outcome: result.outcome, revision: result.subject.revision }, 'fact applied');
   };
+
+  const handle = async (msg: ConsumedMessage): Promise<void> => {
+    const parsed = toFact(msg, deps.alertsTopic);
+    if (!parsed) {
+      deps.logger.debug({ topic: msg.topic, offset: msg.message.offset }, 'event type not addressed to workflow');
+      return;
+    }
+    const [result] = await apply(parsed.code, [parsed.fact]);
+    settle(parsed.code, parsed.fact, result ?? { error: new Error(`no outcome for ${parsed.fact.id}`) });
+  };
+
+  const handleLane = async (msgs: readonly ConsumedMessage[]): Promise<Array<{ ok: true } | { error: unknown }>> => {
+    const answers = new Array<{ ok: true } | { error: unknown }>(msgs.length);
+    const bySubject = new Map<string, Array<{ index: number; fact: Fact }>>();
+    msgs.forEach((msg, index) => {
+      try {
+        const parsed = toFact(msg, deps.alertsTopic);
+        if (!parsed) answers[index] = { ok: true };
+        else bySubject.set(parsed.code, [...(bySubject.get(parsed.code) ?? []), { index, fact: parsed.fact }]);
+      } catch (err) {
+        answers[index] = { error: err };
+      }
+    });
+    for (const [code, items] of bySubject) {
+      const results = await apply(code, items.map((item) => item.fact));
+      items.forEach((item, k) => {
+        try {
+          settle(code, item.fact, results[k] ?? { error: new Error(`no outcome for ${item.fact.id}`) });
+          answers[item.index] = { ok: true };
+        } catch (err) {
+          answers[item.index] = { error: err };
+        }
+      });
+    }
+    return answers;
+  };
+
+  return { handle, handleLane };
 }
