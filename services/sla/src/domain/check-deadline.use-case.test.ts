@@ -4,6 +4,7 @@ import { checkDeadline, type TimerJob } from './check-deadline.use-case';
 import type { Alert, AlertRepository, DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
+import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
 const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
 
@@ -45,28 +46,8 @@ const at = (f: ReturnType<typeof fakes>, clock: ControllableClock, hours = 6) =>
 
 // Friday before Tết 2026, 14:00 Hà Nội time.
 const DUE = new Date('2026-02-13T07:00:00Z');
-const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
-  subjectCode: 'D-1',
-  key: 'dossier',
-  subject: 'dossier',
-  kind: 'dossier',
-  agencyCode: 'G01',
-  responsibleAgencyCode: 'G01',
-  procedureCode: 'P1',
-  label: null,
-  legalBasis: 'ND 118/2025',
-  dueAt: DUE,
-  version: 1,
-  since: new Date('2026-02-02T02:00:00Z'),
-  status: 'open',
-  phase: 'open',
-  warn: true,
-  escalate: true,
-  revision: 1,
-  raised: [],
-  siblings: ['dossier'],
-  ...over,
-});
+const entry = (over: Partial<TrackedDeadline> = {}): TrackedDeadline =>
+  trackedDeadline({ subjectCode: 'D-1', agencyCode: 'G01', responsibleAgencyCode: 'G01', procedureCode: 'P1', dueAt: DUE, since: new Date('2026-02-02T02:00:00Z'), ...over });
 const job = (over: Partial<TimerJob> = {}): TimerJob => ({ dossierCode: 'D-1', deadlineVersion: 1, deadlineKey: 'dossier', stage: 'due', level: 0, ...over });
 
 describe('deadline check', () => {

@@ -4,6 +4,7 @@ import type { DeadlineRepository, NearTermCursor, TimerRef, TimerScheduler, Trac
 import { parseDuration, parseDurationList } from './duration';
 import { reconcileTimers } from './reconcile-timers.use-case';
 import { createTimerPlanner } from './timer-plan';
+import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
 // Monday 30/11/2026 09:00 Hà Nội time.
 const NOW = '2026-11-30T02:00:00Z';
@@ -53,28 +54,7 @@ function store(docs: TrackedDeadline[]) {
   return { repo, timers, ensured, doc: (code: string) => byId.get(`${code}|dossier`)! };
 }
 
-const deadline = (code: string, dueAt: string, over: Partial<TrackedDeadline> = {}): TrackedDeadline => ({
-  subjectCode: code,
-  key: 'dossier',
-  subject: 'dossier',
-  kind: 'dossier',
-  agencyCode: 'G01.001.000',
-  responsibleAgencyCode: 'G01.001.000',
-  procedureCode: '1.001234',
-  label: null,
-  legalBasis: 'ND 118/2025',
-  dueAt: new Date(dueAt),
-  version: 1,
-  since: new Date('2026-11-20T02:00:00Z'),
-  status: 'open',
-  phase: 'open',
-  warn: true,
-  escalate: true,
-  revision: 1,
-  raised: [],
-  siblings: ['dossier'],
-  ...over,
-});
+const deadline = (code: string, dueAt: string, over: Partial<TrackedDeadline> = {}): TrackedDeadline => trackedDeadline({ subjectCode: code, dueAt: new Date(dueAt), ...over });
 
 function setUp(docs: TrackedDeadline[], registry = new CalendarRegistry(defaultCalendar())) {
   const s = store(docs);
