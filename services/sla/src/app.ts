@@ -193,7 +193,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
           leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
           // An alert is about 1 KB: a batch stays a quarter of the broker's default 1 MB record
           // batch limit even on a one-partition topic, and 1 000 alerts due at once go in four.
-          batchSize: 250,
+          batchSize: config.OUTBOX_BATCH_SIZE,
           initialBackoffMs: config.OUTBOX_RETRY_MIN_MS,
           maxBackoffMs: config.OUTBOX_RETRY_MAX_MS,
           sweepMs: config.OUTBOX_SWEEP_SECONDS * 1000,
@@ -275,7 +275,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
-        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: dossierStateHandler({ deadlines, timers, planner, horizon }) },
+        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon }) },
       );
       await runner.start();
 

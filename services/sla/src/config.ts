@@ -60,6 +60,10 @@ const schema = z.object({
   // A relay pass runs at least this often even when nothing woke it (other instances' expired
   // claims, the outbox gauges).
   OUTBOX_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  // Alerts per relay pass (one claim, one produce request, one acknowledgement write). Each pass
+  // also looks the unpublished alerts up once, which the MongoDB stand-in answers by reading every
+  // alert: bigger passes keep a crowd of alerts from waiting on that.
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   // Readiness reports `degraded` while an unpublished alert is older than this.
   OUTBOX_DEGRADED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // National calendar file (docs/calendar.md); the shipped packages/calendar/data/vn-civil-service.json when unset.

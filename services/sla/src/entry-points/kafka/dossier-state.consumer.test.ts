@@ -59,7 +59,7 @@ describe('the dossier-state consumer', () => {
       workingMinutesBetween: () => 0,
     } as unknown as TimerPlanner;
 
-    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(), timers, planner, horizon })(message));
+    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(), timers, planner, horizon }).handle(message));
     expect(err).toBeInstanceOf(PoisonMessageError);
     expect(err).toMatchObject({ code: 'calendar-input', message: expect.stringMatching(/HS-1 \(revision 1\).*supported years/) });
     expect(classifyFailure(err).kind).toBe('poison');
@@ -67,7 +67,25 @@ describe('the dossier-state consumer', () => {
 
   test('when MongoDB is unreachable, then the error reaches the runner as an unavailable dependency, not as poison', async () => {
     const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, next: () => null, workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
-    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(new mongo.MongoNetworkError('connection 2 to 127.0.0.1:27217 closed')), timers, planner, horizon })(message));
+    const err = await failureOf(dossierStateHandler({ deadlines: deadlines(new mongo.MongoNetworkError('connection 2 to 127.0.0.1:27217 closed')), timers, planner, horizon }).handle(message));
     expect(classifyFailure(err)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
+  });
+  test('when a lane holds three snapshots of one dossier and a message that is not JSON, then only the newest revision is tracked and the broken message gets its own poison error', async () => {
+    const tracked: number[] = [];
+    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, plan: () => [], next: () => null, workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
+    const recording = {
+      upsertIfNewer: async (d: TrackedDeadline) => {
+        tracked.push(d.revision);
+        return { previous: null, stored: d };
+      },
+      find: async () => null,
+      listForSubject: async () => [],
+    } as unknown as DeadlineRepository;
+    const at = (revision: number, offset: string) =>
+      ({ topic: 'state', partition: 0, message: { key: Buffer.from('HS-1'), value: Buffer.from(JSON.stringify({ ...snapshot, id: `state-${revision}`, data: { ...snapshot.data, revision } })), offset } }) as never;
+    const broken = { topic: 'state', partition: 0, message: { key: Buffer.from('HS-1'), value: Buffer.from('{'), offset: '9' } } as never;
+    const answers = await dossierStateHandler({ deadlines: recording, timers, planner, horizon }).handleLane([at(1, '6'), at(3, '7'), broken, at(2, '8')]);
+    expect(tracked).toEqual([3]);
+    expect(answers.map((a) => ('error' in a ? classifyFailure(a.error).kind : 'ok'))).toEqual(['ok', 'ok', 'poison', 'ok']);
   });
 });
