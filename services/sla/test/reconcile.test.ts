@@ -1,6 +1,7 @@
 import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
 import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { trackedDeadline } from './support/tracked-deadline.builder';
 
 let h: SlaHarness;
 beforeAll(async () => {
@@ -87,25 +88,7 @@ describe('timer reconciliation after Redis lost its data', () => {
     // The shape the previous release wrote: no nextFireAt.
     const older = {
       _id: `${code}|dossier`,
-      subjectCode: code,
-      key: 'dossier',
-      subject: 'dossier',
-      kind: 'dossier',
-      agencyCode: 'G01.001.000',
-      responsibleAgencyCode: 'G01.001.000',
-      procedureCode: '1.001234',
-      label: null,
-      legalBasis: 'ND 118/2025/NĐ-CP',
-      dueAt,
-      version: 1,
-      since: new Date(),
-      status: 'open',
-      phase: 'open',
-      warn: false,
-      escalate: false,
-      revision: 1,
-      raised: [],
-      siblings: ['dossier'],
+      ...trackedDeadline({ subjectCode: code, dueAt, legalBasis: 'ND 118/2025/NĐ-CP', since: new Date(), warn: false, escalate: false }),
     };
     await h.mongo.collection('sla_deadlines').insertOne(older as never);
     const { createDeadlineRepository } = await import('../src/data-access/deadline.repository');

@@ -33,34 +33,29 @@ return #KEYS
 `;
 const STATES: readonly ClaimState[] = ['claimed', 'pending', 'done'];
 
-interface Script {
-  lua: string;
-  sha: string;
-}
-const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
-const CLAIM_SCRIPT = script(CLAIM);
-const COMPLETE_SCRIPT = script(COMPLETE);
-
-async function run(redis: Redis, { lua, sha }: Script, keys: string[], args: string[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (err) {
-    // A restarted or flushed Redis has forgotten the script; EVAL loads it again.
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return redis.eval(lua, keys.length, ...keys, ...args);
-  }
+// ioredis sends a defined command as EVALSHA and falls back to EVAL when Redis has forgotten the
+// script (restarted or flushed). The key count comes first in each call.
+type ScriptedRedis = Redis & {
+  tthcIntakeClaim(numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  tthcIntakeComplete(numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+};
+function withScripts(redis: Redis): ScriptedRedis {
+  redis.defineCommand('tthcIntakeClaim', { lua: CLAIM });
+  redis.defineCommand('tthcIntakeComplete', { lua: COMPLETE });
+  return redis as ScriptedRedis;
 }
 
 // Every id is hashed twice (claim, then complete); the one-shot hash of Node ≥ 20.12 spares a Hash
 // object each time. Same digest either way, so existing keys are still found.
 const sha256Hex: (text: string) => string = typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
 
-export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, prefix: string): IdempotencyStore {
+export function createRedisIdempotencyStore(client: Redis, ttlSeconds: number, prefix: string): IdempotencyStore {
+  const redis = withScripts(client);
   const k = (key: string) => `${prefix}:intake:event:${sha256Hex(key)}`;
   return {
     async claim(keys) {
       if (keys.length === 0) return [];
-      const reply = await run(redis, CLAIM_SCRIPT, keys.map(k), [PENDING, DONE, String(CLAIM_LEASE_MS)]);
+      const reply = await redis.tthcIntakeClaim(keys.length, ...keys.map(k), PENDING, DONE, String(CLAIM_LEASE_MS));
       if (!Array.isArray(reply) || reply.length !== keys.length) throw new Error(`the claim script answered ${Array.isArray(reply) ? reply.length : typeof reply} states for ${keys.length} ids`);
       return reply.map((code) => {
         const state = STATES[Number(code)];
@@ -70,7 +65,7 @@ export function createRedisIdempotencyStore(redis: Redis, ttlSeconds: number, pr
     },
     async complete(keys) {
       if (keys.length === 0) return;
-      await run(redis, COMPLETE_SCRIPT, keys.map(k), [DONE, String(ttlSeconds)]);
+      await redis.tthcIntakeComplete(keys.length, ...keys.map(k), DONE, String(ttlSeconds));
     },
     async release(keys) {
       if (keys.length === 0) return;
