@@ -5,6 +5,8 @@ import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type Sto
 
 /** One fact of a subject's history as far as readers use it; workflow stores its own fact type. */
 export type StoredFact = {
+  /** CloudEvents identity (source + newline + id), which findings and rejections refer to. */
+  key?: string;
   id: string;
   source: string;
   type: string;
