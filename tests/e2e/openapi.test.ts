@@ -86,6 +86,10 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     const record = { MaHoSo: dossierCode(AGENCY), MaTTHC: '1.001234', TrangThaiHoSo: 2, NgayTiepNhan: '20261123090000', NgayHenTra: '20261204170000', MaDonVi: AGENCY };
     expect((await intake.check('post', '/v1/portal/dossiers', await post([record], json(PORTAL_KEY), '/v1/portal/dossiers'))).status).toBe(202);
     expect((await intake.check('post', '/v1/portal/dossiers', await post([{ ...record, NgayHenTra: 'soon' }], json(PORTAL_KEY), '/v1/portal/dossiers'))).status).toBe(400);
+    const petitionCode = `PAKN-${dossierCode(AGENCY)}`;
+    const petitionAt = new Date().toISOString();
+    const petition = { specversion: '1.0', id: `${petitionCode}-1`, source: 'urn:portal:openapi', type: 'vn.tthc.petition.received', time: petitionAt, data: { petitionCode, agencyCode: AGENCY, occurredAt: petitionAt, title: 'Đèn đường hỏng', channel: 'online' } };
+    expect((await intake.check('post', '/v1/events', await post(petition, { ...bearer(PORTAL_KEY), 'content-type': 'application/cloudevents+json' }))).status).toBe(202);
 
     // Reporting: every read, once the facts went through Kafka and workflow, and the alert through sla.
     const read = (template: string, pathAndQuery: string, key: string | null = REFORM_KEY, headers: Record<string, string> = {}) =>
@@ -103,6 +107,11 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     expect((await read('/v1/dossiers/{code}', `/v1/dossiers/${encodeURIComponent(later.data.dossierCode)}`)).status).toBe(200);
     expect((await read('/v1/dossiers/{code}', `/v1/dossiers/${encodeURIComponent(later.data.dossierCode)}`, OTHER_PORTAL_KEY)).status).toBe(404);
     expect((await read('/v1/dossiers/{code}', `/v1/dossiers/x?y=1`)).status).toBe(400);
+    await waitFor('the petition stored', async () => ((await fetch(`${urls.reporting}/v1/petitions/${encodeURIComponent(petitionCode)}`, { headers: bearer(REFORM_KEY) })).status === 200 ? true : undefined), { timeoutMs: 30_000 });
+    expect((await read('/v1/petitions/{code}', `/v1/petitions/${encodeURIComponent(petitionCode)}`, MANAGER_KEY)).status).toBe(200);
+    expect((await read('/v1/petitions/{code}', `/v1/petitions/${encodeURIComponent(petitionCode)}`, OTHER_PORTAL_KEY)).status).toBe(404);
+    expect((await read('/v1/petitions/{code}', `/v1/petitions/${encodeURIComponent(later.data.dossierCode)}`)).status).toBe(404);
+    expect((await read('/v1/petitions/{code}', `/v1/petitions/x?y=1`)).status).toBe(400);
     expect((await read('/v1/dossiers', `/v1/dossiers?agency=${AGENCY}&overdue=true`)).status).toBe(200);
     expect((await read('/v1/dossiers', `/v1/dossiers?agency=${AGENCY}&atRisk=true&period=2026-11`, PORTAL_KEY)).status).toBe(200);
     expect((await read('/v1/dossiers', `/v1/dossiers?format=csv`)).status).toBe(200);

@@ -101,7 +101,8 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       );
       http.use(metricsRouter(() => ({ readModel, calendar, directory, rubrics, now: clock.now() })));
       http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));
-      http.use(readRouter(createMongoReadModel(connection), directory));
+      const caseRules = { financialObligationPausesClock: config.RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK, apologyLeadWorkingDays: config.RULE_APOLOGY_LEAD_WORKING_DAYS };
+      http.use(readRouter(createMongoReadModel(connection), directory, () => ({ calendar, now: clock.now(), rules: caseRules })));
       http.use(auditLogRouter(() => auditLog));
       server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });
       return server;

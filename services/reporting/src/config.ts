@@ -23,6 +23,13 @@ const schema = z
     // National calendar file (docs/calendar.md): period boundaries and working days late. The shipped
     // packages/calendar/data/vn-civil-service.json when unset.
     CALENDAR_FILE: z.string().min(1).optional(),
+    // The case record reads the stored history with workflow's rules; these two change what it
+    // shows (the pauses, the last day to apologise), so they take workflow's variables and defaults.
+    RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK: z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => v === 'true' || v === '1'),
+    RULE_APOLOGY_LEAD_WORKING_DAYS: z.coerce.number().int().min(0).max(100).default(1),
   })
   .superRefine(requireApiKeysInProduction);
 

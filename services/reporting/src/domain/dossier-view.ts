@@ -12,21 +12,7 @@ import {
   PETITION_TRANSFERRED_V1,
 } from '@tthc/contracts';
 import type { AgencyScope } from './agency-scope';
-
-/** What the reporting API shows of a dossier or petition. No personal data of any citizen. */
-export interface DossierView {
-  code: string;
-  agencyCode: string | null;
-  procedureCode: string | null;
-  status: string;
-  statusCode: number | null;
-  receivedAt: string | null;
-  dueAt: string | null;
-  overdue: boolean;
-  overdueAt: string | null;
-  closedAt: string | null;
-  history: HistoryEntryView[];
-}
+import type { StoredCase } from './case-record.use-case';
 
 export interface HistoryEntryView {
   id: string;
@@ -56,7 +42,8 @@ export interface AlertQuery {
 }
 
 export interface ReportingReadModel {
-  findDossier(code: string): Promise<DossierView | null>;
+  /** The stored dossier or petition, history included; the route shapes it into the case record. */
+  findCase(code: string): Promise<StoredCase | null>;
   listAlerts(q: AlertQuery): Promise<AlertView[]>;
 }
 

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { canAccessAgency, principalOf, problemType, sendProblem } from '@tthc/platform';
 import type { SuccessorDirectory } from '../../domain/agency-scope';
+import { buildCaseRecord, type CaseContext, type StoredCase } from '../../domain/case-record.use-case';
 import type { ReportingReadModel } from '../../domain/dossier-view';
 import { audienceOf } from './audience';
 import { param, parseQuery } from './query.parser';
@@ -19,25 +20,35 @@ const noQuery = z.object({});
 // Intake accepts codes of at most 64 characters; a longer one or control characters cannot name a subject.
 const SUBJECT_CODE = /^[^\p{Cc}]{1,64}$/u;
 
-/** A dossier or petition by code, and the alerts raised, for every role within its agencies. */
-export function readRouter(readModel: ReportingReadModel, directory: SuccessorDirectory): Router {
+/** What the case record is computed with: the calendar, "now" and the open rules, read per request. */
+export type CaseContextSource = () => CaseContext;
+
+/**
+ * A dossier's or petition's case record by code, and the alerts raised, for every role within
+ * its agencies. `/v1/dossiers/{code}` answers petition codes too, as it did before petitions had
+ * their own route; `/v1/petitions/{code}` answers petitions only.
+ */
+export function readRouter(readModel: ReportingReadModel, directory: SuccessorDirectory, caseContext: CaseContextSource): Router {
   const router = Router();
 
-  router.get('/v1/dossiers/:code', async (req: Request<{ code: string }>, res: Response) => {
+  const caseRoute = (what: 'dossier' | 'petition', accepts: (c: StoredCase) => boolean) => async (req: Request<{ code: string }>, res: Response) => {
     if (!parseQuery(noQuery, req, res)) return;
     const code = req.params.code;
     if (!SUBJECT_CODE.test(code)) {
-      sendProblem(res, { type: problemType('invalid-code'), title: 'Invalid code', status: 400, detail: 'A dossier or petition code is 1–64 characters without control characters.' });
+      sendProblem(res, { type: problemType('invalid-code'), title: 'Invalid code', status: 400, detail: `A ${what} code is 1–64 characters without control characters.` });
       return;
     }
-    const dossier = await readModel.findDossier(code);
-    // A dossier of another agency is reported as absent, so keys cannot probe for codes.
-    if (!dossier || !dossier.agencyCode || !canAccessAgency(principalOf(res), dossier.agencyCode)) {
-      sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No dossier ${code} visible to this key.` });
+    const found = await readModel.findCase(code);
+    // A subject of another agency is reported as absent, so keys cannot probe for codes.
+    if (!found || !found.agencyCode || !canAccessAgency(principalOf(res), found.agencyCode) || !accepts(found)) {
+      sendProblem(res, { type: problemType('not-found'), title: 'Not Found', status: 404, detail: `No ${what} ${code} visible to this key.` });
       return;
     }
-    res.json(dossier);
-  });
+    res.json(buildCaseRecord(found, caseContext()));
+  };
+
+  router.get('/v1/dossiers/:code', caseRoute('dossier', () => true));
+  router.get('/v1/petitions/:code', caseRoute('petition', (c) => c.subject === 'petition'));
 
   router.get('/v1/alerts', async (req: Request, res: Response) => {
     const q = parseQuery(alertQuery, req, res);
