@@ -247,6 +247,55 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     await page.waitForSelector('#ranking-table [data-agency]');
   }, 60_000);
 
+  test('when an overdue dossier is opened from the list, then its case view draws the history and the deadlines on a working-time line, with the findings in Vietnamese and then in English', async () => {
+    await setLanguage('vi');
+    await loaded();
+    type CaseRecord = {
+      history: Array<{ id: string; workingMinute: number }>;
+      deadlines: Array<{ key: string; status: string }>;
+      findings: Array<{ code: string; vi: string; en: string }>;
+      late: { workingMinutes: number } | null;
+    };
+    // The first listed dossier with a finding, so the findings' texts are checked on real ones.
+    let code = '';
+    let record: CaseRecord | null = null;
+    for (const listed of await page.$$eval('#overdue-list tbody tr th button', (b) => b.map((x) => (x.textContent ?? '').trim()))) {
+      const r = await api<CaseRecord>(`/v1/dossiers/${encodeURIComponent(listed)}`);
+      if (r.findings.length > 0) {
+        [code, record] = [listed, r];
+        break;
+      }
+    }
+    if (record === null) throw new Error('no overdue dossier on the page has a finding');
+    await page.click(`#overdue-list tbody tr th button:text-is("${code}")`);
+    await page.waitForSelector('#case-timeline');
+    expect(await page.textContent('#dossier-dialog-heading')).toBe(`Hồ sơ ${code}`);
+    // One mark per fact and one line per deadline, placed by the API's working minutes.
+    expect(await page.$$eval('#case-timeline [data-fact]', (n) => n.map((c) => c.getAttribute('data-fact')))).toEqual(record.history.map((h) => h.id));
+    expect(await page.$$eval('#case-timeline [data-deadline]', (n) => n.map((l) => l.getAttribute('data-deadline')))).toEqual(record.deadlines.map((d) => d.key));
+    const xs = await page.$$eval('#case-timeline [data-fact]', (n) => n.map((c) => Number(c.getAttribute('cx'))));
+    const minutes = record.history.map((h) => h.workingMinute);
+    for (let i = 1; i < xs.length; i += 1) expect(Math.sign(xs[i]! - xs[i - 1]!)).toBe(Math.sign(minutes[i]! - minutes[i - 1]!));
+    expect(await page.textContent('#case-timeline title')).toContain('thời gian làm việc');
+    const missed = record.deadlines.filter((d) => d.status === 'missed').length;
+    expect(await page.$$eval('#case-timeline .tl-missed', (n) => n.length)).toBe(missed);
+    // An overdue dossier is late: the record says so and the view names the rule in Vietnamese.
+    expect(record.late?.workingMinutes ?? 0).toBeGreaterThan(0);
+    expect(await page.$$eval('#case-findings li', (n) => n.map((li) => li.firstChild?.textContent ?? ''))).toEqual(record.findings.map((f) => f.vi));
+    expect(await page.$$eval('#case-deadlines tbody tr', (n) => n.length)).toBe(record.deadlines.length);
+    await page.screenshot({ path: artifactPath('dashboard-case-view-vi.png'), fullPage: true });
+
+    await page.click('#case-lang-switch');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    expect(await page.textContent('#dossier-dialog-heading')).toBe(`Dossier ${code}`);
+    expect(await page.$$eval('#case-findings li', (n) => n.map((li) => li.firstChild?.textContent ?? ''))).toEqual(record.findings.map((f) => f.en));
+    expect(await page.textContent('#case-timeline title')).toContain('working time');
+    await page.screenshot({ path: artifactPath('dashboard-case-view-en.png'), fullPage: true });
+    await page.click('#case-lang-switch');
+    await page.waitForFunction(() => document.documentElement.lang === 'vi');
+    await page.click('#dossier-dialog-close');
+  }, 60_000);
+
   test('when the CSV export of the ranking is clicked, then a CSV with the header row and one line per agency plus the total is downloaded', async () => {
     await loaded();
     const period = await page.inputValue('#period');

@@ -5,6 +5,7 @@ import { applyStatic, has, lang, setLang, t } from './i18n.js';
 import { ApiError, download, getJson, getKey, query, setKey } from './api.js';
 import { currentPeriod, date, dateTime, num, pct, PERIOD_PATTERN } from './format.js';
 import { trendChart } from './chart.js';
+import { caseView } from './case-view.js';
 import { el, replace, table } from './dom.js';
 
 const AGENCY_PAGE_SIZE = 50;
@@ -19,6 +20,8 @@ const state = {
   pages: { agencies: 1, overdue: 1, atRisk: 1 },
   data: { overview: null, ranking: null, trend: null, overdue: null, atRisk: null, subscores: null },
   lastStatus: null,
+  // The case open in the dialog, kept so a language switch redraws it without a request.
+  caseRecord: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -306,7 +309,7 @@ function dossierTable(kind, data, headingId) {
       key: 'code',
       label: t('col.code'),
       header: true,
-      cell: (r) => el('button', { type: 'button', class: 'link-button code', 'aria-label': t('detail.open', { code: r.code }), onclick: () => void openDossier(r.code) }, r.code),
+      cell: (r) => el('button', { type: 'button', class: 'link-button code', 'aria-label': t('detail.open', { code: r.code }), onclick: () => void openDossier(r.code, r.subject) }, r.code),
     },
     { key: 'subject', label: t('col.subject'), cell: (r) => t(`subject.${r.subject ?? 'dossier'}`) },
     { key: 'agency', label: t('col.agency'), cell: (r) => r.agencyCode ?? '–' },
@@ -422,27 +425,26 @@ async function drillToProcedure(procedureCode) {
   }
 }
 
-async function openDossier(code) {
+async function openDossier(code, subject) {
   const dialog = $('dossier-dialog');
   showError(null);
   try {
-    const d = await getJson(`/v1/dossiers/${encodeURIComponent(code)}`);
-    $('dossier-dialog-heading').textContent = t('detail.heading', { code: d.code ?? code });
-    const facts = el('dl', { class: 'facts' }, [
-      el('dt', {}, t('col.agency')), el('dd', {}, d.agencyCode ?? '–'),
-      el('dt', {}, t('col.procedure')), el('dd', {}, d.procedureCode ?? '–'),
-      el('dt', {}, t('col.status')), el('dd', {}, has(`phase.${d.status}`) ? t(`phase.${d.status}`) : (d.status ?? '–')),
-      el('dt', {}, t('detail.received')), el('dd', {}, dateTime(d.receivedAt)),
-      el('dt', {}, t('detail.due')), el('dd', {}, dateTime(d.dueAt)),
-      el('dt', {}, t('detail.closed')), el('dd', {}, dateTime(d.closedAt)),
-    ]);
-    const history = el('ol', { class: 'history' }, (d.history ?? []).map((h) => el('li', {}, [el('time', { datetime: h.occurredAt }, dateTime(h.occurredAt)), ' ', el('code', {}, h.type)])));
-    replace($('dossier-dialog-body'), facts, el('h3', {}, t('detail.history')), history);
+    const route = subject === 'petition' ? 'petitions' : 'dossiers';
+    state.caseRecord = await getJson(`/v1/${route}/${encodeURIComponent(code)}`);
+    renderCase();
     dialog.showModal();
     $('dossier-dialog-close').focus();
   } catch (err) {
     showError(err);
   }
+}
+
+/** Draws the open case again, e.g. in the other language. */
+function renderCase() {
+  const d = state.caseRecord;
+  if (!d) return;
+  $('dossier-dialog-heading').textContent = t(d.subject === 'petition' ? 'detail.headingPetition' : 'detail.heading', { code: d.code });
+  replace($('dossier-dialog-body'), ...caseView(d));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,11 +455,16 @@ function start() {
   applyStatic();
   $('period').value = state.period;
 
-  $('lang-switch').addEventListener('click', () => {
+  // The page's switch sits behind the modal case dialog, so the dialog has its own.
+  const switchLanguage = () => {
     setLang(lang() === 'vi' ? 'en' : 'vi');
     renderAll();
+    $('case-lang-switch').setAttribute('lang', lang() === 'vi' ? 'en' : 'vi');
+    if ($('dossier-dialog').open) renderCase();
     if (!$('error').hidden) showError(null);
-  });
+  };
+  $('lang-switch').addEventListener('click', switchLanguage);
+  $('case-lang-switch').addEventListener('click', switchLanguage);
 
   $('key-form').addEventListener('submit', (e) => {
     e.preventDefault();
