@@ -59,8 +59,13 @@ async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): P
     matched = (await model.collection.bulkWrite(ops as never, { ordered: false })).matchedCount;
   } catch (err) {
     const bulk = err as { writeErrors?: WriteFailure[] | WriteFailure; result?: { matchedCount?: number } };
-    if (bulk.writeErrors === undefined) throw err;
-    for (const e of Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) failed.set(e.index, e);
+    const writeErrors = bulk.writeErrors === undefined ? [] : Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+    // The driver wraps a failure to reach the server (no server selected, the connection closed
+    // mid-batch) in the same MongoBulkWriteError, with no write errors: those writes did not
+    // all happen and none may be answered as done. The whole batch fails and is retried; what
+    // did land comes back as a duplicate or a stale revision, which callers already handle.
+    if (writeErrors.length === 0) throw err;
+    for (const e of writeErrors) failed.set(e.index, e);
     matched = bulk.result?.matchedCount ?? -1;
   }
   const updates = writes.flatMap((w, i) => (w.kind === 'update' && !failed.has(i) ? [i] : []));

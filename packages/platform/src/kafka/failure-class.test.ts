@@ -70,6 +70,18 @@ describe('classifying a failed message', () => {
     }
   });
 
+  test('when a bulk write could not reach the server, which the driver reports as a MongoBulkWriteError without write errors, then a dependency is unavailable', () => {
+    // Built as the driver builds it (mongo-batch.test.ts meets the real one on a cut connection).
+    for (const cause of [new mongo.MongoNetworkError('connection 4 to 127.0.0.1:27217 closed'), new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never)]) {
+      const wrapped = new mongo.MongoBulkWriteError(cause as never, {} as never);
+      expect(wrapped).toMatchObject({ name: 'MongoBulkWriteError', writeErrors: [] });
+      expect(classifyFailure(wrapped)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
+    }
+    // A write error of the document itself stays what it is.
+    const duplicate = new mongo.MongoServerError({ message: 'E11000 duplicate key error collection: x.c', code: 11000 });
+    expect(classifyFailure(duplicate)).not.toMatchObject({ kind: 'dependency' });
+  });
+
   test('when mongoose cannot reach the server or times out buffering, then a dependency is unavailable', async () => {
     const conn = mongoose.createConnection(`mongodb://${CLOSED}/x`, { serverSelectionTimeoutMS: 200 });
     try {

@@ -47,6 +47,9 @@ const MONGO_UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10058, 10
 // Server codes a document earns by itself (too large, malformed, mistyped): same answer every time.
 const MONGO_POISON_CODES = new Set([2, 9, 14, 17, 52, 55, 56, 57, 10334, 17419, 17420, 16837, 16755]);
 const MONGO_POISON_CODE_NAMES = new Set(['BSONObjectTooLarge', 'BadValue', 'FailedToParse', 'TypeMismatch', 'DollarPrefixedFieldName', 'InvalidDBRef', 'EmptyFieldName', 'DottedFieldName']);
+// The driver wraps a failure to reach the server inside a bulk write in a MongoBulkWriteError
+// that keeps only the message of what it wrapped (no class, no labels): the message tells.
+const MONGO_UNREACHABLE_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b|^connection( \d+)? to \S+ (closed|timed out)|server selection timed out|topology is closed|client must be connected|pool (was )?(closed|cleared)/i;
 const DOCUMENT_TOO_LARGE = /document (is )?too large|larger than the maximum|BSONObjectTooLarge|exceeds maximum (document|BSON) size/i;
 
 // KafkaJS protocol errors that are about this message's own bytes, not about the cluster.
@@ -98,6 +101,7 @@ function dependencyOf(e: ErrorLike): FailureClass['dependency'] | null {
     if (typeof e.code === 'number' && MONGO_UNAVAILABLE_CODES.has(e.code)) return 'mongodb';
     // Mongoose queues operations while disconnected and fails them after bufferTimeoutMS.
     if (/buffering timed out/i.test(e.message) || /not master|node is recovering|not primary/i.test(e.message)) return 'mongodb';
+    if (MONGO_UNREACHABLE_MESSAGE.test(e.message)) return 'mongodb';
   }
   if (e.name.startsWith('KafkaJS')) return 'kafka';
   if (REDIS_UNAVAILABLE_NAMES.has(e.name) || REDIS_UNAVAILABLE_MESSAGES.test(e.message)) return 'redis';

@@ -95,6 +95,8 @@ interface FirstReleaseDoc {
   overdueAt: Date | null;
 }
 
+const MAX_WRITE_ROUNDS = 20;
+
 export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
   const model = (conn.models['SlaDeadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('SlaDeadline', schema);
   const col = model.collection;
@@ -175,14 +177,17 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
     },
 
-    async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
+    async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null, attempt = 1): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
+      // Each round lost a race to another writer; a store that keeps refusing an insert it then
+      // cannot find (an index out of step with its documents) must fail the message, not spin.
+      if (attempt > MAX_WRITE_ROUNDS) throw new Error(`deadline ${deadlineDocId(d.subjectCode, d.key)}: no write held after ${MAX_WRITE_ROUNDS} rounds`);
       const id = deadlineDocId(d.subjectCode, d.key);
       const existing = await batch.findById(id);
       if (!existing) {
         const fresh: TrackedDeadline = { ...d, raised: [] };
         const stored = { ...fresh, nextFireAt: nextFireAt(fresh) };
         if (await batch.insert(toDoc(stored))) return { previous: null, stored };
-        return repo.upsertIfNewer(d, nextFireAt);
+        return repo.upsertIfNewer(d, nextFireAt, attempt + 1);
       }
       const previous = fromDoc(existing);
       if (previous.revision >= d.revision) return { previous, stored: previous };
@@ -191,7 +196,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
       const stored = { ...merged, nextFireAt: nextFireAt(merged) };
       const { _id, ...fields } = toDoc(stored);
-      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt);
+      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt, attempt + 1);
       return { previous, stored };
     },
 
