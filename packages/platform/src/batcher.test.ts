@@ -1,4 +1,5 @@
 import { createBatcher, type Settled } from './batcher';
+import { classifyFailure } from './kafka/failure-class';
 
 function recordingRunner<O>(answer: (item: number) => Settled<O>) {
   const batches: number[][] = [];
@@ -76,5 +77,26 @@ describe('createBatcher', () => {
     const call = createBatcher(async (items: readonly number[]) => items.slice(1).map((n) => ({ value: n })));
     const answers = await Promise.allSettled([1, 2].map(call));
     expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  test('when a batch never settles, then its callers fail as an outage after the time limit and later calls go out in the next batch', async () => {
+    let first = true;
+    const call = createBatcher(
+      async (items: readonly number[]) => {
+        if (first) {
+          first = false;
+          // An operation the driver never settles.
+          return new Promise<never>(() => undefined);
+        }
+        return items.map((n) => ({ value: n }));
+      },
+      { timeoutMs: 50, dependency: 'mongodb' },
+    );
+    const stuck = await Promise.allSettled([1, 2].map(call));
+    expect(stuck.map((a) => a.status)).toEqual(['rejected', 'rejected']);
+    const reason = (stuck[0] as PromiseRejectedResult).reason as Error;
+    expect(reason.message).toMatch(/mongodb did not answer a batch of 2 within 50 ms/);
+    expect(classifyFailure(reason).kind).toBe('dependency');
+    expect(await Promise.all([3, 4].map(call))).toEqual([3, 4]);
   });
 });

@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from './errors';
 import { classifyFailure } from './kafka/failure-class';
 
 /** What a batch gives back for one of its items: a value, or that item's own failure. */
@@ -6,6 +7,15 @@ export type Settled<O> = { value: O } | { error: unknown };
 export interface BatcherOptions {
   /** Most items one call of the runner receives. @defaultValue 1000 */
   maxBatch?: number;
+  /**
+   * How long one call of the runner may take before its callers are failed as an outage and the
+   * next batch goes out. Every later caller waits behind a batch in flight, so one operation
+   * the driver never settles would otherwise stall every subject and timer of the process.
+   * @defaultValue 60 000
+   */
+  timeoutMs?: number;
+  /** Names the dependency in the timeout's error. @defaultValue 'store' */
+  dependency?: string;
 }
 
 interface Waiting<I, O> {
@@ -29,13 +39,21 @@ interface Waiting<I, O> {
  */
 export function createBatcher<I, O>(run: (items: readonly I[]) => Promise<ReadonlyArray<Settled<O>>>, opts: BatcherOptions = {}): (item: I) => Promise<O> {
   const maxBatch = Math.max(1, opts.maxBatch ?? 1000);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const dependency = opts.dependency ?? 'store';
   let waiting: Array<Waiting<I, O>> = [];
   let draining = false;
 
   async function runOne(batch: Array<Waiting<I, O>>): Promise<void> {
     let results: ReadonlyArray<Settled<O>>;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      results = await run(batch.map((w) => w.item));
+      // A late answer of an abandoned run is dropped: the callers already failed and retry,
+      // and a write that landed meanwhile comes back to them as a duplicate or a stale revision.
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DependencyUnavailableError(dependency, `${dependency} did not answer a batch of ${batch.length} within ${timeoutMs} ms`)), timeoutMs);
+      });
+      results = await Promise.race([run(batch.map((w) => w.item)), limit]).finally(() => clearTimeout(timer));
     } catch (err) {
       if (batch.length > 1 && classifyFailure(err).kind !== 'dependency') {
         for (const w of batch) await runOne([w]);

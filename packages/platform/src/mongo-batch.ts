@@ -37,8 +37,8 @@ export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
     const docs = (await model.find({ _id: { $in: [...new Set(ids)] } } as never).lean().exec()) as unknown as Array<D & { _id: string }>;
     const byId = new Map(docs.map((d) => [String(d._id), d]));
     return ids.map((id) => ({ value: byId.get(id) ?? null }));
-  });
-  const write = createBatcher((writes: readonly Array<Write<D>>[number][]) => bulkWrite(model, writes));
+  }, { dependency: 'mongodb' });
+  const write = createBatcher((writes: readonly Array<Write<D>>[number][]) => bulkWrite(model, writes), { dependency: 'mongodb' });
   return {
     findById: (id) => find(id),
     insert: (doc) => write({ kind: 'insert', doc }),

@@ -26,7 +26,7 @@ export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clo
   const addMany = createBatcher(async (groups: ReadonlyArray<ReadonlyArray<{ ref: TimerRef; fireAt: Date }>>) => {
     await queue.addBulk(groups.flat().map(({ ref, fireAt }) => job(ref, fireAt)));
     return groups.map(() => ({ value: undefined }));
-  });
+  }, { dependency: 'redis' });
   return {
     async schedule(timers) {
       if (timers.length > 0) await addMany(timers);

@@ -15,6 +15,6 @@ export function createProcedureLookup(conn: Connection): ProcedureLookup {
     return found.map((stored) => ({
       value: stored ? JSON.parse(JSON.stringify({ procedure: stored.procedure, catalogId: stored.catalogId, catalogVersion: stored.catalogVersion })) : null,
     }));
-  });
+  }, { dependency: 'mongodb' });
   return { find: (procedureCode, at) => lookup({ code: procedureCode, at: new Date(at) }) };
 }

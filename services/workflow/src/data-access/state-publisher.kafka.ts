@@ -32,7 +32,7 @@ export function createKafkaStatePublisher(producer: Producer, topic: string): St
   const send = createBatcher(async (subjects: readonly StoredSubject[]) => {
     await producer.send({ topic, acks: -1, messages: subjects.map(toRecord) });
     return subjects.map(() => ({ value: undefined }));
-  });
+  }, { dependency: 'kafka' });
   return { publish: (d) => send(d) };
 }
 
