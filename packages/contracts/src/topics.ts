@@ -65,6 +65,8 @@ export const COLLECTIONS = {
   deadlines: 'sla_deadlines',
   /** Written by sla. */
   alerts: 'alerts',
+  /** Written by sla: one entry per alert stored but not yet acknowledged by Kafka, and its relay lease. */
+  alertOutbox: 'alert_outbox',
   /** Written by the catalog import command; read by workflow and reporting. */
   procedures: 'procedures',
   /** Written by workflow: one record per calendar version applied, listing affected dossiers. */

@@ -41,7 +41,16 @@ function storedAlert(code: string, over: Record<string, unknown> = {}) {
   };
 }
 
+/** The outbox entry of an alert, with the relay lease a (crashed or live) instance holds on it. */
+const outboxEntry = (code: string, lease: { relayOwner: string; relayLeaseUntil: Date } | null = null) => ({
+  _id: `overdue:${code}:v1`,
+  raisedAt: new Date(Date.now() - 10_000),
+  relayOwner: lease?.relayOwner ?? null,
+  relayLeaseUntil: lease?.relayLeaseUntil ?? null,
+});
+
 const alertsColl = () => h.mongo.collection('alerts');
+const outboxColl = () => h.mongo.collection('alert_outbox');
 const storedOf = (id: string) => alertsColl().findOne({ _id: id } as never);
 const readyz = async () => {
   const res = await fetch(`${h.url}/readyz`);
@@ -59,26 +68,31 @@ describe('alert outbox on real Kafka and MongoDB', () => {
       return doc?.['publishedAt'] ? doc : undefined;
     });
     expect(stored['publishedAt'].getTime()).toBeGreaterThanOrEqual(stored['raisedAt'].getTime());
-    expect(stored).toMatchObject({ relayOwner: null, relayLeaseUntil: null });
+    // Acknowledged alerts leave the outbox, which thus holds only what is in flight.
+    expect(await outboxColl().findOne({ _id: alert.id } as never)).toBeNull();
   });
 
   test('when an instance stopped between storing alerts and publishing them, then the next instance publishes each once at start', async () => {
     const never = dossierCode();
     const expired = dossierCode();
     await h.restartApp(async () => {
-      // What a crash leaves: one alert nobody claimed, one claimed by the dead instance whose lease ran out.
-      await alertsColl().insertMany([storedAlert(never), storedAlert(expired, { relayOwner: 'crashed/1/dead', relayLeaseUntil: new Date(Date.now() - 1000) })] as never);
+      // What a crash leaves: one alert stored before its outbox entry (the start finds it), one
+      // claimed by the dead instance whose lease ran out.
+      await alertsColl().insertMany([storedAlert(never), storedAlert(expired)] as never);
+      await outboxColl().insertOne(outboxEntry(expired, { relayOwner: 'crashed/1/dead', relayLeaseUntil: new Date(Date.now() - 1000) }) as never);
     });
     await waitFor('both alerts on Kafka', () => h.alertsOf(never).length > 0 && h.alertsOf(expired).length > 0);
     await waitFor('both recorded as published', async () => (await alertsColl().countDocuments({ dossierCode: { $in: [never, expired] }, publishedAt: { $ne: null } } as never)) === 2);
     expect([...h.alertsOf(never), ...h.alertsOf(expired)].map((a) => a.id).sort()).toEqual([`overdue:${expired}:v1`, `overdue:${never}:v1`].sort());
     expect(h.alertsOf(never)[0]?.data).toMatchObject({ alertId: `overdue:${never}:v1`, kind: 'overdue', dossierCode: never });
+    await waitFor('their outbox entries gone', async () => (await outboxColl().countDocuments({ _id: { $in: [`overdue:${never}:v1`, `overdue:${expired}:v1`] } } as never)) === 0);
   });
 
   test('when another instance holds a live claim on an alert, then it is published only after that claim expired', async () => {
     const code = dossierCode();
     const leaseUntil = new Date(Date.now() + 1500);
-    await alertsColl().insertOne(storedAlert(code, { relayOwner: 'other/2/alive', relayLeaseUntil: leaseUntil }) as never);
+    await alertsColl().insertOne(storedAlert(code) as never);
+    await outboxColl().insertOne(outboxEntry(code, { relayOwner: 'other/2/alive', relayLeaseUntil: leaseUntil }) as never);
     h.app.outbox.wake();
     await waitFor('the alert on Kafka', () => h.alertsOf(code)[0]);
     const stored = await waitFor('publishedAt', async () => {
@@ -93,7 +107,8 @@ describe('alert outbox on real Kafka and MongoDB', () => {
     expect(await waitFor('ready', async () => ((await readyz()).body.status === 'ready' ? true : undefined))).toBe(true);
     const code = dossierCode();
     // Held by a live claim of another instance, so this relay cannot publish it while the test looks.
-    await alertsColl().insertOne(storedAlert(code, { relayOwner: 'other/3/alive', relayLeaseUntil: new Date(Date.now() + 60_000) }) as never);
+    await alertsColl().insertOne(storedAlert(code) as never);
+    await outboxColl().insertOne(outboxEntry(code, { relayOwner: 'other/3/alive', relayLeaseUntil: new Date(Date.now() + 60_000) }) as never);
     const degraded = await waitFor('degraded', async () => {
       const r = await readyz();
       return r.body.status === 'degraded' ? r : undefined;
@@ -105,7 +120,7 @@ describe('alert outbox on real Kafka and MongoDB', () => {
     expect(metrics).toMatch(/^sla_outbox_pending\{service="sla"\} 1$/m);
     expect(Number(/^sla_outbox_oldest_seconds\{service="sla"\} ([\d.]+)$/m.exec(metrics)?.[1])).toBeGreaterThan(1);
 
-    await alertsColl().updateOne({ _id: `overdue:${code}:v1` } as never, { $set: { relayLeaseUntil: new Date(0) } });
+    await outboxColl().updateOne({ _id: `overdue:${code}:v1` } as never, { $set: { relayLeaseUntil: new Date(0) } });
     await waitFor('the alert on Kafka', () => h.alertsOf(code)[0]);
     const ready = await waitFor('ready again', async () => {
       const r = await readyz();

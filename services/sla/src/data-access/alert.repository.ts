@@ -38,82 +38,135 @@ const schema = new Schema<AlertDoc>(
 );
 // Serves the alert list of the reporting API: per agency, newest first.
 schema.index({ agencyCode: 1, raisedAt: -1 });
-// Serves the relay's unpublished alerts, oldest first. A partial index on `publishedAt: null`
-// would be smaller, but the local MongoDB stand-in has none, so it is a plain one.
-schema.index({ publishedAt: 1, raisedAt: 1 });
-// Serve the relay's writes by id: the claim (a compare-and-set on the lease it read), the
-// acknowledgement and the release. MongoDB answers them from the _id index; the stand-in uses
-// only a unique index whose keys are exactly the filter's and scans every alert otherwise, four
-// times per relay pass, which fell behind a crowd of alerts.
+// The acknowledgement by id (`publishedAt: null` keeps the first one). MongoDB answers it from
+// the _id index; the stand-in uses only a unique index whose keys are exactly the filter's.
 schema.index({ _id: 1, publishedAt: 1 }, { unique: true });
-schema.index({ _id: 1, publishedAt: 1, relayOwner: 1, relayLeaseUntil: 1 }, { unique: true });
-schema.index({ _id: 1, relayOwner: 1, publishedAt: 1 }, { unique: true });
+
+/**
+ * The outbox proper: one small document per alert Kafka has not acknowledged, holding the relay
+ * lease. The relay's searches (what is claimable, how many wait, the oldest) read only these, so
+ * their cost follows the alerts in flight, not every alert ever raised: on the local stand-in,
+ * which has no partial index, searching the alerts themselves read all of them several times a
+ * second and slowed the raising of a crowd of alerts falling due together.
+ */
+interface OutboxDoc {
+  _id: string;
+  raisedAt: Date;
+  relayOwner: string | null;
+  relayLeaseUntil: Date | null;
+}
+const outboxSchema = new Schema<OutboxDoc>(
+  { _id: String, raisedAt: { type: Date, required: true }, relayOwner: { type: String, default: null }, relayLeaseUntil: { type: Date, default: null } },
+  { collection: COLLECTIONS.alertOutbox, versionKey: false },
+);
+// The claim's compare-and-set on the lease it read, and the release of our own claims.
+outboxSchema.index({ _id: 1, relayOwner: 1, relayLeaseUntil: 1 }, { unique: true });
+outboxSchema.index({ _id: 1, relayOwner: 1 }, { unique: true });
+outboxSchema.index({ raisedAt: 1 });
 
 const fromDoc = ({ _id, relayOwner: _owner, relayLeaseUntil: _until, ...rest }: AlertDoc): Alert => ({ id: _id, ...rest });
 
-/** Unpublished, and free: never claimed, claimed by an instance whose lease ran out, or ours. */
+/** Never claimed, claimed by an instance whose lease ran out, or ours. */
 const claimable = (owner: string, now: Date) => ({
-  publishedAt: null,
   $or: [{ relayLeaseUntil: null }, { relayLeaseUntil: { $lte: now } }, { relayOwner: owner }],
 });
 
+const BACKFILL_PAGE = 1000;
+
 export function createAlertRepository(conn: Connection): AlertRepository & AlertOutbox & { init(): Promise<void> } {
   const model = (conn.models['Alert'] as Model<AlertDoc> | undefined) ?? conn.model<AlertDoc>('Alert', schema);
+  const outboxModel = (conn.models['AlertOutbox'] as Model<OutboxDoc> | undefined) ?? conn.model<OutboxDoc>('AlertOutbox', outboxSchema);
   const alerts = model.collection;
+  const outbox = outboxModel.collection;
   // Timer jobs fire in crowds (a thousand deadlines due in one second): their inserts and
   // reads go out as one bulk write and one query per batch.
   const batch = createDocumentBatcher(model);
+  const pending = createDocumentBatcher(outboxModel);
+  const enqueue = async (alert: { id: string; raisedAt: Date }) => {
+    // A duplicate is an entry already waiting (an earlier firing, the backfill): nothing to do.
+    await pending.insert({ _id: alert.id, raisedAt: alert.raisedAt, relayOwner: null, relayLeaseUntil: null });
+  };
   return {
     async init() {
       await model.init();
       await model.createIndexes();
+      await outboxModel.init();
+      await outboxModel.createIndexes();
+      // Alerts stored unpublished before the outbox existed, or by an instance that crashed
+      // between storing an alert and its entry, get their entry now; a timer firing again
+      // does the same for its own alert. One scan at start, page by page.
+      let after = '';
+      for (;;) {
+        const page = (await alerts
+          .find({ publishedAt: null, _id: { $gt: after } } as never, { projection: { _id: 1, raisedAt: 1 } })
+          .sort({ _id: 1 })
+          .limit(BACKFILL_PAGE)
+          .toArray()) as unknown as Array<{ _id: string; raisedAt: Date }>;
+        if (page.length === 0) break;
+        await Promise.all(page.map((d) => enqueue({ id: d._id, raisedAt: d.raisedAt })));
+        after = page[page.length - 1]!._id;
+      }
     },
     async insertOnce(alert) {
       const { id, ...rest } = alert;
-      if (await batch.insert({ _id: id, ...rest, relayOwner: null, relayLeaseUntil: null } as unknown as AlertDoc & { _id: string })) return { alert, inserted: true };
+      // The alert first, then its outbox entry: a crash in between leaves the deadline's stage
+      // unmarked, so the timer fires again and the already-raised path below adds the entry.
+      if (await batch.insert({ _id: id, ...rest, relayOwner: null, relayLeaseUntil: null } as unknown as AlertDoc & { _id: string })) {
+        if (!alert.publishedAt) await enqueue(alert);
+        return { alert, inserted: true };
+      }
       const existing = await batch.findById(id);
       if (!existing) throw new Error(`alert ${id}: the insert met a duplicate key, yet no alert has that id`);
-      return { alert: fromDoc(existing), inserted: false };
+      const stored = fromDoc(existing);
+      if (!stored.publishedAt) await enqueue(stored);
+      return { alert: stored, inserted: false };
     },
     async claimUnpublished(owner, now, leaseUntil, limit) {
       // Without transactions (the local stand-in has none) a claim is a conditional update per
-      // document: of two instances racing for an alert, the second finds the lease taken.
-      const candidates = (await alerts
+      // entry: of two instances racing for an alert, the second finds the lease taken.
+      const candidates = (await outbox
         .find(claimable(owner, now) as never, { projection: { _id: 1, relayOwner: 1, relayLeaseUntil: 1 } })
         .sort({ raisedAt: 1 })
         .limit(limit)
-        .toArray()) as unknown as Array<Pick<AlertDoc, '_id' | 'relayOwner' | 'relayLeaseUntil'>>;
+        .toArray()) as unknown as Array<Pick<OutboxDoc, '_id' | 'relayOwner' | 'relayLeaseUntil'>>;
       if (candidates.length === 0) return [];
-      // Each claim holds only if the lease is still the one read: a racing instance that took it
-      // in between leaves nothing to match.
-      await alerts.bulkWrite(
+      await outbox.bulkWrite(
         candidates.map((c) => ({
           updateOne: {
-            filter: { _id: c._id, publishedAt: null, relayOwner: c.relayOwner ?? null, relayLeaseUntil: c.relayLeaseUntil ?? null },
+            filter: { _id: c._id, relayOwner: c.relayOwner ?? null, relayLeaseUntil: c.relayLeaseUntil ?? null },
             update: { $set: { relayOwner: owner, relayLeaseUntil: leaseUntil } },
           },
         })) as never,
         { ordered: false },
       );
       const ids = candidates.map((c) => c._id);
-      const read = (await alerts.find({ _id: { $in: ids } } as never).toArray()) as unknown as AlertDoc[];
-      const won = read.filter((d) => d.relayOwner === owner && d.publishedAt == null);
-      return won.sort((a, b) => new Date(a.raisedAt).getTime() - new Date(b.raisedAt).getTime()).map(fromDoc);
+      const held = (await outbox.find({ _id: { $in: ids } } as never, { projection: { _id: 1, relayOwner: 1 } }).toArray()) as unknown as Array<Pick<OutboxDoc, '_id' | 'relayOwner'>>;
+      const won = held.filter((e) => e.relayOwner === owner).map((e) => e._id);
+      if (won.length === 0) return [];
+      const read = (await alerts.find({ _id: { $in: won } } as never).toArray()) as unknown as AlertDoc[];
+      // An entry whose alert is already acknowledged is what a crash between the two writes of
+      // markPublished leaves; one without an alert has nothing to send. Both are only cleared.
+      const unpublished = read.filter((d) => d.publishedAt == null);
+      const live = new Set(unpublished.map((d) => d._id));
+      const spent = won.filter((id) => !live.has(id));
+      if (spent.length > 0) await outbox.deleteMany({ _id: { $in: spent } } as never);
+      return unpublished.sort((a, b) => new Date(a.raisedAt).getTime() - new Date(b.raisedAt).getTime()).map(fromDoc);
     },
     async markPublished(ids, at) {
       if (ids.length === 0) return;
-      await alerts.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, publishedAt: null }, update: { $set: { publishedAt: at, relayOwner: null, relayLeaseUntil: null } } } })) as never, { ordered: false });
+      await alerts.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, publishedAt: null }, update: { $set: { publishedAt: at } } } })) as never, { ordered: false });
+      await outbox.deleteMany({ _id: { $in: [...ids] } } as never);
     },
     async releaseClaims(owner, ids) {
       if (ids.length === 0) return;
-      await alerts.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, relayOwner: owner, publishedAt: null }, update: { $set: { relayOwner: null, relayLeaseUntil: null } } } })) as never, { ordered: false });
+      await outbox.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id, relayOwner: owner }, update: { $set: { relayOwner: null, relayLeaseUntil: null } } } })) as never, { ordered: false });
     },
     async stats() {
-      const [pending, oldest] = await Promise.all([
-        alerts.countDocuments({ publishedAt: null } as never),
-        alerts.find<Pick<AlertDoc, 'raisedAt'>>({ publishedAt: null } as never, { projection: { raisedAt: 1 } }).sort({ raisedAt: 1 }).limit(1).next(),
+      const [count, oldest] = await Promise.all([
+        outbox.countDocuments({}),
+        outbox.find<Pick<OutboxDoc, 'raisedAt'>>({}, { projection: { raisedAt: 1 } }).sort({ raisedAt: 1 }).limit(1).next(),
       ]);
-      return { pending, oldestRaisedAt: oldest ? oldest.raisedAt : null };
+      return { pending: count, oldestRaisedAt: oldest ? oldest.raisedAt : null };
     },
   };
 }
