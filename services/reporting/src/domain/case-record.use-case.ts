@@ -6,7 +6,7 @@
  * late steps) is derived here from the stored state and history. Working time always comes
  * from the calendar: wall-clock differences would count nights, weekends and Tết.
  */
-import type { Calendar } from '@tthc/calendar';
+import { latestStart, type Calendar } from '@tthc/calendar';
 import type { DeadlineEntryV1, Timeliness } from '@tthc/contracts';
 import { findingText } from './case-findings.catalog';
 import { publicData, type HistoryEntryView } from './dossier-view';
@@ -374,27 +374,9 @@ export interface StoredCaseFindingWithData extends StoredCaseFinding {
   data: Record<string, unknown>;
 }
 
-/**
- * The last instant an apology could still be sent: from it, `apologyLeadWorkingDays` working
- * days end exactly at the due instant. The calendar answers "due from" forward only, so the
- * instant is found by bisection on that answer (monotone in its start), to the second.
- */
+/** The last instant an apology could still be sent: `apologyLeadWorkingDays` working days before the due instant. */
 export function apologyDeadline(ctx: Pick<CaseContext, 'calendar' | 'rules'>, dueAt: string): string {
-  const { calendar, rules } = ctx;
-  const due = ms(dueAt);
-  if (rules.apologyLeadWorkingDays <= 0) return calendar.formatInstant(due);
-  const inTime = (t: number) => calendar.due({ from: t, amount: rules.apologyLeadWorkingDays, unit: 'working-day' }).due.getTime() <= due;
-  // Tết plus weekends never make one working day span more than a month; the bound widens if a calendar does.
-  let span = 31 * 86_400_000;
-  while (!inTime(due - span) && span < 400 * 86_400_000) span *= 2;
-  let lo = due - span;
-  let hi = due;
-  while (hi - lo > 1000) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    if (inTime(mid)) lo = mid;
-    else hi = mid;
-  }
-  return calendar.formatInstant(Math.floor(lo / 1000) * 1000);
+  return ctx.calendar.formatInstant(latestStart(ctx.calendar, { due: dueAt, amount: ctx.rules.apologyLeadWorkingDays, unit: 'working-day' }));
 }
 
 /** Builds the case record of one stored subject. */
