@@ -127,6 +127,12 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     expect((await read('/v1/metrics/trend', `/v1/metrics/trend?months=99`)).status).toBe(400);
     expect((await read('/v1/index/subscores', `/v1/index/subscores`)).status).toBe(200);
     expect((await read('/v1/index/subscores', `/v1/index/subscores?format=csv`, MANAGER_KEY)).status).toBe(200);
+    // The month the dossiers above were received in, so the report has lines to check.
+    const month = new Date().toISOString().slice(0, 7);
+    expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}`)).status).toBe(200);
+    expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}&format=xlsx`, MANAGER_KEY)).status).toBe(200);
+    expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=2026-13`)).status).toBe(400);
+    expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}`, PORTAL_KEY)).status).toBe(403);
     expect((await read('/v1/alerts', `/v1/alerts?agency=${AGENCY}`, MANAGER_KEY)).status).toBe(200);
     expect((await read('/v1/alerts', `/v1/alerts?limit=5000`)).status).toBe(400);
     const procedures = await read('/v1/procedures', '/v1/procedures', PORTAL_KEY);

@@ -27,6 +27,7 @@ import { createDashboardRouter } from './entry-points/http/dashboard.route';
 import { metricsRouter } from './entry-points/http/metrics.routes';
 import { openApiDocument } from './entry-points/http/openapi';
 import { readRouter } from './entry-points/http/read.routes';
+import { reportsRouter } from './entry-points/http/reports.routes';
 
 /** Reporting's rate-limit buckets sit apart from intake's under the same Redis prefix. */
 export function reportingRateLimitPrefix(redisKeyPrefix: string): string {
@@ -99,7 +100,9 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
           metrics,
         }),
       );
-      http.use(metricsRouter(() => ({ readModel, calendar, directory, rubrics, now: clock.now() })));
+      const reportContext = () => ({ readModel, calendar, directory, rubrics, now: clock.now() });
+      http.use(metricsRouter(reportContext));
+      http.use(reportsRouter(reportContext));
       http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));
       const caseRules = { financialObligationPausesClock: config.RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK, apologyLeadWorkingDays: config.RULE_APOLOGY_LEAD_WORKING_DAYS };
       http.use(readRouter(createMongoReadModel(connection), directory, () => ({ calendar, now: clock.now(), rules: caseRules })));

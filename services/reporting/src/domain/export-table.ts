@@ -1,5 +1,6 @@
 import type { DelayCounts, GroupRow, SubScore } from '@tthc/metrics';
 import type { DossierListItem, LateCasesReport } from './metrics-report.use-case';
+import type { MonthlyFigures, MonthlyReport, ReportLevel } from './monthly-report.use-case';
 
 export type Cell = string | number | null;
 
@@ -111,4 +112,52 @@ export function toCsv(t: ExportTable): string {
   const lines = [t.columns.map((c) => csvCell(c.header)).join(',')];
   for (const row of t.rows) lines.push(t.columns.map((c) => csvCell(row[c.key] ?? null)).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** The portal's names of the government levels, as the monthly report's section headings. */
+export const LEVEL_NAMES_VI: Record<ReportLevel, string> = {
+  ministry: 'Cấp bộ, ngành',
+  province: 'Cấp tỉnh',
+  commune: 'Cấp xã',
+  district: 'Cấp huyện (trước 01/7/2025)',
+  unknown: 'Chưa xác định cấp',
+};
+
+const MONTHLY_COLUMNS: Array<{ key: keyof MonthlyFigures; header: string }> = [
+  { key: 'received', header: 'Tiếp nhận trong kỳ' },
+  { key: 'carriedOver', header: 'Kỳ trước chuyển sang' },
+  { key: 'toHandle', header: 'Tổng số cần xử lý' },
+  { key: 'resolvedEarly', header: 'Giải quyết trước hạn' },
+  { key: 'resolvedOnTime', header: 'Giải quyết đúng hạn' },
+  { key: 'resolvedLate', header: 'Giải quyết quá hạn' },
+  { key: 'openWithinDeadline', header: 'Đang giải quyết trong hạn' },
+  { key: 'openOverdue', header: 'Đang giải quyết quá hạn' },
+  { key: 'lateRate', header: 'Tỷ lệ trễ hạn (%)' },
+  { key: 'apologies', header: 'Văn bản xin lỗi' },
+];
+
+function monthlyCells(f: MonthlyFigures): Record<string, Cell> {
+  const out: Record<string, Cell> = {};
+  for (const col of MONTHLY_COLUMNS) out[col.key] = col.key === 'lateRate' ? percent(f.lateRate) : f[col.key];
+  return out;
+}
+
+/**
+ * The monthly report as one table: each agency under its level, a subtotal per level after
+ * its agencies, then the grand total, the way the portal's monthly sheet reads.
+ */
+export function monthlyReportTable(r: MonthlyReport): ExportTable {
+  const rows: Array<Record<string, Cell>> = [];
+  for (const level of r.levels) {
+    for (const a of r.agencies.filter((x) => x.level === level.level)) {
+      rows.push({ agencyCode: a.agencyCode, agencyName: a.agencyName, level: LEVEL_NAMES_VI[a.level], ...monthlyCells(a) });
+    }
+    rows.push({ agencyCode: `Cộng ${LEVEL_NAMES_VI[level.level].toLowerCase()}`, agencyName: null, level: LEVEL_NAMES_VI[level.level], ...monthlyCells(level) });
+  }
+  rows.push({ agencyCode: 'Tổng cộng', agencyName: null, level: null, ...monthlyCells(r.totals) });
+  return {
+    name: `bao-cao-thang-${r.period.key}`,
+    columns: [{ key: 'agencyCode', header: 'Mã cơ quan' }, { key: 'agencyName', header: 'Tên cơ quan' }, { key: 'level', header: 'Cấp' }, ...MONTHLY_COLUMNS],
+    rows,
+  };
 }

@@ -62,7 +62,11 @@ export interface LateCasesReport {
   total: number;
 }
 
-async function rowsFor(ctx: ReportContext, period: Period, who: Audience) {
+/**
+ * Agency × procedure counts of one period for an audience: the one counting every report over
+ * delay counts reads (late cases, sub-scores, the monthly report), so their figures agree.
+ */
+export async function rowsFor(ctx: ReportContext, period: Period, who: Audience) {
   const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(period.start), end: new Date(period.end) }, who.countingScope);
   return rowsFromSubjects(ctx, subjects, period, who);
 }

@@ -15,11 +15,13 @@ import {
   type JsonSchema,
 } from '@tthc/platform';
 import { SORTABLE } from '../../domain/metrics-report.use-case';
+import { LEVEL_ORDER } from '../../domain/monthly-report.use-case';
 import { auditLogQuery } from './audit-log.routes';
 import { auditsQuery, proceduresQuery } from './catalog.routes';
 import { XLSX_MIME } from './export.format';
 import { dossiersQuery, lateCasesQuery, subScoresQuery, trendQuery } from './metrics.routes';
 import { alertQuery } from './read.routes';
+import { monthlyReportQuery } from './reports.routes';
 
 const instant = { type: 'string', format: 'date-time' };
 const nullable = (schema: JsonSchema) => ({ anyOf: [schema, { type: 'null' }] });
@@ -28,6 +30,7 @@ const nullableInstant = nullable(instant);
 const count = { type: 'integer', minimum: 0 };
 const rate = { type: 'number', minimum: 0, maximum: 1, description: 'a fraction, four decimals' };
 const RATES = ['lateRate', 'onTimeRate'] as const;
+const REPORT_LEVELS = [...LEVEL_ORDER];
 
 const delayCounts: JsonSchema = {
   type: 'object',
@@ -75,6 +78,43 @@ const schemas: Record<string, JsonSchema> = {
       page: { type: 'integer' },
       pageSize: { type: ['integer', 'string'], description: 'a number, or "all" in exports' },
       total: { type: 'integer', minimum: 0 },
+    },
+  },
+  MonthlyFigures: {
+    type: 'object',
+    description: "One line of the monthly report in the one-stop portal's layout (dossiers), read off the same counts as the late-case API: carriedOver = toHandle − received; open figures are judged at the end of the month (now, for the running month)",
+    required: ['received', 'carriedOver', 'toHandle', 'resolvedEarly', 'resolvedOnTime', 'resolvedLate', 'openWithinDeadline', 'openOverdue', 'lateRate', 'apologies'],
+    properties: {
+      received: count,
+      carriedOver: count,
+      toHandle: count,
+      resolvedEarly: count,
+      resolvedOnTime: count,
+      resolvedLate: count,
+      openWithinDeadline: count,
+      openOverdue: count,
+      lateRate: rate,
+      apologies: count,
+    },
+  },
+  MonthlyReport: {
+    type: 'object',
+    required: ['period', 'asOf', 'agencies', 'levels', 'totals'],
+    additionalProperties: false,
+    properties: {
+      period: ref('Period'),
+      asOf: instant,
+      agencies: {
+        type: 'array',
+        description: 'one line per agency, province-level agencies first, then communes',
+        items: { allOf: [ref('MonthlyFigures'), { type: 'object', required: ['agencyCode', 'agencyName', 'level'], properties: { agencyCode: { type: 'string' }, agencyName: nullableString, level: { enum: REPORT_LEVELS } } }] },
+      },
+      levels: {
+        type: 'array',
+        description: 'one line per government level',
+        items: { allOf: [ref('MonthlyFigures'), { type: 'object', required: ['level'], properties: { level: { enum: REPORT_LEVELS } } }] },
+      },
+      totals: ref('MonthlyFigures'),
     },
   },
   TrendItem: {
@@ -363,6 +403,13 @@ export const openApiDocument = {
       'Counts of the period grouped by agency (default), procedure or government level, sorted and paged; totals over every row the key may see. Exports hold every row.',
       params(lateCasesQuery),
       { '200': { description: 'The counts', content: exportContent(ref('LateCasesReport')) }, '400': invalidQuery, ...metricsErrors },
+    ),
+    '/v1/reports/monthly': get(
+      'getMonthlyReport',
+      'The monthly report per agency and level',
+      "One month in the one-stop portal's layout, per agency and per government level with a total: received in the month, carried over, resolved early / on time / late, open within the deadline / overdue at the month's end, late rate and apologies. The figures are the late-case API's for the same month and agencies. XLSX and CSV hold the agencies under their level with a subtotal per level and the total, with Vietnamese headings.",
+      queryParameters(monthlyReportQuery, { ...PARAMETER_HELP, period: 'the month, YYYY-MM (required)' }),
+      { '200': { description: 'The report', content: exportContent(ref('MonthlyReport')) }, '400': invalidQuery, ...metricsErrors },
     ),
     '/v1/metrics/trend': get(
       'getTrend',

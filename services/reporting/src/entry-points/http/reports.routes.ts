@@ -1,0 +1,51 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { CalendarInputError } from '@tthc/calendar';
+import { parsePeriod, PeriodKeyError, type Period } from '@tthc/metrics';
+import { requireRole } from '@tthc/platform';
+import { monthlyReportTable } from '../../domain/export-table';
+import type { ReportContext } from '../../domain/metrics-report.use-case';
+import { monthlyReport } from '../../domain/monthly-report.use-case';
+import { audienceOf } from './audience';
+import { requestedFormat, sendTable } from './export.format';
+import { param, parseQuery, sendInvalidQuery } from './query.parser';
+
+export const monthlyReportQuery = z.object({
+  // Required: a monthly report names its month; a default would hide a forgotten parameter.
+  period: z.string().trim().regex(/^20\d{2}-\d{2}$/, 'must be a month, YYYY-MM, with a year from 2000 to 2099'),
+  agency: param.agency.optional(),
+  format: param.format.optional(),
+});
+
+function monthOf(key: string, ctx: ReportContext, res: Response): Period | null {
+  try {
+    return parsePeriod(key, ctx.calendar);
+  } catch (err) {
+    if (!(err instanceof PeriodKeyError) && !(err instanceof CalendarInputError)) throw err;
+    sendInvalidQuery(res, [{ param: 'period', message: err.message }]);
+    return null;
+  }
+}
+
+/**
+ * Periodic reports in the portal's layouts. The same roles and scopes as the metrics they are
+ * built from: agency-manager and reform-office keys, for their own agencies.
+ */
+export function reportsRouter(context: () => ReportContext): Router {
+  const router = Router();
+
+  router.get('/v1/reports/monthly', requireRole('agency-manager', 'reform-office'), async (req: Request, res: Response) => {
+    const q = parseQuery(monthlyReportQuery, req, res);
+    if (!q) return;
+    const ctx = context();
+    const period = monthOf(q.period, ctx, res);
+    const who = period && audienceOf(res, ctx.directory, q);
+    if (!period || !who) return;
+    const report = await monthlyReport(ctx, period, who);
+    const format = requestedFormat(req, q.format);
+    if (format === 'json') res.json(report);
+    else await sendTable(res, format, monthlyReportTable(report));
+  });
+
+  return router;
+}
