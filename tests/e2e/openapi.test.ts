@@ -131,6 +131,7 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     const month = new Date().toISOString().slice(0, 7);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}`)).status).toBe(200);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}&format=xlsx`, MANAGER_KEY)).status).toBe(200);
+    expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}&format=pdf`)).status).toBe(200);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=2026-13`)).status).toBe(400);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}`, PORTAL_KEY)).status).toBe(403);
     expect((await read('/v1/alerts', `/v1/alerts?agency=${AGENCY}`, MANAGER_KEY)).status).toBe(200);

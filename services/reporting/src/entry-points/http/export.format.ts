@@ -14,6 +14,15 @@ export function requestedFormat(req: Request, format: ExportFormat | undefined):
   return 'json';
 }
 
+/**
+ * For documents that also come as PDF (the monthly report): `?format=pdf` or an Accept header
+ * asking for application/pdf; otherwise as {@link requestedFormat}.
+ */
+export function requestedDocumentFormat(req: Request, format: ExportFormat | 'pdf' | undefined): ExportFormat | 'pdf' {
+  if (format === 'pdf' || (!format && (req.headers.accept ?? '').includes('application/pdf'))) return 'pdf';
+  return requestedFormat(req, format);
+}
+
 export async function toXlsx(t: ExportTable): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'tthc-reporting';

@@ -19,6 +19,7 @@ import { LEVEL_ORDER } from '../../domain/monthly-report.use-case';
 import { auditLogQuery } from './audit-log.routes';
 import { auditsQuery, proceduresQuery } from './catalog.routes';
 import { XLSX_MIME } from './export.format';
+import { PDF_MIME } from './pdf.format';
 import { dossiersQuery, lateCasesQuery, subScoresQuery, trendQuery } from './metrics.routes';
 import { alertQuery } from './read.routes';
 import { monthlyReportQuery } from './reports.routes';
@@ -407,9 +408,9 @@ export const openApiDocument = {
     '/v1/reports/monthly': get(
       'getMonthlyReport',
       'The monthly report per agency and level',
-      "One month in the one-stop portal's layout, per agency and per government level with a total: received in the month, carried over, resolved early / on time / late, open within the deadline / overdue at the month's end, late rate and apologies. The figures are the late-case API's for the same month and agencies. XLSX and CSV hold the agencies under their level with a subtotal per level and the total, with Vietnamese headings.",
-      queryParameters(monthlyReportQuery, { ...PARAMETER_HELP, period: 'the month, YYYY-MM (required)' }),
-      { '200': { description: 'The report', content: exportContent(ref('MonthlyReport')) }, '400': invalidQuery, ...metricsErrors },
+      "One month in the one-stop portal's layout, per agency and per government level with a total: received in the month, carried over, resolved early / on time / late, open within the deadline / overdue at the month's end, late rate and apologies. The figures are the late-case API's for the same month and agencies. XLSX, CSV and PDF (A4 landscape, fonts embedded) hold the agencies under their level with a subtotal per level and the total, with Vietnamese headings.",
+      queryParameters(monthlyReportQuery, { ...PARAMETER_HELP, period: 'the month, YYYY-MM (required)', format: 'json (default), csv, xlsx or pdf; the Accept header may ask for text/csv, XLSX or application/pdf too' }),
+      { '200': { description: 'The report', content: { ...exportContent(ref('MonthlyReport')), [PDF_MIME]: { schema: { type: 'string', contentEncoding: 'binary' } } } }, '400': invalidQuery, ...metricsErrors },
     ),
     '/v1/metrics/trend': get(
       'getTrend',
