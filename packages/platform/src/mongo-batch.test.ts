@@ -1,36 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { requireEnv } from '@tthc/testkit';
+import { requireEnv, tcpRelay } from '@tthc/testkit';
 import { classifyFailure } from './kafka/failure-class';
 import { createDocumentBatcher } from './mongo-batch';
 
 interface Doc {
   _id: string;
   revision: number;
-}
-
-/** A cuttable TCP path to the real server. */
-async function relay(target: URL): Promise<{ port: number; cut(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe('document batcher on the real MongoDB-wire server', () => {
@@ -49,18 +25,19 @@ describe('document batcher on the real MongoDB-wire server', () => {
   });
 
   test('when the server cannot be reached during a bulk write, then no insert or update is answered as done and the failure reads as an outage', async () => {
-    const path = await relay(base);
+    const path = tcpRelay({ host: base.hostname, port: Number(base.port || 27017) });
+    await path.up();
     // Without mongoose's buffering the write reaches the driver, which wraps the failed server
     // selection in a MongoBulkWriteError carrying no write errors (a write issued before
     // mongoose notices the outage takes the same path).
     conn = await mongoose
-      .createConnection(`mongodb://127.0.0.1:${path.port}/${dbName}?directConnection=true`, { serverSelectionTimeoutMS: 1000, bufferCommands: false })
+      .createConnection(`mongodb://127.0.0.1:${path.port()}/${dbName}?directConnection=true`, { serverSelectionTimeoutMS: 1000, bufferCommands: false })
       .asPromise();
     const model = conn.model<Doc>('BatchDoc', new Schema<Doc>({ _id: String, revision: Number }, { versionKey: false }));
     const batch = createDocumentBatcher(model);
     expect(await batch.insert({ _id: 'kept', revision: 1 })).toBe(true);
 
-    await path.cut();
+    await path.down();
     // One at a time: a batch of inserts alone is the one nothing else would have failed.
     const answers = [await Promise.allSettled([batch.insert({ _id: 'new', revision: 1 })]), await Promise.allSettled([batch.updateIf('kept', { revision: 1 }, { revision: 2 })])].flat();
 
