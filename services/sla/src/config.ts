@@ -44,7 +44,7 @@ const schema = z.object({
   // near the day's load (≈ 1 % of a month of open deadlines) while a missed run or two, or a
   // Redis that needs minutes to come back, cannot make an alert late.
   TIMER_HORIZON_SECONDS: z.coerce.number().int().min(2).max(366 * 86_400).default(21_600),
-  RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(5000),
   // A timer firing retries only while MongoDB is away (storing the alert is all it waits for);
   // after the last attempt reconciliation runs it again. Shortened by tests.
   DEADLINE_CHECK_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
