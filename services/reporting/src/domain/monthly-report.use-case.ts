@@ -6,20 +6,10 @@ import { rowsFor, type Audience, type ReportContext } from './metrics-report.use
  * reported apart). Every figure is read off the delay counts the late-case API serves, so
  * the two never disagree; `carriedOver` is the part of `toHandle` received before the month.
  */
-export interface MonthlyFigures {
-  received: number;
+/** The late-case counts the portal's monthly sheet shows (open ones at the end of the period, or now for the running month), plus what was carried over. */
+export type MonthlyFigures = Pick<DelayCounts, 'received' | 'toHandle' | 'resolvedEarly' | 'resolvedOnTime' | 'resolvedLate' | 'openWithinDeadline' | 'openOverdue' | 'lateRate' | 'apologies'> & {
   carriedOver: number;
-  toHandle: number;
-  resolvedEarly: number;
-  resolvedOnTime: number;
-  resolvedLate: number;
-  /** Open at the end of the period (or now, for the running month) and still within the deadline. */
-  openWithinDeadline: number;
-  /** Open at the end of the period (or now) and past the deadline. */
-  openOverdue: number;
-  lateRate: number;
-  apologies: number;
-}
+};
 
 export type ReportLevel = AgencyLevel | 'unknown';
 
