@@ -1,11 +1,12 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { mongo } from 'mongoose';
-import type { Gauge } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import { requireEnv, startKafkaProbe, uniqueName, waitFor, type KafkaProbe } from '@tthc/testkit';
 import { createLogger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { createKafka, createProducer, ensureTopics } from './kafka-client';
 import { createConsumerRunner, type ConsumedMessage, type ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+import { consumerCheck } from './service-consumer';
 
 const quiet = createLogger({ service: 'runner-test', level: 'silent' });
 let kafka: Kafka;
@@ -96,6 +97,26 @@ afterAll(async () => {
 });
 
 describe('the consumer runner on real Kafka', () => {
+  test('when kafkajs gives up on a consumer after a crash it will not restart, then readiness fails naming the crash and the runner keeps starting new consumers until stopped', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    const groupId = uniqueName('runner-crash');
+    const metrics = createMetrics('runner-test');
+    // A session timeout below the broker's group.min.session.timeout.ms (6 s): the broker refuses
+    // the join with INVALID_SESSION_TIMEOUT, which kafkajs treats as fatal and never restarts.
+    const runner = startRunner({ groupId, topics: [topic], deadLetterTopic, handle: async () => undefined, metrics, sessionTimeoutMs: 1000, restartBackoff: { initialMs: 100, maxMs: 200 } });
+    await runner.start();
+    const crash = await waitFor('the crash seen', () => runner.crashed() ?? undefined, { timeoutMs: 30_000, intervalMs: 100 });
+    expect(crash).toMatch(/session timeout/i);
+    await expect(consumerCheck(runner, 'paused')()).rejects.toThrow(/consumer stopped by a crash, being started again: .*session timeout/i);
+    const restarts = async () => ((await (metrics.registry.getSingleMetric('kafka_consumer_restarts_total') as Counter<'group'> | undefined)?.get())?.values.find((v) => v.labels.group === groupId)?.value ?? 0);
+    await waitFor('new consumers started after the crashes', async () => (await restarts()) >= 2, { timeoutMs: 30_000, intervalMs: 100 });
+
+    await runner.stop();
+    const afterStop = await restarts();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await restarts()).toBe(afterStop);
+  });
+
   test('when a handful of 2 000 messages fail deterministically, then each is dead-lettered once, every other one is handled in key order, and a restarted runner re-handles nothing committed', async () => {
     const { topic, deadLetterTopic } = await freshTopics(4);
     const groupId = uniqueName('runner-poison');

@@ -59,14 +59,21 @@ export interface ConsumerRunnerOptions {
   retryBackoffMs?: number;
   /** Waits between health probes while paused: doubling from `initialMs` up to `maxMs`. @defaultValue 250, 10 000 */
   pauseBackoff?: { initialMs?: number; maxMs?: number };
+  /** The group session timeout; the broker refuses one outside its group.min/max.session.timeout.ms. @defaultValue 30 000 */
+  sessionTimeoutMs?: number;
+  /** Waits before starting a consumer again that kafkajs gave up on: doubling from `initialMs` up to `maxMs`. @defaultValue 1 000, 30 000 */
+  restartBackoff?: { initialMs?: number; maxMs?: number };
 }
 
 export interface ConsumerRunner {
-  consumer: Consumer;
+  /** The current kafkajs consumer (a new one after a crash kafkajs does not restart). */
+  readonly consumer: Consumer;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** True while consumption is paused because a dependency is unavailable: readiness fails. */
   isPaused(): boolean;
+  /** Why the consumer is not running after a crash (it is being started again), or null. */
+  crashed(): string | null;
 }
 
 type Outcome = { handled: true } | { handled: false; failure: FailureClass };
@@ -87,10 +94,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * duplicates).
  */
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const makeConsumer = () => opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)), allowAutoTopicCreation: false });
+  let consumer = makeConsumer();
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
   const processed = sharedCounter(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
   const pausedGauge = sharedGauge(opts.metrics, 'kafka_consumer_paused', '1 while the consumer group is paused because a dependency is unavailable', ['group']);
+  const restarts = sharedCounter(opts.metrics, 'kafka_consumer_restarts_total', 'Consumers started again by the service after a crash kafkajs would not restart', ['group']);
+  const restartInitialMs = opts.restartBackoff?.initialMs ?? 1000;
+  const restartMaxMs = opts.restartBackoff?.maxMs ?? 30_000;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const tries = Math.max(1, opts.unknownFailureTries ?? 3);
   const retryBackoffMs = opts.retryBackoffMs ?? 100;
@@ -102,6 +114,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   let paused = false;
   let pauseRound = 0;
   let probeTimer: NodeJS.Timeout | null = null;
+  let crash: string | null = null;
+  let crashRound = 0;
+  let restartTimer: NodeJS.Timeout | null = null;
   pausedGauge.set({ group: opts.groupId }, 0);
 
   async function dependenciesReady(): Promise<boolean> {
@@ -337,28 +352,85 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     if (stop.blocked) pause(stop.blocked.msg, stop.blocked.failure);
   }
 
+  /**
+   * kafkajs restarts a consumer only after a retriable crash; after any other (a protocol error
+   * it calls fatal, an error escaping a batch) the consumer has left its group for good while the
+   * process looks healthy, and its partitions wait. Such a consumer is replaced by a new one,
+   * with backoff, until one runs; readiness fails meanwhile.
+   */
+  const watchCrashes = (c: Consumer) => {
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart || !running || c !== consumer) return;
+      crash = `${payload.error.name}: ${payload.error.message}`;
+      log.error({ err: payload.error }, 'consumer crashed and kafkajs will not restart it; starting a new one');
+      scheduleRestart();
+    });
+  };
+
+  function scheduleRestart(): void {
+    if (restartTimer || !running) return;
+    const wait = Math.min(restartMaxMs, restartInitialMs * 2 ** Math.min(crashRound, 30));
+    crashRound++;
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      void (async () => {
+        if (!running) return;
+        const dead = consumer;
+        await dead.disconnect().catch(() => undefined);
+        if (!running) return;
+        consumer = makeConsumer();
+        try {
+          await run(consumer);
+          restarts.inc({ group: opts.groupId });
+          log.warn({ attempt: crashRound }, 'consumer started again after a crash');
+          crash = null;
+          crashRound = 0;
+        } catch (err) {
+          crash = `${(err as Error).name}: ${(err as Error).message}`;
+          log.error({ err, attempt: crashRound }, 'starting the consumer again failed; trying later');
+          scheduleRestart();
+        }
+      })();
+    }, wait);
+  }
+
+  async function run(c: Consumer): Promise<void> {
+    watchCrashes(c);
+    await c.connect();
+    await c.subscribe({ topics: opts.topics, fromBeginning: true });
+    await c.run({
+      // kafkajs commits what was resolved after every batch and before a rebalance; the
+      // interval lets long batches commit their handled prefix on the way.
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, opts.partitionsConcurrently ?? 1),
+      eachBatch,
+    });
+  }
+
   return {
-    consumer,
+    get consumer() {
+      return consumer;
+    },
     isPaused: () => paused,
+    crashed: () => crash,
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
       running = true;
-      await consumer.run({
-        // kafkajs commits what was resolved after every batch and before a rebalance; the
-        // interval lets long batches commit their handled prefix on the way.
-        autoCommit: true,
-        autoCommitInterval: 1000,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: Math.max(1, opts.partitionsConcurrently ?? 1),
-        eachBatch,
-      });
+      try {
+        await run(consumer);
+      } catch (err) {
+        running = false;
+        throw err;
+      }
     },
     async stop() {
       if (!running) return;
       running = false;
       if (probeTimer) clearTimeout(probeTimer);
       probeTimer = null;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
       paused = false;
       pausedGauge.set({ group: opts.groupId }, 0);
       await consumer.disconnect();

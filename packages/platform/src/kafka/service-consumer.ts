@@ -22,10 +22,15 @@ export function dependencyChecks(deps: { mongo: Connection; redis: { ping(): Pro
   } satisfies Record<string, ReadinessCheck>;
 }
 
-/** Readiness of a consumer: fails with `reason` while it is paused for an unavailable dependency. */
-export function consumerCheck(runner: Pick<ConsumerRunner, 'isPaused'>, reason: string): ReadinessCheck {
+/**
+ * Readiness of a consumer: fails with `reason` while it is paused for an unavailable dependency,
+ * and with the crash while a consumer kafkajs gave up on is being started again.
+ */
+export function consumerCheck(runner: Pick<ConsumerRunner, 'isPaused'> & Partial<Pick<ConsumerRunner, 'crashed'>>, reason: string): ReadinessCheck {
   return async () => {
     if (runner.isPaused()) throw new Error(reason);
+    const crash = runner.crashed?.() ?? null;
+    if (crash !== null) throw new Error(`consumer stopped by a crash, being started again: ${crash}`);
   };
 }
 
