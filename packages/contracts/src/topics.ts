@@ -55,6 +55,7 @@ export const CONSUMER_GROUPS = {
   workflow: 'tthc-workflow',
   sla: 'tthc-sla',
   notifier: 'tthc-notifier',
+  reporting: 'tthc-reporting',
 } as const;
 
 /** Collections: each has one writing service; the reporting service only reads. */
@@ -81,6 +82,10 @@ export const COLLECTIONS = {
   deliveries: 'deliveries',
   /** Written by notifier: alert acknowledgements and escalation progress. */
   alertAcks: 'alert_acks',
+  /** Written by reporting: delay counters per agency and month, kept as subjects change. */
+  reportingCounters: 'reporting_counters',
+  /** Written by reporting: what each subject last added to the counters, and at which revision. */
+  reportingContributions: 'reporting_contributions',
   /** Every configuration write (subscriptions, acks, catalog import, calendar apply); read by reporting. */
   auditLog: 'audit_log',
 } as const;

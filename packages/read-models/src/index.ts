@@ -1,18 +1,21 @@
 /**
  * `@tthc/read-models`: the documents of the collections one service writes and others read,
  * and the queries those readers run. The writers (workflow: `dossiers`, `calendars`,
- * `calendar_audits`; sla: `alerts`, `sla_deadlines`) type their own documents with these, so
+ * `calendar_audits`; sla: `alerts`, `sla_deadlines`; reporting: its counters) type their own documents with these, so
  * a field renamed by a writer breaks the readers' build instead of their answers. Collection
  * names come from `COLLECTIONS` in `@tthc/contracts`.
  */
 export { isoOf, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
 export {
+  allCountedSubjects,
+  countedSubjects,
   findSubject,
   isSubjectClosed,
   listOpenSubjects,
   listOverdueOrAtRisk,
   subjectDocuments,
   subjectsFor,
+  type CountedSubject,
   type OpenSubjectQuery,
   type StoredFact,
   type StoredSubjectState,
@@ -30,3 +33,15 @@ export {
 } from './calendar.read-model';
 export { alertDocuments, listAlerts, type AlertDocument, type AlertListQuery } from './alert.read-model';
 export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDeadlineStatus } from './deadline.read-model';
+export {
+  COUNTER_AGENCIES_ID,
+  COUNTER_BACKFILL_ID,
+  COUNTER_VERSION_ID,
+  contributionDocuments,
+  counterDocuments,
+  createCounterIndexes,
+  readContributions,
+  readCounterDocuments,
+  type ContributionDocument,
+  type CounterDocument,
+} from './counter.read-model';

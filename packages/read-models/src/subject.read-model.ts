@@ -139,6 +139,38 @@ export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): P
   return { total, items: toRecords(docs) };
 }
 
+/** A subject as counting reads it, with the revision it was stored at (0 for documents without one). */
+export interface CountedSubject {
+  revision: number;
+  record: SubjectRecord;
+}
+
+const counted = (doc: SubjectDocument): CountedSubject | null => {
+  const record = toSubjectRecord(doc);
+  return record && { revision: typeof doc.revision === 'number' ? doc.revision : 0, record };
+};
+
+/** The subjects of these codes as counting reads them; unknown codes are left out. */
+export async function countedSubjects(conn: Connection, codes: readonly string[]): Promise<CountedSubject[]> {
+  if (codes.length === 0) return [];
+  const docs = await subjectDocuments(conn).find(filter({ _id: { $in: [...codes] } }), { projection: COUNTING_PROJECTION }).toArray();
+  return docs.map(counted).filter((s): s is CountedSubject => s !== null);
+}
+
+/** Every stored subject as counting reads it, in batches, in one pass over the collection. */
+export async function* allCountedSubjects(conn: Connection, batchSize: number): AsyncGenerator<CountedSubject[]> {
+  let batch: CountedSubject[] = [];
+  for await (const doc of subjectDocuments(conn).find({}, { projection: COUNTING_PROJECTION, batchSize })) {
+    const s = counted(doc);
+    if (s) batch.push(s);
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
 /** One subject with only the fields asked for (a history can be large). */
 export async function findSubject<K extends keyof SubjectDocument>(conn: Connection, code: string, fields: readonly K[]): Promise<Pick<SubjectDocument, K | '_id'> | null> {
   const projection = Object.fromEntries(fields.map((f) => [f, 1]));

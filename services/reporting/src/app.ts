@@ -3,8 +3,14 @@ import type { Connection } from 'mongoose';
 import { defaultCalendar, loadCalendarFile, type Calendar } from '@tthc/calendar';
 import { createMongoProcedureStore } from '@tthc/catalog/storage';
 import { AgencyDirectory, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type Rubric } from '@tthc/metrics';
+import { CONSUMER_GROUPS, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
+  consumerCheck,
+  createKafkaRuntime,
+  createServiceConsumer,
+  kafkaTopicSettings,
+  type ConsumerRunner,
   createAuditLog,
   createLogger,
   createMetrics,
@@ -20,6 +26,9 @@ import {
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
+import { createMongoDelayCounterStore, everyStoredSubject, storedSubjects } from './data-access/delay-counters.mongo';
+import { countSubjects, type DelayCounterStore } from './domain/count-subjects.use-case';
+import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import type { MetricsReadModel } from './domain/metrics-read-model';
 import { auditLogRouter } from './entry-points/http/audit-log.routes';
 import { catalogRouter } from './entry-points/http/catalog.routes';
@@ -53,6 +62,9 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   let conn: Connection | null = null;
   let metricsReadModel: MetricsReadModel | null = null;
   let server: RunningServer | null = null;
+  let runner: ConsumerRunner | null = null;
+  const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-reporting', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Few retries and no offline queue: a rate-limit check waiting on Redis would hold every
   // request, and the limiter lets requests through when Redis does not answer. The name tells
   // this instance's connection apart in CLIENT LIST.
@@ -73,6 +85,22 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       await redis.connect();
       metricsReadModel = createMongoMetricsReadModel(connection);
       const readModel = metricsReadModel;
+      const counters = createMongoDelayCounterStore(connection);
+      await counters.init();
+      await fillCounters(counters, connection, calendar, logger);
+      await kafkaRuntime.connect([topics.dossierState, topics.deadLetter]);
+      // A store outage pauses counting instead of dead-lettering the snapshots it could not count.
+      const consumer = createServiceConsumer(
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        {
+          groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.reporting,
+          topics: [topics.dossierState],
+          waitFor: [() => pingMongo(connection), kafkaRuntime.check],
+          ...subjectStateHandler({ load: (codes) => storedSubjects(connection, codes), store: counters, calendar, logger }),
+        },
+      );
+      runner = consumer;
+      await consumer.start();
       const auditLog = createAuditLog(connection);
       const http = createServiceHttp({
         service: 'reporting',
@@ -81,6 +109,8 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
         openApi: openApiDocument,
         readiness: {
           mongo: () => pingMongo(connection),
+          kafka: kafkaRuntime.check,
+          consumer: consumerCheck(consumer, 'counting paused until MongoDB and Kafka answer again'),
           redis: async () => {
             await redis.ping();
           },
@@ -100,7 +130,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
           metrics,
         }),
       );
-      const reportContext = () => ({ readModel, calendar, directory, rubrics, now: clock.now() });
+      const reportContext = () => ({ readModel, counters, calendar, directory, rubrics, now: clock.now() });
       http.use(metricsRouter(reportContext));
       http.use(reportsRouter(reportContext));
       http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));
@@ -112,10 +142,31 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
     },
     async stop() {
       await server?.close();
+      await runner?.stop();
+      await kafkaRuntime.disconnect();
       await conn?.close();
       // QUIT lets pending replies arrive; a client that never connected is simply dropped.
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();
     },
   };
+}
+
+const FILL_BATCH = 1000;
+
+/**
+ * Counts every stored subject once, the first time the counters are used: subjects stored
+ * before them, and those whose snapshots the topic no longer holds. Later starts skip it; the
+ * consumer, reading the topic from its beginning on its first start, covers everything after.
+ */
+async function fillCounters(store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void> }, conn: Connection, calendar: Calendar, logger: Logger): Promise<void> {
+  if (await store.backfilled()) return;
+  const started = Date.now();
+  let subjects = 0;
+  for await (const batch of everyStoredSubject(conn, FILL_BATCH)) {
+    await countSubjects(batch, store, calendar);
+    subjects += batch.length;
+  }
+  await store.markBackfilled(new Date());
+  logger.info({ subjects, ms: Date.now() - started }, 'delay counters filled from the stored subjects');
 }

@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { apiKeysEnv, envVars, mongoEnv, parseEnv, requireApiKeysInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
+import { apiKeysEnv, envVars, kafkaEnv, mongoEnv, parseEnv, requireApiKeysInProduction, serviceEnv, withDevKeyFallback } from '@tthc/platform';
 
 const schema = z
   .object({
     ...apiKeysEnv,
     ...serviceEnv(8081),
     ...mongoEnv,
+    // The state topic feeds the delay counters every report reads (see README, Delay counters).
+    ...kafkaEnv,
+    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(64),
+    KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
+    // Lets tests run several isolated instances against one broker.
+    CONSUMER_GROUP: z.string().min(1).optional(),
     // Redis holds the per-key rate-limit buckets, shared by every instance of the service.
     REDIS_URL: envVars.redisUrl,
     // Prefix of the service's Redis keys, to share one Redis between environments.

@@ -5,7 +5,7 @@ import { requireEnv } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
-const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: requireEnv('MONGO_URL'), REDIS_URL: requireEnv('REDIS_URL') };
+const base = { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', MONGO_URL: requireEnv('MONGO_URL'), REDIS_URL: requireEnv('REDIS_URL'), KAFKA_BROKERS: requireEnv('KAFKA_BROKERS') };
 
 describe('reporting configuration', () => {
   test('when the agency directory names an unknown successor, then start fails naming the file and the agency', async () => {

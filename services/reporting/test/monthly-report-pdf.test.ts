@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { COLLECTIONS } from '@tthc/contracts';
 import { ControllableClock } from '@tthc/testkit';
 import { artifactPath, ensureChromium, launchChromium } from '../../../tests/browser/support/browser';
 import { PROVINCE, startReporting, stored, type ReportingUnderTest } from './reporting-harness';
@@ -87,10 +86,10 @@ async function renderPageOne(pdf: Buffer): Promise<Rendered> {
 beforeAll(async () => {
   browser = await launchChromium(ensureChromium());
   api = await startReporting({ name: 'reporting-monthly-pdf', clock });
-  await api.mongo.collection(COLLECTIONS.dossiers).insertMany([
+  await api.storeSubjects([
     stored({ code: 'K1', agencyCode: 'G01.101.000', receivedAt: '2026-01-28T09:00:00+07:00', dueAt: '2026-02-04T17:00:00+07:00', endAt: '2026-02-09T10:00:00+07:00', timeliness: 'late', apologies: ['2026-02-03T15:00:00+07:00'] }),
     stored({ code: 'K2', agencyCode: 'G01.102.000', receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-10T17:00:00+07:00', endAt: '2026-02-06T10:00:00+07:00', timeliness: 'early' }),
-  ] as never[]);
+  ]);
 }, 120_000);
 
 afterAll(async () => {

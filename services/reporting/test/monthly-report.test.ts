@@ -1,5 +1,4 @@
 import ExcelJS from 'exceljs';
-import { COLLECTIONS } from '@tthc/contracts';
 import { ControllableClock } from '@tthc/testkit';
 import { COMMUNE_MANAGER, MANAGER, PORTAL, PROVINCE, REFORM, startReporting, stored, type ReportingUnderTest } from './reporting-harness';
 
@@ -23,7 +22,7 @@ const figures = (l: Record<string, unknown>) => Object.fromEntries(FIGURES.map((
 
 beforeAll(async () => {
   api = await startReporting({ name: 'reporting-monthly', clock });
-  await api.mongo.collection(COLLECTIONS.dossiers).insertMany(COMMUNE_DOCS as never[]);
+  await api.storeSubjects(COMMUNE_DOCS);
 });
 
 afterAll(async () => {

@@ -47,7 +47,7 @@ describe('per-key rate limit', () => {
     expect((await api.get('/dashboard/', PORTAL)).status).toBe(200);
     const ready = await api.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ mongo: 'ok', redis: 'ok' });
+    expect(ready.body.checks).toEqual({ mongo: 'ok', kafka: 'ok', consumer: 'ok', redis: 'ok' });
   });
 
   test('when an unknown key asks, then it is refused with 401 before any bucket is used', async () => {

@@ -1,8 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 import { loadCatalogFile, SAMPLE_CATALOG_PATH } from '@tthc/catalog';
 import { importCatalog } from '@tthc/catalog/storage';
-import { COLLECTIONS } from '@tthc/contracts';
-import { requireEnv, uniqueName, withDatabase, type ControllableClock } from '@tthc/testkit';
+import { COLLECTIONS, DOSSIER_STATE_CHANGED_V1, cloudEventRecord, topicsFor, type DossierStateChangedV1 } from '@tthc/contracts';
+import { probeKafka, probeProducer, requireEnv, uniqueName, waitFor, withDatabase, type ControllableClock } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -204,9 +204,41 @@ export interface Reply {
   headers: Headers;
 }
 
+type StoredDoc = ReturnType<typeof stored> | (Record<string, unknown> & { _id: string });
+
+const isoOrNull = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? new Date(v).toISOString() : null);
+
+/** The state snapshot workflow publishes after storing `doc` (the counters read only its code and revision). */
+export function snapshotOf(doc: StoredDoc): DossierStateChangedV1 {
+  const d = doc as Record<string, unknown>;
+  return {
+    dossierCode: String(d['_id']),
+    agencyCode: (d['agencyCode'] as string | null | undefined) ?? null,
+    procedureCode: (d['procedureCode'] as string | null | undefined) ?? null,
+    phase: (d['phase'] as DossierStateChangedV1['phase']) ?? 'open',
+    statusCode: typeof d['statusCode'] === 'number' ? d['statusCode'] : null,
+    receivedAt: isoOrNull(d['receivedAt']),
+    dueAt: isoOrNull(d['dueAt']),
+    deadlineVersion: 1,
+    closedAt: isoOrNull(d['closedAt']),
+    revision: typeof d['revision'] === 'number' ? d['revision'] : 1,
+    subject: d['subject'] === 'petition' ? 'petition' : 'dossier',
+    deadlines: [],
+    paused: d['paused'] === true,
+    endAt: isoOrNull(d['endAt']),
+    timeliness: (d['timeliness'] as DossierStateChangedV1['timeliness']) ?? null,
+  };
+}
+
 export interface ReportingUnderTest {
   url: string;
   mongo: Connection;
+  /** Sends state snapshots to the service's topic, in the order given (duplicates and older revisions too). */
+  publishSnapshots(snapshots: readonly DossierStateChangedV1[]): Promise<void>;
+  /** Waits until the counters hold these subjects at their stored revisions. */
+  awaitCounted(codes: readonly string[]): Promise<void>;
+  /** Stores subjects as workflow does (the document, then its snapshot) and waits until they are counted. */
+  storeSubjects(docs: readonly StoredDoc[]): Promise<void>;
   get(path: string, key?: string, headers?: Record<string, string>): Promise<Reply>;
   stop(): Promise<void>;
 }
@@ -219,6 +251,7 @@ export async function startReporting(
   opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean; serviceMongoUrl?: (url: string) => string } = { name: 'reporting' },
 ): Promise<ReportingUnderTest> {
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), uniqueName(opts.name));
+  const namespace = uniqueName(opts.name);
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -227,6 +260,11 @@ export async function startReporting(
     MONGO_URL: opts.serviceMongoUrl ? opts.serviceMongoUrl(mongoUrl) : mongoUrl,
     REDIS_URL: requireEnv('REDIS_URL'),
     REDIS_KEY_PREFIX: uniqueName(opts.name),
+    // Topics and a consumer group of its own: the counters hear only this test's snapshots.
+    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    KAFKA_TOPIC_NAMESPACE: namespace,
+    CONSUMER_GROUP: `${namespace}-reporting`,
+    KAFKA_PARTITIONS: '2',
     API_KEYS,
     ...opts.env,
   });
@@ -251,9 +289,41 @@ export async function startReporting(
     await importCatalog(mongo, loadCatalogFile(SAMPLE_CATALOG_PATH));
   }
   const { url } = await app.start();
+  const producer = probeProducer(probeKafka(requireEnv('KAFKA_BROKERS')));
+  await producer.connect();
+  const stateTopic = topicsFor(namespace).dossierState;
+  const publishSnapshots = async (snapshots: readonly DossierStateChangedV1[]) => {
+    const messages = snapshots.map((data, i) =>
+      cloudEventRecord(data.dossierCode, { specversion: '1.0', id: `state:${data.dossierCode}:r${data.revision}:${i}`, source: 'urn:tthc:workflow', type: DOSSIER_STATE_CHANGED_V1, time: new Date().toISOString(), subject: data.dossierCode, data }),
+    );
+    await producer.send({ topic: stateTopic, acks: -1, messages });
+  };
+  const awaitCounted = async (codes: readonly string[]) => {
+    const dossiers = mongo.collection(COLLECTIONS.dossiers);
+    const contributions = mongo.collection(COLLECTIONS.reportingContributions);
+    await waitFor(
+      `the counters to hold ${codes.length} subject(s)`,
+      async () => {
+        const want = await dossiers.find({ _id: { $in: [...codes] } } as never, { projection: { revision: 1 } }).toArray();
+        const have = new Map((await contributions.find({ _id: { $in: [...codes] } } as never).toArray()).map((c) => [String(c._id), c]));
+        return want.every((d) => {
+          const c = have.get(String(d._id));
+          return c !== undefined && c['revision'] >= (typeof d['revision'] === 'number' ? d['revision'] : 0) && c['pending'] === undefined;
+        });
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+  };
   return {
     url,
     mongo,
+    publishSnapshots,
+    awaitCounted,
+    async storeSubjects(docs) {
+      await mongo.collection(COLLECTIONS.dossiers).insertMany(docs as never[]);
+      await publishSnapshots(docs.map(snapshotOf));
+      await awaitCounted(docs.map((d) => String(d._id)));
+    },
     async get(path, key = REFORM, headers = {}) {
       const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
       const type = res.headers.get('content-type') ?? '';
@@ -262,6 +332,7 @@ export async function startReporting(
       return { status: res.status, type, raw, body, headers: res.headers };
     },
     async stop() {
+      await producer.disconnect();
       await app.stop();
       await mongo.dropDatabase().catch(() => undefined);
       await mongo.close();

@@ -28,9 +28,9 @@ beforeAll(async () => {
   ] as never[]);
   // Open and overdue but without an agency: no key can be checked against it, so no list shows
   // or counts it.
-  await api.mongo.collection(COLLECTIONS.dossiers).insertOne(stored({ code: 'NOAGENCY', agencyCode: null, receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-04T17:00:00+07:00', overdue: true }) as never);
+  await api.storeSubjects([stored({ code: 'NOAGENCY', agencyCode: null, receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-04T17:00:00+07:00', overdue: true })]);
   // A pre-July-2025 district unit whose dossiers count under commune G01.101.000.
-  await api.mongo.collection(COLLECTIONS.dossiers).insertOne(stored({ code: 'DISTRICT-1', agencyCode: 'G01.901.000', receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-10T17:00:00+07:00', endAt: '2026-02-09T17:00:00+07:00', timeliness: 'early' }) as never);
+  await api.storeSubjects([stored({ code: 'DISTRICT-1', agencyCode: 'G01.901.000', receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-10T17:00:00+07:00', endAt: '2026-02-09T17:00:00+07:00', timeliness: 'early' })]);
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import {
   responsibleStep,
   totalOf,
   type AgencyDirectory,
+  type CountRow,
   type DelayCounts,
   type GroupBy,
   type GroupRow,
@@ -16,10 +17,17 @@ import {
   type SubScoreReport,
 } from '@tthc/metrics';
 import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilter, type AgencyScope, type KeyScope, type SuccessorDirectory } from './agency-scope';
+import type { DelayCounterStore } from './count-subjects.use-case';
+import { counterDocIds, countsFromCounters } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
 
 export interface ReportContext {
   readModel: MetricsReadModel;
+  /**
+   * The delay counters kept by the state consumer. Reports read them when given; without them
+   * (the recount test, the bench's comparison) they count the stored subjects per request.
+   */
+  counters?: Pick<DelayCounterStore, 'read' | 'agencies'>;
   calendar: Calendar;
   directory: AgencyDirectory;
   rubrics: readonly Rubric[];
@@ -66,9 +74,34 @@ export interface LateCasesReport {
  * Agency × procedure counts of one period for an audience: the one counting every report over
  * delay counts reads (late cases, sub-scores, the monthly report), so their figures agree.
  */
-export async function rowsFor(ctx: ReportContext, period: Period, who: Audience) {
-  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(period.start), end: new Date(period.end) }, who.countingScope);
-  return rowsFromSubjects(ctx, subjects, period, who);
+export async function rowsFor(ctx: ReportContext, period: Period, who: Audience): Promise<CountRow[]> {
+  return (await rowsForPeriods(ctx, [period], who))[0]!;
+}
+
+/** The rows of each period, from one read of the counters (or of the subjects). */
+async function rowsForPeriods(ctx: ReportContext, periods: readonly Period[], who: Audience): Promise<CountRow[][]> {
+  if (!ctx.counters) return rowsByScan(ctx, periods, who);
+  const scope = who.countingScope;
+  // Subjects without an agency are candidates only of a read of every agency, as in the scan.
+  const agencies = (await ctx.counters.agencies()).filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
+  const now = ctx.now.getTime();
+  const docs = await ctx.counters.read(counterDocIds(agencies, periods, now, ctx.calendar));
+  return periods.map((p) => {
+    const rows = countsFromCounters(docs, agencies, p, { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible });
+    return who.procedureCode ? rows.filter((r) => r.procedureCode === who.procedureCode) : rows;
+  });
+}
+
+/**
+ * The same rows counted from the stored subjects, read per request: what every report did
+ * before the counters, kept to check them (the recount test) and to measure them (the bench).
+ */
+export async function rowsByScan(ctx: ReportContext, periods: readonly Period[], who: Audience): Promise<CountRow[][]> {
+  if (periods.length === 0) return [];
+  const openSince = new Date(Math.min(...periods.map((p) => Date.parse(p.start))));
+  const end = new Date(Math.max(...periods.map((p) => Date.parse(p.end))));
+  const subjects = await ctx.readModel.subjectsFor({ openSince, end }, who.countingScope);
+  return periods.map((p) => rowsFromSubjects(ctx, subjects, p, who));
 }
 
 function rowsFromSubjects(ctx: ReportContext, subjects: readonly SubjectRecord[], period: Period, who: Audience) {
@@ -113,12 +146,10 @@ export interface TrendItem {
 /** The last `months` months up to the current one, oldest first. */
 export async function trend(ctx: ReportContext, months: number, who: Audience): Promise<{ items: TrendItem[] }> {
   const periods = monthsEndingAt(ctx.now, months, ctx.calendar);
-  const first = periods[0]!;
-  const last = periods[periods.length - 1]!;
-  const subjects = await ctx.readModel.subjectsFor({ openSince: new Date(first.start), end: new Date(last.end) }, who.countingScope);
+  const rows = await rowsForPeriods(ctx, periods, who);
   return {
-    items: periods.map((p) => {
-      const t = totalOf(rowsFromSubjects(ctx, subjects, p, who));
+    items: periods.map((p, i) => {
+      const t = totalOf(rows[i]!);
       return { period: p.key, received: t.received, toHandle: t.toHandle, late: t.resolvedLate + t.openOverdue, lateRate: t.lateRate, onTimeRate: t.onTimeRate };
     }),
   };

@@ -1,0 +1,66 @@
+import type { Connection, mongo } from 'mongoose';
+import { COLLECTIONS } from '@tthc/contracts';
+
+/**
+ * A document of reporting's `reporting_counters` collection: the delay counters of one agency
+ * and month (`m|agency|YYYY-MM`), of its still-open subjects' tails (`t|agency`) or of its open
+ * subjects now (`n|agency`), as `c.<procedure>.<d|p>.<field>` numbers; plus two bookkeeping
+ * documents, `~version` (bumped by every change, the reports' ETag) and `~agencies` (the
+ * agency codes that have counters). Every read is by `_id`, which any MongoDB, the local
+ * stand-in included, answers from the `_id` index.
+ */
+export type CounterDocument = {
+  _id: string;
+  c?: Record<string, unknown>;
+  v?: number;
+  codes?: string[];
+  /** Set once every subject stored before the counters existed has been counted. */
+  backfilledAt?: Date;
+};
+
+/**
+ * A document of `reporting_contributions`: what one subject (`_id` = its code) last added to
+ * the counters, as [counter document, path, n] triples, and the revision it was read at.
+ * `pending` is set from the compare-and-set of a new revision until its difference is applied.
+ */
+export type ContributionDocument = {
+  _id: string;
+  revision: number;
+  cells: Array<[string, string, number]>;
+  pending?: boolean;
+};
+
+export const COUNTER_VERSION_ID = '~version';
+export const COUNTER_AGENCIES_ID = '~agencies';
+export const COUNTER_BACKFILL_ID = '~backfill';
+
+export function counterDocuments(conn: Connection): mongo.Collection<CounterDocument> {
+  return conn.collection<CounterDocument>(COLLECTIONS.reportingCounters);
+}
+
+export function contributionDocuments(conn: Connection): mongo.Collection<ContributionDocument> {
+  return conn.collection<ContributionDocument>(COLLECTIONS.reportingContributions);
+}
+
+/**
+ * The compare-and-set of a subject's revision filters on `_id` and `revision`; MongoDB answers
+ * it from `_id` alone, the stand-in only from a unique index on exactly those keys.
+ */
+export async function createCounterIndexes(conn: Connection): Promise<void> {
+  await contributionDocuments(conn).createIndex({ _id: 1, revision: 1 }, { unique: true, name: 'id_revision' });
+}
+
+/** Counter documents by id; absent ones are left out of the map. */
+export async function readCounterDocuments(conn: Connection, ids: readonly string[]): Promise<Map<string, CounterDocument>> {
+  const out = new Map<string, CounterDocument>();
+  if (ids.length === 0) return out;
+  for await (const d of counterDocuments(conn).find({ _id: { $in: [...ids] } })) out.set(d._id, d);
+  return out;
+}
+
+export async function readContributions(conn: Connection, codes: readonly string[]): Promise<Map<string, ContributionDocument>> {
+  const out = new Map<string, ContributionDocument>();
+  if (codes.length === 0) return out;
+  for await (const d of contributionDocuments(conn).find({ _id: { $in: [...codes] } })) out.set(d._id, d);
+  return out;
+}

@@ -1,0 +1,262 @@
+import type { Calendar } from '@tthc/calendar';
+import { UNKNOWN_CODE, emptyCounts, withRates, type AgencyDirectory, type CountRow, type Period, type SubjectRecord, type Timeliness } from '@tthc/metrics';
+
+/**
+ * Delay counts kept as subjects change, so a report reads a few counter documents instead of
+ * every subject of its scope. A subject's contribution depends on its stored state alone, never
+ * on "now", so it is recomputed and its difference applied whenever workflow stores a new
+ * revision; reports then combine counters exactly as `countByAgencyAndProcedure` counts.
+ *
+ * Three kinds of counter document per agency (the raw code stored on the subject; the directory
+ * maps it to its successor for the period at read time):
+ * - a month (`m|agency|YYYY-MM`): receipts, resolutions by timeliness and apologies in that
+ *   month; subjects carried over into it; subjects open at its end, within or past their due;
+ * - the open tails (`t|agency`): what a still-open subject adds to every month from one on
+ *   (carried over; open at month end, within or overdue), keyed by that first month, so a new
+ *   month needs no write at all;
+ * - the open subjects now (`n|agency`): the running period is judged as of now, so open
+ *   subjects are counted overdue once workflow stored the overdue alert of their due instant
+ *   (or judged them late), and within their deadline by the month they fall due in (at risk is
+ *   "due before the period ends" or warned).
+ *
+ * Counter paths are `c.<procedure>.<d|p>.<field>` (dossier or petition), the procedure code
+ * escaped for a MongoDB field name.
+ */
+
+/** One counter: a document id and a path in it. */
+export type CounterKey = string;
+export type Contribution = Map<CounterKey, number>;
+
+export interface CounterDocument {
+  c?: Record<string, unknown>;
+}
+
+const SEP = '\u0000';
+export const counterKey = (doc: string, path: string): CounterKey => `${doc}${SEP}${path}`;
+export function splitCounterKey(key: CounterKey): { doc: string; path: string } {
+  const i = key.indexOf(SEP);
+  return { doc: key.slice(0, i), path: key.slice(i + 1) };
+}
+
+export const monthDocId = (agency: string, month: string) => `m|${agency}|${month}`;
+export const tailDocId = (agency: string) => `t|${agency}`;
+export const nowDocId = (agency: string) => `n|${agency}`;
+
+/** MongoDB field names may not hold `.` or start with `$`; `%` is escaped so decoding is exact. */
+const encodeField = (s: string) => s.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
+const decodeField = (s: string) => s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
+
+/** Months as serial numbers (year × 12 + month − 1) of the calendar's local dates. */
+export function monthSerial(instant: number | string, calendar: Calendar): number {
+  const [y, m] = calendar.localDate(instant).split('-').map(Number) as [number, number];
+  return y * 12 + m - 1;
+}
+export const monthKeyOf = (serial: number) => `${String(Math.floor(serial / 12)).padStart(4, '0')}-${String((serial % 12) + 1).padStart(2, '0')}`;
+const serialOfKey = (key: string) => Number(key.slice(0, 4)) * 12 + Number(key.slice(5, 7)) - 1;
+
+const RESOLVED: Record<Timeliness, string> = { early: 'resolvedEarly', 'on-time': 'resolvedOnTime', late: 'resolvedLate' };
+
+function timelinessOf(end: number, due: number | null, calendar: Calendar): Timeliness {
+  if (due === null) return 'on-time';
+  if (end > due) return 'late';
+  return calendar.localDate(end) < calendar.localDate(due) ? 'early' : 'on-time';
+}
+
+/** The procedure a subject is counted under, as `countByAgencyAndProcedure` names it. */
+const procedureOf = (r: SubjectRecord) => (r.subject === 'petition' ? (r.procedureCode ?? 'PAKN') : (r.procedureCode ?? UNKNOWN_CODE));
+
+/** What one subject adds to the counters, from its stored state only. */
+export function contributionOf(r: SubjectRecord, calendar: Calendar): Contribution {
+  const out: Contribution = new Map();
+  const agency = r.agencyCode ?? '';
+  const prefix = `c.${encodeField(procedureOf(r))}.${r.subject === 'petition' ? 'p' : 'd'}.`;
+  const add = (doc: string, field: string) => {
+    const key = counterKey(doc, prefix + field);
+    out.set(key, (out.get(key) ?? 0) + 1);
+  };
+  const month = (serial: number) => monthDocId(agency, monthKeyOf(serial));
+  for (const t of r.apologies) add(month(monthSerial(t, calendar)), 'apologies');
+  if (r.phase === 'awaiting-reception' || r.receivedAt === null) return out;
+  const mr = monthSerial(r.receivedAt, calendar);
+  const md = r.dueAt === null ? Infinity : monthSerial(r.dueAt, calendar);
+  if (r.endAt !== null) {
+    const me = monthSerial(r.endAt, calendar);
+    // Ended in a month before its receipt: no month both holds it and judges it.
+    if (me < mr) return out;
+    add(month(mr), 'received');
+    add(month(me), RESOLVED[r.timeliness ?? timelinessOf(r.endAt, r.dueAt, calendar)]);
+    for (let k = mr + 1; k <= me; k++) add(month(k), 'carried');
+    for (let k = mr; k < me; k++) add(month(k), k >= md ? 'endOverdue' : 'endWithin');
+    return out;
+  }
+  add(month(mr), 'received');
+  add(tailDocId(agency), `${monthKeyOf(mr + 1)}.carried`);
+  const late = r.timeliness === 'late';
+  // A stopped clock is within its deadline at any month end, unless workflow judged it late.
+  const overdueFrom = late ? mr : r.paused || r.dueAt === null ? Infinity : Math.max(mr, md);
+  if (overdueFrom === Infinity) add(tailDocId(agency), `${monthKeyOf(mr)}.endWithin`);
+  else {
+    for (let k = mr; k < overdueFrom; k++) add(month(k), 'endWithin');
+    add(tailDocId(agency), `${monthKeyOf(overdueFrom)}.endOverdue`);
+  }
+  const overdueNow = late || (!r.paused && r.dueAt !== null && r.overdue);
+  if (overdueNow) add(nowDocId(agency), 'overdue');
+  else add(nowDocId(agency), `within_${r.paused || r.dueAt === null ? 'x' : monthKeyOf(md)}_${r.atRisk ? 1 : 0}`);
+  return out;
+}
+
+/** `next − previous`, without the counters that did not move. */
+export function contributionDelta(previous: Contribution | null, next: Contribution): Contribution {
+  const delta: Contribution = new Map();
+  for (const [k, n] of next) delta.set(k, n - (previous?.get(k) ?? 0));
+  for (const [k, n] of previous ?? []) if (!next.has(k)) delta.set(k, -n);
+  for (const [k, n] of delta) if (n === 0) delta.delete(k);
+  return delta;
+}
+
+/** The months a period's counts read, and whether it is judged as of now. */
+export function periodSpan(period: Period, now: number, calendar: Calendar) {
+  const start = Date.parse(period.start);
+  const end = Date.parse(period.end);
+  const first = monthSerial(start, calendar);
+  const last = monthSerial(end, calendar) - 1;
+  const running = now < end;
+  return { first, last, running, empty: Math.min(now, end) <= start, lastCounted: running ? monthSerial(now, calendar) : last };
+}
+
+/** The counter documents the counts of `periods` read for `agencies`. */
+export function counterDocIds(agencies: readonly string[], periods: readonly Period[], now: number, calendar: Calendar): string[] {
+  const ids = new Set<string>();
+  for (const p of periods) {
+    const span = periodSpan(p, now, calendar);
+    if (span.empty) continue;
+    for (const a of agencies) {
+      for (let k = span.first; k <= span.lastCounted; k++) ids.add(monthDocId(a, monthKeyOf(k)));
+      ids.add(tailDocId(a));
+      if (span.running) ids.add(nowDocId(a));
+    }
+  }
+  return [...ids];
+}
+
+type Leaf = Record<string, number>;
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+const entries = (v: unknown): Array<[string, unknown]> => (v && typeof v === 'object' ? Object.entries(v as object) : []);
+
+/** Raw counters of one agency × procedure × kind, summed over what the period reads. */
+interface Tally {
+  received: number;
+  carried: number;
+  resolvedEarly: number;
+  resolvedOnTime: number;
+  resolvedLate: number;
+  within: number;
+  overdue: number;
+  atRisk: number;
+  apologies: number;
+}
+const emptyTally = (): Tally => ({ received: 0, carried: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, within: 0, overdue: 0, atRisk: 0, apologies: 0 });
+
+export interface CounterReadOptions {
+  calendar: Calendar;
+  directory: AgencyDirectory;
+  now: number;
+  /** Keeps only rows whose (effective) agency passes. */
+  agencyFilter?: (agencyCode: string) => boolean;
+}
+
+/**
+ * Counts per agency × procedure in one period from the counters of `agencies` (raw codes):
+ * the same rows `countByAgencyAndProcedure` gives over the subjects of those agencies.
+ */
+export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, agencies: readonly string[], period: Period, opts: CounterReadOptions): CountRow[] {
+  const span = periodSpan(period, opts.now, opts.calendar);
+  if (span.empty) return [];
+  const rows = new Map<string, CountRow>();
+  for (const agency of agencies) {
+    const agencyCode = agency ? opts.directory.effectiveCode(agency, period) : UNKNOWN_CODE;
+    if (opts.agencyFilter && !opts.agencyFilter(agencyCode)) continue;
+    const tallies = new Map<string, Tally>();
+    const tally = (proc: string, kind: string) => {
+      const key = `${proc}${SEP}${kind}`;
+      let t = tallies.get(key);
+      if (!t) tallies.set(key, (t = emptyTally()));
+      return t;
+    };
+    const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
+      for (const [proc, kinds] of entries(docs.get(doc)?.c)) for (const [kind, leaf] of entries(kinds)) f(tally(proc, kind), leaf as Leaf);
+    };
+    for (let k = span.first; k <= span.lastCounted; k++) {
+      const first = k === span.first;
+      const ending = !span.running && k === span.last;
+      each(monthDocId(agency, monthKeyOf(k)), (t, leaf) => {
+        t.received += num(leaf['received']);
+        t.resolvedEarly += num(leaf['resolvedEarly']);
+        t.resolvedOnTime += num(leaf['resolvedOnTime']);
+        t.resolvedLate += num(leaf['resolvedLate']);
+        t.apologies += num(leaf['apologies']);
+        if (first) t.carried += num(leaf['carried']);
+        if (ending) {
+          t.within += num(leaf['endWithin']);
+          t.overdue += num(leaf['endOverdue']);
+        }
+      });
+    }
+    each(tailDocId(agency), (t, leaf) => {
+      for (const [from, fields] of entries(leaf)) {
+        const since = serialOfKey(from);
+        const f = fields as Leaf;
+        if (since <= span.first) t.carried += num(f['carried']);
+        if (!span.running && since <= span.last) {
+          t.within += num(f['endWithin']);
+          t.overdue += num(f['endOverdue']);
+        }
+      }
+    });
+    if (span.running) {
+      each(nowDocId(agency), (t, leaf) => {
+        for (const [field, n] of entries(leaf)) {
+          if (field === 'overdue') {
+            t.overdue += num(n);
+            continue;
+          }
+          const [, due, warned] = field.split('_');
+          t.within += num(n);
+          // At risk: due before the period ends (clock running), or warned by sla.
+          if ((due !== 'x' && serialOfKey(due!) <= span.last) || warned === '1') t.atRisk += num(n);
+        }
+      });
+    }
+    for (const [key, t] of tallies) {
+      const [proc, kind] = key.split(SEP) as [string, string];
+      const procedureCode = decodeField(proc);
+      const rowKey = `${agencyCode}${SEP}${procedureCode}`;
+      const row = rows.get(rowKey) ?? { agencyCode, procedureCode, ...emptyCounts() };
+      addTally(row, t, kind === 'p');
+      rows.set(rowKey, row);
+    }
+  }
+  return [...rows.values()].filter((r) => r.toHandle + r.petitionsToHandle + r.apologies > 0).map((row) => ({ ...row, ...withRates(row) }));
+}
+
+function addTally(row: CountRow, t: Tally, petition: boolean): void {
+  row.apologies += t.apologies;
+  if (petition) {
+    row.petitionsReceived += t.received;
+    row.petitionsToHandle += t.received + t.carried;
+    row.petitionsOnTime += t.resolvedEarly + t.resolvedOnTime;
+    row.petitionsLate += t.resolvedLate;
+    row.petitionsOpenWithinDeadline += t.within;
+    row.petitionsOpenOverdue += t.overdue;
+    row.petitionsAtRisk += t.atRisk;
+    return;
+  }
+  row.received += t.received;
+  row.toHandle += t.received + t.carried;
+  row.resolvedEarly += t.resolvedEarly;
+  row.resolvedOnTime += t.resolvedOnTime;
+  row.resolvedLate += t.resolvedLate;
+  row.openWithinDeadline += t.within;
+  row.openOverdue += t.overdue;
+  row.atRisk += t.atRisk;
+}
