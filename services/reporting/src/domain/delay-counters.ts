@@ -75,12 +75,18 @@ export function contributionOf(r: SubjectRecord, calendar: Calendar): Contributi
     out.set(key, (out.get(key) ?? 0) + 1);
   };
   const month = (serial: number) => monthDocId(agency, monthKeyOf(serial));
-  for (const t of r.apologies) add(month(monthSerial(t, calendar)), 'apologies');
-  if (r.phase === 'awaiting-reception' || r.receivedAt === null) return out;
+  if (r.receivedAt === null) return out;
   const mr = monthSerial(r.receivedAt, calendar);
+  const me = r.endAt === null ? Infinity : monthSerial(r.endAt, calendar);
+  // An apology counts in its month while the subject is received and not yet ended there: the
+  // months whose recount reads the subject at all. Workflow records one only in between.
+  for (const t of r.apologies) {
+    const k = monthSerial(t, calendar);
+    if (k >= mr && k <= me) add(month(k), 'apologies');
+  }
+  if (r.phase === 'awaiting-reception') return out;
   const md = r.dueAt === null ? Infinity : monthSerial(r.dueAt, calendar);
   if (r.endAt !== null) {
-    const me = monthSerial(r.endAt, calendar);
     // Ended in a month before its receipt: no month both holds it and judges it.
     if (me < mr) return out;
     add(month(mr), 'received');
