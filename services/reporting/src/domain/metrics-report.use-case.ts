@@ -27,7 +27,7 @@ export interface ReportContext {
    * The delay counters kept by the state consumer. Reports read them when given; without them
    * (the recount test, the bench's comparison) they count the stored subjects per request.
    */
-  counters?: Pick<DelayCounterStore, 'read' | 'agencies'>;
+  counters?: Pick<DelayCounterStore, 'read' | 'agencies' | 'version'>;
   calendar: Calendar;
   directory: AgencyDirectory;
   rubrics: readonly Rubric[];

@@ -6,6 +6,7 @@ import { canReadMetrics, principalOf, problemType, requireRole, sendProblem } fr
 import { dossiersTable, lateCasesTable, subScoresTable } from '../../domain/export-table';
 import { lateCases, SORTABLE, subScores, toDossierListItem, trend, type ReportContext } from '../../domain/metrics-report.use-case';
 import { audienceOf } from './audience';
+import { answeredFromCache } from './counter-etag';
 import { requestedFormat, sendTable } from './export.format';
 import { paging, param, parseQuery, sendInvalidQuery } from './query.parser';
 
@@ -60,7 +61,7 @@ export function metricsRouter(context: () => ReportContext): Router {
     const ctx = context();
     const period = resolvePeriod(q.period, ctx, res);
     const who = period && audienceOf(res, ctx.directory, q);
-    if (!period || !who) return;
+    if (!period || !who || (await answeredFromCache(req, res, ctx))) return;
     const format = requestedFormat(req, q.format);
     const report = await lateCases(ctx, { period, groupBy: q.groupBy, sort: q.sort, order: q.order, page: q.page, pageSize: format === 'json' ? q.pageSize : 'all' }, who);
     if (format === 'json') res.json(report);
@@ -72,7 +73,7 @@ export function metricsRouter(context: () => ReportContext): Router {
     if (!q) return;
     const ctx = context();
     const who = audienceOf(res, ctx.directory, q);
-    if (!who) return;
+    if (!who || (await answeredFromCache(req, res, ctx))) return;
     res.json(await trend(ctx, q.months, who));
   });
 
@@ -82,7 +83,7 @@ export function metricsRouter(context: () => ReportContext): Router {
     const ctx = context();
     const period = resolvePeriod(q.period, ctx, res);
     const who = period && audienceOf(res, ctx.directory, q);
-    if (!period || !who) return;
+    if (!period || !who || (await answeredFromCache(req, res, ctx))) return;
     const report = await subScores(ctx, period, who);
     const format = requestedFormat(req, q.format);
     if (format === 'json') res.json(report);

@@ -386,6 +386,16 @@ const invalidQuery = problemResponse('Invalid query; every bad parameter is name
 const metricsErrors = keyedErrorResponses('The role is not agency-manager or reform-office, or ?agency= shares no agency with the key');
 const notFound = (what: string) => problemResponse(`No ${what} visible to this key (another agency's is reported as absent)`);
 
+/**
+ * Reports read from the delay counters carry a weak ETag over the counters' version, the
+ * request, the key and the current month; asked again with it in If-None-Match, they answer 304.
+ */
+const ifNoneMatch = { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag of an earlier answer to the same request: 304 while the counters, the key and the month are unchanged' };
+const cachedReport = (parameters: JsonSchema[], responses: Record<string, JsonSchema>): [JsonSchema[], Record<string, JsonSchema>] => [
+  [...parameters, ifNoneMatch],
+  { ...responses, '304': { description: 'Not Modified: the copy whose ETag was sent is current (nothing counted since, same key, same month)', headers: { ETag: { schema: { type: 'string' } } } } },
+];
+
 const get = (operationId: string, summary: string, description: string, parameters: JsonSchema[], responses: Record<string, JsonSchema>) => ({
   get: { operationId, summary, description, parameters, responses },
 });
@@ -402,29 +412,25 @@ export const openApiDocument = {
       'getLateCases',
       'Late cases per agency, procedure or level',
       'Counts of the period grouped by agency (default), procedure or government level, sorted and paged; totals over every row the key may see. Exports hold every row.',
-      params(lateCasesQuery),
-      { '200': { description: 'The counts', content: exportContent(ref('LateCasesReport')) }, '400': invalidQuery, ...metricsErrors },
+      ...cachedReport(params(lateCasesQuery), { '200': { description: 'The counts', content: exportContent(ref('LateCasesReport')) }, '400': invalidQuery, ...metricsErrors }),
     ),
     '/v1/reports/monthly': get(
       'getMonthlyReport',
       'The monthly report per agency and level',
       "One month in the one-stop portal's layout, per agency and per government level with a total: received in the month, carried over, resolved early / on time / late, open within the deadline / overdue at the month's end, late rate and apologies. The figures are the late-case API's for the same month and agencies. XLSX, CSV and PDF (A4 landscape, fonts embedded) hold the agencies under their level with a subtotal per level and the total, with Vietnamese headings.",
-      queryParameters(monthlyReportQuery, { ...PARAMETER_HELP, period: 'the month, YYYY-MM (required)', format: 'json (default), csv, xlsx or pdf; the Accept header may ask for text/csv, XLSX or application/pdf too' }),
-      { '200': { description: 'The report', content: { ...exportContent(ref('MonthlyReport')), [PDF_MIME]: { schema: { type: 'string', contentEncoding: 'binary' } } } }, '400': invalidQuery, ...metricsErrors },
+      ...cachedReport(queryParameters(monthlyReportQuery, { ...PARAMETER_HELP, period: 'the month, YYYY-MM (required)', format: 'json (default), csv, xlsx or pdf; the Accept header may ask for text/csv, XLSX or application/pdf too' }), { '200': { description: 'The report', content: { ...exportContent(ref('MonthlyReport')), [PDF_MIME]: { schema: { type: 'string', contentEncoding: 'binary' } } } }, '400': invalidQuery, ...metricsErrors }),
     ),
     '/v1/metrics/trend': get(
       'getTrend',
       'Monthly trend',
       'The last `months` months up to the current one, oldest first.',
-      params(trendQuery),
-      { '200': jsonResponse('One item per month', { type: 'object', required: ['items'], additionalProperties: false, properties: { items: { type: 'array', items: ref('TrendItem') } } }), '400': invalidQuery, ...metricsErrors },
+      ...cachedReport(params(trendQuery), { '200': jsonResponse('One item per month', { type: 'object', required: ['items'], additionalProperties: false, properties: { items: { type: 'array', items: ref('TrendItem') } } }), '400': invalidQuery, ...metricsErrors }),
     ),
     '/v1/index/subscores': get(
       'getSubScores',
       'Estimated index sub-scores',
       'Sub-scores of the real-time service index (QĐ 766/QĐ-TTg) estimated from the delay counts, with a forecast if every at-risk case goes late and the points each procedure could still save.',
-      params(subScoresQuery),
-      { '200': { description: 'The estimate', content: exportContent(ref('SubScoreReport')) }, '400': invalidQuery, ...metricsErrors },
+      ...cachedReport(params(subScoresQuery), { '200': { description: 'The estimate', content: exportContent(ref('SubScoreReport')) }, '400': invalidQuery, ...metricsErrors }),
     ),
     '/v1/dossiers': get(
       'listOpenSubjects',

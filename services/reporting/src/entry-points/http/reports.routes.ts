@@ -7,6 +7,7 @@ import { monthlyReportTable } from '../../domain/export-table';
 import type { ReportContext } from '../../domain/metrics-report.use-case';
 import { monthlyReport } from '../../domain/monthly-report.use-case';
 import { audienceOf } from './audience';
+import { answeredFromCache } from './counter-etag';
 import { requestedDocumentFormat, sendTable } from './export.format';
 import { PDF_MIME, toPdf } from './pdf.format';
 import { param, parseQuery, sendInvalidQuery } from './query.parser';
@@ -50,7 +51,7 @@ export function reportsRouter(context: () => ReportContext): Router {
     const ctx = context();
     const period = monthOf(q.period, ctx, res);
     const who = period && audienceOf(res, ctx.directory, q);
-    if (!period || !who) return;
+    if (!period || !who || (await answeredFromCache(req, res, ctx))) return;
     const report = await monthlyReport(ctx, period, who);
     const format = requestedDocumentFormat(req, q.format);
     if (format === 'json') {
