@@ -48,6 +48,11 @@ export interface ReportingDeps {
   /** "Now" for the running period and working days late; tests pin it. */
   clock?: { now(): Date };
   calendar?: Calendar;
+  /**
+   * Count every report from the stored subjects per request instead of the counters: only the
+   * bench sets it, to measure both in one run; the counters are kept either way.
+   */
+  countPerRequest?: boolean;
 }
 
 export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
@@ -130,7 +135,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
           metrics,
         }),
       );
-      const reportContext = () => ({ readModel, counters, calendar, directory, rubrics, now: clock.now() });
+      const reportContext = () => ({ readModel, ...(deps.countPerRequest ? {} : { counters }), calendar, directory, rubrics, now: clock.now() });
       http.use(metricsRouter(reportContext));
       http.use(reportsRouter(reportContext));
       http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));

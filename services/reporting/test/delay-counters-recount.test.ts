@@ -5,6 +5,8 @@ import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountR
 import { ControllableClock } from '@tthc/testkit';
 import { createMongoDelayCounterStore } from '../src/data-access/delay-counters.mongo';
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
+import { countSubjects } from '../src/domain/count-subjects.use-case';
+import { monthDocId } from '../src/domain/delay-counters';
 import { audienceFor, rowsByScan, rowsFor, type ReportContext } from '../src/domain/metrics-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
 import { PERIODS, storedDocument, subjectHistory } from './subject-history';
@@ -71,5 +73,15 @@ describe('delay counters against a recount of the stored subjects', () => {
     expect(res.status).toBe(200);
     const sum = (f: keyof CountRow) => recount[0]!.reduce((n, r) => n + (r[f] as number), 0);
     expect(res.body.totals).toMatchObject({ toHandle: sum('toHandle'), received: sum('received'), resolvedLate: sum('resolvedLate'), openOverdue: sum('openOverdue'), petitionsToHandle: sum('petitionsToHandle'), apologies: sum('apologies') });
+  });
+
+  test('when two instances count the same new subject at once, then its counters move once', async () => {
+    const record = { ...finals[0]!, code: 'RACE-1', agencyCode: 'G09.001.000', phase: 'open' as const, receivedAt: now - 86_400_000, endAt: null, apologies: [] };
+    const results = await Promise.all([1, 2, 3].map(() => countSubjects([{ revision: 1, record }], createMongoDelayCounterStore(api.mongo), calendar)));
+    expect(results.reduce((n, r) => n + r.counted, 0)).toBe(1);
+    const month = monthDocId('G09.001.000', calendar.localDate(now - 86_400_000).slice(0, 7));
+    const docs = await createMongoDelayCounterStore(api.mongo).read([month]);
+    const received = Object.values(docs.get(month)?.c ?? {}).flatMap((kinds) => Object.values(kinds as Record<string, { received?: number }>)).reduce((n, leaf) => n + (leaf.received ?? 0), 0);
+    expect(received).toBe(1);
   });
 });

@@ -16,7 +16,6 @@ import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects
 import { counterKey, splitCounterKey, type Contribution } from '../domain/delay-counters';
 
 const DUPLICATE_KEY = 11000;
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === DUPLICATE_KEY;
 
 const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map(([k, n]) => {
   const { doc, path } = splitCounterKey(k);
@@ -40,21 +39,28 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
     },
     async claim(claims) {
       const won = new Set<string>();
+      const doc = (c: (typeof claims)[number]) => ({ revision: c.revision, cells: toCells(c.contribution), pending: true });
+      // First counts go in one insert (the first fill is nearly all of them); a duplicate key is
+      // another instance that counted the subject first.
+      const fresh = claims.filter((c) => c.from === null);
+      if (fresh.length > 0) {
+        const lost = new Set<number>();
+        try {
+          await contributions.insertMany(fresh.map((c) => ({ _id: c.code, ...doc(c) })), { ordered: false });
+        } catch (err) {
+          const errors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
+          if (!errors || errors.length === 0 || !errors.every((e) => e.code === DUPLICATE_KEY)) throw err;
+          for (const e of errors) lost.add(e.index);
+        }
+        fresh.forEach((c, i) => !lost.has(i) && won.add(c.code));
+      }
       await Promise.all(
-        claims.map(async (c) => {
-          const doc = { revision: c.revision, cells: toCells(c.contribution), pending: true };
-          if (c.from === null) {
-            try {
-              await contributions.insertOne({ _id: c.code, ...doc });
-              won.add(c.code);
-            } catch (err) {
-              if (!isDuplicate(err)) throw err;
-            }
-            return;
-          }
-          const r = await contributions.updateOne({ _id: c.code, revision: c.from }, { $set: doc });
-          if (r.matchedCount === 1) won.add(c.code);
-        }),
+        claims
+          .filter((c) => c.from !== null)
+          .map(async (c) => {
+            const r = await contributions.updateOne({ _id: c.code, revision: c.from! }, { $set: doc(c) });
+            if (r.matchedCount === 1) won.add(c.code);
+          }),
       );
       return won;
     },

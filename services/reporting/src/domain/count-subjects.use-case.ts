@@ -96,8 +96,8 @@ export async function countSubjects(subjects: readonly CountedSubject[], store: 
   return result;
 }
 
-/** The raw agency code a counter document belongs to (`m|agency|month`, `t|agency`, `n|agency`). */
+/** The raw agency code a counter document belongs to (`m|agency|month`, `q|…`, `y|…`, `t|agency`, `n|agency`). */
 function agencyOfDoc(doc: string): string {
   const body = doc.slice(2);
-  return doc.startsWith('m|') ? body.slice(0, body.lastIndexOf('|')) : body;
+  return doc.startsWith('t|') || doc.startsWith('n|') ? body : body.slice(0, body.lastIndexOf('|'));
 }

@@ -7,10 +7,12 @@ import { UNKNOWN_CODE, emptyCounts, withRates, type AgencyDirectory, type CountR
  * on "now", so it is recomputed and its difference applied whenever workflow stores a new
  * revision; reports then combine counters exactly as `countByAgencyAndProcedure` counts.
  *
- * Three kinds of counter document per agency (the raw code stored on the subject; the directory
- * maps it to its successor for the period at read time):
+ * These counter documents per agency (the raw code stored on the subject; the directory maps
+ * it to its successor for the period at read time):
  * - a month (`m|agency|YYYY-MM`): receipts, resolutions by timeliness and apologies in that
  *   month; subjects carried over into it; subjects open at its end, within or past their due;
+ * - a quarter and a year (`q|agency|YYYY-Qn`, `y|agency|YYYY`): their receipts, resolutions and
+ *   apologies, so a longer period reads three documents per agency rather than one a month;
  * - the open tails (`t|agency`): what a still-open subject adds to every month from one on
  *   (carried over; open at month end, within or overdue), keyed by that first month, so a new
  *   month needs no write at all;
@@ -39,6 +41,9 @@ export function splitCounterKey(key: CounterKey): { doc: string; path: string } 
 }
 
 export const monthDocId = (agency: string, month: string) => `m|${agency}|${month}`;
+/** Receipts, resolutions and apologies of a quarter (`2026-Q1`) or a year (`2026`): what a longer period sums. */
+export const quarterDocId = (agency: string, quarter: string) => `q|${agency}|${quarter}`;
+export const yearDocId = (agency: string, year: string) => `y|${agency}|${year}`;
 export const tailDocId = (agency: string) => `t|${agency}`;
 export const nowDocId = (agency: string) => `n|${agency}`;
 
@@ -75,6 +80,13 @@ export function contributionOf(r: SubjectRecord, calendar: Calendar): Contributi
     out.set(key, (out.get(key) ?? 0) + 1);
   };
   const month = (serial: number) => monthDocId(agency, monthKeyOf(serial));
+  /** What happened in a month counts in its quarter and year too. */
+  const happened = (serial: number, field: string) => {
+    const year = String(Math.floor(serial / 12)).padStart(4, '0');
+    add(month(serial), field);
+    add(quarterDocId(agency, `${year}-Q${Math.floor((serial % 12) / 3) + 1}`), field);
+    add(yearDocId(agency, year), field);
+  };
   if (r.receivedAt === null) return out;
   const mr = monthSerial(r.receivedAt, calendar);
   const me = r.endAt === null ? Infinity : monthSerial(r.endAt, calendar);
@@ -82,20 +94,20 @@ export function contributionOf(r: SubjectRecord, calendar: Calendar): Contributi
   // months whose recount reads the subject at all. Workflow records one only in between.
   for (const t of r.apologies) {
     const k = monthSerial(t, calendar);
-    if (k >= mr && k <= me) add(month(k), 'apologies');
+    if (k >= mr && k <= me) happened(k, 'apologies');
   }
   if (r.phase === 'awaiting-reception') return out;
   const md = r.dueAt === null ? Infinity : monthSerial(r.dueAt, calendar);
   if (r.endAt !== null) {
     // Ended in a month before its receipt: no month both holds it and judges it.
     if (me < mr) return out;
-    add(month(mr), 'received');
-    add(month(me), RESOLVED[r.timeliness ?? timelinessOf(r.endAt, r.dueAt, calendar)]);
+    happened(mr, 'received');
+    happened(me, RESOLVED[r.timeliness ?? timelinessOf(r.endAt, r.dueAt, calendar)]);
     for (let k = mr + 1; k <= me; k++) add(month(k), 'carried');
     for (let k = mr; k < me; k++) add(month(k), k >= md ? 'endOverdue' : 'endWithin');
     return out;
   }
-  add(month(mr), 'received');
+  happened(mr, 'received');
   add(tailDocId(agency), `${monthKeyOf(mr + 1)}.carried`);
   const late = r.timeliness === 'late';
   // A stopped clock is within its deadline at any month end, unless workflow judged it late.
@@ -127,7 +139,14 @@ export function periodSpan(period: Period, now: number, calendar: Calendar) {
   const first = monthSerial(start, calendar);
   const last = monthSerial(end, calendar) - 1;
   const running = now < end;
-  return { first, last, running, empty: Math.min(now, end) <= start, lastCounted: running ? monthSerial(now, calendar) : last };
+  return { first, last, running, empty: Math.min(now, end) <= start };
+}
+
+/** The document holding a period's receipts, resolutions and apologies. */
+function flowDocId(agency: string, period: Period, first: number): string {
+  if (period.kind === 'quarter') return quarterDocId(agency, period.key);
+  if (period.kind === 'year') return yearDocId(agency, period.key);
+  return monthDocId(agency, monthKeyOf(first));
 }
 
 /** The counter documents the counts of `periods` read for `agencies`. */
@@ -137,9 +156,10 @@ export function counterDocIds(agencies: readonly string[], periods: readonly Per
     const span = periodSpan(p, now, calendar);
     if (span.empty) continue;
     for (const a of agencies) {
-      for (let k = span.first; k <= span.lastCounted; k++) ids.add(monthDocId(a, monthKeyOf(k)));
+      ids.add(flowDocId(a, p, span.first));
+      ids.add(monthDocId(a, monthKeyOf(span.first)));
       ids.add(tailDocId(a));
-      if (span.running) ids.add(nowDocId(a));
+      ids.add(span.running ? nowDocId(a) : monthDocId(a, monthKeyOf(span.last)));
     }
   }
   return [...ids];
@@ -192,20 +212,19 @@ export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, a
     const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
       for (const [proc, kinds] of entries(docs.get(doc)?.c)) for (const [kind, leaf] of entries(kinds)) f(tally(proc, kind), leaf as Leaf);
     };
-    for (let k = span.first; k <= span.lastCounted; k++) {
-      const first = k === span.first;
-      const ending = !span.running && k === span.last;
-      each(monthDocId(agency, monthKeyOf(k)), (t, leaf) => {
-        t.received += num(leaf['received']);
-        t.resolvedEarly += num(leaf['resolvedEarly']);
-        t.resolvedOnTime += num(leaf['resolvedOnTime']);
-        t.resolvedLate += num(leaf['resolvedLate']);
-        t.apologies += num(leaf['apologies']);
-        if (first) t.carried += num(leaf['carried']);
-        if (ending) {
-          t.within += num(leaf['endWithin']);
-          t.overdue += num(leaf['endOverdue']);
-        }
+    // Facts dated after now in the running period are none: workflow stores what happened.
+    each(flowDocId(agency, period, span.first), (t, leaf) => {
+      t.received += num(leaf['received']);
+      t.resolvedEarly += num(leaf['resolvedEarly']);
+      t.resolvedOnTime += num(leaf['resolvedOnTime']);
+      t.resolvedLate += num(leaf['resolvedLate']);
+      t.apologies += num(leaf['apologies']);
+    });
+    each(monthDocId(agency, monthKeyOf(span.first)), (t, leaf) => (t.carried += num(leaf['carried'])));
+    if (!span.running) {
+      each(monthDocId(agency, monthKeyOf(span.last)), (t, leaf) => {
+        t.within += num(leaf['endWithin']);
+        t.overdue += num(leaf['endOverdue']);
       });
     }
     each(tailDocId(agency), (t, leaf) => {
