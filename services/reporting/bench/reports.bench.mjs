@@ -4,6 +4,7 @@
 // subjects. Prints p50/p95 per report and key, the fill rate and the machine; asserts nothing.
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
