@@ -75,11 +75,16 @@ export function emptyCounts(): DelayCounts {
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** Fills `lateRate` and `onTimeRate` (fractions, 0.25 = 25 %) from the counts. */
-export function withRates(c: DelayCounts): DelayCounts {
+/** `lateRate` and `onTimeRate` (fractions, 0.25 = 25 %) of the counts. */
+export function ratesOf(c: Pick<DelayCounts, 'resolvedLate' | 'openOverdue' | 'toHandle'>): Pick<DelayCounts, 'lateRate' | 'onTimeRate'> {
   const late = c.resolvedLate + c.openOverdue;
   const lateRate = c.toHandle === 0 ? 0 : round4(late / c.toHandle);
-  return { ...c, lateRate, onTimeRate: round4(1 - lateRate) };
+  return { lateRate, onTimeRate: round4(1 - lateRate) };
+}
+
+/** Fills `lateRate` and `onTimeRate` from the counts. */
+export function withRates(c: DelayCounts): DelayCounts {
+  return { ...c, ...ratesOf(c) };
 }
 
 export function addCounts(a: DelayCounts, b: DelayCounts): DelayCounts {

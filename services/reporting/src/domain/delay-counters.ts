@@ -1,5 +1,5 @@
 import type { Calendar } from '@tthc/calendar';
-import { UNKNOWN_CODE, emptyCounts, withRates, type AgencyDirectory, type CountRow, type Period, type SubjectRecord, type Timeliness } from '@tthc/metrics';
+import { UNKNOWN_CODE, emptyCounts, ratesOf, type AgencyDirectory, type CountRow, type Period, type SubjectRecord, type Timeliness } from '@tthc/metrics';
 
 /**
  * Delay counts kept as subjects change, so a report reads a few counter documents instead of
@@ -49,7 +49,7 @@ export const nowDocId = (agency: string) => `n|${agency}`;
 
 /** MongoDB field names may not hold `.` or start with `$`; `%` is escaped so decoding is exact. */
 const encodeField = (s: string) => s.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
-const decodeField = (s: string) => s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%');
+const decodeField = (s: string) => (s.includes('%') ? s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%') : s);
 
 /** Months as serial numbers (year × 12 + month − 1) of the calendar's local dates. */
 export function monthSerial(instant: number | string, calendar: Calendar): number {
@@ -253,16 +253,23 @@ export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, a
       });
     }
     for (const [key, t] of tallies) {
-      const [proc, kind] = key.split(SEP) as [string, string];
-      const procedureCode = decodeField(proc);
+      const cut = key.indexOf(SEP);
+      const procedureCode = decodeField(key.slice(0, cut));
       const rowKey = `${agencyCode}${SEP}${procedureCode}`;
-      const row = rows.get(rowKey) ?? { agencyCode, procedureCode, ...emptyCounts() };
-      addTally(row, t, kind === 'p');
-      rows.set(rowKey, row);
+      let row = rows.get(rowKey);
+      if (!row) rows.set(rowKey, (row = Object.assign({ agencyCode, procedureCode }, EMPTY)));
+      addTally(row, t, key.slice(cut + 1) === 'p');
     }
   }
-  return [...rows.values()].filter((r) => r.toHandle + r.petitionsToHandle + r.apologies > 0).map((row) => ({ ...row, ...withRates(row) }));
+  const out: CountRow[] = [];
+  for (const row of rows.values()) {
+    if (row.toHandle + row.petitionsToHandle + row.apologies === 0) continue;
+    out.push(Object.assign(row, ratesOf(row)));
+  }
+  return out;
 }
+
+const EMPTY = emptyCounts();
 
 function addTally(row: CountRow, t: Tally, petition: boolean): void {
   row.apologies += t.apologies;
