@@ -26,6 +26,8 @@ export type CounterDocument = {
 export type ContributionDocument = {
   _id: string;
   revision: number;
+  /** The subject's first storing instant, which tells a subject received again after removal apart. */
+  incarnation?: string | null;
   cells: Array<[string, string, number]>;
   pending?: boolean;
 };

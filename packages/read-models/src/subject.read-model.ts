@@ -142,12 +142,15 @@ export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): P
 /** A subject as counting reads it, with the revision it was stored at (0 for documents without one). */
 export interface CountedSubject {
   revision: number;
+  /** When this subject was first stored: a subject removed and received again starts over at revision 1. */
+  incarnation: string | null;
   record: SubjectRecord;
 }
 
 const counted = (doc: SubjectDocument): CountedSubject | null => {
   const record = toSubjectRecord(doc);
-  return record && { revision: typeof doc.revision === 'number' ? doc.revision : 0, record };
+  const first = doc.firstStoredAt instanceof Date ? doc.firstStoredAt.toISOString() : null;
+  return record && { revision: typeof doc.revision === 'number' ? doc.revision : 0, incarnation: first, record };
 };
 
 /** The subjects of these codes as counting reads them; unknown codes are left out. */

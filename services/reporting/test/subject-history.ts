@@ -19,7 +19,7 @@ export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, Co
       const won = new Set<string>();
       for (const c of claims) {
         if ((contributions.get(c.code)?.revision ?? null) !== c.from) continue;
-        contributions.set(c.code, { revision: c.revision, contribution: c.contribution, pending: true });
+        contributions.set(c.code, { revision: c.revision, incarnation: c.incarnation ?? null, contribution: c.contribution, pending: true });
         won.add(c.code);
       }
       return won;

@@ -35,11 +35,11 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
     init: () => createCounterIndexes(conn),
     async contributions(codes) {
       const docs = await readContributions(conn, codes);
-      return new Map([...docs].map(([code, d]) => [code, { revision: d.revision, contribution: fromCells(d.cells), pending: d.pending === true }]));
+      return new Map([...docs].map(([code, d]) => [code, { revision: d.revision, incarnation: d.incarnation ?? null, contribution: fromCells(d.cells), pending: d.pending === true }]));
     },
     async claim(claims) {
       const won = new Set<string>();
-      const doc = (c: (typeof claims)[number]) => ({ revision: c.revision, cells: toCells(c.contribution), pending: true });
+      const doc = (c: (typeof claims)[number]) => ({ revision: c.revision, incarnation: c.incarnation ?? null, cells: toCells(c.contribution), pending: true });
       // First counts go in one insert (the first fill is nearly all of them); a duplicate key is
       // another instance that counted the subject first.
       const fresh = claims.filter((c) => c.from === null);

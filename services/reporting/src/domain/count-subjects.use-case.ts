@@ -5,11 +5,18 @@ import { contributionDelta, contributionOf, splitCounterKey, type Contribution, 
 /** A subject as workflow stored it, and the revision it was stored at. */
 export interface CountedSubject {
   revision: number;
+  /**
+   * When the subject was first stored. Workflow removes a subject no reception introduced and
+   * a later reception starts again at revision 1: another incarnation replaces the contribution
+   * whatever its revision.
+   */
+  incarnation?: string | null;
   record: SubjectRecord;
 }
 
 export interface StoredContribution {
   revision: number;
+  incarnation?: string | null;
   contribution: Contribution;
   /** Claimed but its difference not confirmed applied (a crash in between). */
   pending: boolean;
@@ -20,6 +27,7 @@ export interface ContributionClaim {
   /** The revision stored now; null when the subject was never counted. */
   from: number | null;
   revision: number;
+  incarnation?: string | null;
   contribution: Contribution;
 }
 
@@ -70,11 +78,12 @@ export async function countSubjects(subjects: readonly CountedSubject[], store: 
     for (const s of todo) {
       const prev = stored.get(s.record.code);
       if (prev?.pending) result.unsettled.push(s.record.code);
-      if (prev && prev.revision >= s.revision) {
+      const sameSubject = (prev?.incarnation ?? null) === (s.incarnation ?? null);
+      if (prev && sameSubject && prev.revision >= s.revision) {
         result.stale += 1;
         continue;
       }
-      claims.push({ code: s.record.code, from: prev?.revision ?? null, revision: s.revision, contribution: contributionOf(s.record, calendar) });
+      claims.push({ code: s.record.code, from: prev?.revision ?? null, revision: s.revision, incarnation: s.incarnation ?? null, contribution: contributionOf(s.record, calendar) });
     }
     if (claims.length === 0) break;
     const won = await store.claim(claims);

@@ -39,4 +39,17 @@ describe('delay counters kept as subjects change', () => {
     expect(JSON.stringify([...store.docs])).toBe(before);
     expect(await store.version()).toBe(version);
   });
+
+  test('when a subject removed without reception is received again from revision 1, then the new one is counted', async () => {
+    const store = memoryCounterStore();
+    const record: SubjectRecord = { code: 'Y', subject: 'dossier', agencyCode: 'G01.001.000', procedureCode: 'P1', phase: 'awaiting-reception', statusCode: null, receivedAt: null, dueAt: null, endAt: null, timeliness: null, overdue: false, atRisk: false, paused: false, apologies: [], steps: [], lateAgencies: [] };
+    await countSubjects([{ revision: 4, incarnation: '2026-02-01T00:00:00.000Z', record }], store, calendar);
+    const received = { ...record, phase: 'open' as const, receivedAt: Date.parse('2026-02-10T09:00:00+07:00'), dueAt: Date.parse('2026-02-20T17:00:00+07:00') };
+    expect(await countSubjects([{ revision: 1, incarnation: '2026-02-10T02:00:00.000Z', record: received }], store, calendar)).toMatchObject({ counted: 1, stale: 0 });
+    const period = parsePeriod('2026-02', calendar);
+    const now = Date.parse('2026-02-12T00:00:00+07:00');
+    const agencies = await store.agencies();
+    const rows = countsFromCounters(await store.read(counterDocIds(agencies, [period], now, calendar)), agencies, period, { calendar, directory, now });
+    expect(rows).toEqual([expect.objectContaining({ agencyCode: 'G01.001.000', procedureCode: 'P1', received: 1, toHandle: 1, openWithinDeadline: 1 })]);
+  });
 });
