@@ -7,7 +7,8 @@ import { createMongoDelayCounterStore } from '../src/data-access/delay-counters.
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
 import { countSubjects } from '../src/domain/count-subjects.use-case';
 import { monthDocId } from '../src/domain/delay-counters';
-import { audienceFor, rowsByScan, rowsFor, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { audienceFor, rowsByScan, rowsFor, subScores, trend, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { monthlyReport } from '../src/domain/monthly-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
 import { PERIODS, storedDocument, subjectHistory } from './subject-history';
 
@@ -64,6 +65,13 @@ describe('delay counters against a recount of the stored subjects', () => {
     }
     // A history that counts nothing anywhere would compare empty lists.
     expect(rows).toBeGreaterThan(0);
+    // The reports built on the rows: the trend reads its twelve months in one go.
+    const month = parsePeriod(calendar.localDate(now).slice(0, 7), calendar);
+    for (const who of audiences) {
+      expect(await trend(ctx, 12, who)).toEqual(await trend(scan, 12, who));
+      expect(await subScores(ctx, month, who)).toEqual(await subScores(scan, month, who));
+      expect(await monthlyReport(ctx, month, who)).toEqual(await monthlyReport(scan, month, who));
+    }
   });
 
   test('when the late-case API is asked, then its totals are the recount of the stored subjects', async () => {
