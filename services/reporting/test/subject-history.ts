@@ -40,7 +40,8 @@ export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, Co
       for (const c of claims) contributions.get(c.code)!.pending = false;
     },
     async read(ids) {
-      return new Map(ids.flatMap((id) => (docs.has(id) ? [[id, docs.get(id)!] as const] : [])));
+      // Copies, as a store read gives: the reader may keep what it took apart of each document.
+      return new Map(ids.flatMap((id) => (docs.has(id) ? [[id, structuredClone(docs.get(id)!)] as const] : [])));
     },
     async agencies() {
       return [...agencies];

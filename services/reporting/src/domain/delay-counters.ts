@@ -183,6 +183,59 @@ interface Tally {
 }
 const emptyTally = (): Tally => ({ received: 0, carried: 0, resolvedEarly: 0, resolvedOnTime: 0, resolvedLate: 0, within: 0, overdue: 0, atRisk: 0, apologies: 0 });
 
+// A request reads the same documents for every period it counts (the trend: twelve); each is
+// taken apart once.
+const leaves = new WeakMap<CounterDocument, Array<[string, string, Leaf]>>();
+function leavesOf(doc: CounterDocument): Array<[string, string, Leaf]> {
+  let out = leaves.get(doc);
+  if (!out) {
+    out = [];
+    for (const [proc, kinds] of entries(doc.c)) for (const [kind, leaf] of entries(kinds)) out.push([proc, kind, leaf as Leaf]);
+    leaves.set(doc, out);
+  }
+  return out;
+}
+
+interface TailEntry {
+  since: number;
+  carried: number;
+  within: number;
+  overdue: number;
+}
+const tails = new WeakMap<Leaf, TailEntry[]>();
+function tailEntriesOf(leaf: Leaf): TailEntry[] {
+  let out = tails.get(leaf);
+  if (!out) {
+    out = entries(leaf).map(([from, fields]) => {
+      const f = fields as Leaf;
+      return { since: serialOfKey(from), carried: num(f['carried']), within: num(f['endWithin']), overdue: num(f['endOverdue']) };
+    });
+    tails.set(leaf, out);
+  }
+  return out;
+}
+
+interface NowEntry {
+  overdue: boolean;
+  /** Month serial of the due instant; null for no due date or a stopped clock. */
+  due: number | null;
+  warned: boolean;
+  n: number;
+}
+const nows = new WeakMap<Leaf, NowEntry[]>();
+function nowEntriesOf(leaf: Leaf): NowEntry[] {
+  let out = nows.get(leaf);
+  if (!out) {
+    out = entries(leaf).map(([field, n]) => {
+      if (field === 'overdue') return { overdue: true, due: null, warned: false, n: num(n) };
+      const [, due, warned] = field.split('_');
+      return { overdue: false, due: due === 'x' ? null : serialOfKey(due!), warned: warned === '1', n: num(n) };
+    });
+    nows.set(leaf, out);
+  }
+  return out;
+}
+
 export interface CounterReadOptions {
   calendar: Calendar;
   directory: AgencyDirectory;
@@ -210,7 +263,8 @@ export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, a
       return t;
     };
     const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
-      for (const [proc, kinds] of entries(docs.get(doc)?.c)) for (const [kind, leaf] of entries(kinds)) f(tally(proc, kind), leaf as Leaf);
+      const d = docs.get(doc);
+      if (d) for (const [proc, kind, leaf] of leavesOf(d)) f(tally(proc, kind), leaf);
     };
     // Facts dated after now in the running period are none: workflow stores what happened.
     each(flowDocId(agency, period, span.first), (t, leaf) => {
@@ -228,27 +282,24 @@ export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, a
       });
     }
     each(tailDocId(agency), (t, leaf) => {
-      for (const [from, fields] of entries(leaf)) {
-        const since = serialOfKey(from);
-        const f = fields as Leaf;
-        if (since <= span.first) t.carried += num(f['carried']);
-        if (!span.running && since <= span.last) {
-          t.within += num(f['endWithin']);
-          t.overdue += num(f['endOverdue']);
+      for (const e of tailEntriesOf(leaf)) {
+        if (e.since <= span.first) t.carried += e.carried;
+        if (!span.running && e.since <= span.last) {
+          t.within += e.within;
+          t.overdue += e.overdue;
         }
       }
     });
     if (span.running) {
       each(nowDocId(agency), (t, leaf) => {
-        for (const [field, n] of entries(leaf)) {
-          if (field === 'overdue') {
-            t.overdue += num(n);
+        for (const e of nowEntriesOf(leaf)) {
+          if (e.overdue) {
+            t.overdue += e.n;
             continue;
           }
-          const [, due, warned] = field.split('_');
-          t.within += num(n);
+          t.within += e.n;
           // At risk: due before the period ends (clock running), or warned by sla.
-          if ((due !== 'x' && serialOfKey(due!) <= span.last) || warned === '1') t.atRisk += num(n);
+          if ((e.due !== null && e.due <= span.last) || e.warned) t.atRisk += e.n;
         }
       });
     }
