@@ -350,3 +350,11 @@ describe('shipped data', () => {
     expect(national.timezone).toBe('Asia/Ho_Chi_Minh');
   });
 });
+
+describe('startOfLocalDate', () => {
+  test('when a local date is given, then its local midnight in the calendar zone is answered', () => {
+    const calendar = defaultCalendar();
+    expect(calendar.startOfLocalDate('2026-07-01').toISOString()).toBe('2026-06-30T17:00:00.000Z');
+    expect(() => calendar.startOfLocalDate('2026-13-01')).toThrow(CalendarInputError);
+  });
+});

@@ -266,6 +266,17 @@ export class Calendar {
     return formatIsoDate(Math.floor(this.zone.toLocalMs(toInstantMs(instant)) / MS_PER_DAY));
   }
 
+  /**
+   * The instant a local date (`YYYY-MM-DD`) begins in this calendar's zone: its local
+   * midnight. The end of a span of whole days (a month, a half-year) is the start of the day
+   * after it.
+   */
+  startOfLocalDate(date: string): Date {
+    const day = parseIsoDate(date);
+    if (day === undefined) throw new CalendarInputError('date', `must be a date YYYY-MM-DD (got ${JSON.stringify(date)})`);
+    return new Date(this.zone.toInstant(day * MS_PER_DAY));
+  }
+
   // ---- internals -------------------------------------------------------------------------
 
   private isWeekendDayNumber(day: number): boolean {

@@ -67,3 +67,6 @@ export {
   formatIssue,
   type CatalogIssue,
 } from './catalog.errors';
+export { DUTY_LEVELS, DUTY_PERIOD_MONTHS, checkDuties, dutiesFileSchema, dutySchema, type DutiesCheck, type DutiesFile, type Duty, type DutyPeriodMonths } from './duties/duty.schema';
+export { agenciesOfDuty, dutyInForce, dutyPeriodOf, type DutyAgency, type DutyPeriod } from './duties/duty-period';
+export { SAMPLE_DUTIES_PATH, loadDutiesFile } from './duties/duties-file.loader';

@@ -14,4 +14,6 @@ export * from './events/sla-alert.v1';
 export * from './events/dead-letter.v1';
 export * from './events/delay-counts.v1';
 export * from './events/registry';
+export * from './events/duty.v1';
+export * from './events/inbound-event';
 export * from './agency-scope';

@@ -16,6 +16,8 @@ export const TOPICS = {
   deadLetter: 'tthc.dead-letter.v1',
   /** Delay counts per agency, procedure and period, published by sla on a schedule. */
   delayCounts: 'tthc.delay-counts.v1',
+  /** Periodic duties fulfilled (`vn.tthc.duty.fulfilled`), accepted by intake, keyed by duty and agency. */
+  dutyEvents: 'tthc.duty-events.v1',
 } as const;
 export type TopicMap = { readonly [K in keyof typeof TOPICS]: string };
 
@@ -56,6 +58,8 @@ export const CONSUMER_GROUPS = {
   sla: 'tthc-sla',
   notifier: 'tthc-notifier',
   reporting: 'tthc-reporting',
+  /** sla's reader of the duty events (apart from its snapshot consumer). */
+  slaDuties: 'tthc-sla-duties',
 } as const;
 
 /** Collections: each has one writing service; the reporting service only reads. */
@@ -74,6 +78,8 @@ export const COLLECTIONS = {
   calendarAudits: 'calendar_audits',
   /** Written by workflow: calendar versions (the active one drives deadline arithmetic). */
   calendars: 'calendars',
+  /** Written by sla: one record per period of a periodic duty of an agency, with its fulfilment; read by reporting. */
+  dutyPeriods: 'duty_periods',
   /** Written by sla: delay counts per agency, procedure and period. */
   delayCounts: 'delay_counts',
   /** Written by notifier. */

@@ -15,6 +15,8 @@ export const ALERT_TYPES = {
   escalated: 'vn.tthc.deadline.escalated',
   /** A petition deadline (transfer, reject, supplement, answer, publish) passed unhandled. */
   petitionUnhandled: 'vn.tthc.petition.unhandled',
+  /** A period of a periodic duty (the leaders' dialogue, …) ended without the duty done. */
+  dutyOverdue: 'vn.tthc.duty.overdue',
 } as const;
 export type AlertEventType = (typeof ALERT_TYPES)[keyof typeof ALERT_TYPES];
 export const alertEventTypes = Object.values(ALERT_TYPES) as [AlertEventType, ...AlertEventType[]];
@@ -33,11 +35,20 @@ export const deadlineKind = z.enum([
   'petition-supplement',
   'petition-answer',
   'petition-publish',
+  /** One period of a periodic duty of an agency (duties file). */
+  'duty',
 ]);
 export type DeadlineKind = z.infer<typeof deadlineKind>;
 
 export const subjectKind = z.enum(['dossier', 'petition']);
 export type SubjectKind = z.infer<typeof subjectKind>;
+
+/**
+ * What an alert is about: a case (dossier or petition), or a period of a periodic duty, which
+ * sla follows from the duties file and workflow never holds.
+ */
+export const alertSubject = z.enum([...subjectKind.options, 'duty']);
+export type AlertSubject = z.infer<typeof alertSubject>;
 
 /**
  * One alert raised by the SLA service. The id is stable for (kind, level, subject, deadline
@@ -49,7 +60,7 @@ export const slaAlertV1 = z.object({
   kind: alertKind.default('overdue'),
   /** 0 for warning and overdue; 1, 2, 3… for escalation levels. */
   level: z.number().int().min(0).default(0),
-  subject: subjectKind.default('dossier'),
+  subject: alertSubject.default('dossier'),
   dossierCode: z.string(),
   deadlineKey: z.string().default('dossier'),
   deadlineKind: deadlineKind.default('dossier'),
@@ -84,8 +95,9 @@ export function alertIdFor(a: { kind: AlertKind; level?: number; dossierCode: st
 }
 
 /** The CloudEvent type an alert is published under. */
-export function alertEventType(a: { kind: AlertKind; subject: SubjectKind }): AlertEventType {
+export function alertEventType(a: { kind: AlertKind; subject: AlertSubject }): AlertEventType {
   if (a.kind === 'warning') return ALERT_TYPES.warning;
   if (a.kind === 'escalation') return ALERT_TYPES.escalated;
+  if (a.subject === 'duty') return ALERT_TYPES.dutyOverdue;
   return a.subject === 'petition' ? ALERT_TYPES.petitionUnhandled : ALERT_TYPES.overdue;
 }
