@@ -1,5 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
-import { COLLECTIONS, type DeadlineKind, type DeadlineStatus, type DossierPhase, type SubjectKind } from '@tthc/contracts';
+import { COLLECTIONS, type AlertSubject, type DeadlineKind, type DeadlineStatus, type DossierPhase } from '@tthc/contracts';
 
 /** `removed`: the key left the subject's snapshots (a step dropped by a re-derivation). */
 export type StoredDeadlineStatus = DeadlineStatus | 'removed';
@@ -13,7 +13,7 @@ export type DeadlineDocument = {
   _id: string;
   subjectCode: string;
   key: string;
-  subject: SubjectKind;
+  subject: AlertSubject;
   kind: DeadlineKind;
   agencyCode?: string | null;
   responsibleAgencyCode?: string | null;

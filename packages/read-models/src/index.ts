@@ -45,3 +45,11 @@ export {
   type ContributionDocument,
   type CounterDocument,
 } from './counter.read-model';
+export {
+  dutyPeriodDocuments,
+  listDutyPeriods,
+  type DutyPeriodDocument,
+  type DutyPeriodQuery,
+  type DutyPeriodStatus,
+  type StoredDutyFulfilment,
+} from './duty-period.read-model';

@@ -42,7 +42,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
     async start() {
       if (config.usingDevKey) logger.warn('API_KEYS is not set: using the development keys "dev-portal-key" (posts for every agency) and "dev-key" (reform office, cannot post)');
       await redis.connect();
-      await kafkaRuntime.connect([topics.dossierEvents]);
+      await kafkaRuntime.connect([topics.dossierEvents, topics.dutyEvents]);
 
       const http = createServiceHttp({
         service: 'intake',
@@ -60,7 +60,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
       http.use(rateLimitPerKey({ redis, prefix: config.REDIS_KEY_PREFIX, settings: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST }, logger, metrics }));
       const accept = {
         store: createRedisIdempotencyStore(redis, config.DEDUP_TTL_SECONDS, config.REDIS_KEY_PREFIX),
-        publisher: createKafkaEventPublisher(producer, topics.dossierEvents, config.KAFKA_SEND_TIMEOUT_MS, config.KAFKA_COMPRESSION),
+        publisher: createKafkaEventPublisher(producer, topics, config.KAFKA_SEND_TIMEOUT_MS, config.KAFKA_COMPRESSION),
         logger,
         metrics,
         codeAgencyCheck: config.CODE_AGENCY_CHECK,

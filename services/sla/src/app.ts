@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
+import { loadDutiesFile, SAMPLE_DUTIES_PATH } from '@tthc/catalog';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
 import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
 import type { SlaConfig } from './config';
@@ -27,6 +28,9 @@ import { readinessHandler, takeOverReadiness } from './entry-points/http/readine
 import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
 import { timerReconciler } from './entry-points/jobs/reconcile-timers.job';
 import { dossierStateHandler } from './entry-points/kafka/dossier-state.consumer';
+import { dutyEventsHandler } from './entry-points/kafka/duty-events.consumer';
+import { createDutyPeriodRepository } from './data-access/duty-period.repository';
+import { openDutyPeriods, type DutyDeps } from './domain/duty-periods.use-case';
 
 /** Id of the repeatable reconciliation in BullMQ; upserting it again changes nothing. */
 const RECONCILE_SCHEDULER_ID = 'sla-reconcile-timers';
@@ -84,6 +88,12 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
+  let dutyRunner: ConsumerRunner | null = null;
+  let dutyDeps: DutyDeps | null = null;
+  let dutyPoll: NodeJS.Timeout | null = null;
+  // Read now so a bad file stops the start with its field named.
+  const duties = loadDutiesFile(config.DUTIES_FILE ?? SAMPLE_DUTIES_PATH);
+  const directory = AgencyDirectory.fromFile(config.AGENCY_DIRECTORY_FILE ?? SAMPLE_AGENCY_DIRECTORY_PATH);
   let server: RunningServer | null = null;
   let schedulerWatch: NodeJS.Timeout | null = null;
   let calendarPoll: NodeJS.Timeout | null = null;
@@ -121,6 +131,11 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     async reconcile(reason = 'manual'): Promise<ReconcileResult> {
       if (!reconciler) throw new Error('sla is not started');
       return reconciler.run(reason);
+    },
+    /** Opens the current period of every duty for its agencies now (the schedule does the same). */
+    async openDutyPeriods() {
+      if (!dutyDeps) throw new Error('sla is not started');
+      return openDutyPeriods(dutyDeps);
     },
     /** The alert relay's last figures (pending, oldest, failing) and its wake-up. */
     get outbox() {
@@ -163,7 +178,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await syncCalendars();
       calendarPoll = setInterval(() => void syncCalendars().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'calendar poll failed')), config.CALENDAR_POLL_SECONDS * 1000);
       calendarPoll.unref();
-      await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter, topics.delayCounts]);
+      await kafkaRuntime.connect([topics.dossierState, topics.alerts, topics.deadLetter, topics.delayCounts, topics.dutyEvents]);
 
       // Leases and publication times are wall-clock facts, whatever clock the deadlines run on.
       relay = createAlertRelay(
@@ -219,7 +234,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         publisher: createKafkaDelayCountsPublisher(producer, topics.delayCounts),
         calendar: calendars.national,
         // The labelled sample directory stands in until AGENCY_DIRECTORY_FILE is set.
-        directory: AgencyDirectory.fromFile(config.AGENCY_DIRECTORY_FILE ?? SAMPLE_AGENCY_DIRECTORY_PATH),
+        directory,
         clock,
         logger,
         metrics,
@@ -279,7 +294,30 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       );
       await runner.start();
 
-      const readiness = { consumer: consumerCheck(runner, 'paused until MongoDB, Redis and Kafka answer again'), ...checks };
+      // Periodic duties: sla opens their periods from the duties file (no case carries them)
+      // and follows each like any deadline; fulfilments arrive from intake on their own topic.
+      const dutyPeriods = createDutyPeriodRepository(conn);
+      await dutyPeriods.init();
+      const activeDutyDeps: DutyDeps = {
+        deadlines, timers, planner, horizon, clock, duties, store: dutyPeriods,
+        agencies: directory.list().map((a) => ({ code: a.code, level: a.level })),
+        calendarFor: (agency) => calendars.forAgency(agency),
+      };
+      dutyDeps = activeDutyDeps;
+      await openDutyPeriods(activeDutyDeps);
+      dutyPoll = setInterval(() => void openDutyPeriods(activeDutyDeps).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot open duty periods')), config.DUTY_PERIODS_EVERY_SECONDS * 1000);
+      dutyPoll.unref();
+      dutyRunner = createServiceConsumer(
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        { groupId: config.CONSUMER_GROUP ? `${config.CONSUMER_GROUP}-duties` : CONSUMER_GROUPS.slaDuties, topics: [topics.dutyEvents], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dutyEventsHandler(activeDutyDeps) },
+      );
+      await dutyRunner.start();
+
+      const readiness = {
+        consumer: consumerCheck(runner, 'paused until MongoDB, Redis and Kafka answer again'),
+        dutyConsumer: consumerCheck(dutyRunner, 'paused until MongoDB, Redis and Kafka answer again'),
+        ...checks,
+      };
       const http = createServiceHttp({ service: 'sla', logger, metrics, readiness });
       server = await serveHttp(http, { service: 'sla', logger, port: config.PORT, host: config.HOST });
       takeOverReadiness(server.server, readinessHandler(readiness, degradation));
@@ -288,9 +326,11 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     async stop() {
       if (schedulerWatch) clearInterval(schedulerWatch);
       if (calendarPoll) clearInterval(calendarPoll);
+      if (dutyPoll) clearInterval(dutyPoll);
       await stopQueueMetrics?.();
       await server?.close();
       await runner?.stop();
+      await dutyRunner?.stop();
       await delayCounts?.stop();
       await maintenanceWorker?.close();
       await worker?.close();

@@ -77,6 +77,10 @@ const schema = z.object({
   // Agencies' levels and successors of pre-July-2025 district units (@tthc/metrics format);
   // the labelled sample directory when unset.
   AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
+  // Periodic duties (@tthc/catalog duties format); the shipped sample (the leaders' dialogue
+  // every 6 months) when unset. Their current periods are opened at start and this often.
+  DUTIES_FILE: z.string().min(1).optional(),
+  DUTY_PERIODS_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
 });
 
 export type SlaConfig = z.infer<typeof schema>;

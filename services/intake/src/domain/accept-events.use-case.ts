@@ -1,4 +1,4 @@
-import { agencyOfDossierCode, withoutAuthContext, type InboundDossierEvent } from '@tthc/contracts';
+import { agencyOfDossierCode, withoutAuthContext, type InboundEvent } from '@tthc/contracts';
 
 /** Outcome of one submitted event. */
 export type EventOutcome = 'accepted' | 'duplicate';
@@ -29,7 +29,7 @@ export interface IdempotencyStore {
 
 export interface EventPublisher {
   /** Resolves only when the broker acknowledged every event (acks = all). */
-  publish(events: InboundDossierEvent[]): Promise<void>;
+  publish(events: InboundEvent[]): Promise<void>;
 }
 
 /** Which field of a submitted item names an agency the key does not cover. */
@@ -82,9 +82,9 @@ export function eventKey(event: { source: string; id: string }, senderId: string
  * it), and the key that really sent it is stamped, so workflow can check it against the owner
  * of the dossier or petition.
  */
-export function stampSender(event: InboundDossierEvent, sender: Sender): InboundDossierEvent {
+export function stampSender<E extends InboundEvent>(event: E, sender: Sender): E {
   // withoutAuthContext answers a copy: stamping it in place spares a second copy of every event.
-  const stamped = withoutAuthContext(event) as InboundDossierEvent;
+  const stamped = withoutAuthContext(event) as E;
   stamped.authtype = 'api_key';
   stamped.authid = sender.id;
   stamped.authclaims = sender.claims;
@@ -104,7 +104,7 @@ export function uncoveredAgencies(item: { agencyCode: string; dossierCode?: stri
   return out;
 }
 
-export async function acceptEvents(events: InboundDossierEvent[], sender: Sender, deps: AcceptDeps): Promise<EventResult[]> {
+export async function acceptEvents(events: InboundEvent[], sender: Sender, deps: AcceptDeps): Promise<EventResult[]> {
   const offending = events.flatMap((e, index) =>
     uncoveredAgencies({ agencyCode: e.data.agencyCode, dossierCode: 'dossierCode' in e.data ? e.data.dossierCode : undefined }, sender, deps.codeAgencyCheck).map((o) => ({ index, ...o })),
   );

@@ -17,6 +17,7 @@ export function warningReason(d: TrackedDeadline, lead: SlaDuration): string {
 }
 
 export function overdueReason(d: TrackedDeadline): string {
+  if (d.subject === 'duty') return `Nhiệm vụ định kỳ chưa được thực hiện trong kỳ: ${name(d)}. The periodic duty was not carried out within its period: ${name(d)}.`;
   if (d.subject === 'petition') return `Phản ánh, kiến nghị quá hạn xử lý (${name(d)}). The petition deadline passed unhandled: ${name(d)}.`;
   if (d.kind === 'forwarding') return 'Hồ sơ chưa được chuyển đến cơ quan có thẩm quyền sau 01 ngày làm việc. The one-stop unit has not handed the dossier to the competent agency within one working day.';
   if (d.kind === 'step') return `Bước xử lý quá hạn (${name(d)}). The step is still open after its due instant: ${name(d)}.`;

@@ -1,4 +1,4 @@
-import type { AlertEventType, AlertKind, DeadlineKind, DeadlineStatus, DossierPhase, SubjectKind } from '@tthc/contracts';
+import type { AlertEventType, AlertKind, AlertSubject, DeadlineKind, DeadlineStatus, DossierPhase } from '@tthc/contracts';
 
 export type TimerStage = 'warning' | 'due' | 'escalation';
 
@@ -12,7 +12,7 @@ export type TrackedStatus = DeadlineStatus | 'removed';
 export interface TrackedDeadline {
   subjectCode: string;
   key: string;
-  subject: SubjectKind;
+  subject: AlertSubject;
   kind: DeadlineKind;
   /** Agency owning the subject (scopes the alert in the reporting API). */
   agencyCode: string | null;
@@ -71,7 +71,7 @@ export interface Alert {
   eventType: AlertEventType;
   kind: AlertKind;
   level: number;
-  subject: SubjectKind;
+  subject: AlertSubject;
   dossierCode: string;
   deadlineKey: string;
   deadlineKind: DeadlineKind;

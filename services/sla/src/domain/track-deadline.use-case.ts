@@ -54,7 +54,7 @@ export function deadlinesFromSnapshot(s: DossierStateChangedV1, emittedAt: Date)
  */
 export type TrackOutcome = { key: string; outcome: 'scheduled' | 'deferred' | 'cancelled' };
 
-type TrackDeps = { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon };
+export type TrackDeps = { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon };
 
 /**
  * Keeps the timer of every deadline of a subject in line with its newest snapshot. The timer is

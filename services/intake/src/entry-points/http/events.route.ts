@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type Request, type Response, Router } from 'express';
-import { binaryModeHeaderOf, fromBinaryMode, isBinaryModeRequest, parseInboundDossierEvent, type FieldIssue, type InboundDossierEvent } from '@tthc/contracts';
+import { binaryModeHeaderOf, fromBinaryMode, isBinaryModeRequest, parseInboundEvent, type FieldIssue, type InboundEvent } from '@tthc/contracts';
 import { canAccessAgency, principalOf, problemType, requireRole, scopeClaimsOf, sendProblem, type Logger, type Metrics, type Principal, type Problem } from '@tthc/platform';
 import { acceptEvents, ForbiddenAgencyError, TemporarilyUnavailableError, type AcceptDeps, type ForbiddenField, type Sender } from '../../domain/accept-events.use-case';
 
@@ -29,7 +29,7 @@ const isJsonBody = (req: IncomingMessage) => {
   return t === BATCH_TYPE || SINGLE_TYPES.includes(t) || (isBinaryMode(req, t) && isJsonMediaType(t));
 };
 
-type ReadEvents = { events: InboundDossierEvent[]; isBatch: boolean } | { problem: Problem; rejected: number };
+type ReadEvents = { events: InboundEvent[]; isBatch: boolean } | { problem: Problem; rejected: number };
 
 const invalid = (detail: string): ReadEvents => ({ problem: { type: problemType('invalid-event'), title: 'Invalid event', status: 400, detail }, rejected: 0 });
 const describeIssue = (i: FieldIssue) => `${i.header ?? i.pointer} ${i.detail}`;
@@ -57,7 +57,7 @@ function readEvents(req: Request): ReadEvents {
     if (Array.isArray(body) || typeof body !== 'object' || body === null) return invalid('in binary mode the body is the event\'s data, a JSON object');
     const rebuilt = fromBinaryMode(req.headers, body);
     if (!rebuilt.event) return invalidFields(rebuilt.issues, 1);
-    const parsed = parseInboundDossierEvent(rebuilt.event);
+    const parsed = parseInboundEvent(rebuilt.event);
     if (!parsed.ok) return invalidFields(parsed.issues.map((i) => ({ ...i, ...headerOf(i.pointer) })), 1);
     return { events: [parsed.value], isBatch: false };
   }
@@ -89,9 +89,9 @@ function readEvents(req: Request): ReadEvents {
 
   const raw = isBatch ? (body as unknown[]) : [body];
   const issues: FieldIssue[] = [];
-  const events: InboundDossierEvent[] = [];
+  const events: InboundEvent[] = [];
   raw.forEach((item, i) => {
-    const parsed = parseInboundDossierEvent(item, isBatch ? `/${i}` : '');
+    const parsed = parseInboundEvent(item, isBatch ? `/${i}` : '');
     if (parsed.ok) events.push(parsed.value);
     else issues.push(...parsed.issues);
   });

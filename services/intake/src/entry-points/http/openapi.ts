@@ -1,4 +1,4 @@
-import { INBOUND_DOSSIER_EVENTS } from '@tthc/contracts';
+import { DUTY_FULFILLED_V1, INBOUND_DOSSIER_EVENTS } from '@tthc/contracts';
 import { bearerSecurityScheme, operationalPaths, problemResponse, problemSchema, schemaRef } from '@tthc/platform';
 import { BODY_LIMIT_BYTES, MAX_BATCH } from './events.route';
 
@@ -47,6 +47,21 @@ export const openApiDocument = {
         required: ['dossierCode', 'agencyCode', 'resolvedAt'],
         properties: { dossierCode: code, agencyCode: code, resolvedAt: isoInstant },
       },
+      DutyFulfilled: {
+        type: 'object',
+        description: `${DUTY_FULFILLED_V1}: a periodic duty of the agency (duties file) was carried out on evidence.date; it closes the duty's period holding that date. The key must cover agencyCode.`,
+        required: ['dutyId', 'agencyCode', 'evidence'],
+        properties: {
+          dutyId: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64, examples: ['leaders-dialogue'] },
+          agencyCode: code,
+          evidence: {
+            type: 'object',
+            required: ['date'],
+            description: 'the minutes (minutes) or a link (link), at least one',
+            properties: { date: { type: 'string', format: 'date' }, minutes: { type: 'string', maxLength: 200 }, link: { type: 'string', format: 'uri', maxLength: 2048 } },
+          },
+        },
+      },
       CloudEvent: {
         type: 'object',
         required: ['specversion', 'id', 'source', 'type', 'time', 'data'],
@@ -54,12 +69,12 @@ export const openApiDocument = {
           specversion: { const: '1.0' },
           id: { type: 'string' },
           source: { type: 'string' },
-          type: { enum: Object.keys(INBOUND_DOSSIER_EVENTS) },
+          type: { enum: [...Object.keys(INBOUND_DOSSIER_EVENTS), DUTY_FULFILLED_V1] },
           time: isoInstant,
           data: {
             type: 'object',
             description: 'Checked per type (packages/contracts/src/events); received and resolved are shown here, lifecycle and petition facts carry occurredAt.',
-            anyOf: [schemaRef('DossierReceived'), schemaRef('DossierResolved'), { type: 'object' }],
+            anyOf: [schemaRef('DossierReceived'), schemaRef('DossierResolved'), schemaRef('DutyFulfilled'), { type: 'object' }],
           },
         },
       },

@@ -35,6 +35,8 @@ export function toFact(msg: ConsumedMessage, alertsTopic: string): { code: strin
     if (!ALERT_TYPES.has(env.data.type)) return null;
     const data = slaAlertV1.safeParse(env.data.data);
     if (!data.success) throw new PoisonMessageError('invalid-event', `invalid alert: ${data.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    // A periodic duty's period is sla's alone: no case of workflow's holds it.
+    if (data.data.subject === 'duty') return null;
     const e = env.data;
     const auth = authOf(e);
     const fact = { key: `${e.source}\n${e.id}`, id: e.id, source: e.source, type: e.type, time: e.time, occurredAt: data.data.raisedAt, data: data.data, ...(auth ? { auth } : {}) } as Fact;
