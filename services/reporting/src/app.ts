@@ -29,9 +29,11 @@ import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
 import { createMongoDelayCounterStore, everyStoredSubject, storedSubjects } from './data-access/delay-counters.mongo';
 import { countSubjects, type DelayCounterStore } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
+import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
 import type { MetricsReadModel } from './domain/metrics-read-model';
 import { auditLogRouter } from './entry-points/http/audit-log.routes';
 import { catalogRouter } from './entry-points/http/catalog.routes';
+import { dutiesRouter } from './entry-points/http/duties.routes';
 import { createDashboardRouter } from './entry-points/http/dashboard.route';
 import { metricsRouter } from './entry-points/http/metrics.routes';
 import { openApiDocument } from './entry-points/http/openapi';
@@ -142,6 +144,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       const caseRules = { financialObligationPausesClock: config.RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK, apologyLeadWorkingDays: config.RULE_APOLOGY_LEAD_WORKING_DAYS };
       http.use(readRouter(createMongoReadModel(connection), directory, () => ({ calendar, now: clock.now(), rules: caseRules })));
       http.use(auditLogRouter(() => auditLog));
+      http.use(dutiesRouter(() => createMongoDutyReadModel(connection), directory, () => clock.now()));
       server = await serveHttp(http, { service: 'reporting', logger, port: config.PORT, host: config.HOST });
       return server;
     },

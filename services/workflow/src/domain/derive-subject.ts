@@ -24,7 +24,8 @@ const COUNTER_SUPPLEMENT = 'vn.tthc.dossier.supplement-requested';
 
 /** An alert says which kind of subject it is about; an inbound fact says it by its type. */
 export function subjectKindOfFact(fact: Fact): SubjectKind {
-  if (isAlertFact(fact)) return fact.data.subject;
+  // Duty alerts never reach workflow (the consumer leaves them to sla), so an alert here is a case's.
+  if (isAlertFact(fact)) return fact.data.subject === 'petition' ? 'petition' : 'dossier';
   return isPetitionEventType(fact.type) ? 'petition' : 'dossier';
 }
 

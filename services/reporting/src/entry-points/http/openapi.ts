@@ -21,6 +21,7 @@ import { auditsQuery, proceduresQuery } from './catalog.routes';
 import { XLSX_MIME } from './export.format';
 import { PDF_MIME } from './pdf.format';
 import { dossiersQuery, lateCasesQuery, subScoresQuery, trendQuery } from './metrics.routes';
+import { dutiesQuery } from './duties.routes';
 import { alertQuery } from './read.routes';
 import { monthlyReportQuery } from './reports.routes';
 
@@ -328,6 +329,30 @@ const schemas: Record<string, JsonSchema> = {
     additionalProperties: false,
     properties: { id: { type: 'string' }, type: { type: 'string' }, dossierCode: { type: 'string', description: 'the dossier or petition code' }, agencyCode: nullableString, dueAt: { type: 'string' }, raisedAt: { type: 'string' } },
   },
+  Duty: {
+    type: 'object',
+    description: 'One period of a periodic duty of an agency (duties file), e.g. the leaders\' dialogue of 2026-H1.',
+    required: ['code', 'dutyId', 'title', 'legalBasis', 'agencyCode', 'period', 'startDate', 'endDate', 'dueAt', 'status', 'fulfilment'],
+    additionalProperties: false,
+    properties: {
+      code: { type: 'string', description: 'DUTY:<duty>:<agency>:<period>, the code its alerts carry as dossierCode' },
+      dutyId: { type: 'string' },
+      title: { type: 'object', required: ['vi', 'en'], additionalProperties: false, properties: { vi: { type: 'string' }, en: { type: 'string' } } },
+      legalBasis: { type: 'string' },
+      agencyCode: { type: 'string' },
+      period: { type: 'string', description: '2026-H1, 2026-Q3, 2026-05 or 2026' },
+      startDate: { type: 'string', format: 'date' },
+      endDate: { type: 'string', format: 'date' },
+      dueAt: { ...instant, description: 'the local midnight ending endDate on the calendar' },
+      status: { enum: ['due', 'done', 'overdue'] },
+      fulfilment: nullable({
+        type: 'object',
+        required: ['date', 'minutes', 'link'],
+        additionalProperties: false,
+        properties: { date: { type: 'string', format: 'date' }, minutes: nullableString, link: nullableString },
+      }),
+    },
+  },
   Procedure: {
     type: 'object',
     required: ['key', 'procedure', 'catalogId', 'catalogVersion', 'catalogLabel', 'effectiveFrom', 'effectiveSince', 'current', 'importedAt', 'updatedAt'],
@@ -459,6 +484,13 @@ export const openApiDocument = {
       'Warnings, overdue and escalation alerts of the key\'s agencies, newest first.',
       params(alertQuery),
       { '200': jsonResponse('The alerts', { type: 'object', required: ['items'], additionalProperties: false, properties: { items: { type: 'array', items: ref('Alert') } } }), '400': invalidQuery, ...keyedErrorResponses() },
+    ),
+    '/v1/duties': get(
+      'listDuties',
+      'Periodic duties',
+      'The periods of the periodic duties of the key\'s agencies (e.g. the leaders\' dialogue every 6 months), the earliest due first: due (not done, not yet due), done (vn.tthc.duty.fulfilled received) or overdue (not done, past due).',
+      params(dutiesQuery),
+      { '200': jsonResponse('The duty periods', { type: 'object', required: ['items'], additionalProperties: false, properties: { items: { type: 'array', items: ref('Duty') } } }), '400': invalidQuery, ...keyedErrorResponses('?agency= shares no agency with the key') },
     ),
     '/v1/procedures': get(
       'listProcedures',
