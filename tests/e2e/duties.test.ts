@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { ControllableClock, sleep, waitFor } from '@tthc/testkit';
+import { dialogueCode, dutyFulfilledEvent } from './support/duty-events';
 import { OTHER_PORTAL_KEY, PORTAL_KEY, getJson, postEvents, startStack, type Stack } from './support/stack';
 
 /**
@@ -23,18 +23,8 @@ interface AlertItem {
 }
 
 const DUE_AT = '2026-07-01T00:00:00+07:00';
-const code = (agency: string) => `DUTY:leaders-dialogue:${agency}:2026-H1`;
-
-function fulfilled(agencyCode: string, evidence: Record<string, unknown> = { date: '2026-06-15', minutes: 'Biên bản số 12/BB-UBND' }) {
-  return {
-    specversion: '1.0',
-    id: `duty-${randomUUID()}`,
-    source: 'urn:portal:test',
-    type: 'vn.tthc.duty.fulfilled',
-    time: new Date().toISOString(),
-    data: { dutyId: 'leaders-dialogue', agencyCode, evidence },
-  };
-}
+const code = (agency: string) => dialogueCode(agency);
+const fulfilled = dutyFulfilledEvent;
 
 describe('periodic duties, end to end on real Kafka, MongoDB and Redis', () => {
   let stack: Stack;

@@ -6,6 +6,7 @@ import { ApiError, download, getJson, getKey, query, setKey } from './api.js';
 import { currentPeriod, date, dateTime, num, pct, PERIOD_PATTERN } from './format.js';
 import { trendChart } from './chart.js';
 import { caseView } from './case-view.js';
+import { dutiesPath, dutiesView } from './duties.js';
 import { el, replace, table } from './dom.js';
 
 const AGENCY_PAGE_SIZE = 50;
@@ -18,7 +19,7 @@ const state = {
   drillAgencyName: null,
   drillProcedure: null,
   pages: { agencies: 1, overdue: 1, atRisk: 1 },
-  data: { overview: null, ranking: null, trend: null, overdue: null, atRisk: null, subscores: null },
+  data: { overview: null, ranking: null, trend: null, overdue: null, atRisk: null, subscores: null, duties: null },
   lastStatus: null,
   // The case open in the dialog, kept so a language switch redraws it without a request.
   caseRecord: null,
@@ -109,6 +110,7 @@ async function loadAll() {
     overdue: getJson(dossiersPath('overdue')),
     atRisk: getJson(dossiersPath('atRisk')),
     subscores: getJson(subscoresPath()),
+    duties: getJson(dutiesPath(state.drillAgency ?? state.agency)),
   };
   const results = await Promise.allSettled(Object.values(jobs));
   const names = Object.keys(jobs);
@@ -388,6 +390,7 @@ function renderAll() {
   renderRanking();
   renderDossiers();
   renderSubscores();
+  replace($('duties-body'), ...dutiesView(state.data.duties));
   if (state.lastStatus) announce(...state.lastStatus);
 }
 

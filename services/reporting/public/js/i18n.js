@@ -448,3 +448,8 @@ export function applyStatic(root = document) {
 }
 
 export const dictionaries = DICT;
+
+/** Adds a section's own strings (its module keeps them beside its markup). */
+export function addStrings(extra) {
+  for (const l of LANGS) Object.assign(DICT[l], extra[l] ?? {});
+}
