@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ControllableClock, dossierCode, receivedEvent, resolvedEvent, waitFor } from '@tthc/testkit';
+import { dutyFulfilledEvent } from './support/duty-events';
 import { openApiChecker } from './support/openapi-check';
 import { MANAGER_KEY, OTHER_PORTAL_KEY, PORTAL_KEY, REFORM_KEY, startNotifier, startStack, type Stack } from './support/stack';
 
@@ -143,6 +144,9 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     expect((await read('/v1/procedures/{code}', '/v1/procedures/9.999999')).status).toBe(404);
     expect((await read('/v1/calendar-audits', '/v1/calendar-audits')).status).toBe(200);
     expect((await read('/v1/calendar-audits', '/v1/calendar-audits', PORTAL_KEY)).status).toBe(403);
+    expect((await intake.check('post', '/v1/events', await post(dutyFulfilledEvent(AGENCY), { ...bearer(PORTAL_KEY), 'content-type': 'application/cloudevents+json' }))).status).toBe(202);
+    expect((await read('/v1/duties', '/v1/duties?status=due', PORTAL_KEY)).status).toBe(200);
+    expect((await read('/v1/duties', '/v1/duties?status=late')).status).toBe(400);
 
     // Notifier: a subscription's life, acknowledgement by key and by a link without its token.
     const notifierCall = (method: string, template: string, pathAndQuery: string, init: RequestInit = {}) => fetch(`${urls.notifier}${pathAndQuery}`, { method, ...init }).then((res) => notify.check(method, template, res));
