@@ -1,4 +1,4 @@
-import type { InboundDossierEvent } from '@tthc/contracts';
+import type { InboundDossierEvent, InboundEvent } from '@tthc/contracts';
 import { acceptEvents, eventKey, ForbiddenAgencyError, TemporarilyUnavailableError, type ClaimState, type IdempotencyStore, type Sender } from './accept-events.use-case';
 
 function memoryStore(): IdempotencyStore & { states: Map<string, ClaimState> } {
@@ -91,7 +91,7 @@ describe('accepting events', () => {
 
   test('when two keys send the same source and id, then each claim is its own and neither is a duplicate of the other', async () => {
     const store = memoryStore();
-    const published: InboundDossierEvent[] = [];
+    const published: InboundEvent[] = [];
     const publisher = { publish: async (events: InboundDossierEvent[]) => void published.push(...events) };
     const a = sender('key-a', ['G01']);
     const b = sender('key-b', ['G01']);
@@ -102,7 +102,7 @@ describe('accepting events', () => {
   });
 
   test('when the client wrote its own authcontext, then it is replaced by the sending key', async () => {
-    const published: InboundDossierEvent[] = [];
+    const published: InboundEvent[] = [];
     const forged = { ...event('1'), authtype: 'system', authid: 'key-b', authclaims: '*' } as InboundDossierEvent;
     await acceptEvents([forged], sender('key-a', ['G01']), { store: memoryStore(), publisher: { publish: async (events) => void published.push(...events) } });
     expect(published[0]).toMatchObject({ authtype: 'api_key', authid: 'key-a', authclaims: 'G01' });
