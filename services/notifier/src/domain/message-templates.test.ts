@@ -64,4 +64,21 @@ describe('message templates', () => {
     expect(en.subject).toBe('[Digest 2026-03-09] 1 overdue, 1 at-risk dossiers');
     expect(en.html).toContain('href="https://d/D-2"');
   });
+
+  test('when a periodic duty is overdue, then the message names the duty period, not a dossier', () => {
+    const duty = slaAlertV1.parse({
+      ...alert,
+      alertId: 'overdue:DUTY:leaders-dialogue:G01.001.000:2026-H1:duty:v1',
+      subject: 'duty',
+      dossierCode: 'DUTY:leaders-dialogue:G01.001.000:2026-H1',
+      deadlineKey: 'duty',
+      deadlineKind: 'duty',
+      procedureCode: null,
+      label: 'Người đứng đầu đối thoại với người dân, doanh nghiệp về thủ tục hành chính (kỳ 2026-H1)',
+    });
+    const vi = renderAlertMessage({ alert: duty, level: 0, baseLevel: 0, lang: 'vi', links });
+    expect(vi.subject).toBe('[Quá hạn] Nhiệm vụ định kỳ DUTY:leaders-dialogue:G01.001.000:2026-H1');
+    expect(vi.text).not.toContain('Hồ sơ:');
+    expect(renderAlertMessage({ alert: duty, level: 0, baseLevel: 0, lang: 'en', links }).subject).toBe('[Overdue] Periodic duty DUTY:leaders-dialogue:G01.001.000:2026-H1');
+  });
 });

@@ -75,14 +75,14 @@ export function renderAlertMessage(input: { alert: SlaAlertV1; level: number; ba
   const { alert, level, baseLevel, lang, links } = input;
   const vi = lang === 'vi';
   const title = titleOf(alert, lang);
-  const subjectNoun = alert.subject === 'petition' ? (vi ? 'PAKN' : 'Petition') : vi ? 'Hồ sơ' : 'Dossier';
+  const subjectNoun = alert.subject === 'petition' ? (vi ? 'PAKN' : 'Petition') : alert.subject === 'duty' ? (vi ? 'Nhiệm vụ định kỳ' : 'Periodic duty') : vi ? 'Hồ sơ' : 'Dossier';
   const escalatedByAck = level > baseLevel;
   const prefix = escalatedByAck ? (vi ? `[Chuyển cấp ${level}] ` : `[Escalated to level ${level}] `) : '';
   const subject = `${prefix}[${title}] ${subjectNoun} ${alert.dossierCode}${alert.procedureCode ? ` — ${vi ? 'TTHC' : 'procedure'} ${alert.procedureCode}` : ''}`;
 
   const none = vi ? '(không có)' : '(none)';
   const rows: Array<[string, string]> = [
-    [vi ? 'Hồ sơ' : 'Dossier', alert.dossierCode],
+    [alert.subject === 'duty' ? subjectNoun : vi ? 'Hồ sơ' : 'Dossier', alert.dossierCode],
     [vi ? 'Thủ tục hành chính' : 'Procedure', alert.procedureCode ?? none],
     [vi ? 'Cơ quan' : 'Agency', alert.agencyCode ?? none],
     [vi ? 'Bước / cơ quan đang xử lý' : 'Responsible step / agency', [alert.label, alert.responsibleAgencyCode].filter(Boolean).join(' — ') || none],

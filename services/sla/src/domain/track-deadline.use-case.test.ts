@@ -1,7 +1,6 @@
 import { defaultCalendar } from '@tthc/calendar';
 import { dossierStateChangedV1 } from '@tthc/contracts';
-import { ControllableClock } from '@tthc/testkit';
-import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
+import { memoryDeadlines } from '../../test/support/memory-deadlines';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
 import { deadlinesFromSnapshot, trackSnapshot } from './track-deadline.use-case';
@@ -11,38 +10,7 @@ const SENT = new Date('2026-02-24T01:00:00Z');
 const deadlinesFromSnapshotAt = (s: Parameters<typeof deadlinesFromSnapshot>[0]) => deadlinesFromSnapshot(s, SENT);
 
 const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
-
-/** An in-memory repository with the same compare-and-set rule as the MongoDB one; a horizon of `horizonHours` from SENT. */
-function memory(horizonHours = 24 * 60) {
-  const docs = new Map<string, TrackedDeadline>();
-  const id = (c: string, k: string) => `${c}|${k}`;
-  const repo: DeadlineRepository = {
-    find: async (c, k) => docs.get(id(c, k)) ?? null,
-    listForSubject: async (c) => [...docs.values()].filter((d) => d.subjectCode === c),
-    upsertIfNewer: async (d, nextFireAt) => {
-      const previous = docs.get(id(d.subjectCode, d.key)) ?? null;
-      if (previous && previous.revision >= d.revision) return { previous, stored: previous };
-      const same = previous?.version === d.version;
-      const merged = { ...d, raised: same ? previous!.raised : [], since: same ? previous!.since : d.since };
-      const stored = { ...merged, nextFireAt: nextFireAt(merged) };
-      docs.set(id(d.subjectCode, d.key), stored);
-      return { previous, stored };
-    },
-    markRaised: async () => undefined,
-    setNextFireAt: async () => false,
-    listActive: async () => ({ items: [], next: null }),
-    listNearTerm: async () => ({ items: [], next: null }),
-  };
-  const scheduled = new Map<string, Date>();
-  const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
-  const timers: TimerScheduler = {
-    schedule: async (timers) => timers.forEach(({ ref, fireAt }) => void scheduled.set(key(ref), fireAt)),
-    cancel: async (t) => void scheduled.delete(key(t)),
-    ensure: async () => false,
-  };
-  const clock = new ControllableClock(SENT.toISOString());
-  return { repo, timers, scheduled, deps: { deadlines: repo, timers, planner, horizon: { clock, seconds: horizonHours * 3600 } } };
-}
+const memory = (horizonHours?: number) => memoryDeadlines(planner, SENT, horizonHours);
 
 const snapshot = (revision: number, deadlines: unknown[], extra: Record<string, unknown> = {}) =>
   dossierStateChangedV1.parse({

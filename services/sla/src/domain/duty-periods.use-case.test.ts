@@ -1,0 +1,85 @@
+import { defaultCalendar } from '@tthc/calendar';
+import { loadDutiesFile, SAMPLE_DUTIES_PATH } from '@tthc/catalog';
+import { ControllableClock } from '@tthc/testkit';
+import { memoryDeadlines } from '../../test/support/memory-deadlines';
+import { parseDuration, parseDurationList } from './duration';
+import { DutyRefusedError, fulfilDuty, openDutyPeriods, type DutyDeps, type DutyFulfilment, type DutyPeriodRecord } from './duty-periods.use-case';
+import { createTimerPlanner } from './timer-plan';
+
+const NOW = new Date('2026-05-04T09:00:00+07:00');
+const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd')! });
+const H1 = 'DUTY:leaders-dialogue:G01.001.000:2026-H1';
+
+function setup() {
+  const mem = memoryDeadlines(planner, NOW);
+  const periods = new Map<string, DutyPeriodRecord & { fulfilment: DutyFulfilment | null }>();
+  const deps: DutyDeps = {
+    ...mem.deps,
+    duties: loadDutiesFile(SAMPLE_DUTIES_PATH),
+    agencies: [
+      { code: 'G01.001.000', level: 'province' },
+      { code: 'G01.101.000', level: 'commune' },
+      { code: 'B05', level: 'ministry' },
+    ],
+    calendarFor: () => defaultCalendar(),
+    clock: new ControllableClock(NOW),
+    store: {
+      open: async (records) => records.forEach((r) => void (periods.has(r.code) || periods.set(r.code, { ...r, fulfilment: null }))),
+      fulfil: async (r, f) => {
+        const p = periods.get(r.code) ?? { ...r, fulfilment: null };
+        const recorded = p.fulfilment === null;
+        periods.set(r.code, recorded ? { ...p, fulfilment: f } : p);
+        return recorded;
+      },
+    },
+  };
+  return { deps, periods, mem };
+}
+
+const evidence = { date: '2026-04-20', minutes: 'BB 3/2026' };
+const sender = { source: 'urn:portal:test', eventId: 'e-1', keyId: 'k1' };
+
+describe('periodic duties in sla', () => {
+  test('when periods are opened, then each province and commune gets its current half-year as an open deadline due at its end, and a second run changes nothing', async () => {
+    const { deps, periods, mem } = setup();
+    expect(await openDutyPeriods(deps)).toEqual({ opened: 2 });
+    expect([...periods.keys()].sort()).toEqual([H1, 'DUTY:leaders-dialogue:G01.101.000:2026-H1']);
+    const entry = await mem.repo.find(H1, 'duty');
+    expect(entry).toMatchObject({ subject: 'duty', kind: 'duty', status: 'open', revision: 1, agencyCode: 'G01.001.000', dueAt: new Date('2026-07-01T00:00:00+07:00'), warn: true, escalate: true });
+    expect(entry?.label).toContain('(kỳ 2026-H1)');
+    expect(entry?.nextFireAt?.getTime()).toBeLessThan(Date.parse('2026-07-01T00:00:00+07:00'));
+    await openDutyPeriods(deps);
+    expect((await mem.repo.find(H1, 'duty'))?.revision).toBe(1);
+  });
+
+  test('when a duty is fulfilled, then its period is met with no next stage, the other agencies’ periods run on, and a repeated fulfilment keeps the first evidence', async () => {
+    const { deps, periods, mem } = setup();
+    await openDutyPeriods(deps);
+    expect(await fulfilDuty({ dutyId: 'leaders-dialogue', agencyCode: 'G01.001.000', evidence }, sender, deps)).toEqual({ code: H1, recorded: true });
+    expect(await mem.repo.find(H1, 'duty')).toMatchObject({ status: 'met', revision: 2, nextFireAt: null });
+    expect((await mem.repo.find('DUTY:leaders-dialogue:G01.101.000:2026-H1', 'duty'))?.nextFireAt).not.toBeNull();
+    expect(await fulfilDuty({ dutyId: 'leaders-dialogue', agencyCode: 'G01.001.000', evidence: { date: '2026-05-01', link: 'https://x.vn/b' } }, sender, deps)).toMatchObject({ recorded: false });
+    expect(periods.get(H1)?.fulfilment).toMatchObject({ date: '2026-04-20', minutes: 'BB 3/2026', link: null, keyId: 'k1' });
+  });
+
+  test('when the fulfilment comes before the period was opened, then the later opening leaves it met', async () => {
+    const { deps, mem } = setup();
+    await fulfilDuty({ dutyId: 'leaders-dialogue', agencyCode: 'G01.001.000', evidence }, sender, deps);
+    await openDutyPeriods(deps);
+    expect(await mem.repo.find(H1, 'duty')).toMatchObject({ status: 'met', revision: 2 });
+  });
+
+  test('when the evidence is dated in another half-year, then it closes that period, not the current one', async () => {
+    const { deps, mem } = setup();
+    await openDutyPeriods(deps);
+    const { code } = await fulfilDuty({ dutyId: 'leaders-dialogue', agencyCode: 'G01.001.000', evidence: { date: '2025-12-30', minutes: 'BB 9/2025' } }, sender, deps);
+    expect(code).toBe('DUTY:leaders-dialogue:G01.001.000:2025-H2');
+    expect((await mem.repo.find(H1, 'duty'))?.status).toBe('open');
+  });
+
+  test('when the duty is unknown or does not apply to the agency, then it is refused for good', async () => {
+    const { deps } = setup();
+    await expect(fulfilDuty({ dutyId: 'sipas-survey', agencyCode: 'G01.001.000', evidence }, sender, deps)).rejects.toMatchObject({ code: 'unknown-duty' });
+    await expect(fulfilDuty({ dutyId: 'leaders-dialogue', agencyCode: 'B05', evidence }, sender, deps)).rejects.toBeInstanceOf(DutyRefusedError);
+  });
+});
