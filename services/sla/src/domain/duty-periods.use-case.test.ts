@@ -1,40 +1,8 @@
-import { defaultCalendar } from '@tthc/calendar';
-import { loadDutiesFile, SAMPLE_DUTIES_PATH } from '@tthc/catalog';
-import { ControllableClock } from '@tthc/testkit';
-import { memoryDeadlines } from '../../test/support/memory-deadlines';
-import { parseDuration, parseDurationList } from './duration';
-import { DutyRefusedError, fulfilDuty, openDutyPeriods, type DutyDeps, type DutyFulfilment, type DutyPeriodRecord } from './duty-periods.use-case';
-import { createTimerPlanner } from './timer-plan';
+import { memoryDuties } from '../../test/support/memory-duties';
+import { DutyRefusedError, fulfilDuty, openDutyPeriods } from './duty-periods.use-case';
 
-const NOW = new Date('2026-05-04T09:00:00+07:00');
-const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd')! });
 const H1 = 'DUTY:leaders-dialogue:G01.001.000:2026-H1';
-
-function setup() {
-  const mem = memoryDeadlines(planner, NOW);
-  const periods = new Map<string, DutyPeriodRecord & { fulfilment: DutyFulfilment | null }>();
-  const deps: DutyDeps = {
-    ...mem.deps,
-    duties: loadDutiesFile(SAMPLE_DUTIES_PATH),
-    agencies: [
-      { code: 'G01.001.000', level: 'province' },
-      { code: 'G01.101.000', level: 'commune' },
-      { code: 'B05', level: 'ministry' },
-    ],
-    calendarFor: () => defaultCalendar(),
-    clock: new ControllableClock(NOW),
-    store: {
-      open: async (records) => records.forEach((r) => void (periods.has(r.code) || periods.set(r.code, { ...r, fulfilment: null }))),
-      fulfil: async (r, f) => {
-        const p = periods.get(r.code) ?? { ...r, fulfilment: null };
-        const recorded = p.fulfilment === null;
-        periods.set(r.code, recorded ? { ...p, fulfilment: f } : p);
-        return recorded;
-      },
-    },
-  };
-  return { deps, periods, mem };
-}
+const setup = memoryDuties;
 
 const evidence = { date: '2026-04-20', minutes: 'BB 3/2026' };
 const sender = { source: 'urn:portal:test', eventId: 'e-1', keyId: 'k1' };

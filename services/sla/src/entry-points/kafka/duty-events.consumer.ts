@@ -15,10 +15,12 @@ export function dutyEventsHandler(deps: DutyDeps) {
     if (env.data.type !== DUTY_FULFILLED_V1) throw new PoisonMessageError('unknown-type', `unexpected event type ${env.data.type}`);
     const parsed = dutyFulfilledV1.safeParse(env.data.data);
     if (!parsed.success) throw new PoisonMessageError('invalid-event', `invalid duty event: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    // No claims: a system fact. Claims that are there but unreadable are refused, not trusted.
     const claims = env.data['authclaims'];
-    const scope = typeof claims === 'string' ? parseScopeClaims(claims) : claims === undefined ? null : undefined;
-    if (scope === undefined || (scope !== null && !canAccessAgency(scope, parsed.data.agencyCode))) {
-      throw new PoisonMessageError('not-owner', `the sending key does not cover agency ${parsed.data.agencyCode}`);
+    if (claims !== undefined) {
+      const scope = typeof claims === 'string' ? parseScopeClaims(claims) : null;
+      if (!scope) throw new PoisonMessageError('invalid-auth-context', 'authclaims is not an agency scope');
+      if (!canAccessAgency(scope, parsed.data.agencyCode)) throw new PoisonMessageError('not-owner', `the sending key does not cover agency ${parsed.data.agencyCode}`);
     }
     const keyId = typeof env.data['authid'] === 'string' ? env.data['authid'] : null;
     try {
