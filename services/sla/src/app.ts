@@ -313,9 +313,14 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       );
       await dutyRunner.start();
 
+      // One check for both consumers, so readiness keeps its shape: either one paused or crashed is not ready.
+      const snapshotsReady = consumerCheck(runner, 'paused until MongoDB, Redis and Kafka answer again');
+      const dutiesReady = consumerCheck(dutyRunner, 'duty events paused until MongoDB, Redis and Kafka answer again');
       const readiness = {
-        consumer: consumerCheck(runner, 'paused until MongoDB, Redis and Kafka answer again'),
-        dutyConsumer: consumerCheck(dutyRunner, 'paused until MongoDB, Redis and Kafka answer again'),
+        consumer: async () => {
+          await snapshotsReady();
+          await dutiesReady();
+        },
         ...checks,
       };
       const http = createServiceHttp({ service: 'sla', logger, metrics, readiness });
