@@ -10,6 +10,7 @@ export * from './events/dossier-state-changed.v1';
 export * from './events/dossier-overdue.v1';
 export * from './events/dossier-lifecycle.v1';
 export * from './events/petition.v1';
+export * from './events/dossier-rated.v1';
 export * from './events/sla-alert.v1';
 export * from './events/dead-letter.v1';
 export * from './events/delay-counts.v1';

@@ -62,7 +62,7 @@ export const CONSUMER_GROUPS = {
   slaDuties: 'tthc-sla-duties',
 } as const;
 
-/** Collections: each has one writing service; the reporting service only reads. */
+/** Collections: each has one writing service; the reporting service reads the others and writes only its survey results. */
 export const COLLECTIONS = {
   /** Written by workflow. */
   dossiers: 'dossiers',
@@ -94,4 +94,6 @@ export const COLLECTIONS = {
   reportingContributions: 'reporting_contributions',
   /** Every configuration write (subscriptions, acks, catalog import, calendar apply); read by reporting. */
   auditLog: 'audit_log',
+  /** Written by reporting's survey import: SIPAS-style satisfaction results per agency and period. */
+  surveyResults: 'survey_results',
 } as const;

@@ -20,6 +20,11 @@ export const petitionReceivedV1 = z.object({
   field: z.string().max(200).optional(),
   channel: z.enum(['direct', 'online', 'postal', 'phone']).optional(),
   petitioner: applicant.optional(),
+  /**
+   * The dossier the petition complains about, when the petitioner names one. The 766 index
+   * counts such a dossier as one with a petition (criterion 5.4), against the dossier's agency.
+   */
+  concernsDossierCode: boundedCode(64).optional(),
 });
 export type PetitionReceivedV1 = z.infer<typeof petitionReceivedV1>;
 

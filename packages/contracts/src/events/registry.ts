@@ -4,6 +4,7 @@ import { DOSSIER_RECEIVED_V1, dossierReceivedV1 } from './dossier-received.v1';
 import { DOSSIER_RESOLVED_V1, dossierResolvedV1 } from './dossier-resolved.v1';
 import * as L from './dossier-lifecycle.v1';
 import * as P from './petition.v1';
+import { DOSSIER_RATED_V1, dossierRatedV1 } from './dossier-rated.v1';
 
 /** Event types a portal may send to intake, with the schema of their `data`. */
 export const INBOUND_DOSSIER_EVENTS = {
@@ -22,6 +23,7 @@ export const INBOUND_DOSSIER_EVENTS = {
   [L.DOSSIER_RESUMED_V1]: L.dossierResumedV1,
   [L.DOSSIER_RETURNED_V1]: L.dossierReturnedV1,
   [L.DOSSIER_APOLOGY_ISSUED_V1]: L.dossierApologyIssuedV1,
+  [DOSSIER_RATED_V1]: dossierRatedV1,
   [P.PETITION_RECEIVED_V1]: P.petitionReceivedV1,
   [P.PETITION_TRANSFERRED_V1]: P.petitionTransferredV1,
   [P.PETITION_REJECTED_V1]: P.petitionRejectedV1,
@@ -63,6 +65,8 @@ export const STATUS_OF_EVENT: Readonly<Record<string, number | null>> = {
   [DOSSIER_RESOLVED_V1]: 9,
   [L.DOSSIER_RETURNED_V1]: 10,
   [L.DOSSIER_APOLOGY_ISSUED_V1]: null,
+  // A rating is about the handling, not part of it.
+  [DOSSIER_RATED_V1]: null,
 };
 
 export interface FieldIssue {
