@@ -31,6 +31,7 @@ export {
   type CalendarDocument,
   type StoredAffectedSubject,
 } from './calendar.read-model';
+export { petitionLinksBetween, ratedDossiersSince, type PetitionLink, type RatedDossier, type StoredRating } from './satisfaction.read-model';
 export { alertDocuments, listAlerts, type AlertDocument, type AlertListQuery } from './alert.read-model';
 export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDeadlineStatus } from './deadline.read-model';
 export {

@@ -25,6 +25,7 @@ export type StoredSubjectState = {
   steps?: unknown;
   apologies?: unknown;
   lateAgencies?: unknown;
+  ratings?: unknown;
 };
 
 /**
@@ -64,6 +65,10 @@ export type SubjectDocument = {
   atRisk?: boolean;
   deadlines?: DeadlineEntryV1[];
   findings?: unknown;
+  /** A dossier's latest rating instant (`state.ratings` holds them all); null when never rated. */
+  lastRatedAt?: Date | null;
+  /** A petition's link to the dossier it complains about. */
+  concernsDossierCode?: string | null;
   updatedAt?: Date;
 };
 

@@ -44,6 +44,8 @@ interface SubjectDoc extends SubjectDocument {
   atRisk: boolean;
   deadlines: DeadlineEntryV1[];
   findings: Finding[];
+  lastRatedAt: Date | null;
+  concernsDossierCode: string | null;
   updatedAt: Date;
   /** Names the write that produced this revision: tells a batched write whether it was the one that matched. */
   writeToken?: string;
@@ -79,6 +81,8 @@ const subjectSchema = new Schema<SubjectDoc>(
     atRisk: { type: Boolean, default: false },
     deadlines: { type: Schema.Types.Mixed, default: [] },
     findings: { type: Schema.Types.Mixed, default: [] },
+    lastRatedAt: { type: Date, default: null },
+    concernsDossierCode: { type: String, default: null },
     updatedAt: { type: Date, required: true },
     writeToken: { type: String },
   },
@@ -94,8 +98,12 @@ subjectSchema.index({ _id: 1, revision: 1 }, { unique: true });
 subjectSchema.index({ phase: 1 });
 // Serves the unknown-subject sweep.
 subjectSchema.index({ hasReception: 1, firstStoredAt: 1 });
+// Serve reporting's satisfaction count: dossiers rated in a period, petitions naming a dossier.
+subjectSchema.index({ lastRatedAt: 1 });
+subjectSchema.index({ concernsDossierCode: 1 });
 
 const toDate = (iso: string | null | undefined) => (iso == null ? null : new Date(iso));
+const lastOf = <T>(list: readonly T[] | undefined): T | undefined => list?.[list.length - 1];
 
 function toDoc(d: StoredSubject): SubjectDoc {
   const s = d.state;
@@ -130,6 +138,8 @@ function toDoc(d: StoredSubject): SubjectDoc {
     atRisk: s.atRisk,
     deadlines: plain(s.deadlines),
     findings: plain(s.findings),
+    lastRatedAt: toDate(lastOf((s as { ratings?: Array<{ ratedAt: string }> }).ratings)?.ratedAt),
+    concernsDossierCode: (s as { concernsDossierCode?: string | null }).concernsDossierCode ?? null,
     updatedAt: new Date(),
   };
 }

@@ -345,3 +345,22 @@ describe('alerts (rule 7 of the task)', () => {
     expect(s).toMatchObject({ timeliness: 'early', overdue: false, overdueAt: null, lateAgencies: [] });
   });
 });
+
+describe('citizens’ ratings', () => {
+  const withoutRatings = <T extends { ratings: unknown[] }>(s: T) => ({ ...s, ratings: [] });
+
+  test('when an open dossier is rated, then the rating is kept and its status, deadlines and findings do not change', () => {
+    const before = derive([receipt, event('vn.tthc.dossier.processing-started', vn('2026-03-03T08:30:00'))]);
+    const after = derive([receipt, event('vn.tthc.dossier.processing-started', vn('2026-03-03T08:30:00')), event('vn.tthc.dossier.rated', vn('2026-03-03T09:00:00'), { level: 'dissatisfied', channel: 'portal' })]);
+    expect(after.ratings).toEqual([expect.objectContaining({ ratedAt: vn('2026-03-03T09:00:00'), level: 'dissatisfied', channel: 'portal' })]);
+    expect(withoutRatings(after)).toEqual(before);
+  });
+
+  test('when a returned dossier is rated, then the rating is accepted rather than rejected as after the final close', () => {
+    const history = [receipt, resolved(vn('2026-03-05T16:00:00')), event('vn.tthc.dossier.returned', vn('2026-03-06T10:00:00'))];
+    const after = derive([...history, event('vn.tthc.dossier.rated', vn('2026-03-09T10:00:00'), { level: 'very-satisfied' })]);
+    expect(after.rejected).toEqual([]);
+    expect(after.ratings).toEqual([expect.objectContaining({ level: 'very-satisfied', channel: null })]);
+    expect(withoutRatings(after)).toEqual(derive(history));
+  });
+});

@@ -3,7 +3,7 @@
  * The history is sorted with `compareFacts` and de-duplicated by key first, so any delivery
  * order, redelivery or late-arriving older fact gives the same state.
  */
-import { isPetitionEventType, type Timeliness } from '@tthc/contracts';
+import { DOSSIER_RATED_V1, isPetitionEventType, type RatingLevel, type Timeliness } from '@tthc/contracts';
 
 import { startDossierDerivation } from './dossier/dossier-derivation';
 import { applyDossierFact, type DossierFact } from './dossier/dossier-fact.reducers';
@@ -20,6 +20,14 @@ export interface DossierApology {
   /** Why it did not move the due instant: 'second-apology', 'late-apology', 'no-due-date', 'after-close'. */
   flag: string | null;
   channels: string[];
+}
+
+/** A citizen's rating of the dossier (kept as given; reporting decides which levels are a dislike). */
+export interface DossierRating {
+  factKey: string;
+  ratedAt: string;
+  level: RatingLevel;
+  channel: string | null;
 }
 
 export interface DossierStep {
@@ -46,6 +54,8 @@ export interface DossierState extends SubjectStateBase {
   supplementRequests: number;
   pausedWorkingMinutes: number;
   apologies: DossierApology[];
+  /** In history order; a citizen who rates again adds a rating, the latest one stands. */
+  ratings: DossierRating[];
   steps: DossierStep[];
   /** Agencies a lateness is attributed to (steps late, or the dossier's agency when the dossier is late with no late step). */
   lateAgencies: string[];
@@ -68,7 +78,7 @@ function canonicalHistory(history: readonly Fact[]): Fact[] {
  * Facts rejected as impossible — no later fact could make them fit, so they never affect the state:
  * - a petition fact (a petition event or a petition alert) in a dossier history;
  * - a fact that names another dossier;
- * - any non-alert fact that happened after a final close (refused, withdrawn, returned).
+ * - any non-alert fact but a rating that happened after a final close (refused, withdrawn, returned).
  * Anything a future fact could still explain (a step completed before its assignment arrived, a
  * supplement received before its request arrived) is applied or noted as a finding, never rejected.
  */
@@ -89,6 +99,7 @@ function rejectionOf(code: string, fact: Fact, finalClose: Fact | null): string 
   if (isPetitionEventType(fact.type) || data.subject === 'petition') return `${fact.type} is a petition fact, not a dossier fact`;
   if (data.dossierCode !== code) return `${fact.type} names dossier ${String(data.dossierCode)}, not ${code}`;
   // Alerts are kept whenever they came: they are matched to deadline versions at the end.
-  if (!isAlertFact(fact) && finalClose !== null) return `${fact.type} at ${fact.occurredAt} after the final ${finalClose.type} at ${finalClose.occurredAt}`;
+  // Citizens rate once they have the result, so a rating after the return is expected.
+  if (!isAlertFact(fact) && fact.type !== DOSSIER_RATED_V1 && finalClose !== null) return `${fact.type} at ${fact.occurredAt} after the final ${finalClose.type} at ${finalClose.occurredAt}`;
   return null;
 }

@@ -77,6 +77,8 @@ export interface PetitionState extends SubjectStateBase {
   answeredAt: string | null;
   publishedAt: string | null;
   supplementRequests: number;
+  /** The dossier the petitioner complains about, as the submission names it. */
+  concernsDossierCode: string | null;
 }
 
 /** The petition state is a deterministic function of its history (any order, duplicates included). */

@@ -66,6 +66,7 @@ export function startDossierDerivation(code: string, ctx: DeriveContext): Dossie
     supplementRequests: 0,
     pausedWorkingMinutes: 0,
     apologies: [],
+    ratings: [],
     steps: [],
     lateAgencies: [],
     forwarding: null,

@@ -221,6 +221,11 @@ const completeStep: Reducer<'vn.tthc.dossier.step-completed'> = (d, fact) => {
   else step.completedAt ??= fact.occurredAt;
 };
 
+/** A rating is recorded and nothing else: it moves no deadline and no status. */
+const rate: Reducer<'vn.tthc.dossier.rated'> = (d, fact) => {
+  d.s.ratings.push({ factKey: fact.key, ratedAt: fact.occurredAt, level: fact.data.level, channel: fact.data.channel ?? null });
+};
+
 // Closing facts change the state only through `close`, which every fact passes.
 const closesOnly = () => undefined;
 
@@ -232,6 +237,7 @@ const DOSSIER_REDUCERS: { readonly [T in DossierEventType]: Reducer<T> } = {
   'vn.tthc.dossier.financial-obligation-fulfilled': (d, fact) => endPause(d, 'financial', fact.occurredAt),
   'vn.tthc.dossier.resumed': resume,
   'vn.tthc.dossier.apology-issued': apologise,
+  'vn.tthc.dossier.rated': rate,
   'vn.tthc.dossier.processing-started': processingResumes,
   'vn.tthc.dossier.step-assigned': assignStep,
   'vn.tthc.dossier.step-completed': completeStep,

@@ -49,6 +49,7 @@ export function finishPetitionState(code: string, p: PetitionDerivation): Petiti
     answeredAt: p.answeredAt,
     publishedAt: p.publishedAt,
     supplementRequests: p.supplementRequests,
+    concernsDossierCode: (submission && 'concernsDossierCode' in submission.data ? submission.data.concernsDossierCode : undefined) ?? null,
   };
 }
 
