@@ -10,3 +10,4 @@ export * from './delay-counts';
 export * from './rubric';
 export * from './subscores';
 export { SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH } from './sample-files';
+export * from './satisfaction';

@@ -38,7 +38,7 @@ describe('estimated sub-scores with forecast', () => {
   });
 
   test('when 40 % is late and petitions are 40 % of dossiers, then satisfaction proxy is 6 × 20 % / 90 %', () => {
-    expect(item('766.satisfaction-proxy')).toMatchObject({ score: 1.33, inputs: { latePercent: 40, petitionPercent: 40 }, forecast: { score: 0 } });
+    expect(item('766.satisfaction')).toMatchObject({ score: 1.33, inputs: { latePercent: 40, petitionPercent: 40 }, forecast: { score: 0 } });
   });
 
   test('when the forecast drop is shared by at-risk subjects, then each procedure saves its part', () => {

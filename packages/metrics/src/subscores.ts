@@ -1,6 +1,7 @@
 import type { AgencyDirectory } from './agency-directory';
 import { emptyCounts, totalOf, withRates, type CountRow, type DelayCounts } from './delay-counts';
 import { pointsFor, type Rubric, type RubricCriterion } from './rubric';
+import { satisfactionFromRatings, type RatingCounts } from './satisfaction';
 
 /**
  * Estimated sub-scores of the 766 real-time index and of the PAR Index rubric. Every one is an
@@ -15,6 +16,8 @@ export interface SubScore {
   score: number;
   inputs: Record<string, number | string | null>;
   forecast: { score: number; atRiskCount: number };
+  /** The satisfaction score's data: citizens' ratings and petitions naming dossiers, or the proxy when no rating exists. */
+  source?: 'ratings' | 'proxy';
 }
 
 export interface Savable {
@@ -62,6 +65,7 @@ interface Definition {
   /** Rows the score is computed over (a rubric criterion may keep one level only). */
   keep: (row: CountRow) => boolean;
   score: (c: DelayCounts) => { score: number; inputs: SubScore['inputs'] };
+  source?: SubScore['source'];
 }
 
 /** 766 group "Tiến độ, kết quả giải quyết" (20 points), as the portal currently scores it. */
@@ -92,12 +96,13 @@ const paknOnTime: Omit<Definition, 'keep'> = {
 };
 
 /**
- * Proxy of 766 criterion 5.4. The portal subtracts the share of dossiers that drew a petition
- * or a "dislike"; dossiers and petitions are not linked here, so the share of petitions
- * received per dossier to handle stands in for it (capped at 100 %).
+ * Proxy of 766 criterion 5.4, used while no citizen rated a dossier of the period. The portal
+ * subtracts the share of dossiers that drew a petition or a "dislike"; without ratings the
+ * share of petitions received per dossier to handle stands in for it (capped at 100 %).
  */
 const satisfactionProxy: Omit<Definition, 'keep'> = {
-  id: '766.satisfaction-proxy',
+  id: '766.satisfaction',
+  source: 'proxy',
   nameVi: 'Mức độ hài lòng (ước tính thay thế)',
   nameEn: 'Satisfaction (proxy)',
   formula: 'min(6, 6 × (100% − tỷ lệ trễ hạn − tỷ lệ PAKN trên hồ sơ) / 90%), không âm; PAKN trên hồ sơ = PAKN tiếp nhận / hồ sơ cần xử lý',
@@ -111,6 +116,21 @@ const satisfactionProxy: Omit<Definition, 'keep'> = {
     return { score, inputs: { latePercent: round2(latePercent), petitionPercent: round2(petitionPercent) } };
   },
 };
+
+/** 766 criterion 5.4 from the period's ratings and petition links (`satisfaction.ts`); the proxy when nobody rated. */
+function satisfaction(ratings: RatingCounts | null): Omit<Definition, 'keep'> {
+  if (!ratings || ratings.ratedDossiers === 0) return satisfactionProxy;
+  return {
+    id: '766.satisfaction',
+    source: 'ratings',
+    nameVi: 'Mức độ hài lòng',
+    nameEn: 'Satisfaction',
+    formula: 'min(6, 6 × (100% − tỷ lệ trễ hạn − tỷ lệ hồ sơ có PAKN hoặc đánh giá không hài lòng) / 90%), không âm; cả hai tỷ lệ trên hồ sơ cần xử lý',
+    max: 6,
+    subject: 'dossier',
+    score: (c) => satisfactionFromRatings(c, ratings),
+  };
+}
 
 function rubricDefinition(c: RubricCriterion, directory: AgencyDirectory): Definition {
   const measure = (k: DelayCounts): number =>
@@ -141,12 +161,12 @@ function rubricDefinition(c: RubricCriterion, directory: AgencyDirectory): Defin
  * a score's drop from current to forecast is shared among groups by their at-risk subjects of
  * the kind the score depends on.
  */
-export function computeSubScores(rows: readonly CountRow[], opts: { directory: AgencyDirectory; rubric: Rubric | null }): SubScoreReport {
+export function computeSubScores(rows: readonly CountRow[], opts: { directory: AgencyDirectory; rubric: Rubric | null; ratings?: RatingCounts | null }): SubScoreReport {
   const all = (_row: CountRow) => true;
   const definitions: Definition[] = [
     { ...progress, keep: all },
     { ...paknOnTime, keep: all },
-    { ...satisfactionProxy, keep: all },
+    { ...satisfaction(opts.ratings ?? null), keep: all },
     ...(opts.rubric?.criteria ?? []).map((c) => rubricDefinition(c, opts.directory)),
   ];
   const savable = new Map<string, Savable>();
@@ -178,6 +198,7 @@ export function computeSubScores(rows: readonly CountRow[], opts: { directory: A
       score: round2(current.score),
       inputs: current.inputs,
       forecast: { score: round2(forecast.score), atRiskCount },
+      ...(d.source ? { source: d.source } : {}),
     };
   });
   return {
