@@ -135,6 +135,14 @@ describe('OpenAPI documents of intake, reporting and notifier', () => {
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}&format=pdf`)).status).toBe(200);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=2026-13`)).status).toBe(400);
     expect((await read('/v1/reports/monthly', `/v1/reports/monthly?period=${month}`, PORTAL_KEY)).status).toBe(403);
+    const importSurveys = (body: string, key = REFORM_KEY, type = 'text/csv') =>
+      fetch(`${urls.reporting}/v1/surveys/import`, { method: 'POST', headers: { ...bearer(key), 'content-type': type }, body }).then((res) => reporting.check('post', '/v1/surveys/import', res));
+    expect((await importSurveys('agencyCode,period,respondents,satisfied,survey\nG01.001.000,2026,100,92,SIPAS 2026\n')).status).toBe(201);
+    expect((await importSurveys('agencyCode,period,respondents,satisfied\nG01.001.000,2026,many,92\n')).status).toBe(400);
+    expect((await importSurveys('agencyCode,period,respondents,satisfied\nG01.001.000,2026,100,92\n', MANAGER_KEY)).status).toBe(403);
+    expect((await importSurveys('{}', REFORM_KEY, 'application/json')).status).toBe(415);
+    expect((await read('/v1/surveys/satisfaction', `/v1/surveys/satisfaction?period=2026`, MANAGER_KEY)).status).toBe(200);
+    expect((await read('/v1/surveys/satisfaction', `/v1/surveys/satisfaction`)).status).toBe(400);
     expect((await read('/v1/alerts', `/v1/alerts?agency=${AGENCY}`, MANAGER_KEY)).status).toBe(200);
     expect((await read('/v1/alerts', `/v1/alerts?limit=5000`)).status).toBe(400);
     const procedures = await read('/v1/procedures', '/v1/procedures', PORTAL_KEY);

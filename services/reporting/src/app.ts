@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { defaultCalendar, loadCalendarFile, type Calendar } from '@tthc/calendar';
 import { createMongoProcedureStore } from '@tthc/catalog/storage';
-import { AgencyDirectory, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type Rubric } from '@tthc/metrics';
-import { CONSUMER_GROUPS, topicsFor } from '@tthc/contracts';
+import { AgencyDirectory, DEFAULT_RATING_SETTINGS, loadRatingSettings, loadRubrics, SAMPLE_AGENCY_DIRECTORY_PATH, SAMPLE_RUBRIC_PATH, type RatingSettings, type Rubric } from '@tthc/metrics';
+import { CONSUMER_GROUPS, ratingLevel, topicsFor } from '@tthc/contracts';
 import {
   connectMongo,
   consumerCheck,
@@ -30,6 +30,8 @@ import { createMongoDelayCounterStore, everyStoredSubject, storedSubjects } from
 import { countSubjects, type DelayCounterStore } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
+import { createMongoSatisfactionReadModel } from './data-access/satisfaction-read.mongo';
+import { createMongoSurveyStore } from './data-access/survey-results.mongo';
 import type { MetricsReadModel } from './domain/metrics-read-model';
 import { auditLogRouter } from './entry-points/http/audit-log.routes';
 import { catalogRouter } from './entry-points/http/catalog.routes';
@@ -39,6 +41,16 @@ import { metricsRouter } from './entry-points/http/metrics.routes';
 import { openApiDocument } from './entry-points/http/openapi';
 import { readRouter } from './entry-points/http/read.routes';
 import { reportsRouter } from './entry-points/http/reports.routes';
+import { surveysRouter } from './entry-points/http/surveys.routes';
+
+/** The rating settings, refusing a file that leaves a level of the rating event unnamed. */
+export function ratingSettingsOf(file: string | undefined): RatingSettings {
+  if (!file) return DEFAULT_RATING_SETTINGS;
+  const settings = loadRatingSettings(file);
+  const missing = ratingLevel.options.filter((l) => !settings.levels.some((s) => s.level === l));
+  if (missing.length) throw new Error(`RATING_LEVELS_FILE ${file}: level ${missing.join(', ')} of vn.tthc.dossier.rated is not listed`);
+  return settings;
+}
 
 /** Reporting's rate-limit buckets sit apart from intake's under the same Redis prefix. */
 export function reportingRateLimitPrefix(redisKeyPrefix: string): string {
@@ -87,6 +99,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       // Read at start so a bad file fails the start with its path and field in the message.
       const directory = directoryFile ? AgencyDirectory.fromFile(directoryFile) : AgencyDirectory.empty();
       const rubrics: Rubric[] = rubricFile ? loadRubrics(rubricFile) : [];
+      const ratingSettings = ratingSettingsOf(config.RATING_LEVELS_FILE);
       conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const connection = conn;
       await redis.connect();
@@ -109,6 +122,9 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       runner = consumer;
       await consumer.start();
       const auditLog = createAuditLog(connection);
+      const surveys = createMongoSurveyStore(connection);
+      await surveys.init();
+      const satisfaction = { readModel: createMongoSatisfactionReadModel(connection), settings: ratingSettings };
       const http = createServiceHttp({
         service: 'reporting',
         logger,
@@ -137,9 +153,10 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
           metrics,
         }),
       );
-      const reportContext = () => ({ readModel, ...(deps.countPerRequest ? {} : { counters }), calendar, directory, rubrics, now: clock.now() });
+      const reportContext = () => ({ readModel, ...(deps.countPerRequest ? {} : { counters }), calendar, directory, rubrics, satisfaction, now: clock.now() });
       http.use(metricsRouter(reportContext));
       http.use(reportsRouter(reportContext));
+      http.use(surveysRouter({ store: surveys, auditLog, calendar, directory, targetPercent: config.SIPAS_TARGET_PERCENT, now: () => clock.now() }));
       http.use(catalogRouter({ procedures: createMongoProcedureStore(connection), readModel, directory }));
       const caseRules = { financialObligationPausesClock: config.RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK, apologyLeadWorkingDays: config.RULE_APOLOGY_LEAD_WORKING_DAYS };
       http.use(readRouter(createMongoReadModel(connection), directory, () => ({ calendar, now: clock.now(), rules: caseRules })));

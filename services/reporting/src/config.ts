@@ -36,6 +36,11 @@ const schema = z
       .optional()
       .transform((v) => v === 'true' || v === '1'),
     RULE_APOLOGY_LEAD_WORKING_DAYS: z.coerce.number().int().min(0).max(100).default(1),
+    // Citizens' rating levels: names, which are a dislike (766 criterion 5.4) and their weight in the
+    // satisfied share. Unconfirmed (docs/legal-rules.md, ratings): built-in defaults when unset.
+    RATING_LEVELS_FILE: z.string().min(1).optional(),
+    // The satisfied share a SIPAS-style survey result is measured against, percent.
+    SIPAS_TARGET_PERCENT: z.coerce.number().min(0).max(100).default(89),
   })
   .superRefine(requireApiKeysInProduction);
 

@@ -122,7 +122,7 @@ describe('trend, sub-scores and dossier lists', () => {
     const progress = res.body.items.find((i: { id: string }) => i.id === '766.progress');
     // March as of 10/3: A overdue, B late, G at risk (flag, due 12/3) → 20 × 1/3 now, 0 if G goes late.
     expect(progress).toMatchObject({ score: 6.67, max: 20, forecast: { score: 0, atRiskCount: 1 } });
-    expect(res.body.items.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining(['766.pakn-on-time', '766.satisfaction-proxy', 'par.on-time-province']));
+    expect(res.body.items.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining(['766.pakn-on-time', '766.satisfaction', 'par.on-time-province']));
     expect(res.body.savable[0]).toMatchObject({ agencyCode: 'G01.001.000', procedureCode: 'P1' });
     expect(res.body.savable[0].points).toBeGreaterThanOrEqual(6.67);
   });
@@ -194,7 +194,7 @@ describe('exports', () => {
     const sheet = wb.worksheets[0]!;
     expect(sheet.getRow(1).getCell(1).value).toBe('Mã chỉ tiêu');
     const ids = sheet.getColumn(1).values.slice(2);
-    expect(ids).toEqual(expect.arrayContaining(['766.progress', '766.pakn-on-time', '766.satisfaction-proxy']));
+    expect(ids).toEqual(expect.arrayContaining(['766.progress', '766.pakn-on-time', '766.satisfaction']));
     const progressRow = sheet.getRow(ids.indexOf('766.progress') + 2);
     // February, G01 agencies: 7 to handle, 4 late → 20 × 3/7.
     expect(progressRow.getCell(5).value).toBe(8.57);

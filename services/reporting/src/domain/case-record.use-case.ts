@@ -164,6 +164,10 @@ export interface CaseRecord {
   reappointments: ReappointmentRecord[];
   steps: Array<{ stepNo: number; agencyCode: string; name: string | null; assignedAt: string; allottedHours: number; dueAt: string; completedAt: string | null; timeliness: Timeliness | null; overdue: boolean }>;
   transfers: Array<{ at: string; fromAgencyCode: string; toAgencyCode: string; onTime: boolean }>;
+  /** The dossier a petition complains about, as the petitioner named it; null for dossiers and unlinked petitions. */
+  concernsDossierCode: string | null;
+  /** Citizens' ratings of a dossier, oldest first (the latest one stands). */
+  ratings: Array<{ ratedAt: string; level: string; channel: string | null }>;
   lateAgencies: string[];
   timeline: { origin: string | null; asOf: string; asOfWorkingMinute: number; calendarId: string; calendarVersion: string; dayLengthMinutes: number };
   history: CaseHistoryEntry[];
@@ -471,6 +475,10 @@ export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseReco
     transfers: list(s.transfers)
       .filter(isObj)
       .map((t) => ({ at: strOrNull(t.at) ?? '', fromAgencyCode: strOrNull(t.fromAgencyCode) ?? '', toAgencyCode: strOrNull(t.toAgencyCode) ?? '', onTime: t.onTime === true })),
+    concernsDossierCode: strOrNull(s.concernsDossierCode),
+    ratings: list(s.ratings)
+      .filter(isObj)
+      .map((r) => ({ ratedAt: strOrNull(r.ratedAt) ?? '', level: strOrNull(r.level) ?? '', channel: strOrNull(r.channel) })),
     lateAgencies: list(s.lateAgencies).filter((x): x is string => typeof x === 'string'),
     timeline: { origin, asOf: now, asOfWorkingMinute: offset(now), calendarId: calendar.id, calendarVersion: calendar.version, dayLengthMinutes: calendar.dayLengthMinutes },
     history: history.map((f) => ({

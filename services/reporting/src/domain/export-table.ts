@@ -63,8 +63,9 @@ export function subScoresTable(periodKey: string, items: readonly SubScore[]): E
       { key: 'score', header: 'Điểm ước tính' },
       { key: 'forecast', header: 'Điểm dự báo cuối kỳ' },
       { key: 'atRisk', header: 'Hồ sơ có nguy cơ trễ hạn' },
+      { key: 'source', header: 'Nguồn dữ liệu' },
     ],
-    rows: items.map((i) => ({ id: i.id, nameVi: i.nameVi, formula: i.formula, max: i.max, score: i.score, forecast: i.forecast.score, atRisk: i.forecast.atRiskCount })),
+    rows: items.map((i) => ({ id: i.id, nameVi: i.nameVi, formula: i.formula, max: i.max, score: i.score, forecast: i.forecast.score, atRisk: i.forecast.atRiskCount, source: i.source ?? null })),
   };
 }
 

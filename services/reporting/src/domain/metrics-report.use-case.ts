@@ -20,6 +20,7 @@ import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilt
 import type { DelayCounterStore } from './count-subjects.use-case';
 import { counterDocIds, countsFromCounters } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
+import { ratingCountsFor, type SatisfactionContext } from './satisfaction.use-case';
 
 export interface ReportContext {
   readModel: MetricsReadModel;
@@ -32,6 +33,8 @@ export interface ReportContext {
   directory: AgencyDirectory;
   rubrics: readonly Rubric[];
   now: Date;
+  /** Citizens' ratings for the satisfaction sub-score; without it the sub-score is the proxy. */
+  satisfaction?: SatisfactionContext;
 }
 
 /** What a request reads: the key's agencies narrowed by its filter. */
@@ -156,10 +159,10 @@ export async function trend(ctx: ReportContext, months: number, who: Audience): 
 }
 
 export async function subScores(ctx: ReportContext, period: Period, who: Audience): Promise<SubScoreReport & { period: Period }> {
-  const rows = await rowsFor(ctx, period, who);
+  const [rows, ratings] = await Promise.all([rowsFor(ctx, period, who), ratingCountsFor(ctx, period, who)]);
   const year = Number(period.key.slice(0, 4));
   const rubric = ctx.rubrics.find((r) => r.year === year) ?? null;
-  const report = computeSubScores(rows, { directory: ctx.directory, rubric });
+  const report = computeSubScores(rows, { directory: ctx.directory, rubric, ratings });
   return { estimate: true, period, items: report.items, savable: report.savable, rubric: report.rubric };
 }
 

@@ -24,6 +24,7 @@ import { dossiersQuery, lateCasesQuery, subScoresQuery, trendQuery } from './met
 import { dutiesQuery } from './duties.routes';
 import { alertQuery } from './read.routes';
 import { monthlyReportQuery } from './reports.routes';
+import { surveyPaths, surveySchemas } from './surveys.openapi';
 
 const instant = { type: 'string', format: 'date-time' };
 const nullable = (schema: JsonSchema) => ({ anyOf: [schema, { type: 'null' }] });
@@ -137,6 +138,7 @@ const schemas: Record<string, JsonSchema> = {
       score: { type: 'number' },
       inputs: { type: 'object', additionalProperties: { type: ['number', 'string', 'null'] } },
       forecast: { type: 'object', required: ['score', 'atRiskCount'], properties: { score: { type: 'number' }, atRiskCount: count } },
+      source: { enum: ['ratings', 'proxy'], description: '766.satisfaction only: ratings when citizens rated dossiers of the period (inputs then count ratings, dislikes and petitions naming dossiers), proxy when it still falls back to petitions per dossier' },
     },
   },
   SubScoreReport: {
@@ -241,7 +243,7 @@ const schemas: Record<string, JsonSchema> = {
     description: 'A dossier or petition as workflow derived it, without personal data: every deadline with its status and answerable agency, the pauses, the classification, working time late, the findings in Vietnamese and English, apologies, re-appointments, steps and the history placed in working time',
     required: [
       'code', 'subject', 'agencyCode', 'holderAgencyCode', 'procedureCode', 'status', 'statusCode', 'receivedAt', 'dueAt', 'appointmentAt', 'legalDueAt', 'overdue', 'overdueAt', 'atRisk', 'paused', 'closedAt', 'endAt',
-      'classification', 'late', 'deadlines', 'pauses', 'pausedWorkingMinutes', 'supplementRequests', 'findings', 'apologies', 'reappointments', 'steps', 'transfers', 'lateAgencies', 'timeline', 'history',
+      'classification', 'late', 'deadlines', 'pauses', 'pausedWorkingMinutes', 'supplementRequests', 'findings', 'apologies', 'reappointments', 'steps', 'transfers', 'concernsDossierCode', 'ratings', 'lateAgencies', 'timeline', 'history',
     ],
     additionalProperties: false,
     properties: {
@@ -311,6 +313,12 @@ const schemas: Record<string, JsonSchema> = {
         type: 'array',
         description: 'a petition\'s transfers out of competence',
         items: { type: 'object', required: ['at', 'fromAgencyCode', 'toAgencyCode', 'onTime'], additionalProperties: false, properties: { at: { type: 'string' }, fromAgencyCode: { type: 'string' }, toAgencyCode: { type: 'string' }, onTime: { type: 'boolean' } } },
+      },
+      concernsDossierCode: { ...nullableString, description: 'the dossier a petition complains about (concernsDossierCode of its reception); null for a dossier or an unlinked petition' },
+      ratings: {
+        type: 'array',
+        description: 'citizens\' ratings of a dossier (vn.tthc.dossier.rated), oldest first; the latest one stands',
+        items: { type: 'object', required: ['ratedAt', 'level', 'channel'], additionalProperties: false, properties: { ratedAt: { type: 'string' }, level: { type: 'string' }, channel: nullableString } },
       },
       lateAgencies: { type: 'array', items: { type: 'string' }, description: 'agencies a lateness is attributed to' },
       timeline: {
@@ -430,7 +438,7 @@ export const openApiDocument = {
   ...keyedServiceDocument(
     'reporting',
     "The reform office's and managers' read API: late-case counts per agency, procedure or level and period, the trend, estimated index sub-scores, open and overdue dossiers and petitions, each dossier's and petition's case record, alerts, the procedure catalog, calendar change audits and the configuration audit log. Every read is limited to the key's agencies. Metrics, sub-scores, audits and every CSV/XLSX export need an agency-manager or reform-office key; portal keys read only their own dossiers and alerts. The dashboard (/, Vietnamese with an English switch) is served by the same process.",
-    schemas,
+    { ...schemas, ...surveySchemas },
   ),
   paths: {
     '/v1/metrics/late-cases': get(
@@ -454,7 +462,7 @@ export const openApiDocument = {
     '/v1/index/subscores': get(
       'getSubScores',
       'Estimated index sub-scores',
-      'Sub-scores of the real-time service index (QĐ 766/QĐ-TTg) estimated from the delay counts, with a forecast if every at-risk case goes late and the points each procedure could still save.',
+      'Sub-scores of the real-time service index (QĐ 766/QĐ-TTg) estimated from the delay counts, with a forecast if every at-risk case goes late and the points each procedure could still save. The satisfaction sub-score (766.satisfaction) uses citizens\' ratings and petitions naming dossiers when anyone rated a dossier of the period, and says in `source` when it still falls back to the proxy.',
       ...cachedReport(params(subScoresQuery), { '200': { description: 'The estimate', content: exportContent(ref('SubScoreReport')) }, '400': invalidQuery, ...metricsErrors }),
     ),
     '/v1/dossiers': get(
@@ -520,6 +528,7 @@ export const openApiDocument = {
       params(auditLogQuery),
       { '200': jsonResponse('One page', paged('AuditEntry', 'One page of audit entries')), '400': invalidQuery, ...keyedErrorResponses('The key is not a reform-office key') },
     ),
+    ...surveyPaths,
     ...operationalPaths('Ready when MongoDB and Redis answer.'),
   },
 };
