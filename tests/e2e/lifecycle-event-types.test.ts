@@ -53,6 +53,8 @@ describe('every inbound event type through intake, end to end', () => {
         ['vn.tthc.dossier.resumed'],
         ['vn.tthc.dossier.resolved'],
         ['vn.tthc.dossier.returned'],
+        // Rated once the result is back: stored, the status stays 10.
+        ['vn.tthc.dossier.rated', { level: 'very-satisfied', channel: 'portal' }],
       ],
       statusCheck,
     );
