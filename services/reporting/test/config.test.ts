@@ -26,6 +26,20 @@ describe('reporting configuration', () => {
     await app.stop();
   });
 
+  test('when the rating levels file leaves a level of the rating event out, then start fails naming the level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reporting-config-'));
+    const file = join(dir, 'rating-levels.json');
+    const levels = ['very-satisfied', 'satisfied', 'dissatisfied', 'very-dissatisfied'].map((level) => ({ level, nameVi: level, nameEn: level, dislike: level.includes('dis'), weight: level.includes('dis') ? 0 : 1 }));
+    writeFileSync(file, JSON.stringify({ label: 'three-level portal', levels }));
+    const app = createApp(loadConfig({ ...base, RATING_LEVELS_FILE: file }));
+    await expect(app.start()).rejects.toThrow(/RATING_LEVELS_FILE .* level neutral of vn\.tthc\.dossier\.rated is not listed/);
+    await app.stop();
+  });
+
+  test('when the SIPAS target is not a percentage, then the variable is named', () => {
+    expect(() => loadConfig({ ...base, SIPAS_TARGET_PERCENT: '120' })).toThrow(/SIPAS_TARGET_PERCENT/);
+  });
+
   test('when API_KEYS is missing in production, then the variable is named', () => {
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/API_KEYS: is required when NODE_ENV=production/);
   });
