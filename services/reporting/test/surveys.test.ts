@@ -64,6 +64,24 @@ describe('survey import', () => {
     expect(await stored()).toEqual([]);
   });
 
+  test('when the body is huge, in a charset nobody knows, has a broken quote or binary noise, then the answer is a 4xx problem+json and nothing is stored', async () => {
+    const header = 'agencyCode,period,respondents,satisfied\n';
+    const bodies: Array<[string, string]> = [
+      [header + 'G01.001.000,2026,100,95\n'.repeat(60_000), 'text/csv'],
+      [header + 'G01.001.000,2026,100,95\n', 'text/csv; charset=x-no-such-charset'],
+      [header + '"G01.001.000,2026,100,95\n', 'text/csv'],
+      [header + 'G01.001.000,"2026"x,100,95\n', 'text/csv'],
+      ['\u0000\u0001\uFFFD,,,\n\u0000', 'text/csv'],
+      ['', 'text/csv'],
+      [`${header}${'G01.001.000,2026,100,95,extra\n'}`, 'text/csv'],
+    ];
+    for (const [body, type] of bodies) {
+      const res = await importCsv(body, PROVINCE, type);
+      expect({ type, start: body.slice(0, 20), status: res.status >= 400 && res.status < 500, problem: res.type.includes('application/problem+json') }).toEqual({ type, start: body.slice(0, 20), status: true, problem: true });
+    }
+    expect(await stored()).toEqual([]);
+  });
+
   test('when a valid file is imported, then the shares per agency come back beside the 89 % target, each key seeing its own agencies', async () => {
     const csv = '\uFEFFagencyCode,period,respondents,satisfied,survey\r\nG01.001.000,2026,400,380,"SIPAS 2026, đợt 1"\r\nG01.002.000,2026,200,170,SIPAS 2026\r\nG01.101.000,2025,50,40,\r\n';
     const res = await importCsv(csv);
