@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 
 import { canonicalJson } from '@tthc/calendar';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 
 import { Catalog } from './catalog';
 import type { ProcedureStore, StoredProcedure, StoredProcedureFilter } from './procedure-store';
@@ -59,7 +60,7 @@ const procedureSchema = new Schema<ProcedureDoc>(
 procedureSchema.index({ code: 1, effectiveSince: -1 });
 
 export function procedureModel(conn: Connection): Model<ProcedureDoc> {
-  return (conn.models['CatalogProcedure'] as Model<ProcedureDoc> | undefined) ?? conn.model<ProcedureDoc>('CatalogProcedure', procedureSchema);
+  return modelOn<ProcedureDoc>(conn, 'CatalogProcedure', procedureSchema);
 }
 
 /**

@@ -1,4 +1,4 @@
-import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection, type Model, type Schema } from 'mongoose';
 import type { Logger } from 'pino';
 import { sharedCounter, type Metrics } from './metrics';
 
@@ -30,6 +30,14 @@ export interface ConnectMongoOptions {
   /** `staleAfterMs` of the watchdog in seconds; 0 or absent: no watchdog (command-line tools). */
   watchdogSeconds?: number;
   metrics?: Metrics;
+}
+
+/**
+ * The connection's model `name`, declared with `schema` the first time: mongoose refuses a
+ * second declaration of a name on one connection, and a repository is built once per app.
+ */
+export function modelOn<T>(conn: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 import { COLLECTIONS } from '@tthc/contracts';
 import type { AlertRecord, AlertRecordRepository, PendingEscalation } from '../domain/notification';
 
@@ -31,7 +32,7 @@ const fromDoc = ({ _id, ...rest }: AlertAckDoc): AlertRecord => ({
 });
 
 export function createAlertRecordRepository(conn: Connection): AlertRecordRepository & { init(): Promise<void> } {
-  const model = (conn.models['AlertAck'] as Model<AlertAckDoc> | undefined) ?? conn.model<AlertAckDoc>('AlertAck', schema);
+  const model = modelOn<AlertAckDoc>(conn, 'AlertAck', schema);
   const find = async (id: string) => {
     const doc = await model.findById(id).lean<AlertAckDoc>().exec();
     return doc ? fromDoc(doc) : null;

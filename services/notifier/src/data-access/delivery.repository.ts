@@ -1,4 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 import { COLLECTIONS } from '@tthc/contracts';
 import { OPEN_DELIVERY_STATUSES, type Delivery, type DeliveryRepository, type OpenDelivery } from '../domain/notification';
 
@@ -46,7 +47,7 @@ const fromDoc = ({ _id, cancelReason: _c, ...rest }: DeliveryDoc): Delivery => (
 });
 
 export function createDeliveryRepository(conn: Connection): DeliveryRepository & { init(): Promise<void>; listByAlert(alertId: string): Promise<Delivery[]> } {
-  const model = (conn.models['Delivery'] as Model<DeliveryDoc> | undefined) ?? conn.model<DeliveryDoc>('Delivery', schema);
+  const model = modelOn<DeliveryDoc>(conn, 'Delivery', schema);
   const open: string[] = [...OPEN_DELIVERY_STATUSES];
   const set = (id: string, fields: Record<string, unknown>, from: string[]) => model.collection.updateOne({ _id: id, status: { $in: from } } as never, { $set: fields });
   return {

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 import type { DigestRunLog } from '../domain/notification';
 
 /**
@@ -19,7 +20,7 @@ const schema = new Schema<DigestRunDoc>(
 );
 
 export function createDigestRunRepository(conn: Connection): DigestRunLog & { init(): Promise<void> } {
-  const model = (conn.models['DigestRun'] as Model<DigestRunDoc> | undefined) ?? conn.model<DigestRunDoc>('DigestRun', schema);
+  const model = modelOn<DigestRunDoc>(conn, 'DigestRun', schema);
   return {
     async init() {
       await model.init();

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 import { COLLECTIONS } from '@tthc/contracts';
 import { ROLES, type Subscription, type SubscriptionRepository } from '../domain/notification';
 
@@ -37,7 +38,7 @@ const fromDoc = ({ _id, level: _level, ...rest }: SubscriptionDoc): Subscription
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function createSubscriptionRepository(conn: Connection): SubscriptionRepository & { init(): Promise<void> } {
-  const model = (conn.models['Subscription'] as Model<SubscriptionDoc> | undefined) ?? conn.model<SubscriptionDoc>('Subscription', schema);
+  const model = modelOn<SubscriptionDoc>(conn, 'Subscription', schema);
   return {
     async init() {
       await model.init();

@@ -1,6 +1,6 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { createDocumentBatcher } from '@tthc/platform';
+import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import type { AlertDocument } from '@tthc/read-models';
 import type { Alert, AlertOutbox, AlertRepository } from '../domain/deadline';
 
@@ -74,8 +74,8 @@ const claimable = (owner: string, now: Date) => ({
 const BACKFILL_PAGE = 1000;
 
 export function createAlertRepository(conn: Connection): AlertRepository & AlertOutbox & { init(): Promise<void> } {
-  const model = (conn.models['Alert'] as Model<AlertDoc> | undefined) ?? conn.model<AlertDoc>('Alert', schema);
-  const outboxModel = (conn.models['AlertOutbox'] as Model<OutboxDoc> | undefined) ?? conn.model<OutboxDoc>('AlertOutbox', outboxSchema);
+  const model = modelOn<AlertDoc>(conn, 'Alert', schema);
+  const outboxModel = modelOn<OutboxDoc>(conn, 'AlertOutbox', outboxSchema);
   const alerts = model.collection;
   const outbox = outboxModel.collection;
   // Timer jobs fire in crowds (a thousand deadlines due in one second): their inserts and

@@ -1,6 +1,6 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { createDocumentBatcher } from '@tthc/platform';
+import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, NearTermCursor, TrackedDeadline } from '../domain/deadline';
 
@@ -98,7 +98,7 @@ interface FirstReleaseDoc {
 const MAX_WRITE_ROUNDS = 20;
 
 export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
-  const model = (conn.models['SlaDeadline'] as Model<DeadlineDoc> | undefined) ?? conn.model<DeadlineDoc>('SlaDeadline', schema);
+  const model = modelOn<DeadlineDoc>(conn, 'SlaDeadline', schema);
   const col = model.collection;
   // The consumer tracks many subjects at once: their reads and writes of deadline views go out
   // as one query and one bulk write per batch, with the revision compare-and-set per document.

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from '@tthc/platform';
 import { COLLECTIONS } from '@tthc/contracts';
 import { calendarAuditDocuments, latestCalendarOf, latestCalendars, type CalendarDocument } from '@tthc/read-models';
 import type { CalendarVersionStore, StoredCalendarVersion } from '../domain/sync-calendars.use-case';
@@ -21,7 +22,7 @@ const calendarSchema = new Schema<CalendarDoc>(
 calendarSchema.index({ calendarId: 1, appliedAt: -1 });
 
 function calendarModel(conn: Connection): Model<CalendarDoc> {
-  return (conn.models['CalendarVersion'] as Model<CalendarDoc> | undefined) ?? conn.model<CalendarDoc>('CalendarVersion', calendarSchema);
+  return modelOn<CalendarDoc>(conn, 'CalendarVersion', calendarSchema);
 }
 
 export interface CalendarStore extends CalendarVersionStore {

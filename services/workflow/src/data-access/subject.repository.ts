@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { createDocumentBatcher } from '@tthc/platform';
+import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
@@ -159,7 +159,7 @@ function fromDoc(doc: SubjectDoc): StoredSubject {
 }
 
 export function subjectModel(conn: Connection): Model<SubjectDoc> {
-  return (conn.models['Subject'] as Model<SubjectDoc> | undefined) ?? conn.model<SubjectDoc>('Subject', subjectSchema);
+  return modelOn<SubjectDoc>(conn, 'Subject', subjectSchema);
 }
 
 export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubjectStore & { init(): Promise<void> };
