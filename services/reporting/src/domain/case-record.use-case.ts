@@ -7,20 +7,12 @@
  * from the calendar: wall-clock differences would count nights, weekends and Tết.
  */
 import { latestStart, type Calendar } from '@tthc/calendar';
-import type { DeadlineEntryV1, Timeliness } from '@tthc/contracts';
+import type { CloudEvent, DeadlineEntryV1, Timeliness } from '@tthc/contracts';
 import { findingText } from './case-findings.catalog';
 import { publicData, type HistoryEntryView } from './dossier-view';
 
 /** One fact of the stored history (workflow's Fact, read loosely: older documents lack fields). */
-export interface StoredCaseFact {
-  key?: string;
-  id: string;
-  source: string;
-  type: string;
-  time: string;
-  occurredAt: string;
-  data: unknown;
-}
+export type StoredCaseFact = Pick<CloudEvent, 'id' | 'source' | 'type' | 'time' | 'data'> & { key?: string; occurredAt: string };
 
 export interface StoredCaseFinding {
   code: string;
@@ -383,20 +375,10 @@ export function apologyDeadline(ctx: Pick<CaseContext, 'calendar' | 'rules'>, du
   return ctx.calendar.formatInstant(latestStart(ctx.calendar, { due: dueAt, amount: ctx.rules.apologyLeadWorkingDays, unit: 'working-day' }));
 }
 
-/** Builds the case record of one stored subject. */
-export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseRecord {
-  const { calendar } = ctx;
-  // Workflow's state holds instants in the agency's zone, the flat fields hold Dates: one zone for every instant of the record.
-  const local = (iso: string | null) => (iso === null ? null : calendar.formatInstant(iso));
-  const c: StoredCase = { ...subject, receivedAt: local(subject.receivedAt), dueAt: local(subject.dueAt), closedAt: local(subject.closedAt), endAt: local(subject.endAt), overdueAt: local(subject.overdueAt) };
-  const now = calendar.formatInstant(ctx.now);
-  const s = c.state;
-  const rejected = new Set(list(s.rejected).filter(isObj).map((r) => strOrNull(r.factKey)).filter((k): k is string => k !== null));
-  const history = [...c.history].sort(byOccurrence);
-  const origin = c.receivedAt ?? history[0]?.occurredAt ?? null;
-  const offset = (at: string | null) => (origin === null || at === null ? 0 : workingOffset(calendar, origin, at));
-  const steps = stepsOf(s);
-  const apologies = list(s.apologies)
+type ApologyView = CaseRecord['apologies'][number] & { factKey: string | null };
+
+function apologiesOf(state: Readonly<Record<string, unknown>>): ApologyView[] {
+  return list(state.apologies)
     .filter(isObj)
     .map((a) => ({
       issuedAt: strOrNull(a.issuedAt) ?? '',
@@ -406,10 +388,13 @@ export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseReco
       channels: list(a.channels).filter((x): x is string => typeof x === 'string'),
       factKey: strOrNull(a.factKey),
     }));
-  const validApologyKeys = new Set(apologies.filter((a) => a.valid && a.factKey !== null).map((a) => a.factKey!));
+}
 
-  const late = c.dueAt === null ? null : lateOf(calendar, c.dueAt, c.phase === 'closed' ? c.endAt : null, c.phase !== 'open' ? 'closed' : c.paused ? 'paused' : 'open', now);
-  const deadlines: DeadlineRecord[] = c.deadlines.map((d) => {
+/** Places an instant on the record's time line: working minutes from its origin. */
+type Offset = (at: string | null) => number;
+
+function deadlineRecordsOf(c: StoredCase, steps: readonly StepView[], calendar: Calendar, now: string, offset: Offset): DeadlineRecord[] {
+  return c.deadlines.map((d) => {
     const endAt = endOfDeadline(c, d.key, steps);
     return {
       key: d.key,
@@ -427,22 +412,51 @@ export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseReco
       workingMinute: offset(d.dueAt),
     };
   });
+}
 
-  const pauses = c.subject === 'dossier' ? pausesOf(history, rejected, ctx.rules, calendar, ctx.now).map((p) => ({ ...p, fromWorkingMinute: offset(p.startedAt), toWorkingMinute: offset(p.endedAt ?? now) })) : [];
-
+/** The stored findings, then those derived here, each in both languages with the fact behind it. */
+function findingRecordsOf(c: StoredCase, history: readonly StoredCaseFact[], derived: readonly StoredCaseFindingWithData[]): FindingRecord[] {
   const factByKey = new Map(history.filter((f) => f.key !== undefined).map((f) => [f.key!, f]));
   const stored: StoredCaseFindingWithData[] = c.findings.map((f) => {
     const fact = f.factKey === null ? undefined : factByKey.get(f.factKey);
     return { ...f, data: fact ? publicData(fact.type, fact.data) : {} };
   });
-  const findings: FindingRecord[] = [
-    ...stored.map((f) => ({ f, origin: 'workflow' as const })),
-    ...derivedFindings(c, steps, apologies, late, ctx).map((f) => ({ f, origin: 'reporting' as const })),
-  ].map(({ f, origin }) => {
+  return [...stored.map((f) => ({ f, origin: 'workflow' as const })), ...derived.map((f) => ({ f, origin: 'reporting' as const }))].map(({ f, origin }) => {
     const fact = f.factKey === null ? undefined : factByKey.get(f.factKey);
     const text = findingText(f.code, { at: f.at, data: f.data });
     return { code: f.code, vi: text.vi, en: text.en, detail: f.detail, at: f.at, factId: fact?.id ?? null, factType: fact?.type ?? null, origin };
   });
+}
+
+function transfersOf(state: Readonly<Record<string, unknown>>): CaseRecord['transfers'] {
+  return list(state.transfers)
+    .filter(isObj)
+    .map((t) => ({ at: strOrNull(t.at) ?? '', fromAgencyCode: strOrNull(t.fromAgencyCode) ?? '', toAgencyCode: strOrNull(t.toAgencyCode) ?? '', onTime: t.onTime === true }));
+}
+
+function ratingsOf(state: Readonly<Record<string, unknown>>): CaseRecord['ratings'] {
+  return list(state.ratings)
+    .filter(isObj)
+    .map((r) => ({ ratedAt: strOrNull(r.ratedAt) ?? '', level: strOrNull(r.level) ?? '', channel: strOrNull(r.channel) }));
+}
+
+/** Builds the case record of one stored subject. */
+export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseRecord {
+  const { calendar } = ctx;
+  // Workflow's state holds instants in the agency's zone, the flat fields hold Dates: one zone for every instant of the record.
+  const local = (iso: string | null) => (iso === null ? null : calendar.formatInstant(iso));
+  const c: StoredCase = { ...subject, receivedAt: local(subject.receivedAt), dueAt: local(subject.dueAt), closedAt: local(subject.closedAt), endAt: local(subject.endAt), overdueAt: local(subject.overdueAt) };
+  const now = calendar.formatInstant(ctx.now);
+  const s = c.state;
+  const rejected = new Set(list(s.rejected).filter(isObj).map((r) => strOrNull(r.factKey)).filter((k): k is string => k !== null));
+  const history = [...c.history].sort(byOccurrence);
+  const origin = c.receivedAt ?? history[0]?.occurredAt ?? null;
+  const offset: Offset = (at) => (origin === null || at === null ? 0 : workingOffset(calendar, origin, at));
+  const steps = stepsOf(s);
+  const apologies = apologiesOf(s);
+  const validApologyKeys = new Set(apologies.filter((a) => a.valid && a.factKey !== null).map((a) => a.factKey!));
+  const late = c.dueAt === null ? null : lateOf(calendar, c.dueAt, c.phase === 'closed' ? c.endAt : null, c.phase !== 'open' ? 'closed' : c.paused ? 'paused' : 'open', now);
+  const pauses = c.subject === 'dossier' ? pausesOf(history, rejected, ctx.rules, calendar, ctx.now).map((p) => ({ ...p, fromWorkingMinute: offset(p.startedAt), toWorkingMinute: offset(p.endedAt ?? now) })) : [];
 
   return {
     code: c.code,
@@ -464,21 +478,17 @@ export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseReco
     endAt: c.endAt,
     classification: c.timeliness,
     late,
-    deadlines,
+    deadlines: deadlineRecordsOf(c, steps, calendar, now, offset),
     pauses,
     pausedWorkingMinutes: num(s.pausedWorkingMinutes),
     supplementRequests: num(s.supplementRequests),
-    findings,
+    findings: findingRecordsOf(c, history, derivedFindings(c, steps, apologies, late, ctx)),
     apologies: apologies.map(({ factKey: _key, ...a }) => a),
     reappointments: c.subject === 'dossier' ? reappointmentsOf(history, validApologyKeys, rejected) : [],
     steps,
-    transfers: list(s.transfers)
-      .filter(isObj)
-      .map((t) => ({ at: strOrNull(t.at) ?? '', fromAgencyCode: strOrNull(t.fromAgencyCode) ?? '', toAgencyCode: strOrNull(t.toAgencyCode) ?? '', onTime: t.onTime === true })),
+    transfers: transfersOf(s),
     concernsDossierCode: strOrNull(s.concernsDossierCode),
-    ratings: list(s.ratings)
-      .filter(isObj)
-      .map((r) => ({ ratedAt: strOrNull(r.ratedAt) ?? '', level: strOrNull(r.level) ?? '', channel: strOrNull(r.channel) })),
+    ratings: ratingsOf(s),
     lateAgencies: list(s.lateAgencies).filter((x): x is string => typeof x === 'string'),
     timeline: { origin, asOf: now, asOfWorkingMinute: offset(now), calendarId: calendar.id, calendarVersion: calendar.version, dayLengthMinutes: calendar.dayLengthMinutes },
     history: history.map((f) => ({
