@@ -36,7 +36,8 @@ export interface CalendarAuditView {
   fromVersion: string | null;
   toVersion: string;
   appliedAt: string;
-  affected: Array<Record<string, unknown>>;
+  /** Served as workflow stored each entry; the agency decides who sees it. */
+  affected: Array<{ code: string; agencyCode: string | null; [field: string]: unknown }>;
   unchangedOpenCount: number;
 }
 

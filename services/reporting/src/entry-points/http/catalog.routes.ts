@@ -49,7 +49,7 @@ export function catalogRouter(deps: { procedures: ProcedureStore; readModel: Met
     const page = await deps.readModel.listCalendarAudits({ ...(q.calendarId ? { calendarId: q.calendarId } : {}), page: q.page, pageSize: q.pageSize });
     const items = page.items.map((a) => ({
       ...a,
-      affected: a.affected.filter((s) => typeof s['agencyCode'] === 'string' && who.visible(s['agencyCode'])),
+      affected: a.affected.filter((s) => typeof s.agencyCode === 'string' && who.visible(s.agencyCode)),
       unchangedOpenCount: who.scope === '*' ? a.unchangedOpenCount : null,
     }));
     res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total });
