@@ -1,18 +1,13 @@
 import type { Connection, mongo } from 'mongoose';
-import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
+import { COLLECTIONS, type CloudEvent, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import { toSubjectRecord, type SubjectRecord } from '@tthc/metrics';
 import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
 
 /** One fact of a subject's history as far as readers use it; workflow stores its own fact type. */
-export type StoredFact = {
+export type StoredFact = Pick<CloudEvent, 'id' | 'source' | 'type' | 'time' | 'data'> & {
   /** CloudEvents identity (source + newline + id), which findings and rejections refer to. */
   key?: string;
-  id: string;
-  source: string;
-  type: string;
-  time: string;
   occurredAt: string;
-  data: unknown;
 };
 
 /**

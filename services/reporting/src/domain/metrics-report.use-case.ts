@@ -21,6 +21,7 @@ import type { DelayCounterStore } from './count-subjects.use-case';
 import { counterDocIds, countsFromCounters } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
 import { ratingCountsFor, type SatisfactionContext } from './satisfaction.use-case';
+import type { StoredCase } from './case-record.use-case';
 
 export interface ReportContext {
   readModel: MetricsReadModel;
@@ -166,16 +167,8 @@ export async function subScores(ctx: ReportContext, period: Period, who: Audienc
   return { estimate: true, period, items: report.items, savable: report.savable, rubric: report.rubric };
 }
 
-export interface DossierListItem {
-  code: string;
-  subject: 'dossier' | 'petition';
-  agencyCode: string | null;
-  procedureCode: string | null;
-  phase: string;
-  statusCode: number | null;
-  dueAt: string | null;
-  atRisk: boolean;
-  overdue: boolean;
+/** A line of the open-case lists: the stored subject's own fields, plus how late it is and who holds it. */
+export interface DossierListItem extends Pick<StoredCase, 'code' | 'subject' | 'agencyCode' | 'procedureCode' | 'phase' | 'statusCode' | 'dueAt' | 'atRisk' | 'overdue'> {
   /** Working days from the due instant to now (calendar), one decimal; 0 when not yet due. */
   workingDaysLate: number;
   responsibleStep: { stepNo: number; name: string | null; agencyCode: string | null } | null;
