@@ -51,7 +51,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
     expect(JSON.stringify(flagged)).not.toContain('001099012345');
     process.stderr.write(`[e2e] overdue alert raised ${lateMs} ms after the appointment instant\n`);
 
-    // The timer has fired; nothing raises a second alert for the same fact.
+    // The timer has fired; nothing raises a second alert for the same fact (a grace period for a stray one).
     await sleep(1500);
     expect((await alerts(code)).items).toHaveLength(1);
   });
@@ -65,6 +65,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
 
     const closed = await waitFor('the dossier to close', async () => ((await dossier(code))?.status === 'closed' ? dossier(code) : undefined));
     expect(closed.closedAt).not.toBeNull();
+    // Time that must pass: the appointment, plus the margin within which a timer would have fired.
     await sleep(appointmentAt.getTime() - Date.now() + 2000);
     expect((await dossier(code))?.overdue).toBe(false);
     expect((await alerts(code)).items).toHaveLength(0);
@@ -85,6 +86,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
     await producer.disconnect();
 
     await waitFor('the overdue flag', async () => (await dossier(code))?.overdue === true);
+    // A grace period, not a wait for an event: a second alert or reception would arrive within it.
     await sleep(1500);
     const stored = await dossier(code);
     expect(stored?.history.filter((h) => h.type === 'vn.tthc.dossier.received')).toHaveLength(1);
@@ -107,6 +109,7 @@ describe('dossier deadline, end to end on real Kafka, MongoDB and Redis', () => 
     });
     expect(final).toMatchObject({ status: 'closed', overdue: false });
     expect(final.history.map((h) => h.type)).toEqual(['vn.tthc.dossier.received', 'vn.tthc.dossier.resolved']);
+    // Time that must pass: the appointment (1.5 s ahead), then a grace period in which no alert may come.
     await sleep(2500);
     expect((await alerts(code)).items).toHaveLength(0);
   });

@@ -113,6 +113,7 @@ describe('the consumer runner on real Kafka', () => {
 
     await runner.stop();
     const afterStop = await restarts();
+    // A grace period, not a wait for an event: a restart after stop() would come within it (backoff ≤ 200 ms).
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await restarts()).toBe(afterStop);
   });

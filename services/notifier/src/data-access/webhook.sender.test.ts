@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from '@tthc/testkit';
 import { verifyStandardWebhook } from '../../test/support';
 import { PermanentDeliveryError } from '../domain/notification';
 import { createWebhookSender, guardedLookup, MAX_WEBHOOK_RESPONSE_BYTES, type Resolver } from './webhook.sender';
@@ -105,7 +106,8 @@ describe('webhook sender egress', () => {
 
 describe('webhook sender responses', () => {
   test('when the receiver streams an endless 2xx body, then reading stops after 64 KiB, the connection is dropped and the call counts as answered', async () => {
-    let closedEarly = false;
+    // Set when the receiver sees the connection close: whether it closed before the body ended.
+    let closedEarly: boolean | undefined;
     const endless = await receiver((_path, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       const chunk = Buffer.alloc(16 * 1024, 120);
@@ -118,7 +120,7 @@ describe('webhook sender responses', () => {
     const sender = createWebhookSender({ clock, timeoutMs: 30_000, allowPrivateNetworks: true });
     try {
       await expect(sender.send(hook(`http://127.0.0.1:${endless.port}/endless`))).resolves.toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor('the receiver to see the connection close', () => closedEarly !== undefined, { timeoutMs: 5_000, intervalMs: 10 });
       expect(closedEarly).toBe(true);
       expect(MAX_WEBHOOK_RESPONSE_BYTES).toBe(65_536);
     } finally {
