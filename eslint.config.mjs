@@ -23,6 +23,8 @@ export default tseslint.config(
       'services/*/src/domain/**/*.ts',
       'packages/{calendar,contracts,metrics}/src/**/*.ts',
       'packages/catalog/src/**/*.ts',
+      // The one module of @tthc/platform that domain code and the pure packages may import.
+      'packages/platform/src/errors.ts',
     ],
     ignores: ['**/*.test.ts', '**/test-support/**', 'packages/catalog/src/{storage,procedure.repository}.ts', 'packages/catalog/src/cli/**'],
     rules: {

@@ -7,9 +7,9 @@ const DAY = 86_400_000;
 /**
  * The last instant from which `amount` `unit`s still end no later than `due`: the latest moment
  * a step that needs that lead time (an apology one working day before the appointment) can be
- * taken. FORMAT.md defines deadline arithmetic forward only; its answer is monotone in the
- * start, so the start is found by bisection on `Calendar.due`, to the second, and every
- * instant this returns satisfies `due({ from: result, amount, unit }).due <= due`.
+ * taken. docs/calendar.md ("Deadline arithmetic") defines that arithmetic forward only; its
+ * answer is monotone in the start, so the start is found by bisection on `Calendar.due`, to the
+ * second, and every instant this returns satisfies `due({ from: result, amount, unit }).due <= due`.
  */
 export function latestStart(calendar: Calendar, request: { due: InstantInput; amount: number; unit: DurationUnit }): Date {
   const due = toInstantMs(request.due, 'due');
