@@ -80,6 +80,67 @@ type Outcome = { handled: true } | { handled: false; failure: FailureClass };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The indexes of a batch's messages grouped by key, each group in offset order, groups in order of first appearance. */
+function lanesOf(messages: readonly KafkaMessage[]): number[][] {
+  const lanes = new Map<string, number[]>();
+  messages.forEach((message, index) => {
+    const key = message.key?.toString('utf8') ?? '';
+    const lane = lanes.get(key);
+    if (lane) lane.push(index);
+    else lanes.set(key, [index]);
+  });
+  return [...lanes.values()];
+}
+
+/**
+ * What one batch's lanes share: which messages are handled, the offset commits that follow,
+ * heartbeats, and why the batch stops early (the first dependency failure, a rebalance seen by
+ * a heartbeat).
+ */
+function trackBatch(payload: EachBatchPayload, log: Logger) {
+  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  const { topic, partition, messages } = batch;
+  const done = new Array<boolean>(messages.length).fill(false);
+  let frontier = 0;
+  const stop: { blocked: { msg: ConsumedMessage; failure: FailureClass } | null; aborted: unknown } = { blocked: null, aborted: null };
+  let committing: Promise<void> | null = null;
+  let beating: Promise<void> | null = null;
+  const live = () => isRunning() && !isStale();
+  return {
+    stop,
+    live,
+    // Kafka keeps one position per partition: only the unbroken run of handled messages from
+    // the start of the batch may be committed, whatever other keys have done past it.
+    markDone(index: number): void {
+      done[index] = true;
+      const before = frontier;
+      while (frontier < messages.length && done[frontier]) frontier++;
+      if (frontier === before || !live()) return;
+      resolveOffset(messages[frontier - 1]!.offset);
+      committing ??= commitOffsetsIfNecessary()
+        .catch((err: unknown) => log.warn({ err, topic, partition }, 'offset commit failed; it is retried with the next one'))
+        .finally(() => {
+          committing = null;
+        });
+    },
+    async beat(): Promise<void> {
+      beating ??= heartbeat()
+        .catch((err: unknown) => {
+          // A rebalance: stop taking messages and let kafkajs rejoin with what was resolved.
+          stop.aborted ??= err;
+        })
+        .finally(() => {
+          beating = null;
+        });
+      await beating;
+    },
+    /** The commit under way, if any. */
+    async committed(): Promise<void> {
+      await committing;
+    },
+  };
+}
+
 /**
  * At-least-once consumption with a dead-letter topic and no way for one message to stall the
  * rest. Every failure is classified (see `classifyFailure`):
@@ -242,56 +303,17 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     return { handled: true };
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
     // Fetched before the pause: left unresolved, so it is fetched again after the resume.
     if (paused) {
       consumer.pause(allTopics());
       return;
     }
-    const { topic, partition, messages } = batch;
-    const done = new Array<boolean>(messages.length).fill(false);
-    let frontier = 0;
-    // Shared by the lanes: the first dependency failure, a rebalance seen by a heartbeat.
-    const stop: { blocked: { msg: ConsumedMessage; failure: FailureClass } | null; aborted: unknown } = { blocked: null, aborted: null };
-    let committing: Promise<void> | null = null;
-    let beating: Promise<void> | null = null;
-    const live = () => isRunning() && !isStale();
-    const stillWanted = () => live() && !paused && stop.blocked === null && stop.aborted === null;
-
-    // Kafka keeps one position per partition: only the unbroken run of handled messages from
-    // the start of the batch may be committed, whatever other keys have done past it.
-    const markDone = (index: number) => {
-      done[index] = true;
-      const before = frontier;
-      while (frontier < messages.length && done[frontier]) frontier++;
-      if (frontier === before || !live()) return;
-      resolveOffset(messages[frontier - 1]!.offset);
-      committing ??= commitOffsetsIfNecessary()
-        .catch((err: unknown) => log.warn({ err, topic, partition }, 'offset commit failed; it is retried with the next one'))
-        .finally(() => {
-          committing = null;
-        });
-    };
-    const beat = async () => {
-      beating ??= heartbeat()
-        .catch((err: unknown) => {
-          // A rebalance: stop taking messages and let kafkajs rejoin with what was resolved.
-          stop.aborted ??= err;
-        })
-        .finally(() => {
-          beating = null;
-        });
-      await beating;
-    };
-
-    const lanes = new Map<string, number[]>();
-    messages.forEach((message, index) => {
-      const key = message.key?.toString('utf8') ?? '';
-      const lane = lanes.get(key);
-      if (lane) lane.push(index);
-      else lanes.set(key, [index]);
-    });
-    const queue = [...lanes.values()];
+    const { topic, partition, messages } = payload.batch;
+    const progress = trackBatch(payload, log);
+    const { stop, markDone, beat } = progress;
+    const stillWanted = () => progress.live() && !paused && stop.blocked === null && stop.aborted === null;
+    const queue = lanesOf(messages);
     let next = 0;
     const worker = async () => {
       while (next < queue.length && stillWanted()) {
@@ -347,7 +369,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       return [];
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-    await committing;
+    await progress.committed();
     if (stop.aborted) throw stop.aborted;
     if (stop.blocked) pause(stop.blocked.msg, stop.blocked.failure);
   }
