@@ -38,6 +38,7 @@ export {
   readJsonFile,
 } from './calendar-files';
 export { CalendarRegistry, type CalendarUpdate } from './calendar-registry';
+export { zoneRules, type ZoneRules } from './time-zone';
 export { latestStart } from './latest-start';
 export { canonicalJson, contentVersion } from './calendar-version';
 export { diffOpenDeadlines, type DeadlineChange, type OpenDeadline } from './deadline-diff';

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { zoneRules } from '@tthc/calendar';
 import {
   DOSSIER_RECEIVED_V1,
   DOSSIER_RESOLVED_V1,
@@ -83,21 +84,8 @@ const STATUS_EVENTS: Readonly<Record<number, { type: InboundDossierEvent['type']
   10: { type: DOSSIER_RETURNED_V1, dates: ['NgayCapNhat', 'NgayKetThucXuLy'] },
 };
 
-/** UTC offset (ms) of `timeZone` at `instant`. */
-function offsetAt(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(instant / 1000) * 1000;
-}
+/** UTC offset (ms) of `timeZone` at `instant`, from the calendar package's cached zone tables. */
+const offsetAt = (instant: number, timeZone: string): number => zoneRules(timeZone).offsetAt(instant);
 
 /**
  * Reads a portal date. Compact dates are held to the same window as every ISO instant the
@@ -116,12 +104,13 @@ export function readPortalDate(value: unknown, timeZone: string): { ok: true; ms
     const check = new Date(wall);
     // Date.UTC rolls 31 February over to March; a rolled-over date is a typo, not a date.
     if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return bad;
+    // Both the written year and the instant: 21000101000000 is still 2099 in UTC. The year
+    // first, so only years the zone tables cover are converted.
+    if (y < 2000 || y > 2099) return { ok: false, detail: PORTAL_DATE_RANGE_DETAIL };
     // The wall clock minus the zone's offset; a second pass settles dates next to an offset change.
     const first = wall - offsetAt(wall, timeZone);
     const ms = wall - offsetAt(first, timeZone);
-    // Both the written year and the instant: 21000101000000 is still 2099 in UTC.
-    const inWindow = y >= 2000 && y <= 2099 && ms >= WINDOW_MS.from && ms < WINDOW_MS.until;
-    return inWindow ? { ok: true, ms } : { ok: false, detail: PORTAL_DATE_RANGE_DETAIL };
+    return ms >= WINDOW_MS.from && ms < WINDOW_MS.until ? { ok: true, ms } : { ok: false, detail: PORTAL_DATE_RANGE_DETAIL };
   }
   const iso = isoInstant.safeParse(text);
   if (!iso.success) return iso.error.issues.some((i) => i.message === PORTAL_DATE_RANGE_DETAIL) ? { ok: false, detail: PORTAL_DATE_RANGE_DETAIL } : bad;
