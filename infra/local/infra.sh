@@ -53,6 +53,8 @@
 #                               arguments after the profile take precedence
 #   MONGO_HEAP, KAFKA_CLUSTER_HEAP   JVM heap of mongo-java-server (1536m) and
 #                               of each cluster broker (384m)
+#   MONGO_SECONDARY_INDEXES=0   start mongo-java-server without the launcher's secondary indexes
+#                               (infra/mongo/RangeIndex.java), as the library is published
 #
 # Requirements: bash, JDK 17+ (java, javac), Maven 3 (first run, or after a pom changes), redis-server.
 set -euo pipefail
@@ -409,12 +411,13 @@ resolve_jars() {
 compile_mongo_launcher() {
   local classes="$MONGO_DIR/target/classes"
   # Compiled once rather than run as a source file: source launch recompiles on every start (~1.5 s).
-  if [[ -f "$classes/MongoLauncher.class" && "$classes/MongoLauncher.class" -nt "$MONGO_DIR/MongoLauncher.java" ]]; then
+  if [[ -f "$classes/MongoLauncher.class" && "$classes/MongoLauncher.class" -nt "$MONGO_DIR/MongoLauncher.java" \
+    && "$classes/MongoLauncher.class" -nt "$MONGO_DIR/RangeIndex.java" ]]; then
     return
   fi
   mkdir -p "$classes"
-  javac -nowarn -d "$classes" -cp "$MONGO_DIR/target/lib/*" "$MONGO_DIR/MongoLauncher.java" >&2 \
-    || die "could not compile infra/mongo/MongoLauncher.java"
+  javac -nowarn -d "$classes" -cp "$MONGO_DIR/target/lib/*" "$MONGO_DIR/MongoLauncher.java" "$MONGO_DIR/RangeIndex.java" >&2 \
+    || die "could not compile infra/mongo/MongoLauncher.java and RangeIndex.java"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -545,6 +548,12 @@ start_mongo() {
   if [[ "$PROFILE" == dev || "$PROFILE" == cluster ]]; then
     args+=(--h2 "$DATA/mongo.mv")
     where="H2 file ${DATA#"$ROOT/"}/mongo.mv"
+  fi
+  # The library ignores non-unique indexes (every such query scans the collection under its lock);
+  # the launcher answers them from RangeIndex.java as MongoDB would. 0 compares with the library alone.
+  if [[ "${MONGO_SECONDARY_INDEXES:-1}" == 0 ]]; then
+    args+=(--no-secondary-indexes)
+    where="$where, unique indexes only"
   fi
   # The H2 backend keeps the data in its file, but not all of its working set: the long fault run
   # (about 30 000 events with their alerts and deliveries) ran a 512 MB heap out of memory, so the

@@ -1,0 +1,260 @@
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.ValueComparator;
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
+import de.bwaldvogel.mongo.bson.Document;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A secondary (non-unique) index for mongo-java-server, which ignores every index that is not
+ * unique and so answers `{ status: 'open' }` or `{ nextFireAt: { $lt: t } }` by scanning the
+ * whole collection while holding it. MongoDB answers those from its indexes; without this class
+ * the local stand-in, not the code under test, decided how the pipeline scaled.
+ *
+ * It only ever narrows which documents the server reads: the server applies the full query to
+ * every document this index returns, so the index may return more than matches, never less.
+ * It therefore answers conservatively: equality on a prefix of its keys, then at most one range
+ * or `$in` on the next key, with plain non-null values; anything else (null, regexes, arrays,
+ * sub-documents, other operators, dotted paths) is left to the scan. Documents it cannot key
+ * (parallel arrays, an empty array) are returned for every query it answers.
+ *
+ * Entries live on the heap and are rebuilt from the documents when the server opens a
+ * collection (the H2 file keeps documents, not this index).
+ */
+final class RangeIndex<P> extends Index<P> {
+
+    private static final Object MIN = new Object();
+    private static final Object MAX = new Object();
+    private static final ValueComparator VALUES = ValueComparator.asc();
+    private static final Set<String> RANGE_OPERATORS = Set.of("$gt", "$gte", "$lt", "$lte");
+
+    /** Key values followed by the document's `_id`, so every entry is unique and ordered. */
+    private final TreeMap<Object[], P> entries = new TreeMap<>(RangeIndex::compareEntries);
+    private final Map<Object, List<Object[]>> entriesById = new HashMap<>();
+    private final Map<Object, P> unkeyed = new HashMap<>();
+
+    RangeIndex(String name, List<IndexKey> keys) {
+        // Declared sparse: removeDocument accepts a null position from a sparse index, and this
+        // index leaves positions to the collection's unique indexes.
+        super(name, keys, true);
+    }
+
+    @Override
+    public P getPosition(Document document) {
+        return null;
+    }
+
+    @Override
+    public void checkAdd(Document document, MongoCollection<P> collection) {
+        // Not unique: nothing to refuse.
+    }
+
+    @Override
+    public synchronized void add(Document document, P position, MongoCollection<P> collection) {
+        Object id = document.get("_id");
+        Set<KeyValue> keyValues;
+        try {
+            keyValues = getKeyValues(document);
+        } catch (RuntimeException e) {
+            keyValues = Set.of();
+        }
+        if (keyValues.isEmpty()) {
+            unkeyed.put(id, position);
+            return;
+        }
+        List<Object[]> own = new ArrayList<>(keyValues.size());
+        for (KeyValue keyValue : keyValues) {
+            Object[] entry = new Object[keyValue.size() + 1];
+            for (int i = 0; i < keyValue.size(); i++) {
+                entry[i] = keyValue.get(i);
+            }
+            entry[keyValue.size()] = id;
+            entries.put(entry, position);
+            own.add(entry);
+        }
+        entriesById.put(id, own);
+    }
+
+    @Override
+    public synchronized P remove(Document document) {
+        Object id = document.get("_id");
+        List<Object[]> own = entriesById.remove(id);
+        if (own != null) {
+            for (Object[] entry : own) {
+                entries.remove(entry);
+            }
+        }
+        unkeyed.remove(id);
+        return null;
+    }
+
+    @Override
+    public void checkUpdate(Document oldDocument, Document newDocument, MongoCollection<P> collection) {
+        // Not unique: nothing to refuse.
+    }
+
+    @Override
+    public synchronized void updateInPlace(Document oldDocument, Document newDocument, P position, MongoCollection<P> collection) {
+        if (nullAwareEqualsKeys(oldDocument, newDocument)) {
+            return;
+        }
+        remove(oldDocument);
+        add(newDocument, position, collection);
+    }
+
+    @Override
+    public synchronized boolean canHandle(Document query) {
+        return plan(query) != null;
+    }
+
+    @Override
+    public synchronized Iterable<P> getPositions(Document query) {
+        List<Object[][]> ranges = plan(query);
+        Set<P> positions = new LinkedHashSet<>();
+        if (ranges == null) {
+            throw new IllegalStateException("query not answerable by " + getName());
+        }
+        for (Object[][] range : ranges) {
+            positions.addAll(entries.subMap(range[0], true, range[1], true).values());
+        }
+        positions.addAll(unkeyed.values());
+        return positions;
+    }
+
+    /** The key ranges that hold every document the query can match; null when not answerable. */
+    private List<Object[][]> plan(Document query) {
+        List<String> keys = keys();
+        for (String key : keys) {
+            if (key.contains(".")) {
+                return null;
+            }
+        }
+        List<Object> prefix = new ArrayList<>();
+        int next = 0;
+        while (next < keys.size() && query.containsKey(keys.get(next)) && isPlain(query.get(keys.get(next)))) {
+            prefix.add(normalize(query.get(keys.get(next))));
+            next++;
+        }
+        List<Object[][]> ranges = new ArrayList<>();
+        Object condition = next < keys.size() ? query.get(keys.get(next)) : null;
+        if (condition instanceof Document operators && !operators.isEmpty()) {
+            if (operators.keySet().equals(Set.of("$in")) && operators.get("$in") instanceof Collection<?> values && !values.isEmpty()) {
+                for (Object value : values) {
+                    if (!isPlain(value)) {
+                        return null;
+                    }
+                    ranges.add(bounds(prefix, normalize(value), normalize(value), keys.size()));
+                }
+                return ranges;
+            }
+            if (RANGE_OPERATORS.containsAll(operators.keySet())) {
+                Object low = MIN;
+                Object high = MAX;
+                for (Map.Entry<String, Object> operator : operators.entrySet()) {
+                    if (!isPlain(operator.getValue())) {
+                        return null;
+                    }
+                    // Each bound alone is a necessary condition; one of each side is enough.
+                    if (operator.getKey().startsWith("$g")) {
+                        low = normalize(operator.getValue());
+                    } else {
+                        high = normalize(operator.getValue());
+                    }
+                }
+                ranges.add(bounds(prefix, low, high, keys.size()));
+                return ranges;
+            }
+        }
+        if (prefix.isEmpty()) {
+            return null;
+        }
+        ranges.add(bounds(prefix, MIN, MAX, keys.size()));
+        return ranges;
+    }
+
+    private static Object[][] bounds(List<Object> prefix, Object low, Object high, int keyCount) {
+        Object[] from = new Object[keyCount + 1];
+        Object[] to = new Object[keyCount + 1];
+        for (int i = 0; i <= keyCount; i++) {
+            boolean inPrefix = i < prefix.size();
+            from[i] = inPrefix ? prefix.get(i) : i == prefix.size() ? low : MIN;
+            to[i] = inPrefix ? prefix.get(i) : i == prefix.size() ? high : MAX;
+        }
+        return new Object[][] {from, to};
+    }
+
+    private static boolean isPlain(Object value) {
+        return value != null
+            && !(value instanceof Missing)
+            && !(value instanceof Document)
+            && !(value instanceof Map)
+            && !(value instanceof Collection)
+            && !(value instanceof Pattern)
+            && !BsonRegularExpression.isRegularExpression(value);
+    }
+
+    /** As the server normalises stored key values: numbers compare as doubles, -0.0 as 0.0. */
+    private static Object normalize(Object value) {
+        if (value instanceof Long l && l.longValue() != (long) l.doubleValue()) {
+            return value;
+        }
+        if (value instanceof Number number) {
+            double d = number.doubleValue();
+            return d == -0.0 ? 0.0 : d;
+        }
+        return value;
+    }
+
+    private static int compareEntries(Object[] a, Object[] b) {
+        int n = Math.min(a.length, b.length);
+        for (int i = 0; i < n; i++) {
+            int c = compareValues(a[i], b[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.length, b.length);
+    }
+
+    private static int compareValues(Object a, Object b) {
+        if (a == b) {
+            return 0;
+        }
+        if (a == MIN || b == MAX) {
+            return -1;
+        }
+        if (a == MAX || b == MIN) {
+            return 1;
+        }
+        return VALUES.compare(a, b);
+    }
+
+    @Override
+    public synchronized long getCount() {
+        return entries.size() + unkeyed.size();
+    }
+
+    @Override
+    public long getDataSize() {
+        return 0;
+    }
+
+    @Override
+    public synchronized void drop() {
+        entries.clear();
+        entriesById.clear();
+        unkeyed.clear();
+    }
+}

@@ -1,0 +1,192 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { mongo } from 'mongoose';
+
+/**
+ * The launcher's secondary indexes (infra/mongo/RangeIndex.java) may only narrow which documents
+ * mongo-java-server reads, never change an answer. Two servers run side by side, one with the
+ * indexes and one as the library is published; the same random writes go to both, and every
+ * query must answer the same documents in the same order.
+ */
+const root = join(__dirname, '..', '..');
+const libDir = join(root, 'infra', 'mongo', 'target', 'lib');
+jest.setTimeout(180_000);
+
+let classes: string;
+const servers: ChildProcess[] = [];
+const clients: mongo.MongoClient[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function startServer(extra: string[]): Promise<mongo.Db> {
+  const port = await freePort();
+  const child = spawn('java', ['-Xmx512m', '-cp', `${classes}:${libDir}/*`, 'MongoLauncher', '--port', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`MongoLauncher on ${port} did not say ready within 30 s`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`MongoLauncher exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('ready ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const client = await new mongo.MongoClient(`mongodb://127.0.0.1:${port}/`).connect();
+  clients.push(client);
+  return client.db('range_index');
+}
+
+beforeAll(() => {
+  if (!existsSync(libDir)) throw new Error(`${libDir} is missing: run "bash infra/local/infra.sh up test" once, which fetches mongo-java-server's jars`);
+  classes = mkdtempSync(join(tmpdir(), 'range-index-'));
+  const javac = spawnSync('javac', ['-nowarn', '-d', classes, '-cp', `${libDir}/*`, join(root, 'infra/mongo/MongoLauncher.java'), join(root, 'infra/mongo/RangeIndex.java')], { encoding: 'utf8' });
+  if (javac.status !== 0) throw new Error(`javac failed: ${javac.stderr}`);
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  for (const s of servers) s.kill('SIGKILL');
+  rmSync(classes, { recursive: true, force: true });
+});
+
+/** A small deterministic generator, so a failure can be replayed from its seed. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
+}
+
+const BASE = Date.UTC(2026, 0, 1);
+const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', null, true, -0, 7];
+
+function randomDoc(r: ReturnType<typeof random>, id: number): Record<string, unknown> {
+  const doc: Record<string, unknown> = { _id: `s-${String(id).padStart(5, '0')}` };
+  if (r.next() < 0.9) doc['a'] = r.pick(A_VALUES);
+  if (r.next() < 0.8) doc['b'] = r.int(5);
+  if (r.next() < 0.85) doc['d'] = r.next() < 0.1 ? null : new Date(BASE + r.int(1000) * 60_000);
+  const tagCount = r.int(4);
+  if (r.next() < 0.7) doc['tags'] = Array.from({ length: tagCount }, () => r.pick(['t1', 't2', 't3', 4]));
+  doc['s'] = r.pick(['open', 'closed', 'removed']);
+  return doc;
+}
+
+function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unknown>; sort?: Record<string, 1 | -1>; limit?: number } {
+  const t = new Date(BASE + r.int(1000) * 60_000);
+  const options = [
+    () => ({ filter: { a: r.pick(A_VALUES) } }),
+    () => ({ filter: { a: r.pick(A_VALUES), b: r.int(5) } }),
+    () => ({ filter: { a: { $in: [r.pick(A_VALUES), r.pick(A_VALUES)] } } }),
+    () => ({ filter: { a: r.pick(A_VALUES), b: { $gte: r.int(5) } } }),
+    () => ({ filter: { d: { $lt: t } }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(50) }),
+    () => ({ filter: { d: { $gte: t, $lt: new Date(t.getTime() + 3_600_000) } } }),
+    () => ({ filter: { $and: [{ d: { $lt: t } }, { $or: [{ d: { $gt: new Date(t.getTime() - 600_000) } }, { d: t, _id: { $gt: 's-00500' } }] }] } }),
+    () => ({ filter: { d: { $lt: t }, $or: [{ s: 'open' }, { b: 1 }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 20 }),
+    () => ({ filter: { s: r.pick(['open', 'closed']), _id: { $gt: `s-${String(r.int(3000)).padStart(5, '0')}` } }, sort: { _id: 1 as const }, limit: 1 + r.int(100) }),
+    () => ({ filter: { tags: r.pick(['t1', 't2', 't3', 4]) } }),
+    () => ({ filter: { tags: { $in: ['t1', 4] }, s: 'open' } }),
+    () => ({ filter: { a: null } }),
+    () => ({ filter: { a: { $exists: false } } }),
+    () => ({ filter: { a: { $ne: 'x' }, s: 'open' } }),
+    () => ({ filter: { b: { $gt: 1 }, a: { $lte: 3 } } }),
+    () => ({ filter: { tags: [] } }),
+  ];
+  return r.pick(options)();
+}
+
+describe('mongo-java-server with the launcher secondary indexes', () => {
+  test('when random writes go to a server with secondary indexes and to one without, then every query answers the same documents in the same order', async () => {
+    const [indexed, plain] = await Promise.all([startServer([]), startServer(['--no-secondary-indexes'])]);
+    const both = [indexed, plain];
+    for (const db of both) {
+      const c = db.collection('subjects');
+      await c.createIndex({ a: 1 });
+      await c.createIndex({ a: 1, b: 1 });
+      await c.createIndex({ d: 1, _id: 1 });
+      await c.createIndex({ s: 1, _id: 1 });
+      await c.createIndex({ tags: 1 });
+    }
+    const r = random(20261201);
+    const ids = Array.from({ length: 3000 }, (_, i) => i);
+    const docs = ids.map((i) => randomDoc(r, i));
+    for (const db of both) await db.collection('subjects').insertMany(docs.map((d) => ({ ...d })) as never[]);
+
+    let compared = 0;
+    let nonEmpty = 0;
+    for (let round = 0; round < 40; round += 1) {
+      // A burst of writes the indexes must follow: field changes, removals, deletes, re-inserts.
+      for (let w = 0; w < 60; w += 1) {
+        const id = `s-${String(r.int(3000)).padStart(5, '0')}`;
+        const kind = r.int(5);
+        const write = async (db: mongo.Db, seedDoc: Record<string, unknown>) => {
+          const c = db.collection<Record<string, unknown>>('subjects');
+          if (kind === 0) await c.updateOne({ _id: id }, { $set: { a: seedDoc['a'] ?? 'x', d: seedDoc['d'] ?? null } });
+          else if (kind === 1) await c.updateOne({ _id: id }, { $unset: { d: '' }, $set: { s: seedDoc['s'] } });
+          else if (kind === 2) await c.updateOne({ _id: id }, { $push: { tags: 't9' } as never });
+          else if (kind === 3) await c.deleteOne({ _id: id });
+          else await c.replaceOne({ _id: id }, seedDoc, { upsert: true });
+        };
+        const seedDoc = randomDoc(r, Number(id.slice(2)));
+        for (const db of both) await write(db, { ...seedDoc });
+      }
+      for (let q = 0; q < 25; q += 1) {
+        const { filter, sort, limit } = randomQuery(r);
+        const run = async (db: mongo.Db) => {
+          let cursor = db.collection('subjects').find(filter as never);
+          if (sort) cursor = cursor.sort(sort);
+          if (limit) cursor = cursor.limit(limit);
+          const found = await cursor.toArray();
+          // Without a sort the order is the server's own; compare those as sets.
+          return sort ? found : found.sort((x, y) => String(x._id).localeCompare(String(y._id)));
+        };
+        const [got, expected] = await Promise.all([run(indexed), run(plain)]);
+        expect({ filter, sort, limit, found: got }).toEqual({ filter, sort, limit, found: expected });
+        compared += 1;
+        if (expected.length > 0) nonEmpty += 1;
+      }
+    }
+    expect(compared).toBe(1000);
+    // The comparison means something only if most queries found documents.
+    expect(nonEmpty).toBeGreaterThan(600);
+  });
+
+  test('when a collection on the H2 file is reopened, then its secondary index is rebuilt from the documents and answers as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'range-index-h2-'));
+    try {
+      const file = join(dir, 'data.mv');
+      const first = await startServer(['--h2', file]);
+      const c = first.collection('deadlines');
+      await c.createIndex({ nextFireAt: 1, _id: 1 });
+      await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `k-${i}`, nextFireAt: new Date(BASE + i * 1000) })) as never[]);
+      const query = { nextFireAt: { $lt: new Date(BASE + 50_000) } };
+      const before = await c.find(query as never).sort({ nextFireAt: 1 }).toArray();
+      expect(before).toHaveLength(50);
+      await clients.pop()!.close();
+      const server = servers.pop()!;
+      await new Promise((resolve) => {
+        server.once('exit', resolve);
+        server.kill('SIGTERM');
+      });
+      const reopened = await startServer(['--h2', file]);
+      expect(await reopened.collection('deadlines').find(query as never).sort({ nextFireAt: 1 }).toArray()).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
