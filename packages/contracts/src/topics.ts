@@ -68,8 +68,6 @@ export const COLLECTIONS = {
   dossiers: 'dossiers',
   /** Written by sla. */
   deadlines: 'sla_deadlines',
-  /** Written by sla: the deadline keys stored per subject, so a subject's entries are read by id. */
-  deadlineKeys: 'sla_deadline_keys',
   /** Written by sla. */
   alerts: 'alerts',
   /** Written by sla: one entry per alert stored but not yet acknowledged by Kafka, and its relay lease. */

@@ -16,7 +16,6 @@ const jobExists = async (id: string) => (await h.app.queue.getJob(id)) !== undef
 /** Ids of the timer jobs Redis holds for a subject, whatever their stage. */
 const heldJobs = async (code: string) =>
   (await h.app.queue.getJobs(['delayed', 'waiting', 'active', 'prioritized'])).filter((j) => j.data.dossierCode === code).map((j) => j.id);
-const keyIndexOf = async (code: string) => ((await h.mongo.collection('sla_deadline_keys').findOne({ _id: code } as never)) as { keys?: string[] } | null)?.keys ?? null;
 const statusesOf = async (code: string) => (await h.mongo.collection('sla_deadlines').find({ subjectCode: code }).toArray()).map((d) => d['status'] as string);
 const nextFireAt = async (code: string) => ((await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { nextFireAt?: Date | null } | null)?.nextFireAt;
 
@@ -129,29 +128,16 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     expect(h.alertsOf(code)).toHaveLength(0);
   });
 
-  test('when a newer snapshot of a subject has no deadline entries, then its stored entries are settled as removed, found through its key index, and their timers go', async () => {
+  test('when a newer snapshot of a subject has no deadline entries, then its stored entries are settled as removed and their timers go', async () => {
     const code = dossierCode();
     await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(60_000) }), entry({ key: 'step:1', kind: 'step', dueAt: inMs(50_000) })]));
     await waitFor('both timers', async () => (await heldJobs(code)).length === 2);
-    expect(await keyIndexOf(code)).toEqual(expect.arrayContaining(['dossier', 'step:1']));
     await h.publishSnapshot(openSnapshot(code, 2, [], { dueAt: null, deadlineVersion: 0 }));
-    await waitFor('the entries to be removed', async () => (await statusesOf(code)).every((st) => st === 'removed'));
-    await waitFor('the timers to go', async () => (await heldJobs(code)).length === 0);
-  });
-
-  test('when entries were stored before the key index existed, then a restart indexes them and a snapshot without entries still settles them', async () => {
-    const code = dossierCode();
-    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(60_000) })]));
-    await waitFor('the timer', async () => (await heldJobs(code)).length === 1);
-    await h.restartApp(async () => {
-      // As a deployment of the release before the index left it: entries, no index, no marker.
-      await h.mongo.collection('sla_deadline_keys').deleteMany({});
+    await waitFor('the entries to be removed', async () => {
+      const statuses = await statusesOf(code);
+      return statuses.length === 2 && statuses.every((st) => st === 'removed');
     });
-    expect(await keyIndexOf(code)).toEqual(['dossier']);
-    expect(await h.mongo.collection('sla_deadline_keys').countDocuments({ _id: '' } as never)).toBe(1);
-    await h.publishSnapshot(openSnapshot(code, 2, [], { dueAt: null, deadlineVersion: 0 }));
-    await waitFor('the entry to be removed', async () => (await statusesOf(code)).every((st) => st === 'removed'));
-    await waitFor('the timer to go', async () => (await heldJobs(code)).length === 0);
+    await waitFor('the timers to go', async () => (await heldJobs(code)).length === 0);
   });
 
   test('when a snapshot on the state topic is not valid, then it goes to the dead-letter topic and later snapshots still work', async () => {

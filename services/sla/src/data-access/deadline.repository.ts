@@ -3,7 +3,6 @@ import { COLLECTIONS } from '@tthc/contracts';
 import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, NearTermCursor, TrackedDeadline } from '../domain/deadline';
-import { createSubjectKeysStore } from './subject-keys.store';
 
 /** One document per (subject code, deadline key); `_id` joins them with `|`. */
 type DeadlineDoc = DeadlineDocument;
@@ -34,8 +33,7 @@ const schema = new Schema<DeadlineDoc>(
   },
   { collection: COLLECTIONS.deadlines, versionKey: false },
 );
-// Serves listForSubject while the subject-keys index is being backfilled, and MongoDB's own
-// per-subject reads (the stand-in without Docker cannot use it: see subject-keys.store.ts).
+// Serves listForSubject (removed keys, per-subject reads).
 schema.index({ subjectCode: 1 });
 // Serves the re-planning walk: active deadlines paged by _id.
 schema.index({ status: 1, _id: 1 });
@@ -105,7 +103,6 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
   // The consumer tracks many subjects at once: their reads and writes of deadline views go out
   // as one query and one bulk write per batch, with the revision compare-and-set per document.
   const batch = createDocumentBatcher(model);
-  const subjectKeys = createSubjectKeysStore(conn);
 
   const repo = {
     async init() {
@@ -113,7 +110,6 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       await model.createIndexes();
       await repo.migrateFirstRelease();
       await repo.markUnplanned();
-      await subjectKeys.init(model as unknown as Model<never>);
     },
 
     /**
@@ -161,7 +157,6 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
             siblings: ['dossier'],
             nextFireAt: d.phase === 'closed' ? null : DUE_NOW,
           };
-          await subjectKeys.add(entry.subjectCode, entry.key);
           await col.insertOne(toDoc(entry) as never).catch((err: { code?: number }) => {
             if (err.code !== 11000) throw err;
           });
@@ -178,13 +173,8 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
     },
 
     async listForSubject(subjectCode: string) {
-      const keys = await subjectKeys.keysOf(subjectCode);
-      if (keys === null) {
-        const docs = await col.find({ subjectCode } as never).toArray();
-        return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
-      }
-      const docs = await Promise.all(keys.map((k) => batch.findById(deadlineDocId(subjectCode, k))));
-      return docs.filter((d): d is NonNullable<typeof d> => d !== null).map(fromDoc);
+      const docs = await col.find({ subjectCode } as never).toArray();
+      return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
     },
 
     async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null, attempt = 1): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
@@ -196,7 +186,6 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       if (!existing) {
         const fresh: TrackedDeadline = { ...d, raised: [] };
         const stored = { ...fresh, nextFireAt: nextFireAt(fresh) };
-        await subjectKeys.add(d.subjectCode, d.key);
         if (await batch.insert(toDoc(stored))) return { previous: null, stored };
         return repo.upsertIfNewer(d, nextFireAt, attempt + 1);
       }
