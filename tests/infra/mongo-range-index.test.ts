@@ -14,7 +14,8 @@ import { mongo } from 'mongoose';
  */
 const root = join(__dirname, '..', '..');
 const libDir = join(root, 'infra', 'mongo', 'target', 'lib');
-jest.setTimeout(180_000);
+// Two JVMs and 600 compared queries: about a minute on an idle 2-core machine, several under load.
+jest.setTimeout(480_000);
 
 let classes: string;
 const servers: ChildProcess[] = [];
@@ -129,9 +130,9 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
 
     let compared = 0;
     let nonEmpty = 0;
-    for (let round = 0; round < 40; round += 1) {
+    for (let round = 0; round < 24; round += 1) {
       // A burst of writes the indexes must follow: field changes, removals, deletes, re-inserts.
-      for (let w = 0; w < 60; w += 1) {
+      for (let w = 0; w < 50; w += 1) {
         const id = `s-${String(r.int(3000)).padStart(5, '0')}`;
         const kind = r.int(5);
         const write = async (db: mongo.Db, seedDoc: Record<string, unknown>) => {
@@ -143,7 +144,7 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
           else await c.replaceOne({ _id: id }, seedDoc, { upsert: true });
         };
         const seedDoc = randomDoc(r, Number(id.slice(2)));
-        for (const db of both) await write(db, { ...seedDoc });
+        await Promise.all(both.map((db) => write(db, { ...seedDoc })));
       }
       for (let q = 0; q < 25; q += 1) {
         const { filter, sort, limit } = randomQuery(r);
@@ -161,9 +162,9 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
         if (expected.length > 0) nonEmpty += 1;
       }
     }
-    expect(compared).toBe(1000);
+    expect(compared).toBe(600);
     // The comparison means something only if most queries found documents.
-    expect(nonEmpty).toBeGreaterThan(600);
+    expect(nonEmpty).toBeGreaterThan(360);
   });
 
   test('when a collection on the H2 file is reopened, then its secondary index is rebuilt from the documents and answers as before', async () => {
