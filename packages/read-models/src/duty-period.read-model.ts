@@ -1,37 +1,20 @@
 import type { Connection, mongo } from 'mongoose';
-import { COLLECTIONS } from '@tthc/contracts';
+import { COLLECTIONS, type DutyFulfilmentRecord, type DutyPeriodFields } from '@tthc/contracts';
 import type { AgencyFilter } from './query-filter';
 
 /** What closed a duty period: the evidence of the `vn.tthc.duty.fulfilled` event and who sent it. */
-export type StoredDutyFulfilment = {
-  /** Local date the duty was carried out (the evidence's date). */
-  date: string;
-  minutes: string | null;
-  link: string | null;
-  /** The CloudEvent's source and id, and the id (never the secret) of the key that sent it. */
-  source: string;
-  eventId: string;
-  keyId: string | null;
-  recordedAt: Date;
-};
+export type StoredDutyFulfilment = DutyFulfilmentRecord;
 
 /**
  * A document of sla's `duty_periods` collection: one period of one duty of one agency, opened
  * when the period is reached (or by its fulfilment), `_id` = `dutyPeriodCode(...)`. Its
  * deadline and alerts live in `sla_deadlines` and `alerts` under the same code.
  */
-export type DutyPeriodDocument = {
+export type DutyPeriodDocument = DutyPeriodFields & {
   _id: string;
-  dutyId: string;
   /** The duty's version, and the duties file's, the period was opened under. */
   dutyVersion: string;
   dutiesVersion: string;
-  title: { vi: string; en: string };
-  legalBasis: string;
-  agencyCode: string;
-  period: string;
-  startDate: string;
-  endDate: string;
   dueAt: Date;
   openedAt: Date;
   fulfilment: StoredDutyFulfilment | null;

@@ -50,3 +50,30 @@ export function dutyPeriodCode(p: { dutyId: string; agencyCode: string; period: 
 
 /** The deadline key of a duty period within its subject. */
 export const DUTY_DEADLINE_KEY = 'duty';
+
+/**
+ * What sla records of one duty period and reporting shows of it: sla's `duty_periods` document,
+ * its domain record and reporting's view all carry these fields.
+ */
+export interface DutyPeriodFields {
+  dutyId: string;
+  title: { vi: string; en: string };
+  legalBasis: string;
+  agencyCode: string;
+  period: string;
+  startDate: string;
+  endDate: string;
+}
+
+/** The evidence of the `vn.tthc.duty.fulfilled` event that closed a period, and who sent it. */
+export interface DutyFulfilmentRecord {
+  /** Local date the duty was carried out (the evidence's date). */
+  date: string;
+  minutes: string | null;
+  link: string | null;
+  /** The CloudEvent's source and id, and the id (never the secret) of the key that sent it. */
+  source: string;
+  eventId: string;
+  keyId: string | null;
+  recordedAt: Date;
+}

@@ -1,18 +1,12 @@
+import type { DutyPeriodFields } from '@tthc/contracts';
 import type { AgencyScope } from './agency-scope';
 
 export const DUTY_STATUSES = ['due', 'done', 'overdue'] as const;
 export type DutyStatus = (typeof DUTY_STATUSES)[number];
 
 /** One period of one periodic duty of one agency, as the API and the dashboard show it. */
-export interface DutyView {
+export interface DutyView extends DutyPeriodFields {
   code: string;
-  dutyId: string;
-  title: { vi: string; en: string };
-  legalBasis: string;
-  agencyCode: string;
-  period: string;
-  startDate: string;
-  endDate: string;
   dueAt: string;
   status: DutyStatus;
   /** The evidence that closed the period; null while it is not done. */

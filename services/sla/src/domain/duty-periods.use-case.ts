@@ -1,34 +1,19 @@
 import type { Calendar } from '@tthc/calendar';
 import { agenciesOfDuty, dutyInForce, dutyPeriodOf, type DutiesFile, type Duty, type DutyAgency, type DutyPeriod } from '@tthc/catalog';
-import { DUTY_DEADLINE_KEY, dutyPeriodCode, type DutyFulfilledV1 } from '@tthc/contracts';
+import { DUTY_DEADLINE_KEY, dutyPeriodCode, type DutyFulfilledV1, type DutyFulfilmentRecord, type DutyPeriodFields } from '@tthc/contracts';
 import type { Clock, TrackedDeadline } from './deadline';
 import { trackSnapshot, type TrackDeps } from './track-deadline.use-case';
 
 /** One period of one duty of one agency, as sla records it (reporting reads it). */
-export interface DutyPeriodRecord {
+export interface DutyPeriodRecord extends DutyPeriodFields {
   code: string;
-  dutyId: string;
   dutyVersion: string;
   dutiesVersion: string;
-  title: { vi: string; en: string };
-  legalBasis: string;
-  agencyCode: string;
-  period: string;
-  startDate: string;
-  endDate: string;
   dueAt: Date;
   openedAt: Date;
 }
 
-export interface DutyFulfilment {
-  date: string;
-  minutes: string | null;
-  link: string | null;
-  source: string;
-  eventId: string;
-  keyId: string | null;
-  recordedAt: Date;
-}
+export type DutyFulfilment = DutyFulfilmentRecord;
 
 export interface DutyPeriodStore {
   /** Records the period unless it is recorded already (what it was opened with is kept). */
