@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ControllableClock, waitFor } from '@tthc/testkit';
 import { dialogueCode, dutyFulfilledEvent } from '../e2e/support/duty-events';
 import { REFORM_KEY, getJson, postEvents, startStack, type Stack } from '../e2e/support/stack';
-import { artifactPath, ensureChromium, launchChromium } from './support/browser';
+import { artifactPath, ensureChromium, launchChromium, openDashboardPage } from './support/browser';
 
 interface DutyItem {
   code: string;
@@ -30,12 +30,7 @@ describe('dashboard periodic duties section in Chromium', () => {
     clock.set('2026-07-01T00:00:30+07:00');
     await stack.sla.openDutyPeriods();
     browser = await launchChromium(executable);
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    page = await openDashboardPage(browser, pageErrors);
   }, 15 * 60_000);
 
   afterAll(async () => {

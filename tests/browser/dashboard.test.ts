@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { COLLECTIONS } from '@tthc/contracts';
 import { sleep, waitFor } from '@tthc/testkit';
 import { PORTAL_ALL_KEY, REFORM_KEY, startStack, type Stack } from '../e2e/support/stack';
-import { artifactPath, ensureCalendarBuild, ensureChromium, launchChromium, runSimulator, type SimulatorRun } from './support/browser';
+import { artifactPath, ensureCalendarBuild, ensureChromium, launchChromium, openDashboardPage, runSimulator, type SimulatorRun } from './support/browser';
 
 interface Counts {
   received: number;
@@ -33,7 +33,6 @@ interface DossierList {
 
 const SEED = '11';
 const SIM_ARGS = ['--dossiers', '60', '--days', '20', '--rate', '0', '--batch', '100', '--seed', SEED];
-const VIEWPORT = { width: 1366, height: 768 };
 
 describe('reform office dashboard in Chromium, on data the portal simulator posted through the real stack', () => {
   let stack: Stack;
@@ -88,12 +87,7 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     stack = await startStack();
     firstRun = await runSimulator({ INTAKE_URL: stack.intakeUrl, API_KEY: PORTAL_ALL_KEY }, SIM_ARGS);
     browser = await launchChromium(executable);
-    const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    page = await openDashboardPage(browser, pageErrors, { acceptDownloads: true });
   }, 15 * 60_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, '.data/artifacts');
@@ -29,6 +29,20 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
   // Chromium refuses to run its sandbox as root, which is how CI containers run.
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   return chromium.launch({ executablePath, args, headless: true });
+}
+
+/**
+ * A page as the reform office sees the dashboard (Vietnamese locale, Hà Nội time, a laptop's
+ * viewport); every script error and console error lands in `errors`, which tests expect empty.
+ */
+export async function openDashboardPage(browser: Browser, errors: string[], options: { acceptDownloads?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: options.acceptDownloads ?? false, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  return page;
 }
 
 export function artifactPath(name: string): string {
