@@ -205,6 +205,10 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
       expect(row.lateRate).toBe(await percentIn('vi-VN', item.lateRate));
     }
     expect(shown.trendBars).toBe(12);
+    // The simulator sends no rating: the satisfaction card says it is the proxy, as the API does.
+    const satisfaction = (await api<{ items: Array<{ id: string; source?: string }> }>(`/v1/index/subscores?period=${period}`)).items.find((i) => i.id === '766.satisfaction');
+    expect(satisfaction?.source).toBe('proxy');
+    expect(await page.textContent('[data-subscore="766.satisfaction"] [data-source]')).toContain('ước lượng thay thế');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 

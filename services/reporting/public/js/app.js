@@ -358,6 +358,7 @@ function renderSubscores() {
       el('p', { class: 'score' }, [el('span', { class: 'visually-hidden' }, `${t('subscores.score')}: `), t('subscores.of', { score: num(item.score), max: num(item.max) })]),
       el('p', { class: 'formula' }, [el('strong', {}, `${t('subscores.formula')}: `), el('code', {}, item.formula ?? '–')]),
       item.forecast ? el('p', { class: 'forecast' }, t('subscores.forecast', { score: num(item.forecast.score), count: num(item.forecast.atRiskCount) })) : null,
+      item.source ? el('p', { class: 'muted', 'data-source': item.source }, t(`subscores.source.${item.source}`)) : null,
     ]),
   );
   replace($('subscore-cards'), ...(cards.length ? cards : [el('li', { class: 'muted' }, t('subscores.empty'))]));
