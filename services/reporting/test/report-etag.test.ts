@@ -1,5 +1,5 @@
 import { ControllableClock } from '@tthc/testkit';
-import { PROVINCE, REFORM, startReporting, stored, type ReportingUnderTest } from './reporting-harness';
+import { PROVINCE, REFORM, snapshotOf, startReporting, stored, type ReportingUnderTest } from './reporting-harness';
 
 const clock = new ControllableClock('2026-03-10T10:00:00+07:00');
 let api: ReportingUnderTest;
@@ -39,6 +39,23 @@ describe('ETag of the reports read from the counters', () => {
     expect(after.status).toBe(200);
     expect(after.body.totals.received).toBe(before.body.totals.received + 1);
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+  });
+
+  test('when a dossier is rated after the tag was given, then the sub-scores are answered again with the ratings, though no delay count moved', async () => {
+    const doc = stored({ code: 'ETAG-RATED', receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-06T17:00:00+07:00', endAt: '2026-03-05T10:00:00+07:00', timeliness: 'on-time' });
+    await api.storeSubjects([doc]);
+    const before = await api.get(REPORTS[2]!);
+    expect(before.body.items.find((i: { id: string }) => i.id === '766.satisfaction')?.source).toBe('proxy');
+    // As workflow stores a rating: the same subject at a higher revision, its counts unchanged.
+    await api.mongo.collection('dossiers').updateOne(
+      { _id: 'ETAG-RATED' } as never,
+      { $set: { revision: doc.revision + 1, lastRatedAt: new Date('2026-03-06T08:00:00+07:00'), 'state.ratings': [{ ratedAt: '2026-03-06T08:00:00+07:00', level: 'very-satisfied', channel: null }] } },
+    );
+    await api.publishSnapshots([{ ...snapshotOf(doc), revision: doc.revision + 1 }]);
+    await api.awaitCounted(['ETAG-RATED']);
+    const after = await api.get(REPORTS[2]!, REFORM, { 'if-none-match': before.headers.get('etag')! });
+    expect(after.status).toBe(200);
+    expect(after.body.items.find((i: { id: string }) => i.id === '766.satisfaction')?.source).toBe('ratings');
   });
 
   test('when the month ends, then the running report is answered again', async () => {

@@ -72,7 +72,13 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
         inc[path] = n;
         byDoc.set(doc, inc);
       }
-      if (byDoc.size === 0) return;
+      // The version moves with every counted change of a subject, even one that leaves the
+      // counts as they were: the sub-scores' ETag also covers a dossier's ratings and the
+      // petitions naming it, which change the subject but no delay count.
+      if (byDoc.size === 0) {
+        if (agencies.length > 0) await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
+        return;
+      }
       await counters.bulkWrite(
         [
           ...[...byDoc].map(([_id, inc]) => ({ updateOne: { filter: { _id }, update: { $inc: inc }, upsert: true } })),
