@@ -45,3 +45,9 @@ export async function listDutyPeriods(conn: Connection, q: DutyPeriodQuery): Pro
   const filter = (and.length ? { $and: and } : {}) as mongo.Filter<DutyPeriodDocument>;
   return dutyPeriodDocuments(conn).find(filter).sort({ dueAt: 1, _id: 1 }).limit(q.limit).toArray();
 }
+
+/** Whether the duty period `code` has been fulfilled (false when no such period is recorded). */
+export async function isDutyPeriodFulfilled(conn: Connection, code: string): Promise<boolean> {
+  const doc = await dutyPeriodDocuments(conn).findOne({ _id: code }, { projection: { fulfilment: 1 } });
+  return doc?.fulfilment != null;
+}

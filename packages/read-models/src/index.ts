@@ -48,6 +48,7 @@ export {
 } from './counter.read-model';
 export {
   dutyPeriodDocuments,
+  isDutyPeriodFulfilled,
   listDutyPeriods,
   type DutyPeriodDocument,
   type DutyPeriodQuery,

@@ -1,5 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
-import { JOB_NAMES, topicsFor } from '@tthc/contracts';
+import { JOB_NAMES, dutyPeriodCode, topicsFor } from '@tthc/contracts';
 import { ControllableClock, requireEnv, startKafkaProbe, startSmtpSink, uniqueName, waitFor, withDatabase, type SmtpSink } from '@tthc/testkit';
 import { createApp, DIGEST_SCHEDULER_ID } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -374,6 +374,20 @@ describe('escalation', () => {
     const check = await waitFor('level-1 check', async () => ((await app.maintenanceQueue.getJob(escalationJobId(alert.alertId, 1)))?.returnvalue ?? undefined) as string | undefined);
     expect(check).toBe('resolved');
     expect(sink.mailTo('head.a14@agency.test')).toHaveLength(0);
+  });
+
+  test('when a duty period is fulfilled before the acknowledgement window ends, then the agency head is not told', async () => {
+    await subscribe(email('mgr.a16d@agency.test', 'A16D'));
+    await subscribe(email('head.a16d@agency.test', 'A16D', { role: 'agency-head' }));
+    const code = dutyPeriodCode({ dutyId: 'leaders-dialogue', agencyCode: 'A16D', period: '2026-H1' });
+    const alert = buildAlert({ dossierCode: code, agencyCode: 'A16D', subject: 'duty', kind: 'overdue', deadlineKey: 'duty', deadlineKind: 'duty', procedureCode: null });
+    await publisher.publish(alert);
+    await waitFor('manager mail', () => sink.mailTo('mgr.a16d@agency.test').length === 1);
+    // As sla records a fulfilment: the period in duty_periods with its evidence; no dossier exists.
+    await mongo.collection('duty_periods').insertOne({ _id: code as never, dutyId: 'leaders-dialogue', agencyCode: 'A16D', period: '2026-H1', fulfilment: { date: '2026-07-02', minutes: 'Biên bản 1', link: null } });
+    const check = await waitFor('level-1 check', async () => ((await app.maintenanceQueue.getJob(escalationJobId(alert.alertId, 1)))?.returnvalue ?? undefined) as string | undefined);
+    expect(check).toBe('resolved');
+    expect(sink.mailTo('head.a16d@agency.test')).toHaveLength(0);
   });
 
   test('when a key acknowledges through the API, then only alerts of its agencies are visible', async () => {

@@ -45,8 +45,13 @@ export function dutyKeyOf(d: Pick<DutyFulfilledV1, 'dutyId' | 'agencyCode'>): st
  * each one settles on its own.
  */
 export function dutyPeriodCode(p: { dutyId: string; agencyCode: string; period: string }): string {
-  return `DUTY:${p.dutyId}:${p.agencyCode}:${p.period}`;
+  return `${DUTY_PERIOD_CODE_PREFIX}${p.dutyId}:${p.agencyCode}:${p.period}`;
 }
+
+const DUTY_PERIOD_CODE_PREFIX = 'DUTY:';
+
+/** Whether a subject code names a duty period rather than a dossier or petition. */
+export const isDutyPeriodCode = (code: string): boolean => code.startsWith(DUTY_PERIOD_CODE_PREFIX);
 
 /** The deadline key of a duty period within its subject. */
 export const DUTY_DEADLINE_KEY = 'duty';

@@ -1,9 +1,10 @@
 import type { Connection } from 'mongoose';
-import { isSubjectClosed, listOverdueOrAtRisk } from '@tthc/read-models';
+import { isDutyPeriodCode } from '@tthc/contracts';
+import { isDutyPeriodFulfilled, isSubjectClosed, listOverdueOrAtRisk } from '@tthc/read-models';
 import type { DigestItem, OpenDossierReader } from '../domain/notification';
 
 /**
- * Reads the workflow's dossiers (never writes them). Older documents may lack `code` (the
+ * Reads the workflow's dossiers and sla's duty periods (never writes them). Older documents may lack `code` (the
  * `_id` is the code) and `atRisk` (treated as not at risk).
  */
 export function createOpenDossierReader(conn: Connection, opts: { limit?: number } = {}): OpenDossierReader {
@@ -20,6 +21,7 @@ export function createOpenDossierReader(conn: Connection, opts: { limit?: number
         }),
       );
     },
-    isClosed: (code) => isSubjectClosed(conn, code),
+    // A duty period is no subject of workflow's: it is settled by its fulfilment, which sla records.
+    isClosed: (code) => (isDutyPeriodCode(code) ? isDutyPeriodFulfilled(conn, code) : isSubjectClosed(conn, code)),
   };
 }
