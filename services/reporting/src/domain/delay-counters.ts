@@ -202,18 +202,25 @@ interface TailEntry {
   within: number;
   overdue: number;
 }
-const tails = new WeakMap<Leaf, TailEntry[]>();
-function tailEntriesOf(leaf: Leaf): TailEntry[] {
-  let out = tails.get(leaf);
-  if (!out) {
-    out = entries(leaf).map(([from, fields]) => {
-      const f = fields as Leaf;
-      return { since: serialOfKey(from), carried: num(f['carried']), within: num(f['endWithin']), overdue: num(f['endOverdue']) };
-    });
-    tails.set(leaf, out);
-  }
-  return out;
+/** Parses a counter leaf once per document read: the leaf object itself is the cache key. */
+function parsedOnce<T>(parse: (leaf: Leaf) => T[]): (leaf: Leaf) => T[] {
+  const cache = new WeakMap<Leaf, T[]>();
+  return (leaf) => {
+    let out = cache.get(leaf);
+    if (!out) {
+      out = parse(leaf);
+      cache.set(leaf, out);
+    }
+    return out;
+  };
 }
+
+const tailEntriesOf = parsedOnce<TailEntry>((leaf) =>
+  entries(leaf).map(([from, fields]) => {
+    const f = fields as Leaf;
+    return { since: serialOfKey(from), carried: num(f['carried']), within: num(f['endWithin']), overdue: num(f['endOverdue']) };
+  }),
+);
 
 interface NowEntry {
   overdue: boolean;
@@ -222,19 +229,13 @@ interface NowEntry {
   warned: boolean;
   n: number;
 }
-const nows = new WeakMap<Leaf, NowEntry[]>();
-function nowEntriesOf(leaf: Leaf): NowEntry[] {
-  let out = nows.get(leaf);
-  if (!out) {
-    out = entries(leaf).map(([field, n]) => {
-      if (field === 'overdue') return { overdue: true, due: null, warned: false, n: num(n) };
-      const [, due, warned] = field.split('_');
-      return { overdue: false, due: due === 'x' ? null : serialOfKey(due!), warned: warned === '1', n: num(n) };
-    });
-    nows.set(leaf, out);
-  }
-  return out;
-}
+const nowEntriesOf = parsedOnce<NowEntry>((leaf) =>
+  entries(leaf).map(([field, n]) => {
+    if (field === 'overdue') return { overdue: true, due: null, warned: false, n: num(n) };
+    const [, due, warned] = field.split('_');
+    return { overdue: false, due: due === 'x' ? null : serialOfKey(due!), warned: warned === '1', n: num(n) };
+  }),
+);
 
 export interface CounterReadOptions {
   calendar: Calendar;
