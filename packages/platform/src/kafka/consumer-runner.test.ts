@@ -167,6 +167,36 @@ describe('the consumer runner on real Kafka', () => {
     expect(letters()).toHaveLength(badKeys.size);
   }, 180_000);
 
+  test('when every lane of a batch waits on its store for longer than the session timeout, then the consumer stays in its group and handles each message once', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(2);
+    const groupId = uniqueName('runner-slow');
+    const handled: string[] = [];
+    // The broker's smallest session (6 s); each of the 4 messages holds its lane 8 s, and
+    // there is one lane, so no lane finishes (and beats) within a session.
+    const runner = startRunner({
+      groupId, topics: [topic], deadLetterTopic, concurrency: 1, sessionTimeoutMs: 6000,
+      handle: async (msg) => {
+        await new Promise((resolve) => setTimeout(resolve, 8000));
+        handled.push(`${bodyOf(msg).k}|${bodyOf(msg).seq}`);
+      },
+    });
+    let joins = 0;
+    runner.consumer.on(runner.consumer.events.GROUP_JOIN, () => (joins += 1));
+    await runner.start();
+    await waitFor('the consumer joined', () => joins >= 1, { timeoutMs: 30_000, intervalMs: 100 });
+    const slow = bodies('slow', 2, 2);
+    await produce(topic, slow);
+    await waitFor('every slow message handled and committed', async () => {
+      if (handled.length < slow.length) return false;
+      const [done, high] = await Promise.all([committed(groupId, topic), highWatermarks(topic)]);
+      return [...high].every(([p, h]) => done.get(p) === h);
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    // Dropped from the group, the member would have rejoined and been given the uncommitted
+    // messages again: a second join and the same message handled twice.
+    expect(joins).toBe(1);
+    expect([...handled].sort()).toEqual(slow.map((b) => `${b.k}|${b.seq}`).sort());
+  }, 180_000);
+
   test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {
     const { topic, deadLetterTopic } = await freshTopics(1);
     const attempts = new Map<string, number>();

@@ -97,7 +97,7 @@ function lanesOf(messages: readonly KafkaMessage[]): number[][] {
  * heartbeats, and why the batch stops early (the first dependency failure, a rebalance seen by
  * a heartbeat).
  */
-function trackBatch(payload: EachBatchPayload, log: Logger) {
+function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: number) {
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
   const { topic, partition, messages } = batch;
   const done = new Array<boolean>(messages.length).fill(false);
@@ -106,9 +106,30 @@ function trackBatch(payload: EachBatchPayload, log: Logger) {
   let committing: Promise<void> | null = null;
   let beating: Promise<void> | null = null;
   const live = () => isRunning() && !isStale();
+  const beat = async (): Promise<void> => {
+    beating ??= heartbeat()
+      .catch((err: unknown) => {
+        // A rebalance: stop taking messages and let kafkajs rejoin with what was resolved.
+        stop.aborted ??= err;
+      })
+      .finally(() => {
+        beating = null;
+      });
+    await beating;
+  };
+  // Lanes beat as they finish, but when every lane of every partition waits on a slow store
+  // none finishes for a while; the broker then drops the member, and the whole fetch is read
+  // again after the rejoin. The clock keeps the session alive for as long as the batch runs.
+  const keepAlive = setInterval(() => void beat(), heartbeatEveryMs);
+  keepAlive.unref();
   return {
     stop,
     live,
+    beat,
+    /** Stops the batch's heartbeat clock; kafkajs beats itself between batches. */
+    end(): void {
+      clearInterval(keepAlive);
+    },
     // Kafka keeps one position per partition: only the unbroken run of handled messages from
     // the start of the batch may be committed, whatever other keys have done past it.
     markDone(index: number): void {
@@ -122,17 +143,6 @@ function trackBatch(payload: EachBatchPayload, log: Logger) {
         .finally(() => {
           committing = null;
         });
-    },
-    async beat(): Promise<void> {
-      beating ??= heartbeat()
-        .catch((err: unknown) => {
-          // A rebalance: stop taking messages and let kafkajs rejoin with what was resolved.
-          stop.aborted ??= err;
-        })
-        .finally(() => {
-          beating = null;
-        });
-      await beating;
     },
     /** The commit under way, if any. */
     async committed(): Promise<void> {
@@ -156,7 +166,8 @@ function trackBatch(payload: EachBatchPayload, log: Logger) {
  */
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
-  const makeConsumer = () => opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout, heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)), allowAutoTopicCreation: false });
+  const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
+  const makeConsumer = () => opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout, heartbeatInterval, allowAutoTopicCreation: false });
   let consumer = makeConsumer();
   const log = opts.logger.child({ component: 'consumer', groupId: opts.groupId });
   const processed = sharedCounter(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
@@ -310,7 +321,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       return;
     }
     const { topic, partition, messages } = payload.batch;
-    const progress = trackBatch(payload, log);
+    const progress = trackBatch(payload, log, heartbeatInterval);
     const { stop, markDone, beat } = progress;
     const stillWanted = () => progress.live() && !paused && stop.blocked === null && stop.aborted === null;
     const queue = lanesOf(messages);
@@ -368,7 +379,11 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       }
       return [];
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    } finally {
+      progress.end();
+    }
     await progress.committed();
     if (stop.aborted) throw stop.aborted;
     if (stop.blocked) pause(stop.blocked.msg, stop.blocked.failure);
