@@ -19,6 +19,7 @@
 // (10000, due within one minute), BENCH_SAME_SECOND (1000, due in one second), BENCH_CONCURRENCY
 // (4 requests / batches in flight), BENCH_SEED (1), BENCH_SERVICES (workflow,sla,intake; add
 // reporting,notifier to run them too), BENCH_WAIT_SECONDS (3600: longest wait for one step).
+// BENCH_LOG_DIR keeps every log line of every service there (<service>-<instance>.log).
 // A small run: BENCH_EVENTS=10000 BENCH_OPEN_DEADLINES=20000 node scripts/bench-topology.mjs
 //
 // Scale-out (issue #14 goal 5): BENCH_INSTANCES (1) runs that many instances of workflow and of
@@ -33,7 +34,7 @@
 //   BENCH_EVENTS=20000 BENCH_PHASES=throughput BENCH_SCALE_OUT=1 node scripts/bench-topology.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -83,7 +84,10 @@ const WAIT_MS = int('BENCH_WAIT_SECONDS', 3600, 10) * 1000;
 const SERVICES = (process.env.BENCH_SERVICES || 'workflow,sla,intake').split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of ['workflow', 'sla', 'intake']) if (!SERVICES.includes(s)) SERVICES.push(s);
 const BATCH = 500;
+const LOG_DIR = process.env.BENCH_LOG_DIR || null;
 const POLL_EVERY_MS = 5000; // the polling baseline: what one-stop software does
+// Its index: due dates of open deadlines, in sla's own collection.
+const POLL_INDEX = { keys: { status: 1, dueAt: 1 }, name: 'bench_poll_status_dueAt' };
 const GOALS = { endToEndEventsPerSecond: 5000, ratioToSlowestCeiling: 0.5, recoverySeconds: 60 };
 const needsBackground = PHASES.has('memory') || PHASES.has('latency') || PHASES.has('recovery');
 // Scale-out: instances of workflow and sla (the consumers that share work through their group).
@@ -142,7 +146,9 @@ summary.infrastructure = { source: infra.source, kafka: infra.kafkaBrokers, mong
 
 const kafka = new Kafka({ clientId: `bench-topology-${ns}`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
-const mongo = new MongoClient(mongoUrl.toString());
+// The stand-in answers a monitor's hello on the thread that runs the queued writes of sla's many
+// lanes; at 200 000 deadlines that wait passed the driver's default and the bench died on it.
+const mongo = new MongoClient(mongoUrl.toString(), { connectTimeoutMS: 120_000 });
 let db = mongo.db(ns);
 const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 3 });
 let slaQueue = new Queue(QUEUES.slaDeadlines, { connection: redis, prefix: ns });
@@ -231,8 +237,15 @@ async function startService(name, instance = 1) {
     },
   });
   svc.child = child;
+  // The last 200 lines are kept for the summary; BENCH_LOG_DIR keeps every line, for the
+  // consumer-group and store events that explain a slow run.
+  if (LOG_DIR && !svc.logFile) {
+    mkdirSync(LOG_DIR, { recursive: true });
+    svc.logFile = createWriteStream(join(LOG_DIR, `${name}-${instance}.log`), { flags: 'a' });
+  }
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
+      svc.logFile?.write(`${line}\n`);
       svc.problems += 1;
       svc.lines.push(line);
       if (svc.lines.length > 200) svc.lines.shift();
@@ -709,6 +722,9 @@ async function loadBackground() {
   const res = { openDeadlines: OPEN_DEADLINES, path: 'state snapshots published straight to the state topic sla consumes (workflow is not involved)' };
   summary.results.background = res;
   const deadlines = db.collection(COLLECTIONS.deadlines);
+  // The polling baseline's index, built while the collection is small: built over the loaded
+  // background it held the stand-in for tens of seconds right before the latency window.
+  await deadlines.createIndex(POLL_INDEX.keys, { name: POLL_INDEX.name });
   const before = await deadlines.estimatedDocumentCount();
   say(`background: ${OPEN_DEADLINES} open dossiers, each with one open deadline (the appointment, due 10–40 days ahead: warning, due and three escalation timers), ${res.path} …`);
   const t0 = Date.now();
@@ -812,8 +828,8 @@ async function latency() {
   for (let i = 0; i < NEAR_DEADLINES; i += 1) dues.push(windowStart + Math.floor((i * 60_000) / Math.max(1, NEAR_DEADLINES)));
   for (let i = 0; i < SAME_SECOND; i += 1) dues.push(sameSecond);
   res.window = { from: new Date(windowStart).toISOString(), to: new Date(windowStart + 60_000).toISOString(), sameSecond: new Date(sameSecond).toISOString(), leadSeconds: leadS };
-  // The polling baseline's index: due dates of open deadlines, in sla's own collection.
-  await deadlines.createIndex({ status: 1, dueAt: 1 }, { name: 'bench_poll_status_dueAt' });
+  // The polling baseline's index (already there when the background was loaded).
+  await deadlines.createIndex(POLL_INDEX.keys, { name: POLL_INDEX.name });
   say(`latency: ${NEAR_DEADLINES} deadlines due over one minute from ${res.window.from} and ${SAME_SECOND} due at ${res.window.sameSecond}, on top of the background (published to the state topic; no warning stage: a real one fired a working day before) …`);
   const nearCode = (i) => (i < NEAR_DEADLINES ? `NEAR-M-${String(i).padStart(6, '0')}` : `NEAR-S-${String(i).padStart(6, '0')}`);
   const records = dues.map((d, i) => snapshot(nearCode(i), i, new Date(d), { warn: false }));
