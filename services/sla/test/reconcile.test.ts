@@ -101,3 +101,30 @@ describe('timer reconciliation after Redis lost its data', () => {
     expect(alert.id).toBe(`overdue:${code}:v1`);
   });
 });
+
+describe('a reconciliation walk longer than one page', () => {
+  let small: SlaHarness;
+  beforeAll(async () => {
+    // Pages of 7: the 40 deadlines below take six pages of each walk.
+    small = await startSla({ RECONCILE_EVERY_SECONDS: '3600', RECONCILE_PAGE_SIZE: '7' });
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+
+  test('when Redis is emptied with more open deadlines than a page and sla starts over, then both walks reach every deadline once and each gets its timer back', async () => {
+    const codes = Array.from({ length: 40 }, () => dossierCode());
+    // Due in 10–49 minutes: inside the horizon, none fires during the test.
+    for (const [i, code] of codes.entries()) await small.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs((10 + i) * 60_000) })]));
+    await waitFor('every timer scheduled', async () => (await Promise.all(codes.map((c) => small.app.queue.getJob(deadlineJobId(c, 1))))).every(Boolean), { timeoutMs: 30_000 });
+
+    expect(await small.flushQueueKeys()).toBeGreaterThan(0);
+    const run = await small.app.reconcile('start');
+    // The service's own periodic-duty periods are open deadlines too.
+    expect(run.replanned).toBeGreaterThanOrEqual(codes.length);
+    expect(run.deadlines).toBeGreaterThanOrEqual(codes.length);
+    // The first pass over the horizon (before the re-planning walk) recreates them; the last finds them there.
+    expect(run.recreated.filter((r) => !r.subjectCode.startsWith('DUTY:')).map((r) => r.subjectCode).sort()).toEqual([...codes].sort());
+    for (const code of codes) expect(await (await small.app.queue.getJob(deadlineJobId(code, 1)))?.getState()).toBe('delayed');
+  });
+});

@@ -4,6 +4,7 @@ import { checkDeadline, type TimerJob } from './check-deadline.use-case';
 import type { Alert, AlertRepository, DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
+import { pagesOf } from '../../test/support/pages-of';
 import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
 const planner = createTimerPlanner(() => defaultCalendar(), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
@@ -21,8 +22,8 @@ function fakes(deadline: TrackedDeadline | null) {
       deadline.nextFireAt = nextFireAt;
     },
     setNextFireAt: async () => false,
-    listActive: async () => ({ items: deadline ? [deadline] : [], next: null }),
-    listNearTerm: async () => ({ items: [], next: null }),
+    walkActive: (pageSize) => pagesOf(deadline ? [deadline] : [], pageSize),
+    walkNearTerm: (_until, pageSize) => pagesOf([], pageSize),
   };
   const scheduled: Array<{ ref: TimerRef; fireAt: Date }> = [];
   const timers: TimerScheduler = {

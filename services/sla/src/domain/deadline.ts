@@ -109,12 +109,6 @@ export function horizonEnd(h: TimerHorizon): Date {
   return new Date(h.clock.now().getTime() + h.seconds * 1000);
 }
 
-/** Where a walk of the near-term deadlines (ordered by `nextFireAt`, then id) resumes. */
-export interface NearTermCursor {
-  fireAt: Date;
-  id: string;
-}
-
 /** Identifies the stored view a write was computed from. */
 export type DeadlineRevisionRef = Pick<TrackedDeadline, 'subjectCode' | 'key' | 'version' | 'revision'>;
 
@@ -140,13 +134,16 @@ export interface DeadlineRepository {
    * `nextFireAt` itself); true when written.
    */
   setNextFireAt(d: DeadlineRevisionRef & Pick<TrackedDeadline, 'nextFireAt'>, nextFireAt: Date | null): Promise<boolean>;
-  /** Active deadlines in a stable order, `limit` at a time after the cursor `after`. */
-  listActive(after: string | null, limit: number): Promise<{ items: TrackedDeadline[]; next: string | null }>;
+  /**
+   * Active deadlines in a stable order, `pageSize` at a time, read by one walk: pages that each
+   * query again from a cursor cost a store without a real index walk the whole rest every time.
+   */
+  walkActive(pageSize: number): AsyncIterable<TrackedDeadline[]>;
   /**
    * Deadlines whose `nextFireAt` is before `until`, active or not (a stale value is corrected
-   * by whoever reads it), earliest first, `limit` at a time after the cursor `after`.
+   * by whoever reads it), earliest first, `pageSize` at a time, read by one walk.
    */
-  listNearTerm(until: Date, after: NearTermCursor | null, limit: number): Promise<{ items: TrackedDeadline[]; next: NearTermCursor | null }>;
+  walkNearTerm(until: Date, pageSize: number): AsyncIterable<TrackedDeadline[]>;
 }
 
 export interface AlertRepository {

@@ -1,9 +1,10 @@
 import { CalendarRegistry, DEFAULT_CALENDAR_PATH, defaultCalendar, readJsonFile } from '@tthc/calendar';
 import { ControllableClock } from '@tthc/testkit';
-import type { DeadlineRepository, NearTermCursor, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
+import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { reconcileTimers } from './reconcile-timers.use-case';
 import { createTimerPlanner } from './timer-plan';
+import { pagesOf } from '../../test/support/pages-of';
 import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
 // Monday 30/11/2026 09:00 Hà Nội time.
@@ -26,20 +27,11 @@ function store(docs: TrackedDeadline[]) {
       doc.nextFireAt = at;
       return true;
     },
-    listActive: async (after, limit) => {
-      const items = [...byId.entries()].filter(([k, d]) => d.status === 'open' && (after === null || k > after)).sort(([a], [b]) => (a < b ? -1 : 1));
-      const page = items.slice(0, limit);
-      return { items: page.map(([, d]) => ({ ...d })), next: page.length === limit ? page[page.length - 1]![0] : null };
-    },
-    listNearTerm: async (until, after, limit) => {
+    walkActive: (pageSize) => pagesOf([...byId.entries()].filter(([, d]) => d.status === 'open').sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => ({ ...d })), pageSize),
+    walkNearTerm: (until, pageSize) => {
       const key = (d: TrackedDeadline): [number, string] => [d.nextFireAt!.getTime(), id(d)];
-      const later = (a: [number, string], b: NearTermCursor) => a[0] > b.fireAt.getTime() || (a[0] === b.fireAt.getTime() && a[1] > b.id);
-      const items = [...byId.values()]
-        .filter((d) => d.nextFireAt && d.nextFireAt.getTime() < until.getTime() && (!after || later(key(d), after)))
-        .sort((a, b) => key(a)[0] - key(b)[0] || (key(a)[1] < key(b)[1] ? -1 : 1));
-      const page = items.slice(0, limit);
-      const last = page[page.length - 1];
-      return { items: page.map((d) => ({ ...d })), next: page.length === limit && last ? { fireAt: last.nextFireAt!, id: id(last) } : null };
+      const due = [...byId.values()].filter((d) => d.nextFireAt && d.nextFireAt.getTime() < until.getTime()).sort((a, b) => key(a)[0] - key(b)[0] || (key(a)[1] < key(b)[1] ? -1 : 1));
+      return pagesOf(due.map((d) => ({ ...d })), pageSize);
     },
   };
   const ensured: Array<{ ref: TimerRef; fireAt: Date }> = [];

@@ -1,4 +1,4 @@
-import { horizonEnd, type DeadlineRepository, type NearTermCursor, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
+import { horizonEnd, type DeadlineRepository, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
 import { stageTag, type PlannedTimer, type TimerPlanner } from './timer-plan';
 
 export interface ReconcileResult {
@@ -54,44 +54,44 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
     if (await deps.deadlines.setNextFireAt(d, at)) result.corrected += 1;
   };
 
-  if (opts.replan) {
-    let after: string | null = null;
-    do {
-      const page: { items: TrackedDeadline[]; next: string | null } = await deps.deadlines.listActive(after, opts.pageSize);
+  const loadHorizon = async (counted: boolean): Promise<void> => {
+    // Fixed for the pass: a deadline entering the window meanwhile is the next pass's.
+    const until = horizonEnd(deps.horizon);
+    for await (const page of deps.deadlines.walkNearTerm(until, opts.pageSize)) {
+      // One page's Redis look-ups go out together: the window can hold thousands of deadlines.
       await Promise.all(
-        page.items.map(async (d) => {
+        page.map(async (d) => {
+          // Recomputed rather than trusted: the stored instant may be stale (a stage raised by a
+          // firing that lost a race, a settled deadline); the plan and `raised` decide.
+          const planned = plan(d);
+          if (!planned) return;
+          const { next } = planned;
+          await correct(d, next?.fireAt ?? null);
+          if (!next || next.fireAt.getTime() > until.getTime()) return;
+          const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);
+          if (!recreated) return;
+          result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(next) });
+          deps.onRecreated?.(next.stage);
+        }),
+      );
+      if (counted) result.deadlines += page.length;
+    }
+  };
+
+  if (opts.replan) {
+    // The stored instants are loaded first: after a restart that lost Redis, the timers due
+    // soonest must not wait for the walk of every open deadline (minutes at a million).
+    await loadHorizon(false);
+    for await (const page of deps.deadlines.walkActive(opts.pageSize)) {
+      await Promise.all(
+        page.map(async (d) => {
           const planned = plan(d);
           if (planned) await correct(d, planned.next?.fireAt ?? null);
         }),
       );
-      result.replanned += page.items.length;
-      after = page.next;
-    } while (after !== null);
+      result.replanned += page.length;
+    }
   }
-
-  // Fixed for the run: a deadline entering the window meanwhile is the next run's.
-  const until = horizonEnd(deps.horizon);
-  let cursor: NearTermCursor | null = null;
-  do {
-    const page: { items: TrackedDeadline[]; next: NearTermCursor | null } = await deps.deadlines.listNearTerm(until, cursor, opts.pageSize);
-    // One page's Redis look-ups go out together: the window can hold thousands of deadlines.
-    await Promise.all(
-      page.items.map(async (d) => {
-        // Recomputed rather than trusted: the stored instant may be stale (a stage raised by a
-        // firing that lost a race, a settled deadline); the plan and `raised` decide.
-        const planned = plan(d);
-        if (!planned) return;
-        const { next } = planned;
-        await correct(d, next?.fireAt ?? null);
-        if (!next || next.fireAt.getTime() > until.getTime()) return;
-        const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);
-        if (!recreated) return;
-        result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(next) });
-        deps.onRecreated?.(next.stage);
-      }),
-    );
-    result.deadlines += page.items.length;
-    cursor = page.next;
-  } while (cursor !== null);
+  await loadHorizon(true);
   return result;
 }

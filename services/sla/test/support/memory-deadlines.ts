@@ -1,6 +1,7 @@
 import { ControllableClock } from '@tthc/testkit';
 import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from '../../src/domain/deadline';
 import type { TimerPlanner } from '../../src/domain/timer-plan';
+import { pagesOf } from './pages-of';
 
 /** An in-memory repository with the same compare-and-set rule as the MongoDB one, and timers in a map; a horizon of `horizonHours` from `now`. */
 export function memoryDeadlines(planner: TimerPlanner, now: Date, horizonHours = 24 * 60) {
@@ -20,8 +21,8 @@ export function memoryDeadlines(planner: TimerPlanner, now: Date, horizonHours =
     },
     markRaised: async () => undefined,
     setNextFireAt: async () => false,
-    listActive: async () => ({ items: [], next: null }),
-    listNearTerm: async () => ({ items: [], next: null }),
+    walkActive: (pageSize) => pagesOf([], pageSize),
+    walkNearTerm: (_until, pageSize) => pagesOf([], pageSize),
   };
   const scheduled = new Map<string, Date>();
   const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
