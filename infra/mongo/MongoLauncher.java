@@ -1,16 +1,24 @@
 import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.AbstractMongoDatabase;
+import de.bwaldvogel.mongo.backend.DatabaseResolver;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Starts mongo-java-server on a chosen loopback port. The library's own main classes hard-code
@@ -20,7 +28,8 @@ import java.util.List;
  * Compiled with RangeIndex.java by infra/local/infra.sh: MongoLauncher --port N [--h2 FILE] [--no-secondary-indexes]
  * Without --h2 the data lives in memory only; with --h2 it is kept in an H2 MVStore file.
  *
- * Both backends get secondary indexes (RangeIndex), which the library leaves unimplemented;
+ * Both backends get secondary indexes (RangeIndex), which the library leaves unimplemented, and
+ * aggregations that start with $match read through them (IndexedAggregate);
  * --no-secondary-indexes starts the library as published, to compare.
  */
 public final class MongoLauncher {
@@ -103,6 +112,12 @@ public final class MongoLauncher {
                 protected Index<Integer> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
                     return new RangeIndex<>(indexName, keys);
                 }
+
+                @Override
+                public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+                    Document answered = IndexedAggregate.answer(this, command, query, resolver, oplog);
+                    return answered != null ? answered : super.handleCommand(channel, command, query, resolver, oplog);
+                }
             };
         }
     }
@@ -120,7 +135,62 @@ public final class MongoLauncher {
                 protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
                     return new RangeIndex<>(indexName, keys);
                 }
+
+                @Override
+                public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+                    Document answered = IndexedAggregate.answer(this, command, query, resolver, oplog);
+                    return answered != null ? answered : super.handleCommand(channel, command, query, resolver, oplog);
+                }
             };
+        }
+    }
+
+    /**
+     * The library runs every aggregation over the whole collection and applies a leading $match
+     * in the pipeline, under the collection's lock. The driver's countDocuments is such an
+     * aggregation, so counting a few hundred documents of a 200 000-document collection read
+     * (and, on H2, deserialised) all of them, and every writer of that collection waited: long
+     * enough for clients' server monitors to time out. Here the leading $match is run as a query,
+     * which the indexes answer, and the remaining stages get only its documents. Pipelines with
+     * stages outside a read-only list, with variables or explain, are left to the library.
+     */
+    static final class IndexedAggregate {
+        private static final Set<String> READ_ONLY_STAGES = Set.of(
+            "$match", "$group", "$count", "$project", "$sort", "$limit", "$skip", "$addFields", "$set", "$unset",
+            "$unwind", "$replaceRoot", "$replaceWith", "$sortByCount");
+
+        private IndexedAggregate() {}
+
+        static Document answer(AbstractMongoDatabase<?> db, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
+            if (!"aggregate".equals(command) || !(query.get("aggregate") instanceof String collectionName)) {
+                return null;
+            }
+            if (query.containsKey("explain") || query.containsKey("let")) {
+                return null;
+            }
+            List<Document> pipeline = Aggregation.parse(query.get("pipeline"));
+            if (pipeline.isEmpty() || !(pipeline.get(0).get("$match") instanceof Document match) || pipeline.get(0).size() != 1) {
+                return null;
+            }
+            for (Document stage : pipeline) {
+                if (stage.size() != 1 || !READ_ONLY_STAGES.contains(stage.keySet().iterator().next())) {
+                    return null;
+                }
+            }
+            MongoCollection<?> collection = db.resolveCollection(collectionName, false);
+            if (collection == null) {
+                return null;
+            }
+            Aggregation rest = Aggregation.fromPipeline(pipeline.subList(1, pipeline.size()), resolver, db, collection, oplog);
+            List<Document> result = rest.runStages(collection.handleQueryAsStream(match));
+            Document cursor = new Document();
+            cursor.put("id", 0L);
+            cursor.put("ns", db.getDatabaseName() + "." + collectionName);
+            cursor.put("firstBatch", result);
+            Document response = new Document();
+            response.put("cursor", cursor);
+            response.put("ok", 1.0);
+            return response;
         }
     }
 }
