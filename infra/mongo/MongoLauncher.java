@@ -28,8 +28,9 @@ import java.util.Set;
  * Compiled with RangeIndex.java by infra/local/infra.sh: MongoLauncher --port N [--h2 FILE] [--no-secondary-indexes]
  * Without --h2 the data lives in memory only; with --h2 it is kept in an H2 MVStore file.
  *
- * Both backends get secondary indexes (RangeIndex), which the library leaves unimplemented, and
- * aggregations that start with $match read through them (IndexedAggregate);
+ * Both backends get secondary indexes (RangeIndex), which the library leaves unimplemented, keep
+ * unique indexes that start with _id (unique by construction) in RangeIndex too, and read
+ * aggregations that start with $match through the indexes (IndexedAggregate);
  * --no-secondary-indexes starts the library as published, to compare.
  */
 public final class MongoLauncher {
@@ -114,6 +115,12 @@ public final class MongoLauncher {
                 }
 
                 @Override
+                protected Index<Integer> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+                    Index<Integer> byId = RangeIndex.unique(indexName, keys);
+                    return byId != null ? byId : super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+                }
+
+                @Override
                 public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
                     Document answered = IndexedAggregate.answer(this, command, query, resolver, oplog);
                     return answered != null ? answered : super.handleCommand(channel, command, query, resolver, oplog);
@@ -134,6 +141,12 @@ public final class MongoLauncher {
                 @Override
                 protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
                     return new RangeIndex<>(indexName, keys);
+                }
+
+                @Override
+                protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+                    Index<Object> byId = RangeIndex.unique(indexName, keys);
+                    return byId != null ? byId : super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
                 }
 
                 @Override

@@ -45,10 +45,34 @@ final class RangeIndex<P> extends Index<P> {
     private final Map<Object, List<Object[]>> entriesById = new HashMap<>();
     private final Map<Object, P> unkeyed = new HashMap<>();
 
+    /** Declared unique, and unique by construction: see {@link #unique(String, List)}. */
+    private final boolean declaredUnique;
+
     RangeIndex(String name, List<IndexKey> keys) {
+        this(name, keys, false);
+    }
+
+    private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique) {
         // Declared sparse: removeDocument accepts a null position from a sparse index, and this
         // index leaves positions to the collection's unique indexes.
         super(name, keys, true);
+        this.declaredUnique = declaredUnique;
+    }
+
+    /**
+     * A unique index whose first key is `_id` (e.g. `{ _id: 1, revision: 1 }`, declared so
+     * that a conditional write by id and revision is answered from an index) can never refuse a
+     * document the `_id` index accepts. The library would keep it as one more B-tree in the H2
+     * file, checked and written on every insert and update; here it lives on the heap and
+     * answers the same queries. Null for any other key list: the library's own index enforces it.
+     */
+    static <P> RangeIndex<P> unique(String name, List<IndexKey> keys) {
+        return keys.size() > 1 && "_id".equals(keys.get(0).getKey()) ? new RangeIndex<>(name, keys, true) : null;
+    }
+
+    @Override
+    public boolean isUnique() {
+        return declaredUnique;
     }
 
     @Override

@@ -107,6 +107,8 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { a: { $ne: 'x' }, s: 'open' } }),
     () => ({ filter: { b: { $gt: 1 }, a: { $lte: 3 } } }),
     () => ({ filter: { tags: [] } }),
+    // Served by the unique { _id, s } index, which the launcher keeps on the heap.
+    () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
   return r.pick(options)();
 }
@@ -122,6 +124,7 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       await c.createIndex({ d: 1, _id: 1 });
       await c.createIndex({ s: 1, _id: 1 });
       await c.createIndex({ tags: 1 });
+      await c.createIndex({ _id: 1, s: 1 }, { unique: true });
     }
     const r = random(20261201);
     const ids = Array.from({ length: 3000 }, (_, i) => i);
@@ -175,17 +178,20 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
     expect(nonEmpty).toBeGreaterThan(360);
   });
 
-  test('when a collection on the H2 file is reopened, then its secondary index is rebuilt from the documents and answers as before', async () => {
+  test('when a collection on the H2 file is reopened, then its secondary index and its unique index led by _id are rebuilt from the documents and answer as before', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'range-index-h2-'));
     try {
       const file = join(dir, 'data.mv');
       const first = await startServer(['--h2', file]);
       const c = first.collection('deadlines');
       await c.createIndex({ nextFireAt: 1, _id: 1 });
-      await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `k-${i}`, nextFireAt: new Date(BASE + i * 1000) })) as never[]);
+      await c.createIndex({ _id: 1, revision: 1 }, { unique: true });
+      await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `k-${i}`, revision: i % 3, nextFireAt: new Date(BASE + i * 1000) })) as never[]);
       const query = { nextFireAt: { $lt: new Date(BASE + 50_000) } };
       const before = await c.find(query as never).sort({ nextFireAt: 1 }).toArray();
       expect(before).toHaveLength(50);
+      const byRevision = { _id: 'k-7', revision: 1 };
+      expect(await c.find(byRevision as never).toArray()).toHaveLength(1);
       await clients.pop()!.close();
       const server = servers.pop()!;
       await new Promise((resolve) => {
@@ -194,6 +200,9 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       });
       const reopened = await startServer(['--h2', file]);
       expect(await reopened.collection('deadlines').find(query as never).sort({ nextFireAt: 1 }).toArray()).toEqual(before);
+      // The unique index by _id and revision is on the heap too: rebuilt, it still finds the document.
+      expect(await reopened.collection('deadlines').find(byRevision as never).toArray()).toEqual([{ _id: 'k-7', revision: 1, nextFireAt: new Date(BASE + 7000) }]);
+      expect((await reopened.collection('deadlines').indexes()).find((i) => i.name === '_id_1_revision_1')).toMatchObject({ unique: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
