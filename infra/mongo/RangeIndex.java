@@ -45,18 +45,24 @@ final class RangeIndex<P> extends Index<P> {
     private final Map<Object, List<Object[]>> entriesById = new HashMap<>();
     private final Map<Object, P> unkeyed = new HashMap<>();
 
-    /** Declared unique, and unique by construction: see {@link #unique(String, List)}. */
+    /** Declared unique, and unique by construction: see {@link #unique}. */
     private final boolean declaredUnique;
+    /** The RangeIndexes of the same collection, this one included, in the order they were opened. */
+    private final List<RangeIndex<?>> peers;
 
-    RangeIndex(String name, List<IndexKey> keys) {
-        this(name, keys, false);
+    RangeIndex(String name, List<IndexKey> keys, List<RangeIndex<?>> peers) {
+        this(name, keys, false, peers);
     }
 
-    private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique) {
+    private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique, List<RangeIndex<?>> peers) {
         // Declared sparse: removeDocument accepts a null position from a sparse index, and this
         // index leaves positions to the collection's unique indexes.
         super(name, keys, true);
         this.declaredUnique = declaredUnique;
+        this.peers = peers;
+        synchronized (peers) {
+            peers.add(this);
+        }
     }
 
     /**
@@ -66,8 +72,8 @@ final class RangeIndex<P> extends Index<P> {
      * file, checked and written on every insert and update; here it lives on the heap and
      * answers the same queries. Null for any other key list: the library's own index enforces it.
      */
-    static <P> RangeIndex<P> unique(String name, List<IndexKey> keys) {
-        return keys.size() > 1 && "_id".equals(keys.get(0).getKey()) ? new RangeIndex<>(name, keys, true) : null;
+    static <P> RangeIndex<P> unique(String name, List<IndexKey> keys, List<RangeIndex<?>> peers) {
+        return keys.size() > 1 && "_id".equals(keys.get(0).getKey()) ? new RangeIndex<>(name, keys, true, peers) : null;
     }
 
     @Override
@@ -138,27 +144,60 @@ final class RangeIndex<P> extends Index<P> {
         add(newDocument, position, collection);
     }
 
+    /**
+     * The library reads through the first index that says it can answer, in the order the
+     * indexes were opened. So that `{ status: 'open', dueAt: { $lt: t } }` is not answered by
+     * `{ status, _id }` (every open document) when `{ status, dueAt }` exists, an index says
+     * yes only when no other RangeIndex of the collection narrows the query further (the first
+     * opened wins a tie).
+     */
     @Override
-    public synchronized boolean canHandle(Document query) {
-        return plan(query) != null;
+    public boolean canHandle(Document query) {
+        int own = narrowing(query);
+        if (own < 0) {
+            return false;
+        }
+        synchronized (peers) {
+            boolean earlier = true;
+            for (RangeIndex<?> peer : peers) {
+                if (peer == this) {
+                    earlier = false;
+                    continue;
+                }
+                int theirs = peer.narrowing(query);
+                if (theirs > own || (earlier && theirs == own)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
+
+    /** How far the query narrows this index: two per key held equal, one more for a range or `$in` on the next key; -1 when not answerable. */
+    private int narrowing(Document query) {
+        Plan plan = plan(query);
+        return plan == null ? -1 : 2 * plan.equalKeys() + (plan.bounded() ? 1 : 0);
+    }
+
+    /** The key ranges that hold every document the query can match, and how the query narrows them. */
+    private record Plan(List<Object[][]> ranges, int equalKeys, boolean bounded) {}
 
     @Override
     public synchronized Iterable<P> getPositions(Document query) {
-        List<Object[][]> ranges = plan(query);
+        Plan plan = plan(query);
         Set<P> positions = new LinkedHashSet<>();
-        if (ranges == null) {
+        if (plan == null) {
             throw new IllegalStateException("query not answerable by " + getName());
         }
-        for (Object[][] range : ranges) {
+        for (Object[][] range : plan.ranges()) {
             positions.addAll(entries.subMap(range[0], true, range[1], true).values());
         }
         positions.addAll(unkeyed.values());
         return positions;
     }
 
-    /** The key ranges that hold every document the query can match; null when not answerable. */
-    private List<Object[][]> plan(Document query) {
+    /** Null when not answerable. Reads only the query and the index's keys, never the entries. */
+    private Plan plan(Document query) {
         List<String> keys = keys();
         for (String key : keys) {
             if (key.contains(".")) {
@@ -181,7 +220,7 @@ final class RangeIndex<P> extends Index<P> {
                     }
                     ranges.add(bounds(prefix, normalize(value), normalize(value), keys.size()));
                 }
-                return ranges;
+                return new Plan(ranges, prefix.size(), true);
             }
             if (RANGE_OPERATORS.containsAll(operators.keySet())) {
                 Object low = MIN;
@@ -198,14 +237,14 @@ final class RangeIndex<P> extends Index<P> {
                     }
                 }
                 ranges.add(bounds(prefix, low, high, keys.size()));
-                return ranges;
+                return new Plan(ranges, prefix.size(), true);
             }
         }
         if (prefix.isEmpty()) {
             return null;
         }
         ranges.add(bounds(prefix, MIN, MAX, keys.size()));
-        return ranges;
+        return new Plan(ranges, prefix.size(), false);
     }
 
     private static Object[][] bounds(List<Object> prefix, Object low, Object high, int keyCount) {
@@ -277,6 +316,9 @@ final class RangeIndex<P> extends Index<P> {
 
     @Override
     public synchronized void drop() {
+        synchronized (peers) {
+            peers.remove(this);
+        }
         entries.clear();
         entriesById.clear();
         unkeyed.clear();

@@ -107,6 +107,7 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { a: { $ne: 'x' }, s: 'open' } }),
     () => ({ filter: { b: { $gt: 1 }, a: { $lte: 3 } } }),
     () => ({ filter: { tags: [] } }),
+    () => ({ filter: { s: r.pick(['open', 'closed']), d: { $lt: t } }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(100) }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
@@ -125,6 +126,8 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       await c.createIndex({ s: 1, _id: 1 });
       await c.createIndex({ tags: 1 });
       await c.createIndex({ _id: 1, s: 1 }, { unique: true });
+      // Overlaps { s, _id }: the launcher must pick the narrower one and answer the same.
+      await c.createIndex({ s: 1, d: 1 });
     }
     const r = random(20261201);
     const ids = Array.from({ length: 3000 }, (_, i) => i);
