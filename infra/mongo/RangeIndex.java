@@ -190,6 +190,11 @@ final class RangeIndex<P> extends Index<P> {
             throw new IllegalStateException("query not answerable by " + getName());
         }
         for (Object[][] range : plan.ranges()) {
+            // A range that is empty by its bounds ($gt a later instant than its $lte) holds
+            // nothing; TreeMap refuses such a sub-map.
+            if (compareEntries(range[0], range[1]) > 0) {
+                continue;
+            }
             positions.addAll(entries.subMap(range[0], true, range[1], true).values());
         }
         positions.addAll(unkeyed.values());

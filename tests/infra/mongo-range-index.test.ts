@@ -97,6 +97,8 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { a: r.pick(A_VALUES), b: { $gte: r.int(5) } } }),
     () => ({ filter: { d: { $lt: t } }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(50) }),
     () => ({ filter: { d: { $gte: t, $lt: new Date(t.getTime() + 3_600_000) } } }),
+    // Bounds the wrong way round (a poller whose last instant is after now): nothing, not an error.
+    () => ({ filter: { s: 'open', d: { $gt: t, $lte: new Date(t.getTime() - 3_600_000) } } }),
     () => ({ filter: { $and: [{ d: { $lt: t } }, { $or: [{ d: { $gt: new Date(t.getTime() - 600_000) } }, { d: t, _id: { $gt: 's-00500' } }] }] } }),
     () => ({ filter: { d: { $lt: t }, $or: [{ s: 'open' }, { b: 1 }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 20 }),
     () => ({ filter: { s: r.pick(['open', 'closed']), _id: { $gt: `s-${String(r.int(3000)).padStart(5, '0')}` } }, sort: { _id: 1 as const }, limit: 1 + r.int(100) }),
