@@ -851,10 +851,16 @@ async function latency() {
     let last = new Date(windowStart - 1);
     while (polling) {
       const now = new Date();
-      const due = await deadlines.find({ status: 'open', dueAt: { $gt: last, $lte: now } }, { projection: { dueAt: 1, subjectCode: 1 } }).toArray();
-      const seenAt = Date.now();
-      for (const d of due) if (d.subjectCode.startsWith('NEAR-')) polled.push({ same: d.subjectCode.startsWith('NEAR-S-'), lateness: seenAt - d.dueAt.getTime() });
-      last = now;
+      // Not awaited until the end: a failed poll must be told, not crash the run and leave the
+      // services running; the next poll covers its window.
+      try {
+        const due = await deadlines.find({ status: 'open', dueAt: { $gt: last, $lte: now } }, { projection: { dueAt: 1, subjectCode: 1 } }).toArray();
+        const seenAt = Date.now();
+        for (const d of due) if (d.subjectCode.startsWith('NEAR-')) polled.push({ same: d.subjectCode.startsWith('NEAR-S-'), lateness: seenAt - d.dueAt.getTime() });
+        last = now;
+      } catch (err) {
+        note(`a poll of the baseline failed (${err.message}); the next one covers its window`);
+      }
       await sleep(Math.max(0, POLL_EVERY_MS - (Date.now() - now.getTime())));
     }
   })();
