@@ -17,10 +17,7 @@ import io.netty.channel.Channel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -112,25 +109,14 @@ public final class MongoLauncher {
         @Override
         public MemoryDatabase openOrCreateDatabase(String databaseName) {
             return new MemoryDatabase(databaseName, getCursorRegistry()) {
-                // No initialiser: the library's constructor opens the stored collections, and so
-                // asks for their indexes, before this class's field initialisers would run.
-                private Map<String, List<RangeIndex<?>>> peers;
-
-                private synchronized List<RangeIndex<?>> peersOf(String collectionName) {
-                    if (peers == null) {
-                        peers = new HashMap<>();
-                    }
-                    return peers.computeIfAbsent(collectionName, name -> new ArrayList<>());
-                }
-
                 @Override
                 protected Index<Integer> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
-                    return new RangeIndex<>(indexName, keys, peersOf(collectionName));
+                    return RangeIndex.secondary(this, collectionName, indexName, keys);
                 }
 
                 @Override
                 protected Index<Integer> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
-                    Index<Integer> byId = RangeIndex.unique(indexName, keys, peersOf(collectionName));
+                    Index<Integer> byId = RangeIndex.unique(this, collectionName, indexName, keys);
                     return byId != null ? byId : super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
                 }
 
@@ -152,25 +138,14 @@ public final class MongoLauncher {
         @Override
         protected MongoDatabase openOrCreateDatabase(String databaseName) {
             return new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
-                // No initialiser: the library's constructor opens the stored collections, and so
-                // asks for their indexes, before this class's field initialisers would run.
-                private Map<String, List<RangeIndex<?>>> peers;
-
-                private synchronized List<RangeIndex<?>> peersOf(String collectionName) {
-                    if (peers == null) {
-                        peers = new HashMap<>();
-                    }
-                    return peers.computeIfAbsent(collectionName, name -> new ArrayList<>());
-                }
-
                 @Override
                 protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
-                    return new RangeIndex<>(indexName, keys, peersOf(collectionName));
+                    return RangeIndex.secondary(this, collectionName, indexName, keys);
                 }
 
                 @Override
                 protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
-                    Index<Object> byId = RangeIndex.unique(indexName, keys, peersOf(collectionName));
+                    Index<Object> byId = RangeIndex.unique(this, collectionName, indexName, keys);
                     return byId != null ? byId : super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
                 }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -50,8 +51,22 @@ final class RangeIndex<P> extends Index<P> {
     /** The RangeIndexes of the same collection, this one included, in the order they were opened. */
     private final List<RangeIndex<?>> peers;
 
-    RangeIndex(String name, List<IndexKey> keys, List<RangeIndex<?>> peers) {
-        this(name, keys, false, peers);
+    /**
+     * The RangeIndexes of each collection, per database object. Kept here rather than in the
+     * database: the library's database constructor opens the stored collections, and so asks
+     * for their indexes, before a subclass's fields are initialised.
+     */
+    private static final Map<Object, Map<String, List<RangeIndex<?>>>> PEERS = new WeakHashMap<>();
+
+    private static List<RangeIndex<?>> peersOf(Object database, String collectionName) {
+        synchronized (PEERS) {
+            return PEERS.computeIfAbsent(database, db -> new HashMap<>()).computeIfAbsent(collectionName, name -> new ArrayList<>());
+        }
+    }
+
+    /** A secondary index of `collectionName` in `database`. */
+    static <P> RangeIndex<P> secondary(Object database, String collectionName, String name, List<IndexKey> keys) {
+        return new RangeIndex<>(name, keys, false, peersOf(database, collectionName));
     }
 
     private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique, List<RangeIndex<?>> peers) {
@@ -72,8 +87,8 @@ final class RangeIndex<P> extends Index<P> {
      * file, checked and written on every insert and update; here it lives on the heap and
      * answers the same queries. Null for any other key list: the library's own index enforces it.
      */
-    static <P> RangeIndex<P> unique(String name, List<IndexKey> keys, List<RangeIndex<?>> peers) {
-        return keys.size() > 1 && "_id".equals(keys.get(0).getKey()) ? new RangeIndex<>(name, keys, true, peers) : null;
+    static <P> RangeIndex<P> unique(Object database, String collectionName, String name, List<IndexKey> keys) {
+        return keys.size() > 1 && "_id".equals(keys.get(0).getKey()) ? new RangeIndex<>(name, keys, true, peersOf(database, collectionName)) : null;
     }
 
     @Override
