@@ -16,6 +16,7 @@ export type CounterDocument = {
   codes?: string[];
   /** Set once every subject stored before the counters existed has been counted. */
   backfilledAt?: Date;
+  rolledUpAt?: Date;
 };
 
 /**
@@ -35,6 +36,8 @@ export type ContributionDocument = {
 export const COUNTER_VERSION_ID = '~version';
 export const COUNTER_AGENCIES_ID = '~agencies';
 export const COUNTER_BACKFILL_ID = '~backfill';
+/** Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from counters kept before it). */
+export const COUNTER_ROLLUP_ID = '~rollup';
 
 export function counterDocuments(conn: Connection): mongo.Collection<CounterDocument> {
   return conn.collection<CounterDocument>(COLLECTIONS.reportingCounters);

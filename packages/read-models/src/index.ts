@@ -37,6 +37,7 @@ export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDea
 export {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
+  COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
   contributionDocuments,
   counterDocuments,

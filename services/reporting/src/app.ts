@@ -184,8 +184,21 @@ const FILL_BATCH = 1000;
  * before them, and those whose snapshots the topic no longer holds. Later starts skip it; the
  * consumer, reading the topic from its beginning on its first start, covers everything after.
  */
-async function fillCounters(store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void> }, conn: Connection, calendar: Calendar, logger: Logger): Promise<void> {
-  if (await store.backfilled()) return;
+async function fillCounters(
+  store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void>; rolledUp(): Promise<boolean>; rebuildRollUp(at: Date): Promise<number> },
+  conn: Connection,
+  calendar: Calendar,
+  logger: Logger,
+): Promise<void> {
+  if (await store.backfilled()) {
+    // Counters kept before the province roll-up: it is summed from them once.
+    if (!(await store.rolledUp())) {
+      const started = Date.now();
+      const documents = await store.rebuildRollUp(new Date());
+      logger.info({ documents, ms: Date.now() - started }, 'province roll-up of the delay counters summed from the counters kept before it');
+    }
+    return;
+  }
   const started = Date.now();
   let subjects = 0;
   for await (const batch of everyStoredSubject(conn, FILL_BATCH)) {

@@ -6,11 +6,11 @@ import { ControllableClock } from '@tthc/testkit';
 import { createMongoDelayCounterStore } from '../src/data-access/delay-counters.mongo';
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
 import { countSubjects } from '../src/domain/count-subjects.use-case';
-import { monthDocId } from '../src/domain/delay-counters';
-import { audienceFor, rowsByScan, rowsFor, subScores, trend, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { ROLL_UP_DOC_PREFIXES, monthDocId } from '../src/domain/delay-counters';
+import { audienceFor, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
 import { monthlyReport } from '../src/domain/monthly-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
-import { PERIODS, storedDocument, subjectHistory } from './subject-history';
+import { perAgency, PERIODS, storedDocument, subjectHistory } from './subject-history';
 
 // A failing seed is replayed with RECOUNT_SEED=<seed>.
 const seed = Number(process.env.RECOUNT_SEED ?? Date.now() % 2_147_483_647);
@@ -44,34 +44,68 @@ afterAll(async () => {
 const sorted = (rows: CountRow[]) => [...rows].sort((a, b) => `${a.agencyCode}|${a.procedureCode}`.localeCompare(`${b.agencyCode}|${b.procedureCode}`));
 
 describe('delay counters against a recount of the stored subjects', () => {
-  test(`when a random history (seed ${seed}) reached the consumer late, out of order and twice, then every period and scope counts what the per-request recount gives`, async () => {
+  const contexts = () => {
     const ctx: ReportContext = { readModel: createMongoMetricsReadModel(api.mongo), counters: createMongoDelayCounterStore(api.mongo), calendar, directory, rubrics: [], now: new Date(now) };
-    const scan: ReportContext = { ...ctx, counters: undefined };
-    const audiences = [
-      audienceFor({ agencies: '*' }, null, directory)!,
-      audienceFor({ agencies: new Set<string>(), agencyPrefixes: ['G01.'] }, null, directory)!,
-      audienceFor({ agencies: new Set(['G01.101.000']) }, null, directory)!,
-      audienceFor({ agencies: '*' }, null, directory, '1.001')!,
-    ];
+    return { ctx, scan: { ...ctx, counters: undefined } as ReportContext };
+  };
+  // Every agency; a province; one agency of it, whose province documents hold its neighbours
+  // too (they must stay out); one procedure.
+  const audiences = (): Audience[] => [
+    audienceFor({ agencies: '*' }, null, directory)!,
+    audienceFor({ agencies: new Set<string>(), agencyPrefixes: ['G01.'] }, null, directory)!,
+    audienceFor({ agencies: new Set(['G01.101.000']) }, null, directory)!,
+    audienceFor({ agencies: '*' }, null, directory, '1.001')!,
+  ];
+
+  /** The reports read from the counters (detailed and roll-up) against the same reports counted from the subjects. */
+  async function expectReportsEqualRecount(): Promise<void> {
+    const { ctx, scan } = contexts();
+    const month = parsePeriod(calendar.localDate(now).slice(0, 7), calendar);
+    for (const who of audiences()) {
+      // The trend reads its twelve months in one go.
+      expect(await trend(ctx, 12, who)).toEqual(await trend(scan, 12, who));
+      expect(await subScores(ctx, month, who)).toEqual(await subScores(scan, month, who));
+      expect(await monthlyReport(ctx, month, who)).toEqual(await monthlyReport(scan, month, who));
+      for (const groupBy of ['agency', 'level', 'procedure'] as const) {
+        const q = { period: month, groupBy, sort: 'lateRate' as const, order: 'desc' as const, page: 1, pageSize: 'all' as const };
+        expect(await lateCases(ctx, q, who)).toEqual(await lateCases(scan, q, who));
+      }
+    }
+  }
+
+  test(`when a random history (seed ${seed}) reached the consumer late, out of order and twice, then every period and scope counts what the per-request recount gives`, async () => {
+    const { ctx, scan } = contexts();
     const periods = PERIODS.map((k) => parsePeriod(k, calendar));
     let rows = 0;
-    for (const who of audiences) {
+    for (const who of audiences()) {
       const recount = await rowsByScan(scan, periods, who);
       for (const [i, period] of periods.entries()) {
         const counted = await rowsFor(ctx, period, who);
         expect({ period: period.key, rows: sorted(counted) }).toEqual({ period: period.key, rows: sorted(recount[i]!) });
+        // The province roll-up: the same counts summed per agency, and none of another agency.
+        expect({ period: period.key, rows: perAgency(await rollUpRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perAgency(recount[i]!) });
         rows += counted.length;
       }
     }
     // A history that counts nothing anywhere would compare empty lists.
     expect(rows).toBeGreaterThan(0);
-    // The reports built on the rows: the trend reads its twelve months in one go.
-    const month = parsePeriod(calendar.localDate(now).slice(0, 7), calendar);
-    for (const who of audiences) {
-      expect(await trend(ctx, 12, who)).toEqual(await trend(scan, 12, who));
-      expect(await subScores(ctx, month, who)).toEqual(await subScores(scan, month, who));
-      expect(await monthlyReport(ctx, month, who)).toEqual(await monthlyReport(scan, month, who));
-    }
+    await expectReportsEqualRecount();
+  });
+
+  test('when counters kept before the roll-up existed are upgraded, then the roll-up summed from them counts what the recount gives', async () => {
+    const store = createMongoDelayCounterStore(api.mongo);
+    const counters = api.mongo.collection<{ _id: string }>(COLLECTIONS.reportingCounters);
+    const rollUpIds = (await counters.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => ROLL_UP_DOC_PREFIXES.some((p) => id.startsWith(p)));
+    expect(rollUpIds.length).toBeGreaterThan(0);
+    // What an older version left: no roll-up at all, and a stray document it never wrote.
+    await counters.deleteMany({ _id: { $in: rollUpIds } });
+    await counters.deleteOne({ _id: '~rollup' });
+    await counters.insertOne({ _id: 'M|G01|1999-01', c: { 'G01%2E001%2E000': { d: { received: 7 } } } } as never);
+    expect(await store.rolledUp()).toBe(false);
+    expect(await store.rebuildRollUp(new Date(now))).toBeGreaterThan(0);
+    expect(await store.rolledUp()).toBe(true);
+    expect(await counters.findOne({ _id: 'M|G01|1999-01' })).toBeNull();
+    await expectReportsEqualRecount();
   });
 
   test('when the late-case API is asked, then its totals are the recount of the stored subjects', async () => {

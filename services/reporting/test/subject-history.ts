@@ -1,7 +1,7 @@
 /** Random subject histories and an in-memory counter store, for the recount tests. */
 import fc from 'fast-check';
-import type { SubjectRecord } from '@tthc/metrics';
-import { splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
+import { addCounts, emptyCounts, type CountRow, type SubjectRecord } from '@tthc/metrics';
+import { ALL_PROCEDURES, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
 import type { DelayCounterStore, StoredContribution } from '../src/domain/count-subjects.use-case';
 
 /** The counters in memory: what the MongoDB store keeps, for checking the arithmetic alone. */
@@ -140,4 +140,22 @@ export function storedDocument(r: SubjectRecord, revision: number) {
     paused: r.paused,
     state: { phase: r.phase, subject: r.subject, apologies: r.apologies.map((t) => ({ issuedAt: new Date(t).toISOString() })), steps: [], lateAgencies: [] },
   };
+}
+
+/** Agency × procedure rows summed per agency, as the roll-up gives them, in a stable order. */
+export function perAgency(rows: readonly CountRow[]): CountRow[] {
+  const out = new Map<string, CountRow>();
+  for (const r of rows) {
+    const seen = out.get(r.agencyCode);
+    out.set(r.agencyCode, { ...addCounts(seen ?? emptyCounts(), r), agencyCode: r.agencyCode, procedureCode: ALL_PROCEDURES });
+  }
+  return [...out.values()].sort((a, b) => a.agencyCode.localeCompare(b.agencyCode));
+}
+
+/** The subjects at risk per agency × procedure, in a stable order: what the sub-scores share their savable points by. */
+export function atRiskOf(rows: readonly CountRow[]): Array<Pick<CountRow, 'agencyCode' | 'procedureCode' | 'atRisk' | 'petitionsAtRisk'>> {
+  return rows
+    .filter((r) => r.atRisk + r.petitionsAtRisk > 0)
+    .map((r) => ({ agencyCode: r.agencyCode, procedureCode: r.procedureCode, atRisk: r.atRisk, petitionsAtRisk: r.petitionsAtRisk }))
+    .sort((a, b) => `${a.agencyCode}|${a.procedureCode}`.localeCompare(`${b.agencyCode}|${b.procedureCode}`));
 }

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
+  COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
   allCountedSubjects,
   contributionDocuments,
@@ -13,9 +14,10 @@ import {
   type ContributionDocument,
 } from '@tthc/read-models';
 import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects.use-case';
-import { counterKey, splitCounterKey, type Contribution } from '../domain/delay-counters';
+import { cellsOf, counterKey, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
 
 const DUPLICATE_KEY = 11000;
+const ROLLUP_WRITE_BATCH = 500;
 
 const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map(([k, n]) => {
   const { doc, path } = splitCounterKey(k);
@@ -23,11 +25,25 @@ const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map((
 });
 const fromCells = (cells: ContributionDocument['cells'] | undefined): Contribution => new Map((cells ?? []).map(([doc, path, n]) => [counterKey(doc, path), n]));
 
+/** Counter keys as one `{ path: n }` object per document: an update's `$inc` or `$set`. */
+function pathsByDocument(counters: Contribution): Map<string, Record<string, number>> {
+  const byDoc = new Map<string, Record<string, number>>();
+  for (const [k, n] of counters) {
+    const { doc, path } = splitCounterKey(k);
+    const paths = byDoc.get(doc) ?? {};
+    paths[path] = n;
+    byDoc.set(doc, paths);
+  }
+  return byDoc;
+}
+
 /** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
 export function createMongoDelayCounterStore(conn: Connection): DelayCounterStore & {
   init(): Promise<void>;
   backfilled(): Promise<boolean>;
   markBackfilled(at: Date): Promise<void>;
+  rolledUp(): Promise<boolean>;
+  rebuildRollUp(at: Date): Promise<number>;
 } {
   const counters = counterDocuments(conn);
   const contributions = contributionDocuments(conn);
@@ -65,13 +81,7 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
       return won;
     },
     async apply(delta, agencies) {
-      const byDoc = new Map<string, Record<string, number>>();
-      for (const [k, n] of delta) {
-        const { doc, path } = splitCounterKey(k);
-        const inc = byDoc.get(doc) ?? {};
-        inc[path] = n;
-        byDoc.set(doc, inc);
-      }
+      const byDoc = pathsByDocument(delta);
       // The version moves with every counted change of a subject, even one that leaves the
       // counts as they were: the sub-scores' ETag also covers a dossier's ratings and the
       // petitions naming it, which change the subject but no delay count.
@@ -108,7 +118,33 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
       return (await counters.findOne({ _id: COUNTER_BACKFILL_ID })) !== null;
     },
     async markBackfilled(at) {
+      // The first fill counted through `apply`, which moves the roll-up too.
+      await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_BACKFILL_ID }, { $set: { backfilledAt: at } }, { upsert: true });
+    },
+    async rolledUp() {
+      return (await counters.findOne({ _id: COUNTER_ROLLUP_ID })) !== null;
+    },
+    /**
+     * Sums the detailed counters into the roll-up anew, for counters kept before the roll-up
+     * existed; returns the roll-up documents written. Run before the consumer starts: an
+     * instance counting meanwhile (an older one during a rolling upgrade) moves the detailed
+     * counters without the roll-up, so upgrade with the older instances stopped.
+     */
+    async rebuildRollUp(at) {
+      const rolled: Contribution = new Map();
+      for await (const d of counters.find({}, { projection: { c: 1 } })) {
+        if (!isDetailedDocId(d._id)) continue;
+        for (const [k, n] of rollUpOf(cellsOf(d._id, d))) rolled.set(k, (rolled.get(k) ?? 0) + n);
+      }
+      const byDoc = pathsByDocument(rolled);
+      const old = (await counters.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => !id.startsWith('~') && !isDetailedDocId(id));
+      if (old.length > 0) await counters.deleteMany({ _id: { $in: old } });
+      const writes = [...byDoc].map(([_id, set]) => ({ updateOne: { filter: { _id }, update: { $set: set }, upsert: true } }));
+      for (let i = 0; i < writes.length; i += ROLLUP_WRITE_BATCH) await counters.bulkWrite(writes.slice(i, i + ROLLUP_WRITE_BATCH), { ordered: false });
+      await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
+      await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
+      return byDoc.size;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Calendar } from '@tthc/calendar';
 import type { SubjectRecord } from '@tthc/metrics';
-import { contributionDelta, contributionOf, splitCounterKey, type Contribution, type CounterDocument } from './delay-counters';
+import { agencyOfDoc, contributionDelta, contributionOf, splitCounterKey, withRollUp, type Contribution, type CounterDocument } from './delay-counters';
 
 /** A subject as workflow stored it, and the revision it was stored at. */
 export interface CountedSubject {
@@ -95,7 +95,8 @@ export async function countSubjects(subjects: readonly CountedSubject[], store: 
       for (const k of c.contribution.keys()) agencies.add(agencyOfDoc(splitCounterKey(k).doc));
     }
     for (const [k, n] of delta) if (n === 0) delta.delete(k);
-    await store.apply(delta, [...agencies]);
+    // The roll-up moves in the same write as the detailed counters it sums.
+    await store.apply(withRollUp(delta), [...agencies]);
     const settled = claims.filter((c) => won.has(c.code));
     await store.settle(settled);
     result.counted += settled.length;
@@ -103,10 +104,4 @@ export async function countSubjects(subjects: readonly CountedSubject[], store: 
     todo = todo.filter((s) => lost.has(s.record.code));
   }
   return result;
-}
-
-/** The raw agency code a counter document belongs to (`m|agency|month`, `q|…`, `y|…`, `t|agency`, `n|agency`). */
-function agencyOfDoc(doc: string): string {
-  const body = doc.slice(2);
-  return doc.startsWith('t|') || doc.startsWith('n|') ? body : body.slice(0, body.lastIndexOf('|'));
 }

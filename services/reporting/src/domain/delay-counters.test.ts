@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, countByAgencyAndProcedure, parsePeriod, type CountRow, type SubjectRecord } from '@tthc/metrics';
-import { memoryCounterStore, PERIODS, subjectHistory } from '../../test/subject-history';
+import { atRiskOf, memoryCounterStore, perAgency, PERIODS, subjectHistory } from '../../test/subject-history';
 import { countSubjects } from './count-subjects.use-case';
-import { counterDocIds, countsFromCounters } from './delay-counters';
+import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, rollUpDocIds } from './delay-counters';
 
 const calendar = defaultCalendar();
 const directory = AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH);
@@ -20,9 +20,15 @@ describe('delay counters kept as subjects change', () => {
         const agencies = await store.agencies();
         const periods = PERIODS.map((k) => parsePeriod(k, calendar));
         const docs = await store.read(counterDocIds(agencies, periods, now, calendar));
+        const rolled = await store.read(rollUpDocIds(agencies, periods, now, calendar, { atRisk: true }));
         for (const period of periods) {
           const opts = { calendar, directory, now };
-          expect(sorted(countsFromCounters(docs, agencies, period, opts))).toEqual(sorted(countByAgencyAndProcedure(finals, period, opts)));
+          const recount = countByAgencyAndProcedure(finals, period, opts);
+          expect(sorted(countsFromCounters(docs, agencies, period, opts))).toEqual(sorted(recount));
+          // The province roll-up is the same counts summed per agency, and its at-risk
+          // breakdown the recount's per agency × procedure.
+          expect(perAgency(agencyCountsFromRollUp(rolled, agencies, period, opts))).toEqual(perAgency(recount));
+          expect(atRiskOf(atRiskFromRollUp(rolled, agencies, period, opts))).toEqual(atRiskOf(recount));
         }
       }),
       { numRuns: 150 },
