@@ -117,6 +117,20 @@ describe('delay counters against a recount of the stored subjects', () => {
     expect(res.body.totals).toMatchObject({ toHandle: sum('toHandle'), received: sum('received'), resolvedLate: sum('resolvedLate'), openOverdue: sum('openOverdue'), petitionsToHandle: sum('petitionsToHandle'), apologies: sum('apologies') });
   });
 
+  test('when one batch claims new subjects, newer revisions and revisions another instance already moved, then the new subjects and the revisions still current win, the others lose', async () => {
+    const store = createMongoDelayCounterStore(api.mongo);
+    const contribution = new Map([['m|G09.002.000|2026-01\u0000c.P1.d.received', 1]]);
+    const claim = (code: string, from: number | null, revision: number) => ({ code, from, revision, incarnation: null, contribution });
+    expect(await store.claim([claim('BATCH-A', null, 1), claim('BATCH-B', null, 1), claim('BATCH-C', null, 1)])).toEqual(new Set(['BATCH-A', 'BATCH-B', 'BATCH-C']));
+    // Another instance moved B to revision 3 meanwhile.
+    expect(await store.claim([claim('BATCH-B', 1, 3)])).toEqual(new Set(['BATCH-B']));
+    const won = await store.claim([claim('BATCH-A', 1, 2), claim('BATCH-B', 1, 2), claim('BATCH-C', null, 2), claim('BATCH-D', null, 1)]);
+    expect(won).toEqual(new Set(['BATCH-A', 'BATCH-D']));
+    const stored = await store.contributions(['BATCH-A', 'BATCH-B', 'BATCH-C', 'BATCH-D']);
+    expect([...stored].map(([code, c]) => [code, c.revision, c.pending]).sort()).toEqual([['BATCH-A', 2, true], ['BATCH-B', 3, true], ['BATCH-C', 1, true], ['BATCH-D', 1, true]]);
+    await api.mongo.collection(COLLECTIONS.reportingContributions).deleteMany({ _id: { $in: ['BATCH-A', 'BATCH-B', 'BATCH-C', 'BATCH-D'] } } as never);
+  });
+
   test('when two instances count the same new subject at once, then its counters move once', async () => {
     const record = { ...finals[0]!, code: 'RACE-1', agencyCode: 'G09.001.000', phase: 'open' as const, receivedAt: now - 86_400_000, endAt: null, apologies: [] };
     const results = await Promise.all([1, 2, 3].map(() => countSubjects([{ revision: 1, record }], createMongoDelayCounterStore(api.mongo), calendar)));

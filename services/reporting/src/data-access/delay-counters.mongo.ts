@@ -1,4 +1,6 @@
-import type { Connection } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COLLECTIONS } from '@tthc/contracts';
+import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
@@ -16,7 +18,6 @@ import {
 import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects.use-case';
 import { cellsOf, counterKey, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
 
-const DUPLICATE_KEY = 11000;
 const ROLLUP_WRITE_BATCH = 500;
 
 const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map(([k, n]) => {
@@ -24,6 +25,13 @@ const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map((
   return [doc, path, n];
 });
 const fromCells = (cells: ContributionDocument['cells'] | undefined): Contribution => new Map((cells ?? []).map(([doc, path, n]) => [counterKey(doc, path), n]));
+
+const contributionSchema = new Schema<ContributionDocument>(
+  { _id: { type: String, required: true }, revision: { type: Number, required: true }, incarnation: { type: Schema.Types.Mixed, default: null }, cells: { type: Schema.Types.Mixed, default: [] }, pending: Boolean },
+  { collection: COLLECTIONS.reportingContributions, versionKey: false },
+);
+/** The contributions as a model: what `createDocumentBatcher` batches the claims of. */
+const contributionModel = (conn: Connection): Model<ContributionDocument> => modelOn(conn, 'ReportingContribution', contributionSchema);
 
 /** Counter keys as one `{ path: n }` object per document: an update's `$inc` or `$set`. */
 function pathsByDocument(counters: Contribution): Map<string, Record<string, number>> {
@@ -47,6 +55,7 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
 } {
   const counters = counterDocuments(conn);
   const contributions = contributionDocuments(conn);
+  const batch = createDocumentBatcher(contributionModel(conn));
   return {
     init: () => createCounterIndexes(conn),
     async contributions(codes) {
@@ -54,31 +63,12 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
       return new Map([...docs].map(([code, d]) => [code, { revision: d.revision, incarnation: d.incarnation ?? null, contribution: fromCells(d.cells), pending: d.pending === true }]));
     },
     async claim(claims) {
-      const won = new Set<string>();
       const doc = (c: (typeof claims)[number]) => ({ revision: c.revision, incarnation: c.incarnation ?? null, cells: toCells(c.contribution), pending: true });
-      // First counts go in one insert (the first fill is nearly all of them); a duplicate key is
-      // another instance that counted the subject first.
-      const fresh = claims.filter((c) => c.from === null);
-      if (fresh.length > 0) {
-        const lost = new Set<number>();
-        try {
-          await contributions.insertMany(fresh.map((c) => ({ _id: c.code, ...doc(c) })), { ordered: false });
-        } catch (err) {
-          const errors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-          if (!errors || errors.length === 0 || !errors.every((e) => e.code === DUPLICATE_KEY)) throw err;
-          for (const e of errors) lost.add(e.index);
-        }
-        fresh.forEach((c, i) => !lost.has(i) && won.add(c.code));
-      }
-      await Promise.all(
-        claims
-          .filter((c) => c.from !== null)
-          .map(async (c) => {
-            const r = await contributions.updateOne({ _id: c.code, revision: c.from! }, { $set: doc(c) });
-            if (r.matchedCount === 1) won.add(c.code);
-          }),
-      );
-      return won;
+      // One unordered bulk write for the whole batch, shared with the other lanes counting at
+      // the same moment: a first count inserts (a duplicate key is another instance that
+      // counted the subject first), a later one sets if the revision is still the one read.
+      const won = await Promise.all(claims.map((c) => (c.from === null ? batch.insert({ _id: c.code, ...doc(c) }) : batch.updateIf(c.code, { revision: c.from }, doc(c)))));
+      return new Set(claims.filter((_, i) => won[i]).map((c) => c.code));
     },
     async apply(delta, agencies) {
       const byDoc = pathsByDocument(delta);
