@@ -5,8 +5,8 @@ import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountR
 import { ControllableClock } from '@tthc/testkit';
 import { createMongoDelayCounterStore } from '../src/data-access/delay-counters.mongo';
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
-import { countSubjects } from '../src/domain/count-subjects.use-case';
-import { ROLL_UP_DOC_PREFIXES, monthDocId } from '../src/domain/delay-counters';
+import { countSubjects, recoverPending, type DelayCounterStore } from '../src/domain/count-subjects.use-case';
+import { ROLL_UP_DOC_PREFIXES, monthDocId, splitCounterKey } from '../src/domain/delay-counters';
 import { audienceFor, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
 import { monthlyReport } from '../src/domain/monthly-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
@@ -120,7 +120,7 @@ describe('delay counters against a recount of the stored subjects', () => {
   test('when one batch claims new subjects, newer revisions and revisions another instance already moved, then the new subjects and the revisions still current win, the others lose', async () => {
     const store = createMongoDelayCounterStore(api.mongo);
     const contribution = new Map([['m|G09.002.000|2026-01\u0000c.P1.d.received', 1]]);
-    const claim = (code: string, from: number | null, revision: number) => ({ code, from, revision, incarnation: null, contribution });
+    const claim = (code: string, from: number | null, revision: number) => ({ code, from, fromSettles: 0, revision, incarnation: null, contribution, parts: [{ token: `T${revision}`, delta: contribution }] });
     expect(await store.claim([claim('BATCH-A', null, 1), claim('BATCH-B', null, 1), claim('BATCH-C', null, 1)])).toEqual(new Set(['BATCH-A', 'BATCH-B', 'BATCH-C']));
     // Another instance moved B to revision 3 meanwhile.
     expect(await store.claim([claim('BATCH-B', 1, 3)])).toEqual(new Set(['BATCH-B']));
@@ -129,6 +129,43 @@ describe('delay counters against a recount of the stored subjects', () => {
     const stored = await store.contributions(['BATCH-A', 'BATCH-B', 'BATCH-C', 'BATCH-D']);
     expect([...stored].map(([code, c]) => [code, c.revision, c.pending]).sort()).toEqual([['BATCH-A', 2, true], ['BATCH-B', 3, true], ['BATCH-C', 1, true], ['BATCH-D', 1, true]]);
     await api.mongo.collection(COLLECTIONS.reportingContributions).deleteMany({ _id: { $in: ['BATCH-A', 'BATCH-B', 'BATCH-C', 'BATCH-D'] } } as never);
+  });
+
+  test('when a batch dies between its claims and its counters, half written, and a newer revision of one of its subjects is counted meanwhile, then the recovery brings the counters back to the recount', async () => {
+    const real = createMongoDelayCounterStore(api.mongo);
+    const crashing: DelayCounterStore = {
+      ...real,
+      async apply(delta, agencies, token) {
+        const docs = [...new Set([...delta.keys()].map((k) => splitCounterKey(k).doc))];
+        const half = new Set(docs.slice(0, Math.ceil(docs.length / 2)));
+        await real.apply(new Map([...delta].filter(([k]) => half.has(splitCounterKey(k).doc))), agencies, token);
+        throw new Error('the process died');
+      },
+    };
+    const subject = (i: number, code: string) => ({ ...finals[i % finals.length]!, code });
+    const codes = ['CRASH-0', 'CRASH-1', 'CRASH-2', 'CRASH-3'];
+    await expect(countSubjects(codes.map((code, i) => ({ revision: 1, record: subject(i, code) })), crashing, calendar)).rejects.toThrow('the process died');
+    // A newer revision of one of them, counted by another instance over the pending claim.
+    const newer = subject(7, 'CRASH-0');
+    expect(await countSubjects([{ revision: 2, record: newer }], real, calendar)).toMatchObject({ counted: 1, unsettled: ['CRASH-0'] });
+    const dossiers = api.mongo.collection(COLLECTIONS.dossiers);
+    await dossiers.insertMany([storedDocument(newer, 2), ...codes.slice(1).map((code, i) => storedDocument(subject(i + 1, code), 1))] as never);
+    // Younger than the grace: left to the instance that may still be applying it.
+    expect(await recoverPending(real, new Date(Date.now() - 60_000))).toBe(0);
+    expect(await recoverPending(real, new Date(Date.now() + 1_000))).toBe(codes.length);
+    expect(await real.pendingParts(new Date(Date.now() + 1_000))).toEqual([]);
+    // Settled batches leave no token behind on the counter documents.
+    expect(await api.mongo.collection(COLLECTIONS.reportingCounters).countDocuments({ 't.0': { $exists: true } })).toBe(0);
+    const { ctx, scan } = contexts();
+    const periods = PERIODS.map((k) => parsePeriod(k, calendar));
+    for (const who of audiences()) {
+      const recount = await rowsByScan(scan, periods, who);
+      for (const [i, period] of periods.entries()) {
+        expect({ period: period.key, rows: sorted(await rowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: sorted(recount[i]!) });
+        expect({ period: period.key, rows: perAgency(await rollUpRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perAgency(recount[i]!) });
+      }
+    }
+    await expectReportsEqualRecount();
   });
 
   test('when two instances count the same new subject at once, then its counters move once', async () => {

@@ -8,25 +8,32 @@ import type { DelayCounterStore, StoredContribution } from '../src/domain/count-
 export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, CounterDocument> } {
   const docs = new Map<string, CounterDocument>();
   const contributions = new Map<string, StoredContribution>();
+  const claimedAt = new Map<string, number>();
+  const tokens = new Map<string, Set<string>>();
   const agencies = new Set<string>();
   let version = 0;
   return {
     docs,
     async contributions(codes) {
-      return new Map(codes.flatMap((c) => (contributions.has(c) ? [[c, contributions.get(c)!] as const] : [])));
+      return new Map(codes.flatMap((c) => (contributions.has(c) ? [[c, structuredClone(contributions.get(c)!)] as const] : [])));
     },
     async claim(claims) {
       const won = new Set<string>();
       for (const c of claims) {
-        if ((contributions.get(c.code)?.revision ?? null) !== c.from) continue;
-        contributions.set(c.code, { revision: c.revision, incarnation: c.incarnation ?? null, contribution: c.contribution, pending: true });
+        const stored = contributions.get(c.code);
+        if ((stored?.revision ?? null) !== c.from || (stored?.settles ?? 0) !== c.fromSettles) continue;
+        contributions.set(c.code, { revision: c.revision, incarnation: c.incarnation ?? null, contribution: c.contribution, pending: true, parts: c.parts, settles: stored?.settles ?? 0 });
+        for (const p of c.parts) if (!claimedAt.has(p.token)) claimedAt.set(p.token, Date.now());
         won.add(c.code);
       }
       return won;
     },
-    async apply(delta, codes) {
+    async apply(delta, codes, token, again) {
       for (const [k, n] of delta) {
         const { doc, path } = splitCounterKey(k);
+        const taken = tokens.get(doc) ?? tokens.set(doc, new Set()).get(doc)!;
+        if (again && taken.has(`${token}|${path}`)) continue;
+        taken.add(`${token}|${path}`);
         const parts = path.split('.');
         let node = (docs.get(doc) ?? docs.set(doc, {}).get(doc)!) as Record<string, unknown>;
         for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
@@ -36,8 +43,18 @@ export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, Co
       for (const a of codes) agencies.add(a);
       version += 1;
     },
-    async settle(claims) {
-      for (const c of claims) contributions.get(c.code)!.pending = false;
+    async settle(token, codes, touched) {
+      for (const code of codes) {
+        const c = contributions.get(code);
+        if (!c) continue;
+        c.parts = c.parts.filter((p) => p.token !== token);
+        c.pending = c.parts.length > 0;
+        c.settles += 1;
+      }
+      for (const doc of touched) for (const t of [...(tokens.get(doc) ?? [])]) if (t.startsWith(`${token}|`)) tokens.get(doc)!.delete(t);
+    },
+    async pendingParts(before) {
+      return [...contributions].flatMap(([code, c]) => c.parts.filter((p) => (claimedAt.get(p.token) ?? 0) < before.getTime()).map((part) => ({ code, part })));
     },
     async read(ids) {
       // Copies, as a store read gives: the reader may keep what it took apart of each document.
