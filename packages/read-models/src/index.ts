@@ -16,6 +16,7 @@ export {
   subjectDocuments,
   subjectsFor,
   type CountedSubject,
+  type OpenSubjectCursor,
   type OpenSubjectQuery,
   type StoredFact,
   type StoredSubjectState,
