@@ -161,7 +161,19 @@ function rubricDefinition(c: RubricCriterion, directory: AgencyDirectory): Defin
  * a score's drop from current to forecast is shared among groups by their at-risk subjects of
  * the kind the score depends on.
  */
-export function computeSubScores(rows: readonly CountRow[], opts: { directory: AgencyDirectory; rubric: Rubric | null; ratings?: RatingCounts | null }): SubScoreReport {
+export function computeSubScores(
+  rows: readonly CountRow[],
+  opts: {
+    directory: AgencyDirectory;
+    rubric: Rubric | null;
+    ratings?: RatingCounts | null;
+    /**
+     * Agency × procedure rows whose at-risk counts share the savable points, when `rows` are
+     * coarser (one per agency): the at-risk counts of the two must add up alike.
+     */
+    savableRows?: readonly CountRow[];
+  },
+): SubScoreReport {
   const all = (_row: CountRow) => true;
   const definitions: Definition[] = [
     { ...progress, keep: all },
@@ -180,7 +192,7 @@ export function computeSubScores(rows: readonly CountRow[], opts: { directory: A
     const atRiskCount = atRiskOf(now);
     const drop = current.score - forecast.score;
     if (drop > 0 && atRiskCount > 0) {
-      for (const row of kept) {
+      for (const row of opts.savableRows ? opts.savableRows.filter(d.keep) : kept) {
         const share = atRiskOf(row) / atRiskCount;
         if (share === 0) continue;
         const key = `${row.agencyCode}\u0000${row.procedureCode}`;

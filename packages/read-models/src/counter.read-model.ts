@@ -14,14 +14,18 @@ export type CounterDocument = {
   c?: Record<string, unknown>;
   v?: number;
   codes?: string[];
+  /** Tokens of the batches whose difference this document took and that have not settled yet (a batch applied again skips it). */
+  t?: string[];
   /** Set once every subject stored before the counters existed has been counted. */
   backfilledAt?: Date;
+  rolledUpAt?: Date;
 };
 
 /**
  * A document of `reporting_contributions`: what one subject (`_id` = its code) last added to
  * the counters, as [counter document, path, n] triples, and the revision it was read at.
- * `pending` is set from the compare-and-set of a new revision until its difference is applied.
+ * `parts` holds each claimed difference from the compare-and-set of a new revision until its
+ * batch is applied and settled.
  */
 export type ContributionDocument = {
   _id: string;
@@ -29,12 +33,19 @@ export type ContributionDocument = {
   /** The subject's first storing instant, which tells a subject received again after removal apart. */
   incarnation?: string | null;
   cells: Array<[string, string, number]>;
+  /** Set by versions before `parts`: a claim whose difference may or may not have been applied. */
   pending?: boolean;
+  /** Differences claimed and not yet confirmed applied, each under its batch's token, as [counter document, path, n]. */
+  parts?: Array<{ token: string; at: Date; cells: Array<[string, string, number]> }>;
+  /** How many settles touched the subject; a claim compares it with the revision. */
+  s?: number;
 };
 
 export const COUNTER_VERSION_ID = '~version';
 export const COUNTER_AGENCIES_ID = '~agencies';
 export const COUNTER_BACKFILL_ID = '~backfill';
+/** Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from counters kept before it). */
+export const COUNTER_ROLLUP_ID = '~rollup';
 
 export function counterDocuments(conn: Connection): mongo.Collection<CounterDocument> {
   return conn.collection<CounterDocument>(COLLECTIONS.reportingCounters);
@@ -50,6 +61,13 @@ export function contributionDocuments(conn: Connection): mongo.Collection<Contri
  */
 export async function createCounterIndexes(conn: Connection): Promise<void> {
   await contributionDocuments(conn).createIndex({ _id: 1, revision: 1 }, { unique: true, name: 'id_revision' });
+  // The claim compares the settles too; the stand-in needs an index on exactly its keys.
+  await contributionDocuments(conn).createIndex({ _id: 1, revision: 1, s: 1 }, { unique: true, name: 'id_revision_settles' });
+  // A batch's `$inc` filters on the document and the absence of its token; without an index on
+  // exactly those keys the stand-in scans every counter document for each update.
+  await counterDocuments(conn).createIndex({ _id: 1, t: 1 }, { name: 'id_token' });
+  // The recovery of interrupted batches looks for the parts claimed before an instant.
+  await contributionDocuments(conn).createIndex({ 'parts.at': 1 }, { name: 'parts_at' });
 }
 
 /** Counter documents by id; absent ones are left out of the map. */

@@ -16,6 +16,7 @@ export {
   subjectDocuments,
   subjectsFor,
   type CountedSubject,
+  type OpenSubjectCursor,
   type OpenSubjectQuery,
   type StoredFact,
   type StoredSubjectState,
@@ -37,6 +38,7 @@ export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDea
 export {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
+  COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
   contributionDocuments,
   counterDocuments,

@@ -109,10 +109,40 @@ export interface OpenSubjectQuery {
   atRiskDueBefore?: Date;
   page: number;
   pageSize: number;
+  /** Where the previous page ended: the page starts right after it (and `page` is not read). */
+  after?: OpenSubjectCursor;
 }
 
-/** Open subjects with an agency, most urgent due date first. */
-export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<SubjectRecord>> {
+/**
+ * A position in the open-subject list, which is sorted by the stored due instant, then code.
+ * The due instant keeps its stored type: older documents hold it as an ISO string, which
+ * MongoDB sorts after a missing one and before every date.
+ */
+export interface OpenSubjectCursor {
+  dueAt: Date | string | null;
+  code: string;
+}
+
+// Every date MongoDB can sort after a string: the earliest instant JavaScript represents.
+const ANY_DATE = { $gte: new Date(-8_640_000_000_000_000) };
+const ANY_STRING = { $gte: '' };
+
+/** The subjects after `c` in the order `{ dueAt: 1, _id: 1 }`, stored types taken into account. */
+function afterCursor(c: OpenSubjectCursor): Record<string, unknown> {
+  const sameDue = { dueAt: c.dueAt, _id: { $gt: c.code } };
+  if (c.dueAt === null) return { $or: [sameDue, { dueAt: ANY_STRING }, { dueAt: ANY_DATE }] };
+  if (typeof c.dueAt === 'string') return { $or: [sameDue, { dueAt: { $gt: c.dueAt } }, { dueAt: ANY_DATE }] };
+  return { $or: [sameDue, { dueAt: { $gt: c.dueAt } }] };
+}
+
+const cursorOf = (doc: SubjectDocument): OpenSubjectCursor => ({ dueAt: doc.dueAt instanceof Date || typeof doc.dueAt === 'string' ? doc.dueAt : null, code: String(doc._id) });
+
+/**
+ * Open subjects with an agency, most urgent due date first: a page by number, or the page after
+ * a cursor (which reads on from the sort key instead of skipping every row before it); `next`
+ * is where the following page starts, null on the last one.
+ */
+export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<SubjectRecord> & { next: OpenSubjectCursor | null }> {
   // A subject without an agency is shown to nobody (no key can be checked against it), so it
   // is left out of the total too.
   const and: Array<Record<string, unknown>> = [{ phase: 'open' }, { agencyCode: { $nin: [null, ''] } }];
@@ -127,16 +157,17 @@ export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): P
   }
   const dossiers = subjectDocuments(conn);
   const query = filter({ $and: and });
-  const [total, docs] = await Promise.all([
-    dossiers.countDocuments(query),
-    dossiers
-      .find(query, { projection: COUNTING_PROJECTION })
-      .sort({ dueAt: 1, _id: 1 })
-      .skip((q.page - 1) * q.pageSize)
-      .limit(q.pageSize)
-      .toArray(),
-  ]);
-  return { total, items: toRecords(docs) };
+  // One more row than the page tells whether another page follows.
+  const rows = dossiers
+    .find(q.after ? filter({ $and: [...and, afterCursor(q.after)] }) : query, { projection: COUNTING_PROJECTION })
+    .sort({ dueAt: 1, _id: 1 })
+    .skip(q.after ? 0 : (q.page - 1) * q.pageSize)
+    .limit(q.pageSize + 1)
+    .toArray();
+  const [total, docs] = await Promise.all([dossiers.countDocuments(query), rows]);
+  const page = docs.slice(0, q.pageSize);
+  const last = page[page.length - 1];
+  return { total, items: toRecords(page), next: docs.length > q.pageSize && last ? cursorOf(last) : null };
 }
 
 /** A subject as counting reads it, with the revision it was stored at (0 for documents without one). */

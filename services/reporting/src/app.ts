@@ -27,7 +27,7 @@ import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
 import { createMongoDelayCounterStore, everyStoredSubject, storedSubjects } from './data-access/delay-counters.mongo';
-import { countSubjects, type DelayCounterStore } from './domain/count-subjects.use-case';
+import { countSubjects, recoverPending, type DelayCounterStore } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
 import { createMongoSatisfactionReadModel } from './data-access/satisfaction-read.mongo';
@@ -82,6 +82,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   let metricsReadModel: MetricsReadModel | null = null;
   let server: RunningServer | null = null;
   let runner: ConsumerRunner | null = null;
+  let recovery: NodeJS.Timeout | null = null;
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-reporting', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });
   // Few retries and no offline queue: a rate-limit check waiting on Redis would hold every
@@ -108,6 +109,15 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       const counters = createMongoDelayCounterStore(connection);
       await counters.init();
       await fillCounters(counters, connection, calendar, logger);
+      const recover = async () => {
+        // The store stamps claims with the machine's time, so the age is measured on it too, not
+        // on the reports' clock (which tests pin).
+        const subjects = await recoverPending(counters, new Date(Date.now() - config.COUNTER_RECOVERY_AFTER_SECONDS * 1000));
+        if (subjects > 0) logger.warn({ subjects }, 'delay counters: applied the changes of subjects whose counting was interrupted between its claim and its counters');
+      };
+      await recover();
+      recovery = setInterval(() => void recover().catch((err: Error) => logger.warn({ err: err.message }, 'delay counters: the recovery of interrupted counting failed; it is tried again')), config.COUNTER_RECOVERY_INTERVAL_SECONDS * 1000);
+      recovery.unref();
       await kafkaRuntime.connect([topics.dossierState, topics.deadLetter]);
       // A store outage pauses counting instead of dead-lettering the snapshots it could not count.
       const consumer = createServiceConsumer(
@@ -166,6 +176,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       return server;
     },
     async stop() {
+      if (recovery) clearInterval(recovery);
       await server?.close();
       await runner?.stop();
       await kafkaRuntime.disconnect();
@@ -184,8 +195,21 @@ const FILL_BATCH = 1000;
  * before them, and those whose snapshots the topic no longer holds. Later starts skip it; the
  * consumer, reading the topic from its beginning on its first start, covers everything after.
  */
-async function fillCounters(store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void> }, conn: Connection, calendar: Calendar, logger: Logger): Promise<void> {
-  if (await store.backfilled()) return;
+async function fillCounters(
+  store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void>; rolledUp(): Promise<boolean>; rebuildRollUp(at: Date): Promise<number> },
+  conn: Connection,
+  calendar: Calendar,
+  logger: Logger,
+): Promise<void> {
+  if (await store.backfilled()) {
+    // Counters kept before the province roll-up: it is summed from them once.
+    if (!(await store.rolledUp())) {
+      const started = Date.now();
+      const documents = await store.rebuildRollUp(new Date());
+      logger.info({ documents, ms: Date.now() - started }, 'province roll-up of the delay counters summed from the counters kept before it');
+    }
+    return;
+  }
   const started = Date.now();
   let subjects = 0;
   for await (const batch of everyStoredSubject(conn, FILL_BATCH)) {

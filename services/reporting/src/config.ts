@@ -10,6 +10,11 @@ const schema = z
     ...kafkaEnv,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(64),
     KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
+    // A batch of counter changes interrupted between its claims and its counters (a crash) is
+    // applied again by any instance once its claims are this old; younger ones may still be in
+    // flight on another instance. Checked at start and every COUNTER_RECOVERY_INTERVAL_SECONDS.
+    COUNTER_RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    COUNTER_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
     // Lets tests run several isolated instances against one broker.
     CONSUMER_GROUP: z.string().min(1).optional(),
     // Redis holds the per-key rate-limit buckets, shared by every instance of the service.

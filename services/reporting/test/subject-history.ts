@@ -1,32 +1,39 @@
 /** Random subject histories and an in-memory counter store, for the recount tests. */
 import fc from 'fast-check';
-import type { SubjectRecord } from '@tthc/metrics';
-import { splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
+import { addCounts, emptyCounts, type CountRow, type SubjectRecord } from '@tthc/metrics';
+import { ALL_PROCEDURES, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
 import type { DelayCounterStore, StoredContribution } from '../src/domain/count-subjects.use-case';
 
 /** The counters in memory: what the MongoDB store keeps, for checking the arithmetic alone. */
 export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, CounterDocument> } {
   const docs = new Map<string, CounterDocument>();
   const contributions = new Map<string, StoredContribution>();
+  const claimedAt = new Map<string, number>();
+  const tokens = new Map<string, Set<string>>();
   const agencies = new Set<string>();
   let version = 0;
   return {
     docs,
     async contributions(codes) {
-      return new Map(codes.flatMap((c) => (contributions.has(c) ? [[c, contributions.get(c)!] as const] : [])));
+      return new Map(codes.flatMap((c) => (contributions.has(c) ? [[c, structuredClone(contributions.get(c)!)] as const] : [])));
     },
     async claim(claims) {
       const won = new Set<string>();
       for (const c of claims) {
-        if ((contributions.get(c.code)?.revision ?? null) !== c.from) continue;
-        contributions.set(c.code, { revision: c.revision, incarnation: c.incarnation ?? null, contribution: c.contribution, pending: true });
+        const stored = contributions.get(c.code);
+        if ((stored?.revision ?? null) !== c.from || (stored?.settles ?? 0) !== c.fromSettles) continue;
+        contributions.set(c.code, { revision: c.revision, incarnation: c.incarnation ?? null, contribution: c.contribution, pending: true, parts: c.parts, settles: stored?.settles ?? 0 });
+        for (const p of c.parts) if (!claimedAt.has(p.token)) claimedAt.set(p.token, Date.now());
         won.add(c.code);
       }
       return won;
     },
-    async apply(delta, codes) {
+    async apply(delta, codes, token, again) {
       for (const [k, n] of delta) {
         const { doc, path } = splitCounterKey(k);
+        const taken = tokens.get(doc) ?? tokens.set(doc, new Set()).get(doc)!;
+        if (again && taken.has(`${token}|${path}`)) continue;
+        taken.add(`${token}|${path}`);
         const parts = path.split('.');
         let node = (docs.get(doc) ?? docs.set(doc, {}).get(doc)!) as Record<string, unknown>;
         for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
@@ -36,8 +43,18 @@ export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, Co
       for (const a of codes) agencies.add(a);
       version += 1;
     },
-    async settle(claims) {
-      for (const c of claims) contributions.get(c.code)!.pending = false;
+    async settle(token, codes, touched) {
+      for (const code of codes) {
+        const c = contributions.get(code);
+        if (!c) continue;
+        c.parts = c.parts.filter((p) => p.token !== token);
+        c.pending = c.parts.length > 0;
+        c.settles += 1;
+      }
+      for (const doc of touched) for (const t of [...(tokens.get(doc) ?? [])]) if (t.startsWith(`${token}|`)) tokens.get(doc)!.delete(t);
+    },
+    async pendingParts(before) {
+      return [...contributions].flatMap(([code, c]) => c.parts.filter((p) => (claimedAt.get(p.token) ?? 0) < before.getTime()).map((part) => ({ code, part })));
     },
     async read(ids) {
       // Copies, as a store read gives: the reader may keep what it took apart of each document.
@@ -140,4 +157,22 @@ export function storedDocument(r: SubjectRecord, revision: number) {
     paused: r.paused,
     state: { phase: r.phase, subject: r.subject, apologies: r.apologies.map((t) => ({ issuedAt: new Date(t).toISOString() })), steps: [], lateAgencies: [] },
   };
+}
+
+/** Agency × procedure rows summed per agency, as the roll-up gives them, in a stable order. */
+export function perAgency(rows: readonly CountRow[]): CountRow[] {
+  const out = new Map<string, CountRow>();
+  for (const r of rows) {
+    const seen = out.get(r.agencyCode);
+    out.set(r.agencyCode, { ...addCounts(seen ?? emptyCounts(), r), agencyCode: r.agencyCode, procedureCode: ALL_PROCEDURES });
+  }
+  return [...out.values()].sort((a, b) => a.agencyCode.localeCompare(b.agencyCode));
+}
+
+/** The subjects at risk per agency × procedure, in a stable order: what the sub-scores share their savable points by. */
+export function atRiskOf(rows: readonly CountRow[]): Array<Pick<CountRow, 'agencyCode' | 'procedureCode' | 'atRisk' | 'petitionsAtRisk'>> {
+  return rows
+    .filter((r) => r.atRisk + r.petitionsAtRisk > 0)
+    .map((r) => ({ agencyCode: r.agencyCode, procedureCode: r.procedureCode, atRisk: r.atRisk, petitionsAtRisk: r.petitionsAtRisk }))
+    .sort((a, b) => `${a.agencyCode}|${a.procedureCode}`.localeCompare(`${b.agencyCode}|${b.procedureCode}`));
 }

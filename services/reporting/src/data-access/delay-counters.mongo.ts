@@ -1,7 +1,10 @@
-import type { Connection } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { COLLECTIONS } from '@tthc/contracts';
+import { createDocumentBatcher, modelOn } from '@tthc/platform';
 import {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
+  COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
   allCountedSubjects,
   contributionDocuments,
@@ -13,9 +16,24 @@ import {
   type ContributionDocument,
 } from '@tthc/read-models';
 import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects.use-case';
-import { counterKey, splitCounterKey, type Contribution } from '../domain/delay-counters';
+import { cellsOf, counterKey, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
 
+const ROLLUP_WRITE_BATCH = 500;
+const APPLY_ATTEMPTS = 5;
 const DUPLICATE_KEY = 11000;
+
+/** Runs an unordered bulk write of upserts; the indexes of the writes that hit a duplicate key. */
+async function upsertDuplicates(write: () => Promise<unknown>): Promise<Set<number>> {
+  try {
+    await write();
+    return new Set();
+  } catch (err) {
+    const errors = (err as { writeErrors?: Array<{ index: number; code: number }> | { index: number; code: number } }).writeErrors;
+    const list = errors === undefined ? [] : Array.isArray(errors) ? errors : [errors];
+    if (list.length === 0 || !list.every((e) => e.code === DUPLICATE_KEY)) throw err;
+    return new Set(list.map((e) => e.index));
+  }
+}
 
 const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map(([k, n]) => {
   const { doc, path } = splitCounterKey(k);
@@ -23,55 +41,66 @@ const toCells = (c: Contribution): ContributionDocument['cells'] => [...c].map((
 });
 const fromCells = (cells: ContributionDocument['cells'] | undefined): Contribution => new Map((cells ?? []).map(([doc, path, n]) => [counterKey(doc, path), n]));
 
+const contributionSchema = new Schema<ContributionDocument>(
+  { _id: { type: String, required: true }, revision: { type: Number, required: true }, incarnation: { type: Schema.Types.Mixed, default: null }, cells: { type: Schema.Types.Mixed, default: [] }, pending: Boolean },
+  { collection: COLLECTIONS.reportingContributions, versionKey: false },
+);
+/** The contributions as a model: what `createDocumentBatcher` batches the claims of. */
+const contributionModel = (conn: Connection): Model<ContributionDocument> => modelOn(conn, 'ReportingContribution', contributionSchema);
+
+/** Counter keys as one `{ path: n }` object per document: an update's `$inc` or `$set`. */
+function pathsByDocument(counters: Contribution): Map<string, Record<string, number>> {
+  const byDoc = new Map<string, Record<string, number>>();
+  for (const [k, n] of counters) {
+    const { doc, path } = splitCounterKey(k);
+    const paths = byDoc.get(doc) ?? {};
+    paths[path] = n;
+    byDoc.set(doc, paths);
+  }
+  return byDoc;
+}
+
 /** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
 export function createMongoDelayCounterStore(conn: Connection): DelayCounterStore & {
   init(): Promise<void>;
   backfilled(): Promise<boolean>;
   markBackfilled(at: Date): Promise<void>;
+  rolledUp(): Promise<boolean>;
+  rebuildRollUp(at: Date): Promise<number>;
 } {
   const counters = counterDocuments(conn);
   const contributions = contributionDocuments(conn);
+  const batch = createDocumentBatcher(contributionModel(conn));
   return {
     init: () => createCounterIndexes(conn),
     async contributions(codes) {
       const docs = await readContributions(conn, codes);
-      return new Map([...docs].map(([code, d]) => [code, { revision: d.revision, incarnation: d.incarnation ?? null, contribution: fromCells(d.cells), pending: d.pending === true }]));
+      return new Map(
+        [...docs].map(([code, d]) => {
+          const parts = (d.parts ?? []).map((p) => ({ token: p.token, at: p.at, delta: fromCells(p.cells) }));
+          return [code, { revision: d.revision, incarnation: d.incarnation ?? null, contribution: fromCells(d.cells), pending: parts.length > 0 || d.pending === true, parts, settles: d.s ?? 0 }];
+        }),
+      );
     },
     async claim(claims) {
-      const won = new Set<string>();
-      const doc = (c: (typeof claims)[number]) => ({ revision: c.revision, incarnation: c.incarnation ?? null, cells: toCells(c.contribution), pending: true });
-      // First counts go in one insert (the first fill is nearly all of them); a duplicate key is
-      // another instance that counted the subject first.
-      const fresh = claims.filter((c) => c.from === null);
-      if (fresh.length > 0) {
-        const lost = new Set<number>();
-        try {
-          await contributions.insertMany(fresh.map((c) => ({ _id: c.code, ...doc(c) })), { ordered: false });
-        } catch (err) {
-          const errors = (err as { writeErrors?: Array<{ index: number; code: number }> }).writeErrors;
-          if (!errors || errors.length === 0 || !errors.every((e) => e.code === DUPLICATE_KEY)) throw err;
-          for (const e of errors) lost.add(e.index);
-        }
-        fresh.forEach((c, i) => !lost.has(i) && won.add(c.code));
-      }
-      await Promise.all(
-        claims
-          .filter((c) => c.from !== null)
-          .map(async (c) => {
-            const r = await contributions.updateOne({ _id: c.code, revision: c.from! }, { $set: doc(c) });
-            if (r.matchedCount === 1) won.add(c.code);
-          }),
+      const at = new Date();
+      const doc = (c: (typeof claims)[number]) => ({
+        revision: c.revision,
+        incarnation: c.incarnation ?? null,
+        cells: toCells(c.contribution),
+        parts: c.parts.map((p) => ({ token: p.token, at: p.at ?? at, cells: toCells(p.delta) })),
+      });
+      // One unordered bulk write for the whole batch, shared with the other lanes counting at
+      // the same moment: a first count inserts (a duplicate key is another instance that
+      // counted the subject first), a later one sets if the revision and settles are still the
+      // ones read (a settle meanwhile took a part this claim would bring back).
+      const won = await Promise.all(
+        claims.map((c) => (c.from === null ? batch.insert({ _id: c.code, ...doc(c) }) : batch.updateIf(c.code, { revision: c.from, s: c.fromSettles === 0 ? null : c.fromSettles }, doc(c)))),
       );
-      return won;
+      return new Set(claims.filter((_, i) => won[i]).map((c) => c.code));
     },
-    async apply(delta, agencies) {
-      const byDoc = new Map<string, Record<string, number>>();
-      for (const [k, n] of delta) {
-        const { doc, path } = splitCounterKey(k);
-        const inc = byDoc.get(doc) ?? {};
-        inc[path] = n;
-        byDoc.set(doc, inc);
-      }
+    async apply(delta, agencies, token, again = false) {
+      const byDoc = pathsByDocument(delta);
       // The version moves with every counted change of a subject, even one that leaves the
       // counts as they were: the sub-scores' ETag also covers a dossier's ratings and the
       // petitions naming it, which change the subject but no delay count.
@@ -79,21 +108,43 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
         if (agencies.length > 0) await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
         return;
       }
+      // A first apply writes every document once and marks it with the token. A batch applied
+      // again (recovered, maybe by two instances at once) writes only where the token is absent.
+      let ids = [...byDoc.keys()];
+      for (let attempt = 0; ids.length > 0; attempt++) {
+        if (attempt === APPLY_ATTEMPTS) throw new Error(`counter documents ${ids.slice(0, 3).join(', ')} kept answering a duplicate key`);
+        const duplicates = await upsertDuplicates(() =>
+          counters.bulkWrite(
+            ids.map((_id) => ({ updateOne: { filter: again ? { _id, t: { $ne: token } } : { _id }, update: { $inc: byDoc.get(_id)!, $push: { t: token } }, upsert: true } })),
+            { ordered: false },
+          ),
+        );
+        // A duplicate key is a document that already took this token, or one another writer
+        // created first, which is written again.
+        const taken = duplicates.size === 0 ? new Set<string>() : new Set((await counters.find({ _id: { $in: ids.filter((_, i) => duplicates.has(i)) }, t: token }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+        ids = ids.filter((id, i) => duplicates.has(i) && !taken.has(id));
+      }
       await counters.bulkWrite(
         [
-          ...[...byDoc].map(([_id, inc]) => ({ updateOne: { filter: { _id }, update: { $inc: inc }, upsert: true } })),
           { updateOne: { filter: { _id: COUNTER_AGENCIES_ID }, update: { $addToSet: { codes: { $each: [...agencies] } } }, upsert: true } },
           { updateOne: { filter: { _id: COUNTER_VERSION_ID }, update: { $inc: { v: 1 } }, upsert: true } },
         ],
         { ordered: false },
       );
     },
-    async settle(claims) {
-      if (claims.length === 0) return;
-      await contributions.bulkWrite(
-        claims.map((c) => ({ updateOne: { filter: { _id: c.code, revision: c.revision }, update: { $unset: { pending: '' } } } })),
-        { ordered: false },
-      );
+    async settle(token, codes, docs) {
+      if (codes.length > 0) {
+        await contributions.bulkWrite(
+          codes.map((code) => ({ updateOne: { filter: { _id: code }, update: { $pull: { parts: { token } }, $inc: { s: 1 }, $unset: { pending: '' } } } })),
+          { ordered: false },
+        );
+      }
+      // Only now may the documents forget the token: no part of it is left to apply again.
+      if (docs.length > 0) await counters.updateMany({ _id: { $in: [...docs] } }, { $pull: { t: token } });
+    },
+    async pendingParts(before) {
+      const docs = await contributions.find({ 'parts.at': { $lt: before } }, { projection: { parts: 1 } }).toArray();
+      return docs.flatMap((d) => (d.parts ?? []).filter((p) => p.at < before).map((p) => ({ code: d._id, part: { token: p.token, at: p.at, delta: fromCells(p.cells) } })));
     },
     read: (ids) => readCounterDocuments(conn, ids),
     async agencies() {
@@ -108,7 +159,33 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
       return (await counters.findOne({ _id: COUNTER_BACKFILL_ID })) !== null;
     },
     async markBackfilled(at) {
+      // The first fill counted through `apply`, which moves the roll-up too.
+      await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_BACKFILL_ID }, { $set: { backfilledAt: at } }, { upsert: true });
+    },
+    async rolledUp() {
+      return (await counters.findOne({ _id: COUNTER_ROLLUP_ID })) !== null;
+    },
+    /**
+     * Sums the detailed counters into the roll-up anew, for counters kept before the roll-up
+     * existed; returns the roll-up documents written. Run before the consumer starts: an
+     * instance counting meanwhile (an older one during a rolling upgrade) moves the detailed
+     * counters without the roll-up, so upgrade with the older instances stopped.
+     */
+    async rebuildRollUp(at) {
+      const rolled: Contribution = new Map();
+      for await (const d of counters.find({}, { projection: { c: 1 } })) {
+        if (!isDetailedDocId(d._id)) continue;
+        for (const [k, n] of rollUpOf(cellsOf(d._id, d))) rolled.set(k, (rolled.get(k) ?? 0) + n);
+      }
+      const byDoc = pathsByDocument(rolled);
+      const old = (await counters.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => !id.startsWith('~') && !isDetailedDocId(id));
+      if (old.length > 0) await counters.deleteMany({ _id: { $in: old } });
+      const writes = [...byDoc].map(([_id, set]) => ({ updateOne: { filter: { _id }, update: { $set: set }, upsert: true } }));
+      for (let i = 0; i < writes.length; i += ROLLUP_WRITE_BATCH) await counters.bulkWrite(writes.slice(i, i + ROLLUP_WRITE_BATCH), { ordered: false });
+      await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
+      await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
+      return byDoc.size;
     },
   };
 }

@@ -47,9 +47,57 @@ export const yearDocId = (agency: string, year: string) => `y|${agency}|${year}`
 export const tailDocId = (agency: string) => `t|${agency}`;
 export const nowDocId = (agency: string) => `n|${agency}`;
 
+/** The raw agency code a detailed counter document belongs to (`m|agency|month`, `q|…`, `y|…`, `t|agency`, `n|agency`). */
+export function agencyOfDoc(doc: string): string {
+  const body = doc.slice(2);
+  return doc.startsWith('t|') || doc.startsWith('n|') ? body : body.slice(0, body.lastIndexOf('|'));
+}
+
+/**
+ * The documents a period reads come in two families of the same shape. The detailed one is kept
+ * per agency with the procedures inside (`c.<procedure>.<d|p>.…`); the roll-up is kept per
+ * province (the agency code's first segment) with the agencies inside (`c.<agency>.<d|p>.…`),
+ * so a report that needs no procedure reads a dozen documents for a whole province instead of
+ * a dozen per agency. The roll-up is the detailed counters summed over procedures
+ * (`withRollUp`), applied in the same `$inc` as them.
+ */
+interface DocFamily {
+  month(unit: string, month: string): string;
+  quarter(unit: string, quarter: string): string;
+  year(unit: string, year: string): string;
+  tail(unit: string): string;
+  now(unit: string): string;
+}
+const DETAILED: DocFamily = { month: monthDocId, quarter: quarterDocId, year: yearDocId, tail: tailDocId, now: nowDocId };
+const ROLL_UP: DocFamily = {
+  month: (unit, month) => `M|${unit}|${month}`,
+  quarter: (unit, quarter) => `Q|${unit}|${quarter}`,
+  year: (unit, year) => `Y|${unit}|${year}`,
+  tail: (unit) => `T|${unit}`,
+  now: (unit) => `N|${unit}`,
+};
+/**
+ * The open subjects now within their deadline, per province, by agency and procedure
+ * (`c.<agency>|<procedure>.<d|p>.within_<due>_<warned>`): the sub-scores share the points
+ * still savable among agency × procedure by their subjects at risk.
+ */
+export const atRiskDocId = (unit: string) => `S|${unit}`;
+/** Every roll-up document id starts with one of these. */
+export const ROLL_UP_DOC_PREFIXES = ['M|', 'Q|', 'Y|', 'T|', 'N|', 'S|'] as const;
+
+/** The roll-up unit of an agency: its province, the first segment of its code. */
+export function unitOf(agency: string): string {
+  const i = agency.indexOf('.');
+  return i < 0 ? agency : agency.slice(0, i);
+}
+/** Procedure code in a roll-up row: the roll-up counts every procedure of the agency together. */
+export const ALL_PROCEDURES = '*';
+
 /** MongoDB field names may not hold `.` or start with `$`; `%` is escaped so decoding is exact. */
 const encodeField = (s: string) => s.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
-const decodeField = (s: string) => (s.includes('%') ? s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%25/g, '%') : s);
+/** An agency as a roll-up field: `|` is escaped too, so `agency|procedure` splits at its first `|`. */
+const encodeAgency = (s: string) => encodeField(s).replace(/\|/g, '%7C');
+const decodeField = (s: string) => (s.includes('%') ? s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%7C/g, '|').replace(/%25/g, '%') : s);
 
 /** Months as serial numbers (year × 12 + month − 1) of the calendar's local dates. */
 export function monthSerial(instant: number | string, calendar: Calendar): number {
@@ -132,6 +180,52 @@ export function contributionDelta(previous: Contribution | null, next: Contribut
   return delta;
 }
 
+/**
+ * What `delta` (detailed counters) moves in the roll-up: every detailed counter also counts in
+ * its province's document, under its agency instead of its procedure. Derived from the
+ * detailed keys alone, so the stored contributions keep their shape and the roll-up stays the
+ * sum of the detailed counters whatever revision they were counted at.
+ */
+export function rollUpOf(delta: Contribution): Contribution {
+  const out: Contribution = new Map();
+  const bump = (key: CounterKey, n: number) => out.set(key, (out.get(key) ?? 0) + n);
+  for (const [key, n] of delta) {
+    const { doc, path } = splitCounterKey(key);
+    const agency = agencyOfDoc(doc);
+    const unit = unitOf(agency);
+    const cut = path.indexOf('.', 2);
+    const procedure = path.slice(2, cut);
+    const rest = path.slice(cut + 1);
+    const slot = encodeAgency(agency);
+    const suffix = doc.slice(doc.lastIndexOf('|') + 1);
+    const kind = doc[0] as 'm' | 'q' | 'y' | 't' | 'n';
+    const rolled = kind === 't' || kind === 'n' ? ROLL_UP[kind === 't' ? 'tail' : 'now'](unit) : ROLL_UP[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
+    bump(counterKey(rolled, `c.${slot}.${rest}`), n);
+    if (kind === 'n' && rest.includes('.within_')) bump(counterKey(atRiskDocId(unit), `c.${slot}|${procedure}.${rest}`), n);
+  }
+  for (const [k, n] of out) if (n === 0) out.delete(k);
+  return out;
+}
+
+/** `delta` plus what it moves in the roll-up: applied in one write, the two never drift apart. */
+export function withRollUp(delta: Contribution): Contribution {
+  return new Map([...delta, ...rollUpOf(delta)]);
+}
+
+/** Whether a counter document is a detailed one (per agency), which the roll-up sums. */
+export const isDetailedDocId = (id: string) => /^[mqytn]\|/.test(id);
+
+/** A stored counter document's numbers as counter keys (what `rollUpOf` takes). */
+export function cellsOf(id: string, doc: CounterDocument): Contribution {
+  const out: Contribution = new Map();
+  const walk = (node: unknown, path: string) => {
+    if (typeof node === 'number') out.set(counterKey(id, path), node);
+    else for (const [k, v] of entries(node)) walk(v, `${path}.${k}`);
+  };
+  walk(doc.c, 'c');
+  return out;
+}
+
 /** The months a period's counts read, and whether it is judged as of now. */
 export function periodSpan(period: Period, now: number, calendar: Calendar) {
   const start = Date.parse(period.start);
@@ -142,27 +236,56 @@ export function periodSpan(period: Period, now: number, calendar: Calendar) {
   return { first, last, running, empty: Math.min(now, end) <= start };
 }
 
-/** The document holding a period's receipts, resolutions and apologies. */
-function flowDocId(agency: string, period: Period, first: number): string {
-  if (period.kind === 'quarter') return quarterDocId(agency, period.key);
-  if (period.kind === 'year') return yearDocId(agency, period.key);
-  return monthDocId(agency, monthKeyOf(first));
+/** The documents one unit (an agency, or a province in the roll-up) reads for a period. */
+interface PeriodDocs {
+  /** Receipts, resolutions and apologies of the period. */
+  flow: string;
+  /** Its first month: what was carried over into it. */
+  first: string;
+  /** Its last month: what was open at its end (a past period). */
+  last: string;
+  tail: string;
+  now: string;
+}
+type Span = ReturnType<typeof periodSpan>;
+
+function periodDocs(family: DocFamily, unit: string, period: Period, span: Span): PeriodDocs {
+  const flow = period.kind === 'quarter' ? family.quarter(unit, period.key) : period.kind === 'year' ? family.year(unit, period.key) : family.month(unit, monthKeyOf(span.first));
+  return { flow, first: family.month(unit, monthKeyOf(span.first)), last: family.month(unit, monthKeyOf(span.last)), tail: family.tail(unit), now: family.now(unit) };
+}
+
+/** The ids `tallyPeriod` reads of these documents. */
+function idsRead(d: PeriodDocs, span: Span): string[] {
+  return [d.flow, d.first, d.tail, span.running ? d.now : d.last];
+}
+
+function docIdsOf(family: DocFamily, units: Iterable<string>, periods: readonly Period[], now: number, calendar: Calendar, extra?: (unit: string, span: Span) => string[]): string[] {
+  const ids = new Set<string>();
+  const list = [...units];
+  for (const p of periods) {
+    const span = periodSpan(p, now, calendar);
+    if (span.empty) continue;
+    for (const unit of list) {
+      for (const id of idsRead(periodDocs(family, unit, p, span), span)) ids.add(id);
+      for (const id of extra?.(unit, span) ?? []) ids.add(id);
+    }
+  }
+  return [...ids];
 }
 
 /** The counter documents the counts of `periods` read for `agencies`. */
 export function counterDocIds(agencies: readonly string[], periods: readonly Period[], now: number, calendar: Calendar): string[] {
-  const ids = new Set<string>();
-  for (const p of periods) {
-    const span = periodSpan(p, now, calendar);
-    if (span.empty) continue;
-    for (const a of agencies) {
-      ids.add(flowDocId(a, p, span.first));
-      ids.add(monthDocId(a, monthKeyOf(span.first)));
-      ids.add(tailDocId(a));
-      ids.add(span.running ? nowDocId(a) : monthDocId(a, monthKeyOf(span.last)));
-    }
-  }
-  return [...ids];
+  return docIdsOf(DETAILED, agencies, periods, now, calendar);
+}
+
+/**
+ * The roll-up documents the per-agency counts of `periods` read for `agencies`: a dozen per
+ * province for a year of months, whatever its agencies and procedures. With `atRisk`, also
+ * what the running period's subjects at risk per agency × procedure read.
+ */
+export function rollUpDocIds(agencies: readonly string[], periods: readonly Period[], now: number, calendar: Calendar, opts: { atRisk?: boolean } = {}): string[] {
+  const units = new Set(agencies.map(unitOf));
+  return docIdsOf(ROLL_UP, units, periods, now, calendar, (unit, span) => (opts.atRisk && span.running ? [atRiskDocId(unit)] : []));
 }
 
 type Leaf = Record<string, number>;
@@ -245,6 +368,89 @@ export interface CounterReadOptions {
   agencyFilter?: (agencyCode: string) => boolean;
 }
 
+/** Tallies of one period, per (effective) agency × procedure × kind, filled from any family of documents. */
+class PeriodTallies {
+  private readonly tallies = new Map<string, { agencyCode: string; procedureCode: string; petition: boolean; t: Tally }>();
+
+  get(agencyCode: string, procedureCode: string, kind: string): Tally {
+    const key = `${agencyCode}${SEP}${procedureCode}${SEP}${kind}`;
+    let entry = this.tallies.get(key);
+    if (!entry) this.tallies.set(key, (entry = { agencyCode, procedureCode, petition: kind === 'p', t: emptyTally() }));
+    return entry.t;
+  }
+
+  /** Rows as `countByAgencyAndProcedure` gives them: those with nothing to handle left out. */
+  rows(): CountRow[] {
+    const rows = new Map<string, CountRow>();
+    for (const { agencyCode, procedureCode, petition, t } of this.tallies.values()) {
+      const rowKey = `${agencyCode}${SEP}${procedureCode}`;
+      let row = rows.get(rowKey);
+      if (!row) rows.set(rowKey, (row = Object.assign({ agencyCode, procedureCode }, EMPTY)));
+      addTally(row, t, petition);
+    }
+    const out: CountRow[] = [];
+    for (const row of rows.values()) {
+      if (row.toHandle + row.petitionsToHandle + row.apologies === 0) continue;
+      out.push(Object.assign(row, ratesOf(row)));
+    }
+    return out;
+  }
+}
+
+/**
+ * Adds what a period reads of one unit's documents to the tally of each slot (a procedure of
+ * an agency's document, an agency of a province's) and kind; `tally` returns null for a slot
+ * the reader leaves out.
+ */
+function tallyPeriod(docs: ReadonlyMap<string, CounterDocument>, ids: PeriodDocs, span: Span, tally: (slot: string, kind: string) => Tally | null): void {
+  const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
+    const d = docs.get(doc);
+    if (!d) return;
+    for (const [slot, kind, leaf] of leavesOf(d)) {
+      const t = tally(slot, kind);
+      if (t) f(t, leaf);
+    }
+  };
+  // Facts dated after now in the running period are none: workflow stores what happened.
+  each(ids.flow, (t, leaf) => {
+    t.received += num(leaf['received']);
+    t.resolvedEarly += num(leaf['resolvedEarly']);
+    t.resolvedOnTime += num(leaf['resolvedOnTime']);
+    t.resolvedLate += num(leaf['resolvedLate']);
+    t.apologies += num(leaf['apologies']);
+  });
+  each(ids.first, (t, leaf) => (t.carried += num(leaf['carried'])));
+  if (!span.running) {
+    each(ids.last, (t, leaf) => {
+      t.within += num(leaf['endWithin']);
+      t.overdue += num(leaf['endOverdue']);
+    });
+  }
+  each(ids.tail, (t, leaf) => {
+    for (const e of tailEntriesOf(leaf)) {
+      if (e.since <= span.first) t.carried += e.carried;
+      if (!span.running && e.since <= span.last) {
+        t.within += e.within;
+        t.overdue += e.overdue;
+      }
+    }
+  });
+  if (span.running) each(ids.now, (t, leaf) => addNow(t, leaf, span));
+}
+
+/** The running period judges open subjects as of now. */
+function addNow(t: Tally, leaf: Leaf, span: Span): void {
+  for (const e of nowEntriesOf(leaf)) {
+    if (e.overdue) {
+      t.overdue += e.n;
+      continue;
+    }
+    t.within += e.n;
+    // At risk: due before the period ends (clock running), or warned by sla.
+    if ((e.due !== null && e.due <= span.last) || e.warned) t.atRisk += e.n;
+  }
+}
+
 /**
  * Counts per agency × procedure in one period from the counters of `agencies` (raw codes):
  * the same rows `countByAgencyAndProcedure` gives over the subjects of those agencies.
@@ -252,73 +458,83 @@ export interface CounterReadOptions {
 export function countsFromCounters(docs: ReadonlyMap<string, CounterDocument>, agencies: readonly string[], period: Period, opts: CounterReadOptions): CountRow[] {
   const span = periodSpan(period, opts.now, opts.calendar);
   if (span.empty) return [];
-  const rows = new Map<string, CountRow>();
+  const tallies = new PeriodTallies();
   for (const agency of agencies) {
     const agencyCode = agency ? opts.directory.effectiveCode(agency, period) : UNKNOWN_CODE;
     if (opts.agencyFilter && !opts.agencyFilter(agencyCode)) continue;
-    const tallies = new Map<string, Tally>();
-    const tally = (proc: string, kind: string) => {
-      const key = `${proc}${SEP}${kind}`;
-      let t = tallies.get(key);
-      if (!t) tallies.set(key, (t = emptyTally()));
-      return t;
-    };
-    const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
-      const d = docs.get(doc);
-      if (d) for (const [proc, kind, leaf] of leavesOf(d)) f(tally(proc, kind), leaf);
-    };
-    // Facts dated after now in the running period are none: workflow stores what happened.
-    each(flowDocId(agency, period, span.first), (t, leaf) => {
-      t.received += num(leaf['received']);
-      t.resolvedEarly += num(leaf['resolvedEarly']);
-      t.resolvedOnTime += num(leaf['resolvedOnTime']);
-      t.resolvedLate += num(leaf['resolvedLate']);
-      t.apologies += num(leaf['apologies']);
-    });
-    each(monthDocId(agency, monthKeyOf(span.first)), (t, leaf) => (t.carried += num(leaf['carried'])));
-    if (!span.running) {
-      each(monthDocId(agency, monthKeyOf(span.last)), (t, leaf) => {
-        t.within += num(leaf['endWithin']);
-        t.overdue += num(leaf['endOverdue']);
-      });
+    tallyPeriod(docs, periodDocs(DETAILED, agency, period, span), span, (slot, kind) => tallies.get(agencyCode, decodeField(slot), kind));
+  }
+  return tallies.rows();
+}
+
+/**
+ * The effective agency code a roll-up slot counts under in `period`, or null when the slot is
+ * not one of `agencies` (another key's agency in the same province) or the filter refuses it.
+ * Cached per slot: a province's documents repeat the same agencies.
+ */
+function slotAgencies(agencies: readonly string[], period: Period, opts: CounterReadOptions): (slot: string) => string | null {
+  const candidates = new Set(agencies);
+  const cache = new Map<string, string | null>();
+  return (slot) => {
+    let code = cache.get(slot);
+    if (code === undefined) {
+      const agency = decodeField(slot);
+      const effective = agency ? opts.directory.effectiveCode(agency, period) : UNKNOWN_CODE;
+      code = candidates.has(agency) && (!opts.agencyFilter || opts.agencyFilter(effective)) ? effective : null;
+      cache.set(slot, code);
     }
-    each(tailDocId(agency), (t, leaf) => {
-      for (const e of tailEntriesOf(leaf)) {
-        if (e.since <= span.first) t.carried += e.carried;
-        if (!span.running && e.since <= span.last) {
-          t.within += e.within;
-          t.overdue += e.overdue;
-        }
-      }
+    return code;
+  };
+}
+
+/**
+ * Counts per agency (procedure `ALL_PROCEDURES`) in one period from the roll-up of the
+ * provinces of `agencies`: each row is the sum of the rows `countsFromCounters` gives for
+ * that agency. Only `agencies` are counted, never another agency of the same province.
+ */
+export function agencyCountsFromRollUp(docs: ReadonlyMap<string, CounterDocument>, agencies: readonly string[], period: Period, opts: CounterReadOptions): CountRow[] {
+  const span = periodSpan(period, opts.now, opts.calendar);
+  if (span.empty) return [];
+  const tallies = new PeriodTallies();
+  const agencyOf = slotAgencies(agencies, period, opts);
+  for (const unit of new Set(agencies.map(unitOf))) {
+    tallyPeriod(docs, periodDocs(ROLL_UP, unit, period, span), span, (slot, kind) => {
+      const agencyCode = agencyOf(slot);
+      return agencyCode === null ? null : tallies.get(agencyCode, ALL_PROCEDURES, kind);
     });
-    if (span.running) {
-      each(nowDocId(agency), (t, leaf) => {
-        for (const e of nowEntriesOf(leaf)) {
-          if (e.overdue) {
-            t.overdue += e.n;
-            continue;
-          }
-          t.within += e.n;
-          // At risk: due before the period ends (clock running), or warned by sla.
-          if ((e.due !== null && e.due <= span.last) || e.warned) t.atRisk += e.n;
-        }
-      });
-    }
-    for (const [key, t] of tallies) {
-      const cut = key.indexOf(SEP);
-      const procedureCode = decodeField(key.slice(0, cut));
+  }
+  return tallies.rows();
+}
+
+/**
+ * The subjects at risk in the running period per agency × procedure, from the roll-up (rows
+ * holding `atRisk` and `petitionsAtRisk` only); none for a past period, where nothing is at
+ * risk. What the sub-scores share their savable points by.
+ */
+export function atRiskFromRollUp(docs: ReadonlyMap<string, CounterDocument>, agencies: readonly string[], period: Period, opts: CounterReadOptions): CountRow[] {
+  const span = periodSpan(period, opts.now, opts.calendar);
+  if (span.empty || !span.running) return [];
+  const agencyOf = slotAgencies(agencies, period, opts);
+  const rows = new Map<string, CountRow>();
+  for (const unit of new Set(agencies.map(unitOf))) {
+    const d = docs.get(atRiskDocId(unit));
+    if (!d) continue;
+    for (const [slot, kind, leaf] of leavesOf(d)) {
+      const cut = slot.indexOf('|');
+      const agencyCode = agencyOf(slot.slice(0, cut));
+      if (agencyCode === null) continue;
+      const procedureCode = decodeField(slot.slice(cut + 1));
+      const t = emptyTally();
+      addNow(t, leaf, span);
+      if (t.atRisk === 0) continue;
       const rowKey = `${agencyCode}${SEP}${procedureCode}`;
       let row = rows.get(rowKey);
       if (!row) rows.set(rowKey, (row = Object.assign({ agencyCode, procedureCode }, EMPTY)));
-      addTally(row, t, key.slice(cut + 1) === 'p');
+      if (kind === 'p') row.petitionsAtRisk += t.atRisk;
+      else row.atRisk += t.atRisk;
     }
   }
-  const out: CountRow[] = [];
-  for (const row of rows.values()) {
-    if (row.toHandle + row.petitionsToHandle + row.apologies === 0) continue;
-    out.push(Object.assign(row, ratesOf(row)));
-  }
-  return out;
+  return [...rows.values()];
 }
 
 const EMPTY = emptyCounts();

@@ -22,6 +22,14 @@ export interface DossierListQuery {
   atRiskDueBefore?: Date;
   page: number;
   pageSize: number;
+  /** Where the previous page ended; the page starts right after it and `page` is not read. */
+  after?: DossierCursor;
+}
+
+/** A position in the open-subject list (due instant as stored, then code). */
+export interface DossierCursor {
+  dueAt: Date | string | null;
+  code: string;
 }
 
 export interface CalendarAuditQuery {
@@ -48,7 +56,7 @@ export interface MetricsReadModel {
    * not closed before `openSince`.
    */
   subjectsFor(window: { openSince: Date; end: Date }, scope: AgencyScope): Promise<SubjectRecord[]>;
-  /** Open subjects, most urgent due date first. */
-  listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord>>;
+  /** Open subjects, most urgent due date first; `next` is where the following page starts (null on the last). */
+  listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord> & { next: DossierCursor | null }>;
   listCalendarAudits(q: CalendarAuditQuery): Promise<Page<CalendarAuditView>>;
 }

@@ -18,7 +18,7 @@ import {
 } from '@tthc/metrics';
 import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilter, type AgencyScope, type KeyScope, type SuccessorDirectory } from './agency-scope';
 import type { DelayCounterStore } from './count-subjects.use-case';
-import { counterDocIds, countsFromCounters } from './delay-counters';
+import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, rollUpDocIds, unitOf } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
 import { ratingCountsFor, type SatisfactionContext } from './satisfaction.use-case';
 import type { StoredCase } from './case-record.use-case';
@@ -82,18 +82,72 @@ export async function rowsFor(ctx: ReportContext, period: Period, who: Audience)
   return (await rowsForPeriods(ctx, [period], who))[0]!;
 }
 
-/** The rows of each period, from one read of the counters (or of the subjects). */
-async function rowsForPeriods(ctx: ReportContext, periods: readonly Period[], who: Audience): Promise<CountRow[][]> {
-  if (!ctx.counters) return rowsByScan(ctx, periods, who);
+/**
+ * The same counts one row per agency (procedure `*` when read from the roll-up): what reports
+ * that never tell procedures apart read (the monthly report, the totals).
+ */
+export async function agencyRowsFor(ctx: ReportContext, period: Period, who: Audience): Promise<CountRow[]> {
+  return (await agencyRowsForPeriods(ctx, [period], who))[0]!;
+}
+
+/** The rows per agency read from the province roll-up, whatever the key's size (or the detailed rows of one procedure). */
+export async function rollUpRowsFor(ctx: ReportContext, period: Period, who: Audience): Promise<CountRow[]> {
+  return (await agencyRowsWithAtRisk(ctx, [period], who, false, 'always')).rows[0]!;
+}
+
+/** The raw agency codes with counters that a count for `who` reads. */
+async function countedAgencies(counters: NonNullable<ReportContext['counters']>, who: Audience): Promise<string[]> {
   const scope = who.countingScope;
   // Subjects without an agency are candidates only of a read of every agency, as in the scan.
-  const agencies = (await ctx.counters.agencies()).filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
+  return (await counters.agencies()).filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
+}
+
+/** The rows of each period, from one read of the counters (or of the subjects). */
+async function rowsForPeriods(ctx: ReportContext, periods: readonly Period[], who: Audience, counted?: string[]): Promise<CountRow[][]> {
+  if (!ctx.counters) return rowsByScan(ctx, periods, who);
+  const agencies = counted ?? (await countedAgencies(ctx.counters, who));
   const now = ctx.now.getTime();
   const docs = await ctx.counters.read(counterDocIds(agencies, periods, now, ctx.calendar));
   return periods.map((p) => {
     const rows = countsFromCounters(docs, agencies, p, { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible });
     return who.procedureCode ? rows.filter((r) => r.procedureCode === who.procedureCode) : rows;
   });
+}
+
+/**
+ * Rows of each period for reports that add up agencies, levels or everything but never tell
+ * procedures apart (the trend, the totals, the monthly report): read from the province
+ * roll-up, one row per agency, so a province costs a dozen documents rather than a dozen per
+ * agency. A request for one procedure, or one without counters, reads what `rowsForPeriods` does.
+ */
+async function agencyRowsForPeriods(ctx: ReportContext, periods: readonly Period[], who: Audience): Promise<CountRow[][]> {
+  return (await agencyRowsWithAtRisk(ctx, periods, who, false)).rows;
+}
+
+/**
+ * With `atRisk`, also the at-risk subjects per agency × procedure (the sub-scores' savable
+ * points); null when `rows` already hold them. `rollUp: 'always'` reads the roll-up whatever
+ * the key (the recount test checks it for every scope).
+ */
+async function agencyRowsWithAtRisk(
+  ctx: ReportContext,
+  periods: readonly Period[],
+  who: Audience,
+  atRisk: boolean,
+  rollUp: 'when-smaller' | 'always' = 'when-smaller',
+): Promise<{ rows: CountRow[][]; atRisk: CountRow[][] | null }> {
+  if (!ctx.counters || who.procedureCode) return { rows: await rowsForPeriods(ctx, periods, who), atRisk: null };
+  const agencies = await countedAgencies(ctx.counters, who);
+  // A province's documents hold all its agencies, so they pay once the key reads more agencies
+  // than provinces; one agency's own documents are smaller (measured in the README's Bench).
+  if (rollUp === 'when-smaller' && agencies.length <= new Set(agencies.map(unitOf)).size) return { rows: await rowsForPeriods(ctx, periods, who, agencies), atRisk: null };
+  const now = ctx.now.getTime();
+  const docs = await ctx.counters.read(rollUpDocIds(agencies, periods, now, ctx.calendar, { atRisk }));
+  const opts = { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible };
+  return {
+    rows: periods.map((p) => agencyCountsFromRollUp(docs, agencies, p, opts)),
+    atRisk: atRisk ? periods.map((p) => atRiskFromRollUp(docs, agencies, p, opts)) : null,
+  };
 }
 
 /**
@@ -121,7 +175,8 @@ export async function lateCases(
   q: { period: Period; groupBy: GroupBy; sort: SortKey; order: 'asc' | 'desc'; page: number; pageSize: number | 'all' },
   who: Audience,
 ): Promise<LateCasesReport> {
-  const rows = await rowsFor(ctx, q.period, who);
+  // Only a list per procedure tells procedures apart; the others add up whole agencies.
+  const rows = q.groupBy === 'procedure' ? await rowsFor(ctx, q.period, who) : (await agencyRowsForPeriods(ctx, [q.period], who))[0]!;
   const sign = q.order === 'desc' ? -1 : 1;
   const grouped = groupRows(rows, q.groupBy, ctx.directory).sort((a, b) => sign * (a[q.sort] - b[q.sort]) || b.openOverdue - a.openOverdue || labelOf(a).localeCompare(labelOf(b)));
   const size = q.pageSize === 'all' ? Math.max(grouped.length, 1) : q.pageSize;
@@ -150,7 +205,7 @@ export interface TrendItem {
 /** The last `months` months up to the current one, oldest first. */
 export async function trend(ctx: ReportContext, months: number, who: Audience): Promise<{ items: TrendItem[] }> {
   const periods = monthsEndingAt(ctx.now, months, ctx.calendar);
-  const rows = await rowsForPeriods(ctx, periods, who);
+  const rows = await agencyRowsForPeriods(ctx, periods, who);
   return {
     items: periods.map((p, i) => {
       const t = totalOf(rows[i]!);
@@ -160,10 +215,11 @@ export async function trend(ctx: ReportContext, months: number, who: Audience): 
 }
 
 export async function subScores(ctx: ReportContext, period: Period, who: Audience): Promise<SubScoreReport & { period: Period }> {
-  const [rows, ratings] = await Promise.all([rowsFor(ctx, period, who), ratingCountsFor(ctx, period, who)]);
+  const [counted, ratings] = await Promise.all([agencyRowsWithAtRisk(ctx, [period], who, true), ratingCountsFor(ctx, period, who)]);
   const year = Number(period.key.slice(0, 4));
   const rubric = ctx.rubrics.find((r) => r.year === year) ?? null;
-  const report = computeSubScores(rows, { directory: ctx.directory, rubric, ratings });
+  const savable = counted.atRisk?.[0];
+  const report = computeSubScores(counted.rows[0]!, { directory: ctx.directory, rubric, ratings, ...(savable ? { savableRows: savable } : {}) });
   return { estimate: true, period, items: report.items, savable: report.savable, rubric: report.rubric };
 }
 

@@ -1,5 +1,5 @@
 import { groupRows, totalOf, type AgencyLevel, type DelayCounts, type GroupRow, type Period } from '@tthc/metrics';
-import { rowsFor, type Audience, type ReportContext } from './metrics-report.use-case';
+import { agencyRowsFor, type Audience, type ReportContext } from './metrics-report.use-case';
 
 /**
  * One line of the monthly report in the one-stop portal's layout (dossiers; petitions are
@@ -54,7 +54,7 @@ const rank = (l: ReportLevel) => LEVEL_ORDER.indexOf(l);
 
 /** One month per agency and per level, from the same counting as `GET /v1/metrics/late-cases`. */
 export async function monthlyReport(ctx: ReportContext, period: Period, who: Audience): Promise<MonthlyReport> {
-  const rows = await rowsFor(ctx, period, who);
+  const rows = await agencyRowsFor(ctx, period, who);
   const agencies = groupRows(rows, 'agency', ctx.directory)
     .map((g) => ({ agencyCode: g.agencyCode ?? '', agencyName: g.agencyName, level: levelOf(g), ...figuresOf(g) }))
     .sort((a, b) => rank(a.level) - rank(b.level) || a.agencyCode.localeCompare(b.agencyCode));

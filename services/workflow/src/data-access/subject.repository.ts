@@ -90,6 +90,9 @@ const subjectSchema = new Schema<SubjectDoc>(
 );
 // Serves the reporting lists: open dossiers of an agency ordered by due date.
 subjectSchema.index({ agencyCode: 1, phase: 1, dueAt: 1 });
+// Serves the open lists read on by cursor (reporting's `GET /v1/dossiers?cursor=`): open
+// subjects in due order, then code, from a position.
+subjectSchema.index({ phase: 1, dueAt: 1, _id: 1 });
 // Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
 // alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
 // filter, and would otherwise scan the collection on every write.

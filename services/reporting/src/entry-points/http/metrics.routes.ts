@@ -7,6 +7,7 @@ import { dossiersTable, lateCasesTable, subScoresTable } from '../../domain/expo
 import { lateCases, SORTABLE, subScores, toDossierListItem, trend, type ReportContext } from '../../domain/metrics-report.use-case';
 import { audienceOf } from './audience';
 import { answeredFromCache } from './counter-etag';
+import { decodeDossierCursor, encodeDossierCursor } from './dossier-cursor';
 import { requestedFormat, sendTable } from './export.format';
 import { paging, param, parseQuery, sendInvalidQuery } from './query.parser';
 
@@ -27,7 +28,14 @@ export const lateCasesQuery = z.object({
 export const trendQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), months: param.int(1, 36).default(12) });
 export const subScoresQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), period: param.period.optional(), format: common.format });
 // `period` only matters with atRisk=true: at risk means due before that period ends (or warned).
-export const dossiersQuery = z.object({ ...common, period: param.period.optional(), subject: z.enum(['dossier', 'petition']).optional(), overdue: param.flag.optional(), atRisk: param.flag.optional() });
+export const dossiersQuery = z.object({
+  ...common,
+  period: param.period.optional(),
+  subject: z.enum(['dossier', 'petition']).optional(),
+  overdue: param.flag.optional(),
+  atRisk: param.flag.optional(),
+  cursor: z.string().optional(),
+});
 
 /** Rows an export may hold; a larger list is cut and says so in a header. */
 const EXPORT_MAX_ROWS = 10_000;
@@ -40,6 +48,14 @@ function resolvePeriod(key: string | undefined, ctx: ReportContext, res: Respons
     sendInvalidQuery(res, [{ param: 'period', message: err.message }]);
     return null;
   }
+}
+
+/** The same request for the page after `cursor`: every parameter kept but `page` and `cursor`. */
+function nextLink(req: Request, cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(req.query)) if (name !== 'page' && name !== 'cursor' && typeof value === 'string') params.set(name, value);
+  params.set('cursor', cursor);
+  return `${req.baseUrl}${req.path}?${params.toString()}`;
 }
 
 function forbidExport(res: Response): void {
@@ -104,6 +120,11 @@ export function metricsRouter(context: () => ReportContext): Router {
     const who = audienceOf(res, ctx.directory, q);
     if (!who) return;
     const exporting = format !== 'json';
+    const after = q.cursor === undefined ? undefined : decodeDossierCursor(q.cursor);
+    if (after === null || (q.cursor !== undefined && (exporting || req.query['page'] !== undefined))) {
+      sendInvalidQuery(res, [{ param: 'cursor', message: after === null ? 'not a cursor this API gave (take it from `next`)' : exporting ? 'exports hold every row from the first; they take no cursor' : 'give either page or cursor' }]);
+      return;
+    }
     const page = await ctx.readModel.listOpenSubjects({
       scope: who.scope,
       ...(q.procedure ? { procedureCode: q.procedure } : {}),
@@ -111,6 +132,7 @@ export function metricsRouter(context: () => ReportContext): Router {
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.atRisk !== undefined ? { atRisk: q.atRisk } : {}),
       ...(period ? { atRiskDueBefore: new Date(period.end) } : {}),
+      ...(after ? { after } : {}),
       page: exporting ? 1 : q.page,
       pageSize: exporting ? EXPORT_MAX_ROWS : q.pageSize,
     });
@@ -118,7 +140,7 @@ export function metricsRouter(context: () => ReportContext): Router {
     // the row test repeats it so a key's limits hold even should the store filter drift.
     const items = page.items.filter((r) => r.agencyCode !== null && who.visible(r.agencyCode)).map((r) => toDossierListItem(r, ctx));
     if (format === 'json') {
-      res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total });
+      res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total, next: page.next ? nextLink(req, encodeDossierCursor(page.next)) : null });
       return;
     }
     if (page.total > EXPORT_MAX_ROWS) res.setHeader('x-export-truncated', `${EXPORT_MAX_ROWS} of ${page.total}`);

@@ -50,6 +50,17 @@ const paged = (item: string, description: string): JsonSchema => ({
   properties: { items: { type: 'array', items: ref(item) }, page: { type: 'integer', minimum: 1 }, pageSize: { type: 'integer', minimum: 1 }, total: { type: 'integer', minimum: 0, description: 'rows the key may see, over every page' } },
 });
 
+const openSubjectPage = paged('OpenSubject', 'One page of open subjects');
+/** The open-subject list: a page, and the link to the next one. */
+const dossierPage: JsonSchema = {
+  ...openSubjectPage,
+  required: [...(openSubjectPage['required'] as string[]), 'next'],
+  properties: {
+    ...(openSubjectPage['properties'] as Record<string, JsonSchema>),
+    next: { type: ['string', 'null'], description: 'the request for the page after this one (same filters, with `cursor`); null on the last page' },
+  },
+};
+
 const schemas: Record<string, JsonSchema> = {
   Problem: problemSchema,
   Period: {
@@ -405,6 +416,7 @@ const PARAMETER_HELP: Record<string, string> = {
   period: 'YYYY-MM, YYYY-Qn or YYYY; the current month by default',
   format: 'json (default), csv or xlsx; the Accept header may ask for text/csv or XLSX too',
   page: 'from 1',
+  cursor: "where the previous page ended, as that answer's `next` link gives it (opaque); instead of page, which it reads on from the sort key rather than skipping the rows before",
   pageSize: '1–200, 50 by default',
   sort: `one of ${SORTABLE.join(', ')}`,
 };
@@ -470,7 +482,7 @@ export const openApiDocument = {
       'Open dossiers and petitions',
       'Open subjects of the key\'s agencies, filtered by overdue or at risk (due before the period ends, or warned). JSON for every role; CSV and XLSX exports (up to 10 000 rows, x-export-truncated says when cut) for agency-manager and reform-office keys.',
       params(dossiersQuery),
-      { '200': { description: 'One page', content: exportContent(paged('OpenSubject', 'One page of open subjects')) }, '400': invalidQuery, ...keyedErrorResponses('An export asked with a portal key, or ?agency= shares no agency with the key') },
+      { '200': { description: 'One page', content: exportContent(dossierPage) }, '400': invalidQuery, ...keyedErrorResponses('An export asked with a portal key, or ?agency= shares no agency with the key') },
     ),
     '/v1/dossiers/{code}': get(
       'getDossier',

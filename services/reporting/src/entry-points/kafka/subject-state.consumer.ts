@@ -32,7 +32,7 @@ function codeOf(msg: ConsumedMessage): string {
 export function subjectStateHandler(deps: Deps) {
   const count = async (codes: readonly string[]) => {
     const result = await countSubjects(await deps.load([...new Set(codes)]), deps.store, deps.calendar);
-    if (result.unsettled.length > 0) deps.logger.warn({ subjects: result.unsettled.length }, 'subjects whose last counting was interrupted between its claim and its counters; their counters may be off until recounted');
+    if (result.unsettled.length > 0) deps.logger.warn({ subjects: result.unsettled.length }, 'subjects with a counted change not yet confirmed applied (in flight elsewhere, or interrupted: the recovery applies it once old enough); it is carried with the new one');
   };
   const handle = async (msg: ConsumedMessage): Promise<void> => count([codeOf(msg)]);
   const handleLane = async (msgs: readonly ConsumedMessage[]): Promise<Array<{ ok: true } | { error: unknown }>> => {
