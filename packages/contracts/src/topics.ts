@@ -72,6 +72,8 @@ export const COLLECTIONS = {
   alerts: 'alerts',
   /** Written by sla: one entry per alert stored but not yet acknowledged by Kafka, and its relay lease. */
   alertOutbox: 'alert_outbox',
+  /** Written by sla: which one-time migrations of its stored documents have run on this database. */
+  slaMigrations: 'sla_migrations',
   /** Written by the catalog import command; read by workflow and reporting. */
   procedures: 'procedures',
   /** Written by workflow: one record per calendar version applied, listing affected dossiers. */

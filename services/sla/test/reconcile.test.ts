@@ -102,6 +102,20 @@ describe('timer reconciliation after Redis lost its data', () => {
   });
 });
 
+describe('the one-time migrations of stored deadlines', () => {
+  test('when sla has started once on a database, then later starts find the migrations recorded and do not read the deadlines for old shapes again', async () => {
+    const { DEADLINE_SHAPE_MIGRATION } = await import('../src/data-access/deadline.repository');
+    expect(await h.mongo.collection('sla_migrations').findOne({ _id: DEADLINE_SHAPE_MIGRATION } as never)).toMatchObject({ at: expect.any(Date) });
+    // A first-release document written after that (no instance of that release may still run):
+    // a later start leaves it, which shows the start no longer scans for such documents.
+    const code = dossierCode();
+    await h.mongo.collection('sla_deadlines').insertOne({ _id: code, agencyCode: 'G01.001.000', procedureCode: '1.001234', phase: 'open', dueAt: new Date(Date.now() + 3_600_000), deadlineVersion: 1, revision: 1, overdueAt: null } as never);
+    await h.restartApp();
+    expect(await h.mongo.collection('sla_deadlines').findOne({ _id: code } as never)).toMatchObject({ deadlineVersion: 1 });
+    await h.mongo.collection('sla_deadlines').deleteOne({ _id: code } as never);
+  });
+});
+
 describe('a reconciliation walk longer than one page', () => {
   let small: SlaHarness;
   beforeAll(async () => {

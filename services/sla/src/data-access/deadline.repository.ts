@@ -97,6 +97,9 @@ interface FirstReleaseDoc {
 
 const MAX_WRITE_ROUNDS = 20;
 
+/** The record in `sla_migrations` that the first-release and `nextFireAt` migrations have run. */
+export const DEADLINE_SHAPE_MIGRATION = 'deadline-shape-v2';
+
 /**
  * A query's documents in pages, from one cursor. The walks used to ask again for each page
  * after the last id; the MongoDB-wire stand-in answers such a query by reading every later
@@ -126,8 +129,15 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
     async init() {
       await model.init();
       await model.createIndexes();
+      // Both migrations look for documents of earlier releases by fields no index can answer
+      // ($exists: false), that is by reading every deadline; once they have run on a database
+      // nothing writes those shapes any more, so later starts skip them. Stop instances of
+      // those releases before the first start of this one.
+      const migrations = conn.collection<{ _id: string; at: Date }>(COLLECTIONS.slaMigrations);
+      if (await migrations.findOne({ _id: DEADLINE_SHAPE_MIGRATION })) return;
       await repo.migrateFirstRelease();
       await repo.markUnplanned();
+      await migrations.updateOne({ _id: DEADLINE_SHAPE_MIGRATION }, { $setOnInsert: { at: new Date() } }, { upsert: true });
     },
 
     /**
