@@ -495,12 +495,23 @@ async function throughput(res, { ceilingsOf = null } = {}) {
   const post = async (body) => {
     for (let attempt = 1; ; attempt += 1) {
       if (broken) throw broken;
-      const r = await fetch(`${intake.url}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${apiKey}` },
-        body,
-        signal: AbortSignal.timeout(60_000),
-      });
+      let r;
+      try {
+        r = await fetch(`${intake.url}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${apiKey}` },
+          body,
+          signal: AbortSignal.timeout(60_000),
+        });
+      } catch (err) {
+        // A connection lost before an answer: the portal sends the same batch again (intake
+        // answers its events as duplicates if they were taken), as the simulator does.
+        if (attempt >= 20) throw err;
+        counts.retried += 1;
+        if (counts.retried <= 3) say(`intake connection failed (${err.cause?.code ?? err.cause?.message ?? err.message}); sending the batch again`);
+        await sleep(500);
+        continue;
+      }
       if (r.status === 202) {
         for (const { status } of (await r.json()).results) counts[status === 'accepted' || status === 'duplicate' ? status : 'other'] += 1;
         return;
