@@ -48,19 +48,58 @@ final class RangeIndex<P> extends Index<P> {
 
     /** Declared unique, and unique by construction: see {@link #unique}. */
     private final boolean declaredUnique;
-    /** The RangeIndexes of the same collection, this one included, in the order they were opened. */
-    private final List<RangeIndex<?>> peers;
+    /** The RangeIndexes of the same collection, this one included. */
+    private final Peers peers;
 
     /**
      * The RangeIndexes of each collection, per database object. Kept here rather than in the
      * database: the library's database constructor opens the stored collections, and so asks
      * for their indexes, before a subclass's fields are initialised.
      */
-    private static final Map<Object, Map<String, List<RangeIndex<?>>>> PEERS = new WeakHashMap<>();
+    private static final Map<Object, Map<String, Peers>> PEERS = new WeakHashMap<>();
 
-    private static List<RangeIndex<?>> peersOf(Object database, String collectionName) {
+    private static Peers peersOf(Object database, String collectionName) {
         synchronized (PEERS) {
-            return PEERS.computeIfAbsent(database, db -> new HashMap<>()).computeIfAbsent(collectionName, name -> new ArrayList<>());
+            return PEERS.computeIfAbsent(database, db -> new HashMap<>()).computeIfAbsent(collectionName, name -> new Peers());
+        }
+    }
+
+    /** The RangeIndexes of one collection in the order they were opened, and which of them answered the last query. */
+    private static final class Peers {
+        private final List<RangeIndex<?>> members = new ArrayList<>();
+        private Document lastQuery;
+        private RangeIndex<?> lastWinner;
+
+        synchronized void add(RangeIndex<?> index) {
+            members.add(index);
+            lastQuery = null;
+        }
+
+        synchronized void remove(RangeIndex<?> index) {
+            members.remove(index);
+            lastQuery = null;
+        }
+
+        /**
+         * The member that narrows the query most (the first opened wins a tie), or null. The
+         * library asks each index in turn with the same query object, so the choice is made
+         * once per query rather than once per index asked.
+         */
+        synchronized RangeIndex<?> winner(Document query) {
+            if (query != lastQuery) {
+                RangeIndex<?> best = null;
+                int bestNarrowing = -1;
+                for (RangeIndex<?> member : members) {
+                    int narrowing = member.narrowing(query);
+                    if (narrowing > bestNarrowing) {
+                        best = member;
+                        bestNarrowing = narrowing;
+                    }
+                }
+                lastQuery = query;
+                lastWinner = best;
+            }
+            return lastWinner;
         }
     }
 
@@ -69,15 +108,13 @@ final class RangeIndex<P> extends Index<P> {
         return new RangeIndex<>(name, keys, false, peersOf(database, collectionName));
     }
 
-    private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique, List<RangeIndex<?>> peers) {
+    private RangeIndex(String name, List<IndexKey> keys, boolean declaredUnique, Peers peers) {
         // Declared sparse: removeDocument accepts a null position from a sparse index, and this
         // index leaves positions to the collection's unique indexes.
         super(name, keys, true);
         this.declaredUnique = declaredUnique;
         this.peers = peers;
-        synchronized (peers) {
-            peers.add(this);
-        }
+        peers.add(this);
     }
 
     /**
@@ -168,24 +205,9 @@ final class RangeIndex<P> extends Index<P> {
      */
     @Override
     public boolean canHandle(Document query) {
-        int own = narrowing(query);
-        if (own < 0) {
-            return false;
-        }
-        synchronized (peers) {
-            boolean earlier = true;
-            for (RangeIndex<?> peer : peers) {
-                if (peer == this) {
-                    earlier = false;
-                    continue;
-                }
-                int theirs = peer.narrowing(query);
-                if (theirs > own || (earlier && theirs == own)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        // Its own plan is checked as well: a query object changed since the choice was made can
+        // only cost the narrowest index, never send a query to an index that cannot answer it.
+        return narrowing(query) >= 0 && peers.winner(query) == this;
     }
 
     /** How far the query narrows this index: two per key held equal, one more for a range or `$in` on the next key; -1 when not answerable. */
@@ -336,9 +358,7 @@ final class RangeIndex<P> extends Index<P> {
 
     @Override
     public synchronized void drop() {
-        synchronized (peers) {
-            peers.remove(this);
-        }
+        peers.remove(this);
         entries.clear();
         entriesById.clear();
         unkeyed.clear();
