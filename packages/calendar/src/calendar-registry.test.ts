@@ -27,6 +27,24 @@ function registryWithProfiles(): CalendarRegistry {
 }
 
 describe('calendar registry', () => {
+  test('when the same files are loaded twice, then the fingerprints are equal; when a version or an assignment changes, then it differs', () => {
+    const a = registryWithProfiles();
+    const b = registryWithProfiles();
+    const before = a.fingerprint();
+    expect(b.fingerprint()).toBe(before);
+    expect(new CalendarRegistry().fingerprint()).not.toBe(before);
+
+    a.update(withCultureDay());
+    const afterUpdate = a.fingerprint();
+    expect(afterUpdate).not.toBe(before);
+    // The same version again installs nothing.
+    a.update(withCultureDay());
+    expect(a.fingerprint()).toBe(afterUpdate);
+
+    b.assignAgency('ANOTHER', 'vn-province-0700');
+    expect(b.fingerprint()).not.toBe(before);
+  });
+
   test('when an agency has no profile, then it gets the national calendar', () => {
     const registry = new CalendarRegistry();
     expect(registry.forAgency('UNKNOWN').id).toBe('vn-civil-service');

@@ -34,6 +34,8 @@ export class CalendarRegistry {
   /** Derived profiles by id, rebuilt whenever their base gets a new version. */
   private readonly derived = new Map<string, DerivedProfile>();
   private readonly agencies = new Map<string, string>();
+  /** `fingerprint()`'s answer until the next change of a version or an assignment. */
+  private stamp: string | undefined;
   /** Id of the fallback calendar. */
   readonly nationalId: string;
 
@@ -75,6 +77,21 @@ export class CalendarRegistry {
   assignAgency(agencyCode: string, calendarId: string): void {
     if (!this.current.has(calendarId)) throw new CalendarInputError('calendarId', `unknown calendar ${JSON.stringify(calendarId)}`);
     this.agencies.set(agencyCode, calendarId);
+    this.stamp = undefined;
+  }
+
+  /**
+   * Names what the registry answers with: every calendar's current version and which agency
+   * uses which. Equal fingerprints give every agency the same calendar version, so instants a
+   * service planned under one stay right under the other and need no re-planning.
+   */
+  fingerprint(): string {
+    if (this.stamp === undefined) {
+      const calendars = [...this.current.values()].map((c) => `${c.id}@${c.version}`).sort();
+      const agencies = [...this.agencies.entries()].map(([code, id]) => `${code}=${id}`).sort();
+      this.stamp = JSON.stringify([this.nationalId, calendars, agencies]);
+    }
+    return this.stamp;
   }
 
   /** Adds a calendar (a `Calendar` or a file's JSON), or a new version of a known id. */
@@ -126,6 +143,7 @@ export class CalendarRegistry {
       this.install(calendar, [], []);
     }
     for (const [code, id] of Object.entries(file.agencies ?? {})) this.agencies.set(code, id);
+    this.stamp = undefined;
     return [...staged.values()].map(({ calendar }) => this.current.get(calendar.id) as Calendar);
   }
 
@@ -167,6 +185,7 @@ export class CalendarRegistry {
 
   private remember(calendar: Calendar): void {
     this.current.set(calendar.id, calendar);
+    this.stamp = undefined;
     const history = this.histories.get(calendar.id) ?? [];
     if (!history.some((known) => known.version === calendar.version)) history.push(calendar);
     this.histories.set(calendar.id, history);

@@ -32,6 +32,8 @@ export type DeadlineDocument = {
   siblings?: string[] | null;
   /** When the next stage not yet raised fires; null when none; absent before it was kept. */
   nextFireAt?: Date | null;
+  /** sla's key of the rules, policy and calendars `nextFireAt` was planned under; absent when not planned. */
+  planKey?: string;
 };
 
 export const deadlineDocId = (subjectCode: string, key: string): string => `${subjectCode}|${key}`;

@@ -49,7 +49,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     warningLead: config.SLA_WARNING_LEAD,
     escalationSteps: config.SLA_ESCALATION_STEPS,
     lateArrivalSettleSeconds: config.SLA_LATE_ARRIVAL_SETTLE_SECONDS,
-  });
+  }, () => calendars.fingerprint());
   const horizon: TimerHorizon = { clock, seconds: config.TIMER_HORIZON_SECONDS };
   const metrics = createMetrics('sla');
   const { kafka, producer, ...kafkaRuntime } = createKafkaRuntime({ clientId: 'tthc-sla', brokers: config.KAFKA_BROKERS, logger, ...kafkaTopicSettings(config) });

@@ -119,26 +119,87 @@ describe('the one-time migrations of stored deadlines', () => {
 describe('a reconciliation walk longer than one page', () => {
   let small: SlaHarness;
   beforeAll(async () => {
-    // Pages of 7: the 40 deadlines below take six pages of each walk.
+    // Pages of 7: the deadlines below take several pages of each walk.
     small = await startSla({ RECONCILE_EVERY_SECONDS: '3600', RECONCILE_PAGE_SIZE: '7' });
   });
   afterAll(async () => {
     await small?.stop();
   });
 
-  test('when Redis is emptied with more open deadlines than a page and sla starts over, then both walks reach every deadline once and each gets its timer back', async () => {
+  test('when Redis is emptied with more open deadlines than a page and sla starts over, then the horizon pass and the re-planning walk reach every deadline, each page after page, and each near one gets its timer back', async () => {
     const codes = Array.from({ length: 40 }, () => dossierCode());
+    const far = Array.from({ length: 20 }, () => dossierCode());
     // Due in 10–49 minutes: inside the horizon, none fires during the test.
     for (const [i, code] of codes.entries()) await small.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs((10 + i) * 60_000) })]));
+    // Due in 20 days: beyond the horizon, only the re-planning walk reads them.
+    for (const code of far) await small.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(20 * 86_400_000), warn: true })]));
     await waitFor('every timer scheduled', async () => (await Promise.all(codes.map((c) => small.app.queue.getJob(deadlineJobId(c, 1))))).every(Boolean), { timeoutMs: 30_000 });
+    await waitFor('every far deadline stored', async () => (await small.mongo.collection('sla_deadlines').countDocuments({ subjectCode: { $in: far } })) === far.length, { timeoutMs: 30_000 });
 
     expect(await small.flushQueueKeys()).toBeGreaterThan(0);
+    // As if planned under another configuration: every open deadline must be planned again.
+    await small.mongo.collection('sla_deadlines').updateMany({}, { $unset: { planKey: '' } });
     const run = await small.app.reconcile('start');
-    // The service's own periodic-duty periods are open deadlines too.
-    expect(run.replanned).toBeGreaterThanOrEqual(codes.length);
+    // The horizon pass comes first and plans the near ones; the walk reads the rest (the
+    // service's own periodic-duty periods are open deadlines too), in pages of 7.
+    expect(run.replanned).toBeGreaterThanOrEqual(far.length);
     expect(run.deadlines).toBeGreaterThanOrEqual(codes.length);
+    expect(await small.mongo.collection('sla_deadlines').countDocuments({ status: 'open', planKey: { $exists: false } })).toBe(0);
     // The first pass over the horizon (before the re-planning walk) recreates them; the last finds them there.
     expect(run.recreated.filter((r) => !r.subjectCode.startsWith('DUTY:')).map((r) => r.subjectCode).sort()).toEqual([...codes].sort());
     for (const code of codes) expect(await (await small.app.queue.getJob(deadlineJobId(code, 1)))?.getState()).toBe('delayed');
+  });
+});
+
+describe('the start walk re-plans only what was planned under other rules, policy or calendars', () => {
+  let h2: SlaHarness;
+  beforeAll(async () => {
+    h2 = await startSla({ RECONCILE_EVERY_SECONDS: '3600', RECONCILE_PAGE_SIZE: '7' });
+  });
+  afterAll(async () => {
+    await h2?.stop();
+  });
+
+  const storedOf = async (codes: string[]) =>
+    (await h2.mongo.collection('sla_deadlines').find({ subjectCode: { $in: codes } } as never).toArray()) as unknown as Array<{ subjectCode: string; nextFireAt: Date; planKey?: string }>;
+
+  test('when sla starts again with the same configuration, then the walk reads no deadline; when the warning lead changed, then every open deadline is planned again under the new key and the next start reads none', async () => {
+    const codes = Array.from({ length: 20 }, () => dossierCode());
+    // Due in 20 days, with a warning: beyond the horizon, so only the stored instant tells.
+    for (const code of codes) await h2.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(20 * 86_400_000), warn: true, escalate: true })]));
+    await waitFor('every deadline stored', async () => (await storedOf(codes)).length === codes.length, { timeoutMs: 30_000 });
+    const before = await storedOf(codes);
+    const oldKey = before[0]!.planKey;
+    expect(oldKey).toEqual(expect.any(String));
+    expect(before.every((d) => d.planKey === oldKey)).toBe(true);
+
+    // The same configuration: nothing to plan again, whatever the number of open deadlines.
+    await h2.app.reconcile('start');
+    expect((await h2.app.reconcile('start')).replanned).toBe(0);
+
+    // A deployment with another warning lead: every stored warning instant is wrong now.
+    await h2.restartApp(undefined, { SLA_WARNING_LEAD: '3wd' });
+    const after = await waitFor('the start run to plan every deadline again', async () => {
+      const docs = await storedOf(codes);
+      return docs.every((d) => d.planKey && d.planKey !== oldKey) ? docs : undefined;
+    }, { timeoutMs: 30_000 });
+    const newKey = after[0]!.planKey;
+    expect(after.every((d) => d.planKey === newKey)).toBe(true);
+    const earlier = new Map(before.map((d) => [d.subjectCode, d.nextFireAt.getTime()]));
+    // Three working days before due instead of one: each warning moved earlier.
+    for (const d of after) expect(d.nextFireAt.getTime()).toBeLessThan(earlier.get(d.subjectCode)!);
+    expect((await h2.app.reconcile('start')).replanned).toBe(0);
+  });
+
+  test('when a document carries no key (written before keys were kept), then the start walk plans it and stamps the key', async () => {
+    const code = dossierCode();
+    await h2.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(20 * 86_400_000), warn: true })]));
+    const [stored] = await waitFor('the deadline stored', async () => ((await storedOf([code])).length ? storedOf([code]) : undefined), { timeoutMs: 30_000 });
+    await h2.mongo.collection('sla_deadlines').updateOne({ subjectCode: code } as never, { $unset: { planKey: '' } } as never);
+    const run = await h2.app.reconcile('start');
+    expect(run.replanned).toBe(1);
+    const [again] = await storedOf([code]);
+    expect(again!.planKey).toBe(stored!.planKey);
+    expect(again!.nextFireAt.getTime()).toBe(stored!.nextFireAt.getTime());
   });
 });

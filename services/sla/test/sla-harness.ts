@@ -23,7 +23,7 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
   const brokers = opts.brokers ?? requireEnv('KAFKA_BROKERS');
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
   const topics = topicsFor(namespace);
-  const config = loadConfig({
+  const baseEnv: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     PORT: '0',
@@ -34,7 +34,8 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
     QUEUE_PREFIX: namespace,
     CONSUMER_GROUP: `${namespace}-sla`,
     ...env,
-  });
+  };
+  const config = loadConfig(baseEnv);
   let app = createApp(config);
   let url = (await app.start()).url;
   const kafka = probeKafka(brokers);
@@ -77,12 +78,13 @@ export async function startSla(env: Record<string, string> = {}, opts: { brokers
     },
     /**
      * Stops the instance and starts another on the same database, topics and queues: a restart,
-     * or, with `whileStopped` leaving the state as a crash would, its replacement.
+     * or, with `whileStopped` leaving the state as a crash would, its replacement; `env`
+     * changes the configuration of the new instance (a redeployment with another policy).
      */
-    async restartApp(whileStopped?: () => Promise<void>) {
+    async restartApp(whileStopped?: () => Promise<void>, env: Record<string, string> = {}) {
       await app.stop();
       await whileStopped?.();
-      app = createApp(config);
+      app = createApp(Object.keys(env).length ? loadConfig({ ...baseEnv, ...env }) : config);
       url = (await app.start()).url;
       return app;
     },

@@ -30,6 +30,7 @@ const schema = new Schema<DeadlineDoc>(
     raised: { type: [String], default: [] },
     siblings: { type: [String], default: null },
     nextFireAt: { type: Date },
+    planKey: { type: String },
   },
   { collection: COLLECTIONS.deadlines, versionKey: false },
 );
@@ -72,6 +73,7 @@ const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
   raised: d.raised ?? [],
   siblings: d.siblings ?? null,
   nextFireAt: d.nextFireAt === undefined ? undefined : d.nextFireAt === null ? null : new Date(d.nextFireAt),
+  ...(d.planKey ? { planKey: d.planKey } : {}),
 });
 
 /** `nextFireAt` is written only when known: an undefined value would be stored as null ("no timer"). */
@@ -205,7 +207,7 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       return docs.map((d) => fromDoc(d as unknown as DeadlineDoc));
     },
 
-    async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null, attempt = 1): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
+    async upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null, planKey: string, attempt = 1): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }> {
       // Each round lost a race to another writer; a store that keeps refusing an insert it then
       // cannot find (an index out of step with its documents) must fail the message, not spin.
       if (attempt > MAX_WRITE_ROUNDS) throw new Error(`deadline ${deadlineDocId(d.subjectCode, d.key)}: no write held after ${MAX_WRITE_ROUNDS} rounds`);
@@ -213,32 +215,32 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       const existing = await batch.findById(id);
       if (!existing) {
         const fresh: TrackedDeadline = { ...d, raised: [] };
-        const stored = { ...fresh, nextFireAt: nextFireAt(fresh) };
+        const stored = { ...fresh, nextFireAt: nextFireAt(fresh), planKey };
         if (await batch.insert(toDoc(stored))) return { previous: null, stored };
-        return repo.upsertIfNewer(d, nextFireAt, attempt + 1);
+        return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
       }
       const previous = fromDoc(existing);
       if (previous.revision >= d.revision) return { previous, stored: previous };
       // A new version of the deadline starts with no alert raised; the same version keeps when it was set.
       const same = previous.version === d.version;
       const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
-      const stored = { ...merged, nextFireAt: nextFireAt(merged) };
+      const stored = { ...merged, nextFireAt: nextFireAt(merged), planKey };
       const { _id, ...fields } = toDoc(stored);
-      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt, attempt + 1);
+      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
       return { previous, stored };
     },
 
-    async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tag: string, nextFireAt: Date | null) {
+    async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tag: string, nextFireAt: Date | null, planKey: string) {
       const _id = deadlineDocId(d.subjectCode, d.key);
-      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: { raised: tag }, $set: { nextFireAt } } as never);
+      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: { raised: tag }, $set: { nextFireAt, planKey } } as never);
       // A newer snapshot of the same version came in between: the stage is still raised, but
       // the next instant is left to that write (computed before this tag, so earlier, never
       // later); the loader corrects it.
       if (res.matchedCount === 0) await col.updateOne({ _id, version: d.version } as never, { $addToSet: { raised: tag } } as never);
     },
 
-    async setNextFireAt(d: { subjectCode: string; key: string; revision: number; nextFireAt?: Date | null }, nextFireAt: Date | null) {
-      const res = await col.updateOne({ _id: deadlineDocId(d.subjectCode, d.key), revision: d.revision, nextFireAt: d.nextFireAt ?? null } as never, { $set: { nextFireAt } } as never);
+    async setNextFireAt(d: { subjectCode: string; key: string; revision: number; nextFireAt?: Date | null }, nextFireAt: Date | null, planKey: string) {
+      const res = await col.updateOne({ _id: deadlineDocId(d.subjectCode, d.key), revision: d.revision, nextFireAt: d.nextFireAt ?? null } as never, { $set: { nextFireAt, planKey } } as never);
       return res.modifiedCount > 0;
     },
 
@@ -246,8 +248,10 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       return pagesOf(col.find({ nextFireAt: { $lt: until } } as never).sort({ nextFireAt: 1, _id: 1 }).batchSize(pageSize), pageSize);
     },
 
-    walkActive(pageSize: number) {
-      return pagesOf(col.find({ status: 'open', phase: { $ne: 'closed' } } as never).sort({ _id: 1 }).batchSize(pageSize), pageSize);
+    walkActive(pageSize: number, notPlannedWith: string) {
+      // The key is filtered by the store: after a start with nothing changed, the walk of a
+      // million open deadlines sends none of them over the wire. A missing key matches `$ne`.
+      return pagesOf(col.find({ status: 'open', phase: { $ne: 'closed' }, planKey: { $ne: notPlannedWith } } as never).sort({ _id: 1 }).batchSize(pageSize), pageSize);
     },
   };
   return repo;

@@ -77,8 +77,9 @@ export async function checkDeadline(
   // and this relay would otherwise find it only at its next sweep.
   if (!alert.publishedAt) deps.relay.wake();
   const tag = stageTag(job);
+  const planKey = deps.planner.key();
   const next = deps.planner.next({ ...d, raised: [...d.raised, tag] });
-  await deps.deadlines.markRaised(d, tag, next?.fireAt ?? null);
+  await deps.deadlines.markRaised(d, tag, next?.fireAt ?? null, planKey);
   if (next && next.fireAt.getTime() <= horizonEnd(deps.horizon).getTime()) {
     await deps.timers.schedule([{ ref: { subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, fireAt: next.fireAt }]);
   }

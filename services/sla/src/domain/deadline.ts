@@ -49,6 +49,11 @@ export interface TrackedDeadline {
    * makes the loader look again and correct it, whereas a late one would delay the alert.
    */
   nextFireAt?: Date | null;
+  /**
+   * The planner's key (`TimerPlanner.key`) `nextFireAt` was planned under; absent when it was
+   * not planned (older documents, the migrations' "due now"), which the start's walk re-plans.
+   */
+  planKey?: string;
 }
 
 /** Timers run only for open deadlines of subjects that are not closed. */
@@ -121,24 +126,25 @@ export interface DeadlineRepository {
    * `nextFireAt` is given the view as it will be stored (raised stages of the same version
    * kept) and its answer is written with it, in the same write.
    */
-  upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }>;
+  upsertIfNewer(d: TrackedDeadline, nextFireAt: (stored: TrackedDeadline) => Date | null, planKey: string): Promise<{ previous: TrackedDeadline | null; stored: TrackedDeadline }>;
   find(subjectCode: string, key: string): Promise<TrackedDeadline | null>;
   listForSubject(subjectCode: string): Promise<TrackedDeadline[]>;
   /**
    * Records that a stage's alert is stored, with the next stage's instant when the view is
    * still the one `d` was read at; a no-op when the version moved on meanwhile.
    */
-  markRaised(d: DeadlineRevisionRef, tag: string, nextFireAt: Date | null): Promise<void>;
+  markRaised(d: DeadlineRevisionRef, tag: string, nextFireAt: Date | null, planKey: string): Promise<void>;
   /**
-   * Corrects `nextFireAt` unless the view changed since `d` was read (revision, or
-   * `nextFireAt` itself); true when written.
+   * Writes `nextFireAt` with the key it was planned under, unless the view changed since `d`
+   * was read (revision, or `nextFireAt` itself); true when written.
    */
-  setNextFireAt(d: DeadlineRevisionRef & Pick<TrackedDeadline, 'nextFireAt'>, nextFireAt: Date | null): Promise<boolean>;
+  setNextFireAt(d: DeadlineRevisionRef & Pick<TrackedDeadline, 'nextFireAt'>, nextFireAt: Date | null, planKey: string): Promise<boolean>;
   /**
-   * Active deadlines in a stable order, `pageSize` at a time, read by one walk: pages that each
-   * query again from a cursor cost a store without a real index walk the whole rest every time.
+   * Active deadlines whose instant was not planned under `planKey`, in a stable order,
+   * `pageSize` at a time, read by one walk: pages that each query again from a cursor cost a
+   * store without a real index walk the whole rest every time.
    */
-  walkActive(pageSize: number): AsyncIterable<TrackedDeadline[]>;
+  walkActive(pageSize: number, notPlannedWith: string): AsyncIterable<TrackedDeadline[]>;
   /**
    * Deadlines whose `nextFireAt` is before `until`, active or not (a stale value is corrected
    * by whoever reads it), earliest first, `pageSize` at a time, read by one walk.

@@ -21,13 +21,21 @@ function store(docs: TrackedDeadline[]) {
       throw new Error('not used');
     },
     markRaised: async () => undefined,
-    setNextFireAt: async (d, at) => {
+    setNextFireAt: async (d, at, planKey) => {
       const doc = byId.get(id(d));
       if (!doc || doc.revision !== d.revision || (doc.nextFireAt ?? null)?.getTime() !== (d.nextFireAt ?? null)?.getTime()) return false;
       doc.nextFireAt = at;
+      doc.planKey = planKey;
       return true;
     },
-    walkActive: (pageSize) => pagesOf([...byId.entries()].filter(([, d]) => d.status === 'open').sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => ({ ...d })), pageSize),
+    walkActive: (pageSize, notPlannedWith) =>
+      pagesOf(
+        [...byId.entries()]
+          .filter(([, d]) => d.status === 'open' && d.planKey !== notPlannedWith)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([, d]) => ({ ...d })),
+        pageSize,
+      ),
     walkNearTerm: (until, pageSize) => {
       const key = (d: TrackedDeadline): [number, string] => [d.nextFireAt!.getTime(), id(d)];
       const due = [...byId.values()].filter((d) => d.nextFireAt && d.nextFireAt.getTime() < until.getTime()).sort((a, b) => key(a)[0] - key(b)[0] || (key(a)[1] < key(b)[1] ? -1 : 1));
@@ -51,7 +59,7 @@ const deadline = (code: string, dueAt: string, over: Partial<TrackedDeadline> = 
 function setUp(docs: TrackedDeadline[], registry = new CalendarRegistry(defaultCalendar())) {
   const s = store(docs);
   const clock = new ControllableClock(NOW);
-  const planner = createTimerPlanner((agency) => registry.forAgency(agency), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! });
+  const planner = createTimerPlanner((agency) => registry.forAgency(agency), { warningLead: parseDuration('1wd')!, escalationSteps: parseDurationList('1wd,3wd')! }, () => registry.fingerprint());
   const deps = { deadlines: s.repo, timers: s.timers, planner, horizon: { clock, seconds: 6 * 3600 } };
   return { ...s, deps, registry };
 }
@@ -113,5 +121,7 @@ describe('the horizon loader', () => {
     expect(result).toMatchObject({ replanned: 1, corrected: 1, deadlines: 1 });
     expect(t.doc('MOVED').nextFireAt).toEqual(new Date('2026-11-30T02:00:00Z'));
     expect(t.ensured).toEqual([{ ref: { subjectCode: 'MOVED', key: 'dossier', version: 1, stage: 'warning', level: 0 }, fireAt: new Date('2026-11-30T02:00:00Z') }]);
+    // Planned under today's calendars now: a further re-planning run has nothing to read.
+    expect(await reconcileTimers(t.deps, { pageSize: 10, replan: true })).toMatchObject({ replanned: 0 });
   });
 });

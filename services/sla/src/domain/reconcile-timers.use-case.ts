@@ -49,14 +49,17 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
       return null;
     }
   };
-  const correct = async (d: TrackedDeadline, at: Date | null) => {
-    if (sameInstant(d.nextFireAt, at)) return;
-    if (await deps.deadlines.setNextFireAt(d, at)) result.corrected += 1;
+  const correct = async (d: TrackedDeadline, at: Date | null, planKey: string) => {
+    const same = sameInstant(d.nextFireAt, at);
+    // A right instant under another key is stamped too, or every start would walk it again.
+    if (same && d.planKey === planKey) return;
+    if ((await deps.deadlines.setNextFireAt(d, at, planKey)) && !same) result.corrected += 1;
   };
 
   const loadHorizon = async (counted: boolean): Promise<void> => {
     // Fixed for the pass: a deadline entering the window meanwhile is the next pass's.
     const until = horizonEnd(deps.horizon);
+    const planKey = deps.planner.key();
     for await (const page of deps.deadlines.walkNearTerm(until, opts.pageSize)) {
       // One page's Redis look-ups go out together: the window can hold thousands of deadlines.
       await Promise.all(
@@ -66,7 +69,7 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
           const planned = plan(d);
           if (!planned) return;
           const { next } = planned;
-          await correct(d, next?.fireAt ?? null);
+          await correct(d, next?.fireAt ?? null, planKey);
           if (!next || next.fireAt.getTime() > until.getTime()) return;
           const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);
           if (!recreated) return;
@@ -82,11 +85,14 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
     // The stored instants are loaded first: after a restart that lost Redis, the timers due
     // soonest must not wait for the walk of every open deadline (minutes at a million).
     await loadHorizon(false);
-    for await (const page of deps.deadlines.walkActive(opts.pageSize)) {
+    // Only the instants planned under other rules, policy or calendars than today's (or not
+    // planned at all) can be wrong: a restart that changed none of them walks nothing.
+    const planKey = deps.planner.key();
+    for await (const page of deps.deadlines.walkActive(opts.pageSize, planKey)) {
       await Promise.all(
         page.map(async (d) => {
           const planned = plan(d);
-          if (planned) await correct(d, planned.next?.fireAt ?? null);
+          if (planned) await correct(d, planned.next?.fireAt ?? null, planKey);
         }),
       );
       result.replanned += page.length;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Calendar } from '@tthc/calendar';
 import type { SlaDuration } from './duration';
 import { isActive, type TimerRef, type TimerStage, type TrackedDeadline } from './deadline';
@@ -121,19 +122,47 @@ export function allTimerRefs(d: Pick<TrackedDeadline, 'subjectCode' | 'key' | 'v
  * Plans timers with the calendar of the agency answerable for the deadline, and measures
  * lateness in that calendar's working time.
  */
+/**
+ * The rules `planTimers` and `nextTimer` follow. Bumped with any change to how an instant is
+ * planned (code, not configuration), so that instants stored under the old rules are planned
+ * again at the next start, as a changed policy or calendar makes them.
+ */
+export const PLANNING_RULES = 1;
+
 export interface TimerPlanner {
   policy: TimerPolicy;
+  /**
+   * Names everything a planned instant depends on: the rules, the policy and the calendars'
+   * versions and assignments. Stored with each instant, so that a start with the same key
+   * finds nothing to plan again, and one after a change of any of them re-plans exactly the
+   * instants planned before it. Read before planning, so a change that lands meanwhile leaves
+   * the older key on the instant (planned again later) rather than the newer one.
+   */
+  key(): string;
   plan(d: TrackedDeadline): PlannedTimer[];
   /** `nextTimer` of the entry's plan. */
   next(d: TrackedDeadline): PlannedTimer | null;
   workingMinutesBetween(d: TrackedDeadline, from: Date, to: Date): number;
 }
 
-export function createTimerPlanner(calendarFor: (agencyCode: string | null) => Calendar, policy: TimerPolicy): TimerPlanner {
+/**
+ * @param calendarsKey names the calendars `calendarFor` answers with (the registry's
+ * fingerprint); a constant when they cannot change.
+ */
+export function createTimerPlanner(calendarFor: (agencyCode: string | null) => Calendar, policy: TimerPolicy, calendarsKey: () => string = () => 'fixed'): TimerPlanner {
   const cal = (d: TrackedDeadline) => calendarFor(d.responsibleAgencyCode ?? d.agencyCode);
   const plan = (d: TrackedDeadline) => planTimers(d, cal(d), policy);
+  const rulesAndPolicy = JSON.stringify([PLANNING_RULES, policy]);
+  let last: { calendars: string; key: string } | null = null;
   return {
     policy,
+    key() {
+      const calendars = calendarsKey();
+      if (last?.calendars !== calendars) {
+        last = { calendars, key: createHash('sha256').update(rulesAndPolicy).update('\0').update(calendars).digest('base64url').slice(0, 22) };
+      }
+      return last.key;
+    },
     plan,
     // Inactive entries are answered before planning: settled deadlines beyond the calendar's
     // years must not fail the walk that clears them.

@@ -91,7 +91,7 @@ export async function trackSnapshot(snapshot: { subjectCode: string; revision: n
 async function trackOne(entry: TrackedDeadline, deps: TrackDeps): Promise<{ outcome: TrackOutcome['outcome']; previous: TrackedDeadline | null }> {
   // The next instant is written with the view itself, so no reader ever sees the new view
   // with the old instant.
-  const { previous, stored } = await deps.deadlines.upsertIfNewer(entry, (d) => deps.planner.next(d)?.fireAt ?? null);
+  const { previous, stored } = await deps.deadlines.upsertIfNewer(entry, (d) => deps.planner.next(d)?.fireAt ?? null, deps.planner.key());
   const cancelAll = (d: TrackedDeadline) => Promise.all(allTimerRefs(d, deps.planner.policy).map((t) => deps.timers.cancel(t)));
   if (previous && previous.version !== stored.version) await cancelAll(previous);
   if (!isActive(stored)) {
