@@ -915,6 +915,13 @@ async function latency() {
     say(`lateness after the due instant (${label}): sla alerts p50 ${a.p50Ms} ms, p99 ${a.p99Ms} ms, max ${a.maxMs} ms (${a.count}) · polling every 5 s p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms (${p.count})`);
   }
   say(`alerts acknowledged by Kafka (publishedAt): p50 ${res.alerts.publishedAll.p50Ms} ms, p99 ${res.alerts.publishedAll.p99Ms} ms after the due instant`);
+  if (LOG_DIR) {
+    // Per alert, to see when the late ones fell due (a pause of one process shows as a cluster).
+    const csv = stored
+      .map((a) => `${a.dossierCode},${a.dueAt.toISOString()},${a.raisedAt.getTime() - a.dueAt.getTime()},${a.publishedAt ? a.publishedAt.getTime() - a.dueAt.getTime() : ''}`)
+      .sort((x, y) => x.split(',')[1].localeCompare(y.split(',')[1]));
+    writeFileSync(join(LOG_DIR, 'latency-alerts.csv'), `code,dueAt,raisedMs,publishedMs\n${csv.join('\n')}\n`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@
 #                               arguments after the profile take precedence
 #   MONGO_HEAP, KAFKA_CLUSTER_HEAP   JVM heap of mongo-java-server (1536m) and
 #                               of each cluster broker (384m)
+#   MONGO_STORE=memory|h2      where mongo-java-server keeps its data (default: h2 for dev and
+#                               cluster, memory for test and outage)
 #   MONGO_SECONDARY_INDEXES=0   start mongo-java-server without the launcher's secondary indexes
 #                               (infra/mongo/RangeIndex.java), as the library is published
 #
@@ -545,7 +547,12 @@ start_kafka() {
 start_mongo() {
   local -a args=(--port "$MONGO_PORT")
   local heap=${MONGO_HEAP:-1536m} where="in-memory"
-  if [[ "$PROFILE" == dev || "$PROFILE" == cluster ]]; then
+  # MONGO_STORE=memory keeps a dev or cluster stand-in in its heap: the H2 file reopens too slowly
+  # for infra.sh's wait once it holds a few hundred MB, which a bench at 1 000 000 deadlines needs.
+  local store=${MONGO_STORE:-}
+  [[ -z "$store" ]] && { [[ "$PROFILE" == dev || "$PROFILE" == cluster ]] && store=h2 || store=memory; }
+  [[ "$store" == h2 || "$store" == memory ]] || die "MONGO_STORE must be h2 or memory, not '$store'"
+  if [[ "$store" == h2 ]]; then
     args+=(--h2 "$DATA/mongo.mv")
     where="H2 file ${DATA#"$ROOT/"}/mongo.mv"
   fi
