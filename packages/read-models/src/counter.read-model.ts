@@ -19,6 +19,8 @@ export type CounterDocument = {
   /** Set once every subject stored before the counters existed has been counted. */
   backfilledAt?: Date;
   rolledUpAt?: Date;
+  /** Set once the satisfaction counters count every stored rating and petition naming a dossier. */
+  countedAt?: Date;
 };
 
 /**
@@ -44,6 +46,8 @@ export type ContributionDocument = {
 export const COUNTER_VERSION_ID = '~version';
 export const COUNTER_AGENCIES_ID = '~agencies';
 export const COUNTER_BACKFILL_ID = '~backfill';
+/** Set once the satisfaction counters hold every rated subject and petition naming a dossier (at the first fill, or counted once over counters kept before them). */
+export const COUNTER_SATISFACTION_ID = '~satisfaction';
 /** Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from counters kept before it). */
 export const COUNTER_ROLLUP_ID = '~rollup';
 

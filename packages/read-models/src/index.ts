@@ -32,13 +32,14 @@ export {
   type CalendarDocument,
   type StoredAffectedSubject,
 } from './calendar.read-model';
-export { petitionLinksBetween, ratedDossiersSince, type PetitionLink, type RatedDossier, type StoredRating } from './satisfaction.read-model';
+export { namedDossiers, petitionLinksBetween, ratedDossiersSince, satisfactionSubjectCodes, subjectsNaming, type NamedDossier, type PetitionLink, type RatedDossier, type StoredRating } from './satisfaction.read-model';
 export { alertDocuments, listAlerts, type AlertDocument, type AlertListQuery } from './alert.read-model';
 export { deadlineDocId, deadlineDocuments, type DeadlineDocument, type StoredDeadlineStatus } from './deadline.read-model';
 export {
   COUNTER_AGENCIES_ID,
   COUNTER_BACKFILL_ID,
   COUNTER_ROLLUP_ID,
+  COUNTER_SATISFACTION_ID,
   COUNTER_VERSION_ID,
   contributionDocuments,
   counterDocuments,

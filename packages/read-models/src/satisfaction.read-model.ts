@@ -1,12 +1,9 @@
 import type { Connection, mongo } from 'mongoose';
 import { instantBefore, instantNotBefore, isoOf, type AgencyFilter } from './query-filter';
+import { ratingsOf, type StoredRating } from './rating.read-model';
 import { subjectDocuments, type SubjectDocument } from './subject.read-model';
 
-/** A dossier's rating as workflow stores it in `state.ratings`. */
-export interface StoredRating {
-  ratedAt: string;
-  level: string;
-}
+export type { StoredRating } from './rating.read-model';
 
 export interface RatedDossier {
   code: string;
@@ -23,18 +20,6 @@ export interface PetitionLink {
 }
 
 const filter = (f: Record<string, unknown>) => f as mongo.Filter<SubjectDocument>;
-const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
-
-function ratingsOf(doc: Pick<SubjectDocument, 'state'>): StoredRating[] {
-  const list = doc.state?.ratings;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((r: unknown) => {
-    const o = (r ?? {}) as Record<string, unknown>;
-    const ratedAt = str(o['ratedAt']);
-    const level = str(o['level']);
-    return ratedAt && level ? [{ ratedAt, level }] : [];
-  });
-}
 
 /**
  * Dossiers of `agencies` (every agency when null) rated at or after `since`: their latest
@@ -72,4 +57,51 @@ export async function petitionLinksBetween(conn: Connection, { since, until }: {
     const receivedAt = isoOf(p.receivedAt);
     return dossier && receivedAt ? [{ petitionCode: String(p._id), receivedAt, dossier }] : [];
   });
+}
+
+/** A dossier a petition names, as the satisfaction counters read it when counting the petition. */
+export interface NamedDossier {
+  code: string;
+  revision: number;
+  subject: string | null;
+  agencyCode: string | null;
+  procedureCode: string | null;
+  ratings: StoredRating[];
+}
+
+/** The stored subjects of these codes as petitions name them; unknown codes are left out. */
+export async function namedDossiers(conn: Connection, codes: readonly string[]): Promise<Map<string, NamedDossier>> {
+  if (codes.length === 0) return new Map();
+  const docs = await subjectDocuments(conn)
+    .find(filter({ _id: { $in: [...codes] } }), { projection: { revision: 1, subject: 1, agencyCode: 1, procedureCode: 1, 'state.ratings': 1 } })
+    .toArray();
+  return new Map(
+    docs.map((d) => [
+      String(d._id),
+      { code: String(d._id), revision: typeof d.revision === 'number' ? d.revision : 0, subject: d.subject ?? null, agencyCode: d.agencyCode ?? null, procedureCode: d.procedureCode ?? null, ratings: ratingsOf(d) },
+    ]),
+  );
+}
+
+/** The codes of the subjects naming any of `codes` as the dossier they complain about (`concernsDossierCode`, indexed by workflow). */
+export async function subjectsNaming(conn: Connection, codes: readonly string[]): Promise<string[]> {
+  if (codes.length === 0) return [];
+  const docs = await subjectDocuments(conn)
+    .find(filter({ concernsDossierCode: { $in: [...codes] } }), { projection: { _id: 1 } })
+    .toArray();
+  return docs.map((d) => String(d._id));
+}
+
+/** The codes of every subject with a rating or naming a dossier: what the satisfaction counters count. */
+export async function* satisfactionSubjectCodes(conn: Connection, batchSize: number): AsyncGenerator<string[]> {
+  let batch: string[] = [];
+  const cursor = subjectDocuments(conn).find(filter({ $or: [{ lastRatedAt: { $ne: null } }, { concernsDossierCode: { $nin: [null, ''] } }] }), { projection: { _id: 1 }, batchSize });
+  for await (const doc of cursor) {
+    batch.push(String(doc._id));
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }

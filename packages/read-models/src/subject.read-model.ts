@@ -2,6 +2,7 @@ import type { Connection, mongo } from 'mongoose';
 import { COLLECTIONS, type CloudEvent, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import { toSubjectRecord, type SubjectRecord } from '@tthc/metrics';
 import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
+import { ratingsOf, type StoredRating } from './rating.read-model';
 
 /** One fact of a subject's history as far as readers use it; workflow stores its own fact type. */
 export type StoredFact = Pick<CloudEvent, 'id' | 'source' | 'type' | 'time' | 'data'> & {
@@ -176,12 +177,31 @@ export interface CountedSubject {
   /** When this subject was first stored: a subject removed and received again starts over at revision 1. */
   incarnation: string | null;
   record: SubjectRecord;
+  /** What the satisfaction counters read: the ratings in the state, and the dossier a petition names with its reception instant as stored flat. */
+  ratings: StoredRating[];
+  concernsDossierCode: string | null;
+  receivedAtIso: string | null;
 }
+
+const isoOrNull = (v: StoredInstant | null | undefined): string | null => {
+  const ms = v instanceof Date ? v.getTime() : v == null ? NaN : Date.parse(String(v));
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+};
 
 const counted = (doc: SubjectDocument): CountedSubject | null => {
   const record = toSubjectRecord(doc);
   const first = doc.firstStoredAt instanceof Date ? doc.firstStoredAt.toISOString() : null;
-  return record && { revision: typeof doc.revision === 'number' ? doc.revision : 0, incarnation: first, record };
+  const concerns = typeof doc.concernsDossierCode === 'string' && doc.concernsDossierCode.length > 0 ? doc.concernsDossierCode : null;
+  return (
+    record && {
+      revision: typeof doc.revision === 'number' ? doc.revision : 0,
+      incarnation: first,
+      record,
+      ratings: ratingsOf(doc),
+      concernsDossierCode: concerns,
+      receivedAtIso: isoOrNull(doc.receivedAt as StoredInstant | null | undefined),
+    }
+  );
 };
 
 /** The subjects of these codes as counting reads them; unknown codes are left out. */

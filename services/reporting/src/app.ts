@@ -26,7 +26,7 @@ import {
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
-import { createMongoDelayCounterStore, everyStoredSubject, storedSubjects } from './data-access/delay-counters.mongo';
+import { createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects } from './data-access/delay-counters.mongo';
 import { countSubjects, recoverPending, type DelayCounterStore } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
@@ -196,7 +196,14 @@ const FILL_BATCH = 1000;
  * consumer, reading the topic from its beginning on its first start, covers everything after.
  */
 async function fillCounters(
-  store: DelayCounterStore & { backfilled(): Promise<boolean>; markBackfilled(at: Date): Promise<void>; rolledUp(): Promise<boolean>; rebuildRollUp(at: Date): Promise<number> },
+  store: DelayCounterStore & {
+    backfilled(): Promise<boolean>;
+    markBackfilled(at: Date): Promise<void>;
+    rolledUp(): Promise<boolean>;
+    rebuildRollUp(at: Date): Promise<number>;
+    satisfactionCounted(): Promise<boolean>;
+    markSatisfactionCounted(at: Date): Promise<void>;
+  },
   conn: Connection,
   calendar: Calendar,
   logger: Logger,
@@ -207,6 +214,19 @@ async function fillCounters(
       const started = Date.now();
       const documents = await store.rebuildRollUp(new Date());
       logger.info({ documents, ms: Date.now() - started }, 'province roll-up of the delay counters summed from the counters kept before it');
+    }
+    // Counters kept before the satisfaction counters: the rated subjects and the petitions
+    // naming dossiers are counted once more at the revision already counted, which adds only
+    // what their contributions lack.
+    if (!(await store.satisfactionCounted())) {
+      const started = Date.now();
+      let subjects = 0;
+      for await (const batch of satisfactionSubjects(conn, FILL_BATCH)) {
+        await countSubjects(batch, store, calendar, { recountSameRevision: true });
+        subjects += batch.length;
+      }
+      await store.markSatisfactionCounted(new Date());
+      logger.info({ subjects, ms: Date.now() - started }, 'satisfaction counters filled from the rated subjects and the petitions naming dossiers');
     }
     return;
   }

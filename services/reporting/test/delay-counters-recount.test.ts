@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
 import { COLLECTIONS } from '@tthc/contracts';
-import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountRow } from '@tthc/metrics';
+import { AgencyDirectory, DEFAULT_RATING_SETTINGS, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountRow } from '@tthc/metrics';
 import { ControllableClock } from '@tthc/testkit';
-import { createMongoDelayCounterStore } from '../src/data-access/delay-counters.mongo';
+import { createMongoDelayCounterStore, satisfactionSubjects } from '../src/data-access/delay-counters.mongo';
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
+import { createMongoSatisfactionReadModel } from '../src/data-access/satisfaction-read.mongo';
 import { countSubjects, recoverPending, type DelayCounterStore } from '../src/domain/count-subjects.use-case';
 import { ROLL_UP_DOC_PREFIXES, monthDocId, splitCounterKey } from '../src/domain/delay-counters';
-import { audienceFor, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { audienceFor, countedAgencies, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { ratingCountsFromCounters, ratingDocIds } from '../src/domain/satisfaction-counters';
+import { ratingCountsFor } from '../src/domain/satisfaction.use-case';
 import { monthlyReport } from '../src/domain/monthly-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
 import { perAgency, PERIODS, storedDocument, subjectHistory } from './subject-history';
@@ -16,8 +19,45 @@ import { perAgency, PERIODS, storedDocument, subjectHistory } from './subject-hi
 const seed = Number(process.env.RECOUNT_SEED ?? Date.now() % 2_147_483_647);
 // A history in which nothing is ever received (one subject awaiting reception) would compare
 // empty lists; such seeds draw again.
-const counted = subjectHistory(60).filter((h) => h.finals.some((r) => r.phase !== 'awaiting-reception' && r.receivedAt !== null && r.receivedAt < h.now));
+// The satisfaction counts need rated dossiers of some agency and a petition: such seeds draw again too.
+const counted = subjectHistory(60).filter(
+  (h) =>
+    h.finals.some((r) => r.phase !== 'awaiting-reception' && r.receivedAt !== null && r.receivedAt < h.now) &&
+    h.finals.filter((r) => r.subject === 'dossier' && r.agencyCode !== null).length >= 3 &&
+    h.finals.some((r) => r.subject === 'petition'),
+);
 const { now, finals, deliveries } = fc.sample(counted, { seed, numRuns: 1 })[0]!;
+/**
+ * Ratings and petitions naming dossiers over the same history: each subject draws up to three
+ * ratings (a dossier keeps the first `revision` of them, in the order they happened, as workflow
+ * appends them) and the subject a petition names (another subject, a petition, itself or none
+ * stored). A named dossier's agency and procedure change with its revisions, so petitions are
+ * counted again as the dossiers they name change.
+ */
+const LEVELS = ['very-satisfied', 'satisfied', 'neutral', 'dissatisfied', 'very-dissatisfied', 'a-level-no-setting-lists'];
+const rated = fc.sample(
+  fc.array(fc.record({ ratings: fc.array(fc.record({ hoursBefore: fc.integer({ min: 1, max: 420 * 24 }), level: fc.constantFrom(...LEVELS) }), { minLength: 1, maxLength: 3 }), names: fc.nat({ max: 1_000 }) }), {
+    minLength: finals.length,
+    maxLength: finals.length,
+  }),
+  { seed, numRuns: 1 },
+)[0]!;
+const satisfactionOf = (code: string) => rated[Number(code.slice(1))] ?? { ratings: [], names: 0 };
+/** `storedDocument` with the ratings the revision holds (a dossier) or the dossier it names (a petition). */
+function storedWithSatisfaction(record: (typeof finals)[number], revision: number) {
+  const doc = storedDocument(record, revision);
+  const facts = satisfactionOf(record.code);
+  if (record.subject === 'petition') {
+    const n = facts.names % (finals.length + 1);
+    return { ...doc, concernsDossierCode: n === finals.length ? 'S-NOT-STORED' : `S${n}` };
+  }
+  const ratings = facts.ratings
+    .map((r) => ({ ratedAt: new Date(now - r.hoursBefore * 3_600_000).toISOString(), level: r.level, channel: null }))
+    .sort((a, b) => Date.parse(a.ratedAt) - Date.parse(b.ratedAt))
+    .slice(0, revision);
+  const last = ratings[ratings.length - 1];
+  return { ...doc, lastRatedAt: last ? new Date(last.ratedAt) : null, state: { ...doc.state, ratings } };
+}
 const calendar = defaultCalendar();
 const directory = AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH);
 let api: ReportingUnderTest;
@@ -32,10 +72,10 @@ beforeAll(async () => {
     const chunk = deliveries.slice(i, i + 15);
     for (const d of chunk) {
       if ((storedRevision.get(d.record.code) ?? 0) >= d.revision) continue;
-      await dossiers.replaceOne({ _id: d.record.code } as never, storedDocument(d.record, d.revision), { upsert: true });
+      await dossiers.replaceOne({ _id: d.record.code } as never, storedWithSatisfaction(d.record, d.revision), { upsert: true });
       storedRevision.set(d.record.code, d.revision);
     }
-    await api.publishSnapshots(chunk.map((d) => snapshotOf(storedDocument(d.record, d.revision))));
+    await api.publishSnapshots(chunk.map((d) => snapshotOf(storedWithSatisfaction(d.record, d.revision))));
   }
   await api.awaitCounted(finals.map((r) => r.code));
 }, 120_000);
@@ -48,9 +88,35 @@ const sorted = (rows: CountRow[]) => [...rows].sort((a, b) => `${a.agencyCode}|$
 
 describe('delay counters against a recount of the stored subjects', () => {
   const contexts = () => {
-    const ctx: ReportContext = { readModel: createMongoMetricsReadModel(api.mongo), counters: createMongoDelayCounterStore(api.mongo), calendar, directory, rubrics: [], now: new Date(now) };
+    const satisfaction = { readModel: createMongoSatisfactionReadModel(api.mongo), settings: DEFAULT_RATING_SETTINGS };
+    const ctx: ReportContext = { readModel: createMongoMetricsReadModel(api.mongo), counters: createMongoDelayCounterStore(api.mongo), calendar, directory, rubrics: [], now: new Date(now), satisfaction };
     return { ctx, scan: { ...ctx, counters: undefined } as ReportContext };
   };
+
+  /**
+   * The satisfaction counts of every period and scope from the counters, both the detailed
+   * documents and the province roll-up, against the per-request count of the stored ratings
+   * and petitions; returns how many ratings and petition-named dossiers were compared.
+   */
+  async function expectRatingCountsEqualRecount(): Promise<number> {
+    const { ctx, scan } = contexts();
+    let compared = 0;
+    for (const who of audiences()) {
+      const agencies = await countedAgencies(ctx.counters!, who);
+      for (const key of PERIODS) {
+        const period = parsePeriod(key, calendar);
+        const recount = await ratingCountsFor(scan, period, who);
+        expect({ period: key, counts: await ratingCountsFor(ctx, period, who, agencies) }).toEqual({ period: key, counts: recount });
+        for (const rollUp of who.procedureCode ? [false] : [false, true]) {
+          const docs = await ctx.counters!.read(ratingDocIds(agencies, period, rollUp));
+          const opts = { calendar, directory, settings: DEFAULT_RATING_SETTINGS, now, visible: who.visible, ...(who.procedureCode ? { procedureCode: who.procedureCode } : {}) };
+          expect({ period: key, rollUp, counts: ratingCountsFromCounters(docs, agencies, period, rollUp, opts) }).toEqual({ period: key, rollUp, counts: recount });
+        }
+        compared += (recount?.ratings ?? 0) + (recount?.petitionDossiers ?? 0);
+      }
+    }
+    return compared;
+  }
   // Every agency; a province; one agency of it, whose province documents hold its neighbours
   // too (they must stay out); one procedure.
   const audiences = (): Audience[] => [
@@ -93,6 +159,40 @@ describe('delay counters against a recount of the stored subjects', () => {
     // A history that counts nothing anywhere would compare empty lists.
     expect(rows).toBeGreaterThan(0);
     await expectReportsEqualRecount();
+  });
+
+  test(`when the same history (seed ${seed}) carries ratings and petitions naming dossiers, then every period's and scope's satisfaction counts from the counters are the per-request count`, async () => {
+    // Every dossier of an agency is rated at least once in the 420 days before now, which the periods cover.
+    expect(await expectRatingCountsEqualRecount()).toBeGreaterThan(0);
+  });
+
+  test('when counters kept before the satisfaction counters are upgraded, then counting the rated subjects and petitions again at their revisions fills them as the recount gives', async () => {
+    const store = createMongoDelayCounterStore(api.mongo);
+    const counters = api.mongo.collection<{ _id: string }>(COLLECTIONS.reportingCounters);
+    const contributions = api.mongo.collection<{ _id: string; cells: Array<[string, string, number]> }>(COLLECTIONS.reportingContributions);
+    const isRating = (doc: string) => doc.startsWith('r|') || doc.startsWith('R|');
+    // What an older version left: no satisfaction documents, contributions without their cells, no mark.
+    expect(await counters.countDocuments({ _id: { $regex: '^[rR]\\|' } })).toBeGreaterThan(0);
+    await counters.deleteMany({ _id: { $regex: '^[rR]\\|' } });
+    for (const c of await contributions.find({}).toArray()) {
+      if (c.cells.some(([doc]) => isRating(doc))) await contributions.updateOne({ _id: c._id }, { $set: { cells: c.cells.filter(([doc]) => !isRating(doc)) } });
+    }
+    await counters.deleteOne({ _id: '~satisfaction' });
+    expect(await store.satisfactionCounted()).toBe(false);
+    // What the start does before its consumer runs (fillCounters in app.ts).
+    let subjects = 0;
+    for await (const batch of satisfactionSubjects(api.mongo, 7)) {
+      await countSubjects(batch, store, calendar, { recountSameRevision: true });
+      subjects += batch.length;
+    }
+    await store.markSatisfactionCounted(new Date(now));
+    expect(subjects).toBeGreaterThan(0);
+    expect(await store.satisfactionCounted()).toBe(true);
+    expect(await expectRatingCountsEqualRecount()).toBeGreaterThan(0);
+    // Counted again, nothing moves: every contribution already holds its cells.
+    const before = await store.version();
+    for await (const batch of satisfactionSubjects(api.mongo, 50)) expect((await countSubjects(batch, store, calendar, { recountSameRevision: true })).counted).toBe(0);
+    expect(await store.version()).toBe(before);
   });
 
   test('when counters kept before the roll-up existed are upgraded, then the roll-up summed from them counts what the recount gives', async () => {

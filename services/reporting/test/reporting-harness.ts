@@ -4,6 +4,7 @@ import { importCatalog } from '@tthc/catalog/storage';
 import { COLLECTIONS, DOSSIER_STATE_CHANGED_V1, cloudEventRecord, topicsFor, type DossierStateChangedV1 } from '@tthc/contracts';
 import { probeKafka, probeProducer, requireEnv, uniqueName, waitFor, withDatabase, type ControllableClock } from '@tthc/testkit';
 import { createApp } from '../src/app';
+import { NAMED_REVISION_SPAN } from '../src/data-access/delay-counters.mongo';
 import { loadConfig } from '../src/config';
 
 export const REFORM = 'reform-all-key';
@@ -308,7 +309,8 @@ export async function startReporting(
         const have = new Map((await contributions.find({ _id: { $in: [...codes] } } as never).toArray()).map((c) => [String(c._id), c]));
         return want.every((d) => {
           const c = have.get(String(d._id));
-          return c !== undefined && c['revision'] >= (typeof d['revision'] === 'number' ? d['revision'] : 0) && c['pending'] === undefined;
+          // The revision counted also orders the dossier a subject names (`storedSubjects`): the subject's own is its high part.
+          return c !== undefined && Math.floor(c['revision'] / NAMED_REVISION_SPAN) >= (typeof d['revision'] === 'number' ? d['revision'] : 0) && c['pending'] === undefined;
         });
       },
       { timeoutMs: 60_000, intervalMs: 100 },

@@ -6,14 +6,19 @@ import {
   COUNTER_BACKFILL_ID,
   COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
+  COUNTER_SATISFACTION_ID,
   allCountedSubjects,
   contributionDocuments,
   countedSubjects,
   counterDocuments,
   createCounterIndexes,
   readContributions,
+  namedDossiers,
   readCounterDocuments,
+  satisfactionSubjectCodes,
+  subjectsNaming,
   type ContributionDocument,
+  type CountedSubject as ReadModelCountedSubject,
 } from '@tthc/read-models';
 import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects.use-case';
 import { cellsOf, counterKey, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
@@ -67,6 +72,8 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
   markBackfilled(at: Date): Promise<void>;
   rolledUp(): Promise<boolean>;
   rebuildRollUp(at: Date): Promise<number>;
+  satisfactionCounted(): Promise<boolean>;
+  markSatisfactionCounted(at: Date): Promise<void>;
 } {
   const counters = counterDocuments(conn);
   const contributions = contributionDocuments(conn);
@@ -159,9 +166,16 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
       return (await counters.findOne({ _id: COUNTER_BACKFILL_ID })) !== null;
     },
     async markBackfilled(at) {
-      // The first fill counted through `apply`, which moves the roll-up too.
+      // The first fill counted through `apply`, which moves the roll-up and the satisfaction counters too.
+      await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_BACKFILL_ID }, { $set: { backfilledAt: at } }, { upsert: true });
+    },
+    async satisfactionCounted() {
+      return (await counters.findOne({ _id: COUNTER_SATISFACTION_ID })) !== null;
+    },
+    async markSatisfactionCounted(at) {
+      await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
     },
     async rolledUp() {
       return (await counters.findOne({ _id: COUNTER_ROLLUP_ID })) !== null;
@@ -190,8 +204,47 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
   };
 }
 
-/** The stored subjects of these codes, as counting reads them (workflow's `dossiers`). */
-export const storedSubjects = (conn: Connection, codes: readonly string[]): Promise<CountedSubject[]> => countedSubjects(conn, codes);
+/**
+ * A petition's satisfaction count depends on the dossier it names too, so the revision counted
+ * orders both: the subject's own first, then the named dossier's (0 when it names none). Every
+ * path reads the subject before the dossier it names, so the last count of either reads the
+ * newest of both, which no earlier read outranks. Every subject's revision is scaled alike, so
+ * the order holds whatever a code names in each revision.
+ */
+export const NAMED_REVISION_SPAN = 2 ** 20;
+
+/** Adds what the satisfaction counters read: each subject's ratings and, for a petition, the dossier it names as stored now. */
+async function withSatisfaction(conn: Connection, subjects: ReadModelCountedSubject[]): Promise<CountedSubject[]> {
+  const named = await namedDossiers(conn, [...new Set(subjects.flatMap((s) => (s.concernsDossierCode ? [s.concernsDossierCode] : [])))]);
+  return subjects.map(({ ratings, concernsDossierCode, receivedAtIso, ...s }) => {
+    const dossier = concernsDossierCode ? named.get(concernsDossierCode) : undefined;
+    const counted = dossier && dossier.subject !== 'petition' ? dossier : null;
+    return {
+      ...s,
+      revision: s.revision * NAMED_REVISION_SPAN + Math.min(dossier?.revision ?? 0, NAMED_REVISION_SPAN - 1),
+      satisfaction: { ratings, concerns: concernsDossierCode ? { receivedAt: receivedAtIso, dossier: counted } : null },
+    };
+  });
+}
+
+/**
+ * The stored subjects of these codes, as counting reads them (workflow's `dossiers`), and the
+ * subjects naming any of them: a petition's satisfaction count follows the dossier it names.
+ */
+export async function storedSubjects(conn: Connection, codes: readonly string[]): Promise<CountedSubject[]> {
+  const subjects = await countedSubjects(conn, codes);
+  const dossiers = subjects.filter((s) => s.record.subject !== 'petition').map((s) => s.record.code);
+  const seen = new Set(subjects.map((s) => s.record.code));
+  const naming = (await subjectsNaming(conn, dossiers)).filter((c) => !seen.has(c));
+  return withSatisfaction(conn, [...subjects, ...(await countedSubjects(conn, naming))]);
+}
 
 /** Every stored subject, in batches (the counters' first fill). */
-export const everyStoredSubject = (conn: Connection, batchSize: number): AsyncGenerator<CountedSubject[]> => allCountedSubjects(conn, batchSize);
+export async function* everyStoredSubject(conn: Connection, batchSize: number): AsyncGenerator<CountedSubject[]> {
+  for await (const batch of allCountedSubjects(conn, batchSize)) yield withSatisfaction(conn, batch);
+}
+
+/** Every subject with a rating or naming a dossier, in batches, as counting reads them: the satisfaction counters' fill over counters kept before them. */
+export async function* satisfactionSubjects(conn: Connection, batchSize: number): AsyncGenerator<CountedSubject[]> {
+  for await (const codes of satisfactionSubjectCodes(conn, batchSize)) yield withSatisfaction(conn, await countedSubjects(conn, codes));
+}

@@ -2,9 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Calendar } from '@tthc/calendar';
 import type { SubjectRecord } from '@tthc/metrics';
 import { agencyOfDoc, contributionDelta, contributionOf, splitCounterKey, withRollUp, type Contribution, type CounterDocument } from './delay-counters';
+import { satisfactionContributionOf, type SatisfactionFacts } from './satisfaction-counters';
 
 /** A subject as workflow stored it, and the revision it was stored at. */
 export interface CountedSubject {
+  /**
+   * Orders the stored states of the subject. A petition's count also depends on the dossier it
+   * names, so the store gives it an order over both (`storedSubjects`).
+   */
   revision: number;
   /**
    * When the subject was first stored. Workflow removes a subject no reception introduced and
@@ -13,6 +18,8 @@ export interface CountedSubject {
    */
   incarnation?: string | null;
   record: SubjectRecord;
+  /** Its ratings and the dossier it names, for the satisfaction counters; none counted without. */
+  satisfaction?: SatisfactionFacts;
 }
 
 /**
@@ -92,7 +99,7 @@ const ATTEMPTS = 5;
  * once per revision. A redelivered or older revision changes nothing; two instances counting
  * the same subject race on its revision and the loser reads the winner's contribution again.
  */
-export async function countSubjects(subjects: readonly CountedSubject[], store: DelayCounterStore, calendar: Calendar): Promise<CountResult> {
+export async function countSubjects(subjects: readonly CountedSubject[], store: DelayCounterStore, calendar: Calendar, opts: { recountSameRevision?: boolean } = {}): Promise<CountResult> {
   const newest = new Map<string, CountedSubject>();
   for (const s of subjects) {
     const seen = newest.get(s.record.code);
@@ -109,12 +116,18 @@ export async function countSubjects(subjects: readonly CountedSubject[], store: 
       const prev = stored.get(s.record.code);
       if (prev?.pending) result.unsettled.push(s.record.code);
       const sameSubject = (prev?.incarnation ?? null) === (s.incarnation ?? null);
-      if (prev && sameSubject && prev.revision >= s.revision) {
+      // A recount of the same revision (counters kept before a new kind of counter) applies
+      // only what the contribution lacks; the claim still compares revision and settles.
+      if (prev && sameSubject && (prev.revision > s.revision || (prev.revision === s.revision && !opts.recountSameRevision))) {
         result.stale += 1;
         continue;
       }
-      const contribution = contributionOf(s.record, calendar);
+      const contribution = new Map([...contributionOf(s.record, calendar), ...satisfactionContributionOf(s.record, s.satisfaction, calendar)]);
       const delta = contributionDelta(prev?.contribution ?? null, contribution);
+      if (prev && sameSubject && prev.revision === s.revision && delta.size === 0) {
+        result.stale += 1;
+        continue;
+      }
       claims.push({ code: s.record.code, from: prev?.revision ?? null, fromSettles: prev?.settles ?? 0, revision: s.revision, incarnation: s.incarnation ?? null, contribution, parts: [...(prev?.parts ?? []), { token, delta }] });
     }
     if (claims.length === 0) break;

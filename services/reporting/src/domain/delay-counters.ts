@@ -47,7 +47,7 @@ export const yearDocId = (agency: string, year: string) => `y|${agency}|${year}`
 export const tailDocId = (agency: string) => `t|${agency}`;
 export const nowDocId = (agency: string) => `n|${agency}`;
 
-/** The raw agency code a detailed counter document belongs to (`m|agency|month`, `q|…`, `y|…`, `t|agency`, `n|agency`). */
+/** The raw agency code a detailed counter document belongs to (`m|agency|month`, `q|…`, `y|…`, `r|…`, `t|agency`, `n|agency`). */
 export function agencyOfDoc(doc: string): string {
   const body = doc.slice(2);
   return doc.startsWith('t|') || doc.startsWith('n|') ? body : body.slice(0, body.lastIndexOf('|'));
@@ -83,7 +83,7 @@ const ROLL_UP: DocFamily = {
  */
 export const atRiskDocId = (unit: string) => `S|${unit}`;
 /** Every roll-up document id starts with one of these. */
-export const ROLL_UP_DOC_PREFIXES = ['M|', 'Q|', 'Y|', 'T|', 'N|', 'S|'] as const;
+export const ROLL_UP_DOC_PREFIXES = ['M|', 'Q|', 'Y|', 'T|', 'N|', 'S|', 'R|'] as const;
 
 /** The roll-up unit of an agency: its province, the first segment of its code. */
 export function unitOf(agency: string): string {
@@ -94,10 +94,10 @@ export function unitOf(agency: string): string {
 export const ALL_PROCEDURES = '*';
 
 /** MongoDB field names may not hold `.` or start with `$`; `%` is escaped so decoding is exact. */
-const encodeField = (s: string) => s.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
+export const encodeField = (s: string) => s.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
 /** An agency as a roll-up field: `|` is escaped too, so `agency|procedure` splits at its first `|`. */
 const encodeAgency = (s: string) => encodeField(s).replace(/\|/g, '%7C');
-const decodeField = (s: string) => (s.includes('%') ? s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%7C/g, '|').replace(/%25/g, '%') : s);
+export const decodeField = (s: string) => (s.includes('%') ? s.replace(/%2E/g, '.').replace(/%24/g, '$').replace(/%7C/g, '|').replace(/%25/g, '%') : s);
 
 /** Months as serial numbers (year × 12 + month − 1) of the calendar's local dates. */
 export function monthSerial(instant: number | string, calendar: Calendar): number {
@@ -198,8 +198,10 @@ export function rollUpOf(delta: Contribution): Contribution {
     const rest = path.slice(cut + 1);
     const slot = encodeAgency(agency);
     const suffix = doc.slice(doc.lastIndexOf('|') + 1);
-    const kind = doc[0] as 'm' | 'q' | 'y' | 't' | 'n';
-    const rolled = kind === 't' || kind === 'n' ? ROLL_UP[kind === 't' ? 'tail' : 'now'](unit) : ROLL_UP[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
+    const kind = doc[0] as 'm' | 'q' | 'y' | 't' | 'n' | 'r';
+    // The satisfaction counters (`r|agency|period`, satisfaction-counters.ts) roll up the same way.
+    const rolled =
+      kind === 'r' ? `R|${unit}|${suffix}` : kind === 't' || kind === 'n' ? ROLL_UP[kind === 't' ? 'tail' : 'now'](unit) : ROLL_UP[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
     bump(counterKey(rolled, `c.${slot}.${rest}`), n);
     if (kind === 'n' && rest.includes('.within_')) bump(counterKey(atRiskDocId(unit), `c.${slot}|${procedure}.${rest}`), n);
   }
@@ -213,7 +215,7 @@ export function withRollUp(delta: Contribution): Contribution {
 }
 
 /** Whether a counter document is a detailed one (per agency), which the roll-up sums. */
-export const isDetailedDocId = (id: string) => /^[mqytn]\|/.test(id);
+export const isDetailedDocId = (id: string) => /^[mqytnr]\|/.test(id);
 
 /** A stored counter document's numbers as counter keys (what `rollUpOf` takes). */
 export function cellsOf(id: string, doc: CounterDocument): Contribution {

@@ -96,7 +96,7 @@ export async function rollUpRowsFor(ctx: ReportContext, period: Period, who: Aud
 }
 
 /** The raw agency codes with counters that a count for `who` reads. */
-async function countedAgencies(counters: NonNullable<ReportContext['counters']>, who: Audience): Promise<string[]> {
+export async function countedAgencies(counters: NonNullable<ReportContext['counters']>, who: Audience): Promise<string[]> {
   const scope = who.countingScope;
   // Subjects without an agency are candidates only of a read of every agency, as in the scan.
   return (await counters.agencies()).filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
@@ -215,7 +215,8 @@ export async function trend(ctx: ReportContext, months: number, who: Audience): 
 }
 
 export async function subScores(ctx: ReportContext, period: Period, who: Audience): Promise<SubScoreReport & { period: Period }> {
-  const [counted, ratings] = await Promise.all([agencyRowsWithAtRisk(ctx, [period], who, true), ratingCountsFor(ctx, period, who)]);
+  const agencies = ctx.counters && ctx.satisfaction ? await countedAgencies(ctx.counters, who) : undefined;
+  const [counted, ratings] = await Promise.all([agencyRowsWithAtRisk(ctx, [period], who, true), ratingCountsFor(ctx, period, who, agencies)]);
   const year = Number(period.key.slice(0, 4));
   const rubric = ctx.rubrics.find((r) => r.year === year) ?? null;
   const savable = counted.atRisk?.[0];
