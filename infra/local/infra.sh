@@ -53,6 +53,7 @@
 #                               arguments after the profile take precedence
 #   MONGO_HEAP, KAFKA_CLUSTER_HEAP   JVM heap of mongo-java-server (1536m) and
 #                               of each cluster broker (384m)
+#   MONGO_GC_PAUSE_MS           the stand-in's G1 pause-time goal (50)
 #   MONGO_STORE=memory|h2      where mongo-java-server keeps its data (default: h2 for dev and
 #                               cluster, memory for test and outage)
 #   MONGO_SECONDARY_INDEXES=0   start mongo-java-server without the launcher's secondary indexes
@@ -568,7 +569,12 @@ start_mongo() {
   say "starting mongo-java-server on 127.0.0.1:$MONGO_PORT ($where)"
   # The test profile keeps everything in memory; 20 000 dossiers with their histories and timers
   # (npm run bench) outgrew 512 MB, so the heap is larger and can be set with MONGO_HEAP.
-  spawn_detached mongo java "-Xmx$heap" -XX:+ExitOnOutOfMemoryError \
+  # Its collector's pauses stop every client at once, which a real mongod never does: with G1's
+  # default 200 ms goal its young collections took 300-700 ms on 2 cores (the whole heap of new
+  # documents survives each), and alerts due then waited for them. A 50 ms goal keeps the young
+  # generation small enough (MONGO_GC_PAUSE_MS); the log (mongo-gc.log) shows the pauses taken.
+  spawn_detached mongo java "-Xmx$heap" -XX:+ExitOnOutOfMemoryError "-XX:MaxGCPauseMillis=${MONGO_GC_PAUSE_MS:-50}" \
+    "-Xlog:gc:file=$DATA/mongo-gc.log:time,uptime:filecount=2,filesize=20m" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=true \
     -cp "$MONGO_DIR/target/classes:$MONGO_DIR/target/lib/*" MongoLauncher "${args[@]}"
   STARTED+=(mongo)
