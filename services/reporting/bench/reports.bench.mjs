@@ -1,7 +1,11 @@
 // Reporting alone: N subjects loaded straight into MongoDB (a year of a province), the
 // counters filled from them at the first start, then each report asked over HTTP, answered from
 // the counters and, by a second instance on the same database, counted per request from the
-// subjects. Prints p50/p95 per report and key, the fill rate and the machine; asserts nothing.
+// subjects. Then the dashboard, served by the instance that answers from the counters, is opened
+// in headless Chromium per key and its first complete paint timed. Prints p50/p95 per report and
+// key, the paint's p50/p95/max, the fill rate and the machine; asserts nothing.
+/* global document */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -18,10 +22,12 @@ const { defaultCalendar } = require(join(root, 'packages/calendar/dist'));
 const { createApp } = require(join(root, 'services/reporting/dist/app.js'));
 const { loadConfig } = require(join(root, 'services/reporting/dist/config.js'));
 const { subjectModel } = require(join(root, 'services/workflow/dist/data-access/subject.repository.js'));
+const { DASHBOARD_CONTEXT, firstCompletePaint } = require(join(root, 'tests/browser/support/first-complete-paint.cjs'));
 
 const N = Number(process.env.BENCH_REPORTING_SUBJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_REPORTING_RUNS ?? 30);
 const SCAN_RUNS = Number(process.env.BENCH_REPORTING_SCAN_RUNS ?? 5);
+const PAINT_RUNS = Number(process.env.BENCH_REPORTING_PAINT_RUNS ?? 5);
 const log = (m) => console.log(`[bench:reporting] ${m}`);
 const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
 const ns = `rpbench-${Date.now().toString(36)}`;
@@ -76,6 +82,60 @@ function subject(i, rnd) {
     ],
     updatedAt: new Date(),
   };
+}
+
+/**
+ * The Chromium the browser tests drive (CHROMIUM_PATH, else the first one on PATH), found by
+ * their installer with apt-get switched off: a bench never installs anything.
+ */
+function findChromium() {
+  const run = spawnSync('bash', [join(root, 'scripts/install-browser.sh')], { encoding: 'utf8', env: { ...process.env, DEBIAN_TOOLS_NO_APT: '1' }, timeout: 60_000 });
+  const executable = (run.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (run.status === 0 && executable) return { executable };
+  return { reason: run.error?.message ?? (run.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? `exit status ${run.status}` };
+}
+
+/**
+ * The dashboard's first complete paint for one key, `runs` times, in a fresh browser context
+ * (empty cache, no key kept). The first run is cold: the key is typed into the form and sent
+ * with Enter, as a user does and as the browser test does, and the time the automation spent
+ * typing (key form shown to submit) is taken out of it. The others are fresh navigations with
+ * the key kept in the tab's session, as when a user reopens the page.
+ */
+async function paint(browser, url, key, runs) {
+  const context = await browser.newContext(DASHBOARD_CONTEXT);
+  const errors = [];
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    const times = [];
+    await page.goto(`${url}/dashboard/`);
+    await page.waitForSelector('#api-key', { state: 'visible' });
+    const formShownAt = await page.evaluate(() => {
+      document.addEventListener('submit', () => (globalThis.benchKeySentAt = performance.now()), { capture: true, once: true });
+      return performance.now();
+    });
+    // Watched from before the key is sent, so no frame of the first load goes unchecked.
+    const painted = firstCompletePaint(page);
+    painted.catch(() => undefined);
+    await page.fill('#api-key', key);
+    await page.press('#api-key', 'Enter');
+    const coldAt = await painted;
+    const keySentAt = await page.evaluate(() => globalThis.benchKeySentAt);
+    times.push(coldAt - (keySentAt - formShownAt));
+    for (let i = 1; i < runs; i++) {
+      await page.goto(`${url}/dashboard/`);
+      times.push(await firstCompletePaint(page));
+    }
+    if (await page.isVisible('#error')) errors.push(`the dashboard shows an error: ${(await page.textContent('#error'))?.trim()}`);
+    const sorted = [...times].sort((a, b) => a - b);
+    return { cold: times[0], p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1], errors };
+  } finally {
+    await context.close().catch(() => undefined);
+  }
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -145,6 +205,34 @@ try {
     const byPage = await measure(countersUrl, '/v1/dossiers?overdue=true&pageSize=50&page=20', key, RUNS);
     const byCursor = page19.next ? await measure(countersUrl, page19.next, key, RUNS) : null;
     log(`/v1/dossiers?overdue=true&pageSize=50 | ${key} | ${byPage.p50.toFixed(0)} / ${byPage.p95.toFixed(0)} (${byPage.status}) | ${byCursor ? `${byCursor.p50.toFixed(0)} / ${byCursor.p95.toFixed(0)} (${byCursor.status})` : 'fewer than 20 pages'}`);
+  }
+  // The dashboard, served by the instance that answers from the counters.
+  const chromium = PAINT_RUNS > 0 ? findChromium() : { reason: 'BENCH_REPORTING_PAINT_RUNS is 0' };
+  if (!chromium.executable) {
+    log(`dashboard first complete paint: not measured, no Chromium: ${chromium.reason}`);
+  } else {
+    const { chromium: playwright } = require('playwright-core');
+    // Chromium refuses to run its sandbox as root, which is how CI containers run.
+    const args = ['--disable-dev-shm-usage', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
+    let browser;
+    try {
+      browser = await playwright.launch({ executablePath: chromium.executable, args, headless: true });
+      log(`Chromium ${browser.version()} (${chromium.executable}), headless, ${DASHBOARD_CONTEXT.viewport.width}×${DASHBOARD_CONTEXT.viewport.height}`);
+      log(`dashboard first complete paint, navigation start to the first frame with every section's data, ${PAINT_RUNS} runs per key, the first cold (fresh context, key typed)`);
+      log('page | key | p50 / p95 / max in ms | cold');
+      for (const key of ['bench-province', 'bench-agency']) {
+        try {
+          const p = await paint(browser, countersUrl, key, PAINT_RUNS);
+          log(`/dashboard/ | ${key} | ${p.p50.toFixed(0)} / ${p.p95.toFixed(0)} / ${p.max.toFixed(0)} | ${p.cold.toFixed(0)}${p.errors.length ? ` | page errors: ${p.errors.join('; ')}` : ''}`);
+        } catch (err) {
+          log(`/dashboard/ | ${key} | not measured: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      }
+    } catch (err) {
+      log(`dashboard first complete paint: not measured, Chromium did not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    } finally {
+      await browser?.close().catch(() => undefined);
+    }
   }
 } finally {
   await scanning.stop().catch(() => undefined);

@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { DASHBOARD_CONTEXT } from './first-complete-paint.cjs';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, '.data/artifacts');
@@ -36,7 +37,7 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
  * viewport); every script error and console error lands in `errors`, which tests expect empty.
  */
 export async function openDashboardPage(browser: Browser, errors: string[], options: { acceptDownloads?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: options.acceptDownloads ?? false, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  const context = await browser.newContext({ ...DASHBOARD_CONTEXT, acceptDownloads: options.acceptDownloads ?? false });
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => {
