@@ -238,8 +238,36 @@ final class RangeIndex<P> extends Index<P> {
         return positions;
     }
 
+    /**
+     * The conditions every match meets: the query's own fields and, recursively, those of the
+     * documents under its top-level `$and` (the drivers' and the services' way to combine
+     * filters). Any of them may narrow the read, since the server applies the whole query to
+     * what the index returns; without this a list of open dossiers built with `$and` read the
+     * whole collection. Where two parts constrain the same field, the first is used.
+     */
+    private static Document necessary(Document query) {
+        if (!(query.get("$and") instanceof List<?> parts)) {
+            return query;
+        }
+        Document merged = new Document();
+        for (Map.Entry<String, Object> field : query.entrySet()) {
+            if (!field.getKey().equals("$and")) {
+                merged.put(field.getKey(), field.getValue());
+            }
+        }
+        for (Object part : parts) {
+            if (part instanceof Document conditions) {
+                for (Map.Entry<String, Object> field : necessary(conditions).entrySet()) {
+                    merged.putIfAbsent(field.getKey(), field.getValue());
+                }
+            }
+        }
+        return merged;
+    }
+
     /** Null when not answerable. Reads only the query and the index's keys, never the entries. */
-    private Plan plan(Document query) {
+    private Plan plan(Document original) {
+        Document query = necessary(original);
         List<String> keys = keys();
         for (String key : keys) {
             if (key.contains(".")) {

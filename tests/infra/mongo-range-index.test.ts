@@ -110,6 +110,12 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { b: { $gt: 1 }, a: { $lte: 3 } } }),
     () => ({ filter: { tags: [] } }),
     () => ({ filter: { s: r.pick(['open', 'closed']), d: { $lt: t } }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(100) }),
+    // Filters combined with $and, as the services' lists build them: each part may narrow the read.
+    () => ({ filter: { $and: [{ s: 'open' }, { a: { $nin: [null, 'x'] } }, { b: r.int(5) }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(50) }),
+    () => ({ filter: { $and: [{ s: r.pick(['open', 'closed']) }, { $and: [{ a: r.pick(A_VALUES) }, { b: { $gte: r.int(5) } }] }] } }),
+    () => ({ filter: { $and: [{ a: r.pick(A_VALUES) }, { a: { $ne: 'x' } }, { d: { $lt: t } }] } }),
+    // Two parts that cannot both hold: nothing, whichever part the index reads by.
+    () => ({ filter: { s: 'closed', $and: [{ s: 'open' }, { d: { $gte: t } }] } }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];

@@ -93,6 +93,9 @@ subjectSchema.index({ agencyCode: 1, phase: 1, dueAt: 1 });
 // Serves the open lists read on by cursor (reporting's `GET /v1/dossiers?cursor=`): open
 // subjects in due order, then code, from a position.
 subjectSchema.index({ phase: 1, dueAt: 1, _id: 1 });
+// Serves the overdue list (the dashboard's overdue table, `?overdue=true`) and its total: the
+// open subjects past due, a small part of the open ones, in due order.
+subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
 // Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
 // alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
 // filter, and would otherwise scan the collection on every write.
