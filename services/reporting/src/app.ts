@@ -26,8 +26,8 @@ import {
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
-import { createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects } from './data-access/delay-counters.mongo';
-import { countSubjects, recoverPending, type DelayCounterStore } from './domain/count-subjects.use-case';
+import { createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore } from './data-access/delay-counters.mongo';
+import { countSubjects, recoverPending } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
 import { createMongoSatisfactionReadModel } from './data-access/satisfaction-read.mongo';
@@ -196,14 +196,7 @@ const FILL_BATCH = 1000;
  * consumer, reading the topic from its beginning on its first start, covers everything after.
  */
 async function fillCounters(
-  store: DelayCounterStore & {
-    backfilled(): Promise<boolean>;
-    markBackfilled(at: Date): Promise<void>;
-    rolledUp(): Promise<boolean>;
-    rebuildRollUp(at: Date): Promise<number>;
-    satisfactionCounted(): Promise<boolean>;
-    markSatisfactionCounted(at: Date): Promise<void>;
-  },
+  store: Omit<MongoDelayCounterStore, 'init'>,
   conn: Connection,
   calendar: Calendar,
   logger: Logger,

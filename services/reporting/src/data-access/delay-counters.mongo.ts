@@ -65,8 +65,8 @@ function pathsByDocument(counters: Contribution): Map<string, Record<string, num
   return byDoc;
 }
 
-/** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
-export function createMongoDelayCounterStore(conn: Connection): DelayCounterStore & {
+/** The counters' store with the one-time fills' markers (first fill, roll-up, satisfaction). */
+export interface MongoDelayCounterStore extends DelayCounterStore {
   init(): Promise<void>;
   backfilled(): Promise<boolean>;
   markBackfilled(at: Date): Promise<void>;
@@ -74,7 +74,10 @@ export function createMongoDelayCounterStore(conn: Connection): DelayCounterStor
   rebuildRollUp(at: Date): Promise<number>;
   satisfactionCounted(): Promise<boolean>;
   markSatisfactionCounted(at: Date): Promise<void>;
-} {
+}
+
+/** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
+export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounterStore {
   const counters = counterDocuments(conn);
   const contributions = contributionDocuments(conn);
   const batch = createDocumentBatcher(contributionModel(conn));

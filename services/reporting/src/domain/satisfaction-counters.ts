@@ -1,5 +1,5 @@
 import type { Calendar } from '@tthc/calendar';
-import type { AgencyDirectory, Period, RatingCounts, RatingSettings, SubjectRecord } from '@tthc/metrics';
+import type { Period, RatingCountOptions, RatingCounts, SubjectRecord } from '@tthc/metrics';
 import { counterKey, encodeField, decodeField, monthKeyOf, monthSerial, unitOf, type Contribution, type CounterDocument } from './delay-counters';
 
 /**
@@ -113,15 +113,8 @@ export function satisfactionContributionOf(record: Pick<SubjectRecord, 'agencyCo
   return out;
 }
 
-export interface RatingCounterReadOptions {
-  calendar: Calendar;
-  directory: AgencyDirectory;
-  settings: RatingSettings;
-  now: number;
-  /** The effective agency (district units mapped to successors) must pass. */
-  visible: (agencyCode: string) => boolean;
-  procedureCode?: string;
-}
+/** The per-request count's options, with the calendar that places a rating in its period. */
+export type RatingCounterReadOptions = RatingCountOptions & { calendar: Calendar };
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const entries = (v: unknown): Array<[string, unknown]> => (v && typeof v === 'object' ? Object.entries(v as object) : []);
