@@ -57,6 +57,7 @@ describe('the dossier-state consumer', () => {
       // What the real planner meets for a deadline near the end of the calendar's years.
       next: () => ({ stage: 'due', level: 0, fireAt: loadDefaultCalendar().due({ from: '9999-12-20T09:00:00+07:00', amount: 10, unit: 'working-day' }).due }),
       workingMinutesBetween: () => 0,
+      key: () => 'test',
     } as unknown as TimerPlanner;
 
     const err = await failureOf(dossierStateHandler({ deadlines: deadlines(), timers, planner, horizon }).handle(message));
@@ -66,13 +67,13 @@ describe('the dossier-state consumer', () => {
   });
 
   test('when MongoDB is unreachable, then the error reaches the runner as an unavailable dependency, not as poison', async () => {
-    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, next: () => null, workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
+    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, next: () => null, workingMinutesBetween: () => 0, key: () => 'test' } as unknown as TimerPlanner;
     const err = await failureOf(dossierStateHandler({ deadlines: deadlines(new mongo.MongoNetworkError('connection 2 to 127.0.0.1:27217 closed')), timers, planner, horizon }).handle(message));
     expect(classifyFailure(err)).toMatchObject({ kind: 'dependency', dependency: 'mongodb' });
   });
   test('when a lane holds three snapshots of one dossier and a message that is not JSON, then only the newest revision is tracked and the broken message gets its own poison error', async () => {
     const tracked: number[] = [];
-    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, plan: () => [], next: () => null, workingMinutesBetween: () => 0 } as unknown as TimerPlanner;
+    const planner = { policy: { warningLead: { unit: 'second', amount: 1, text: '1s' }, escalationSteps: [] }, plan: () => [], next: () => null, workingMinutesBetween: () => 0, key: () => 'test' } as unknown as TimerPlanner;
     const recording = {
       upsertIfNewer: async (d: TrackedDeadline) => {
         tracked.push(d.revision);
