@@ -3,22 +3,28 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.AbstractMongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
+import org.h2.mvstore.MVMap;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.StreamSupport;
 
 /**
  * Starts mongo-java-server on a chosen loopback port. The library's own main classes hard-code
@@ -110,6 +116,19 @@ public final class MongoLauncher {
         public MemoryDatabase openOrCreateDatabase(String databaseName) {
             return new MemoryDatabase(databaseName, getCursorRegistry()) {
                 @Override
+                protected MemoryCollection openOrCreateCollection(String collectionName, CollectionOptions options) {
+                    return new MemoryCollection(this, collectionName, options, cursorRegistry) {
+                        @Override
+                        protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
+                            Iterable<Integer> ordered = RangeIndex.inOrder(getIndexes(), query, orderBy);
+                            return ordered == null
+                                ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
+                                : matchDocumentsFromStream(query, StreamSupport.stream(ordered.spliterator(), false).map(this::getDocument), skip, limit, batchSize, null, fieldSelector);
+                        }
+                    };
+                }
+
+                @Override
                 protected Index<Integer> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
                     return RangeIndex.secondary(this, collectionName, indexName, keys);
                 }
@@ -138,6 +157,23 @@ public final class MongoLauncher {
         @Override
         protected MongoDatabase openOrCreateDatabase(String databaseName) {
             return new H2Database(databaseName, getMvStore(), getCursorRegistry()) {
+                /** As the library opens a collection (its map names included), with the ordered read. */
+                @Override
+                protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+                    String namespace = getFullCollectionNamespace(collectionName);
+                    MVMap<Object, Document> dataMap = getMvStore().openMap("databases." + namespace);
+                    MVMap<String, Object> metaMap = getMvStore().openMap("meta." + namespace);
+                    return new H2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry) {
+                        @Override
+                        protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
+                            Iterable<Object> ordered = RangeIndex.inOrder(getIndexes(), query, orderBy);
+                            return ordered == null
+                                ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
+                                : matchDocumentsFromStream(query, StreamSupport.stream(ordered.spliterator(), false).map(this::getDocument), skip, limit, batchSize, null, fieldSelector);
+                        }
+                    };
+                }
+
                 @Override
                 protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
                     return RangeIndex.secondary(this, collectionName, indexName, keys);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.WeakHashMap;
@@ -45,6 +46,12 @@ final class RangeIndex<P> extends Index<P> {
     private final TreeMap<Object[], P> entries = new TreeMap<>(RangeIndex::compareEntries);
     private final Map<Object, List<Object[]>> entriesById = new HashMap<>();
     private final Map<Object, P> unkeyed = new HashMap<>();
+    /**
+     * Set once a document held an array in one of the keys: it then has one entry per element
+     * and matches an equality on any of them, so the entries no longer give the documents in
+     * the order a sort on those fields asks for. Never cleared (a rebuild at open starts anew).
+     */
+    private boolean multikey;
 
     /** Declared unique, and unique by construction: see {@link #unique}. */
     private final boolean declaredUnique;
@@ -156,6 +163,11 @@ final class RangeIndex<P> extends Index<P> {
             unkeyed.put(id, position);
             return;
         }
+        for (String key : keys()) {
+            if (document.get(key) instanceof Collection<?>) {
+                multikey = true;
+            }
+        }
         List<Object[]> own = new ArrayList<>(keyValues.size());
         for (KeyValue keyValue : keyValues) {
             Object[] entry = new Object[keyValue.size() + 1];
@@ -239,11 +251,100 @@ final class RangeIndex<P> extends Index<P> {
     }
 
     /**
+     * For a collection's query path: the positions the query can match in the order `orderBy`
+     * asks for, from the RangeIndex that narrows the query most (among equals, one that gives
+     * that order); null to leave the query to the library, which sorts what it matched. A
+     * unique index of the library that answers the query (`_id` held equal) keeps it.
+     */
+    static <P> Iterable<P> inOrder(List<Index<P>> indexes, Document query, Document orderBy) {
+        if (orderBy == null || orderBy.isEmpty()) {
+            return null;
+        }
+        int best = -1;
+        for (Index<P> index : indexes) {
+            if (!(index instanceof RangeIndex<P> range)) {
+                if (index.canHandle(query)) {
+                    return null;
+                }
+                continue;
+            }
+            best = Math.max(best, range.narrowing(query));
+        }
+        if (best < 0) {
+            return null;
+        }
+        for (Index<P> index : indexes) {
+            if (index instanceof RangeIndex<P> range && range.narrowing(query) == best) {
+                synchronized (range) {
+                    Iterable<P> positions = range.positionsInOrder(query, orderBy);
+                    if (positions != null) {
+                        return positions;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The positions the query can match, lazily, in the order `orderBy` asks for; null when this
+     * index cannot give them in that order. The entries are sorted by the keys and then `_id`,
+     * so after the keys held equal they are in the order of the remaining keys: a sort on those
+     * (all ascending or all descending, the constant keys anywhere) needs no sorting, and a
+     * limit stops the read, as MongoDB's index scan without a sort stage does. Only for one key
+     * range, no multikey entries and no unkeyed documents, where the order is exact.
+     *
+     * The returned view reads the entries while the caller iterates: the collection calls this
+     * from its query path, which holds the collection's lock, as every write does.
+     */
+    Iterable<P> positionsInOrder(Document query, Document orderBy) {
+        if (orderBy == null || orderBy.isEmpty() || multikey || !unkeyed.isEmpty()) {
+            return null;
+        }
+        Plan plan = plan(query);
+        if (plan == null || plan.ranges().size() != 1) {
+            return null;
+        }
+        List<String> keys = keys();
+        List<String> constant = keys.subList(0, plan.equalKeys());
+        List<String> ordered = new ArrayList<>(keys.subList(plan.equalKeys(), keys.size()));
+        ordered.add("_id");
+        int direction = 0;
+        int matched = 0;
+        for (Map.Entry<String, Object> sortKey : orderBy.entrySet()) {
+            if (!(sortKey.getValue() instanceof Number n) || Math.abs(n.doubleValue()) != 1.0) {
+                return null;
+            }
+            int sign = n.doubleValue() > 0 ? 1 : -1;
+            if (direction != 0 && sign != direction) {
+                return null;
+            }
+            direction = sign;
+            if (constant.contains(sortKey.getKey())) {
+                continue;
+            }
+            if (matched >= ordered.size() || !ordered.get(matched).equals(sortKey.getKey())) {
+                return null;
+            }
+            matched++;
+        }
+        Object[][] range = plan.ranges().get(0);
+        if (compareEntries(range[0], range[1]) > 0) {
+            return List.of();
+        }
+        NavigableMap<Object[], P> slice = entries.subMap(range[0], true, range[1], true);
+        return (direction < 0 ? slice.descendingMap() : slice).values();
+    }
+
+    /**
      * The conditions every match meets: the query's own fields and, recursively, those of the
      * documents under its top-level `$and` (the drivers' and the services' way to combine
      * filters). Any of them may narrow the read, since the server applies the whole query to
      * what the index returns; without this a list of open dossiers built with `$and` read the
-     * whole collection. Where two parts constrain the same field, the first is used.
+     * whole collection. Where two parts constrain the same field, the one that narrows most is
+     * used (a value before an `$in`, an `$in` before a range, a range before anything else; the
+     * first of equals), so `{ agencyCode: { $nin: [null] } }` next to `{ agencyCode: 'X' }`
+     * reads by 'X'.
      */
     private static Document necessary(Document query) {
         if (!(query.get("$and") instanceof List<?> parts)) {
@@ -258,11 +359,46 @@ final class RangeIndex<P> extends Index<P> {
         for (Object part : parts) {
             if (part instanceof Document conditions) {
                 for (Map.Entry<String, Object> field : necessary(conditions).entrySet()) {
-                    merged.putIfAbsent(field.getKey(), field.getValue());
+                    Object held = merged.get(field.getKey());
+                    if (!merged.containsKey(field.getKey()) || selectivity(field.getValue()) > selectivity(held)) {
+                        merged.put(field.getKey(), field.getValue());
+                    }
                 }
             }
         }
         return merged;
+    }
+
+    /** How much a condition narrows a read: 3 a value, 2 an `$in`, 1 a range, 0 anything else. */
+    private static int selectivity(Object condition) {
+        if (asValue(condition) != null) {
+            return 3;
+        }
+        if (condition instanceof Document operators && !operators.isEmpty()) {
+            if (operators.keySet().equals(Set.of("$in"))) {
+                return 2;
+            }
+            if (RANGE_OPERATORS.containsAll(operators.keySet())) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The one value a condition holds its field to: a plain value, or an `$in` of one plain
+     * value (what a filter built from a list of one agency looks like); null otherwise.
+     */
+    private static Object asValue(Object condition) {
+        if (isPlain(condition)) {
+            return condition;
+        }
+        if (condition instanceof Document operators && operators.size() == 1
+            && operators.get("$in") instanceof Collection<?> values && values.size() == 1) {
+            Object only = values.iterator().next();
+            return isPlain(only) ? only : null;
+        }
+        return null;
     }
 
     /** Null when not answerable. Reads only the query and the index's keys, never the entries. */
@@ -276,8 +412,8 @@ final class RangeIndex<P> extends Index<P> {
         }
         List<Object> prefix = new ArrayList<>();
         int next = 0;
-        while (next < keys.size() && query.containsKey(keys.get(next)) && isPlain(query.get(keys.get(next)))) {
-            prefix.add(normalize(query.get(keys.get(next))));
+        while (next < keys.size() && query.containsKey(keys.get(next)) && asValue(query.get(keys.get(next))) != null) {
+            prefix.add(normalize(asValue(query.get(keys.get(next)))));
             next++;
         }
         List<Object[][]> ranges = new ArrayList<>();

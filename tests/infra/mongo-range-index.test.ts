@@ -88,7 +88,7 @@ function randomDoc(r: ReturnType<typeof random>, id: number): Record<string, unk
   return doc;
 }
 
-function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unknown>; sort?: Record<string, 1 | -1>; limit?: number } {
+function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unknown>; sort?: Record<string, 1 | -1>; skip?: number; limit?: number } {
   const t = new Date(BASE + r.int(1000) * 60_000);
   const options = [
     () => ({ filter: { a: r.pick(A_VALUES) } }),
@@ -116,6 +116,17 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { $and: [{ a: r.pick(A_VALUES) }, { a: { $ne: 'x' } }, { d: { $lt: t } }] } }),
     // Two parts that cannot both hold: nothing, whichever part the index reads by.
     () => ({ filter: { s: 'closed', $and: [{ s: 'open' }, { d: { $gte: t } }] } }),
+    // Sorted the way an index holds them after its equal keys: read in index order, the sort
+    // skipped and the read stopped at skip + limit. Missing and null due instants, both
+    // directions, a constant key inside the sort, a one-value $in as the equal key, and an
+    // array-valued field whose index cannot give the order.
+    () => ({ filter: { s: r.pick(['open', 'closed']) }, sort: { d: 1 as const, _id: 1 as const }, skip: r.int(200), limit: 1 + r.int(40) }),
+    () => ({ filter: { s: 'open', d: { $gte: t } }, sort: { d: -1 as const, _id: -1 as const }, skip: r.int(20), limit: 1 + r.int(40) }),
+    () => ({ filter: { s: 'open' }, sort: { s: 1 as const, d: 1 as const, _id: 1 as const }, limit: 1 + r.int(40) }),
+    () => ({ filter: { $and: [{ a: { $nin: [null, 'x'] } }, { a: { $in: [r.pick(A_VALUES)] } }] }, sort: { b: 1 as const, _id: 1 as const }, skip: r.int(30), limit: 1 + r.int(30) }),
+    () => ({ filter: { a: r.pick(A_VALUES) }, sort: { _id: -1 as const }, limit: 1 + r.int(30) }),
+    () => ({ filter: { $and: [{ s: 'open' }, { d: { $gte: t } }, { $or: [{ d: t, _id: { $gt: 's-01000' } }, { d: { $gt: t } }] }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(40) }),
+    () => ({ filter: { tags: r.pick(['t1', 't2', 't3', 4]) }, sort: { _id: 1 as const }, skip: r.int(10), limit: 1 + r.int(30) }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
@@ -161,17 +172,18 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
         await Promise.all(both.map((db) => write(db, { ...seedDoc })));
       }
       for (let q = 0; q < 25; q += 1) {
-        const { filter, sort, limit } = randomQuery(r);
+        const { filter, sort, skip, limit } = randomQuery(r);
         const run = async (db: mongo.Db) => {
           let cursor = db.collection('subjects').find(filter as never);
           if (sort) cursor = cursor.sort(sort);
+          if (skip) cursor = cursor.skip(skip);
           if (limit) cursor = cursor.limit(limit);
           const found = await cursor.toArray();
           // Without a sort the order is the server's own; compare those as sets.
           return sort ? found : found.sort((x, y) => String(x._id).localeCompare(String(y._id)));
         };
         const [got, expected] = await Promise.all([run(indexed), run(plain)]);
-        expect({ filter, sort, limit, found: got }).toEqual({ filter, sort, limit, found: expected });
+        expect({ filter, sort, skip, limit, found: got }).toEqual({ filter, sort, skip, limit, found: expected });
         // The driver's countDocuments is an aggregation led by $match, which the launcher runs
         // through the indexes; so is a grouped count.
         const aggregated = async (db: mongo.Db) => ({

@@ -133,7 +133,9 @@ function afterCursor(c: OpenSubjectCursor): Record<string, unknown> {
   const sameDue = { dueAt: c.dueAt, _id: { $gt: c.code } };
   if (c.dueAt === null) return { $or: [sameDue, { dueAt: ANY_STRING }, { dueAt: ANY_DATE }] };
   if (typeof c.dueAt === 'string') return { $or: [sameDue, { dueAt: { $gt: c.dueAt } }, { dueAt: ANY_DATE }] };
-  return { $or: [sameDue, { dueAt: { $gt: c.dueAt } }] };
+  // The bound repeats what the $or implies, so that an index on the due instant starts the
+  // read at the cursor rather than at the first open subject.
+  return { dueAt: { $gte: c.dueAt }, $or: [sameDue, { dueAt: { $gt: c.dueAt } }] };
 }
 
 const cursorOf = (doc: SubjectDocument): OpenSubjectCursor => ({ dueAt: doc.dueAt instanceof Date || typeof doc.dueAt === 'string' ? doc.dueAt : null, code: String(doc._id) });

@@ -11,5 +11,8 @@ export function agencyFilter(scope: AgencyScope): Record<string, unknown> | null
   const or: Array<Record<string, unknown>> = [];
   if (scope.codes.length) or.push({ agencyCode: { $in: scope.codes } });
   for (const p of scope.prefixes) or.push({ agencyCode: { $regex: `^${escapeRegex(p)}` } });
+  // One part stands alone: a store plans its index read from top-level conditions, and an
+  // agency held to one code (or one prefix) is the narrowest read of an agency's list.
+  if (or.length === 1) return or[0]!;
   return or.length ? { $or: or } : { agencyCode: { $in: [] } };
 }
