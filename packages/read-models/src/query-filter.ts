@@ -6,7 +6,9 @@ export type StoredInstant = Date | string;
 
 /**
  * A filter on `agencyCode` built by the reader from its caller's scope (codes, prefixes); it is
- * added as is to the query, so the total of a page counts only what the scope reaches.
+ * added as is to the query, so the total of a page counts only what the scope reaches. It never
+ * matches a subject without an agency (a missing, null or empty code): no key can be checked
+ * against such a subject, and the lists rely on the filter to leave it out.
  */
 export type AgencyFilter = Record<string, unknown>;
 

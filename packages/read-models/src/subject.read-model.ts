@@ -148,8 +148,9 @@ const cursorOf = (doc: SubjectDocument): OpenSubjectCursor => ({ dueAt: doc.dueA
 export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<SubjectRecord> & { next: OpenSubjectCursor | null }> {
   // A subject without an agency is shown to nobody (no key can be checked against it), so it
   // is left out of the total too.
-  const and: Array<Record<string, unknown>> = [{ phase: 'open' }, { agencyCode: { $nin: [null, ''] } }];
-  if (q.agencies) and.push(q.agencies);
+  // The scope's filter already excludes them (`AgencyFilter`); asked twice, every candidate of a
+  // province-wide list is tested twice.
+  const and: Array<Record<string, unknown>> = [{ phase: 'open' }, q.agencies ?? { agencyCode: { $nin: [null, ''] } }];
   if (q.procedureCode) and.push({ procedureCode: q.procedureCode });
   if (q.subject === 'petition') and.push({ subject: 'petition' });
   if (q.subject === 'dossier') and.push({ subject: { $ne: 'petition' } });
