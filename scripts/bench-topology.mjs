@@ -19,7 +19,8 @@
 // (10000, due within one minute), BENCH_SAME_SECOND (1000, due in one second), BENCH_CONCURRENCY
 // (4 requests / batches in flight), BENCH_SEED (1), BENCH_SERVICES (workflow,sla,intake; add
 // reporting,notifier to run them too), BENCH_WAIT_SECONDS (3600: longest wait for one step).
-// BENCH_LOG_DIR keeps every log line of every service there (<service>-<instance>.log).
+// BENCH_LOG_DIR keeps every log line of every service there (<service>-<instance>.log);
+// BENCH_NODE_ARGS adds node options to every service (a CPU profile: --cpu-prof --cpu-prof-dir=DIR).
 // A small run: BENCH_EVENTS=10000 BENCH_OPEN_DEADLINES=20000 node scripts/bench-topology.mjs
 //
 // Scale-out (issue #14 goal 5): BENCH_INSTANCES (1) runs that many instances of workflow and of
@@ -85,6 +86,9 @@ const SERVICES = (process.env.BENCH_SERVICES || 'workflow,sla,intake').split(','
 for (const s of ['workflow', 'sla', 'intake']) if (!SERVICES.includes(s)) SERVICES.push(s);
 const BATCH = 500;
 const LOG_DIR = process.env.BENCH_LOG_DIR || null;
+// Node options for every service process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see
+// where a service spends its time (NODE_OPTIONS refuses the profiler's flags).
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const POLL_EVERY_MS = 5000; // the polling baseline: what one-stop software does
 // Its index: due dates of open deadlines, in sla's own collection.
 const POLL_INDEX = { keys: { status: 1, dueAt: 1 }, name: 'bench_poll_status_dueAt' };
@@ -212,7 +216,7 @@ async function startService(name, instance = 1) {
   services.set(key, svc);
   svc.url = `http://127.0.0.1:${svc.port}`;
   svc.expectExit = false;
-  const child = spawn(process.execPath, [join(root, 'services', name, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...NODE_ARGS, join(root, 'services', name, 'dist/main.js')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -127,6 +127,11 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { a: r.pick(A_VALUES) }, sort: { _id: -1 as const }, limit: 1 + r.int(30) }),
     () => ({ filter: { $and: [{ s: 'open' }, { d: { $gte: t } }, { $or: [{ d: t, _id: { $gt: 's-01000' } }, { d: { $gt: t } }] }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(40) }),
     () => ({ filter: { tags: r.pick(['t1', 't2', 't3', 4]) }, sort: { _id: 1 as const }, skip: r.int(10), limit: 1 + r.int(30) }),
+    // Long $in lists, as batched reads by id send them: strings are looked up in a set, an
+    // array-valued field or a list with another type is left to the library's comparisons.
+    () => ({ filter: { _id: { $in: Array.from({ length: 8 + r.int(40) }, () => `s-${String(r.int(3200)).padStart(5, '0')}`) } } }),
+    () => ({ filter: { a: { $in: ['x', 'y', 'z', 'G01.001.000', 'w', 'v', 'u', 't', ...(r.next() < 0.5 ? [2] : [])] } } }),
+    () => ({ filter: { tags: { $in: ['t1', 't9', 'a', 'b', 'c', 'd', 'e', 'f'] } }, sort: { _id: 1 as const }, limit: 1 + r.int(50) }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
