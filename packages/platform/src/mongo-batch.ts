@@ -12,11 +12,16 @@ import { createBatcher, type Settled } from './batcher';
 export interface DocumentBatcher<D> {
   findById(id: string): Promise<D | null>;
   insert(doc: D & { _id: string }): Promise<boolean>;
-  /** Sets `fields` on the document `id` if it still matches `condition` (e.g. `{ revision: 4 }`). */
-  updateIf(id: string, condition: Record<string, unknown>, fields: Partial<D>): Promise<boolean>;
+  /**
+   * Sets `fields` on the document `id` if it still matches `condition` (e.g. `{ revision: 4 }`),
+   * and appends `append`'s items to those array fields in the same write.
+   */
+  updateIf(id: string, condition: Record<string, unknown>, fields: Partial<D>, append?: Partial<Record<keyof D & string, unknown[]>>): Promise<boolean>;
 }
 
-type Write<D> = { kind: 'insert'; doc: D & { _id: string } } | { kind: 'update'; id: string; condition: Record<string, unknown>; fields: Partial<D> };
+type Write<D> =
+  | { kind: 'insert'; doc: D & { _id: string } }
+  | { kind: 'update'; id: string; condition: Record<string, unknown>; fields: Partial<D>; append?: Partial<Record<string, unknown[]>> };
 
 interface WriteFailure {
   index: number;
@@ -42,8 +47,13 @@ export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
   return {
     findById: (id) => find(id),
     insert: (doc) => write({ kind: 'insert', doc }),
-    updateIf: (id, condition, fields) => write({ kind: 'update', id, condition, fields }),
+    updateIf: (id, condition, fields, append) => write({ kind: 'update', id, condition, fields, ...(append ? { append } : {}) }),
   };
+}
+
+function pushOf(append: Partial<Record<string, unknown[]>> | undefined): { $push?: Record<string, { $each: unknown[] }> } {
+  const fields = Object.entries(append ?? {}).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length > 0);
+  return fields.length ? { $push: Object.fromEntries(fields.map(([k, items]) => [k, { $each: items }])) } : {};
 }
 
 async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): Promise<Array<Settled<boolean>>> {
@@ -51,7 +61,7 @@ async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): P
   const ops = writes.map((w, i) =>
     w.kind === 'insert'
       ? { insertOne: { document: w.doc } }
-      : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] } } } },
+      : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] }, ...pushOf(w.append) } } },
   );
   let matched: number;
   const failed = new Map<number, WriteFailure>();

@@ -100,6 +100,36 @@ describe('the subject repository, called by many lanes at once', () => {
   });
 });
 
+describe('the subject repository, writing what changed', () => {
+  const fact = (id: string, at: string) => ({ key: `portal\n${id}`, id, source: 'portal', type: 'vn.tthc.dossier.step-assigned', time: at, occurredAt: at, data: { n: id } }) as unknown as StoredSubject['history'][number];
+
+  test('when facts are added at the end, then only they are sent, and the stored history is the whole history', async () => {
+    const code = dossierCode(AGENCY, '261126');
+    await repo.insert({ ...subject(code, 1, 'a'), history: [fact('f1', '2026-11-26T01:00:00Z')] });
+    const read = (await repo.find(code))!;
+    const next = { ...subject(code, 2, 'b'), history: [...read.history, fact('f2', '2026-11-26T02:00:00Z'), fact('f3', '2026-11-26T03:00:00Z')] };
+    // The stored history is changed behind the writer's back at the same revision: a write that
+    // appends keeps that change, one that sends the whole history would overwrite it.
+    await mongo.collection('dossiers').updateOne({ _id: code } as never, { $set: { 'history.0.data': { n: 'kept' } } });
+    expect(await repo.replace(next, 1, read)).toBe(true);
+    const stored = (await repo.find(code))!;
+    expect(stored.history.map((f) => [f.id, (f.data as { n: string }).n])).toEqual([['f1', 'kept'], ['f2', 'f2'], ['f3', 'f3']]);
+    expect(stored).toMatchObject({ revision: 2, state: { agencyCode: 'b' } });
+  });
+
+  test('when a fact is placed before stored ones, or the revision moved on, then the whole history is written, or nothing', async () => {
+    const code = dossierCode(AGENCY, '261126');
+    await repo.insert({ ...subject(code, 1, 'a'), history: [fact('f2', '2026-11-26T02:00:00Z')] });
+    const read = (await repo.find(code))!;
+    const earlier = { ...subject(code, 2, 'b'), history: [fact('f1', '2026-11-26T01:00:00Z'), ...read.history] };
+    expect(await repo.replace(earlier, 1, read)).toBe(true);
+    expect((await repo.find(code))!.history.map((f) => f.id)).toEqual(['f1', 'f2']);
+    // A stale writer appending to revision 1 is refused: its facts are not pushed onto revision 2.
+    expect(await repo.replace({ ...subject(code, 2, 'c'), history: [...read.history, fact('f3', '2026-11-26T03:00:00Z')] }, 1, read)).toBe(false);
+    expect((await repo.find(code))!).toMatchObject({ revision: 2, state: { agencyCode: 'b' }, history: [{ id: 'f1' }, { id: 'f2' }] });
+  });
+});
+
 describe('workflow applying a burst of facts for many subjects', () => {
   test('when receptions, later facts and redeliveries of 300 dossiers arrive in one burst, then each dossier holds every fact once, is written at its final revision and its snapshots never go backwards', async () => {
     const codes = Array.from({ length: 300 }, () => dossierCode(AGENCY, '261125'));

@@ -111,10 +111,22 @@ subjectSchema.index({ concernsDossierCode: 1 });
 const toDate = (iso: string | null | undefined) => (iso == null ? null : new Date(iso));
 const lastOf = <T>(list: readonly T[] | undefined): T | undefined => list?.[list.length - 1];
 
+// JSON round trip: `undefined` members would be stored as null and read back differently.
+const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/**
+ * The facts `next` adds at the end of `previous`'s history, or null when it changed otherwise
+ * (a fact placed before others, an evicted one). The domain keeps the stored fact objects it
+ * read, so an unchanged prefix is recognised by identity; a copy only costs the shortcut.
+ */
+function appendedFacts(previous: readonly Fact[], next: readonly Fact[]): Fact[] | null {
+  if (next.length < previous.length) return null;
+  for (let i = 0; i < previous.length; i++) if (next[i] !== previous[i]) return null;
+  return next.slice(previous.length);
+}
+
 function toDoc(d: StoredSubject): SubjectDoc {
   const s = d.state;
-  // JSON round trip: `undefined` members would be stored as null and read back differently.
-  const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   return {
     _id: d.code,
     code: d.code,
@@ -183,9 +195,16 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
       return doc ? fromDoc(doc) : null;
     },
     insert: (d) => batch.insert(toDoc(d)),
-    async replace(d, expectedRevision) {
-      const { _id, ...fields } = toDoc(d);
-      return batch.updateIf(_id, { revision: expectedRevision }, fields);
+    async replace(d, expectedRevision, previous) {
+      const appended = previous?.revision === expectedRevision ? appendedFacts(previous.history, d.history) : null;
+      if (appended === null) {
+        const { _id, ...fields } = toDoc(d);
+        return batch.updateIf(_id, { revision: expectedRevision }, fields);
+      }
+      // The revision condition guarantees the stored history is `previous`'s: the new facts are
+      // appended to it, and the history already stored is neither sent nor compared again.
+      const { _id, history: _whole, ...fields } = toDoc({ ...d, history: [] });
+      return batch.updateIf(_id, { revision: expectedRevision }, { ...fields, hasReception: hasReception(d.history) }, { history: plain(appended) });
     },
     async listOpenCodes() {
       const docs = await model.find({ phase: 'open' }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();

@@ -43,8 +43,12 @@ export interface SubjectRepository {
   find(code: string): Promise<StoredSubject | null>;
   /** Inserts revision 1; false when another writer created the subject first. */
   insert(doc: StoredSubject): Promise<boolean>;
-  /** Writes `doc` only if the stored revision is still `expectedRevision`. */
-  replace(doc: StoredSubject, expectedRevision: number): Promise<boolean>;
+  /**
+   * Writes `doc` only if the stored revision is still `expectedRevision`. `previous`, the
+   * subject as read at that revision, lets the store send only what changed (facts appended to
+   * the history rather than the whole history again).
+   */
+  replace(doc: StoredSubject, expectedRevision: number, previous?: StoredSubject): Promise<boolean>;
 }
 
 export interface StatePublisher {
@@ -143,7 +147,7 @@ export async function applyFacts(code: string, facts: readonly Fact[], deps: App
       current = result.subject;
     }
     if (current !== stored && current !== null) {
-      const written = stored ? await deps.repo.replace(current, stored.revision) : await deps.repo.insert(current);
+      const written = stored ? await deps.repo.replace(current, stored.revision, stored) : await deps.repo.insert(current);
       if (!written) continue;
     }
     if (publish && current) await deps.publisher.publish(current);

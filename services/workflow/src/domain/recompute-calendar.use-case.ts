@@ -27,7 +27,7 @@ export interface OpenSubjectStore {
   /** Codes of the subjects whose phase is `open` (closed ones stay frozen). */
   listOpenCodes(): Promise<string[]>;
   find(code: string): Promise<StoredSubject | null>;
-  replace(doc: StoredSubject, expectedRevision: number): Promise<boolean>;
+  replace(doc: StoredSubject, expectedRevision: number, previous?: StoredSubject): Promise<boolean>;
 }
 
 export interface CalendarAuditStore {
@@ -92,7 +92,7 @@ async function recomputeOne(code: string, auditId: string, deps: RecomputeDeps):
     const state = deps.derive(current.subject, code, current.history, bumps);
     const move = { auditId, oldDueAt: current.state.dueAt, newDueAt: state.dueAt, deadlineKeys: keys };
     const next: StoredSubject = { ...current, revision: current.revision + 1, state, versionBumps: bumps, lastCalendarMove: move };
-    if (await deps.subjects.replace(next, current.revision)) {
+    if (await deps.subjects.replace(next, current.revision, current)) {
       await deps.publisher.publish(next);
       return { code, subject: current.subject, agencyCode: state.agencyCode, oldDueAt: move.oldDueAt, newDueAt: move.newDueAt, deadlineKeys: keys };
     }
