@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { requireEnv, tcpRelay } from '@tthc/testkit';
 import { classifyFailure } from './kafka/failure-class';
-import { createDocumentBatcher } from './mongo-batch';
+import { changedFields, createDocumentBatcher } from './mongo-batch';
 
 interface Doc {
   _id: string;
@@ -49,5 +49,19 @@ describe('document batcher on the real MongoDB-wire server', () => {
     } finally {
       await direct.close();
     }
+  });
+});
+
+describe('changedFields', () => {
+  test('when values are equal as stored (dates by instant, arrays and objects member by member), then only the others are changed', () => {
+    const at = new Date('2026-11-26T01:00:00Z');
+    const stored = { a: 1, b: 'x', c: new Date(at), d: [1, { e: new Date(at) }], f: { g: null, h: [true] }, i: null, j: 'same' };
+    const next = { a: 1, b: 'y', c: new Date(at), d: [1, { e: new Date(at) }], f: { g: null, h: [false] }, i: undefined, j: 'same', k: null };
+    expect(changedFields(stored, next)).toEqual({ b: 'y', f: { g: null, h: [false] }, i: undefined, k: null });
+  });
+
+  test('when a value differs in type only, or an object has a member more or less, then it is changed', () => {
+    const at = new Date('2026-11-26T01:00:00Z');
+    expect(changedFields({ a: at.toISOString(), b: { x: 1 }, c: [1, 2], d: { x: 1, y: null } }, { a: at, b: { x: 1, y: 2 }, c: [1, 2, 3], d: { x: 1 } })).toEqual({ a: at, b: { x: 1, y: 2 }, c: [1, 2, 3], d: { x: 1 } });
   });
 });

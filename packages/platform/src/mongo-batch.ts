@@ -51,6 +51,40 @@ export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
   };
 }
 
+/**
+ * The members of `next` whose value differs from the one `stored` holds (a document as read
+ * from the store), so that a compare-and-set write carries only those. Unchanged members need
+ * no `$set`; a store compares and rewrites each member it is sent (the MongoDB-wire stand-in
+ * spent most of a write there). Anything not certainly equal counts as changed.
+ */
+export function changedFields<T extends Record<string, unknown>>(stored: Readonly<Record<string, unknown>>, next: T): Partial<T> {
+  const changed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (!sameStoredValue(stored[key], value)) changed[key] = value;
+  }
+  return changed as Partial<T>;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+function sameStoredValue(stored: unknown, next: unknown): boolean {
+  // `undefined` is never stored as such: whatever the store holds, it is written.
+  if (stored === next) return next !== undefined;
+  if (stored instanceof Date || next instanceof Date) return stored instanceof Date && next instanceof Date && stored.getTime() === next.getTime();
+  if (Array.isArray(stored) || Array.isArray(next)) {
+    return Array.isArray(stored) && Array.isArray(next) && stored.length === next.length && stored.every((item, i) => sameStoredValue(item, next[i]));
+  }
+  if (isPlainObject(stored) && isPlainObject(next)) {
+    const keys = Object.keys(next);
+    return keys.length === Object.keys(stored).length && keys.every((k) => Object.prototype.hasOwnProperty.call(stored, k) && sameStoredValue(stored[k], next[k]));
+  }
+  return false;
+}
+
 function pushOf(append: Partial<Record<string, unknown[]>> | undefined): { $push?: Record<string, { $each: unknown[] }> } {
   const fields = Object.entries(append ?? {}).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length > 0);
   return fields.length ? { $push: Object.fromEntries(fields.map(([k, items]) => [k, { $each: items }])) } : {};

@@ -115,6 +115,21 @@ describe('the subject repository, writing what changed', () => {
     const stored = (await repo.find(code))!;
     expect(stored.history.map((f) => [f.id, (f.data as { n: string }).n])).toEqual([['f1', 'kept'], ['f2', 'f2'], ['f3', 'f3']]);
     expect(stored).toMatchObject({ revision: 2, state: { agencyCode: 'b' } });
+    expect(await mongo.collection('dossiers').findOne({ _id: code } as never)).toMatchObject({ agencyCode: 'b', hasReception: false, revision: 2 });
+  });
+
+  test('when other fields are unchanged, then only the changed ones are set, and a field the document was stored without is written', async () => {
+    const code = dossierCode(AGENCY, '261126');
+    await repo.insert({ ...subject(code, 1, 'a'), history: [fact('f1', '2026-11-26T01:00:00Z')] });
+    // As written by an earlier release: without a field this one stores.
+    await mongo.collection('dossiers').updateOne({ _id: code } as never, { $unset: { concernsDossierCode: '' } });
+    const read = (await repo.find(code))!;
+    // A field the write leaves as read, changed behind its back: a write of every field would undo it.
+    await mongo.collection('dossiers').updateOne({ _id: code } as never, { $set: { channel: 'behind-the-back' } });
+    expect(await repo.replace({ ...subject(code, 2, 'a'), history: [...read.history, fact('f2', '2026-11-26T02:00:00Z')] }, 1, read)).toBe(true);
+    const raw = await mongo.collection('dossiers').findOne({ _id: code } as never);
+    expect(raw).toMatchObject({ revision: 2, agencyCode: 'a', channel: 'behind-the-back', concernsDossierCode: null });
+    expect((raw!['history'] as Array<{ id: string }>).map((f) => f.id)).toEqual(['f1', 'f2']);
   });
 
   test('when a fact is placed before stored ones, or the revision moved on, then the whole history is written, or nothing', async () => {

@@ -1,6 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { createDocumentBatcher, modelOn } from '@tthc/platform';
+import { changedFields, createDocumentBatcher, modelOn } from '@tthc/platform';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, TrackedDeadline } from '../domain/deadline';
 
@@ -225,8 +225,10 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       const same = previous.version === d.version;
       const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
       const stored = { ...merged, nextFireAt: nextFireAt(merged), planKey };
+      // Most new revisions of a subject leave most of a deadline as it was: only what differs
+      // from the document read is sent, under the same revision condition.
       const { _id, ...fields } = toDoc(stored);
-      if (!(await batch.updateIf(_id, { revision: previous.revision }, fields))) return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
+      if (!(await batch.updateIf(_id, { revision: previous.revision }, changedFields(existing as unknown as Record<string, unknown>, fields)))) return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
       return { previous, stored };
     },
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { createDocumentBatcher, modelOn } from '@tthc/platform';
+import { changedFields, createDocumentBatcher, modelOn } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
@@ -185,6 +185,8 @@ export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubject
 export function createSubjectRepository(conn: Connection): SubjectStore {
   const model = subjectModel(conn);
   const batch = createDocumentBatcher(model);
+  // The document each subject handed out by `find` was read from, for a write that follows it.
+  const readDocs = new WeakMap<StoredSubject, SubjectDoc>();
   return {
     async init() {
       await model.init();
@@ -192,19 +194,27 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
     },
     async find(code) {
       const doc = await batch.findById(code);
-      return doc ? fromDoc(doc) : null;
+      if (!doc) return null;
+      const subject = fromDoc(doc);
+      readDocs.set(subject, doc);
+      return subject;
     },
     insert: (d) => batch.insert(toDoc(d)),
     async replace(d, expectedRevision, previous) {
       const appended = previous?.revision === expectedRevision ? appendedFacts(previous.history, d.history) : null;
-      if (appended === null) {
+      if (!previous || appended === null) {
         const { _id, ...fields } = toDoc(d);
         return batch.updateIf(_id, { revision: expectedRevision }, fields);
       }
-      // The revision condition guarantees the stored history is `previous`'s: the new facts are
-      // appended to it, and the history already stored is neither sent nor compared again.
+      // The revision condition guarantees the stored document is `previous`'s: the new facts
+      // are appended to its history, and of the other fields only those that differ are sent.
       const { _id, history: _whole, ...fields } = toDoc({ ...d, history: [] });
-      return batch.updateIf(_id, { revision: expectedRevision }, { ...fields, hasReception: hasReception(d.history) }, { history: plain(appended) });
+      const fieldsWithReception = { ...fields, hasReception: hasReception(d.history) };
+      // Compared with the document as read, not as this release would write it: a field an
+      // earlier release did not store is written.
+      const read = readDocs.get(previous);
+      const changed = read ? changedFields(read as unknown as Record<string, unknown>, fieldsWithReception) : fieldsWithReception;
+      return batch.updateIf(_id, { revision: expectedRevision }, changed, { history: plain(appended) });
     },
     async listOpenCodes() {
       const docs = await model.find({ phase: 'open' }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
