@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * Starts mongo-java-server on a chosen loopback port. The library's own main classes hard-code
@@ -128,10 +127,10 @@ public final class MongoLauncher {
                     return new MemoryCollection(this, collectionName, options, cursorRegistry) {
                         @Override
                         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
-                            Iterable<Integer> ordered = RangeIndex.inOrder(getIndexes(), query, orderBy);
+                            Stream<Document> ordered = RangeIndex.documentsInOrder(getIndexes(), query, orderBy, this::getDocument);
                             return ordered == null
                                 ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
-                                : matchDocumentsFromStream(query, StreamSupport.stream(ordered.spliterator(), false).map(this::getDocument), skip, limit, batchSize, null, fieldSelector);
+                                : matchDocumentsFromStream(query, ordered, skip, limit, batchSize, null, fieldSelector);
                         }
 
                         @Override
@@ -190,10 +189,10 @@ public final class MongoLauncher {
                     return new H2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry) {
                         @Override
                         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
-                            Iterable<Object> ordered = RangeIndex.inOrder(getIndexes(), query, orderBy);
+                            Stream<Document> ordered = RangeIndex.documentsInOrder(getIndexes(), query, orderBy, this::getDocument);
                             return ordered == null
                                 ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
-                                : matchDocumentsFromStream(query, StreamSupport.stream(ordered.spliterator(), false).map(this::getDocument), skip, limit, batchSize, null, fieldSelector);
+                                : matchDocumentsFromStream(query, ordered, skip, limit, batchSize, null, fieldSelector);
                         }
 
                         @Override

@@ -17,7 +17,10 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.WeakHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A secondary (non-unique) index for mongo-java-server, which ignores every index that is not
@@ -296,6 +299,15 @@ final class RangeIndex<P> extends Index<P> {
         }
         positions.addAll(unkeyed.values());
         return positions;
+    }
+
+    /**
+     * The documents at {@link #inOrder}'s positions, read as the stream is consumed (a limit
+     * stops the read); null to leave the query to the library.
+     */
+    static <P> Stream<Document> documentsInOrder(List<Index<P>> indexes, Document query, Document orderBy, Function<P, Document> documentAt) {
+        Iterable<P> positions = inOrder(indexes, query, orderBy);
+        return positions == null ? null : StreamSupport.stream(positions.spliterator(), false).map(documentAt);
     }
 
     /**
