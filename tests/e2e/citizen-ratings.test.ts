@@ -74,7 +74,12 @@ describe('citizens’ ratings and petition links on the real stack', () => {
     expect(stored.history.map((h) => h.type)).toEqual(['vn.tthc.dossier.received', DOSSIER_RATED_V1]);
     for (const field of ['status', 'statusCode', 'dueAt', 'deadlines', 'findings', 'classification'] as const) expect(stored[field]).toEqual(stateBefore[field]);
 
-    const after = await satisfaction();
+    // The sub-score is read from reporting's counters, which follow the state topic: they may
+    // count the rating a moment after workflow has stored it.
+    const after = await waitFor('the rating counted in the sub-score', async () => {
+      const item = await satisfaction();
+      return item.source === 'ratings' && item;
+    });
     // Nothing late; 1 of the 3 dossiers to handle disliked: 6 × (100 − 33.33) % / 90 %.
     expect(after).toMatchObject({ source: 'ratings', score: 4.44, inputs: { toHandle: 3, ratings: 1, ratedDossiers: 1, dislikedDossiers: 1, petitionDossiers: 0, petitionOrDislikePercent: 33.33, ratedSatisfiedPercent: 0 } });
   });
