@@ -206,9 +206,14 @@ public final class MongoLauncher {
                             return false;
                         }
 
+                        // Set once the library's constructor is over: that constructor logs the
+                        // data size of a reopened collection (an argument evaluated even when the
+                        // log is off), which would encode every stored document at each start.
+                        private boolean opened = true;
+
                         @Override
                         protected synchronized int getDataSize() {
-                            return DataSize.of(streamAllDocumentsWithPosition().map(DocumentWithPosition::getDocument));
+                            return opened ? DataSize.of(streamAllDocumentsWithPosition().map(DocumentWithPosition::getDocument)) : 0;
                         }
                     };
                 }
