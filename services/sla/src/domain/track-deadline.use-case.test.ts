@@ -98,6 +98,30 @@ describe('tracking snapshots', () => {
     expect(await m.repo.find('D-1', 'step:2')).toMatchObject({ status: 'removed', nextFireAt: null });
   });
 
+  test('when a deadline whose next stage fires beyond the horizon changes version or is met, then no removal is asked of Redis, which holds none of its timers', async () => {
+    const m = memory(6);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step()])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: deadlinesFromSnapshotAt(snapshot(2, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z' })])) }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 3, deadlines: deadlinesFromSnapshotAt(snapshot(3, [step({ version: 2, dueAt: '2026-03-05T03:00:00Z', status: 'met' })])) }, m.deps);
+    expect(m.cancelled).toEqual([]);
+    expect(await m.repo.find('D-1', 'step:1')).toMatchObject({ version: 2, status: 'met', nextFireAt: null });
+  });
+
+  test('when a met deadline is delivered again, then its timers are not removed a second time', async () => {
+    const m = memory();
+    await trackSnapshot({ subjectCode: 'D-1', revision: 1, deadlines: deadlinesFromSnapshotAt(snapshot(1, [step()])) }, m.deps);
+    const met = deadlinesFromSnapshotAt(snapshot(2, [step({ status: 'met' })]));
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: met }, m.deps);
+    // Every stage of the version: warning, due and the two escalation levels.
+    const once = [...m.cancelled];
+    expect(once).toHaveLength(4);
+    expect(once).toContain('warning0:step:1:v1');
+    await trackSnapshot({ subjectCode: 'D-1', revision: 2, deadlines: met }, m.deps);
+    await trackSnapshot({ subjectCode: 'D-1', revision: 3, deadlines: deadlinesFromSnapshotAt(snapshot(3, [step({ status: 'met', version: 2 })])) }, m.deps);
+    expect(m.cancelled).toEqual(once);
+    expect(m.scheduled.size).toBe(0);
+  });
+
   test('when stored entries do not name their siblings (written before they were kept), then a dropped key is still found and settled', async () => {
     const m = memory();
     const entries = deadlinesFromSnapshotAt(snapshot(1, [step(), step({ key: 'step:2' })])).map((e) => ({ ...e, siblings: null }));

@@ -88,16 +88,36 @@ export async function trackSnapshot(snapshot: { subjectCode: string; revision: n
   return out;
 }
 
+// Instances' clocks may disagree by this much about where the horizon ends.
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Whether Redis may hold a timer of this stored view. Most snapshots change a deadline that has
+ * none: its next stage fires beyond the horizon, which only moves forward, so neither a consumer
+ * nor the loader can have scheduled it; or it is inactive, and its timers were removed by the
+ * write that made it so. Removing the five timers of every stage anyway was a Redis script
+ * each, a sixth of sla's time under the pipeline bench. Skipping a removal is never wrong, only
+ * untidy: a timer left behind fires, finds its version stale or its deadline inactive and does
+ * nothing (`checkDeadline`).
+ */
+export function mayHoldTimers(d: TrackedDeadline, horizon: TimerHorizon): boolean {
+  if (!isActive(d) || d.nextFireAt === null) return false;
+  if (d.nextFireAt === undefined) return true;
+  return d.nextFireAt.getTime() <= horizonEnd(horizon).getTime() + CLOCK_SKEW_MS;
+}
+
 async function trackOne(entry: TrackedDeadline, deps: TrackDeps): Promise<{ outcome: TrackOutcome['outcome']; previous: TrackedDeadline | null }> {
   // The next instant is written with the view itself, so no reader ever sees the new view
   // with the old instant.
   const { previous, stored } = await deps.deadlines.upsertIfNewer(entry, (d) => deps.planner.next(d)?.fireAt ?? null, deps.planner.key());
   const cancelAll = (d: TrackedDeadline) => Promise.all(allTimerRefs(d, deps.planner.policy).map((t) => deps.timers.cancel(t)));
-  if (previous && previous.version !== stored.version) await cancelAll(previous);
-  if (!isActive(stored)) {
-    await cancelAll(stored);
-    return { outcome: 'cancelled', previous };
+  // Only timers of the version stored before this write can be in Redis: a timer is scheduled
+  // after its view is stored, never before.
+  if (previous && mayHoldTimers(previous, deps.horizon)) {
+    if (previous.version !== stored.version) await cancelAll(previous);
+    else if (!isActive(stored)) await cancelAll(stored);
   }
+  if (!isActive(stored)) return { outcome: 'cancelled', previous };
   const next = deps.planner.next(stored);
   if (!next || next.fireAt.getTime() > horizonEnd(deps.horizon).getTime()) return { outcome: 'deferred', previous };
   await deps.timers.schedule([{ ref: { subjectCode: stored.subjectCode, key: stored.key, version: stored.version, stage: next.stage, level: next.level }, fireAt: next.fireAt }]);

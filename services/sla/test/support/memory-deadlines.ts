@@ -25,12 +25,17 @@ export function memoryDeadlines(planner: TimerPlanner, now: Date, horizonHours =
     walkNearTerm: (_until, pageSize) => pagesOf([], pageSize),
   };
   const scheduled = new Map<string, Date>();
+  // Every removal asked for, in order, whether or not the timer was held.
+  const cancelled: string[] = [];
   const key = (t: TimerRef) => `${t.stage}${t.level}:${t.key}:v${t.version}`;
   const timers: TimerScheduler = {
     schedule: async (timers) => timers.forEach(({ ref, fireAt }) => void scheduled.set(key(ref), fireAt)),
-    cancel: async (t) => void scheduled.delete(key(t)),
+    cancel: async (t) => {
+      cancelled.push(key(t));
+      scheduled.delete(key(t));
+    },
     ensure: async () => false,
   };
   const clock = new ControllableClock(now.toISOString());
-  return { repo, timers, scheduled, deps: { deadlines: repo, timers, planner, horizon: { clock, seconds: horizonHours * 3600 } } };
+  return { repo, timers, scheduled, cancelled, deps: { deadlines: repo, timers, planner, horizon: { clock, seconds: horizonHours * 3600 } } };
 }
