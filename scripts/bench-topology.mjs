@@ -172,7 +172,8 @@ function newNamespace() {
   summary.infrastructure.namespace = ns;
   summary.infrastructure.mongo = `${mongoUrl.host}/${ns}`;
 }
-const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+const newProducer = () => kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+let producer = newProducer();
 const cleanups = [];
 
 // ---------------------------------------------------------------------------------------------
@@ -1027,6 +1028,12 @@ async function scaleOut() {
       await stopAll();
       await removeNamespace(namespaces[namespaces.length - 1]);
       newNamespace();
+      // kafkajs asks the broker for the metadata of every topic a producer ever sent to; once
+      // one of them is deleted, each later send fails with "This server does not host this
+      // topic-partition" (the phases after a scale-out did). A new producer knows none of them.
+      await producer.disconnect().catch(() => undefined);
+      producer = newProducer();
+      await producer.connect();
     }
     say(`scale-out pass ${res.passes.length + 1}: ${count} instance${count > 1 ? 's' : ''} of ${SCALED.join(' and ')}, namespace ${ns}, ${PARTITIONS} partitions per topic`);
     passLabel = `scale-out pass ${res.passes.length + 1}: `;

@@ -2,6 +2,7 @@ import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.AbstractMongoCollection;
 import de.bwaldvogel.mongo.backend.AbstractMongoDatabase;
 import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
@@ -523,7 +524,8 @@ public final class MongoLauncher {
      * aggregation, so counting a few hundred documents of a 200 000-document collection read
      * (and, on H2, deserialised) all of them, and every writer of that collection waited: long
      * enough for clients' server monitors to time out. Here the leading $match is run as a query,
-     * which the indexes answer, and the remaining stages get only its documents. Pipelines with
+     * which the indexes answer, and the remaining stages get only its documents; a count whose
+     * $match one index holds exactly is counted from its entries (RangeIndex.countCovered). Pipelines with
      * stages outside a read-only list, with variables or explain, are left to the library.
      */
     static final class IndexedAggregate {
@@ -553,8 +555,15 @@ public final class MongoLauncher {
             if (collection == null) {
                 return null;
             }
-            Aggregation rest = Aggregation.fromPipeline(pipeline.subList(1, pipeline.size()), resolver, db, collection, oplog);
-            List<Document> result = rest.runStages(collection.handleQueryAsStream(match));
+            long covered = isCount(pipeline) ? coveredCount(collection, match) : -1;
+            List<Document> result;
+            if (covered >= 0) {
+                // As the $group stage answers: no group at all when nothing matched.
+                result = covered == 0 ? List.of() : List.of(new Document("_id", 1).append("n", covered <= Integer.MAX_VALUE ? (Object) (int) covered : (Object) covered));
+            } else {
+                Aggregation rest = Aggregation.fromPipeline(pipeline.subList(1, pipeline.size()), resolver, db, collection, oplog);
+                result = rest.runStages(collection.handleQueryAsStream(match));
+            }
             Document cursor = new Document();
             cursor.put("id", 0L);
             cursor.put("ns", db.getDatabaseName() + "." + collectionName);
@@ -563,6 +572,33 @@ public final class MongoLauncher {
             response.put("cursor", cursor);
             response.put("ok", 1.0);
             return response;
+        }
+
+        /** The driver's countDocuments: `$match`, then `{ $group: { _id: 1, n: { $sum: 1 } } }`. */
+        private static boolean isCount(List<Document> pipeline) {
+            return pipeline.size() == 2
+                && pipeline.get(1).get("$group") instanceof Document group && group.size() == 2 && isOne(group.get("_id"))
+                && group.get("n") instanceof Document sum && sum.size() == 1 && isOne(sum.get("$sum"));
+        }
+
+        private static boolean isOne(Object value) {
+            return value instanceof Number n && n.doubleValue() == 1.0;
+        }
+
+        /** A count the collection's RangeIndexes answer from their entries alone (RangeIndex.countCovered); -1 when none can. */
+        private static long coveredCount(MongoCollection<?> collection, Document match) {
+            if (!(collection instanceof AbstractMongoCollection<?> indexed)) {
+                return -1;
+            }
+            for (Index<?> index : indexed.getIndexes()) {
+                if (index instanceof RangeIndex<?> range) {
+                    long n = range.countCovered(match);
+                    if (n >= 0) {
+                        return n;
+                    }
+                }
+            }
+            return -1;
         }
     }
 }

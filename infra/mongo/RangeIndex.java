@@ -513,6 +513,116 @@ final class RangeIndex<P> extends Index<P> {
         return new Plan(ranges, prefix.size(), false);
     }
 
+    /**
+     * How many documents match the query, counted from this index's entries alone as MongoDB's
+     * COUNT_SCAN does, without reading a document; -1 when the entries cannot tell exactly. That
+     * is so only for a conjunction of top-level conditions that are all on this index's leading
+     * keys: plain values held equal, then at most one `$in` of plain values or one prefix match
+     * (`{ $regex: '^literal' }`, an agency scope), on an index with one entry per document (no multikey or unkeyed ones).
+     * The strings that start with a literal are exactly those from it up to, not including,
+     * its successor (the last character raised by one).
+     */
+    synchronized long countCovered(Document query) {
+        if (multikey || !unkeyed.isEmpty()) {
+            return -1;
+        }
+        Map<String, Object> conditions = new HashMap<>();
+        if (!conjunction(query, conditions)) {
+            return -1;
+        }
+        List<String> keys = keys();
+        List<Object> prefix = new ArrayList<>();
+        while (prefix.size() < keys.size() && isPlain(conditions.get(keys.get(prefix.size())))) {
+            prefix.add(normalize(conditions.get(keys.get(prefix.size()))));
+        }
+        int used = prefix.size();
+        Object last = used < keys.size() ? conditions.get(keys.get(used)) : null;
+        String literal = last != null ? literalPrefix(last) : null;
+        Set<Object> listed = last != null && literal == null ? plainValues(last) : null;
+        if (literal != null || listed != null) {
+            used++;
+        }
+        if (used == 0 || used != conditions.size()) {
+            return -1;
+        }
+        if (literal != null) {
+            String successor = literal.substring(0, literal.length() - 1) + (char) (literal.charAt(literal.length() - 1) + 1);
+            // Below every entry that holds the successor itself.
+            return countBetween(bounds(prefix, literal, MIN, keys.size())[0], bounds(prefix, successor, MIN, keys.size())[0]);
+        }
+        if (listed != null) {
+            long n = 0;
+            for (Object value : listed) {
+                Object[][] range = bounds(prefix, value, value, keys.size());
+                n += countBetween(range[0], range[1]);
+            }
+            return n;
+        }
+        Object[][] range = bounds(prefix, MIN, MAX, keys.size());
+        return countBetween(range[0], range[1]);
+    }
+
+    private long countBetween(Object[] from, Object[] to) {
+        return compareEntries(from, to) > 0 ? 0 : entries.subMap(from, true, to, true).size();
+    }
+
+    /** The distinct values of an `{ $in: [...] }` of plain values, as the index holds them; null for anything else. */
+    private static Set<Object> plainValues(Object condition) {
+        if (!(condition instanceof Document operators) || operators.size() != 1 || !(operators.get("$in") instanceof Collection<?> values)) {
+            return null;
+        }
+        Set<Object> distinct = new java.util.TreeSet<>(RangeIndex::compareValues);
+        for (Object value : values) {
+            if (!isPlain(value)) {
+                return null;
+            }
+            distinct.add(normalize(value));
+        }
+        return distinct;
+    }
+
+    /** The query's field conditions, its top-level `$and` included; false for anything else or a field named twice. */
+    private static boolean conjunction(Document query, Map<String, Object> into) {
+        for (Map.Entry<String, Object> field : query.entrySet()) {
+            if (field.getKey().equals("$and") && field.getValue() instanceof List<?> parts) {
+                for (Object part : parts) {
+                    if (!(part instanceof Document conditions) || !conjunction(conditions, into)) {
+                        return false;
+                    }
+                }
+                continue;
+            }
+            if (field.getKey().startsWith("$") || field.getKey().indexOf('.') >= 0 || into.put(field.getKey(), field.getValue()) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The literal a `{ $regex: '^literal' }` condition asks strings to start with; null for any other pattern. */
+    private static String literalPrefix(Object condition) {
+        if (!(condition instanceof Document operators) || operators.size() != 1 || !(operators.get("$regex") instanceof String pattern)
+            || pattern.length() < 2 || pattern.charAt(0) != '^') {
+            return null;
+        }
+        StringBuilder literal = new StringBuilder();
+        for (int i = 1; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\\') {
+                if (++i >= pattern.length() || Character.isLetterOrDigit(pattern.charAt(i))) {
+                    return null;
+                }
+                literal.append(pattern.charAt(i));
+            } else if (".^$|?*+()[]{}".indexOf(c) >= 0) {
+                return null;
+            } else {
+                literal.append(c);
+            }
+        }
+        char last = literal.length() > 0 ? literal.charAt(literal.length() - 1) : Character.MAX_VALUE;
+        return last == Character.MAX_VALUE || Character.isSurrogate(last) ? null : literal.toString();
+    }
+
     private static Object[][] bounds(List<Object> prefix, Object low, Object high, int keyCount) {
         Object[] from = new Object[keyCount + 1];
         Object[] to = new Object[keyCount + 1];

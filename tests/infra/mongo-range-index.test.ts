@@ -75,7 +75,8 @@ function random(seed: number) {
 }
 
 const BASE = Date.UTC(2026, 0, 1);
-const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', null, true, -0, 7];
+// Around the prefix 'G01.': one inside it above most characters, and its successor, which is outside.
+const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', 'G01.~x', 'G01/', null, true, -0, 7];
 
 function randomDoc(r: ReturnType<typeof random>, id: number): Record<string, unknown> {
   const doc: Record<string, unknown> = { _id: `s-${String(id).padStart(5, '0')}` };
@@ -102,8 +103,9 @@ const FAST_UPDATES: Array<(r: ReturnType<typeof random>) => FastUpdate> = [
   (r) => ({ update: { $set: { state: r.pick([{ x: 1, y: [1, 2] }, { y: [1, 2], x: 1 }, { x: new mongo.Double(1), y: [1, new mongo.Double(2)] }, { x: 1, y: [2, 1] }]) } } }),
   (r) => ({ update: { $push: { tags: { $each: r.pick([[], ['t1'], ['t2', 4], [{ k: 1 }]]) } } } }),
   (r) => ({ update: { $push: { history: { $each: [{ n: r.int(9) }] } }, $set: { revision: r.int(4), b: r.int(5) } } }),
-  // `b` is mostly a number, which the library refuses to append to, and sometimes missing.
-  () => ({ update: { $push: { b: { $each: [1] } } } }),
+  // A string the library refuses to append to, and a field no document has yet.
+  () => ({ update: { $push: { s: { $each: [1] } } } }),
+  (r) => ({ update: { $push: { m: { $each: [r.int(3)] } } } }),
   (r) => ({ update: { $set: { u: r.int(60) } } }),
   () => ({ update: { $set: { list: [{ $bad: 1 }] } } }),
   (r) => ({ update: { $set: { missing: r.pick([null, 0, 'v']) } } }),
@@ -158,6 +160,17 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { _id: { $in: Array.from({ length: 8 + r.int(40) }, () => `s-${String(r.int(3200)).padStart(5, '0')}`) } } }),
     () => ({ filter: { a: { $in: ['x', 'y', 'z', 'G01.001.000', 'w', 'v', 'u', 't', ...(r.next() < 0.5 ? [2] : [])] } } }),
     () => ({ filter: { tags: { $in: ['t1', 't9', 'a', 'b', 'c', 'd', 'e', 'f'] } }, sort: { _id: 1 as const }, limit: 1 + r.int(50) }),
+    // Counted from the entries of { s, b, a } (countDocuments): values held equal on its
+    // leading keys, then a prefix match, as an agency scope asks; and shapes it must not count
+    // that way (a key skipped, a pattern that is not a literal prefix, options, a field outside).
+    () => ({ filter: { s: r.pick(['open', 'closed']), b: r.int(5), a: { $regex: r.pick(['^G01\\.', '^G0', '^x', '^G01\\.001', '^.', '^G01.', 'G01', '^[xy]', '^y$']) } } }),
+    () => ({ filter: { $and: [{ s: r.pick(['open', 'closed']) }, { b: r.pick([1, 2, 2.0, 3]) }] } }),
+    () => ({ filter: { $and: [{ s: 'open' }, { b: r.int(5) }, { a: { $regex: '^G01\\.' } }] }, sort: { _id: 1 as const }, limit: 1 + r.int(50) }),
+    () => ({ filter: { s: 'open', a: { $regex: '^G01' } } }),
+    () => ({ filter: { s: r.pick(['open', 'closed']), b: { $in: [1, 2, new mongo.Double(2), 3].slice(0, 1 + r.int(4)) } } }),
+    () => ({ filter: { $and: [{ s: 'open' }, { b: r.int(5) }, { a: { $in: ['x', 'G01.001.000', 2, 7].slice(r.int(3)) } }] } }),
+    () => ({ filter: { s: 'open', b: 1, a: { $regex: '^g01', $options: 'i' } } }),
+    () => ({ filter: { s: 'open', b: 1, a: 'G01.001.000', u: { $exists: false } } }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
@@ -178,6 +191,8 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       await c.createIndex({ _id: 1, s: 1 }, { unique: true });
       // Overlaps { s, _id }: the launcher must pick the narrower one and answer the same.
       await c.createIndex({ s: 1, d: 1 });
+      // Holds the counts of the queries on its leading keys.
+      await c.createIndex({ s: 1, b: 1, a: 1 });
       // A unique key other than _id, kept by the library's own index: a taken one is refused.
       await c.createIndex({ u: 1 }, { unique: true, sparse: true });
     }
