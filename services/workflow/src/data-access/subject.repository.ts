@@ -96,11 +96,11 @@ subjectSchema.index({ phase: 1, dueAt: 1, _id: 1 });
 // Serves the overdue list (the dashboard's overdue table, `?overdue=true`) and its total: the
 // open subjects past due, a small part of the open ones, in due order.
 subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
-// Counts the overdue list's total from its entries alone (MongoDB's COUNT_SCAN): the open
-// overdue subjects of one agency, a list of agencies or an agency prefix (a province's key).
-// The list's rows come in due order from the index above; counted through it, every candidate
-// of a province was read and matched against the scope.
-subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1 });
+// The overdue list of a key's agencies. Its total is counted from the entries alone (MongoDB's
+// COUNT_SCAN), for one agency, a list of them or an agency prefix (a province's key); counted
+// through the index above, every candidate of a province was read and matched against the
+// scope. One agency's rows come from it in due order as well.
+subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1 });
 // Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
 // alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
 // filter, and would otherwise scan the collection on every write.
