@@ -411,7 +411,7 @@ public final class MongoLauncher {
                 return Missing.isNullOrMissing(a) && Missing.isNullOrMissing(b);
             }
             if (a instanceof Number || b instanceof Number) {
-                return Objects.equals(number(a), number(b));
+                return Objects.equals(RangeIndex.normalize(a), RangeIndex.normalize(b));
             }
             if (a instanceof Map<?, ?> x) {
                 if (!(b instanceof Map<?, ?> y) || x.size() != y.size()) {
@@ -439,14 +439,6 @@ public final class MongoLauncher {
                 return true;
             }
             return !(b instanceof Map<?, ?>) && !(b instanceof Collection<?>) && a.equals(b);
-        }
-
-        private static Object number(Object value) {
-            if (!(value instanceof Number n) || value instanceof Long l && l.longValue() != (long) l.doubleValue()) {
-                return value;
-            }
-            double d = n.doubleValue();
-            return Double.valueOf(d == -0.0 ? 0.0 : d);
         }
     }
 

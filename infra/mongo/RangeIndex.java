@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -571,7 +572,7 @@ final class RangeIndex<P> extends Index<P> {
         if (!(condition instanceof Document operators) || operators.size() != 1 || !(operators.get("$in") instanceof Collection<?> values)) {
             return null;
         }
-        Set<Object> distinct = new java.util.TreeSet<>(RangeIndex::compareValues);
+        Set<Object> distinct = new TreeSet<>(RangeIndex::compareValues);
         for (Object value : values) {
             if (!isPlain(value)) {
                 return null;
@@ -645,7 +646,7 @@ final class RangeIndex<P> extends Index<P> {
     }
 
     /** As the server normalises stored key values: numbers compare as doubles, -0.0 as 0.0. */
-    private static Object normalize(Object value) {
+    static Object normalize(Object value) {
         if (value instanceof Long l && l.longValue() != (long) l.doubleValue()) {
             return value;
         }

@@ -100,7 +100,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  * untidy: a timer left behind fires, finds its version stale or its deadline inactive and does
  * nothing (`checkDeadline`).
  */
-export function mayHoldTimers(d: TrackedDeadline, horizon: TimerHorizon): boolean {
+function mayHoldTimers(d: TrackedDeadline, horizon: TimerHorizon): boolean {
   if (!isActive(d) || d.nextFireAt === null) return false;
   if (d.nextFireAt === undefined) return true;
   return d.nextFireAt.getTime() <= horizonEnd(horizon).getTime() + CLOCK_SKEW_MS;
