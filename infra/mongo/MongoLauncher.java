@@ -582,15 +582,7 @@ public final class MongoLauncher {
             if (!(collection instanceof AbstractMongoCollection<?> indexed)) {
                 return -1;
             }
-            for (Index<?> index : indexed.getIndexes()) {
-                if (index instanceof RangeIndex<?> range) {
-                    long n = range.countCovered(match);
-                    if (n >= 0) {
-                        return n;
-                    }
-                }
-            }
-            return -1;
+            return RangeIndex.countFromIndexes(indexed.getIndexes(), match);
         }
     }
 }

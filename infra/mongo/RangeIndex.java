@@ -1,19 +1,27 @@
 import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.DefaultQueryMatcher;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.QueryMatcher;
 import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -31,8 +39,8 @@ import java.util.stream.StreamSupport;
  *
  * It only ever narrows which documents the server reads: the server applies the full query to
  * every document this index returns, so the index may return more than matches, never less.
- * It therefore answers conservatively: equality on a prefix of its keys, then at most one range
- * or `$in` on the next key, with plain non-null values; anything else (null, regexes, arrays,
+ * It therefore answers conservatively: equality on a prefix of its keys, then at most one range,
+ * `$in` or `$ne` on the next key, with plain non-null values; anything else (null, regexes, arrays,
  * sub-documents, other operators, dotted paths) is left to the scan. Documents it cannot key
  * (parallel arrays, an empty array) are returned for every query it answers.
  *
@@ -363,38 +371,136 @@ final class RangeIndex<P> extends Index<P> {
             return null;
         }
         Plan plan = plan(query);
-        if (plan == null || plan.ranges().size() != 1) {
+        if (plan == null) {
             return null;
         }
+        int direction = plan.ranges().size() == 1 ? direction(orderBy, plan.equalKeys()) : 0;
+        if (direction != 0) {
+            Object[][] range = plan.ranges().get(0);
+            if (compareEntries(range[0], range[1]) > 0) {
+                return List.of();
+            }
+            NavigableMap<Object[], P> slice = entries.subMap(range[0], true, range[1], true);
+            return (direction < 0 ? slice.descendingMap() : slice).values();
+        }
+        return plan.bounded() ? merged(plan, orderBy) : null;
+    }
+
+    /**
+     * The direction (1 or -1) in which the entries give the order `orderBy` asks for once their
+     * first `constantKeys` keys are held equal; 0 when they do not give it.
+     */
+    private int direction(Document orderBy, int constantKeys) {
         List<String> keys = keys();
-        List<String> constant = keys.subList(0, plan.equalKeys());
-        List<String> ordered = new ArrayList<>(keys.subList(plan.equalKeys(), keys.size()));
+        List<String> constant = keys.subList(0, constantKeys);
+        List<String> ordered = new ArrayList<>(keys.subList(constantKeys, keys.size()));
         ordered.add("_id");
         int direction = 0;
         int matched = 0;
         for (Map.Entry<String, Object> sortKey : orderBy.entrySet()) {
             if (!(sortKey.getValue() instanceof Number n) || Math.abs(n.doubleValue()) != 1.0) {
-                return null;
+                return 0;
             }
             int sign = n.doubleValue() > 0 ? 1 : -1;
             if (direction != 0 && sign != direction) {
-                return null;
+                return 0;
             }
             direction = sign;
             if (constant.contains(sortKey.getKey())) {
                 continue;
             }
             if (matched >= ordered.size() || !ordered.get(matched).equals(sortKey.getKey())) {
-                return null;
+                return 0;
             }
             matched++;
         }
-        Object[][] range = plan.ranges().get(0);
-        if (compareEntries(range[0], range[1]) > 0) {
-            return List.of();
+        return direction;
+    }
+
+    /** More slices than this and a merged read is left to the library's sort. */
+    private static final int MAX_MERGED_SLICES = 16;
+
+    /**
+     * The positions in the order `orderBy` asks for when the ranged key (the one after those held
+     * equal) is not part of that order: `{ overdue: { $ne: true } }` or an `$in` sorted by due
+     * instant. Each range is cut into slices that hold the ranged key to one value, found by
+     * skipping from one value to the next as MongoDB's index scan seeks; within a slice the
+     * entries are in the order of the later keys, and the slices are merged on those as
+     * MongoDB's SORT_MERGE does. Null when the order is another or the values are too many.
+     */
+    private Iterable<P> merged(Plan plan, Document orderBy) {
+        int ranged = plan.equalKeys();
+        int direction = direction(orderBy, ranged + 1);
+        if (direction == 0 || orderBy.containsKey(keys().get(ranged))) {
+            return null;
         }
-        NavigableMap<Object[], P> slice = entries.subMap(range[0], true, range[1], true);
-        return (direction < 0 ? slice.descendingMap() : slice).values();
+        List<NavigableMap<Object[], P>> slices = new ArrayList<>();
+        // An `$in` may name a value twice (2 and 2.0 alike): its slice is read once.
+        Set<Object> sliced = new TreeSet<>(RangeIndex::compareValues);
+        for (Object[][] range : plan.ranges()) {
+            if (compareEntries(range[0], range[1]) > 0) {
+                continue;
+            }
+            Object[] from = range[0];
+            for (Object[] first = entries.ceilingKey(from); first != null && compareEntries(first, range[1]) <= 0; first = entries.ceilingKey(from)) {
+                List<Object> held = Arrays.asList(first).subList(0, ranged);
+                Object[] low = edge(held, first[ranged], MIN, keys().size());
+                Object[] high = edge(held, first[ranged], MAX, keys().size());
+                from = high;
+                if (!sliced.add(first[ranged])) {
+                    continue;
+                }
+                if (slices.size() == MAX_MERGED_SLICES) {
+                    return null;
+                }
+                slices.add(entries.subMap(compareEntries(low, range[0]) < 0 ? range[0] : low, true, compareEntries(high, range[1]) > 0 ? range[1] : high, true));
+            }
+        }
+        Comparator<Head<P>> byLaterKeys = (a, b) -> direction * compareFrom(a.key(), b.key(), ranged + 1);
+        return () -> new Iterator<P>() {
+            private final PriorityQueue<Head<P>> heads = new PriorityQueue<>(byLaterKeys);
+            {
+                for (NavigableMap<Object[], P> slice : slices) {
+                    advance((direction < 0 ? slice.descendingMap() : slice).entrySet().iterator());
+                }
+            }
+
+            private void advance(Iterator<Map.Entry<Object[], P>> rest) {
+                if (rest.hasNext()) {
+                    Map.Entry<Object[], P> next = rest.next();
+                    heads.add(new Head<>(next.getKey(), next.getValue(), rest));
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return !heads.isEmpty();
+            }
+
+            @Override
+            public P next() {
+                Head<P> head = heads.poll();
+                if (head == null) {
+                    throw new NoSuchElementException();
+                }
+                advance(head.rest());
+                return head.position();
+            }
+        };
+    }
+
+    /** A slice's next entry in a merged read, and the rest of the slice. */
+    private record Head<P>(Object[] key, P position, Iterator<Map.Entry<Object[], P>> rest) {}
+
+    /** Compares two entries from key `from` on (`_id` last). */
+    private static int compareFrom(Object[] a, Object[] b, int from) {
+        for (int i = from; i < Math.min(a.length, b.length); i++) {
+            int c = compareValues(a[i], b[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.length, b.length);
     }
 
     /**
@@ -439,7 +545,7 @@ final class RangeIndex<P> extends Index<P> {
             if (operators.keySet().equals(Set.of("$in"))) {
                 return 2;
             }
-            if (RANGE_OPERATORS.containsAll(operators.keySet())) {
+            if (RANGE_OPERATORS.containsAll(operators.keySet()) || operators.keySet().equals(Set.of("$ne"))) {
                 return 1;
             }
         }
@@ -487,6 +593,13 @@ final class RangeIndex<P> extends Index<P> {
                     }
                     ranges.add(bounds(prefix, normalize(value), normalize(value), keys.size()));
                 }
+                return new Plan(ranges, prefix.size(), true);
+            }
+            if (operators.size() == 1 && isPlain(operators.get("$ne"))) {
+                // Every entry but those holding the value: the ones below it and the ones above.
+                Object value = normalize(operators.get("$ne"));
+                ranges.add(new Object[][] {bounds(prefix, MIN, MIN, keys.size())[0], edge(prefix, value, MIN, keys.size())});
+                ranges.add(new Object[][] {edge(prefix, value, MAX, keys.size()), bounds(prefix, MAX, MAX, keys.size())[1]});
                 return new Plan(ranges, prefix.size(), true);
             }
             if (RANGE_OPERATORS.containsAll(operators.keySet())) {
@@ -563,6 +676,123 @@ final class RangeIndex<P> extends Index<P> {
         return countBetween(range[0], range[1]);
     }
 
+    /**
+     * How many documents match the query, counted over the entries of the query's key ranges
+     * with the query applied to each entry's key values, as MongoDB counts a query whose fields
+     * its index holds (an index scan with a filter and no fetch). -1 unless every field the query
+     * names, under `$and`, `$or` and `$nor` too, is a key of this index and every condition
+     * treats a missing field as null (no `$exists`, `$type`, array or sub-document operators);
+     * the entries hold a missing key as null.
+     */
+    synchronized long countFromEntries(Document query) {
+        Set<String> held = new HashSet<>(keys());
+        held.add("_id");
+        Plan plan = multikey || !unkeyed.isEmpty() || !coveredBy(query, held) ? null : plan(query);
+        if (plan == null) {
+            return -1;
+        }
+        List<String> keys = keys();
+        QueryMatcher matcher = new DefaultQueryMatcher();
+        Document keyed = new Document();
+        long n = 0;
+        for (Object[][] range : plan.ranges()) {
+            if (compareEntries(range[0], range[1]) > 0) {
+                continue;
+            }
+            for (Object[] entry : entries.subMap(range[0], true, range[1], true).keySet()) {
+                for (int i = 0; i < keys.size(); i++) {
+                    if (entry[i] != null && !isPlain(entry[i])) {
+                        return -1;
+                    }
+                    keyed.put(keys.get(i), entry[i]);
+                }
+                keyed.put("_id", entry[keys.size()]);
+                if (matcher.matches(keyed, query)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static final Set<String> VALUE_OPERATORS = Set.of("$eq", "$ne", "$gt", "$gte", "$lt", "$lte");
+
+    /** Whether every field the query names is in `held`, with conditions that read a missing field as null. */
+    private static boolean coveredBy(Document query, Set<String> held) {
+        for (Map.Entry<String, Object> field : query.entrySet()) {
+            String name = field.getKey();
+            if (name.equals("$and") || name.equals("$or") || name.equals("$nor")) {
+                if (!(field.getValue() instanceof List<?> parts) || parts.isEmpty()) {
+                    return false;
+                }
+                for (Object part : parts) {
+                    if (!(part instanceof Document conditions) || !coveredBy(conditions, held)) {
+                        return false;
+                    }
+                }
+            } else if (name.startsWith("$") || !held.contains(name) || !readsMissingAsNull(field.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean readsMissingAsNull(Object condition) {
+        if (condition == null || isPlain(condition) || isPattern(condition)) {
+            return true;
+        }
+        if (!(condition instanceof Document operators) || operators.isEmpty() || operators.keySet().stream().noneMatch(k -> k.startsWith("$"))) {
+            return false;
+        }
+        for (Map.Entry<String, Object> operator : operators.entrySet()) {
+            Object argument = operator.getValue();
+            boolean fine = switch (operator.getKey()) {
+                case "$in", "$nin" -> argument instanceof Collection<?> values
+                    && values.stream().allMatch(v -> v == null || isPlain(v) || isPattern(v));
+                case "$regex" -> argument instanceof String || isPattern(argument);
+                case "$options" -> argument instanceof String;
+                case "$not" -> isPattern(argument) || argument instanceof Document inner && readsMissingAsNull(inner);
+                default -> VALUE_OPERATORS.contains(operator.getKey()) && (argument == null || isPlain(argument));
+            };
+            if (!fine) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isPattern(Object value) {
+        return value instanceof Pattern || BsonRegularExpression.isRegularExpression(value);
+    }
+
+    /**
+     * A count answered from index entries alone, or -1: exactly from one index's bounds when one
+     * holds the query so ({@link #countCovered}), else by matching the entries of the index that
+     * narrows the query most among those that hold every field it names ({@link #countFromEntries}).
+     */
+    static long countFromIndexes(Collection<? extends Index<?>> indexes, Document query) {
+        RangeIndex<?> best = null;
+        int bestNarrowing = -1;
+        for (Index<?> index : indexes) {
+            if (index instanceof RangeIndex<?> range) {
+                long n = range.countCovered(query);
+                if (n >= 0) {
+                    return n;
+                }
+                int narrowing = range.narrowing(query);
+                if (narrowing > bestNarrowing) {
+                    Set<String> held = new HashSet<>(range.keys());
+                    held.add("_id");
+                    if (coveredBy(query, held)) {
+                        best = range;
+                        bestNarrowing = narrowing;
+                    }
+                }
+            }
+        }
+        return best == null ? -1 : best.countFromEntries(query);
+    }
+
     private long countBetween(Object[] from, Object[] to) {
         return compareEntries(from, to) > 0 ? 0 : entries.subMap(from, true, to, true).size();
     }
@@ -633,6 +863,15 @@ final class RangeIndex<P> extends Index<P> {
             to[i] = inPrefix ? prefix.get(i) : i == prefix.size() ? high : MAX;
         }
         return new Object[][] {from, to};
+    }
+
+    /** The prefix, then `value`, then `fill` on every later key and on `_id`. */
+    private static Object[] edge(List<Object> prefix, Object value, Object fill, int keyCount) {
+        Object[] entry = new Object[keyCount + 1];
+        for (int i = 0; i <= keyCount; i++) {
+            entry[i] = i < prefix.size() ? prefix.get(i) : i == prefix.size() ? value : fill;
+        }
+        return entry;
     }
 
     private static boolean isPlain(Object value) {

@@ -171,6 +171,22 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { $and: [{ s: 'open' }, { b: r.int(5) }, { a: { $in: ['x', 'G01.001.000', 2, 7].slice(r.int(3)) } }] } }),
     () => ({ filter: { s: 'open', b: 1, a: { $regex: '^g01', $options: 'i' } } }),
     () => ({ filter: { s: 'open', b: 1, a: 'G01.001.000', u: { $exists: false } } }),
+    // A key held unequal ($ne: two ranges) or to a few values, sorted by the keys after it: the
+    // launcher cuts the ranges into one slice per value and merges them on the later keys, as
+    // an at-risk list reads { phase, overdue: { $ne: true } } by due instant.
+    () => ({ filter: { s: r.pick(['open', 'closed']), b: { $ne: r.pick([2, new mongo.Double(2), 0, 'x', true]) } }, sort: r.pick([{ d: 1 as const, _id: 1 as const }, { d: -1 as const, _id: -1 as const }, { s: 1 as const, d: 1 as const }]), skip: r.int(30), limit: 1 + r.int(40) }),
+    () => ({ filter: { s: 'open', b: { $in: [1, 3, r.int(5)] } }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(60) }),
+    () => ({ filter: { s: 'open', b: { $ne: 2 } }, sort: { b: 1 as const, d: 1 as const, _id: 1 as const }, limit: 1 + r.int(60) }),
+    () => ({ filter: { s: 'open', d: { $gte: t } }, sort: { _id: 1 as const }, limit: 1 + r.int(60) }),
+    // Counted over the entries of { s, b, d, _id, a }, which hold every field these name, the
+    // query applied to their key values: the at-risk list's shape, and conditions on null and
+    // missing values; those that tell a missing field from null ($exists, $type) read documents.
+    () => ({ filter: { $and: [{ s: 'open' }, { a: { $regex: '^G01\\.' } }, { b: { $ne: r.int(5) }, $or: [{ a: 'x' }, { d: { $lt: t } }, { d: { $lt: t.toISOString() } }] }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(50) }),
+    () => ({ filter: { s: r.pick(['open', 'closed']), b: { $ne: r.pick([1, 3]) }, $or: [{ a: r.pick(A_VALUES) }, { d: { $lt: t } }] } }),
+    () => ({ filter: { s: 'open', $nor: [{ b: r.int(5) }], a: { $nin: [null, 'x'] } } }),
+    () => ({ filter: { s: 'open', b: { $ne: 0 }, a: { $not: /^G01/ }, d: { $in: [null, t] } } }),
+    () => ({ filter: { s: 'open', b: { $ne: 2 }, a: r.pick([{ $exists: true }, { $type: 'null' }, { $ne: null }, null]) } }),
+    () => ({ filter: { s: 'closed', b: { $ne: 1 }, _id: { $gte: `s-${String(r.int(3000)).padStart(5, '0')}` }, a: { $in: [2, true, 'y'] } } }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
@@ -193,6 +209,8 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       await c.createIndex({ s: 1, d: 1 });
       // Holds the counts of the queries on its leading keys.
       await c.createIndex({ s: 1, b: 1, a: 1 });
+      // Holds every field of the counts above, `a` after `_id` only so that they need no document.
+      await c.createIndex({ s: 1, b: 1, d: 1, _id: 1, a: 1 });
       // A unique key other than _id, kept by the library's own index: a taken one is refused.
       await c.createIndex({ u: 1 }, { unique: true, sparse: true });
     }
