@@ -99,8 +99,10 @@ subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
 // The overdue list of a key's agencies. Its total is counted from the entries alone (MongoDB's
 // COUNT_SCAN), for one agency, a list of them or an agency prefix (a province's key); counted
 // through the index above, every candidate of a province was read and matched against the
-// scope. One agency's rows come from it in due order as well.
-subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1 });
+// scope. One agency's rows come from it in due order as well. `atRisk` comes after `_id`, where
+// it changes no order, so that the at-risk list's total (open, not overdue, in scope, and at risk
+// or due before a period ends) is counted over these entries without reading a subject.
+subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1 });
 // Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
 // alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
 // filter, and would otherwise scan the collection on every write.
