@@ -213,6 +213,20 @@ try {
       log(`${path} | ${key} | ${figures(first)} | ${figures(byPage)} | ${byCursor ? figures(byCursor) : `fewer than 20 pages (${page19.total} in all)`}`);
     }
   }
+  // The open lists' exports: every row from the first, at most 10 000 (a longer list is cut and
+  // says so in a header), in both formats.
+  log('open list export | key | rows | csv p50 / p95 | xlsx p50 / p95');
+  for (const list of ['overdue=true', `atRisk=true&period=${running}`]) {
+    for (const key of ['bench-province', 'bench-agency']) {
+      const path = `/v1/dossiers?${list}`;
+      const csv = await fetch(`${countersUrl}${path}&format=csv`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text());
+      const rows = csv.split('\n').filter((line) => line.trim() !== '').length - 1;
+      const asCsv = await measure(countersUrl, `${path}&format=csv`, key, RUNS);
+      const asXlsx = await measure(countersUrl, `${path}&format=xlsx`, key, RUNS);
+      const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
+      log(`${path} | ${key} | ${rows} | ${figures(asCsv)} | ${figures(asXlsx)}`);
+    }
+  }
   // The dashboard, served by the instance that answers from the counters.
   const chromium = PAINT_RUNS > 0 ? findChromium() : { reason: 'BENCH_REPORTING_PAINT_RUNS is 0' };
   if (!chromium.executable) {
