@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
-import ExcelJS from 'exceljs';
 import { toCsv, type ExportTable } from '../../domain/export-table';
+import { xlsxWorkbook } from './xlsx-workbook.writer';
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export type ExportFormat = 'json' | 'csv' | 'xlsx';
@@ -23,25 +23,13 @@ export function requestedDocumentFormat(req: Request, format: ExportFormat | 'pd
   return requestedFormat(req, format);
 }
 
-export async function toXlsx(t: ExportTable): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'tthc-reporting';
-  // Worksheet names are limited to 31 characters.
-  const sheet = workbook.addWorksheet(t.name.slice(0, 31));
-  sheet.columns = t.columns.map((c) => ({ header: c.header, key: c.key, width: Math.min(60, Math.max(12, c.header.length + 2)) }));
-  for (const row of t.rows) sheet.addRow(row);
-  sheet.getRow(1).font = { bold: true };
-  sheet.views = [{ state: 'frozen', ySplit: 1 }];
-  return Buffer.from(await workbook.xlsx.writeBuffer());
-}
-
 export async function sendTable(res: Response, format: 'csv' | 'xlsx', t: ExportTable): Promise<void> {
   if (format === 'csv') {
     res.setHeader('content-disposition', `attachment; filename="${t.name}.csv"`);
     res.type('text/csv; charset=utf-8').send(toCsv(t));
     return;
   }
-  const body = await toXlsx(t);
+  const body = xlsxWorkbook(t);
   res.setHeader('content-disposition', `attachment; filename="${t.name}.xlsx"`);
   res.type(XLSX_MIME).send(body);
 }

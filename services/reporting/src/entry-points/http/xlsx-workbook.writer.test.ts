@@ -1,0 +1,78 @@
+import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
+import type { ExportTable } from '../../domain/export-table';
+import { xlsxWorkbook } from './xlsx-workbook.writer';
+
+async function read(buffer: Buffer): Promise<ExcelJS.Worksheet> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
+  expect(workbook.worksheets).toHaveLength(1);
+  return workbook.worksheets[0]!;
+}
+
+const table: ExportTable = {
+  name: 'ho-so-qua-han-co-nguy-co',
+  columns: [
+    { key: 'code', header: 'Mã hồ sơ' },
+    { key: 'name', header: 'Tên cơ quan <chủ quản> & "đơn vị"' },
+    { key: 'late', header: 'Số ngày làm việc trễ' },
+    { key: 'step', header: 'Bước chịu trách nhiệm' },
+  ],
+  rows: [
+    { code: 'G01.001.000-260101-0001', name: 'Sở Tư pháp', late: 2.5, step: 3 },
+    { code: '  leading and trailing  ', name: 'a < b && c > "d" \'e\'', late: -1, step: null },
+    { code: 'line\nbreak\ttab', name: 'Ủy ban nhân dân xã Đông Hòa 😀', late: 0, step: 1_234_567.891 },
+    { code: 'bell\u0007 and \uD800 alone', name: null, late: null, step: null },
+  ],
+};
+
+describe('xlsxWorkbook', () => {
+  test('when a table is written, then a spreadsheet reader finds the headers in bold above the rows, strings and numbers as given and null as an empty cell', async () => {
+    const sheet = await read(xlsxWorkbook(table));
+    expect(sheet.name).toBe('ho-so-qua-han-co-nguy-co');
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(table.columns.map((c) => c.header));
+    expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
+    expect(sheet.getRow(2).getCell(1).font?.bold).toBeFalsy();
+    const cells = (n: number) => [1, 2, 3, 4].map((c) => sheet.getRow(n).getCell(c).value);
+    expect(cells(2)).toEqual(['G01.001.000-260101-0001', 'Sở Tư pháp', 2.5, 3]);
+    expect(cells(3)).toEqual(['  leading and trailing  ', 'a < b && c > "d" \'e\'', -1, null]);
+    expect(cells(4)).toEqual(['line\nbreak\ttab', 'Ủy ban nhân dân xã Đông Hòa 😀', 0, 1_234_567.891]);
+    // Characters XML 1.0 cannot carry are replaced, not allowed to break the file.
+    expect(cells(5)).toEqual(['bell\uFFFD and \uFFFD alone', null, null, null]);
+    expect(sheet.rowCount).toBe(5);
+  });
+
+  test('when the sheet is opened, then its first row stays frozen and each column is at least 12 characters wide', async () => {
+    const sheet = await read(xlsxWorkbook(table));
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(sheet.columns.map((c) => c.width)).toEqual([12, 35, 22, 23]);
+  });
+
+  test('when a table has more than 52 columns and 10 000 rows, then every cell is where its A1 reference says', async () => {
+    const columns = Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, header: `H${i}` }));
+    const rows = Array.from({ length: 10_000 }, (_, r) => Object.fromEntries(columns.map((c, i) => [c.key, r * 100 + i])));
+    const sheet = await read(xlsxWorkbook({ name: 'wide', columns, rows }));
+    expect(sheet.rowCount).toBe(10_001);
+    expect(sheet.getRow(1).getCell(27).value).toBe('H26');
+    expect(sheet.getCell('AA1').value).toBe('H26');
+    expect(sheet.getCell('AZ1').value).toBe('H51');
+    expect(sheet.getCell('BA1').value).toBe('H52');
+    expect(sheet.getCell('BH10001').value).toBe(9_999 * 100 + 59);
+    expect(sheet.getCell('AD10001').value).toBe(9_999 * 100 + 29);
+    expect(sheet.getRow(5_000).getCell(30).value).toBe(4_998 * 100 + 29);
+  });
+
+  test('when the file is unzipped with its checksums checked, then every part is intact and the same table gives the same bytes', async () => {
+    const bytes = xlsxWorkbook(table);
+    const archive = await JSZip.loadAsync(bytes, { checkCRC32: true });
+    expect(Object.keys(archive.files).sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/core.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml']);
+    expect(await archive.file('xl/worksheets/sheet1.xml')!.async('string')).toContain('Sở Tư pháp');
+    expect(xlsxWorkbook(table).equals(bytes)).toBe(true);
+  });
+
+  test('when a name is longer than a sheet name may be or holds characters a sheet name may not, then the sheet name is cut to 31 and those become hyphens', async () => {
+    const sheet = await read(xlsxWorkbook({ ...table, name: 'tre-han-2026-11-agency/[tinh]:*?-and-more-text' }));
+    expect(sheet.name).toBe('tre-han-2026-11-agency--tinh---');
+    expect(sheet.name).toHaveLength(31);
+  });
+});
