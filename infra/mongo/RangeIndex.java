@@ -679,15 +679,14 @@ final class RangeIndex<P> extends Index<P> {
     /**
      * How many documents match the query, counted over the entries of the query's key ranges
      * with the query applied to each entry's key values, as MongoDB counts a query whose fields
-     * its index holds (an index scan with a filter and no fetch). -1 unless every field the query
-     * names, under `$and`, `$or` and `$nor` too, is a key of this index and every condition
-     * treats a missing field as null (no `$exists`, `$type`, array or sub-document operators);
-     * the entries hold a missing key as null.
+     * its index holds (an index scan with a filter and no fetch). Only for a query {@link
+     * #coveredBy} this index's fields: every field it names, under `$and`, `$or` and `$nor` too,
+     * is a key, and every condition treats a missing field as null (no `$exists`, `$type`, array
+     * or sub-document operators), as the entries hold a missing key as null. -1 when the entries
+     * cannot tell (multikey or unkeyed documents).
      */
-    synchronized long countFromEntries(Document query) {
-        Set<String> held = new HashSet<>(keys());
-        held.add("_id");
-        Plan plan = multikey || !unkeyed.isEmpty() || !coveredBy(query, held) ? null : plan(query);
+    private synchronized long countFromEntries(Document query) {
+        Plan plan = multikey || !unkeyed.isEmpty() ? null : plan(query);
         if (plan == null) {
             return -1;
         }
@@ -713,6 +712,13 @@ final class RangeIndex<P> extends Index<P> {
             }
         }
         return n;
+    }
+
+    /** The fields this index's entries hold: its keys and `_id`. */
+    private Set<String> fields() {
+        Set<String> held = new HashSet<>(keys());
+        held.add("_id");
+        return held;
     }
 
     private static final Set<String> VALUE_OPERATORS = Set.of("$eq", "$ne", "$gt", "$gte", "$lt", "$lte");
@@ -780,13 +786,9 @@ final class RangeIndex<P> extends Index<P> {
                     return n;
                 }
                 int narrowing = range.narrowing(query);
-                if (narrowing > bestNarrowing) {
-                    Set<String> held = new HashSet<>(range.keys());
-                    held.add("_id");
-                    if (coveredBy(query, held)) {
-                        best = range;
-                        bestNarrowing = narrowing;
-                    }
+                if (narrowing > bestNarrowing && coveredBy(query, range.fields())) {
+                    best = range;
+                    bestNarrowing = narrowing;
                 }
             }
         }
@@ -897,14 +899,7 @@ final class RangeIndex<P> extends Index<P> {
     }
 
     private static int compareEntries(Object[] a, Object[] b) {
-        int n = Math.min(a.length, b.length);
-        for (int i = 0; i < n; i++) {
-            int c = compareValues(a[i], b[i]);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.length, b.length);
+        return compareFrom(a, b, 0);
     }
 
     private static int compareValues(Object a, Object b) {
