@@ -29,7 +29,9 @@ async function send(codes: string[]): Promise<void> {
 const stored = (codes: string[]) => mongo.collection(COLLECTIONS.dossiers).find({ _id: { $in: codes } } as never).toArray() as unknown as Promise<Array<{ revision: number; history: unknown[] }>>;
 const positions = async (read: () => Promise<Array<{ partition: number; offset?: string; high?: string }>>) => new Map((await read()).map((p) => [p.partition, Number(p.offset ?? p.high)]));
 const highWatermarks = () => positions(() => admin.fetchTopicOffsets(topics.dossierEvents));
-const committed = async () => positions(async () => (await admin.fetchOffsets({ groupId, topics: [topics.dossierEvents] }))[0]!.partitions);
+// A partition none of the random codes hashed to (about 1 run in 40 with 30 codes on 6
+// partitions) has no committed offset (-1) and a high watermark of 0: it is caught up, at 0.
+const committed = async () => positions(async () => (await admin.fetchOffsets({ groupId, topics: [topics.dossierEvents] }))[0]!.partitions.map((p) => (p.offset === '-1' ? { ...p, offset: '0' } : p)));
 async function readiness(): Promise<{ status: number; consumer: string | undefined }> {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, consumer: ((await res.json()) as { checks: Record<string, string> }).checks['consumer'] };
