@@ -11,7 +11,10 @@
 //
 // Environment: INTAKE_URL (default http://127.0.0.1:8080), API_KEY (default dev-portal-key, the
 // development portal key; posting events needs a key with role portal).
-// The same seed gives the same event ids and codes, so a second run is answered "duplicate".
+// The same seed and --now give the same event ids and codes, so a second run is answered
+// "duplicate". Without --now the run is anchored on the start of the current hour: the dossier
+// codes (and so the ids) follow the reception days counted back from it, so a run against
+// Date.now() would give a different set a few minutes later.
 // Appointment dates come from @tthc/calendar (the legal working-time calendar); it needs the
 // workspace build (`npm run build`, or `npm start` / `npm test` which build first).
 import { readFileSync } from 'node:fs';
@@ -65,7 +68,8 @@ const DAYS = intOption('days', 1, 366);
 const RATE = intOption('rate', 0, 100_000); // events per second; 0 = as fast as intake answers
 const BATCH = intOption('batch', 1, 500); // intake takes up to 500 per request
 const SEED = intOption('seed', 0, 2 ** 31 - 1);
-const NOW = opts.now ? Date.parse(opts.now) : Date.now();
+const HOUR_MS = 3_600_000;
+const NOW = opts.now ? Date.parse(opts.now) : Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
 if (Number.isNaN(NOW)) fail(64, `--now must be an ISO 8601 instant (got "${opts.now}")`);
 const INTAKE_URL = (process.env.INTAKE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const API_KEY = process.env.API_KEY || 'dev-portal-key';
@@ -80,7 +84,7 @@ try {
 const { events, scenarioCount, byType } = mix;
 const AGENCIES = portalAgencies();
 
-log(`seed ${SEED}: ${DOSSIERS} dossiers and ${PETITIONS} petitions over the last ${DAYS} days → ${events.length} events`);
+log(`seed ${SEED}, now ${new Date(NOW).toISOString()} (repeat both to replay the same events): ${DOSSIERS} dossiers and ${PETITIONS} petitions over the last ${DAYS} days → ${events.length} events`);
 log(`agencies: ${AGENCIES.map((a) => `${a.code} ${a.name}`).join('; ')}`);
 log(`scenarios: ${Object.entries(scenarioCount).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (opts['dry-run']) {
