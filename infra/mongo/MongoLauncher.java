@@ -34,11 +34,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -138,7 +141,9 @@ public final class MongoLauncher {
                             Stream<Document> ordered = RangeIndex.documentsInOrder(getIndexes(), query, orderBy, this::getDocument);
                             return ordered == null
                                 ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
-                                : matchDocumentsFromStream(query, ordered, skip, limit, batchSize, null, fieldSelector);
+                                : OrderedRead.read(ordered, query, skip, limit, fieldSelector, getIdField(), this::documentMatchesQuery,
+                                    found -> createQueryResult(found, batchSize),
+                                    (documents, q, s, l, selector) -> matchDocumentsFromStream(q, documents, s, l, batchSize, null, selector));
                         }
 
                         @Override
@@ -207,7 +212,9 @@ public final class MongoLauncher {
                             Stream<Document> ordered = RangeIndex.documentsInOrder(getIndexes(), query, orderBy, this::getDocument);
                             return ordered == null
                                 ? super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector)
-                                : matchDocumentsFromStream(query, ordered, skip, limit, batchSize, null, fieldSelector);
+                                : OrderedRead.read(ordered, query, skip, limit, fieldSelector, getIdField(), this::documentMatchesQuery,
+                                    found -> createQueryResult(found, batchSize),
+                                    (documents, q, s, l, selector) -> matchDocumentsFromStream(q, documents, s, l, batchSize, null, selector));
                         }
 
                         @Override
@@ -507,6 +514,156 @@ public final class MongoLauncher {
                 LAST.set(last);
             }
             return last[1] == null ? null : ((Set<?>) last[1]).contains(value);
+        }
+    }
+
+    /**
+     * The rest of a query read in index order: matched, skipped and limited as the library does,
+     * then projected. An inclusion of named fields, which is what the services' lists and exports
+     * ask, is projected here from a tree built once per query: the library splits every dotted
+     * name again for each document, which was a third of the stand-in's time reading a
+     * 10 000-row export. The answer is the library's to the byte (see {@link Inclusion}); any other
+     * projection, or a document the tree cannot project alike, goes to the library.
+     */
+    static final class OrderedRead {
+        private OrderedRead() {}
+
+        /** The library's read of a stream: match, skip, limit and project. */
+        interface LibraryRead {
+            QueryResult read(Stream<Document> documents, Document query, int skip, int limit, Document fieldSelector);
+        }
+
+        static QueryResult read(Stream<Document> ordered, Document query, int skip, int limit, Document fieldSelector, String idField,
+                                BiPredicate<Document, Document> matches, Function<List<Document>, QueryResult> result, LibraryRead library) {
+            Inclusion inclusion = Inclusion.of(fieldSelector, idField);
+            if (inclusion == null) {
+                return library.read(ordered, query, skip, limit, fieldSelector);
+            }
+            Stream<Document> matched = ordered.filter(document -> matches.test(document, query));
+            if (skip > 0) {
+                matched = matched.skip(skip);
+            }
+            if (limit > 0) {
+                matched = matched.limit(limit);
+            }
+            List<Document> found = matched.collect(Collectors.toCollection(ArrayList::new));
+            List<Document> projected = new ArrayList<>(found.size());
+            for (Document document : found) {
+                Document out = inclusion.project(document);
+                if (out == null) {
+                    // Already matched, skipped and limited: the library only projects them.
+                    return library.read(found.stream(), new Document(), 0, 0, fieldSelector);
+                }
+                projected.add(out);
+            }
+            return result.apply(projected);
+        }
+    }
+
+    /**
+     * A projection that only includes named fields, as a tree of names: `{ a: 1, "s.x": 1, "s.y": 1 }`
+     * is `a` and `s` with `x` and `y` under it. Projects as the library does: `_id` first unless
+     * the projection names it (`_id: 0` leaves it out), then the fields in the order first named,
+     * a missing field left out, a sub-document kept (empty when it holds none of the names) and
+     * the stored values shared, as the library never changes a stored value in place.
+     */
+    static final class Inclusion {
+        private static final Object LEAF = new Object();
+        private final Map<String, Object> tree;
+        private final String idField;
+        private final boolean implicitId;
+
+        private Inclusion(Map<String, Object> tree, String idField, boolean implicitId) {
+            this.tree = tree;
+            this.idField = idField;
+            this.implicitId = implicitId;
+        }
+
+        /** The tree of a projection of this shape; null for any other (exclusions, operators, names that collide). */
+        static Inclusion of(Document fieldSelector, String idField) {
+            if (fieldSelector == null || fieldSelector.isEmpty()) {
+                return null;
+            }
+            Map<String, Object> tree = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> field : fieldSelector.entrySet()) {
+                String name = field.getKey();
+                if (name.equals(idField) && isFlag(field.getValue(), 0)) {
+                    continue;
+                }
+                if (!isFlag(field.getValue(), 1) || name.isEmpty() || name.indexOf('$') >= 0 || !add(tree, name.split("\\.", -1))) {
+                    return null;
+                }
+            }
+            return tree.isEmpty() ? null : new Inclusion(tree, idField, !fieldSelector.containsKey(idField));
+        }
+
+        /** An integer or boolean flag of the given value; a fraction or any other type is left to the library. */
+        private static boolean isFlag(Object value, int flag) {
+            if (value instanceof Boolean b) {
+                return b == (flag == 1);
+            }
+            return (value instanceof Integer || value instanceof Long) && ((Number) value).longValue() == flag;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static boolean add(Map<String, Object> tree, String[] path) {
+            Map<String, Object> level = tree;
+            for (int i = 0; i < path.length; i++) {
+                String part = path[i];
+                if (part.isEmpty()) {
+                    return false;
+                }
+                Object there = level.get(part);
+                if (i == path.length - 1) {
+                    // A name given twice, or both a field and a path into it: left to the library.
+                    if (there != null) {
+                        return false;
+                    }
+                    level.put(part, LEAF);
+                } else if (there == null) {
+                    Map<String, Object> next = new LinkedHashMap<>();
+                    level.put(part, next);
+                    level = next;
+                } else if (there == LEAF) {
+                    return false;
+                } else {
+                    level = (Map<String, Object>) there;
+                }
+            }
+            return true;
+        }
+
+        /** The projected document; null when an array lies on a named path (the library projects into its elements). */
+        Document project(Document document) {
+            Document out = new Document();
+            if (implicitId) {
+                out.put(idField, document.get(idField));
+            }
+            return fill(document, tree, out) ? out : null;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static boolean fill(Document from, Map<String, Object> names, Document out) {
+            for (Map.Entry<String, Object> name : names.entrySet()) {
+                String field = name.getKey();
+                if (name.getValue() == LEAF) {
+                    if (from.containsKey(field)) {
+                        out.put(field, from.get(field));
+                    }
+                    continue;
+                }
+                Object value = from.get(field);
+                if (value instanceof Document inner) {
+                    Document projected = new Document();
+                    out.put(field, projected);
+                    if (!fill(inner, (Map<String, Object>) name.getValue(), projected)) {
+                        return false;
+                    }
+                } else if (value instanceof List) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -23,6 +23,8 @@ import java.util.NavigableMap;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
@@ -316,7 +318,9 @@ final class RangeIndex<P> extends Index<P> {
      */
     static <P> Stream<Document> documentsInOrder(List<Index<P>> indexes, Document query, Document orderBy, Function<P, Document> documentAt) {
         Iterable<P> positions = inOrder(indexes, query, orderBy);
-        return positions == null ? null : StreamSupport.stream(positions.spliterator(), false).map(documentAt);
+        // Of unknown size: a sub-map's values() would count its whole range to size the stream
+        // (TreeMap keeps no ranks), before a limit of 50 reads 50.
+        return positions == null ? null : StreamSupport.stream(Spliterators.spliteratorUnknownSize(positions.iterator(), Spliterator.ORDERED), false).map(documentAt);
     }
 
     /**

@@ -116,6 +116,25 @@ const FAST_UPDATES: Array<(r: ReturnType<typeof random>) => FastUpdate> = [
   (r) => ({ filter: { s: 'no-such' }, update: { $set: { b: r.int(5), u2: r.int(1000) } }, upsert: true }),
 ];
 
+/**
+ * Projections of named fields, which the launcher applies itself to a read in index order, and
+ * shapes it leaves to the library: arrays on a dotted path (history), `_id` named or left out,
+ * sub-documents partly or not present, a fraction as the flag.
+ */
+const PROJECTIONS: Array<Record<string, unknown>> = [
+  { a: 1, d: 1 },
+  { _id: 0, s: 1, b: 1 },
+  { 'state.x': 1, a: 1, 'state.y': 1 },
+  { 'state.x': 1, 'state.z': 1, d: true },
+  { 'state.z': 1, s: 1 },
+  { 'history.n': 1, s: 1 },
+  { tags: 1, _id: 1, a: true },
+  { 'a.b': 1, s: 1 },
+  { d: 1, state: 1 },
+  { b: new mongo.Double(1), s: 1 },
+  { _id: false, 'state.y': 1 },
+];
+
 function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unknown>; sort?: Record<string, 1 | -1>; skip?: number; limit?: number } {
   const t = new Date(BASE + r.int(1000) * 60_000);
   const options = [
@@ -254,8 +273,10 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
       expect(allGot).toEqual(allExpected);
       for (let q = 0; q < 25; q += 1) {
         const { filter, sort, skip, limit } = randomQuery(r);
+        // Unsorted answers are compared by _id, so they keep it.
+        const projection = r.next() < 0.5 ? r.pick(sort ? PROJECTIONS : PROJECTIONS.filter((p) => p['_id'] === undefined || p['_id'] === 1)) : undefined;
         const run = async (db: mongo.Db) => {
-          let cursor = db.collection('subjects').find(filter as never);
+          let cursor = db.collection('subjects').find(filter as never, projection ? { projection } : {});
           if (sort) cursor = cursor.sort(sort);
           if (skip) cursor = cursor.skip(skip);
           if (limit) cursor = cursor.limit(limit);
@@ -264,7 +285,9 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
           return sort ? found : found.sort((x, y) => String(x._id).localeCompare(String(y._id)));
         };
         const [got, expected] = await Promise.all([run(indexed), run(plain)]);
-        expect({ filter, sort, skip, limit, found: got }).toEqual({ filter, sort, skip, limit, found: expected });
+        expect({ filter, sort, skip, limit, projection, found: got }).toEqual({ filter, sort, skip, limit, projection, found: expected });
+        // toEqual ignores the order of fields; a projected document must also keep the library's.
+        expect({ projection, fieldOrder: mongo.BSON.EJSON.stringify(got) }).toEqual({ projection, fieldOrder: mongo.BSON.EJSON.stringify(expected) });
         // The driver's countDocuments is an aggregation led by $match, which the launcher runs
         // through the indexes; so is a grouped count.
         const aggregated = async (db: mongo.Db) => ({
@@ -285,6 +308,35 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
     expect({ size: sizes[0]!['size'], avgObjSize: sizes[0]!['avgObjSize'] }).toEqual({ size: sizes[1]!['size'], avgObjSize: sizes[1]!['avgObjSize'] });
     // The comparison means something only if most queries found documents.
     expect(nonEmpty).toBeGreaterThan(360);
+  });
+
+  test('when a read in index order asks for named fields, then every projection answers the library\'s documents with their fields in the same order', async () => {
+    const [indexed, plain] = await Promise.all([startServer([]), startServer(['--no-secondary-indexes'])]);
+    // Sub-documents holding all, some or none of the named fields, missing ones, null, arrays of
+    // documents and of values on a named path, and documents without the field at all.
+    // The closed ones alone hold arrays there, which send their whole read to the library.
+    const states = [{ x: 1, y: [1, 2] }, { y: 'only-y' }, {}, null, 'text', { x: { deep: true, other: 1 }, z: 3 }];
+    const arrays = [[{ x: 1 }, { x: 2 }], [1, 2]];
+    const docs = Array.from({ length: 180 }, (_, i) => ({
+      _id: `p-${String(i).padStart(4, '0')}`,
+      s: i % 3 === 0 ? 'closed' : 'open',
+      d: new Date(BASE + ((i * 7919) % 500) * 60_000),
+      ...(i % 4 === 0 ? {} : { a: A_VALUES[i % A_VALUES.length] }),
+      ...(i % 9 === 8 ? {} : { state: i % 3 === 0 && i % 2 === 0 ? arrays[i % 4 === 0 ? 0 : 1] : states[i % states.length] }),
+    }));
+    for (const db of [indexed, plain]) {
+      await db.collection('projected').createIndex({ s: 1, d: 1, _id: 1 });
+      await db.collection('projected').insertMany(docs.map((d) => ({ ...d })) as never[]);
+    }
+    const shapes = [...PROJECTIONS, { 'state.x.deep': 1, a: 1 }, { 'state.x': 1, 'state.z': 1 }, { 'state.z': 1 }, { d: 1, _id: 1, 'state.y': 1 }];
+    for (const projection of shapes) {
+      for (const [s, skip, limit] of [['open', 0, 0], ['open', 5, 30], ['closed', 0, 0]] as const) {
+        const read = (db: mongo.Db) => db.collection('projected').find({ s, d: { $gte: new Date(BASE) } }, { projection }).sort({ d: 1, _id: 1 }).skip(skip).limit(limit).toArray();
+        const [got, expected] = await Promise.all([read(indexed), read(plain)]);
+        expect(expected.length).toBeGreaterThanOrEqual(limit === 0 ? 60 : 30);
+        expect({ projection, s, skip, found: mongo.BSON.EJSON.stringify(got) }).toEqual({ projection, s, skip, found: mongo.BSON.EJSON.stringify(expected) });
+      }
+    }
   });
 
   test('when a collection on the H2 file is reopened, then its secondary index and its unique index led by _id are rebuilt from the documents and answer as before', async () => {
