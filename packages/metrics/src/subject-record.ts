@@ -37,6 +37,12 @@ export interface SubjectRecord {
   lateAgencies: string[];
 }
 
+/**
+ * What a row of an open list shows of a subject (reporting's `/v1/dossiers` and its exports), all
+ * that a list read asks the store for: a 10 000-row export carries nothing else.
+ */
+export type ListedSubject = Pick<SubjectRecord, 'code' | 'subject' | 'agencyCode' | 'procedureCode' | 'phase' | 'statusCode' | 'dueAt' | 'overdue' | 'atRisk' | 'steps'>;
+
 type Doc = Record<string, unknown>;
 
 export function toMs(v: unknown): number | null {
@@ -98,7 +104,7 @@ export function toSubjectRecord(doc: Doc): SubjectRecord | null {
  * The step answerable for a late or at-risk dossier: the first unfinished step that is
  * overdue or past its due instant, else the first unfinished step, else the last late one.
  */
-export function responsibleStep(r: SubjectRecord, now: number): StepRecord | null {
+export function responsibleStep(r: Pick<SubjectRecord, 'steps'>, now: number): StepRecord | null {
   const steps = [...r.steps].sort((a, b) => a.stepNo - b.stepNo);
   const open = steps.filter((s) => s.completedAt === null);
   return (

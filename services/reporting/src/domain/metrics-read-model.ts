@@ -1,4 +1,4 @@
-import type { SubjectRecord } from '@tthc/metrics';
+import type { ListedSubject, SubjectRecord } from '@tthc/metrics';
 import type { AgencyScope } from './agency-scope';
 
 export type { AgencyScope } from './agency-scope';
@@ -57,6 +57,6 @@ export interface MetricsReadModel {
    */
   subjectsFor(window: { openSince: Date; end: Date }, scope: AgencyScope): Promise<SubjectRecord[]>;
   /** Open subjects, most urgent due date first; `next` is where the following page starts (null on the last). */
-  listOpenSubjects(q: DossierListQuery): Promise<Page<SubjectRecord> & { next: DossierCursor | null }>;
+  listOpenSubjects(q: DossierListQuery): Promise<Page<ListedSubject> & { next: DossierCursor | null }>;
   listCalendarAudits(q: CalendarAuditQuery): Promise<Page<CalendarAuditView>>;
 }

@@ -13,6 +13,7 @@ import {
   type GroupRow,
   type Period,
   type Rubric,
+  type ListedSubject,
   type SubjectRecord,
   type SubScoreReport,
 } from '@tthc/metrics';
@@ -231,7 +232,7 @@ export interface DossierListItem extends Pick<StoredCase, 'code' | 'subject' | '
   responsibleStep: { stepNo: number; name: string | null; agencyCode: string | null } | null;
 }
 
-export function toDossierListItem(r: SubjectRecord, ctx: Pick<ReportContext, 'calendar' | 'now'>): DossierListItem {
+export function toDossierListItem(r: ListedSubject, ctx: Pick<ReportContext, 'calendar' | 'now'>): DossierListItem {
   const now = ctx.now.getTime();
   const lateMs = r.dueAt !== null && r.dueAt < now ? ctx.calendar.between(r.dueAt, now).milliseconds : 0;
   const step = responsibleStep(r, now);

@@ -1,7 +1,8 @@
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { ExportTable } from '../../domain/export-table';
-import { xlsxWorkbook } from './xlsx-workbook.writer';
+import * as zlib from 'node:zlib';
+import { crc32ByTable, xlsxWorkbook } from './xlsx-workbook.writer';
 
 async function read(buffer: Buffer): Promise<ExcelJS.Worksheet> {
   const workbook = new ExcelJS.Workbook();
@@ -68,6 +69,22 @@ describe('xlsxWorkbook', () => {
     expect(Object.keys(archive.files).sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/core.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml']);
     expect(await archive.file('xl/worksheets/sheet1.xml')!.async('string')).toContain('Sở Tư pháp');
     expect(xlsxWorkbook(table).equals(bytes)).toBe(true);
+  });
+
+  test('when a runtime has no zlib checksum, then the table\'s CRC-32 is the same as zlib\'s for any bytes', () => {
+    const native = (zlib as { crc32?: (data: Buffer) => number }).crc32;
+    expect(typeof native).toBe('function');
+    let seed = 7;
+    const samples = [Buffer.alloc(0), Buffer.from('Sở Tư pháp'), ...Array.from({ length: 20 }, (_, i) => Buffer.from(Array.from({ length: i * 97 }, () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) & 0xff)))];
+    for (const bytes of samples) expect({ length: bytes.length, crc: crc32ByTable(bytes) }).toEqual({ length: bytes.length, crc: native!(bytes) });
+  });
+
+  test('when a string has spaces a reader would fold or trim, then only its cell keeps them with xml:space', async () => {
+    const archive = await JSZip.loadAsync(xlsxWorkbook(table));
+    const xml = await archive.file('xl/worksheets/sheet1.xml')!.async('string');
+    expect(xml).toContain('<t xml:space="preserve">  leading and trailing  </t>');
+    expect(xml).toContain('<t xml:space="preserve">line\nbreak\ttab</t>');
+    expect(xml).toContain('<t>G01.001.000-260101-0001</t>');
   });
 
   test('when a name is longer than a sheet name may be or holds characters a sheet name may not, then the sheet name is cut to 31 and those become hyphens', async () => {
