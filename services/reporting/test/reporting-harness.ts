@@ -310,7 +310,10 @@ export async function startReporting(
         return want.every((d) => {
           const c = have.get(String(d._id));
           // The revision counted also orders the dossier a subject names (`storedSubjects`): the subject's own is its high part.
-          return c !== undefined && Math.floor(c['revision'] / NAMED_REVISION_SPAN) >= (typeof d['revision'] === 'number' ? d['revision'] : 0) && c['pending'] === undefined;
+          // A claim carries its part until the counters took it (`parts`; `pending` on documents an older version wrote):
+          // before that the contribution holds the revision and the counters do not yet.
+          const unsettled = (Array.isArray(c?.['parts']) && c['parts'].length > 0) || c?.['pending'] !== undefined;
+          return c !== undefined && Math.floor(c['revision'] / NAMED_REVISION_SPAN) >= (typeof d['revision'] === 'number' ? d['revision'] : 0) && !unsettled;
         });
       },
       { timeoutMs: 60_000, intervalMs: 100 },
