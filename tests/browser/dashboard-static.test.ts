@@ -35,6 +35,26 @@ describe('dashboard static files', () => {
     expect(mod.headers['content-type']).toMatch(/javascript/);
   });
 
+  test('when the page is served, then it preloads exactly the modules app.js reaches, each of them served', async () => {
+    const page = await request(app()).get('/dashboard/');
+    const preloaded = [...page.text.matchAll(/<link rel="modulepreload" href="js\/([^"]+)">/g)].map((m) => m[1]!).sort();
+    // The module graph as the browser walks it: static imports from app.js on.
+    const reached = new Set<string>();
+    const walk = async (file: string): Promise<void> => {
+      const mod = await request(app()).get(`/dashboard/js/${file}`);
+      expect([file, mod.status]).toEqual([file, 200]);
+      for (const [, dep] of mod.text.matchAll(/^import [^;]+ from '\.\/([^']+)';/gm)) {
+        if (!reached.has(dep!)) {
+          reached.add(dep!);
+          await walk(dep!);
+        }
+      }
+    };
+    await walk('app.js');
+    expect(reached.size).toBeGreaterThan(0);
+    expect(preloaded).toEqual([...reached].sort());
+  });
+
   test('when a path climbs out of public/ or names a missing file, then the request falls through to the key check', async () => {
     for (const path of ['/dashboard/../package.json', '/dashboard/%2e%2e/package.json', '/dashboard/nope.js', '/v1/metrics/late-cases']) {
       const res = await request(app()).get(path);
