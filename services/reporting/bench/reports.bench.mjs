@@ -2,8 +2,9 @@
 // counters filled from them at the first start, then each report asked over HTTP, answered from
 // the counters and, by a second instance on the same database, counted per request from the
 // subjects. Then the dashboard, served from the counters by a reporting process of its own (as
-// `npm start` runs it), is opened in headless Chromium per key and its first complete paint timed. Prints p50/p95 per report and
-// key, the paint's p50/p95/max, the fill rate and the machine; asserts nothing.
+// `npm start` runs it), is opened in headless Chromium per key and its first complete paint
+// timed. Prints p50/p95 per report and key, the paint's p50/p95/max and its cold p50/max, the
+// fill rate and the machine; asserts nothing.
 /* global document */
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -110,13 +111,14 @@ async function serveReporting(env) {
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const stop = () => new Promise((resolve) => (exited() ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
   for (const deadline = Date.now() + 120_000; ; ) {
     const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
     if (ready) return { url, stop, pid: child.pid };
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (exited() || Date.now() > deadline) {
       await stop();
-      throw new Error(`the reporting service did not become ready: ${stderr.trim().split('\n').pop() ?? `exit ${child.exitCode}`}`);
+      throw new Error(`the reporting service did not become ready: ${stderr.trim().split('\n').pop() || `exit ${child.exitCode ?? child.signalCode}`}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -301,7 +303,7 @@ try {
         }
       }
     } catch (err) {
-      log(`dashboard first complete paint: not measured, Chromium did not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      log(`dashboard first complete paint: not measured, Chromium or the reporting process did not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     } finally {
       await browser?.close().catch(() => undefined);
       await served?.stop();
