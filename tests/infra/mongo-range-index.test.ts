@@ -315,9 +315,12 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
   // The H2 file is what `npm start` and the cluster profile keep their data in: its documents are
   // read back from the file, so the tree meets them as the library stored them there.
   test.each(['memory', 'h2'] as const)('when a read in index order asks for named fields (%s), then every projection answers the library\'s documents with their fields in the same order', async (store) => {
-    const dir = mkdtempSync(join(tmpdir(), 'range-index-projection-'));
-    scratch.push(dir);
-    const [indexed, plain] = await Promise.all([startServer(store === 'h2' ? ['--h2', join(dir, 'data.mv')] : []), startServer(['--no-secondary-indexes'])]);
+    const h2File = () => {
+      const dir = mkdtempSync(join(tmpdir(), 'range-index-projection-'));
+      scratch.push(dir);
+      return join(dir, 'data.mv');
+    };
+    const [indexed, plain] = await Promise.all([startServer(store === 'h2' ? ['--h2', h2File()] : []), startServer(['--no-secondary-indexes'])]);
     // Sub-documents holding all, some or none of the named fields, missing ones, null, arrays of
     // documents and of values on a named path, and documents without the field at all.
     // The closed ones alone hold arrays there, which send their whole read to the library.

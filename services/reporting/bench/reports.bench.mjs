@@ -6,8 +6,7 @@
 // timed. Prints p50/p95 per report and key, the paint's p50/p95/max and its cold p50/max, the
 // fill rate and the machine; asserts nothing.
 /* global document */
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +18,7 @@ const require = createRequire(import.meta.url);
 const mongoose = require('mongoose');
 const { Kafka, logLevel } = require('kafkajs');
 const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
+const { startProcessStack } = require(join(root, 'packages/testkit/dist/process-stack'));
 const { topicsFor } = require(join(root, 'packages/contracts/dist'));
 const { defaultCalendar } = require(join(root, 'packages/calendar/dist'));
 const { createApp } = require(join(root, 'services/reporting/dist/app.js'));
@@ -86,42 +86,6 @@ function subject(i, rnd) {
     ],
     updatedAt: new Date(),
   };
-}
-
-/** A port nothing listens on now, for a service started with it. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * The reporting service as `npm start` runs it, in a process of its own, on the bench's database
- * (its counters already filled, so it starts at once). Serving the dashboard from the bench's
- * own process would put the server in the event loop that also drives Chromium, and the paint
- * would measure the two taking turns.
- */
-async function serveReporting(env) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'services/reporting/dist/main.js')], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-  const url = `http://127.0.0.1:${port}`;
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const stop = () => new Promise((resolve) => (exited() ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))));
-  for (const deadline = Date.now() + 120_000; ; ) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { url, stop, pid: child.pid };
-    if (exited() || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the reporting service did not become ready: ${stderr.trim().split('\n').pop() || `exit ${child.exitCode ?? child.signalCode}`}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /**
@@ -278,20 +242,30 @@ try {
     let browser;
     let served;
     try {
-      served = await serveReporting({ ...env, CONSUMER_GROUP: `${ns}-paint` });
+      // As `npm start` runs it, in a process of its own on the bench's database (the counters
+      // already filled, so it starts at once): served from the bench's own process, the server
+      // would share the event loop that drives Chromium and the paint would time the two taking turns.
+      served = await startProcessStack({
+        services: ['reporting'],
+        namespace: ns,
+        infra: { kafkaBrokers: infra.kafkaBrokers, mongoUrl: infra.mongoUrl, redisUrl: infra.redisUrl },
+        env: { LOG_LEVEL: 'silent', API_KEYS: KEYS, RATE_LIMIT_PER_MINUTE: '0' },
+        serviceEnv: { reporting: { CONSUMER_GROUP: `${ns}-paint` } },
+      });
+      const servedUrl = served.url('reporting');
       browser = await playwright.launch({ executablePath: chromium.executable, args, headless: true });
-      log(`Chromium ${browser.version()} (${chromium.executable}), headless, ${DASHBOARD_CONTEXT.viewport.width}×${DASHBOARD_CONTEXT.viewport.height}; dashboard served by reporting pid ${served.pid}`);
+      log(`Chromium ${browser.version()} (${chromium.executable}), headless, ${DASHBOARD_CONTEXT.viewport.width}×${DASHBOARD_CONTEXT.viewport.height}; dashboard served by reporting pid ${served.get('reporting').pid}`);
       log(`dashboard first complete paint, navigation start to the first frame with every section's data, ${PAINT_RUNS} runs per key, the first cold (fresh context, key typed); the service warmed first by one untimed page load per key, as a service that has been running is`);
       log(`page | key | p50 / p95 / max in ms | cold, p50 / max of ${COLD_RUNS} fresh contexts`);
       // A freshly started process compiles its routes on their first requests; the reform office
       // meets a service that has answered before.
-      for (const key of ['bench-province', 'bench-agency']) await paint(browser, served.url, key, 1).catch(() => undefined);
+      for (const key of ['bench-province', 'bench-agency']) await paint(browser, servedUrl, key, 1).catch(() => undefined);
       for (const key of ['bench-province', 'bench-agency']) {
         try {
-          const p = await paint(browser, served.url, key, PAINT_RUNS);
+          const p = await paint(browser, servedUrl, key, PAINT_RUNS);
           const colds = [p.cold];
           for (let i = 1; i < COLD_RUNS; i++) {
-            const again = await paint(browser, served.url, key, 1);
+            const again = await paint(browser, servedUrl, key, 1);
             colds.push(again.cold);
             p.errors.push(...again.errors);
           }
