@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiPredicate;
+import java.util.regex.Pattern;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -148,7 +149,7 @@ public final class MongoLauncher {
 
                         @Override
                         protected boolean documentMatchesQuery(Document document, Document query) {
-                            Boolean known = InList.matches(document, query);
+                            Boolean known = Conjunction.matches(document, query);
                             return known != null ? known : super.documentMatchesQuery(document, query);
                         }
 
@@ -219,7 +220,7 @@ public final class MongoLauncher {
 
                         @Override
                         protected boolean documentMatchesQuery(Document document, Document query) {
-                            Boolean known = InList.matches(document, query);
+                            Boolean known = Conjunction.matches(document, query);
                             return known != null ? known : super.documentMatchesQuery(document, query);
                         }
 
@@ -475,6 +476,89 @@ public final class MongoLauncher {
     }
 
     /**
+     * A query made only of plain conditions joined by "and", decided here: the library's matcher
+     * reads each condition's operators again for every document and compiles a `$regex` anew
+     * each time, which was a quarter of the stand-in's time reading a province-wide 10 000-row
+     * export (`{ agencyCode: { $regex: '^G01\\.' } }` beside two equalities).
+     *
+     * Decided: a top-level field equal to a string or a boolean, `{ $regex: string }` alone,
+     * `{ $in: [...] }` (as {@link InList}), and `$and` of such queries. A condition on a field
+     * that holds an array (which matches by its elements), or of any other shape, is left to the
+     * library: the answer is then null, unless another condition already fails, which fails
+     * the whole query whatever the rest says.
+     */
+    static final class Conjunction {
+        private static final ThreadLocal<Object[]> LAST_PATTERN = new ThreadLocal<>();
+
+        private Conjunction() {}
+
+        /** Whether the document matches, or null when the library must decide. */
+        static Boolean matches(Document document, Document query) {
+            boolean undecided = false;
+            for (Map.Entry<String, Object> condition : query.entrySet()) {
+                Boolean holds = holds(document, condition.getKey(), condition.getValue());
+                if (holds == null) {
+                    undecided = true;
+                } else if (!holds) {
+                    return false;
+                }
+            }
+            return undecided ? null : true;
+        }
+
+        private static Boolean holds(Document document, String field, Object condition) {
+            if (field.equals("$and")) {
+                if (!(condition instanceof List<?> parts) || parts.isEmpty()) {
+                    return null;
+                }
+                boolean undecided = false;
+                for (Object part : parts) {
+                    Boolean holds = part instanceof Document query ? matches(document, query) : null;
+                    if (holds == null) {
+                        undecided = true;
+                    } else if (!holds) {
+                        return false;
+                    }
+                }
+                return undecided ? null : true;
+            }
+            if (field.isEmpty() || field.startsWith("$") || field.indexOf('.') >= 0) {
+                return null;
+            }
+            Object value = document.get(field);
+            if (value instanceof List) {
+                return null;
+            }
+            if (condition instanceof String || condition instanceof Boolean) {
+                // A missing field, null or a value of another type is never equal to them.
+                return condition.equals(value);
+            }
+            if (!(condition instanceof Document operator) || operator.size() != 1) {
+                return null;
+            }
+            if (operator.get("$regex") instanceof String regex) {
+                // The library also tries a pattern on a number's digits (MongoDB does not): any
+                // value but a string is left to it, so that the answer stays the library's.
+                return value instanceof String string ? pattern(regex).matcher(string).find() : null;
+            }
+            if (operator.get("$in") instanceof Collection<?> values && value instanceof String string) {
+                return InList.contains(values, string);
+            }
+            return null;
+        }
+
+        /** The compiled expression, kept while one query runs (the library passes the same one for every document). */
+        private static Pattern pattern(String regex) {
+            Object[] last = LAST_PATTERN.get();
+            if (last == null || !last[0].equals(regex)) {
+                last = new Object[] {regex, Pattern.compile(regex)};
+                LAST_PATTERN.set(last);
+            }
+            return (Pattern) last[1];
+        }
+    }
+
+    /**
      * The library tests `{ field: { $in: [...] } }` by comparing the document's value with each
      * listed value in turn, so a batched read of 500 documents by `_id` made 250 000 comparisons,
      * a fifth of the stand-in's time under the pipeline bench. For a list of strings and a
@@ -487,17 +571,9 @@ public final class MongoLauncher {
 
         private InList() {}
 
-        /** Whether the document matches, or null when the library must decide. */
-        static Boolean matches(Document document, Document query) {
-            if (query.size() != 1) {
-                return null;
-            }
-            Map.Entry<String, Object> only = query.entrySet().iterator().next();
-            String field = only.getKey();
-            if (field.startsWith("$") || field.indexOf('.') >= 0
-                || !(only.getValue() instanceof Document condition) || condition.size() != 1
-                || !(condition.get("$in") instanceof Collection<?> values) || values.size() < WORTH_A_SET
-                || !(document.get(field) instanceof String value)) {
+        /** Whether a string is in the list, or null when the library must decide (a short list, or one not all strings). */
+        static Boolean contains(Collection<?> values, String value) {
+            if (values.size() < WORTH_A_SET) {
                 return null;
             }
             Object[] last = LAST.get();

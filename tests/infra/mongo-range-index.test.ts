@@ -208,6 +208,15 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { s: 'open', b: { $ne: 0 }, a: { $not: /^G01/ }, d: { $in: [null, t] } } }),
     () => ({ filter: { s: 'open', b: { $ne: 2 }, a: r.pick([{ $exists: true }, { $type: 'null' }, { $ne: null }, null]) } }),
     () => ({ filter: { s: 'closed', b: { $ne: 1 }, _id: { $gte: `s-${String(r.int(3000)).padStart(5, '0')}` }, a: { $in: [2, true, 'y'] } } }),
+    // Plain conditions joined by "and", which the launcher decides without the library's
+    // matcher: equal to a string or a boolean (against numbers, null, missing and arrays), a
+    // $regex (against numbers and an array field, which matches by its elements), and parts it
+    // leaves to the library beside them (a dotted path, a number, $exists).
+    () => ({ filter: { s: r.pick(['open', 'closed']), a: r.pick(['x', 'G01.001.000', true, 'G01/']) } }),
+    () => ({ filter: { $and: [{ s: 'open' }, { a: { $regex: r.pick(['^G01\\.', 'x|y', '^1', '~']) } }, { tags: r.pick(['t1', 't3']) }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(60) }),
+    () => ({ filter: { tags: { $regex: r.pick(['^t', '1$']) }, s: r.pick(['open', 'removed']) } }),
+    () => ({ filter: { $and: [{ s: 'open' }, { $and: [{ a: { $regex: '^G01' } }, { 'state.x': 1 }] }, { b: { $exists: true } }] } }),
+    () => ({ filter: { s: 'closed', a: r.pick([true, 'y']), b: r.int(5), _id: { $in: Array.from({ length: 9 }, () => `s-${String(r.int(3200)).padStart(5, '0')}`) } } }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];
