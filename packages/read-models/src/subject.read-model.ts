@@ -1,4 +1,4 @@
-import type { Connection, mongo } from 'mongoose';
+import { mongo, type Connection } from 'mongoose';
 import { COLLECTIONS, type CloudEvent, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import { toSubjectRecord, type ListedSubject, type SubjectRecord } from '@tthc/metrics';
 import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
@@ -150,12 +150,8 @@ function afterCursor(c: OpenSubjectCursor): Record<string, unknown> {
 
 const cursorOf = (doc: SubjectDocument): OpenSubjectCursor => ({ dueAt: doc.dueAt instanceof Date || typeof doc.dueAt === 'string' ? doc.dueAt : null, code: String(doc._id) });
 
-/**
- * Open subjects with an agency, most urgent due date first: a page by number, or the page after
- * a cursor (which reads on from the sort key instead of skipping every row before it); `next`
- * is where the following page starts, null on the last one.
- */
-export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<ListedSubject> & { next: OpenSubjectCursor | null }> {
+/** The conditions of an open-subject list, without its cursor. */
+function openSubjectConditions(q: Omit<OpenSubjectQuery, 'page' | 'pageSize' | 'after'>): Array<Record<string, unknown>> {
   // A subject without an agency is shown to nobody (no key can be checked against it), so it
   // is left out of the total too.
   // The scope's filter already excludes them (`AgencyFilter`); asked twice, every candidate of a
@@ -169,6 +165,16 @@ export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): P
     const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore) : [];
     and.push(q.atRisk ? { overdue: { $ne: true }, $or: [{ atRisk: true }, ...dueSoon] } : { atRisk: { $ne: true } });
   }
+  return and;
+}
+
+/**
+ * Open subjects with an agency, most urgent due date first: a page by number, or the page after
+ * a cursor (which reads on from the sort key instead of skipping every row before it); `next`
+ * is where the following page starts, null on the last one.
+ */
+export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): Promise<Page<ListedSubject> & { next: OpenSubjectCursor | null }> {
+  const and = openSubjectConditions(q);
   const dossiers = subjectDocuments(conn);
   const query = filter({ $and: and });
   // One more row than the page tells whether another page follows.
@@ -182,6 +188,44 @@ export async function listOpenSubjects(conn: Connection, q: OpenSubjectQuery): P
   const page = docs.slice(0, q.pageSize);
   const last = page[page.length - 1];
   return { total, items: toRecords(page), next: docs.length > q.pageSize && last ? cursorOf(last) : null };
+}
+
+/** The first rows of an open-subject list, as the store sends them, and how many the whole list holds. */
+export interface OpenSubjectBatches {
+  total: Promise<number>;
+  batches: AsyncIterable<ListedSubject[]>;
+}
+
+/**
+ * The first `limit` rows of an open-subject list in the list's order, a batch of the store's
+ * cursor at a time: an export turns each batch into lines before it reads the next, so it holds
+ * one batch of documents rather than all 10 000, and a CSV's first rows leave before its last
+ * are read. Leaving the loop early closes the cursor.
+ */
+export function openSubjectBatches(conn: Connection, q: Omit<OpenSubjectQuery, 'page' | 'pageSize' | 'after'>, limit: number, batchSize = 1_000): OpenSubjectBatches {
+  const dossiers = subjectDocuments(conn);
+  const query = filter({ $and: openSubjectConditions(q) });
+  async function* batches(): AsyncGenerator<ListedSubject[]> {
+    // Raw bytes, decoded here: the driver (6.x) turns a cursor's documents into objects through
+    // a lazy document per row, about 12 µs a row on the bench machine against 2 to 5 for
+    // `deserialize` on the same bytes; on a 10 000-row export that was 60 to 110 ms.
+    const cursor = dossiers.find(query, { projection: LIST_PROJECTION, raw: true }).sort({ dueAt: 1, _id: 1 }).limit(limit).batchSize(batchSize);
+    let more = cursor.hasNext();
+    try {
+      while (await more) {
+        const raw = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+        // The next batch is asked for before this one is decoded and written, so the store
+        // prepares it while this process works: the two overlap instead of taking turns.
+        more = cursor.hasNext();
+        yield toRecords(raw.map((bytes) => mongo.BSON.deserialize(bytes) as SubjectDocument));
+      }
+    } finally {
+      // A batch still on its way is let in before the cursor closes; its failure changes nothing now.
+      await more.catch(() => false);
+      await cursor.close();
+    }
+  }
+  return { total: dossiers.countDocuments(query), batches: batches() };
 }
 
 /** A subject as counting reads it, with the revision it was stored at (0 for documents without one). */

@@ -67,6 +67,11 @@ export interface ReportingDeps {
    * bench sets it, to measure both in one run; the counters are kept either way.
    */
   countPerRequest?: boolean;
+  /**
+   * Wraps the read model over the stored subjects: a test makes a real read fail part way
+   * through (an export after its first rows) where the store cannot be made to fail on cue.
+   */
+  wrapReadModel?: (stored: MetricsReadModel) => MetricsReadModel;
 }
 
 export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
@@ -104,7 +109,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
       const connection = conn;
       await redis.connect();
-      metricsReadModel = createMongoMetricsReadModel(connection);
+      metricsReadModel = deps.wrapReadModel ? deps.wrapReadModel(createMongoMetricsReadModel(connection)) : createMongoMetricsReadModel(connection);
       const readModel = metricsReadModel;
       const counters = createMongoDelayCounterStore(connection);
       await counters.init();

@@ -3,7 +3,7 @@ import { loadCatalogFile, SAMPLE_CATALOG_PATH } from '@tthc/catalog';
 import { importCatalog } from '@tthc/catalog/storage';
 import { COLLECTIONS, DOSSIER_STATE_CHANGED_V1, cloudEventRecord, topicsFor, type DossierStateChangedV1 } from '@tthc/contracts';
 import { probeKafka, probeProducer, requireEnv, uniqueName, waitFor, withDatabase, type ControllableClock } from '@tthc/testkit';
-import { createApp } from '../src/app';
+import { createApp, type ReportingDeps } from '../src/app';
 import { NAMED_REVISION_SPAN } from '../src/data-access/delay-counters.mongo';
 import { loadConfig } from '../src/config';
 
@@ -249,7 +249,7 @@ export interface ReportingUnderTest {
  * sample catalog, the dossiers above and a calendar audit; `env` overrides its configuration.
  */
 export async function startReporting(
-  opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean; serviceMongoUrl?: (url: string) => string } = { name: 'reporting' },
+  opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean; serviceMongoUrl?: (url: string) => string; wrapReadModel?: ReportingDeps['wrapReadModel'] } = { name: 'reporting' },
 ): Promise<ReportingUnderTest> {
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), uniqueName(opts.name));
   const namespace = uniqueName(opts.name);
@@ -269,7 +269,7 @@ export async function startReporting(
     API_KEYS,
     ...opts.env,
   });
-  const app = createApp(config, opts.clock ? { clock: opts.clock } : {});
+  const app = createApp(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.wrapReadModel ? { wrapReadModel: opts.wrapReadModel } : {}) });
   const mongo = await mongoose.createConnection(mongoUrl).asPromise();
   if (opts.seed !== false) {
     await mongo.collection(COLLECTIONS.dossiers).insertMany(DOCS as never[]);

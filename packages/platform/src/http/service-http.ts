@@ -84,7 +84,9 @@ export function finishServiceHttp(app: Express, logger: Logger): void {
     const e = err as { type?: string; status?: number; limit?: number; message?: string; charset?: string; expose?: boolean };
     if (res.headersSent) {
       logger.error({ err, method: req.method, path: req.path }, 'request failed after the answer started');
-      res.end();
+      // Ended normally, a streamed answer cut short would look complete to its reader; a
+      // destroyed connection shows the transfer broke.
+      res.destroy();
       return;
     }
     if (e?.type === 'entity.too.large') {

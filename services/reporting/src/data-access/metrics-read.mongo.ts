@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { listCalendarAudits, listOpenSubjects, subjectsFor } from '@tthc/read-models';
+import { listCalendarAudits, listOpenSubjects, openSubjectBatches, subjectsFor } from '@tthc/read-models';
 import { agencyFilter } from './agency-filter.mongo';
 import type { CalendarAuditQuery, DossierListQuery, MetricsReadModel } from '../domain/metrics-read-model';
 
@@ -8,6 +8,7 @@ export function createMongoMetricsReadModel(conn: Connection): MetricsReadModel 
   return {
     subjectsFor: (window, scope) => subjectsFor(conn, window, agencyFilter(scope)),
     listOpenSubjects: ({ scope, ...q }: DossierListQuery) => listOpenSubjects(conn, { ...q, agencies: agencyFilter(scope) }),
+    openSubjectBatches: ({ scope, ...q }, limit) => openSubjectBatches(conn, { ...q, agencies: agencyFilter(scope) }, limit),
     async listCalendarAudits(q: CalendarAuditQuery) {
       const { total, items } = await listCalendarAudits(conn, q);
       return {

@@ -69,33 +69,40 @@ export function subScoresTable(periodKey: string, items: readonly SubScore[]): E
   };
 }
 
-export function dossiersTable(items: readonly DossierListItem[]): ExportTable {
+/** A table whose rows come in batches, written out as they arrive: the open-case exports. */
+export interface StreamedTable {
+  name: string;
+  columns: ExportTable['columns'];
+  batches: AsyncIterable<Array<Record<string, Cell>>>;
+}
+
+export const DOSSIERS_TABLE_NAME = 'ho-so-qua-han-co-nguy-co';
+
+export const DOSSIER_COLUMNS: ExportTable['columns'] = [
+  { key: 'code', header: 'Mã hồ sơ' },
+  { key: 'subject', header: 'Loại' },
+  { key: 'agencyCode', header: 'Mã cơ quan' },
+  { key: 'procedureCode', header: 'Mã thủ tục' },
+  { key: 'statusCode', header: 'Trạng thái' },
+  { key: 'dueAt', header: 'Hạn xử lý' },
+  { key: 'workingDaysLate', header: 'Số ngày làm việc trễ' },
+  { key: 'stepNo', header: 'Bước chịu trách nhiệm' },
+  { key: 'stepName', header: 'Tên bước' },
+  { key: 'stepAgencyCode', header: 'Cơ quan của bước' },
+];
+
+export function dossierRow(d: DossierListItem): Record<string, Cell> {
   return {
-    name: 'ho-so-qua-han-co-nguy-co',
-    columns: [
-      { key: 'code', header: 'Mã hồ sơ' },
-      { key: 'subject', header: 'Loại' },
-      { key: 'agencyCode', header: 'Mã cơ quan' },
-      { key: 'procedureCode', header: 'Mã thủ tục' },
-      { key: 'statusCode', header: 'Trạng thái' },
-      { key: 'dueAt', header: 'Hạn xử lý' },
-      { key: 'workingDaysLate', header: 'Số ngày làm việc trễ' },
-      { key: 'stepNo', header: 'Bước chịu trách nhiệm' },
-      { key: 'stepName', header: 'Tên bước' },
-      { key: 'stepAgencyCode', header: 'Cơ quan của bước' },
-    ],
-    rows: items.map((d) => ({
-      code: d.code,
-      subject: d.subject === 'petition' ? 'PAKN' : 'Hồ sơ TTHC',
-      agencyCode: d.agencyCode,
-      procedureCode: d.procedureCode,
-      statusCode: d.statusCode,
-      dueAt: d.dueAt,
-      workingDaysLate: d.workingDaysLate,
-      stepNo: d.responsibleStep?.stepNo ?? null,
-      stepName: d.responsibleStep?.name ?? null,
-      stepAgencyCode: d.responsibleStep?.agencyCode ?? null,
-    })),
+    code: d.code,
+    subject: d.subject === 'petition' ? 'PAKN' : 'Hồ sơ TTHC',
+    agencyCode: d.agencyCode,
+    procedureCode: d.procedureCode,
+    statusCode: d.statusCode,
+    dueAt: d.dueAt,
+    workingDaysLate: d.workingDaysLate,
+    stepNo: d.responsibleStep?.stepNo ?? null,
+    stepName: d.responsibleStep?.name ?? null,
+    stepAgencyCode: d.responsibleStep?.agencyCode ?? null,
   };
 }
 
@@ -110,9 +117,19 @@ const csvCell = (v: Cell): string => {
  * Cells that start like a formula are prefixed with `'` so a spreadsheet never evaluates them.
  */
 export function toCsv(t: ExportTable): string {
-  const lines = [t.columns.map((c) => csvCell(c.header)).join(',')];
-  for (const row of t.rows) lines.push(t.columns.map((c) => csvCell(row[c.key] ?? null)).join(','));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return csvHead(t.columns) + csvLines(t.columns, t.rows);
+}
+
+/** The byte-order mark and the header line: what a CSV starts with. */
+export function csvHead(columns: ExportTable['columns']): string {
+  return `\uFEFF${columns.map((c) => csvCell(c.header)).join(',')}\r\n`;
+}
+
+/** The lines of these rows, each ended by CRLF, to follow {@link csvHead} or earlier lines. */
+export function csvLines(columns: ExportTable['columns'], rows: ExportTable['rows']): string {
+  let out = '';
+  for (const row of rows) out += `${columns.map((c) => csvCell(row[c.key] ?? null)).join(',')}\r\n`;
+  return out;
 }
 
 /** The portal's names of the government levels, as the monthly report's section headings. */

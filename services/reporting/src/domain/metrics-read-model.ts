@@ -58,5 +58,10 @@ export interface MetricsReadModel {
   subjectsFor(window: { openSince: Date; end: Date }, scope: AgencyScope): Promise<SubjectRecord[]>;
   /** Open subjects, most urgent due date first; `next` is where the following page starts (null on the last). */
   listOpenSubjects(q: DossierListQuery): Promise<Page<ListedSubject> & { next: DossierCursor | null }>;
+  /**
+   * The first `limit` rows of the same list, in batches as the store sends them, and the size of
+   * the whole list. `total` is read beside the rows: await it, or a failed count goes unheard.
+   */
+  openSubjectBatches(q: Omit<DossierListQuery, 'page' | 'pageSize' | 'after'>, limit: number): { total: Promise<number>; batches: AsyncIterable<ListedSubject[]> };
   listCalendarAudits(q: CalendarAuditQuery): Promise<Page<CalendarAuditView>>;
 }

@@ -1,14 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CalendarInputError } from '@tthc/calendar';
-import { parsePeriod, periodContaining, PeriodKeyError, type Period } from '@tthc/metrics';
+import { parsePeriod, periodContaining, PeriodKeyError, type ListedSubject, type Period } from '@tthc/metrics';
 import { canReadMetrics, principalOf, problemType, requireRole, sendProblem } from '@tthc/platform';
-import { dossiersTable, lateCasesTable, subScoresTable } from '../../domain/export-table';
+import { DOSSIER_COLUMNS, DOSSIERS_TABLE_NAME, dossierRow, lateCasesTable, subScoresTable } from '../../domain/export-table';
 import { lateCases, SORTABLE, subScores, toDossierListItem, trend, type ReportContext } from '../../domain/metrics-report.use-case';
 import { audienceOf } from './audience';
 import { answeredFromCache } from './counter-etag';
 import { decodeDossierCursor, encodeDossierCursor } from './dossier-cursor';
-import { requestedFormat, sendTable } from './export.format';
+import { requestedFormat, sendStreamedTable, sendTable } from './export.format';
 import { paging, param, parseQuery, sendInvalidQuery } from './query.parser';
 
 const common = {
@@ -125,26 +125,37 @@ export function metricsRouter(context: () => ReportContext): Router {
       sendInvalidQuery(res, [{ param: 'cursor', message: after === null ? 'not a cursor this API gave (take it from `next`)' : exporting ? 'exports hold every row from the first; they take no cursor' : 'give either page or cursor' }]);
       return;
     }
-    const page = await ctx.readModel.listOpenSubjects({
+    const filters = {
       scope: who.scope,
       ...(q.procedure ? { procedureCode: q.procedure } : {}),
       ...(q.subject ? { subject: q.subject } : {}),
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.atRisk !== undefined ? { atRisk: q.atRisk } : {}),
       ...(period ? { atRiskDueBefore: new Date(period.end) } : {}),
-      ...(after ? { after } : {}),
-      page: exporting ? 1 : q.page,
-      pageSize: exporting ? EXPORT_MAX_ROWS : q.pageSize,
-    });
+    };
     // The store reads exactly the audience's agencies, so `total` counts what the key may see;
     // the row test repeats it so a key's limits hold even should the store filter drift.
-    const items = page.items.filter((r) => r.agencyCode !== null && who.visible(r.agencyCode)).map((r) => toDossierListItem(r, ctx));
-    if (format === 'json') {
-      res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total, next: page.next ? nextLink(req, encodeDossierCursor(page.next)) : null });
+    const visible = (r: ListedSubject) => r.agencyCode !== null && who.visible(r.agencyCode);
+    if (format !== 'json') {
+      const { total, batches } = ctx.readModel.openSubjectBatches(filters, EXPORT_MAX_ROWS);
+      const rows = batches[Symbol.asyncIterator]();
+      try {
+        // The count is read beside the first batch: the header must be set before any row is sent.
+        const [counted, first] = await Promise.all([total, rows.next()]);
+        if (counted > EXPORT_MAX_ROWS) res.setHeader('x-export-truncated', `${EXPORT_MAX_ROWS} of ${counted}`);
+        const lines = async function* () {
+          for (let batch = first; !batch.done; batch = await rows.next()) yield batch.value.filter(visible).map((r) => dossierRow(toDossierListItem(r, ctx)));
+        };
+        await sendStreamedTable(res, format, { name: DOSSIERS_TABLE_NAME, columns: DOSSIER_COLUMNS, batches: lines() });
+      } finally {
+        // Closes the store's cursor when the export ended early (a failure, a client gone).
+        await rows.return?.();
+      }
       return;
     }
-    if (page.total > EXPORT_MAX_ROWS) res.setHeader('x-export-truncated', `${EXPORT_MAX_ROWS} of ${page.total}`);
-    await sendTable(res, format, dossiersTable(items));
+    const page = await ctx.readModel.listOpenSubjects({ ...filters, ...(after ? { after } : {}), page: q.page, pageSize: q.pageSize });
+    const items = page.items.filter(visible).map((r) => toDossierListItem(r, ctx));
+    res.json({ items, page: q.page, pageSize: q.pageSize, total: page.total, next: page.next ? nextLink(req, encodeDossierCursor(page.next)) : null });
   });
 
   return router;

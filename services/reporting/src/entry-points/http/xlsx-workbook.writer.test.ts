@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { ExportTable } from '../../domain/export-table';
 import * as zlib from 'node:zlib';
-import { crc32ByTable, xlsxWorkbook } from './xlsx-workbook.writer';
+import { crc32ByTable, xlsxWorkbook, xlsxWorkbookOf } from './xlsx-workbook.writer';
 
 async function read(buffer: Buffer): Promise<ExcelJS.Worksheet> {
   const workbook = new ExcelJS.Workbook();
@@ -66,8 +66,8 @@ describe('xlsxWorkbook', () => {
   test('when the file is unzipped with its checksums checked, then every part is intact and the same table gives the same bytes', async () => {
     const bytes = xlsxWorkbook(table);
     const archive = await JSZip.loadAsync(bytes, { checkCRC32: true });
-    expect(Object.keys(archive.files).sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/core.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml']);
-    expect(await archive.file('xl/worksheets/sheet1.xml')!.async('string')).toContain('Sở Tư pháp');
+    expect(Object.keys(archive.files).sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/core.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml']);
+    expect(await archive.file('xl/sharedStrings.xml')!.async('string')).toContain('<si><t>Sở Tư pháp</t></si>');
     expect(xlsxWorkbook(table).equals(bytes)).toBe(true);
   });
 
@@ -81,10 +81,43 @@ describe('xlsxWorkbook', () => {
 
   test('when a string has spaces a reader would fold or trim, then only its cell keeps them with xml:space', async () => {
     const archive = await JSZip.loadAsync(xlsxWorkbook(table));
-    const xml = await archive.file('xl/worksheets/sheet1.xml')!.async('string');
+    const xml = await archive.file('xl/sharedStrings.xml')!.async('string');
     expect(xml).toContain('<t xml:space="preserve">  leading and trailing  </t>');
     expect(xml).toContain('<t xml:space="preserve">line\nbreak\ttab</t>');
     expect(xml).toContain('<t>G01.001.000-260101-0001</t>');
+  });
+
+  test('when the same value fills many cells, then the workbook holds it once and every cell shows it', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => ({ code: `HS-${i % 3}`, name: 'Ủy ban nhân dân xã Đông Hòa', late: i, step: null }));
+    const bytes = xlsxWorkbook({ ...table, rows });
+    const strings = await (await JSZip.loadAsync(bytes)).file('xl/sharedStrings.xml')!.async('string');
+    expect(strings.split('Ủy ban nhân dân xã Đông Hòa')).toHaveLength(2);
+    expect(strings).toContain('count="604" uniqueCount="8"');
+    const sheet = await read(bytes);
+    expect([2, 150, 301].map((n) => [1, 2, 3].map((c) => sheet.getRow(n).getCell(c).value))).toEqual([
+      ['HS-0', 'Ủy ban nhân dân xã Đông Hòa', 0],
+      ['HS-1', 'Ủy ban nhân dân xã Đông Hòa', 148],
+      ['HS-2', 'Ủy ban nhân dân xã Đông Hòa', 299],
+    ]);
+  });
+
+  test('when the rows come in batches, then the workbook is byte for byte the one written from the whole table', async () => {
+    const columns = Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, header: `Cột ${i}` }));
+    const rows = Array.from({ length: 2_500 }, (_, r) => Object.fromEntries(columns.map((c, i) => [c.key, i % 2 ? `Hồ sơ ${r % 37}-${i}` : r * 10 + i])));
+    async function* batches() {
+      for (let at = 0; at < rows.length; at += 700) yield rows.slice(at, at + 700);
+    }
+    const streamed = await xlsxWorkbookOf({ name: 'lo', columns, batches: batches() });
+    expect(streamed.equals(xlsxWorkbook({ name: 'lo', columns, rows }))).toBe(true);
+    await JSZip.loadAsync(streamed, { checkCRC32: true });
+  });
+
+  test('when the rows fail part way, then the workbook fails with their error', async () => {
+    async function* batches() {
+      yield [{ code: 'a', name: 'b', late: 1, step: 2 }];
+      throw new Error('store went away');
+    }
+    await expect(xlsxWorkbookOf({ name: 'x', columns: table.columns, batches: batches() })).rejects.toThrow('store went away');
   });
 
   test('when a name is longer than a sheet name may be or holds characters a sheet name may not, then the sheet name is cut to 31 and those become hyphens', async () => {
