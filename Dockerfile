@@ -42,4 +42,6 @@ USER node
 # Services bind HOST (default 127.0.0.1, which is unreachable from outside a container) and PORT.
 ENV HOST=0.0.0.0
 # `exec` makes node the process that receives SIGTERM (run with an init, e.g. compose `init: true`).
-CMD ["sh", "-c", "exec node \"services/${SERVICE:?set SERVICE to intake, workflow, sla, reporting or notifier}/dist/main.js\""]
+# The service's own Node options (`nodeOptions` in its package.json) come before its script, as
+# every launcher of the project passes them.
+CMD ["sh", "-c", ": \"${SERVICE:?set SERVICE to intake, workflow, sla, reporting or notifier}\"; exec node $(node -p \"(require('./services/${SERVICE}/package.json').nodeOptions || []).join(' ')\") \"services/${SERVICE}/dist/main.js\""]

@@ -53,6 +53,7 @@ const { Redis } = require('ioredis');
 const { Queue } = require('bullmq');
 const { COLLECTIONS, QUEUES, topicsFor, cloudEventRecord, DOSSIER_STATE_CHANGED_V1 } = require('@tthc/contracts');
 const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
+const { serviceNodeArgs } = require(join(root, 'packages/testkit/dist/service-node-args'));
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -217,7 +218,7 @@ async function startService(name, instance = 1) {
   services.set(key, svc);
   svc.url = `http://127.0.0.1:${svc.port}`;
   svc.expectExit = false;
-  const child = spawn(process.execPath, [...NODE_ARGS, join(root, 'services', name, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...serviceNodeArgs(root, name), ...NODE_ARGS, join(root, 'services', name, 'dist/main.js')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -28,6 +28,7 @@ const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-o
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
+const { serviceNodeArgs } = require(join(root, 'packages/testkit/dist/service-node-args'));
 say('starting the infrastructure (Kafka, MongoDB, Redis) …');
 const infra = await resolveEndpoints({ profile: 'dev', log: (line) => console.log(line) });
 say(`infrastructure ready (${infra.source}): Kafka ${infra.kafkaBrokers}, ${infra.mongoUrl}, ${infra.redisUrl}`);
@@ -60,7 +61,7 @@ function pretty(name, line) {
 }
 
 for (const svc of SERVICES) {
-  const child = spawn(process.execPath, [join(root, 'services', svc.name, 'dist/main.js')], {
+  const child = spawn(process.execPath, [...serviceNodeArgs(root, svc.name), join(root, 'services', svc.name, 'dist/main.js')], {
     cwd: root,
     env: {
       ...process.env,

@@ -8,3 +8,4 @@ export * from './process-stack';
 export * from './tcp-relay';
 export * from './kafka-probe';
 export * from './redis-loss';
+export * from './service-node-args';

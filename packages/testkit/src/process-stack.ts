@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { serviceNodeArgs } from './service-node-args';
 import { findRepoRoot } from './infra';
 import { requireEnv, uniqueName, withDatabase } from './isolation';
 import { waitFor } from './wait-for';
@@ -118,7 +119,7 @@ async function launch(name: ServiceName, label: string, main: string, env: Recor
   const url = `http://127.0.0.1:${port}`;
 
   const spawnOnce = async () => {
-    const current = spawn(process.execPath, [main], { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const current = spawn(process.execPath, [...serviceNodeArgs(cwd, name), main], { cwd, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = current;
     for (const stream of [current.stdout, current.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
