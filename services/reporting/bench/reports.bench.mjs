@@ -1,10 +1,10 @@
-// Reporting alone: N subjects loaded straight into MongoDB (a year of a province), the
-// counters filled from them at the first start, then each report asked over HTTP, answered from
-// the counters and, by a second instance on the same database, counted per request from the
-// subjects. Then the dashboard, served from the counters by a reporting process of its own (as
-// `npm start` runs it), is opened in headless Chromium per key and its first complete paint
-// timed. Prints p50/p95 per report and key, the paint's p50/p95/max and its cold p50/max, the
-// fill rate and the machine; asserts nothing.
+// Reporting alone: N subjects loaded straight into MongoDB (a year of a province) and the
+// counters filled from them at a first start. Then each report, list and export is asked over
+// HTTP of a reporting process of its own, as `npm start` runs it, which answers from the
+// counters, and of an instance in the bench's process that counts per request from the subjects;
+// then the dashboard, served by that same process, is opened in headless Chromium per key and its
+// first complete paint timed. Prints p50/p95 per report and key, the paint's p50/p95/max and its
+// cold p50/max, the fill rate and the machine; asserts nothing.
 /* global document */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,6 +19,7 @@ const mongoose = require('mongoose');
 const { Kafka, logLevel } = require('kafkajs');
 const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
 const { startProcessStack } = require(join(root, 'packages/testkit/dist/process-stack'));
+const { serviceNodeArgs } = require(join(root, 'packages/testkit/dist/service-node-args'));
 const { topicsFor } = require(join(root, 'packages/contracts/dist'));
 const { defaultCalendar } = require(join(root, 'packages/calendar/dist'));
 const { createApp } = require(join(root, 'services/reporting/dist/app.js'));
@@ -165,6 +166,7 @@ const env = {
 const counting = createApp(loadConfig({ ...env, CONSUMER_GROUP: `${ns}-counters` }));
 const scanning = createApp(loadConfig({ ...env, CONSUMER_GROUP: `${ns}-scan` }), { countPerRequest: true });
 const db = await mongoose.createConnection(mongoUrl.toString()).asPromise();
+let served;
 try {
   log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)}`);
   // The indexes workflow creates at start on the collection it writes: the lists and the
@@ -177,10 +179,23 @@ try {
   }
   log(`${N} subjects loaded into MongoDB in ${((Date.now() - l0) / 1000).toFixed(1)} s`);
   const f0 = Date.now();
-  const { url: countersUrl } = await counting.start(); // fills the counters from the stored subjects
+  await counting.start(); // fills the counters from the stored subjects
   const fillSeconds = (Date.now() - f0) / 1000;
   log(`counters filled from ${N} subjects at the first start in ${fillSeconds.toFixed(1)} s = ${Math.round(N / fillSeconds)} subjects/s`);
   const { url: scanUrl } = await scanning.start();
+  // What the reform office asks is answered, as `npm start` runs it, by a reporting process of
+  // its own (with the Node options the service declares) on the bench's database, the counters
+  // already filled so that it starts at once: served from the bench's own process, the server
+  // would share its event loop with the client that times it, and with Chromium's driver.
+  served = await startProcessStack({
+    services: ['reporting'],
+    namespace: ns,
+    infra: { kafkaBrokers: infra.kafkaBrokers, mongoUrl: infra.mongoUrl, redisUrl: infra.redisUrl },
+    env: { LOG_LEVEL: 'silent', API_KEYS: KEYS, RATE_LIMIT_PER_MINUTE: '0' },
+    serviceEnv: { reporting: { CONSUMER_GROUP: `${ns}-served` } },
+  });
+  const servedUrl = served.url('reporting');
+  log(`counters answered by reporting pid ${served.get('reporting').pid} (node ${serviceNodeArgs(root, 'reporting').join(' ') || 'without options'}), the per-request count by the bench's own process`);
   const thisMonth = calendar.localDate(NOW).slice(0, 7);
   const [y, m] = thisMonth.split('-').map(Number);
   const lastMonth = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
@@ -196,7 +211,7 @@ try {
   log('report | key | counters p50 / p95 | per-request count p50 / p95');
   for (const path of reports) {
     for (const key of ['bench-province', 'bench-agency']) {
-      const c = await measure(countersUrl, path, key, RUNS);
+      const c = await measure(servedUrl, path, key, RUNS);
       const s = await measure(scanUrl, path, key, SCAN_RUNS);
       log(`${path} | ${key} | ${c.p50.toFixed(0)} / ${c.p95.toFixed(0)} (${c.status}) | ${s.p50.toFixed(0)} / ${s.p95.toFixed(0)} (${s.status})`);
     }
@@ -209,10 +224,10 @@ try {
   for (const list of ['overdue=true', `atRisk=true&period=${running}`]) {
     for (const key of ['bench-province', 'bench-agency']) {
       const path = `/v1/dossiers?${list}&pageSize=50`;
-      const page19 = await fetch(`${countersUrl}${path}&page=19`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
-      const first = await measure(countersUrl, `${path}&page=1`, key, RUNS);
-      const byPage = await measure(countersUrl, `${path}&page=20`, key, RUNS);
-      const byCursor = page19.next ? await measure(countersUrl, page19.next, key, RUNS) : null;
+      const page19 = await fetch(`${servedUrl}${path}&page=19`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
+      const first = await measure(servedUrl, `${path}&page=1`, key, RUNS);
+      const byPage = await measure(servedUrl, `${path}&page=20`, key, RUNS);
+      const byCursor = page19.next ? await measure(servedUrl, page19.next, key, RUNS) : null;
       const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
       log(`${path} | ${key} | ${figures(first)} | ${figures(byPage)} | ${byCursor ? figures(byCursor) : `fewer than 20 pages (${page19.total} in all)`}`);
     }
@@ -223,10 +238,10 @@ try {
   for (const list of ['overdue=true', `atRisk=true&period=${running}`]) {
     for (const key of ['bench-province', 'bench-agency']) {
       const path = `/v1/dossiers?${list}`;
-      const csv = await fetch(`${countersUrl}${path}&format=csv`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text());
+      const csv = await fetch(`${servedUrl}${path}&format=csv`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text());
       const rows = csv.split('\n').filter((line) => line.trim() !== '').length - 1;
-      const asCsv = await measure(countersUrl, `${path}&format=csv`, key, RUNS);
-      const asXlsx = await measure(countersUrl, `${path}&format=xlsx`, key, RUNS);
+      const asCsv = await measure(servedUrl, `${path}&format=csv`, key, RUNS);
+      const asXlsx = await measure(servedUrl, `${path}&format=xlsx`, key, RUNS);
       const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
       log(`${path} | ${key} | ${rows} | ${figures(asCsv)} | ${figures(asXlsx)}`);
     }
@@ -240,19 +255,7 @@ try {
     // Chromium refuses to run its sandbox as root, which is how CI containers run.
     const args = ['--disable-dev-shm-usage', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
     let browser;
-    let served;
     try {
-      // As `npm start` runs it, in a process of its own on the bench's database (the counters
-      // already filled, so it starts at once): served from the bench's own process, the server
-      // would share the event loop that drives Chromium and the paint would time the two taking turns.
-      served = await startProcessStack({
-        services: ['reporting'],
-        namespace: ns,
-        infra: { kafkaBrokers: infra.kafkaBrokers, mongoUrl: infra.mongoUrl, redisUrl: infra.redisUrl },
-        env: { LOG_LEVEL: 'silent', API_KEYS: KEYS, RATE_LIMIT_PER_MINUTE: '0' },
-        serviceEnv: { reporting: { CONSUMER_GROUP: `${ns}-paint` } },
-      });
-      const servedUrl = served.url('reporting');
       browser = await playwright.launch({ executablePath: chromium.executable, args, headless: true });
       log(`Chromium ${browser.version()} (${chromium.executable}), headless, ${DASHBOARD_CONTEXT.viewport.width}×${DASHBOARD_CONTEXT.viewport.height}; dashboard served by reporting pid ${served.get('reporting').pid}`);
       log(`dashboard first complete paint, navigation start to the first frame with every section's data, ${PAINT_RUNS} runs per key, the first cold (fresh context, key typed); the service warmed first by one untimed page load per key, as a service that has been running is`);
@@ -280,10 +283,10 @@ try {
       log(`dashboard first complete paint: not measured, Chromium or the reporting process did not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     } finally {
       await browser?.close().catch(() => undefined);
-      await served?.stop();
     }
   }
 } finally {
+  await served?.stop();
   await scanning.stop().catch(() => undefined);
   await counting.stop().catch(() => undefined);
   await db.dropDatabase().catch(() => undefined);
