@@ -101,6 +101,19 @@ describe('xlsxWorkbook', () => {
     ]);
   });
 
+  test('when a column holds mostly new values, then after a trial its cells are written inline and every cell still reads back', async () => {
+    const rows = Array.from({ length: 1_000 }, (_, i) => ({ code: `G01.001.000-260101-${String(i).padStart(4, '0')}`, name: 'Sở Tư pháp', late: i, step: null }));
+    const bytes = xlsxWorkbook({ ...table, rows });
+    const archive = await JSZip.loadAsync(bytes);
+    const strings = await archive.file('xl/sharedStrings.xml')!.async('string');
+    // The four headers, the one name and the codes of the trial (its header counts in it); the
+    // other 745 codes are inline.
+    expect(strings).toContain('uniqueCount="260"');
+    expect((await archive.file('xl/worksheets/sheet1.xml')!.async('string')).split('t="inlineStr"')).toHaveLength(746);
+    const sheet = await read(bytes);
+    expect([2, 256, 257, 1_001].map((n) => [1, 2].map((c) => sheet.getRow(n).getCell(c).value))).toEqual([0, 254, 255, 999].map((i) => [rows[i]!.code, 'Sở Tư pháp']));
+  });
+
   test('when the rows come in batches, then the workbook is byte for byte the one written from the whole table', async () => {
     const columns = Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, header: `Cột ${i}` }));
     const rows = Array.from({ length: 2_500 }, (_, r) => Object.fromEntries(columns.map((c, i) => [c.key, i % 2 ? `Hồ sơ ${r % 37}-${i}` : r * 10 + i])));

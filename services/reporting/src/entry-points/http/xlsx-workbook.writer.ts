@@ -131,22 +131,35 @@ const FOLDED_SPACE = /^\s|\s$|\s\s|[\t\n\r]/;
 /**
  * The workbook's strings, each written once and referred to by its index from the cells. Most
  * cells of an export repeat a few values (the kind, agency and procedure codes, the step), and
- * the sheet itself is then ASCII: half the size of inline strings, and encoded without the
- * two-byte path a single Vietnamese letter sends a whole string down.
+ * the sheet itself is then ASCII: smaller than with inline strings, and encoded without the
+ * two-byte path a single Vietnamese letter sends a whole string down. A column whose values are
+ * mostly new (a dossier code, a due instant) gains nothing from the table and pays a lookup per
+ * cell: after its first {@link SharedStrings.TRIAL} strings, such a column is written inline.
  */
 class SharedStrings {
+  static readonly TRIAL = 256;
   private readonly indexes = new Map<string, number>();
   private readonly xml: string[] = [];
   private uses = 0;
+  /** Per column: string cells offered to the table, and how many of them were new. */
+  private readonly offered: number[] = [];
+  private readonly added: number[] = [];
 
-  indexOf(value: string): number {
+  /** Whether this column's strings still go to the table (decided by the rows before, so the same table is always written alike). */
+  shares(column: number): boolean {
+    const offered = this.offered[column] ?? 0;
+    return offered < SharedStrings.TRIAL || (this.added[column] ?? 0) * 4 < offered * 3;
+  }
+
+  indexOf(value: string, column: number): number {
     this.uses += 1;
+    this.offered[column] = (this.offered[column] ?? 0) + 1;
     let index = this.indexes.get(value);
     if (index === undefined) {
+      this.added[column] = (this.added[column] ?? 0) + 1;
       index = this.xml.length;
       this.indexes.set(value, index);
-      const space = FOLDED_SPACE.test(value) ? ' xml:space="preserve"' : '';
-      this.xml.push(`<si><t${space}>${escapeXml(value)}</t></si>`);
+      this.xml.push(`<si>${textXml(value)}</si>`);
     }
     return index;
   }
@@ -156,10 +169,13 @@ class SharedStrings {
   }
 }
 
-function cellXml(ref: string, value: string | number | null | undefined, style: string, strings: SharedStrings): string {
+const textXml = (value: string) => `<t${FOLDED_SPACE.test(value) ? ' xml:space="preserve"' : ''}>${escapeXml(value)}</t>`;
+
+function cellXml(ref: string, value: string | number | null | undefined, style: string, strings: SharedStrings, column: number): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? `<c r="${ref}"${style}><v>${value}</v></c>` : '';
-  return `<c r="${ref}"${style} t="s"><v>${strings.indexOf(value)}</v></c>`;
+  if (!strings.shares(column)) return `<c r="${ref}"${style} t="inlineStr"><is>${textXml(value)}</is></c>`;
+  return `<c r="${ref}"${style} t="s"><v>${strings.indexOf(value, column)}</v></c>`;
 }
 
 const columnLetters = new WeakMap<ExportTable['columns'], string[]>();
@@ -177,23 +193,23 @@ function sheetHead(columns: ExportTable['columns'], strings: SharedStrings): str
     `${XML_HEAD}<worksheet xmlns="${MAIN_NS}" xmlns:r="${REL_NS}">` +
     '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>' +
     `<cols>${widths}</cols><sheetData><row r="1">`;
-  columns.forEach((c, i) => (xml += cellXml(`${letters[i]}1`, c.header, ' s="1"', strings)));
+  columns.forEach((c, i) => (xml += cellXml(`${letters[i]}1`, c.header, ' s="1"', strings, i)));
   return `${xml}</row>`;
 }
 
 /** These rows as sheet rows, numbered from `first`. */
 function sheetRows(columns: ExportTable['columns'], rows: ExportTable['rows'], first: number, strings: SharedStrings): string {
   const letters = lettersOf(columns);
-  // Appended to one string (V8 joins the pieces once, when the sheet is encoded): a 10 000-row
-  // export is 100 000 cells.
-  let xml = '';
+  // Joined once: appended piece by piece, a batch's 10 000 cells made a rope that had to be
+  // flattened again before it could be encoded.
+  const xml: string[] = [];
   rows.forEach((row, r) => {
     const n = r + first;
-    xml += `<row r="${n}">`;
-    columns.forEach((c, i) => (xml += cellXml(`${letters[i]}${n}`, row[c.key], '', strings)));
-    xml += '</row>';
+    let line = `<row r="${n}">`;
+    columns.forEach((c, i) => (line += cellXml(`${letters[i]}${n}`, row[c.key], '', strings, i)));
+    xml.push(`${line}</row>`);
   });
-  return xml;
+  return xml.join('');
 }
 
 const SHEET_TAIL = '</sheetData></worksheet>';
