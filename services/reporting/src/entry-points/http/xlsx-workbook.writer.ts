@@ -20,7 +20,7 @@ export function xlsxWorkbook(t: ExportTable): Buffer {
 /**
  * The same workbook from rows that come in batches: each batch is turned into sheet XML and
  * handed to a deflate stream (zlib's thread pool) before the next is read, so neither the rows
- * nor the sheet's 10 MB of XML of a long export are held whole.
+ * nor the whole sheet's XML of a long export are held at once.
  */
 export async function xlsxWorkbookOf(t: StreamedTable): Promise<Buffer> {
   const strings = new SharedStrings();
