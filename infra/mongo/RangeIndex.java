@@ -344,6 +344,20 @@ final class RangeIndex<P> extends Index<P> {
             best = Math.max(best, range.narrowing(query));
         }
         if (best < 0) {
+            // No index narrows the query. MongoDB's planner still prefers an index that holds the
+            // order asked for to a sort of every document: reading it in that order, a limit stops
+            // the read (the newest 100 alerts of a province out of a year's). Without one, the
+            // library scans and sorts as before.
+            for (Index<P> index : indexes) {
+                if (index instanceof RangeIndex<P> range) {
+                    synchronized (range) {
+                        Iterable<P> positions = range.positionsInKeyOrder(orderBy);
+                        if (positions != null) {
+                            return positions;
+                        }
+                    }
+                }
+            }
             return null;
         }
         for (Index<P> index : indexes) {
@@ -388,6 +402,23 @@ final class RangeIndex<P> extends Index<P> {
             return (direction < 0 ? slice.descendingMap() : slice).values();
         }
         return plan.bounded() ? merged(plan, orderBy) : null;
+    }
+
+    /**
+     * Every position in the order `orderBy` asks for when this index's keys (then `_id`) give it
+     * from the first, whatever the query; null otherwise. As {@link #positionsInOrder}, only
+     * without multikey entries or unkeyed documents, so that every document is read once, in
+     * exactly that order.
+     */
+    Iterable<P> positionsInKeyOrder(Document orderBy) {
+        if (orderBy == null || orderBy.isEmpty() || multikey || !unkeyed.isEmpty()) {
+            return null;
+        }
+        int direction = direction(orderBy, 0);
+        if (direction == 0) {
+            return null;
+        }
+        return (direction < 0 ? entries.descendingMap() : entries).values();
     }
 
     /**

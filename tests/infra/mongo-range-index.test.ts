@@ -217,6 +217,13 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { tags: { $regex: r.pick(['^t', '1$']) }, s: r.pick(['open', 'removed']) } }),
     () => ({ filter: { $and: [{ s: 'open' }, { $and: [{ a: { $regex: '^G01' } }, { 'state.x': 1 }] }, { b: { $exists: true } }] } }),
     () => ({ filter: { s: 'closed', a: r.pick([true, 'y']), b: r.int(5), _id: { $in: Array.from({ length: 9 }, () => `s-${String(r.int(3200)).padStart(5, '0')}`) } } }),
+    // Nothing narrows the query but an index holds the order asked for from its first key: read
+    // in that order, which a limit stops (the newest alerts of a province), or whole.
+    () => ({
+      filter: r.pick<Record<string, unknown>>([{ b: r.int(5) }, { a: { $regex: '^G01\\.' } }, {}, { b: { $gte: 2 }, s: { $ne: 'open' } }]),
+      sort: r.pick([{ d: 1 as const, _id: 1 as const }, { d: -1 as const, _id: -1 as const }, { _id: -1 as const }]),
+      ...(r.next() < 0.8 ? { skip: r.int(20), limit: 1 + r.int(60) } : {}),
+    }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];

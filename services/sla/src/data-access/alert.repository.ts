@@ -38,6 +38,10 @@ const schema = new Schema<AlertDoc>(
 );
 // Serves the alert list of the reporting API: per agency, newest first.
 schema.index({ agencyCode: 1, raisedAt: -1 });
+// And across the agencies of a province (a prefix of their codes): read newest first, its first
+// page stops the read. Without it the store sorted every alert of the province per request,
+// 1.4 s at p50 for 110 000 alerts in the reporting bench.
+schema.index({ raisedAt: -1 });
 // The acknowledgement by id (`publishedAt: null` keeps the first one). MongoDB answers it from
 // the _id index; the stand-in uses only a unique index whose keys are exactly the filter's.
 schema.index({ _id: 1, publishedAt: 1 }, { unique: true });
