@@ -1,5 +1,6 @@
-// Reporting alone: N subjects loaded straight into MongoDB (a year of a province) and the
-// counters filled from them at a first start. Then each report, list and export is asked over
+// Reporting alone: N subjects loaded straight into MongoDB (a year of a province), with the
+// alerts sla would have stored for the late ones, and the counters filled from them at a first
+// start. Then each report, list, export and other read of the API is asked over
 // HTTP of a reporting process of its own, as `npm start` runs it, which answers from the
 // counters, and of an instance in the bench's process that counts per request from the subjects;
 // then the dashboard, served by that same process, is opened in headless Chromium per key and its
@@ -25,6 +26,7 @@ const { defaultCalendar } = require(join(root, 'packages/calendar/dist'));
 const { createApp } = require(join(root, 'services/reporting/dist/app.js'));
 const { loadConfig } = require(join(root, 'services/reporting/dist/config.js'));
 const { subjectModel } = require(join(root, 'services/workflow/dist/data-access/subject.repository.js'));
+const { createAlertRepository } = require(join(root, 'services/sla/dist/data-access/alert.repository.js'));
 const { DASHBOARD_CONTEXT, firstCompletePaint } = require(join(root, 'tests/browser/support/first-complete-paint.cjs'));
 
 const N = Number(process.env.BENCH_REPORTING_SUBJECTS ?? 100_000);
@@ -87,6 +89,47 @@ function subject(i, rnd) {
     ],
     updatedAt: new Date(),
   };
+}
+
+/**
+ * The alerts sla stored for a subject, as the alert list (`/v1/alerts`) reads them: for one late
+ * subject in five an overdue alert, and for some of those the warning a working day before and a
+ * first escalation. About 0.2 alerts per subject: the loaded subjects are late far more often
+ * than a province's (over half of them), and an alert for each would hold more of the stand-in's
+ * heap than a million subjects leave free.
+ */
+function alertsOf(s, rnd) {
+  const late = s.overdue || s.timeliness === 'late';
+  if (!late || rnd() >= 0.2) return [];
+  const due = s.dueAt.getTime();
+  const one = (kind, level, raisedAt, type = kind === 'warning' ? 'deadline.warning' : kind === 'escalation' ? 'deadline.escalated' : s.subject === 'petition' ? 'petition.unhandled' : 'dossier.overdue') => ({
+    _id: `${kind}-${level}-${s.code}-dossier-1`,
+    type,
+    eventType: `vn.tthc.${type}`,
+    kind,
+    level,
+    subject: s.subject,
+    dossierCode: s.code,
+    deadlineKey: 'dossier',
+    deadlineKind: 'dossier',
+    agencyCode: s.agencyCode,
+    responsibleAgencyCode: s.agencyCode,
+    procedureCode: s.procedureCode,
+    label: 'Ngày hẹn trả kết quả',
+    dueAt: s.dueAt,
+    deadlineVersion: 1,
+    raisedAt: new Date(raisedAt),
+    workingMinutesLate: kind === 'warning' ? 0 : Math.max(0, Math.round((raisedAt - due) / 60_000)),
+    reason: 'Quá hạn xử lý theo ngày hẹn trả kết quả',
+    legalBasis: 'ND 118/2025/NĐ-CP',
+    publishedAt: new Date(raisedAt + 50),
+    relayOwner: null,
+    relayLeaseUntil: null,
+  });
+  const out = [one('overdue', 0, due + 20)];
+  if (rnd() < 0.5) out.push(one('warning', 0, due - DAY));
+  if (rnd() < 0.3 && due + 2 * DAY < NOW) out.push(one('escalation', 1, due + 2 * DAY));
+  return out;
 }
 
 /**
@@ -172,12 +215,22 @@ try {
   // The indexes workflow creates at start on the collection it writes: the lists and the
   // satisfaction reads use them, as they do beside a running workflow.
   await subjectModel(db).createIndexes();
+  // And those sla creates on the alerts it stores, which the alert list reads.
+  await createAlertRepository(db).init();
   const rnd = random(17);
+  const alertRnd = random(29);
   const l0 = Date.now();
+  let alerts = 0;
+  const agencyCase = { code: null };
   for (let i = 0; i < N; i += 1000) {
-    await db.collection('dossiers').insertMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => subject(i + j, rnd)), { ordered: false });
+    const subjects = Array.from({ length: Math.min(1000, N - i) }, (_, j) => subject(i + j, rnd));
+    const raised = subjects.flatMap((s) => alertsOf(s, alertRnd));
+    agencyCase.code ??= subjects.find((s) => s.agencyCode === 'G01.001.000' && s.subject === 'dossier')?.code ?? null;
+    await db.collection('dossiers').insertMany(subjects, { ordered: false });
+    if (raised.length) await db.collection('alerts').insertMany(raised, { ordered: false });
+    alerts += raised.length;
   }
-  log(`${N} subjects loaded into MongoDB in ${((Date.now() - l0) / 1000).toFixed(1)} s`);
+  log(`${N} subjects and ${alerts} of their alerts loaded into MongoDB in ${((Date.now() - l0) / 1000).toFixed(1)} s`);
   const f0 = Date.now();
   await counting.start(); // fills the counters from the stored subjects
   const fillSeconds = (Date.now() - f0) / 1000;
@@ -244,6 +297,27 @@ try {
       const asXlsx = await measure(servedUrl, `${path}&format=xlsx`, key, RUNS);
       const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
       log(`${path} | ${key} | ${rows} | ${figures(asCsv)} | ${figures(asXlsx)}`);
+    }
+  }
+  // The other reads of the API, served alike: the alert list (newest first, by type, since a
+  // date), a case record with its history, the satisfaction shares and the small lists.
+  const monthAgo = new Date(NOW - 30 * DAY).toISOString();
+  const others = [
+    '/v1/alerts?limit=100',
+    '/v1/alerts?type=dossier.overdue&limit=100',
+    `/v1/alerts?since=${encodeURIComponent(monthAgo)}&limit=1000`,
+    ...(agencyCase.code ? [`/v1/dossiers/${agencyCase.code}`] : []),
+    `/v1/surveys/satisfaction?period=${lastMonth}`,
+    '/v1/duties',
+    '/v1/procedures',
+    '/v1/calendar-audits',
+    '/v1/audit-log',
+  ];
+  log('other reads | key | p50 / p95');
+  for (const path of others) {
+    for (const key of ['bench-province', 'bench-agency']) {
+      const m = await measure(servedUrl, path, key, RUNS);
+      log(`${path} | ${key} | ${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`);
     }
   }
   // The dashboard, served from the counters by a reporting process of its own.
