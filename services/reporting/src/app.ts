@@ -27,7 +27,7 @@ import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
 import { createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore } from './data-access/delay-counters.mongo';
-import { countSubjects, recoverPending } from './domain/count-subjects.use-case';
+import { countSubjects, recoverPending, type CountedSubject } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
 import { createMongoSatisfactionReadModel } from './data-access/satisfaction-read.mongo';
@@ -113,7 +113,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       const readModel = metricsReadModel;
       const counters = createMongoDelayCounterStore(connection);
       await counters.init();
-      await fillCounters(counters, connection, calendar, logger);
+      await fillCounters(counters, connection, calendar, logger, config.COUNTER_FILL_BATCH);
       const recover = async () => {
         // The store stamps claims with the machine's time, so the age is measured on it too, not
         // on the reports' clock (which tests pin).
@@ -193,7 +193,42 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
   };
 }
 
-const FILL_BATCH = 1000;
+/**
+ * The one-time fills count `COUNTER_FILL_BATCH` subjects per batch and this many batches at once.
+ * A batch's counter writes touch nearly the same few thousand documents whatever its size, so
+ * larger batches write each of them fewer times; two lanes let the store work on one batch's
+ * writes while this process derives the next. Measured at 100 000 subjects on the stand-in (2
+ * cores): 680 subjects/s by 1 000 one at a time, 1 560 by 25 000, 2 015 by 25 000 in two lanes.
+ */
+const FILL_LANES = 2;
+const FILL_PROGRESS_EVERY = 100_000;
+
+/** Counts the batches `FILL_LANES` at a time (the lanes race on revisions as two instances do), logging progress; the subjects counted. */
+async function countInLanes(batches: AsyncIterable<CountedSubject[]>, count: (batch: CountedSubject[]) => Promise<unknown>, progress: (subjects: number) => void): Promise<number> {
+  const inFlight = new Set<Promise<void>>();
+  let subjects = 0;
+  let reported = 0;
+  let failed: unknown = null;
+  for await (const batch of batches) {
+    const lane: Promise<void> = count(batch).then(
+      () => {
+        inFlight.delete(lane);
+        subjects += batch.length;
+        if (subjects - reported >= FILL_PROGRESS_EVERY) progress((reported = subjects));
+      },
+      (err: unknown) => {
+        inFlight.delete(lane);
+        failed ??= err;
+      },
+    );
+    inFlight.add(lane);
+    if (inFlight.size >= FILL_LANES) await Promise.race(inFlight);
+    if (failed !== null) break;
+  }
+  await Promise.all(inFlight);
+  if (failed !== null) throw failed;
+  return subjects;
+}
 
 /**
  * Counts every stored subject once, the first time the counters are used: subjects stored
@@ -205,6 +240,7 @@ async function fillCounters(
   conn: Connection,
   calendar: Calendar,
   logger: Logger,
+  batchSize: number,
 ): Promise<void> {
   if (await store.backfilled()) {
     // Counters kept before the province roll-up: it is summed from them once.
@@ -218,22 +254,22 @@ async function fillCounters(
     // what their contributions lack.
     if (!(await store.satisfactionCounted())) {
       const started = Date.now();
-      let subjects = 0;
-      for await (const batch of satisfactionSubjects(conn, FILL_BATCH)) {
-        await countSubjects(batch, store, calendar, { recountSameRevision: true });
-        subjects += batch.length;
-      }
+      const subjects = await countInLanes(
+        satisfactionSubjects(conn, batchSize),
+        (batch) => countSubjects(batch, store, calendar, { recountSameRevision: true }),
+        (done) => logger.info({ subjects: done, ms: Date.now() - started }, 'satisfaction counters: subjects counted so far'),
+      );
       await store.markSatisfactionCounted(new Date());
       logger.info({ subjects, ms: Date.now() - started }, 'satisfaction counters filled from the rated subjects and the petitions naming dossiers');
     }
     return;
   }
   const started = Date.now();
-  let subjects = 0;
-  for await (const batch of everyStoredSubject(conn, FILL_BATCH)) {
-    await countSubjects(batch, store, calendar);
-    subjects += batch.length;
-  }
+  const subjects = await countInLanes(
+    everyStoredSubject(conn, batchSize),
+    (batch) => countSubjects(batch, store, calendar),
+    (done) => logger.info({ subjects: done, ms: Date.now() - started }, 'delay counters: stored subjects counted so far'),
+  );
   await store.markBackfilled(new Date());
   logger.info({ subjects, ms: Date.now() - started }, 'delay counters filled from the stored subjects');
 }

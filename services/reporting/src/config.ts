@@ -15,6 +15,9 @@ const schema = z
     // flight on another instance. Checked at start and every COUNTER_RECOVERY_INTERVAL_SECONDS.
     COUNTER_RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     COUNTER_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    // The one-time fill of the counters from the subjects already stored reads them in batches
+    // of this many (two counted at once): larger batches write each counter document fewer times.
+    COUNTER_FILL_BATCH: z.coerce.number().int().min(1).max(100_000).default(20_000),
     // Lets tests run several isolated instances against one broker.
     CONSUMER_GROUP: z.string().min(1).optional(),
     // Redis holds the per-key rate-limit buckets, shared by every instance of the service.

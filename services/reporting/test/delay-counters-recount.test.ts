@@ -92,9 +92,9 @@ afterAll(async () => {
 const sorted = (rows: CountRow[]) => [...rows].sort((a, b) => `${a.agencyCode}|${a.procedureCode}`.localeCompare(`${b.agencyCode}|${b.procedureCode}`));
 
 describe('delay counters against a recount of the stored subjects', () => {
-  const contexts = () => {
-    const satisfaction = { readModel: createMongoSatisfactionReadModel(api.mongo), settings: DEFAULT_RATING_SETTINGS };
-    const ctx: ReportContext = { readModel: createMongoMetricsReadModel(api.mongo), counters: createMongoDelayCounterStore(api.mongo), calendar, directory, rubrics: [], now: new Date(now), satisfaction };
+  const contexts = (mongo = api.mongo) => {
+    const satisfaction = { readModel: createMongoSatisfactionReadModel(mongo), settings: DEFAULT_RATING_SETTINGS };
+    const ctx: ReportContext = { readModel: createMongoMetricsReadModel(mongo), counters: createMongoDelayCounterStore(mongo), calendar, directory, rubrics: [], now: new Date(now), satisfaction };
     return { ctx, scan: { ...ctx, counters: undefined } as ReportContext };
   };
 
@@ -103,8 +103,8 @@ describe('delay counters against a recount of the stored subjects', () => {
    * documents and the province roll-up, against the per-request count of the stored ratings
    * and petitions; returns how many ratings and petition-named dossiers were compared.
    */
-  async function expectRatingCountsEqualRecount(): Promise<number> {
-    const { ctx, scan } = contexts();
+  async function expectRatingCountsEqualRecount(mongo = api.mongo): Promise<number> {
+    const { ctx, scan } = contexts(mongo);
     let compared = 0;
     for (const who of audiences()) {
       const agencies = await countedAgencies(ctx.counters!, who);
@@ -132,8 +132,8 @@ describe('delay counters against a recount of the stored subjects', () => {
   ];
 
   /** The reports read from the counters (detailed and roll-up) against the same reports counted from the subjects. */
-  async function expectReportsEqualRecount(): Promise<void> {
-    const { ctx, scan } = contexts();
+  async function expectReportsEqualRecount(mongo = api.mongo): Promise<void> {
+    const { ctx, scan } = contexts(mongo);
     const month = parsePeriod(calendar.localDate(now).slice(0, 7), calendar);
     for (const who of audiences()) {
       // The trend reads its twelve months in one go.
@@ -169,6 +169,23 @@ describe('delay counters against a recount of the stored subjects', () => {
   test(`when the same history (seed ${seed}) carries ratings and petitions naming dossiers, then every period's and scope's satisfaction counts from the counters are the per-request count`, async () => {
     // Every dossier of an agency is rated at least once since 1 January 2025, which the year periods cover.
     expect(await expectRatingCountsEqualRecount()).toBeGreaterThan(0);
+  });
+
+  test('when reporting first starts on subjects stored before it, counting them 2 at a time two batches at once, then its counters count what the recount gives', async () => {
+    const stored = await api.mongo.collection(COLLECTIONS.dossiers).find({ _id: { $in: finals.map((r) => r.code) } } as never).toArray();
+    // Its own topics hold no snapshot: whatever it counts, its first start counted from the store.
+    const first = await startReporting({ name: 'reporting-first-fill', clock: new ControllableClock(new Date(now)), seed: false, storedBefore: stored, env: { COUNTER_FILL_BATCH: '2' } });
+    try {
+      // At least three batches: two lanes in flight and one that waits for a lane.
+      expect(stored.length).toBeGreaterThan(4);
+      const contributions = first.mongo.collection(COLLECTIONS.reportingContributions);
+      expect(await contributions.countDocuments({ 'parts.0': { $exists: true } })).toBe(0);
+      expect(await contributions.countDocuments()).toBe(await api.mongo.collection(COLLECTIONS.reportingContributions).countDocuments({ _id: { $in: finals.map((r) => r.code) } } as never));
+      await expectReportsEqualRecount(first.mongo);
+      expect(await expectRatingCountsEqualRecount(first.mongo)).toBeGreaterThan(0);
+    } finally {
+      await first.stop();
+    }
   });
 
   test('when counters kept before the satisfaction counters are upgraded, then counting the rated subjects and petitions again at their revisions fills them as the recount gives', async () => {

@@ -249,7 +249,16 @@ export interface ReportingUnderTest {
  * sample catalog, the dossiers above and a calendar audit; `env` overrides its configuration.
  */
 export async function startReporting(
-  opts: { name: string; clock?: ControllableClock; env?: Record<string, string>; seed?: boolean; serviceMongoUrl?: (url: string) => string; wrapReadModel?: ReportingDeps['wrapReadModel'] } = { name: 'reporting' },
+  opts: {
+    name: string;
+    clock?: ControllableClock;
+    env?: Record<string, string>;
+    seed?: boolean;
+    /** Subjects stored before the service first starts: its first start counts them. */
+    storedBefore?: ReadonlyArray<Record<string, unknown>>;
+    serviceMongoUrl?: (url: string) => string;
+    wrapReadModel?: ReportingDeps['wrapReadModel'];
+  } = { name: 'reporting' },
 ): Promise<ReportingUnderTest> {
   const mongoUrl = withDatabase(requireEnv('MONGO_URL'), uniqueName(opts.name));
   const namespace = uniqueName(opts.name);
@@ -289,6 +298,7 @@ export async function startReporting(
     } as never);
     await importCatalog(mongo, loadCatalogFile(SAMPLE_CATALOG_PATH));
   }
+  if (opts.storedBefore?.length) await mongo.collection(COLLECTIONS.dossiers).insertMany(opts.storedBefore.map((d) => ({ ...d })) as never[]);
   const { url } = await app.start();
   const producer = probeProducer(probeKafka(requireEnv('KAFKA_BROKERS')));
   await producer.connect();
