@@ -55,6 +55,9 @@
 #                               of each cluster broker (384m)
 #   MONGO_GC_PAUSE_MS           the stand-in's G1 pause-time goal (50)
 #   MONGO_GC_YOUNG_MIN_PERCENT  the least share of the stand-in's heap G1 keeps young (5, G1's own)
+#   MONGO_JAVA                  the java that runs the stand-in (java on the PATH)
+#   MONGO_JAVA_OPTS             more JVM options for the stand-in, split on spaces (a profile:
+#                               -XX:FlightRecorderOptions:stackdepth=256, then jcmd JFR.start)
 #   MONGO_STORE=memory|h2      where mongo-java-server keeps its data (default: h2 for dev and
 #                               cluster, memory for test and outage)
 #   MONGO_SECONDARY_INDEXES=0   start mongo-java-server without the launcher's secondary indexes
@@ -581,11 +584,11 @@ start_mongo() {
   # alerts' p99 did not follow, and under the reporting bench's million subjects the collections
   # came every 250 ms, promoted what was in flight, and the heap filled with garbage that marking
   # could not keep up with (the fill at about 400 subjects/s against 680). So G1's own 5 % stays.
-  spawn_detached mongo java "-Xmx$heap" -XX:+ExitOnOutOfMemoryError "-XX:MaxGCPauseMillis=${MONGO_GC_PAUSE_MS:-50}" \
+  spawn_detached mongo "${MONGO_JAVA:-java}" "-Xmx$heap" -XX:+ExitOnOutOfMemoryError "-XX:MaxGCPauseMillis=${MONGO_GC_PAUSE_MS:-50}" \
     -XX:+UnlockExperimentalVMOptions "-XX:G1NewSizePercent=${MONGO_GC_YOUNG_MIN_PERCENT:-5}" \
     "-Xlog:gc:file=$DATA/mongo-gc.log:time,uptime:filecount=2,filesize=20m" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.showDateTime=true \
-    -cp "$MONGO_DIR/target/classes:$MONGO_DIR/target/lib/*" MongoLauncher "${args[@]}"
+    ${MONGO_JAVA_OPTS:-} -cp "$MONGO_DIR/target/classes:$MONGO_DIR/target/lib/*" MongoLauncher "${args[@]}"
   STARTED+=(mongo)
   WAIT_PIDS+=("mongo:$SPAWNED_PID")
 }
