@@ -160,6 +160,20 @@ public final class MongoLauncher {
                             return done != null ? done : super.updateDocuments(selector, update, arrayFilters, isMulti, isUpsert, oplog);
                         }
 
+                        // The library builds an index over the stored documents and adds it to
+                        // the collection's list without the collection's lock, while an insert
+                        // on another connection walks that list under it: the insert failed with a
+                        // ConcurrentModificationException, or the index missed the document.
+                        @Override
+                        public synchronized void addIndex(Index<Integer> index) {
+                            super.addIndex(index);
+                        }
+
+                        @Override
+                        public synchronized void dropIndex(String indexName) {
+                            super.dropIndex(indexName);
+                        }
+
                         @Override
                         protected boolean tracksDataSize() {
                             return false;
@@ -187,6 +201,15 @@ public final class MongoLauncher {
                 public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
                     Document answered = IndexedAggregate.answer(this, command, query, resolver, oplog);
                     return answered != null ? answered : super.handleCommand(channel, command, query, resolver, oplog);
+                }
+
+                // The library synchronizes creating a collection on first use (an insert, an index)
+                // but not the `create` command: a mongoose model's init() racing another client's
+                // createIndexes made two collections of one name, and the second was refused with
+                // "already existed in system.namespaces". Both now take the database's monitor.
+                @Override
+                public synchronized MongoCollection<Integer> createCollectionOrThrowIfExists(String collectionName, CollectionOptions options) {
+                    return super.createCollectionOrThrowIfExists(collectionName, options);
                 }
             };
         }
@@ -231,6 +254,17 @@ public final class MongoLauncher {
                             return done != null ? done : super.updateDocuments(selector, update, arrayFilters, isMulti, isUpsert, oplog);
                         }
 
+                        // Synchronized for the reason given in the memory backend.
+                        @Override
+                        public synchronized void addIndex(Index<Object> index) {
+                            super.addIndex(index);
+                        }
+
+                        @Override
+                        public synchronized void dropIndex(String indexName) {
+                            super.dropIndex(indexName);
+                        }
+
                         @Override
                         protected boolean tracksDataSize() {
                             return false;
@@ -263,6 +297,12 @@ public final class MongoLauncher {
                 public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver, Oplog oplog) {
                     Document answered = IndexedAggregate.answer(this, command, query, resolver, oplog);
                     return answered != null ? answered : super.handleCommand(channel, command, query, resolver, oplog);
+                }
+
+                // Synchronized for the reason given in the memory backend.
+                @Override
+                public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(String collectionName, CollectionOptions options) {
+                    return super.createCollectionOrThrowIfExists(collectionName, options);
                 }
             };
         }

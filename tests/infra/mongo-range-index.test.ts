@@ -1,10 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { mongo } from 'mongoose';
+import { compileLauncher, type LauncherPool } from './support/launcher';
 
 /**
  * The launcher's secondary indexes (infra/mongo/RangeIndex.java) may only narrow which documents
@@ -12,58 +7,18 @@ import { mongo } from 'mongoose';
  * indexes and one as the library is published; the same random writes go to both, and every
  * query must answer the same documents in the same order.
  */
-const root = join(__dirname, '..', '..');
-const libDir = join(root, 'infra', 'mongo', 'target', 'lib');
 // Two JVMs and 600 compared queries: about a minute on an idle 2-core machine, several under load.
 jest.setTimeout(480_000);
 
-let classes: string;
-const servers: ChildProcess[] = [];
-const clients: mongo.MongoClient[] = [];
-const scratch: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startServer(extra: string[]): Promise<mongo.Db> {
-  const port = await freePort();
-  const child = spawn('java', ['-Xmx512m', '-cp', `${classes}:${libDir}/*`, 'MongoLauncher', '--port', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.push(child);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`MongoLauncher on ${port} did not say ready within 30 s`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`MongoLauncher exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('ready ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  const client = await new mongo.MongoClient(`mongodb://127.0.0.1:${port}/`).connect();
-  clients.push(client);
-  return client.db('range_index');
-}
+let launcher: LauncherPool;
+const startServer = (args: string[]) => launcher.start(args, 'range_index');
 
 beforeAll(() => {
-  if (!existsSync(libDir)) throw new Error(`${libDir} is missing: run "bash infra/local/infra.sh up test" once, which fetches mongo-java-server's jars`);
-  classes = mkdtempSync(join(tmpdir(), 'range-index-'));
-  const javac = spawnSync('javac', ['-nowarn', '-d', classes, '-cp', `${libDir}/*`, join(root, 'infra/mongo/MongoLauncher.java'), join(root, 'infra/mongo/RangeIndex.java')], { encoding: 'utf8' });
-  if (javac.status !== 0) throw new Error(`javac failed: ${javac.stderr}`);
+  launcher = compileLauncher();
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-  for (const s of servers) s.kill('SIGKILL');
-  rmSync(classes, { recursive: true, force: true });
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  await launcher?.close();
 });
 
 /** A small deterministic generator, so a failure can be replayed from its seed. */
@@ -331,12 +286,7 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
   // The H2 file is what `npm start` and the cluster profile keep their data in: its documents are
   // read back from the file, so the tree meets them as the library stored them there.
   test.each(['memory', 'h2'] as const)('when a read in index order asks for named fields (%s), then every projection answers the library\'s documents with their fields in the same order', async (store) => {
-    const h2File = () => {
-      const dir = mkdtempSync(join(tmpdir(), 'range-index-projection-'));
-      scratch.push(dir);
-      return join(dir, 'data.mv');
-    };
-    const [indexed, plain] = await Promise.all([startServer(store === 'h2' ? ['--h2', h2File()] : []), startServer(['--no-secondary-indexes'])]);
+    const [indexed, plain] = await Promise.all([startServer(store === 'h2' ? ['--h2', launcher.h2File('projection')] : []), startServer(['--no-secondary-indexes'])]);
     // Sub-documents holding all, some or none of the named fields, missing ones, null, arrays of
     // documents and of values on a named path, and documents without the field at all.
     // The closed ones alone hold arrays there, which send their whole read to the library.
@@ -365,32 +315,22 @@ describe('mongo-java-server with the launcher secondary indexes', () => {
   });
 
   test('when a collection on the H2 file is reopened, then its secondary index and its unique index led by _id are rebuilt from the documents and answer as before', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'range-index-h2-'));
-    try {
-      const file = join(dir, 'data.mv');
-      const first = await startServer(['--h2', file]);
-      const c = first.collection('deadlines');
-      await c.createIndex({ nextFireAt: 1, _id: 1 });
-      await c.createIndex({ _id: 1, revision: 1 }, { unique: true });
-      await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `k-${i}`, revision: i % 3, nextFireAt: new Date(BASE + i * 1000) })) as never[]);
-      const query = { nextFireAt: { $lt: new Date(BASE + 50_000) } };
-      const before = await c.find(query as never).sort({ nextFireAt: 1 }).toArray();
-      expect(before).toHaveLength(50);
-      const byRevision = { _id: 'k-7', revision: 1 };
-      expect(await c.find(byRevision as never).toArray()).toHaveLength(1);
-      await clients.pop()!.close();
-      const server = servers.pop()!;
-      await new Promise((resolve) => {
-        server.once('exit', resolve);
-        server.kill('SIGTERM');
-      });
-      const reopened = await startServer(['--h2', file]);
-      expect(await reopened.collection('deadlines').find(query as never).sort({ nextFireAt: 1 }).toArray()).toEqual(before);
-      // The unique index by _id and revision is on the heap too: rebuilt, it still finds the document.
-      expect(await reopened.collection('deadlines').find(byRevision as never).toArray()).toEqual([{ _id: 'k-7', revision: 1, nextFireAt: new Date(BASE + 7000) }]);
-      expect((await reopened.collection('deadlines').indexes()).find((i) => i.name === '_id_1_revision_1')).toMatchObject({ unique: true });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = launcher.h2File('reopen');
+    const first = await startServer(['--h2', file]);
+    const c = first.collection('deadlines');
+    await c.createIndex({ nextFireAt: 1, _id: 1 });
+    await c.createIndex({ _id: 1, revision: 1 }, { unique: true });
+    await c.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `k-${i}`, revision: i % 3, nextFireAt: new Date(BASE + i * 1000) })) as never[]);
+    const query = { nextFireAt: { $lt: new Date(BASE + 50_000) } };
+    const before = await c.find(query as never).sort({ nextFireAt: 1 }).toArray();
+    expect(before).toHaveLength(50);
+    const byRevision = { _id: 'k-7', revision: 1 };
+    expect(await c.find(byRevision as never).toArray()).toHaveLength(1);
+    await launcher.stopNewest();
+    const reopened = await startServer(['--h2', file]);
+    expect(await reopened.collection('deadlines').find(query as never).sort({ nextFireAt: 1 }).toArray()).toEqual(before);
+    // The unique index by _id and revision is on the heap too: rebuilt, it still finds the document.
+    expect(await reopened.collection('deadlines').find(byRevision as never).toArray()).toEqual([{ _id: 'k-7', revision: 1, nextFireAt: new Date(BASE + 7000) }]);
+    expect((await reopened.collection('deadlines').indexes()).find((i) => i.name === '_id_1_revision_1')).toMatchObject({ unique: true });
   });
 });

@@ -64,31 +64,14 @@ export function contributionDocuments(conn: Connection): mongo.Collection<Contri
  * it from `_id` alone, the stand-in only from a unique index on exactly those keys.
  */
 export async function createCounterIndexes(conn: Connection): Promise<void> {
-  await creatingCollection(() => contributionDocuments(conn).createIndex({ _id: 1, revision: 1 }, { unique: true, name: 'id_revision' }));
+  await contributionDocuments(conn).createIndex({ _id: 1, revision: 1 }, { unique: true, name: 'id_revision' });
   // The claim compares the settles too; the stand-in needs an index on exactly its keys.
   await contributionDocuments(conn).createIndex({ _id: 1, revision: 1, s: 1 }, { unique: true, name: 'id_revision_settles' });
   // A batch's `$inc` filters on the document and the absence of its token; without an index on
   // exactly those keys the stand-in scans every counter document for each update.
-  await creatingCollection(() => counterDocuments(conn).createIndex({ _id: 1, t: 1 }, { name: 'id_token' }));
+  await counterDocuments(conn).createIndex({ _id: 1, t: 1 }, { name: 'id_token' });
   // The recovery of interrupted batches looks for the parts claimed before an instant.
   await contributionDocuments(conn).createIndex({ 'parts.at': 1 }, { name: 'parts_at' });
-}
-
-/**
- * The first index of a collection not created yet also creates the collection. Two clients doing
- * that at once (two instances starting together) make the local stand-in refuse the second with
- * "already existed in (…system.namespaces)"; by then the collection exists, so the index is
- * asked for again. MongoDB itself answers both.
- */
-async function creatingCollection<T>(create: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await create();
-    } catch (err) {
-      if (attempt >= attempts || !/already existed in .*system\.namespaces/.test(err instanceof Error ? err.message : String(err))) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
 }
 
 /** Counter documents by id; absent ones are left out of the map. */

@@ -82,15 +82,7 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
   const contributions = contributionDocuments(conn);
   const batch = createDocumentBatcher(contributionModel(conn));
   return {
-    init: async () => {
-      // The model creates its collection from its compilation on; letting that settle first keeps
-      // the index creation below from racing it for the same new collection. Its outcome is left
-      // to the index creation, which fails the start if the store really refuses.
-      await contributionModel(conn)
-        .init()
-        .catch(() => undefined);
-      await createCounterIndexes(conn);
-    },
+    init: () => createCounterIndexes(conn),
     async contributions(codes) {
       const docs = await readContributions(conn, codes);
       return new Map(
