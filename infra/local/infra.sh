@@ -58,6 +58,8 @@
 #   MONGO_JAVA                  the java that runs the stand-in (java on the PATH)
 #   MONGO_JAVA_OPTS             more JVM options for the stand-in, split on spaces (a profile:
 #                               -XX:FlightRecorderOptions:stackdepth=256, then jcmd JFR.start)
+#   KAFKA_READY_TIMEOUT        seconds a broker may take to log "Kafka Server started" (90); a
+#                               broker restarted after kill -9 on a loaded machine took longer in CI
 #   MONGO_STORE=memory|h2      where mongo-java-server keeps its data (default: h2 for dev and
 #                               cluster, memory for test and outage)
 #   MONGO_SECONDARY_INDEXES=0   start mongo-java-server without the launcher's secondary indexes
@@ -73,13 +75,14 @@ MONGO_DIR="$ROOT/infra/mongo"
 
 # A fixed cluster id (generated once with `StorageTool random-uuid`) saves a JVM start per `up`.
 KAFKA_CLUSTER_ID="wryx77xPTei6zBx_C0Y14Q"
-KAFKA_READY_TIMEOUT=90
+KAFKA_READY_TIMEOUT=${KAFKA_READY_TIMEOUT:-90}
 MONGO_READY_TIMEOUT=60
 REDIS_READY_TIMEOUT=30
 STOP_TIMEOUT=30
 
 say() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+[[ "$KAFKA_READY_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "KAFKA_READY_TIMEOUT must be a whole number of seconds, got '$KAFKA_READY_TIMEOUT'"
 
 usage() {
   cat >&2 <<'USAGE'
@@ -289,7 +292,7 @@ wait_ready() {
       return 0
     fi
     if (( $(date +%s) >= deadline )); then
-      say "$comp did not become ready on 127.0.0.1:$port within ${timeout}s"
+      say "$comp did not become ready on 127.0.0.1:$port within ${timeout}s (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown))"
       return 1
     fi
     sleep 0.2

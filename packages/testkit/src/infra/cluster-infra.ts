@@ -76,16 +76,22 @@ const UP_TIMEOUT_MS = 10 * 60_000;
 const COMMAND_TIMEOUT_MS = 3 * 60_000;
 // Three JVMs restarting on 2 cores, then the quorum and the broker registrations.
 const KAFKA_READY_TIMEOUT_MS = 120_000;
+// A broker restarted after kill -9 recovers its logs and replays the metadata log while the other
+// two carry the load; with a second jest worker beside the fault test, CI once saw it take more than
+// infra.sh's default 90 s (one controller event alone took 8.4 s). Five minutes for infra.sh to
+// see it start, inside the command's own limit.
+const KAFKA_RESTART_TIMEOUT_S = 300;
+const KAFKA_RESTART_COMMAND_TIMEOUT_MS = (KAFKA_RESTART_TIMEOUT_S + 60) * 1000;
 // A killed broker is fenced after broker.session.timeout.ms (6 s in cluster.properties.tmpl).
 const FENCE_TIMEOUT_MS = 60_000;
 
 type Command = 'up' | 'down' | 'start' | 'stop' | 'kill';
 
-function infra(root: string, command: Command, components: string[], log: (line: string) => void, timeoutMs = COMMAND_TIMEOUT_MS): Promise<void> {
+function infra(root: string, command: Command, components: string[], log: (line: string) => void, timeoutMs = COMMAND_TIMEOUT_MS, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = [join(root, 'infra/local/infra.sh'), command, PROFILE, ...components];
     // Components are named on the command line, which takes precedence over an inherited INFRA_COMPONENTS.
-    const child = spawn('bash', args, { cwd: root, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       const text = d.toString();
@@ -183,6 +189,8 @@ export async function startClusterInfra(options: StartClusterOptions = {}): Prom
   const root = findRepoRoot();
   const log = options.log ?? (() => undefined);
   const run = (command: Command, components: string[], timeoutMs?: number) => infra(root, command, components, log, timeoutMs);
+  const startBrokers = (components: string[]) =>
+    infra(root, 'start', components, log, KAFKA_RESTART_COMMAND_TIMEOUT_MS, { KAFKA_READY_TIMEOUT: String(KAFKA_RESTART_TIMEOUT_S) });
 
   const release = await acquireProfileLock(root, 'cluster', log);
   try {
@@ -222,12 +230,12 @@ export async function startClusterInfra(options: StartClusterOptions = {}): Prom
     stopBroker: (node) => takeDown(node, 'stop'),
     async startBroker(node) {
       brokerOf(node);
-      await run('start', [`kafka-${node}`]);
+      await startBrokers([`kafka-${node}`]);
       await waitUntilBrokersReady([node]);
     },
     stopKafka: () => run('stop', ['kafka']),
     async startKafka() {
-      await run('start', ['kafka']);
+      await startBrokers(['kafka']);
       await waitUntilBrokersReady(CLUSTER_BROKER_NODES);
     },
     liveBrokers: () => describeCluster(BROKERS),
