@@ -113,7 +113,7 @@ describe('the subject repository, writing what changed', () => {
     await mongo.collection('dossiers').updateOne({ _id: code } as never, { $set: { 'history.0.data': { n: 'kept' } } });
     expect(await repo.replace(next, 1, read)).toBe(true);
     const stored = (await repo.find(code))!;
-    expect(stored.history.map((f) => [f.id, (f.data as { n: string }).n])).toEqual([['f1', 'kept'], ['f2', 'f2'], ['f3', 'f3']]);
+    expect(stored.history.map((f) => [f.id, (f.data as unknown as { n: string }).n])).toEqual([['f1', 'kept'], ['f2', 'f2'], ['f3', 'f3']]);
     expect(stored).toMatchObject({ revision: 2, state: { agencyCode: 'b' } });
     expect(await mongo.collection('dossiers').findOne({ _id: code } as never)).toMatchObject({ agencyCode: 'b', hasReception: false, revision: 2 });
   });
