@@ -164,7 +164,8 @@ async function launch(name: ServiceName, label: string, main: string, env: Recor
   return proc;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 at the time of asking, for a server a test starts itself. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
