@@ -200,12 +200,17 @@ export function generatePortalMix({ dossiers, petitions = defaultPetitions(dossi
     // Internal steps: each handed over in turn; a stuck dossier stops at a middle step.
     const steps = proc.steps ?? [];
     const stopAt = scenario === 'stuck-step' && steps.length ? Math.max(1, Math.min(steps.length - 1, intBetween(2, steps.length))) : steps.length + 1;
+    // A withdrawal ends the dossier for good: a portal sends no step after it (workflow would
+    // reject such a step as impossible and dead-letter it), so the steps stop where it falls.
+    const withdrawnAt = scenario === 'withdrawn' ? span(between(0.1, 0.6)) : Infinity;
     let cursor = span(0.05);
     for (const step of steps) {
+      if (cursor >= withdrawnAt) break;
       const stepAgency = ROLE_AGENCY[step.agencyRole] ?? agency.code;
       fact('vn.tthc.dossier.step-assigned', cursor, { stepNo: step.order, stepAgencyCode: stepAgency, stepName: step.name, allottedHours: step.allottedWorkingHours });
       if (step.order >= stopAt) return;
       cursor = plusWorkingHours(cursor, step.allottedWorkingHours * (scenario === 'late' ? between(0.9, 1.6) : between(0.3, 0.9)));
+      if (cursor >= withdrawnAt) break;
       fact('vn.tthc.dossier.step-completed', cursor, { stepNo: step.order });
     }
 
@@ -253,7 +258,7 @@ export function generatePortalMix({ dossiers, petitions = defaultPetitions(dossi
         break;
       }
       case 'withdrawn':
-        fact('vn.tthc.dossier.withdrawn', span(between(0.1, 0.6)), { reason: 'Công dân xin rút hồ sơ' });
+        fact('vn.tthc.dossier.withdrawn', withdrawnAt, { reason: 'Công dân xin rút hồ sơ' });
         break;
       default:
         // open / stuck-step: nothing more has happened yet.
