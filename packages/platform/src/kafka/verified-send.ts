@@ -35,6 +35,7 @@ export function partitionCounts(makeAdmin: () => Admin): PartitionCounts {
         await a.connect();
       } catch (err) {
         connecting = null;
+        await a.disconnect().catch(() => undefined);
         throw err;
       }
       admin = a;
@@ -42,14 +43,27 @@ export function partitionCounts(makeAdmin: () => Admin): PartitionCounts {
     })();
     return connecting;
   };
+  // kafkajs 2.2.4 counts a client whose version handshake timed out (a broker that accepts the
+  // connection and does not answer: stalled, or stopped) as connected from then on, and fails
+  // every later call on it with "Broker not connected". So a client that failed a call is
+  // dropped and the next call connects a fresh one: after an outage the counts come back
+  // instead of failing every send until the service restarts (frozen-broker.test.ts).
+  const discard = async (a: Admin) => {
+    if (admin === a) {
+      admin = null;
+      connecting = null;
+    }
+    await a.disconnect().catch(() => undefined);
+  };
   return {
     async of(topic) {
       const hit = cache.get(topic);
       if (hit && Date.now() - hit.at < COUNT_TTL_MS) return hit.count;
-      const a = await connected();
       // A broker learns a new topic a moment after the controller: ask again before giving up.
       for (let attempt = 0; ; attempt++) {
-        const { topics } = await a.fetchTopicMetadata({ topics: [topic] }).catch((err: unknown) => {
+        const a = await connected();
+        const { topics } = await a.fetchTopicMetadata({ topics: [topic] }).catch(async (err: unknown) => {
+          await discard(a);
           if (attempt >= 10) throw err;
           return { topics: [] };
         });

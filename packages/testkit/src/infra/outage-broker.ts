@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireProfileLock } from './profile-lock';
 import { findRepoRoot } from './resolve-endpoints';
@@ -10,6 +10,13 @@ export interface OutageBroker {
   stop(): Promise<void>;
   /** Starts it again on the same data and port. */
   start(): Promise<void>;
+  /**
+   * Suspends the broker process (SIGSTOP): its port still accepts connections (the kernel's
+   * backlog) but nothing answers, as with a broker stalled by a collector or an overloaded host.
+   */
+  freeze(): void;
+  /** Resumes a frozen broker (SIGCONT). */
+  thaw(): void;
   /** Stops it and deletes its data. */
   dispose(): Promise<void>;
 }
@@ -44,12 +51,21 @@ export async function startOutageBroker(): Promise<OutageBroker> {
     release();
     throw err;
   }
+  const signal = (sig: NodeJS.Signals) => process.kill(Number(readFileSync(join(root, '.data/outage/kafka.pid'), 'utf8').trim()), sig);
   return {
     brokers: '127.0.0.1:31092',
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     stop: () => infra(root, 'down'),
     start: () => infra(root, 'up'),
     async dispose() {
       try {
+        // A frozen broker cannot shut down.
+        try {
+          signal('SIGCONT');
+        } catch {
+          // Already gone.
+        }
         await infra(root, 'down');
         rmSync(join(root, '.data/outage'), { recursive: true, force: true });
       } finally {
