@@ -32,7 +32,21 @@ export function runService<C extends { LOG_LEVEL: string }>(
   shutdown.register(service, () => app.stop());
   exitOnSignals(shutdown);
   app.start().catch((err: unknown) => {
-    logger.fatal({ err }, `${service} failed to start`);
+    // Named fields rather than the error itself: a driver's error can hold the whole client
+    // (topology, pools), which the logger cannot serialise, and the cause would be lost.
+    logger.fatal({ error: startFailure(err) }, `${service} failed to start`);
     void shutdown.run('start-failure').finally(() => process.exit(1));
   });
+}
+
+function startFailure(err: unknown): { type: string; message: string; code?: unknown; stack?: string; cause?: string } {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
+  const { code, cause } = err as Error & { code?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(err.stack ? { stack: err.stack } : {}),
+    ...(cause !== undefined ? { cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) } : {}),
+  };
 }
