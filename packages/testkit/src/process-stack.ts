@@ -110,6 +110,11 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
   };
 }
 
+/** Starts of a process before its failure is the test's (see `supervised` in `launch`). */
+const START_ATTEMPTS = 3;
+/** The exit code of a service whose configuration is invalid (runService). */
+const EX_CONFIG = 78;
+
 async function launch(name: ServiceName, label: string, main: string, env: Record<string, string>, cwd: string, readyTimeoutMs: number): Promise<ServiceProcess> {
   const lines: string[] = [];
   let child: ChildProcess | null = null;
@@ -135,7 +140,25 @@ async function launch(name: ServiceName, label: string, main: string, env: Recor
     }
   };
 
-  await spawnOnce();
+  // As the production supervisor does (docker-compose's `restart: unless-stopped`): a process
+  // that exits before it is ready is started again, a few times. CI saw workflow exit 1 at a
+  // restart when its MongoDB client lost the server for a moment on the loaded machine. A
+  // configuration error (exit 78) never heals and is not retried; every attempt's lines stay in
+  // `lines`.
+  const supervised = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await spawnOnce();
+        return;
+      } catch (err) {
+        const code = (child as ChildProcess | null)?.exitCode;
+        if (attempt >= START_ATTEMPTS || code === null || code === undefined || code === EX_CONFIG) throw err;
+        lines.push(`[process-stack] ${label} exited (${code}) before it was ready; starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+      }
+    }
+  };
+
+  await supervised();
   const proc: ServiceProcess = {
     name,
     label,
@@ -158,7 +181,7 @@ async function launch(name: ServiceName, label: string, main: string, env: Recor
     },
     async restart() {
       await proc.kill('SIGTERM');
-      await spawnOnce();
+      await supervised();
     },
   };
   return proc;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { startOutageBroker, waitFor, type OutageBroker } from '@tthc/testkit';
 import { createKafka, createProducer, ensureTopics } from './kafka-client';
+import { createKafkaRuntime } from './kafka-runtime';
 
 describe('a producer across a frozen broker', () => {
   let broker: OutageBroker;
@@ -62,6 +63,34 @@ describe('a producer across a frozen broker', () => {
     } finally {
       broker.thaw();
       await producer.disconnect();
+    }
+  }, 180_000);
+
+  test('when the readiness client reconnects while the broker is frozen, then readiness recovers after the thaw', async () => {
+    const runtime = createKafkaRuntime({ clientId: `frozen-ready-${randomUUID()}`, brokers: [broker.brokers], logger: pino({ level: 'silent' }), requestTimeoutMs: 2_000 });
+    await runtime.connect([]);
+    await runtime.check();
+    // As when the broker closes an idle connection (connections.max.idle.ms): the next check connects anew.
+    await runtime.admin.disconnect();
+    try {
+      broker.freeze();
+      await expect(runtime.check()).rejects.toThrow();
+      broker.thaw();
+      const errors: string[] = [];
+      await waitFor(
+        'readiness after the thaw',
+        () =>
+          runtime.check().then(
+            () => true,
+            (err: Error) => Boolean(errors.push(err.message)) && false,
+          ),
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the checks failed with: ${[...new Set(errors)].join(' | ')}`);
+      });
+    } finally {
+      broker.thaw();
+      await runtime.disconnect();
     }
   }, 180_000);
 });
