@@ -4,6 +4,7 @@ export * from './config';
 export * from './metrics';
 export * from './shutdown';
 export * from './mongo';
+export * from './mongo-driver-guard';
 export * from './http/problem';
 export * from './http/api-keys';
 export * from './http/rate-limit';

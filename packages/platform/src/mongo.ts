@@ -1,6 +1,7 @@
 import mongoose, { type ConnectOptions, type Connection, type Model, type Schema } from 'mongoose';
 import type { Logger } from 'pino';
 import { sharedCounter, type Metrics } from './metrics';
+import { guardDestroyedSocketWrites } from './mongo-driver-guard';
 
 const CONNECT_OPTIONS: ConnectOptions = {
   serverSelectionTimeoutMS: 5000,
@@ -45,6 +46,8 @@ export function modelOn<T>(conn: Connection, name: string, schema: Schema<T>): M
  * can share a process in end-to-end tests without sharing models.
  */
 export async function connectMongo(url: string, logger: Logger, options: ConnectMongoOptions = {}): Promise<Connection> {
+  const guard = guardDestroyedSocketWrites();
+  if (!guard.installed) logger.warn({ reason: guard.reason }, 'mongodb driver guard not installed: a command written to a connection the server just closed may wait until its caller times out');
   const conn = mongoose.createConnection(url, CONNECT_OPTIONS);
   conn.on('disconnected', () => logger.warn('mongodb disconnected'));
   conn.on('reconnected', () => logger.info('mongodb reconnected'));
