@@ -214,7 +214,11 @@ export function generatePortalMix({ dossiers, petitions = defaultPetitions(dossi
       fact('vn.tthc.dossier.step-completed', cursor, { stepNo: step.order });
     }
 
-    const settle = (resolvedAt) => {
+    // A result comes after the last step handed it on: a portal sends no step after the return
+    // (workflow rejects one after that final fact as impossible), whatever instant the scenario
+    // aimed at (an apology's new appointment or a supplement's pause can fall before the steps end).
+    const settle = (aimedAt) => {
+      const resolvedAt = Math.max(aimedAt, cursor);
       fact('vn.tthc.dossier.resolved', resolvedAt, { resolvedAt: iso(resolvedAt) });
       if (rnd() < 0.8) fact('vn.tthc.dossier.returned', plusWorkingHours(resolvedAt, between(0.5, 6)));
     };
