@@ -23,9 +23,45 @@ export interface LoggerConfig {
   destination?: pino.DestinationStream;
 }
 
+export interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+  cause?: SerializedError | string;
+  [field: string]: unknown;
+}
+
+const MAX_CAUSE_DEPTH = 4;
+
+/**
+ * An error as a log line can always hold it: its name, message, stack, its own plain fields
+ * (code, codeName, status, …) and its causes. Fields holding objects are left out: a driver's
+ * error can carry its client or connection, whose graph (getters that throw, cycles) made pino
+ * give up on the whole field as "[unable to serialize …]" and hid why the call failed.
+ */
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
+  const out: SerializedError = { type: err.name, message: err.message };
+  for (const key of Object.keys(err)) {
+    let value: unknown;
+    try {
+      value = (err as unknown as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
+    if (key === 'cause' || key === 'type' || key === 'message') continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+  }
+  if (err.stack) out.stack = err.stack;
+  const cause = (err as Error & { cause?: unknown }).cause;
+  if (cause !== undefined && depth < MAX_CAUSE_DEPTH) out.cause = cause instanceof Error ? serializeError(cause, depth + 1) : String(cause);
+  return out;
+}
+
 export function createLogger(cfg: LoggerConfig): Logger {
   const options: LoggerOptions = {
     level: cfg.level ?? 'info',
+    serializers: { err: (err: unknown) => serializeError(err) },
     base: { service: cfg.service, version: cfg.version ?? '0.1.0', pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,

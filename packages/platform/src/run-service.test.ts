@@ -35,7 +35,7 @@ describe('a service that fails to start', () => {
     const fatal = lines.find((l) => l.level === 'fatal');
     expect(fatal).toMatchObject({
       msg: 'probe failed to start',
-      error: { type: 'Error', message: 'connection 4 to 127.0.0.1:32217 closed', code: 'ECLOSED', cause: 'Error: socket hang up' },
+      error: { type: 'Error', message: 'connection 4 to 127.0.0.1:32217 closed', code: 'ECLOSED', cause: { type: 'Error', message: 'socket hang up' } },
     });
     expect(String((fatal?.error as { stack?: string }).stack)).toContain('connection 4 to 127.0.0.1:32217 closed');
   });

@@ -1,5 +1,5 @@
 import { ConfigError } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, serializeError, type Logger } from './logger';
 import { exitOnSignals, ShutdownRegistry } from './shutdown';
 
 export interface Startable {
@@ -34,19 +34,8 @@ export function runService<C extends { LOG_LEVEL: string }>(
   app.start().catch((err: unknown) => {
     // Named fields rather than the error itself: a driver's error can hold the whole client
     // (topology, pools), which the logger cannot serialise, and the cause would be lost.
-    logger.fatal({ error: startFailure(err) }, `${service} failed to start`);
+    logger.fatal({ error: serializeError(err) }, `${service} failed to start`);
     void shutdown.run('start-failure').finally(() => process.exit(1));
   });
 }
 
-function startFailure(err: unknown): { type: string; message: string; code?: unknown; stack?: string; cause?: string } {
-  if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
-  const { code, cause } = err as Error & { code?: unknown };
-  return {
-    type: err.name,
-    message: err.message,
-    ...(code !== undefined ? { code } : {}),
-    ...(err.stack ? { stack: err.stack } : {}),
-    ...(cause !== undefined ? { cause: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) } : {}),
-  };
-}
