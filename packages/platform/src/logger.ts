@@ -43,13 +43,13 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
   if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
   const out: SerializedError = { type: err.name, message: err.message };
   for (const key of Object.keys(err)) {
+    if (key === 'cause' || key === 'type' || key === 'message') continue;
     let value: unknown;
     try {
       value = (err as unknown as Record<string, unknown>)[key];
     } catch {
       continue;
     }
-    if (key === 'cause' || key === 'type' || key === 'message') continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
   }
   if (err.stack) out.stack = err.stack;

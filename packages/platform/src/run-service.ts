@@ -32,10 +32,9 @@ export function runService<C extends { LOG_LEVEL: string }>(
   shutdown.register(service, () => app.stop());
   exitOnSignals(shutdown);
   app.start().catch((err: unknown) => {
-    // Named fields rather than the error itself: a driver's error can hold the whole client
-    // (topology, pools), which the logger cannot serialise, and the cause would be lost.
+    // Under `error` (what operators and the test read); the fields are the logger's own `err`
+    // serializer's, so the fatal line and every other error line read alike.
     logger.fatal({ error: serializeError(err) }, `${service} failed to start`);
     void shutdown.run('start-failure').finally(() => process.exit(1));
   });
 }
-
