@@ -727,6 +727,7 @@ final class RangeIndex<P> extends Index<P> {
         }
         List<String> keys = keys();
         QueryMatcher matcher = new DefaultQueryMatcher();
+        EntryTest test = entryTest(query, matcher);
         Document keyed = new Document();
         long n = 0;
         for (Object[][] range : plan.ranges()) {
@@ -738,6 +739,12 @@ final class RangeIndex<P> extends Index<P> {
                     if (entry[i] != null && !isPlain(entry[i])) {
                         return -1;
                     }
+                }
+                if (test != null) {
+                    n += test.matches(entry) ? 1 : 0;
+                    continue;
+                }
+                for (int i = 0; i < keys.size(); i++) {
                     keyed.put(keys.get(i), entry[i]);
                 }
                 keyed.put("_id", entry[keys.size()]);
@@ -747,6 +754,84 @@ final class RangeIndex<P> extends Index<P> {
             }
         }
         return n;
+    }
+
+    /** A query decided on an index entry's key values (then `_id`), as the library's matcher decides it on a document holding them. */
+    private interface EntryTest {
+        boolean matches(Object[] entry);
+    }
+
+    /**
+     * The query as a test of an entry, or null to leave it to the library's matcher on a document
+     * built from the entry. Counting the at-risk list's total that way built a document and had
+     * the matcher split each field name and compile the agency scope's pattern again for every
+     * one of a province's open entries (tens of thousands per page). The structure (`$and`,
+     * `$or`, `$nor`, which key a field is) is read once here; each field's condition is still
+     * decided by the library (`matchesValue`, what its matcher calls for a field that holds a
+     * value), except a pattern, which is converted once and then matched as the library does.
+     */
+    private EntryTest entryTest(Document query, QueryMatcher matcher) {
+        List<EntryTest> parts = new ArrayList<>();
+        for (Map.Entry<String, Object> field : query.entrySet()) {
+            String name = field.getKey();
+            Object condition = field.getValue();
+            if (name.equals("$and") || name.equals("$or") || name.equals("$nor")) {
+                if (!(condition instanceof List<?> list) || list.isEmpty()) {
+                    return null;
+                }
+                List<EntryTest> each = new ArrayList<>();
+                for (Object part : list) {
+                    EntryTest test = part instanceof Document conditions ? entryTest(conditions, matcher) : null;
+                    if (test == null) {
+                        return null;
+                    }
+                    each.add(test);
+                }
+                EntryTest[] all = each.toArray(EntryTest[]::new);
+                parts.add(switch (name) {
+                    case "$and" -> entry -> {
+                        for (EntryTest t : all) {
+                            if (!t.matches(entry)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    };
+                    case "$or" -> entry -> anyMatches(all, entry);
+                    default -> entry -> !anyMatches(all, entry);
+                });
+                continue;
+            }
+            int position = name.equals("_id") ? keys().size() : keys().indexOf(name);
+            if (name.startsWith("$") || position < 0) {
+                return null;
+            }
+            if (BsonRegularExpression.isRegularExpression(condition)) {
+                // The library matches a pattern against any value's text, and nothing against null.
+                BsonRegularExpression pattern = BsonRegularExpression.convertToRegularExpression(condition);
+                parts.add(entry -> entry[position] != null && pattern.matcher(entry[position].toString()).find());
+            } else {
+                parts.add(entry -> matcher.matchesValue(condition, entry[position]));
+            }
+        }
+        EntryTest[] all = parts.toArray(EntryTest[]::new);
+        return entry -> {
+            for (EntryTest t : all) {
+                if (!t.matches(entry)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
+    private static boolean anyMatches(EntryTest[] tests, Object[] entry) {
+        for (EntryTest t : tests) {
+            if (t.matches(entry)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The fields this index's entries hold: its keys and `_id`. */
