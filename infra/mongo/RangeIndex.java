@@ -725,30 +725,23 @@ final class RangeIndex<P> extends Index<P> {
         if (plan == null) {
             return -1;
         }
-        List<String> keys = keys();
-        QueryMatcher matcher = new DefaultQueryMatcher();
-        EntryTest test = entryTest(query, matcher);
-        Document keyed = new Document();
+        EntryTest test = entryTest(query, new DefaultQueryMatcher());
+        if (test == null) {
+            return -1;
+        }
+        int keyCount = keys().size();
         long n = 0;
         for (Object[][] range : plan.ranges()) {
             if (compareEntries(range[0], range[1]) > 0) {
                 continue;
             }
             for (Object[] entry : entries.subMap(range[0], true, range[1], true).keySet()) {
-                for (int i = 0; i < keys.size(); i++) {
+                for (int i = 0; i < keyCount; i++) {
                     if (entry[i] != null && !isPlain(entry[i])) {
                         return -1;
                     }
                 }
-                if (test != null) {
-                    n += test.matches(entry) ? 1 : 0;
-                    continue;
-                }
-                for (int i = 0; i < keys.size(); i++) {
-                    keyed.put(keys.get(i), entry[i]);
-                }
-                keyed.put("_id", entry[keys.size()]);
-                if (matcher.matches(keyed, query)) {
+                if (test.matches(entry)) {
                     n++;
                 }
             }
@@ -762,8 +755,9 @@ final class RangeIndex<P> extends Index<P> {
     }
 
     /**
-     * The query as a test of an entry, or null to leave it to the library's matcher on a document
-     * built from the entry. Counting the at-risk list's total that way built a document and had
+     * The query as a test of an entry; null for a part it cannot decide (the count then reads the
+     * documents), which {@link #coveredBy} has already ruled out. Counting the at-risk list's
+     * total by the library's matcher built a document per entry and had
      * the matcher split each field name and compile the agency scope's pattern again for every
      * one of a province's open entries (tens of thousands per page). The structure (`$and`,
      * `$or`, `$nor`, which key a field is) is read once here; each field's condition is still
@@ -789,14 +783,7 @@ final class RangeIndex<P> extends Index<P> {
                 }
                 EntryTest[] all = each.toArray(EntryTest[]::new);
                 parts.add(switch (name) {
-                    case "$and" -> entry -> {
-                        for (EntryTest t : all) {
-                            if (!t.matches(entry)) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    };
+                    case "$and" -> entry -> allMatch(all, entry);
                     case "$or" -> entry -> anyMatches(all, entry);
                     default -> entry -> !anyMatches(all, entry);
                 });
@@ -815,14 +802,16 @@ final class RangeIndex<P> extends Index<P> {
             }
         }
         EntryTest[] all = parts.toArray(EntryTest[]::new);
-        return entry -> {
-            for (EntryTest t : all) {
-                if (!t.matches(entry)) {
-                    return false;
-                }
+        return entry -> allMatch(all, entry);
+    }
+
+    private static boolean allMatch(EntryTest[] tests, Object[] entry) {
+        for (EntryTest t : tests) {
+            if (!t.matches(entry)) {
+                return false;
             }
-            return true;
-        };
+        }
+        return true;
     }
 
     private static boolean anyMatches(EntryTest[] tests, Object[] entry) {
