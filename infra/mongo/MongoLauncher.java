@@ -30,6 +30,7 @@ import org.h2.mvstore.MVMap;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -522,7 +523,10 @@ public final class MongoLauncher {
      * export (`{ agencyCode: { $regex: '^G01\\.' } }` beside two equalities).
      *
      * Decided: a top-level field equal to a string or a boolean, `{ $regex: string }` alone,
-     * `{ $in: [...] }` (as {@link InList}), and `$and` of such queries. A condition on a field
+     * `{ $in: [...] }` (as {@link InList}), `{ $ne: string or boolean }`, an instant equal to or
+     * compared with an instant (`$lt`, `$lte`, `$gt`, `$gte`), and `$and` and `$or` of such queries: an
+     * at-risk list's `{ overdue: { $ne: true }, $or: [{ atRisk: true }, { dueAt: { $lt: end } }] }`
+     * sent every document of a 10 000-row export to the library's matcher, scope pattern and all. A condition on a field
      * that holds an array (which matches by its elements), or of any other shape, is left to the
      * library: the answer is then null, unless another condition already fails, which fails
      * the whole query whatever the rest says.
@@ -562,6 +566,22 @@ public final class MongoLauncher {
                 }
                 return undecided ? null : true;
             }
+            if (field.equals("$or")) {
+                if (!(condition instanceof List<?> parts) || parts.isEmpty()) {
+                    return null;
+                }
+                // One part that holds decides, even beside parts left to the library.
+                boolean undecided = false;
+                for (Object part : parts) {
+                    Boolean holds = part instanceof Document query ? matches(document, query) : null;
+                    if (holds == null) {
+                        undecided = true;
+                    } else if (holds) {
+                        return true;
+                    }
+                }
+                return undecided ? null : false;
+            }
             if (field.isEmpty() || field.startsWith("$") || field.indexOf('.') >= 0) {
                 return null;
             }
@@ -573,6 +593,10 @@ public final class MongoLauncher {
                 // A missing field, null or a value of another type is never equal to them.
                 return condition.equals(value);
             }
+            if (condition instanceof Instant instant) {
+                // A keyset page's `{ dueAt: <last due>, _id: { $gt: <last code> } }`.
+                return value instanceof Instant ? instant.equals(value) : null;
+            }
             if (!(condition instanceof Document operator) || operator.size() != 1) {
                 return null;
             }
@@ -583,6 +607,25 @@ public final class MongoLauncher {
             }
             if (operator.get("$in") instanceof Collection<?> values && value instanceof String string) {
                 return InList.contains(values, string);
+            }
+            Object operand = operator.get("$ne");
+            if (operand instanceof String || operand instanceof Boolean) {
+                // Missing, null and values of another type are all unequal to them.
+                return !operand.equals(value);
+            }
+            // Instants against an instant; any other value is left to the library's type order.
+            if (value instanceof Instant instant) {
+                Map.Entry<String, Object> only = operator.entrySet().iterator().next();
+                if (only.getValue() instanceof Instant bound) {
+                    int c = instant.compareTo(bound);
+                    return switch (only.getKey()) {
+                        case "$lt" -> c < 0;
+                        case "$lte" -> c <= 0;
+                        case "$gt" -> c > 0;
+                        case "$gte" -> c >= 0;
+                        default -> null;
+                    };
+                }
             }
             return null;
         }

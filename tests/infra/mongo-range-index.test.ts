@@ -172,6 +172,21 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     () => ({ filter: { tags: { $regex: r.pick(['^t', '1$']) }, s: r.pick(['open', 'removed']) } }),
     () => ({ filter: { $and: [{ s: 'open' }, { $and: [{ a: { $regex: '^G01' } }, { 'state.x': 1 }] }, { b: { $exists: true } }] } }),
     () => ({ filter: { s: 'closed', a: r.pick([true, 'y']), b: r.int(5), _id: { $in: Array.from({ length: 9 }, () => `s-${String(r.int(3200)).padStart(5, '0')}`) } } }),
+    // And $or of such parts, $ne of a string or a boolean, and an instant compared with an
+    // instant (against null, missing, numbers, strings and arrays): the at-risk list's shape
+    // decided whole, and parts that stay the library's beside them.
+    () => ({
+      filter: {
+        $and: [
+          { s: r.pick(['open', 'closed']) },
+          { a: r.pick([{ $regex: '^G01' }, { $ne: r.pick([true, 'x', 'G01/']) }]) },
+          { s: { $ne: r.pick(['removed', 'open']) }, $or: [{ a: r.pick(['x', 'G01.001.000', true]) }, { d: r.pick([{ $lt: t }, { $lte: t }, { $gt: t }, { $gte: t }]) }, ...(r.next() < 0.3 ? [{ tags: 't1' }] : [])] },
+        ],
+      },
+      sort: { d: 1 as const, _id: 1 as const },
+      limit: 1 + r.int(60),
+    }),
+    () => ({ filter: { tags: { $ne: r.pick(['t1', 't3']) }, $or: [{ s: 'open' }, { a: { $ne: true } }], d: r.pick([{ $lt: t }, { $gte: t }]) } }),
     // Nothing narrows the query but an index holds the order asked for from its first key: read
     // in that order, which a limit stops (the newest alerts of a province), or whole.
     () => ({
