@@ -551,36 +551,23 @@ public final class MongoLauncher {
         }
 
         private static Boolean holds(Document document, String field, Object condition) {
-            if (field.equals("$and")) {
+            boolean or = field.equals("$or");
+            if (or || field.equals("$and")) {
                 if (!(condition instanceof List<?> parts) || parts.isEmpty()) {
                     return null;
                 }
+                // One part that decides the whole (fails an $and, holds for an $or) wins even
+                // beside parts left to the library.
                 boolean undecided = false;
                 for (Object part : parts) {
                     Boolean holds = part instanceof Document query ? matches(document, query) : null;
                     if (holds == null) {
                         undecided = true;
-                    } else if (!holds) {
-                        return false;
+                    } else if (holds == or) {
+                        return or;
                     }
                 }
-                return undecided ? null : true;
-            }
-            if (field.equals("$or")) {
-                if (!(condition instanceof List<?> parts) || parts.isEmpty()) {
-                    return null;
-                }
-                // One part that holds decides, even beside parts left to the library.
-                boolean undecided = false;
-                for (Object part : parts) {
-                    Boolean holds = part instanceof Document query ? matches(document, query) : null;
-                    if (holds == null) {
-                        undecided = true;
-                    } else if (holds) {
-                        return true;
-                    }
-                }
-                return undecided ? null : false;
+                return undecided ? null : !or;
             }
             if (field.isEmpty() || field.startsWith("$") || field.indexOf('.') >= 0) {
                 return null;
