@@ -524,10 +524,10 @@ public final class MongoLauncher {
      *
      * Decided: a top-level field equal to a string or a boolean, `{ $regex: string }` alone,
      * `{ $in: [...] }` (as {@link InList}), `{ $ne: string or boolean }`, an instant equal to or
-     * compared with an instant (`$lt`, `$lte`, `$gt`, `$gte`), and `$and` and `$or` of such queries: an
-     * at-risk list's `{ overdue: { $ne: true }, $or: [{ atRisk: true }, { dueAt: { $lt: end } }] }`
-     * sent every document of a 10 000-row export to the library's matcher, scope pattern and all. A condition on a field
-     * that holds an array (which matches by its elements), or of any other shape, is left to the
+     * compared with an instant (`$lt`, `$lte`, `$gt`, `$gte`), and `$and` and `$or` of such
+     * queries: an at-risk list's `{ overdue: { $ne: true }, $or: [{ atRisk: true }, { dueAt:
+     * { $lt: end } }] }` sent every document of a 10 000-row export to the library's matcher,
+     * scope pattern and all. A condition on a field that holds an array (which matches by its elements), or of any other shape, is left to the
      * library: the answer is then null, unless another condition already fails, which fails
      * the whole query whatever the rest says.
      */
@@ -581,7 +581,7 @@ public final class MongoLauncher {
                 return condition.equals(value);
             }
             if (condition instanceof Instant instant) {
-                // A keyset page's `{ dueAt: <last due>, _id: { $gt: <last code> } }`.
+                // The list cursor's `{ dueAt: <last due>, _id: { $gt: <last code> } }`.
                 return value instanceof Instant ? instant.equals(value) : null;
             }
             if (!(condition instanceof Document operator) || operator.size() != 1) {
