@@ -162,7 +162,10 @@ function openSubjectConditions(q: Omit<OpenSubjectQuery, 'page' | 'pageSize' | '
   if (q.subject === 'dossier') and.push({ subject: { $ne: 'petition' } });
   if (q.overdue !== undefined) and.push(q.overdue ? { overdue: true } : { overdue: { $ne: true } });
   if (q.atRisk !== undefined) {
-    const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore) : [];
+    // A paused subject (awaiting a supplement) has its clock stopped: its stored due instant
+    // will move when it resumes, so only sla's warning puts it at risk, as in the counters
+    // (reporting's `contributionOf` files it under no due month).
+    const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore).map((due) => ({ paused: { $ne: true }, ...due })) : [];
     and.push(q.atRisk ? { overdue: { $ne: true }, $or: [{ atRisk: true }, ...dueSoon] } : { atRisk: { $ne: true } });
   }
   return and;

@@ -169,6 +169,29 @@ describe('GET /v1/dossiers?atRisk=true', () => {
       await dossiers.deleteOne({ _id: 'SOON' } as never);
     }
   });
+
+  test('when a dossier awaits a supplement with its due before the period end, then the at-risk list leaves it out, as the counters do', async () => {
+    // Status 5 (yêu cầu bổ sung): the clock is stopped, so its stored due instant says nothing
+    // about this period. Warned by sla before the pause, it stays at risk in both.
+    const agency = 'G01.009.000';
+    const paused = (doc: ReturnType<typeof stored>) => ({ ...doc, paused: true, statusCode: 5 });
+    const docs = [
+      stored({ code: 'RUNNING', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' }),
+      paused(stored({ code: 'PAUSED', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' })),
+      paused(stored({ code: 'PAUSED-WARNED', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00', atRisk: true })),
+    ];
+    await api.storeSubjects(docs);
+    try {
+      const list = (await get(`/v1/dossiers?atRisk=true&agency=${agency}&period=2026-03`)).body;
+      expect(list.items.map((i: { code: string }) => i.code).sort()).toEqual(['PAUSED-WARNED', 'RUNNING']);
+      expect(list.total).toBe(2);
+      const scores = (await get(`/v1/index/subscores?agency=${agency}`)).body;
+      const progress = scores.items.find((i: { id: string }) => i.id === '766.progress');
+      expect(progress.forecast.atRiskCount).toBe(list.total);
+    } finally {
+      await api.mongo.collection(COLLECTIONS.dossiers).deleteMany({ _id: { $in: docs.map((d) => d._id) } } as never);
+    }
+  });
 });
 
 describe('exports', () => {

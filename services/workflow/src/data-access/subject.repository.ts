@@ -101,8 +101,15 @@ subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
 // through the index above, every candidate of a province was read and matched against the
 // scope. One agency's rows come from it in due order as well. `atRisk` comes after `_id`, where
 // it changes no order, so that the at-risk list's total (open, not overdue, in scope, and at risk
-// or due before a period ends) is counted over these entries without reading a subject.
-subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1 });
+// or running and due before a period ends) is counted over these entries without reading a
+// subject; `paused` last for the same reason.
+subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1, paused: 1 });
+// Indexes earlier releases declared that one above now covers: left in place, every write would
+// still keep them up to date.
+const SUPERSEDED_INDEXES = ['phase_1_overdue_1_agencyCode_1_dueAt_1__id_1_atRisk_1'];
+const unlessIndexGone = (err: unknown) => {
+  if ((err as { code?: unknown }).code !== 27) throw err; // IndexNotFound
+};
 // Serves the compare-and-set write `{ _id, revision }`. MongoDB answers it from the _id index
 // alone; the MongoDB-wire server used without Docker only uses an index whose keys match the
 // filter, and would otherwise scan the collection on every write.
@@ -198,6 +205,9 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
     async init() {
       await model.init();
       await model.createIndexes();
+      const present = new Set((await model.collection.indexes()).map((i) => i.name));
+      // Another instance starting beside this one may drop it first.
+      for (const name of SUPERSEDED_INDEXES) if (present.has(name)) await model.collection.dropIndex(name).catch(unlessIndexGone);
     },
     async find(code) {
       const doc = await batch.findById(code);
