@@ -522,7 +522,7 @@ public final class MongoLauncher {
      * each time, which was a quarter of the stand-in's time reading a province-wide 10 000-row
      * export (`{ agencyCode: { $regex: '^G01\\.' } }` beside two equalities).
      *
-     * Decided: a top-level field equal to a string or a boolean, `{ $regex: string }` alone,
+     * Decided: a top-level field equal to a string, a boolean or null, `{ $regex: string }` alone,
      * `{ $in: [...] }` (as {@link InList}), `{ $ne: string or boolean }`, an instant equal to or
      * compared with an instant (`$lt`, `$lte`, `$gt`, `$gte`), and `$and` and `$or` of such
      * queries: an at-risk list's `{ overdue: { $ne: true }, $or: [{ atRisk: true }, { dueAt:
@@ -579,6 +579,10 @@ public final class MongoLauncher {
             if (condition instanceof String || condition instanceof Boolean) {
                 // A missing field, null or a value of another type is never equal to them.
                 return condition.equals(value);
+            }
+            if (condition == null) {
+                // Equal to null: a missing field or a null (an array holding null was left above).
+                return value == null;
             }
             if (condition instanceof Instant instant) {
                 // The list cursor's `{ dueAt: <last due>, _id: { $gt: <last code> } }`.

@@ -168,6 +168,9 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
     // $regex (against numbers and an array field, which matches by its elements), and parts it
     // leaves to the library beside them (a dotted path, a number, $exists).
     () => ({ filter: { s: r.pick(['open', 'closed']), a: r.pick(['x', 'G01.001.000', true, 'G01/']) } }),
+    // Equal to null: missing and null alike, against values of every type and an array field
+    // (which holds null or not among its elements).
+    () => ({ filter: { s: r.pick(['open', 'closed']), ...r.pick([{ a: null }, { d: null }, { tags: null }, { missing: null }]) } }),
     () => ({ filter: { $and: [{ s: 'open' }, { a: { $regex: r.pick(['^G01\\.', 'x|y', '^1', '~']) } }, { tags: r.pick(['t1', 't3']) }] }, sort: { d: 1 as const, _id: 1 as const }, limit: 1 + r.int(60) }),
     () => ({ filter: { tags: { $regex: r.pick(['^t', '1$']) }, s: r.pick(['open', 'removed']) } }),
     () => ({ filter: { $and: [{ s: 'open' }, { $and: [{ a: { $regex: '^G01' } }, { 'state.x': 1 }] }, { b: { $exists: true } }] } }),
@@ -180,7 +183,7 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
         $and: [
           { s: r.pick(['open', 'closed']) },
           { a: r.pick([{ $regex: '^G01' }, { $ne: r.pick([true, 'x', 'G01/']) }]) },
-          { s: { $ne: r.pick(['removed', 'open']) }, $or: [{ a: r.pick(['x', 'G01.001.000', true]) }, { d: r.pick([{ $lt: t }, { $lte: t }, { $gt: t }, { $gte: t }]) }, ...(r.next() < 0.3 ? [{ tags: 't1' }] : [])] },
+          { s: { $ne: r.pick(['removed', 'open']) }, $or: [{ a: r.pick(['x', 'G01.001.000', true]) }, { d: r.pick([{ $lt: t }, { $lte: t }, { $gt: t }, { $gte: t }]), ...(r.next() < 0.5 ? { a: null } : {}) }, ...(r.next() < 0.3 ? [{ tags: 't1' }] : [])] },
         ],
       },
       sort: { d: 1 as const, _id: 1 as const },
