@@ -67,6 +67,20 @@ describe('delay counts of a closed month (February 2026, with Tết)', () => {
     expect(petitions).toMatchObject({ toHandle: 0, petitionsReceived: 2, petitionsToHandle: 2, petitionsOnTime: 1, petitionsLate: 0, petitionsOpenOverdue: 1 });
   });
 
+  test('when petitions were answered and await publication, then they are handled in their answer month, on time or late, and at risk or overdue nowhere', () => {
+    // Workflow keeps an answered petition open until it is published, with its answer instant as
+    // its end and its timeliness settled; the portal counts "chờ công khai" as handled (vn-rules §2).
+    const answered = [
+      rec({ code: 'AL', subject: 'petition', procedureCode: null, receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-24T17:00:00+07:00', endAt: '2026-02-26T09:00:00+07:00', timeliness: 'late' }),
+      rec({ code: 'AO', subject: 'petition', procedureCode: null, receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-24T17:00:00+07:00', endAt: '2026-02-20T09:00:00+07:00', timeliness: 'on-time' }),
+      // Answered in March: open at February's end, past its due instant.
+      rec({ code: 'AM', subject: 'petition', procedureCode: null, receivedAt: '2026-02-02T09:00:00+07:00', dueAt: '2026-02-24T17:00:00+07:00', endAt: '2026-03-02T09:00:00+07:00', timeliness: 'late' }),
+    ];
+    const count = (period: string) => countByAgencyAndProcedure(answered, parsePeriod(period, cal), { calendar: cal, directory, now: at('2026-03-10T09:00:00+07:00') }).find((r) => r.procedureCode === 'PAKN')!;
+    expect(count('2026-02')).toMatchObject({ petitionsToHandle: 3, petitionsOnTime: 1, petitionsLate: 1, petitionsOpenOverdue: 1, petitionsOpenWithinDeadline: 0, petitionsAtRisk: 0 });
+    expect(count('2026-03')).toMatchObject({ petitionsToHandle: 1, petitionsOnTime: 0, petitionsLate: 1, petitionsOpenOverdue: 0, petitionsOpenWithinDeadline: 0, petitionsAtRisk: 0 });
+  });
+
   test('when the dossier closed in March is counted for March, then it is resolved late there', () => {
     const march = countByAgencyAndProcedure(february, parsePeriod('2026-03', cal), { calendar: cal, directory, now: at('2026-04-02T09:00:00+07:00') });
     const p1 = march.find((r) => r.procedureCode === 'P1')!;

@@ -25,7 +25,10 @@ export interface SubjectRecord {
   /** Epoch milliseconds. */
   receivedAt: number | null;
   dueAt: number | null;
-  /** Portal end instant (NgayKetThucXuLy), falling back to `closedAt`; null while open. */
+  /**
+   * Portal end instant (NgayKetThucXuLy), falling back to `closedAt`; null while handling goes
+   * on (`handlingEnded`).
+   */
   endAt: number | null;
   timeliness: Timeliness | null;
   overdue: boolean;
@@ -56,6 +59,17 @@ const obj = (v: unknown): Doc => (v && typeof v === 'object' && !Array.isArray(v
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const timelinessOf = (v: unknown): Timeliness | null => (v === 'early' || v === 'on-time' || v === 'late' ? v : null);
 
+/**
+ * Whether a subject's stored end instant ends its handling. A dossier's ends when it closes. A
+ * petition's ends at its answer or rejection, while it still waits to be published: the portal
+ * counts "chờ công khai" among "đã xử lý" and judges handling on time by that instant
+ * (vn-rules §2), publication having a deadline of its own. Read as open, an answered petition
+ * was counted open within or past its deadline until published, never handled in its month.
+ */
+export function handlingEnded(phase: unknown, subject: unknown): boolean {
+  return phase === 'closed' || (phase === 'open' && subject === 'petition');
+}
+
 /** Normalises a stored document; null when it is not a subject at all (no code). */
 export function toSubjectRecord(doc: Doc): SubjectRecord | null {
   const code = str(doc['code']) ?? (doc['_id'] == null ? null : String(doc['_id']));
@@ -63,10 +77,11 @@ export function toSubjectRecord(doc: Doc): SubjectRecord | null {
   const state = obj(doc['state']);
   const phaseRaw = doc['phase'] ?? state['phase'];
   const phase = phaseRaw === 'closed' || phaseRaw === 'awaiting-reception' ? phaseRaw : 'open';
-  const endAt = phase === 'closed' ? (toMs(doc['endAt']) ?? toMs(doc['closedAt'])) : null;
+  const subject = (doc['subject'] ?? state['subject']) === 'petition' ? 'petition' : 'dossier';
+  const endAt = !handlingEnded(phase, subject) ? null : phase === 'closed' ? (toMs(doc['endAt']) ?? toMs(doc['closedAt'])) : toMs(doc['endAt']);
   return {
     code,
-    subject: (doc['subject'] ?? state['subject']) === 'petition' ? 'petition' : 'dossier',
+    subject,
     agencyCode: str(doc['agencyCode']),
     procedureCode: str(doc['procedureCode']),
     phase,

@@ -48,6 +48,8 @@ export const COUNTER_AGENCIES_ID = '~agencies';
 export const COUNTER_BACKFILL_ID = '~backfill';
 /** Set once the satisfaction counters hold every rated subject and petition naming a dossier (at the first fill, or counted once over counters kept before them). */
 export const COUNTER_SATISFACTION_ID = '~satisfaction';
+/** Set once petitions answered and awaiting publication count as handled in their answer's month (at the first fill, or recounted once over counters that held them open). */
+export const COUNTER_ANSWERED_PETITIONS_ID = '~answered-petitions';
 /** Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from counters kept before it). */
 export const COUNTER_ROLLUP_ID = '~rollup';
 

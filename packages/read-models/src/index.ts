@@ -8,6 +8,7 @@
 export { isoOf, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
 export {
   allCountedSubjects,
+  answeredPetitionCodes,
   countedSubjects,
   findSubject,
   isSubjectClosed,
@@ -42,6 +43,7 @@ export {
   COUNTER_BACKFILL_ID,
   COUNTER_ROLLUP_ID,
   COUNTER_SATISFACTION_ID,
+  COUNTER_ANSWERED_PETITIONS_ID,
   COUNTER_VERSION_ID,
   contributionDocuments,
   counterDocuments,

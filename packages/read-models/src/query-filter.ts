@@ -24,3 +24,16 @@ export interface Page<T> {
   total: number;
   items: T[];
 }
+
+/** The `_id`s a cursor yields, as strings, `batchSize` at a time. */
+export async function* idBatches(docs: AsyncIterable<{ _id: unknown }>, batchSize: number): AsyncGenerator<string[]> {
+  let batch: string[] = [];
+  for await (const doc of docs) {
+    batch.push(String(doc._id));
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}

@@ -1,5 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
-import { instantBefore, instantNotBefore, isoOf, type AgencyFilter } from './query-filter';
+import { idBatches, instantBefore, instantNotBefore, isoOf, type AgencyFilter } from './query-filter';
 import { ratingsOf, type StoredRating } from './rating.read-model';
 import { subjectDocuments, type SubjectDocument } from './subject.read-model';
 
@@ -93,15 +93,7 @@ export async function subjectsNaming(conn: Connection, codes: readonly string[])
 }
 
 /** The codes of every subject with a rating or naming a dossier: what the satisfaction counters count. */
-export async function* satisfactionSubjectCodes(conn: Connection, batchSize: number): AsyncGenerator<string[]> {
-  let batch: string[] = [];
+export function satisfactionSubjectCodes(conn: Connection, batchSize: number): AsyncGenerator<string[]> {
   const cursor = subjectDocuments(conn).find(filter({ $or: [{ lastRatedAt: { $ne: null } }, { concernsDossierCode: { $nin: [null, ''] } }] }), { projection: { _id: 1 }, batchSize });
-  for await (const doc of cursor) {
-    batch.push(String(doc._id));
-    if (batch.length >= batchSize) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
+  return idBatches(cursor, batchSize);
 }

@@ -1,7 +1,7 @@
 import { mongo, type Connection } from 'mongoose';
 import { COLLECTIONS, type CloudEvent, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import { toSubjectRecord, type ListedSubject, type SubjectRecord } from '@tthc/metrics';
-import { instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
+import { idBatches, instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
 import { ratingsOf, type StoredRating } from './rating.read-model';
 
 /** One fact of a subject's history as far as readers use it; workflow stores its own fact type. */
@@ -162,10 +162,10 @@ function openSubjectConditions(q: Omit<OpenSubjectQuery, 'page' | 'pageSize' | '
   if (q.subject === 'dossier') and.push({ subject: { $ne: 'petition' } });
   if (q.overdue !== undefined) and.push(q.overdue ? { overdue: true } : { overdue: { $ne: true } });
   if (q.atRisk !== undefined) {
-    // A paused subject (awaiting a supplement) has its clock stopped: its stored due instant
-    // will move when it resumes, so only sla's warning puts it at risk, as in the counters
-    // (reporting's `contributionOf` files it under no due month).
-    const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore).map((due) => ({ paused: { $ne: true }, ...due })) : [];
+    // As the counters judge it (reporting's `contributionOf`), the due instant puts at risk only
+    // a subject whose clock runs: not one paused awaiting a supplement (its due instant moves
+    // when it resumes), nor a petition answered and awaiting publication (`handlingEnded`).
+    const dueSoon = q.atRiskDueBefore ? instantBefore('dueAt', q.atRiskDueBefore).map((due) => ({ paused: { $ne: true }, endAt: null, ...due })) : [];
     and.push(q.atRisk ? { overdue: { $ne: true }, $or: [{ atRisk: true }, ...dueSoon] } : { atRisk: { $ne: true } });
   }
   return and;
@@ -283,6 +283,15 @@ export async function* allCountedSubjects(conn: Connection, batchSize: number): 
     }
   }
   if (batch.length) yield batch;
+}
+
+/**
+ * The codes of petitions answered (or rejected) and not yet published, in batches: open, with an
+ * end instant. Counting reads them as handled (`handlingEnded`); counters kept before that held
+ * them open.
+ */
+export function answeredPetitionCodes(conn: Connection, batchSize: number): AsyncGenerator<string[]> {
+  return idBatches(subjectDocuments(conn).find(filter({ phase: 'open', subject: 'petition', endAt: { $ne: null } }), { projection: { _id: 1 }, batchSize }), batchSize);
 }
 
 /** One subject with only the fields asked for (a history can be large). */

@@ -26,7 +26,7 @@ import {
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
-import { createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore } from './data-access/delay-counters.mongo';
+import { answeredPetitions, createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore } from './data-access/delay-counters.mongo';
 import { countSubjects, recoverPending, type CountedSubject } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
@@ -247,19 +247,23 @@ async function fillCounters(
       const documents = await store.rebuildRollUp(new Date());
       logger.info({ documents, ms: Date.now() - started }, 'province roll-up of the delay counters summed from the counters kept before it');
     }
-    // Counters kept before the satisfaction counters: the rated subjects and the petitions
-    // naming dossiers are counted once more at the revision already counted, which adds only
-    // what their contributions lack.
-    if (!(await store.satisfactionCounted())) {
+    // Counters kept before a change of what a subject contributes: the subjects it changes are
+    // counted once more at the revision already counted, which moves only what differs.
+    const recountOnce = async (done: () => Promise<boolean>, subjects: () => AsyncIterable<CountedSubject[]>, markDone: (at: Date) => Promise<void>, what: string) => {
+      if (await done()) return;
       const started = Date.now();
-      const subjects = await countInLanes(
-        satisfactionSubjects(conn, batchSize),
+      const counted = await countInLanes(
+        subjects(),
         (batch) => countSubjects(batch, store, calendar, { recountSameRevision: true }),
-        (done) => logger.info({ subjects: done, ms: Date.now() - started }, 'satisfaction counters: subjects counted so far'),
+        (n) => logger.info({ subjects: n, ms: Date.now() - started }, `${what}: subjects counted so far`),
       );
-      await store.markSatisfactionCounted(new Date());
-      logger.info({ subjects, ms: Date.now() - started }, 'satisfaction counters filled from the rated subjects and the petitions naming dossiers');
-    }
+      await markDone(new Date());
+      logger.info({ subjects: counted, ms: Date.now() - started }, `${what}: recounted`);
+    };
+    // The satisfaction counters: the rated subjects and the petitions naming dossiers.
+    await recountOnce(() => store.satisfactionCounted(), () => satisfactionSubjects(conn, batchSize), (at) => store.markSatisfactionCounted(at), 'satisfaction counters');
+    // Petitions answered and awaiting publication, held open before: handled in their answer's month.
+    await recountOnce(() => store.answeredPetitionsCounted(), () => answeredPetitions(conn, batchSize), (at) => store.markAnsweredPetitionsCounted(at), 'answered petitions');
     return;
   }
   const started = Date.now();

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
 import { COLLECTIONS } from '@tthc/contracts';
 import { AgencyDirectory, DEFAULT_RATING_SETTINGS, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountRow } from '@tthc/metrics';
-import { ControllableClock } from '@tthc/testkit';
-import { createMongoDelayCounterStore, satisfactionSubjects } from '../src/data-access/delay-counters.mongo';
+import { ControllableClock, withDatabase } from '@tthc/testkit';
+import { answeredPetitions, createMongoDelayCounterStore, satisfactionSubjects, storedSubjects } from '../src/data-access/delay-counters.mongo';
 import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mongo';
 import { createMongoSatisfactionReadModel } from '../src/data-access/satisfaction-read.mongo';
 import { countSubjects, recoverPending, type DelayCounterStore } from '../src/domain/count-subjects.use-case';
@@ -28,7 +28,9 @@ const counted = subjectHistory(60).filter(
     h.finals.length > 4 &&
     h.finals.some((r) => r.phase !== 'awaiting-reception' && r.receivedAt !== null && r.receivedAt < h.now) &&
     h.finals.filter((r) => r.subject === 'dossier' && r.agencyCode !== null).length >= 3 &&
-    h.finals.some((r) => r.subject === 'petition'),
+    h.finals.some((r) => r.subject === 'petition') &&
+    // A petition answered and awaiting publication, which counters kept before it held open.
+    h.finals.some((r) => r.subject === 'petition' && r.phase === 'open' && r.endAt !== null && r.receivedAt !== null && r.receivedAt < h.now),
 );
 const { now, finals, deliveries } = fc.sample(counted, { seed, numRuns: 1 })[0]!;
 /**
@@ -219,6 +221,34 @@ describe('delay counters against a recount of the stored subjects', () => {
     const before = await store.version();
     for await (const batch of satisfactionSubjects(api.mongo, 50)) expect((await countSubjects(batch, store, calendar, { recountSameRevision: true })).counted).toBe(0);
     expect(await store.version()).toBe(before);
+  });
+
+  test('when counters that held answered petitions open meet a start of this version, then it counts them once more as handled, as the recount gives', async () => {
+    const dossiers = api.mongo.collection(COLLECTIONS.dossiers);
+    const counters = api.mongo.collection<{ _id: string }>(COLLECTIONS.reportingCounters);
+    const answered = await dossiers.find({ phase: 'open', subject: 'petition', endAt: { $ne: null } } as never, { projection: { endAt: 1 } }).toArray();
+    expect(answered.length).toBeGreaterThan(0);
+    const store = createMongoDelayCounterStore(api.mongo);
+    // What an older version left: the same revisions counted with no end instant (open), and no mark.
+    for (const d of answered) await dossiers.updateOne({ _id: d._id }, { $set: { endAt: null } });
+    const moved = await countSubjects(await storedSubjects(api.mongo, answered.map((d) => String(d._id))), store, calendar, { recountSameRevision: true });
+    expect(moved.counted).toBeGreaterThan(0);
+    for (const d of answered) await dossiers.updateOne({ _id: d._id }, { $set: { endAt: d['endAt'] } });
+    await counters.deleteOne({ _id: '~answered-petitions' });
+    expect(await store.answeredPetitionsCounted()).toBe(false);
+    // A start of this version on that store: it recounts them before its consumer runs.
+    const dbName = api.mongo.name;
+    const next = await startReporting({ name: 'reporting-upgrade', clock: new ControllableClock(new Date(now)), seed: false, serviceMongoUrl: (url) => withDatabase(url, dbName) });
+    try {
+      expect(await store.answeredPetitionsCounted()).toBe(true);
+      await expectReportsEqualRecount();
+      // Counted again, nothing moves.
+      const version = await store.version();
+      for await (const batch of answeredPetitions(api.mongo, 50)) expect((await countSubjects(batch, store, calendar, { recountSameRevision: true })).counted).toBe(0);
+      expect(await store.version()).toBe(version);
+    } finally {
+      await next.stop();
+    }
   });
 
   test('when counters kept before the roll-up existed are upgraded, then the roll-up summed from them counts what the recount gives', async () => {

@@ -170,15 +170,20 @@ describe('GET /v1/dossiers?atRisk=true', () => {
     }
   });
 
-  test('when a dossier awaits a supplement with its due before the period end, then the at-risk list leaves it out, as the counters do', async () => {
+  test('when a dossier awaits a supplement or a petition its publication, with the due before the period end, then the at-risk list leaves them out, as the counters do', async () => {
     // Status 5 (yêu cầu bổ sung): the clock is stopped, so its stored due instant says nothing
     // about this period. Warned by sla before the pause, it stays at risk in both.
     const agency = 'G01.009.000';
     const paused = (doc: ReturnType<typeof stored>) => ({ ...doc, paused: true, statusCode: 5 });
+    const receivedAt = '2026-03-02T09:00:00+07:00';
+    const dueAt = '2026-03-20T17:00:00+07:00';
+    // Answered on 5/3 and open until published: handled, on time, in March.
+    const answered = stored({ code: 'ANSWERED', subject: 'petition', procedureCode: null, agencyCode: agency, receivedAt, dueAt, endAt: '2026-03-05T09:00:00+07:00', timeliness: 'on-time' });
     const docs = [
-      stored({ code: 'RUNNING', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' }),
-      paused(stored({ code: 'PAUSED', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00' })),
-      paused(stored({ code: 'PAUSED-WARNED', agencyCode: agency, receivedAt: '2026-03-02T09:00:00+07:00', dueAt: '2026-03-20T17:00:00+07:00', atRisk: true })),
+      stored({ code: 'RUNNING', agencyCode: agency, receivedAt, dueAt }),
+      paused(stored({ code: 'PAUSED', agencyCode: agency, receivedAt, dueAt })),
+      paused(stored({ code: 'PAUSED-WARNED', agencyCode: agency, receivedAt, dueAt, atRisk: true })),
+      { ...answered, phase: 'open', statusCode: null, closedAt: null },
     ];
     await api.storeSubjects(docs);
     try {
@@ -186,8 +191,11 @@ describe('GET /v1/dossiers?atRisk=true', () => {
       expect(list.items.map((i: { code: string }) => i.code).sort()).toEqual(['PAUSED-WARNED', 'RUNNING']);
       expect(list.total).toBe(2);
       const scores = (await get(`/v1/index/subscores?agency=${agency}`)).body;
-      const progress = scores.items.find((i: { id: string }) => i.id === '766.progress');
-      expect(progress.forecast.atRiskCount).toBe(list.total);
+      const forecast = (id: string) => scores.items.find((i: { id: string }) => i.id === id).forecast;
+      expect(forecast('766.progress').atRiskCount).toBe(list.total);
+      expect(forecast('766.pakn-on-time').atRiskCount).toBe(0);
+      const counts = (await get(`/v1/metrics/late-cases?period=2026-03&agency=${agency}`)).body.totals;
+      expect(counts).toMatchObject({ atRisk: 2, petitionsToHandle: 1, petitionsOnTime: 1, petitionsOpenWithinDeadline: 0, petitionsAtRisk: 0 });
     } finally {
       await api.mongo.collection(COLLECTIONS.dossiers).deleteMany({ _id: { $in: docs.map((d) => d._id) } } as never);
     }

@@ -93,12 +93,15 @@ const state = (code: string, now: number) =>
       timeliness: fc.constantFrom(null, null, 'early' as const, 'on-time' as const, 'late' as const),
       atRisk: fc.boolean(),
       paused: fc.boolean(),
+      // An open petition may be answered already, awaiting publication.
+      answered: fc.boolean(),
       apologiesIn: fc.array(fc.integer({ min: 0, max: 100 * 24 }), { maxLength: 2 }),
     })
     .map((s): SubjectRecord => {
       const receivedAt = Math.min(s.receivedAt, now - DAY);
       const dueAt = s.dueIn === null ? null : receivedAt + s.dueIn * 3_600_000;
-      const endAt = s.phase === 'closed' ? Math.min(receivedAt + s.endIn * 3_600_000, now - 1) : null;
+      const answered = s.phase === 'open' && s.subject === 'petition' && s.answered;
+      const endAt = s.phase === 'closed' || answered ? Math.min(receivedAt + s.endIn * 3_600_000, now - 1) : null;
       const open = endAt === null;
       return {
         code,
@@ -149,7 +152,7 @@ export function storedDocument(r: SubjectRecord, revision: number) {
     statusCode: r.phase === 'closed' ? 10 : r.phase === 'open' ? 4 : 1,
     receivedAt: date(r.receivedAt),
     dueAt: date(r.dueAt),
-    closedAt: date(r.endAt),
+    closedAt: r.phase === 'closed' ? date(r.endAt) : null,
     endAt: date(r.endAt),
     timeliness: r.timeliness,
     overdue: r.overdue,

@@ -17,7 +17,7 @@ afterAll(async () => {
   await mongo.close();
 });
 
-test('when two instances start on a store with the superseded at-risk index, then both start, it is dropped and its successor holds paused', async () => {
+test('when two instances start on a store with the superseded at-risk index, then both start, it is dropped and its successor holds paused and endAt', async () => {
   const subjects = mongo.collection(COLLECTIONS.dossiers);
   const old = { phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1 } as const;
   await subjects.createIndex(old);
@@ -27,7 +27,7 @@ test('when two instances start on a store with the superseded at-risk index, the
 
   const keys = (await subjects.indexes()).map((i) => JSON.stringify(i.key));
   expect(keys).not.toContain(JSON.stringify(old));
-  expect(keys).toContain(JSON.stringify({ ...old, paused: 1 }));
+  expect(keys).toContain(JSON.stringify({ ...old, paused: 1, endAt: 1 }));
   // A third start on the cleaned store finds nothing to drop.
   await expect(createSubjectRepository(mongo).init()).resolves.toBeUndefined();
 });

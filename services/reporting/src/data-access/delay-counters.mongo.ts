@@ -7,7 +7,9 @@ import {
   COUNTER_ROLLUP_ID,
   COUNTER_VERSION_ID,
   COUNTER_SATISFACTION_ID,
+  COUNTER_ANSWERED_PETITIONS_ID,
   allCountedSubjects,
+  answeredPetitionCodes,
   contributionDocuments,
   countedSubjects,
   counterDocuments,
@@ -74,6 +76,8 @@ export interface MongoDelayCounterStore extends DelayCounterStore {
   rebuildRollUp(at: Date): Promise<number>;
   satisfactionCounted(): Promise<boolean>;
   markSatisfactionCounted(at: Date): Promise<void>;
+  answeredPetitionsCounted(): Promise<boolean>;
+  markAnsweredPetitionsCounted(at: Date): Promise<void>;
 }
 
 /** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
@@ -171,6 +175,7 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
     async markBackfilled(at) {
       // The first fill counted through `apply`, which moves the roll-up and the satisfaction counters too.
       await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
+      await counters.updateOne({ _id: COUNTER_ANSWERED_PETITIONS_ID }, { $set: { countedAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_BACKFILL_ID }, { $set: { backfilledAt: at } }, { upsert: true });
     },
@@ -179,6 +184,12 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
     },
     async markSatisfactionCounted(at) {
       await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
+    },
+    async answeredPetitionsCounted() {
+      return (await counters.findOne({ _id: COUNTER_ANSWERED_PETITIONS_ID })) !== null;
+    },
+    async markAnsweredPetitionsCounted(at) {
+      await counters.updateOne({ _id: COUNTER_ANSWERED_PETITIONS_ID }, { $set: { countedAt: at } }, { upsert: true });
     },
     async rolledUp() {
       return (await counters.findOne({ _id: COUNTER_ROLLUP_ID })) !== null;
@@ -247,7 +258,12 @@ export async function* everyStoredSubject(conn: Connection, batchSize: number): 
   for await (const batch of allCountedSubjects(conn, batchSize)) yield withSatisfaction(conn, batch);
 }
 
-/** Every subject with a rating or naming a dossier, in batches, as counting reads them: the satisfaction counters' fill over counters kept before them. */
-export async function* satisfactionSubjects(conn: Connection, batchSize: number): AsyncGenerator<CountedSubject[]> {
-  for await (const codes of satisfactionSubjectCodes(conn, batchSize)) yield withSatisfaction(conn, await countedSubjects(conn, codes));
+async function* countedBatches(conn: Connection, batches: AsyncIterable<string[]>): AsyncGenerator<CountedSubject[]> {
+  for await (const codes of batches) yield withSatisfaction(conn, await countedSubjects(conn, codes));
 }
+
+/** Every subject with a rating or naming a dossier, in batches, as counting reads them: the satisfaction counters' fill over counters kept before them. */
+export const satisfactionSubjects = (conn: Connection, batchSize: number) => countedBatches(conn, satisfactionSubjectCodes(conn, batchSize));
+
+/** Every petition answered and awaiting publication, in batches, as counting reads it: counted once more over counters that held them open. */
+export const answeredPetitions = (conn: Connection, batchSize: number) => countedBatches(conn, answeredPetitionCodes(conn, batchSize));

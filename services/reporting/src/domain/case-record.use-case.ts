@@ -8,6 +8,7 @@
  */
 import { latestStart, type Calendar } from '@tthc/calendar';
 import type { CloudEvent, DeadlineEntryV1, Timeliness } from '@tthc/contracts';
+import { handlingEnded } from '@tthc/metrics';
 import { findingText } from './case-findings.catalog';
 import { publicData, type HistoryEntryView } from './dossier-view';
 
@@ -455,7 +456,7 @@ export function buildCaseRecord(subject: StoredCase, ctx: CaseContext): CaseReco
   const steps = stepsOf(s);
   const apologies = apologiesOf(s);
   const validApologyKeys = new Set(apologies.filter((a) => a.valid && a.factKey !== null).map((a) => a.factKey!));
-  const late = c.dueAt === null ? null : lateOf(calendar, c.dueAt, c.phase === 'closed' ? c.endAt : null, c.phase !== 'open' ? 'closed' : c.paused ? 'paused' : 'open', now);
+  const late = c.dueAt === null ? null : lateOf(calendar, c.dueAt, handlingEnded(c.phase, c.subject) ? c.endAt : null, c.phase !== 'open' ? 'closed' : c.paused ? 'paused' : 'open', now);
   const pauses = c.subject === 'dossier' ? pausesOf(history, rejected, ctx.rules, calendar, ctx.now).map((p) => ({ ...p, fromWorkingMinute: offset(p.startedAt), toWorkingMinute: offset(p.endedAt ?? now) })) : [];
 
   return {

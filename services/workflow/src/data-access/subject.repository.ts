@@ -101,9 +101,9 @@ subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
 // through the index above, every candidate of a province was read and matched against the
 // scope. One agency's rows come from it in due order as well. `atRisk` comes after `_id`, where
 // it changes no order, so that the at-risk list's total (open, not overdue, in scope, and at risk
-// or running and due before a period ends) is counted over these entries without reading a
-// subject; `paused` last for the same reason.
-subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1, paused: 1 });
+// or due before a period ends with its clock running) is counted over these entries without
+// reading a subject; `paused` and `endAt` last for the same reason.
+subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1, paused: 1, endAt: 1 });
 // Indexes earlier releases declared that one above now covers: left in place, every write would
 // still keep them up to date.
 const SUPERSEDED_INDEXES = ['phase_1_overdue_1_agencyCode_1_dueAt_1__id_1_atRisk_1'];
