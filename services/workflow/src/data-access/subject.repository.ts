@@ -106,7 +106,7 @@ subjectSchema.index({ phase: 1, overdue: 1, dueAt: 1, _id: 1 });
 subjectSchema.index({ phase: 1, overdue: 1, agencyCode: 1, dueAt: 1, _id: 1, atRisk: 1, paused: 1, endAt: 1 });
 // Indexes earlier releases declared that one above now covers: left in place, every write would
 // still keep them up to date.
-const SUPERSEDED_INDEXES = ['phase_1_overdue_1_agencyCode_1_dueAt_1__id_1_atRisk_1'];
+const SUPERSEDED_INDEXES = ['phase_1_overdue_1_agencyCode_1_dueAt_1__id_1_atRisk_1', 'phase_1_overdue_1_agencyCode_1_dueAt_1__id_1_atRisk_1_paused_1'];
 const unlessIndexGone = (err: unknown) => {
   if ((err as { code?: unknown }).code !== 27) throw err; // IndexNotFound
 };
