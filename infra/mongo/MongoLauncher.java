@@ -572,7 +572,15 @@ public final class MongoLauncher {
             if (field.isEmpty() || field.startsWith("$") || field.indexOf('.') >= 0) {
                 return null;
             }
-            Object value = document.get(field);
+            return valueHolds(condition, document.get(field));
+        }
+
+        /**
+         * Whether a field's value meets a condition of the shapes above (not `$and`, `$or`), or
+         * null when the library must decide. Also the test of an index entry's key value
+         * ({@link RangeIndex}), which holds a missing field as null and never an array.
+         */
+        static Boolean valueHolds(Object condition, Object value) {
             if (value instanceof List) {
                 return null;
             }

@@ -798,7 +798,13 @@ final class RangeIndex<P> extends Index<P> {
                 BsonRegularExpression pattern = BsonRegularExpression.convertToRegularExpression(condition);
                 parts.add(entry -> entry[position] != null && pattern.matcher(entry[position].toString()).find());
             } else {
-                parts.add(entry -> matcher.matchesValue(condition, entry[position]));
+                // The shapes the launcher decides on a document it decides on a key value too:
+                // the library's matcher reads the condition's operators anew for every entry,
+                // and an at-risk total tests each of a province's open entries.
+                parts.add(entry -> {
+                    Boolean known = MongoLauncher.Conjunction.valueHolds(condition, entry[position]);
+                    return known != null ? known : matcher.matchesValue(condition, entry[position]);
+                });
             }
         }
         EntryTest[] all = parts.toArray(EntryTest[]::new);
