@@ -760,9 +760,10 @@ final class RangeIndex<P> extends Index<P> {
      * total by the library's matcher built a document per entry and had
      * the matcher split each field name and compile the agency scope's pattern again for every
      * one of a province's open entries (tens of thousands per page). The structure (`$and`,
-     * `$or`, `$nor`, which key a field is) is read once here; each field's condition is still
-     * decided by the library (`matchesValue`, what its matcher calls for a field that holds a
-     * value), except a pattern, which is converted once and then matched as the library does.
+     * `$or`, `$nor`, which key a field is) is read once here; each field's condition is decided
+     * as the launcher decides it on a document ({@code MongoLauncher.Conjunction.valueHolds}), a
+     * pattern is converted once and then matched as the library does, and anything else is the
+     * library's (`matchesValue`, what its matcher calls for a field that holds a value).
      */
     private EntryTest entryTest(Document query, QueryMatcher matcher) {
         List<EntryTest> parts = new ArrayList<>();
