@@ -27,7 +27,8 @@ export const lateCasesQuery = z.object({
 });
 export const trendQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), months: param.int(1, 36).default(12) });
 export const subScoresQuery = z.object({ agency: param.agency.optional(), procedure: param.code.optional(), period: param.period.optional(), format: common.format });
-// `period` only matters with atRisk=true: at risk means due before that period ends (or warned).
+// `period` only matters with atRisk=true: at risk means warned, or due before that period ends
+// with the clock running (not paused, not a petition answered and awaiting publication).
 export const dossiersQuery = z.object({
   ...common,
   period: param.period.optional(),

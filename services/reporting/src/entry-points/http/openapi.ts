@@ -480,7 +480,7 @@ export const openApiDocument = {
     '/v1/dossiers': get(
       'listOpenSubjects',
       'Open dossiers and petitions',
-      'Open subjects of the key\'s agencies, filtered by overdue or at risk (due before the period ends, or warned). JSON for every role; CSV and XLSX exports (up to 10 000 rows, x-export-truncated says when cut) for agency-manager and reform-office keys.',
+      'Open subjects of the key\'s agencies, filtered by overdue or at risk (warned, or due before the period ends with its clock running: not paused for a supplement, not a petition answered and awaiting publication). JSON for every role; CSV and XLSX exports (up to 10 000 rows, x-export-truncated says when cut) for agency-manager and reform-office keys.',
       params(dossiersQuery),
       { '200': { description: 'One page', content: exportContent(dossierPage) }, '400': invalidQuery, ...keyedErrorResponses('An export asked with a portal key, or ?agency= shares no agency with the key') },
     ),
