@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { requireEnv, tcpRelay } from '@tthc/testkit';
+import { requireEnv, tcpRelay, waitFor } from '@tthc/testkit';
 import { classifyFailure } from './kafka/failure-class';
 import { changedFields, createDocumentBatcher } from './mongo-batch';
 
@@ -30,9 +30,22 @@ describe('document batcher on the real MongoDB-wire server', () => {
     // Without mongoose's buffering the write reaches the driver, which wraps the failed server
     // selection in a MongoBulkWriteError carrying no write errors (a write issued before
     // mongoose notices the outage takes the same path).
-    conn = await mongoose
-      .createConnection(`mongodb://127.0.0.1:${path.port()}/${dbName}?directConnection=true`, { serverSelectionTimeoutMS: 1000, bufferCommands: false })
-      .asPromise();
+    // The short selection window makes the outage answer fast, but the shared stand-in can pause
+    // longer than that under a neighbouring suite's load (it did once in CI): a first selection
+    // that misses the window is tried again, only the writes after `down()` must fail.
+    conn = await waitFor(
+      'a connection through the relay',
+      async () => {
+        const attempt = mongoose.createConnection(`mongodb://127.0.0.1:${path.port()}/${dbName}?directConnection=true`, { serverSelectionTimeoutMS: 1000, bufferCommands: false });
+        try {
+          return await attempt.asPromise();
+        } catch (err) {
+          await attempt.close().catch(() => undefined);
+          throw err;
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const model = conn.model<Doc>('BatchDoc', new Schema<Doc>({ _id: String, revision: Number }, { versionKey: false }));
     const batch = createDocumentBatcher(model);
     expect(await batch.insert({ _id: 'kept', revision: 1 })).toBe(true);
