@@ -26,7 +26,7 @@ import {
 import type { ReportingConfig } from './config';
 import { createMongoReadModel } from './data-access/read-model.mongo';
 import { createMongoMetricsReadModel } from './data-access/metrics-read.mongo';
-import { answeredPetitions, createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore } from './data-access/delay-counters.mongo';
+import { answeredPetitions, createMongoDelayCounterStore, everyStoredSubject, satisfactionSubjects, storedSubjects, type MongoDelayCounterStore, type RecountStep } from './data-access/delay-counters.mongo';
 import { countSubjects, recoverPending, type CountedSubject } from './domain/count-subjects.use-case';
 import { subjectStateHandler } from './entry-points/kafka/subject-state.consumer';
 import { createMongoDutyReadModel } from './data-access/duty-periods.mongo';
@@ -249,21 +249,21 @@ async function fillCounters(
     }
     // Counters kept before a change of what a subject contributes: the subjects it changes are
     // counted once more at the revision already counted, which moves only what differs.
-    const recountOnce = async (done: () => Promise<boolean>, subjects: () => AsyncIterable<CountedSubject[]>, markDone: (at: Date) => Promise<void>, what: string) => {
-      if (await done()) return;
+    const recountOnce = async (step: RecountStep, subjects: () => AsyncIterable<CountedSubject[]>, what: string) => {
+      if (await store.recounted(step)) return;
       const started = Date.now();
       const counted = await countInLanes(
         subjects(),
         (batch) => countSubjects(batch, store, calendar, { recountSameRevision: true }),
         (n) => logger.info({ subjects: n, ms: Date.now() - started }, `${what}: subjects counted so far`),
       );
-      await markDone(new Date());
+      await store.markRecounted(step, new Date());
       logger.info({ subjects: counted, ms: Date.now() - started }, `${what}: recounted`);
     };
     // The satisfaction counters: the rated subjects and the petitions naming dossiers.
-    await recountOnce(() => store.satisfactionCounted(), () => satisfactionSubjects(conn, batchSize), (at) => store.markSatisfactionCounted(at), 'satisfaction counters');
+    await recountOnce('satisfaction', () => satisfactionSubjects(conn, batchSize), 'satisfaction counters');
     // Petitions answered and awaiting publication, held open before: handled in their answer's month.
-    await recountOnce(() => store.answeredPetitionsCounted(), () => answeredPetitions(conn, batchSize), (at) => store.markAnsweredPetitionsCounted(at), 'answered petitions');
+    await recountOnce('answered-petitions', () => answeredPetitions(conn, batchSize), 'answered petitions');
     return;
   }
   const started = Date.now();

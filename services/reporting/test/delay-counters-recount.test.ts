@@ -206,16 +206,16 @@ describe('delay counters against a recount of the stored subjects', () => {
       if (c.cells.some(([doc]) => isRating(doc))) await contributions.updateOne({ _id: c._id }, { $set: { cells: c.cells.filter(([doc]) => !isRating(doc)) } });
     }
     await counters.deleteOne({ _id: '~satisfaction' });
-    expect(await store.satisfactionCounted()).toBe(false);
+    expect(await store.recounted('satisfaction')).toBe(false);
     // What the start does before its consumer runs (fillCounters in app.ts).
     let subjects = 0;
     for await (const batch of satisfactionSubjects(api.mongo, 7)) {
       await countSubjects(batch, store, calendar, { recountSameRevision: true });
       subjects += batch.length;
     }
-    await store.markSatisfactionCounted(new Date(now));
+    await store.markRecounted('satisfaction', new Date(now));
     expect(subjects).toBeGreaterThan(0);
-    expect(await store.satisfactionCounted()).toBe(true);
+    expect(await store.recounted('satisfaction')).toBe(true);
     expect(await expectRatingCountsEqualRecount()).toBeGreaterThan(0);
     // Counted again, nothing moves: every contribution already holds its cells.
     const before = await store.version();
@@ -235,12 +235,12 @@ describe('delay counters against a recount of the stored subjects', () => {
     expect(moved.counted).toBeGreaterThan(0);
     for (const d of answered) await dossiers.updateOne({ _id: d._id }, { $set: { endAt: d['endAt'] } });
     await counters.deleteOne({ _id: '~answered-petitions' });
-    expect(await store.answeredPetitionsCounted()).toBe(false);
+    expect(await store.recounted('answered-petitions')).toBe(false);
     // A start of this version on that store: it recounts them before its consumer runs.
     const dbName = api.mongo.name;
     const next = await startReporting({ name: 'reporting-upgrade', clock: new ControllableClock(new Date(now)), seed: false, serviceMongoUrl: (url) => withDatabase(url, dbName) });
     try {
-      expect(await store.answeredPetitionsCounted()).toBe(true);
+      expect(await store.recounted('answered-petitions')).toBe(true);
       await expectReportsEqualRecount();
       // Counted again, nothing moves.
       const version = await store.version();

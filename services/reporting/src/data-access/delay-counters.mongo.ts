@@ -67,18 +67,23 @@ function pathsByDocument(counters: Contribution): Map<string, Record<string, num
   return byDoc;
 }
 
-/** The counters' store with the one-time fills' markers (first fill, roll-up, satisfaction). */
+/** The counters' store with the one-time fills' markers (first fill, roll-up, recounts). */
 export interface MongoDelayCounterStore extends DelayCounterStore {
   init(): Promise<void>;
   backfilled(): Promise<boolean>;
   markBackfilled(at: Date): Promise<void>;
   rolledUp(): Promise<boolean>;
   rebuildRollUp(at: Date): Promise<number>;
-  satisfactionCounted(): Promise<boolean>;
-  markSatisfactionCounted(at: Date): Promise<void>;
-  answeredPetitionsCounted(): Promise<boolean>;
-  markAnsweredPetitionsCounted(at: Date): Promise<void>;
+  recounted(step: RecountStep): Promise<boolean>;
+  markRecounted(step: RecountStep, at: Date): Promise<void>;
 }
+
+/**
+ * The one-time recounts a start runs over counters kept by an earlier version, each done once
+ * per store: the satisfaction counters, and petitions answered and awaiting publication.
+ */
+export type RecountStep = 'satisfaction' | 'answered-petitions';
+const RECOUNT_MARKS: Record<RecountStep, string> = { satisfaction: COUNTER_SATISFACTION_ID, 'answered-petitions': COUNTER_ANSWERED_PETITIONS_ID };
 
 /** reporting's counters in MongoDB (`@tthc/read-models` declares the documents), read and written by `_id` only. */
 export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounterStore {
@@ -174,22 +179,15 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
     },
     async markBackfilled(at) {
       // The first fill counted through `apply`, which moves the roll-up and the satisfaction counters too.
-      await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
-      await counters.updateOne({ _id: COUNTER_ANSWERED_PETITIONS_ID }, { $set: { countedAt: at } }, { upsert: true });
+      for (const id of Object.values(RECOUNT_MARKS)) await counters.updateOne({ _id: id }, { $set: { countedAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_ROLLUP_ID }, { $set: { rolledUpAt: at } }, { upsert: true });
       await counters.updateOne({ _id: COUNTER_BACKFILL_ID }, { $set: { backfilledAt: at } }, { upsert: true });
     },
-    async satisfactionCounted() {
-      return (await counters.findOne({ _id: COUNTER_SATISFACTION_ID })) !== null;
+    async recounted(step) {
+      return (await counters.findOne({ _id: RECOUNT_MARKS[step] })) !== null;
     },
-    async markSatisfactionCounted(at) {
-      await counters.updateOne({ _id: COUNTER_SATISFACTION_ID }, { $set: { countedAt: at } }, { upsert: true });
-    },
-    async answeredPetitionsCounted() {
-      return (await counters.findOne({ _id: COUNTER_ANSWERED_PETITIONS_ID })) !== null;
-    },
-    async markAnsweredPetitionsCounted(at) {
-      await counters.updateOne({ _id: COUNTER_ANSWERED_PETITIONS_ID }, { $set: { countedAt: at } }, { upsert: true });
+    async markRecounted(step, at) {
+      await counters.updateOne({ _id: RECOUNT_MARKS[step] }, { $set: { countedAt: at } }, { upsert: true });
     },
     async rolledUp() {
       return (await counters.findOne({ _id: COUNTER_ROLLUP_ID })) !== null;
