@@ -158,6 +158,9 @@ public final class MongoLauncher {
 
                         @Override
                         public synchronized Document updateDocuments(Document selector, Document update, ArrayFilters arrayFilters, boolean isMulti, boolean isUpsert, Oplog oplog) {
+                            // The request's own document, seen by no reader: what it writes, by
+                            // either update path, takes shared names and values (see Shared).
+                            Shared.share(update);
                             Document done = FastUpdate.apply(selector, update, arrayFilters, isMulti, getIdField(), getIndexes(), this,
                                 s -> queryDocuments(s, null, 0, 0, 0, null), this::findDocumentPosition, this::handleUpdate, oplog, getFullName());
                             return done != null ? done : super.updateDocuments(selector, update, arrayFilters, isMulti, isUpsert, oplog);
@@ -167,7 +170,7 @@ public final class MongoLauncher {
                         // swapped for shared instances in place (see Shared).
                         @Override
                         protected Integer addDocumentInternal(Document document) {
-                            Shared.names(document);
+                            Shared.share(document);
                             return super.addDocumentInternal(document);
                         }
 
@@ -354,9 +357,6 @@ public final class MongoLauncher {
             if (!matched.hasNext()) {
                 return null;
             }
-            // The request's own document, seen by no reader: what it writes takes shared names and
-            // values (an appended list keeps the stored items, already shared, as they are).
-            Shared.names(update);
             Document document = matched.next();
             Document changes = new Document();
             for (Map.Entry<String, Object> operator : update.entrySet()) {
@@ -505,12 +505,6 @@ public final class MongoLauncher {
     }
 
     /**
-     * The library keeps each collection's data size up to date by encoding the whole document
-     * before and after every write, a third of the stand-in's time under the pipeline bench.
-     * Only `collStats` (the benches' bytes per document) reads it, so the stand-in's
-     * collections compute it when asked instead.
-     */
-    /**
      * Every stored document of the memory backend held its own copy of each field name, decoded
      * from the wire: at 200 000 subjects with their alerts, 18.8 M strings made 44 % of the live
      * heap, most of them the same few hundred names and values (agency codes, statuses, event
@@ -520,8 +514,10 @@ public final class MongoLauncher {
      * direct-mapped caches: a hit returns the instance already held, a miss takes the slot. The
      * caches are a fixed size, so unique values (codes, ids) only evict and never grow them, and a
      * name seen again re-takes its slot at once. Strings are immutable, so sharing one changes no
-     * answer; only the H2 backend (which serialises documents) and the library's own update path
-     * (it writes into documents a reader may be walking) keep their copies.
+     * answer. Only documents no reader can see yet are rebuilt: an inserted one, and an update's
+     * own request document (so what it writes is shared by either update path; a stored document
+     * is never rebuilt, since a query may be walking it). The H2 backend serialises documents and
+     * keeps none of this.
      */
     static final class Shared {
         private static final int SLOTS = 1 << 16;
@@ -533,7 +529,7 @@ public final class MongoLauncher {
         private Shared() {}
 
         /** Rebuilds a document not yet visible to readers with shared names and values, in its order. */
-        static void names(Document document) {
+        static void share(Document document) {
             if (document.isEmpty()) {
                 return;
             }
@@ -550,7 +546,7 @@ public final class MongoLauncher {
                 return text.length() <= MAX_VALUE ? intern(VALUES, text) : text;
             }
             if (value instanceof Document nested) {
-                names(nested);
+                share(nested);
             } else if (value instanceof ArrayList<?> list) {
                 ListIterator<Object> items = ((List<Object>) list).listIterator();
                 while (items.hasNext()) {
@@ -572,6 +568,12 @@ public final class MongoLauncher {
         }
     }
 
+    /**
+     * The library keeps each collection's data size up to date by encoding the whole document
+     * before and after every write, a third of the stand-in's time under the pipeline bench.
+     * Only `collStats` (the benches' bytes per document) reads it, so the stand-in's
+     * collections compute it when asked instead.
+     */
     static final class DataSize {
         private DataSize() {}
 
