@@ -229,8 +229,8 @@ final class RangeIndex<P> extends Index<P> {
             return;
         }
         for (Object[] entry : own) {
-            entries.put(entry, position);
-            if (!plainKeys(entry)) {
+            // Counted as remove() uncounts it: only when the map did not hold the entry already.
+            if (entries.put(entry, position) == null && !plainKeys(entry)) {
                 notPlain++;
             }
         }

@@ -33,6 +33,7 @@ function random(seed: number) {
 
 const BASE = Date.UTC(2026, 0, 1);
 // Around the prefix 'G01.': one inside it above most characters, and its successor, which is outside.
+// And a sub-document, which an index entry holds as a key value that is not plain.
 const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', 'G01.~x', 'G01/', null, true, -0, 7, { k: 1 }];
 
 function randomDoc(r: ReturnType<typeof random>, id: number): Record<string, unknown> {
