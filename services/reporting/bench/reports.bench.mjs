@@ -6,6 +6,8 @@
 // and its first complete paint timed; last, the reports are asked of an instance in the bench's
 // process that counts per request from the subjects. Prints p50/p95 per report and key, the
 // paint's p50/p95/max and its cold p50/max, the fill rate and the machine; asserts nothing.
+// Each served figure is timed after a few untimed requests (the first one's time printed), and
+// beside it what the MongoDB stand-in's collector did meanwhile, when the project started it.
 /* global document */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -28,6 +30,7 @@ const { loadConfig } = require(join(root, 'services/reporting/dist/config.js'));
 const { subjectModel } = require(join(root, 'services/workflow/dist/data-access/subject.repository.js'));
 const { createAlertRepository } = require(join(root, 'services/sla/dist/data-access/alert.repository.js'));
 const { DASHBOARD_CONTEXT, firstCompletePaint } = require(join(root, 'tests/browser/support/first-complete-paint.cjs'));
+const { describePauses, standInPauses } = await import(join(root, 'scripts/lib/stand-in-pauses.mjs'));
 
 const N = Number(process.env.BENCH_REPORTING_SUBJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_REPORTING_RUNS ?? 30);
@@ -35,8 +38,14 @@ const SCAN_RUNS = Number(process.env.BENCH_REPORTING_SCAN_RUNS ?? 5);
 const PAINT_RUNS = Number(process.env.BENCH_REPORTING_PAINT_RUNS ?? 5);
 // One cold paint is one sample of a noisy figure: it is taken again in this many fresh contexts.
 const COLD_RUNS = Math.max(1, Number(process.env.BENCH_REPORTING_COLD_RUNS ?? 5));
+// Untimed requests before each served figure, as a service that has been running has answered
+// them before; the first request's time is printed all the same.
+const WARMUP = Math.max(0, Number(process.env.BENCH_REPORTING_WARMUP ?? 3));
 const log = (m) => console.log(`[bench:reporting] ${m}`);
 const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+// The stand-in's collector pauses in each timed window, when the project started the stand-in.
+const pauses = process.env.MONGO_URL ? null : standInPauses(root, 'test');
+const pausesSince = (from) => (pauses ? ` | stand-in paused: ${describePauses(pauses.window(from, Date.now()))}` : '');
 const ns = `rpbench-${Date.now().toString(36)}`;
 const mongoUrl = new URL(infra.mongoUrl);
 mongoUrl.pathname = `/${ns}`;
@@ -188,19 +197,32 @@ async function paint(browser, url, key, runs) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-async function measure(url, path, key, runs) {
+/**
+ * `runs` requests one at a time, after `warmup` untimed ones: p50 / p95 of the timed ones, and
+ * the time of the very first request, which is printed beside them. A route a process has not
+ * answered yet compiles on its first requests (the first 10 000-row export of a fresh process took
+ * 590–640 ms, the next few 260–330, then 170–240), and with 20 runs the p95 is the second
+ * slowest: one cold request and one collector pause decided it.
+ */
+async function measure(url, path, key, runs, warmup = 0) {
   const times = [];
   let status = 0;
-  for (let i = 0; i < runs; i++) {
+  let first = null;
+  for (let i = 0; i < warmup + runs; i++) {
     const t0 = performance.now();
     const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}` } });
     await res.arrayBuffer();
-    times.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    first ??= ms;
+    if (i >= warmup) times.push(ms);
     status = res.status;
   }
   times.sort((a, b) => a - b);
-  return { status, p50: percentile(times, 50), p95: percentile(times, 95) };
+  return { status, p50: percentile(times, 50), p95: percentile(times, 95), first };
 }
+
+/** "p50 / p95 (status; first request)", in ms. */
+const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status}; first ${m.first.toFixed(0)})`;
 
 const env = {
   NODE_ENV: 'test', LOG_LEVEL: 'silent', KAFKA_BROKERS: infra.kafkaBrokers, KAFKA_TOPIC_NAMESPACE: ns, MONGO_URL: mongoUrl.toString(), REDIS_URL: infra.redisUrl,
@@ -212,6 +234,7 @@ const db = await mongoose.createConnection(mongoUrl.toString()).asPromise();
 let served;
 try {
   log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${os.loadavg()[0].toFixed(2)}`);
+  if (pauses) log(`the MongoDB stand-in runs with ${pauses.jvmOptions()}; its collector's pauses in each timed window are read from ${pauses.logFile}`);
   // The indexes workflow creates at start on the collection it writes: the lists and the
   // satisfaction reads use them, as they do beside a running workflow.
   await subjectModel(db).createIndexes();
@@ -230,11 +253,11 @@ try {
     if (raised.length) await db.collection('alerts').insertMany(raised, { ordered: false });
     alerts += raised.length;
   }
-  log(`${N} subjects and ${alerts} of their alerts loaded into MongoDB in ${((Date.now() - l0) / 1000).toFixed(1)} s`);
+  log(`${N} subjects and ${alerts} of their alerts loaded into MongoDB in ${((Date.now() - l0) / 1000).toFixed(1)} s${pausesSince(l0)}`);
   const f0 = Date.now();
   await counting.start(); // fills the counters from the stored subjects
   const fillSeconds = (Date.now() - f0) / 1000;
-  log(`counters filled from ${N} subjects at the first start in ${fillSeconds.toFixed(1)} s = ${Math.round(N / fillSeconds)} subjects/s`);
+  log(`counters filled from ${N} subjects at the first start in ${fillSeconds.toFixed(1)} s = ${Math.round(N / fillSeconds)} subjects/s${pausesSince(f0)}`);
   const { url: scanUrl } = await scanning.start();
   // What the reform office asks is answered, as `npm start` runs it, by a reporting process of
   // its own (with the Node options the service declares) on the bench's database, the counters
@@ -265,11 +288,14 @@ try {
   // pauses of 100 to 600 ms, which landed in whichever figure was timed next.
   const fromCounters = [];
   for (const path of reports) {
-    for (const key of ['bench-province', 'bench-agency']) fromCounters.push({ path, key, c: await measure(servedUrl, path, key, RUNS) });
+    for (const key of ['bench-province', 'bench-agency']) {
+      const from = Date.now();
+      fromCounters.push({ path, key, c: await measure(servedUrl, path, key, RUNS, WARMUP), paused: pausesSince(from) });
+    }
   }
-  log(`p50 / p95 in ms, ${RUNS} requests from the counters, one at a time (the per-request count of the same reports at the end)`);
+  log(`p50 / p95 in ms of ${RUNS} requests, one at a time, after ${WARMUP} untimed ones whose first is printed as "first" (here and in every figure below); from the counters (the per-request count of the same reports at the end)`);
   log('report | key | counters p50 / p95');
-  for (const { path, key, c } of fromCounters) log(`${path} | ${key} | ${c.p50.toFixed(0)} / ${c.p95.toFixed(0)} (${c.status})`);
+  for (const { path, key, c, paused } of fromCounters) log(`${path} | ${key} | ${figures(c)}${paused}`);
   // The open lists the dashboard shows (overdue; at risk by the end of the running month), 20th
   // page of 50: by number (the store skips 950 rows) and by the cursor the 19th page's answer
   // links to (it reads on from the sort key); the first page is what the dashboard asks first.
@@ -279,11 +305,11 @@ try {
     for (const key of ['bench-province', 'bench-agency']) {
       const path = `/v1/dossiers?${list}&pageSize=50`;
       const page19 = await fetch(`${servedUrl}${path}&page=19`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
-      const first = await measure(servedUrl, `${path}&page=1`, key, RUNS);
-      const byPage = await measure(servedUrl, `${path}&page=20`, key, RUNS);
-      const byCursor = page19.next ? await measure(servedUrl, page19.next, key, RUNS) : null;
-      const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
-      log(`${path} | ${key} | ${figures(first)} | ${figures(byPage)} | ${byCursor ? figures(byCursor) : `fewer than 20 pages (${page19.total} in all)`}`);
+      const from = Date.now();
+      const first = await measure(servedUrl, `${path}&page=1`, key, RUNS, WARMUP);
+      const byPage = await measure(servedUrl, `${path}&page=20`, key, RUNS, WARMUP);
+      const byCursor = page19.next ? await measure(servedUrl, page19.next, key, RUNS, WARMUP) : null;
+      log(`${path} | ${key} | ${figures(first)} | ${figures(byPage)} | ${byCursor ? figures(byCursor) : `fewer than 20 pages (${page19.total} in all)`}${pausesSince(from)}`);
     }
   }
   // The open lists' exports: every row from the first, at most 10 000 (a longer list is cut and
@@ -294,10 +320,10 @@ try {
       const path = `/v1/dossiers?${list}`;
       const csv = await fetch(`${servedUrl}${path}&format=csv`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text());
       const rows = csv.split('\n').filter((line) => line.trim() !== '').length - 1;
-      const asCsv = await measure(servedUrl, `${path}&format=csv`, key, RUNS);
-      const asXlsx = await measure(servedUrl, `${path}&format=xlsx`, key, RUNS);
-      const figures = (m) => `${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`;
-      log(`${path} | ${key} | ${rows} | ${figures(asCsv)} | ${figures(asXlsx)}`);
+      const from = Date.now();
+      const asCsv = await measure(servedUrl, `${path}&format=csv`, key, RUNS, WARMUP);
+      const asXlsx = await measure(servedUrl, `${path}&format=xlsx`, key, RUNS, WARMUP);
+      log(`${path} | ${key} | ${rows} | ${figures(asCsv)} | ${figures(asXlsx)}${pausesSince(from)}`);
     }
   }
   // The other reads of the API, served alike: the alert list (newest first, by type, since a
@@ -317,8 +343,9 @@ try {
   log('other reads | key | p50 / p95');
   for (const path of others) {
     for (const key of ['bench-province', 'bench-agency']) {
-      const m = await measure(servedUrl, path, key, RUNS);
-      log(`${path} | ${key} | ${m.p50.toFixed(0)} / ${m.p95.toFixed(0)} (${m.status})`);
+      const from = Date.now();
+      const m = await measure(servedUrl, path, key, RUNS, WARMUP);
+      log(`${path} | ${key} | ${figures(m)}${pausesSince(from)}`);
     }
   }
   // The dashboard, served from the counters by a reporting process of its own.
@@ -339,6 +366,7 @@ try {
       // meets a service that has answered before.
       for (const key of ['bench-province', 'bench-agency']) await paint(browser, servedUrl, key, 1).catch(() => undefined);
       for (const key of ['bench-province', 'bench-agency']) {
+        const from = Date.now();
         try {
           const p = await paint(browser, servedUrl, key, PAINT_RUNS);
           const colds = [p.cold];
@@ -349,7 +377,7 @@ try {
           }
           colds.sort((a, b) => a - b);
           const cold = `${percentile(colds, 50).toFixed(0)} / ${colds[colds.length - 1].toFixed(0)}`;
-          log(`/dashboard/ | ${key} | ${p.p50.toFixed(0)} / ${p.p95.toFixed(0)} / ${p.max.toFixed(0)} | ${cold}${p.errors.length ? ` | page errors: ${p.errors.join('; ')}` : ''}`);
+          log(`/dashboard/ | ${key} | ${p.p50.toFixed(0)} / ${p.p95.toFixed(0)} / ${p.max.toFixed(0)} | ${cold}${p.errors.length ? ` | page errors: ${p.errors.join('; ')}` : ''}${pausesSince(from)}`);
         } catch (err) {
           log(`/dashboard/ | ${key} | not measured: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
         }
