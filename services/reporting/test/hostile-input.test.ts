@@ -111,6 +111,10 @@ describe('hostile query strings', () => {
   test('when the values the trust review found are sent, then each is a 400 naming the parameter', async () => {
     const cases: Array<[string, string]> = [
       ['/v1/dossiers?period=', '/query/period'],
+      // A month that does not exist is refused on every list and export, not only where it filters.
+      ['/v1/dossiers?period=2026-13', '/query/period'],
+      ['/v1/dossiers?overdue=true&period=2026-13&format=csv', '/query/period'],
+      ['/v1/dossiers?atRisk=true&period=2026-13&format=xlsx', '/query/period'],
       ['/v1/dossiers?order=', '/query/order'],
       ['/v1/dossiers?agency=', '/query/agency'],
       ['/v1/dossiers?page=', '/query/page'],

@@ -116,8 +116,10 @@ export function metricsRouter(context: () => ReportContext): Router {
       return;
     }
     const ctx = context();
-    const period = q.atRisk ? resolvePeriod(q.period, ctx, res) : null;
-    if (q.atRisk && !period) return;
+    // A period given is checked even where it does not filter, so a typo is told and not ignored.
+    const checksPeriod = q.atRisk === true || q.period !== undefined;
+    const period = checksPeriod ? resolvePeriod(q.period, ctx, res) : null;
+    if (checksPeriod && !period) return;
     const who = audienceOf(res, ctx.directory, q);
     if (!who) return;
     const exporting = format !== 'json';
@@ -132,7 +134,7 @@ export function metricsRouter(context: () => ReportContext): Router {
       ...(q.subject ? { subject: q.subject } : {}),
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.atRisk !== undefined ? { atRisk: q.atRisk } : {}),
-      ...(period ? { atRiskDueBefore: new Date(period.end) } : {}),
+      ...(period && q.atRisk ? { atRiskDueBefore: new Date(period.end) } : {}),
     };
     // The store reads exactly the audience's agencies, so `total` counts what the key may see;
     // the row test repeats it so a key's limits hold even should the store filter drift.
