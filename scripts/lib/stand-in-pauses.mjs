@@ -11,7 +11,7 @@ const PAUSE = /^\[([^\]]+)\]\[[^\]]*\] GC\(\d+\) (Pause [A-Za-z]+(?: \([A-Za-z ]
 
 // [...][...] GC(384) Concurrent Mark Cycle            (its start)
 // [...][...] GC(384) Concurrent Mark Cycle 44058.446ms (its end)
-const MARK = /^\[([^\]]+)\]\[[^\]]*\] GC\((\d+)\) Concurrent Mark Cycle(?: ([\d.]+)ms)?$/;
+const MARK = /^\[([^\]]+)\]\[[^\]]*\] GC\(\d+\) Concurrent Mark Cycle(?: ([\d.]+)ms)?$/;
 
 // The JVM writes the offset without a colon (+0000), which Date.parse reads as well.
 const instant = (decoration) => Date.parse(decoration.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
@@ -29,17 +29,17 @@ export function readCollector(logFile) {
     const m = PAUSE.exec(line);
     if (m) {
       const endedAt = instant(m[1]);
-      if (Number.isFinite(endedAt)) pauses.push({ endedAt, ms: Number(m[3]), kind: m[2].trim() });
+      if (Number.isFinite(endedAt)) pauses.push({ endedAt, ms: Number(m[3]), kind: m[2] });
       continue;
     }
     const c = MARK.exec(line);
     if (!c) continue;
     const at = instant(c[1]);
-    if (c[3] === undefined) marking.push({ from: at, to: null });
+    if (c[2] === undefined) marking.push({ from: at, to: null });
     else {
       const open = marking.findLast((x) => x.to === null);
       if (open) open.to = at;
-      else marking.push({ from: at - Number(c[3]), to: at });
+      else marking.push({ from: at - Number(c[2]), to: at });
     }
   }
   return { pauses, marking };
