@@ -155,13 +155,21 @@ describe('reform office dashboard in Chromium, on data the portal simulator post
     expect(run.output).toContain(`intake is not reachable at http://127.0.0.1:${closedPort}`);
   }, 30_000);
 
-  test('when the reform office opens the dashboard with its key, then the overview and the agency ranking show the API numbers', async () => {
+  test('when the reform office opens the dashboard with its key, then the overview and the agency ranking show the API numbers, both from one request', async () => {
+    const lateCaseRequests: string[] = [];
+    const countLateCases = (req: { url(): string }) => {
+      if (new URL(req.url()).pathname === '/v1/metrics/late-cases') lateCaseRequests.push(req.url());
+    };
+    page.on('request', countLateCases);
     await page.goto(`${stack.reportingUrl}/`);
     expect(new URL(page.url()).pathname).toBe('/dashboard/');
     expect(await page.getAttribute('html', 'lang')).toBe('vi');
     await page.fill('#api-key', REFORM_KEY);
     await page.press('#api-key', 'Enter');
     await loaded();
+    page.off('request', countLateCases);
+    // Undrilled, the overview's totals are the ranking's: one report asked for, not two.
+    expect(lateCaseRequests).toHaveLength(1);
     const period = await page.inputValue('#period');
     expect(period).toMatch(/^\d{4}-\d{2}$/);
 

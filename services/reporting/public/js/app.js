@@ -102,10 +102,16 @@ async function loadAll() {
   announce('status.loading');
   document.body.setAttribute('aria-busy', 'true');
   // Overview, trend and sub-scores follow the drill-down, so every figure on screen has one scope.
-  const overviewPath = `/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.drillAgency ?? state.agency, pageSize: 1 })}`;
+  const ranking = getJson(lateCasesPath());
+  // Undrilled, the ranking is the overview's own report (same scope and period, grouped by
+  // agency) and its totals cover every page: one answer serves both, so a cold paint sends six
+  // requests, all on the browser's six connections at once, and the report is counted once.
+  const overview = state.drillAgency
+    ? getJson(`/v1/metrics/late-cases${query({ period: state.period, groupBy: 'agency', agency: state.drillAgency, pageSize: 1 })}`)
+    : ranking;
   const jobs = {
-    overview: getJson(overviewPath),
-    ranking: getJson(lateCasesPath()),
+    overview,
+    ranking,
     trend: getJson(`/v1/metrics/trend${query({ months: 12, agency: state.drillAgency ?? state.agency })}`),
     overdue: getJson(dossiersPath('overdue')),
     atRisk: getJson(dossiersPath('atRisk')),
