@@ -10,6 +10,7 @@
 // beside it what the MongoDB stand-in's collector did meanwhile, when the project started it.
 /* global document */
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +30,7 @@ const { createApp } = require(join(root, 'services/reporting/dist/app.js'));
 const { loadConfig } = require(join(root, 'services/reporting/dist/config.js'));
 const { subjectModel } = require(join(root, 'services/workflow/dist/data-access/subject.repository.js'));
 const { createAlertRepository } = require(join(root, 'services/sla/dist/data-access/alert.repository.js'));
-const { DASHBOARD_CONTEXT, firstCompletePaint } = require(join(root, 'tests/browser/support/first-complete-paint.cjs'));
+const { DASHBOARD_CONTEXT, firstCompletePaint, recordKeyFormFrame } = require(join(root, 'tests/browser/support/first-complete-paint.cjs'));
 const { describePauses, standInPauses } = await import(join(root, 'scripts/lib/stand-in-pauses.mjs'));
 
 const N = Number(process.env.BENCH_REPORTING_SUBJECTS ?? 100_000);
@@ -152,11 +153,58 @@ function findChromium() {
   return { reason: run.error?.message ?? (run.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? `exit status ${run.status}` };
 }
 
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU ms used so far by every Chromium process on the machine (Linux: /proc; null where it cannot
+ * be read). By program name: Debian's `chromium` is a script that starts /usr/lib/chromium/chromium.
+ */
+function chromiumCpuMs() {
+  try {
+    let ms = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+        if (!/chrom/i.test(program.slice(program.lastIndexOf('/') + 1))) continue;
+        // utime and stime, fields 14 and 15, after the command name in parentheses.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+}
+/**
+ * Waits until a new window of the browser has settled: headless Chromium opens each fresh
+ * context in a window of its own and builds that window's own interface in a renderer of its
+ * own (the address bar's suggestion popup, a WebUI), 1.2–1.4 s of CPU in the 0.9 s after
+ * `newPage` on the bench machine. A user opens the dashboard in a browser already running, so
+ * that work is not theirs to wait for; left in, it took one of the two cores from the page and
+ * the server during the cold paint. Settled is a 200 ms window with the browser's processes
+ * below a fifth of a core, at most 5 s; without /proc, 2 s.
+ */
+async function windowSettled() {
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  let last = chromiumCpuMs();
+  if (last === null) return sleep(2_000);
+  for (const until = Date.now() + 5_000; Date.now() < until; ) {
+    await sleep(200);
+    const now = chromiumCpuMs() ?? last;
+    if (now - last < 40) return;
+    last = now;
+  }
+}
+
 /**
  * The dashboard's first complete paint for one key, `runs` times, in a fresh browser context
  * (empty cache, no key kept). The first run is cold: the key is typed into the form and sent
  * with Enter, as a user does and as the browser test does, and the time the automation spent
- * typing (key form shown to submit) is taken out of it. The others are fresh navigations with
+ * typing (the form's first frame to the submit) is taken out of it. The others are fresh navigations with
  * the key kept in the tab's session, as when a user reopens the page.
  */
 async function paint(browser, url, key, runs) {
@@ -164,11 +212,13 @@ async function paint(browser, url, key, runs) {
   const errors = [];
   try {
     const page = await context.newPage();
+    await windowSettled();
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error') errors.push(msg.text());
     });
     const times = [];
+    await context.addInitScript(recordKeyFormFrame);
     await page.goto(`${url}/dashboard/`);
     await page.waitForSelector('#api-key', { state: 'visible' });
     const formShownAt = await page.evaluate(() => {
@@ -181,15 +231,19 @@ async function paint(browser, url, key, runs) {
     await page.fill('#api-key', key);
     await page.press('#api-key', 'Enter');
     const coldAt = await painted;
-    const keySentAt = await page.evaluate(() => globalThis.benchKeySentAt);
-    times.push(coldAt - (keySentAt - formShownAt));
+    const { keySentAt, formFrameAt } = await page.evaluate(() => ({ keySentAt: globalThis.benchKeySentAt, formFrameAt: globalThis.keyFormFrameAt }));
+    // The wait a user has: until the form's first frame, then from the key sent to the complete
+    // paint. Taken from the automation's view of the form instead (as runs J–O were), the cold
+    // paint also holds the time the driver took to notice the form, printed beside it.
+    times.push(coldAt - (keySentAt - formFrameAt));
+    const asNoticed = coldAt - (keySentAt - formShownAt);
     for (let i = 1; i < runs; i++) {
       await page.goto(`${url}/dashboard/`);
       times.push(await firstCompletePaint(page));
     }
     if (await page.isVisible('#error')) errors.push(`the dashboard shows an error: ${(await page.textContent('#error'))?.trim()}`);
     const sorted = [...times].sort((a, b) => a - b);
-    return { cold: times[0], p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1], errors };
+    return { cold: times[0], coldAsNoticed: asNoticed, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1], errors };
   } finally {
     await context.close().catch(() => undefined);
   }
@@ -360,8 +414,8 @@ try {
     try {
       browser = await playwright.launch({ executablePath: chromium.executable, args, headless: true });
       log(`Chromium ${browser.version()} (${chromium.executable}), headless, ${DASHBOARD_CONTEXT.viewport.width}×${DASHBOARD_CONTEXT.viewport.height}; dashboard served by reporting pid ${served.get('reporting').pid}`);
-      log(`dashboard first complete paint, navigation start to the first frame with every section's data, ${PAINT_RUNS} runs per key, the first cold (fresh context, key typed); the service warmed first by one untimed page load per key, as a service that has been running is`);
-      log(`page | key | p50 / p95 / max in ms | cold, p50 / max of ${COLD_RUNS} fresh contexts`);
+      log(`dashboard first complete paint, navigation start to the first frame with every section's data, ${PAINT_RUNS} runs per key, the first cold (fresh context, its window settled, key typed); the service warmed first by one untimed page load per key, as a service that has been running is`);
+      log(`page | key | p50 / p95 / max in ms | cold, p50 / max of ${COLD_RUNS} fresh contexts: the form's first frame, then key sent to complete paint`);
       // A freshly started process compiles its routes on their first requests; the reform office
       // meets a service that has answered before.
       for (const key of ['bench-province', 'bench-agency']) await paint(browser, servedUrl, key, 1).catch(() => undefined);
@@ -370,13 +424,18 @@ try {
         try {
           const p = await paint(browser, servedUrl, key, PAINT_RUNS);
           const colds = [p.cold];
+          const noticed = [p.coldAsNoticed];
           for (let i = 1; i < COLD_RUNS; i++) {
             const again = await paint(browser, servedUrl, key, 1);
             colds.push(again.cold);
+            noticed.push(again.coldAsNoticed);
             p.errors.push(...again.errors);
           }
-          colds.sort((a, b) => a - b);
-          const cold = `${percentile(colds, 50).toFixed(0)} / ${colds[colds.length - 1].toFixed(0)}`;
+          const p50AndMax = (xs) => {
+            const sorted = [...xs].sort((a, b) => a - b);
+            return `${percentile(sorted, 50).toFixed(0)} / ${sorted[sorted.length - 1].toFixed(0)}`;
+          };
+          const cold = `${p50AndMax(colds)} (from the driver's notice of the form: ${p50AndMax(noticed)})`;
           log(`/dashboard/ | ${key} | ${p.p50.toFixed(0)} / ${p.p95.toFixed(0)} / ${p.max.toFixed(0)} | ${cold}${p.errors.length ? ` | page errors: ${p.errors.join('; ')}` : ''}${pausesSince(from)}`);
         } catch (err) {
           log(`/dashboard/ | ${key} | not measured: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
