@@ -179,6 +179,7 @@ function chromiumCpuMs() {
     return null;
   }
 }
+
 /**
  * Waits until a new window of the browser has settled: headless Chromium opens each fresh
  * context in a window of its own and builds that window's own interface in a renderer of its
@@ -204,8 +205,8 @@ async function windowSettled() {
  * The dashboard's first complete paint for one key, `runs` times, in a fresh browser context
  * (empty cache, no key kept). The first run is cold: the key is typed into the form and sent
  * with Enter, as a user does and as the browser test does, and the time the automation spent
- * typing (the form's first frame to the submit) is taken out of it. The others are fresh navigations with
- * the key kept in the tab's session, as when a user reopens the page.
+ * typing (the form's first frame to the submit) is taken out of it. The others are fresh
+ * navigations with the key kept in the tab's session, as when a user reopens the page.
  */
 async function paint(browser, url, key, runs) {
   const context = await browser.newContext(DASHBOARD_CONTEXT);
@@ -235,7 +236,7 @@ async function paint(browser, url, key, runs) {
     // The wait a user has: until the form's first frame, then from the key sent to the complete
     // paint. Taken from the automation's view of the form instead (as runs J–O were), the cold
     // paint also holds the time the driver took to notice the form, printed beside it.
-    times.push(coldAt - (keySentAt - formFrameAt));
+    times.push(coldAt - (keySentAt - (formFrameAt ?? formShownAt)));
     const asNoticed = coldAt - (keySentAt - formShownAt);
     for (let i = 1; i < runs; i++) {
       await page.goto(`${url}/dashboard/`);
