@@ -153,6 +153,7 @@ function findChromium() {
   return { reason: run.error?.message ?? (run.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? `exit status ${run.status}` };
 }
 
+// USER_HZ, the unit of /proc's CPU times: 100 on every Linux the project runs on.
 const CLOCK_TICKS = 100;
 
 /**
