@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { ExportTable } from '../../domain/export-table';
 import * as zlib from 'node:zlib';
+import { Readable } from 'node:stream';
 import { crc32ByTable, xlsxWorkbook, xlsxWorkbookOf } from './xlsx-workbook.writer';
 
 async function read(buffer: Buffer): Promise<ExcelJS.Worksheet> {
@@ -61,6 +62,36 @@ describe('xlsxWorkbook', () => {
     expect(sheet.getCell('BH10001').value).toBe(9_999 * 100 + 59);
     expect(sheet.getCell('AD10001').value).toBe(9_999 * 100 + 29);
     expect(sheet.getRow(5_000).getCell(30).value).toBe(4_998 * 100 + 29);
+  });
+
+  test('when cells are empty at the start, in the middle or at the end of a row, then both of ExcelJS\'s readers, whole and streaming, find every written cell in its column', async () => {
+    // The streaming reader places a cell only by its reference: a workbook that left the
+    // optional reference out of cells (a third less XML) made it fail on the first one.
+    const gaps: ExportTable = {
+      name: 'gaps',
+      columns: ['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, header: key.toUpperCase() })),
+      rows: [
+        { a: null, b: 'b2', c: null, d: null, e: 5 },
+        { a: 1, b: null, c: 'c3', d: 'd3', e: null },
+        { a: null, b: null, c: null, d: null, e: null },
+        { a: 'a5', b: 2, c: 'c5', d: 4, e: 'e5' },
+      ],
+    };
+    const expected = [
+      ['A', 'B', 'C', 'D', 'E'],
+      [null, 'b2', null, null, 5],
+      [1, null, 'c3', 'd3', null],
+      [null, null, null, null, null],
+      ['a5', 2, 'c5', 4, 'e5'],
+    ];
+    const buffer = xlsxWorkbook(gaps);
+    const sheet = await read(buffer);
+    expect(expected.map((_, r) => [1, 2, 3, 4, 5].map((c) => sheet.getRow(r + 1).getCell(c).value))).toEqual(expected);
+
+    const streamed = new Map<number, unknown[]>();
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), { sharedStrings: 'cache', worksheets: 'emit' });
+    for await (const worksheet of reader) for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) streamed.set(row.number, [1, 2, 3, 4, 5].map((c) => row.getCell(c).value));
+    expect(expected.map((_, r) => streamed.get(r + 1))).toEqual(expected);
   });
 
   test('when the file is unzipped with its checksums checked, then every part is intact and the same table gives the same bytes', async () => {

@@ -273,8 +273,11 @@ function zip(name: string, sheet: Deflated, strings: SharedStrings): Buffer {
     ['xl/workbook.xml', deflated(Buffer.from(workbookXml(name), 'utf8'))],
     ['xl/_rels/workbook.xml.rels', fixed.workbookRels],
     ['xl/styles.xml', fixed.styles],
-    ['xl/worksheets/sheet1.xml', sheet],
+    // The strings before the sheet that refers to them: a reader that streams the archive
+    // (ExcelJS's WorkbookReader) can then resolve each cell as it reads it. With the sheet
+    // first it handed out bare indexes ({ sharedString: 3 }) instead of the text.
     ['xl/sharedStrings.xml', deflated(Buffer.from(strings.toXml(), 'utf8'))],
+    ['xl/worksheets/sheet1.xml', sheet],
   ];
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
