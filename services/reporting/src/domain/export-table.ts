@@ -106,15 +106,20 @@ export function dossierRow(d: DossierListItem): Record<string, Cell> {
   };
 }
 
+// A spreadsheet evaluates a cell that starts with one of = + - @, and some skip a leading tab or
+// carriage return before looking (OWASP's list of CSV injection starts).
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 const csvCell = (v: Cell): string => {
   if (v === null) return '';
-  const s = typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : String(v);
+  const s = typeof v === 'string' && FORMULA_START.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /**
  * RFC 4180 CSV in UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly.
- * Cells that start like a formula are prefixed with `'` so a spreadsheet never evaluates them.
+ * Text cells that start like a formula are prefixed with `'` so a spreadsheet never evaluates
+ * them; numbers are written as they are.
  */
 export function toCsv(t: ExportTable): string {
   return csvHead(t.columns) + csvLines(t.columns, t.rows);
