@@ -336,6 +336,10 @@ try {
     `/v1/metrics/late-cases?period=${y}`,
     '/v1/metrics/trend?months=12',
     '/v1/index/subscores',
+    // The reports' own exports: every group at once (page size "all"), through the writers the
+    // open-list exports use.
+    `/v1/metrics/late-cases?period=${thisMonth}&groupBy=procedure&format=xlsx`,
+    '/v1/index/subscores?format=csv',
     `/v1/reports/monthly?period=${lastMonth}`,
     `/v1/reports/monthly?period=${lastMonth}&format=xlsx`,
     // Drawn with the Vietnamese font embedded: its cost grows with the agencies, not the subjects.
