@@ -50,8 +50,12 @@ export const COUNTER_BACKFILL_ID = '~backfill';
 export const COUNTER_SATISFACTION_ID = '~satisfaction';
 /** Set once petitions answered and awaiting publication count as handled in their answer's month (at the first fill, or recounted once over counters that held them open). */
 export const COUNTER_ANSWERED_PETITIONS_ID = '~answered-petitions';
-/** Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from counters kept before it). */
-export const COUNTER_ROLLUP_ID = '~rollup';
+/**
+ * Set once the province roll-up sums every detailed counter (at the first fill, or rebuilt from
+ * counters kept before it). Named after the roll-up's shape: counters whose roll-up lacks the
+ * per-procedure documents carry only the older `~rollup`, so a start sums it anew once.
+ */
+export const COUNTER_ROLLUP_ID = '~rollup-by-procedure';
 
 export function counterDocuments(conn: Connection): mongo.Collection<CounterDocument> {
   return conn.collection<CounterDocument>(COLLECTIONS.reportingCounters);

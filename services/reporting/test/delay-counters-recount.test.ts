@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
 import { COLLECTIONS } from '@tthc/contracts';
+import { COUNTER_ROLLUP_ID } from '@tthc/read-models';
 import { AgencyDirectory, DEFAULT_RATING_SETTINGS, SAMPLE_AGENCY_DIRECTORY_PATH, parsePeriod, type CountRow } from '@tthc/metrics';
 import { ControllableClock, withDatabase } from '@tthc/testkit';
 import { answeredPetitions, createMongoDelayCounterStore, satisfactionSubjects, storedSubjects } from '../src/data-access/delay-counters.mongo';
@@ -8,12 +9,12 @@ import { createMongoMetricsReadModel } from '../src/data-access/metrics-read.mon
 import { createMongoSatisfactionReadModel } from '../src/data-access/satisfaction-read.mongo';
 import { countSubjects, recoverPending, type DelayCounterStore } from '../src/domain/count-subjects.use-case';
 import { ROLL_UP_DOC_PREFIXES, monthDocId, splitCounterKey } from '../src/domain/delay-counters';
-import { audienceFor, countedAgencies, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
+import { audienceFor, countedAgencies, procedureRowsFor, rollUpRowsFor, lateCases, rowsByScan, rowsFor, subScores, trend, type Audience, type ReportContext } from '../src/domain/metrics-report.use-case';
 import { ratingCountsFromCounters, ratingDocIds } from '../src/domain/satisfaction-counters';
 import { ratingCountsFor } from '../src/domain/satisfaction.use-case';
 import { monthlyReport } from '../src/domain/monthly-report.use-case';
 import { snapshotOf, startReporting, type ReportingUnderTest } from './reporting-harness';
-import { perAgency, PERIODS, storedDocument, subjectHistory } from './subject-history';
+import { perAgency, perProcedure, PERIODS, storedDocument, subjectHistory } from './subject-history';
 
 // A failing seed is replayed with RECOUNT_SEED=<seed>.
 const seed = Number(process.env.RECOUNT_SEED ?? Date.now() % 2_147_483_647);
@@ -164,6 +165,8 @@ describe('delay counters against a recount of the stored subjects', () => {
         expect({ period: period.key, rows: sorted(counted) }).toEqual({ period: period.key, rows: sorted(recount[i]!) });
         // The province roll-up: the same counts summed per agency, and none of another agency.
         expect({ period: period.key, rows: perAgency(await rollUpRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perAgency(recount[i]!) });
+        // The province's per-procedure documents: the same counts summed per procedure.
+        expect({ period: period.key, rows: perProcedure(await procedureRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perProcedure(recount[i]!) });
         rows += counted.length;
       }
     }
@@ -251,14 +254,17 @@ describe('delay counters against a recount of the stored subjects', () => {
     }
   });
 
-  test('when counters kept before the roll-up existed are upgraded, then the roll-up summed from them counts what the recount gives', async () => {
+  test('when counters kept before the roll-up, or before its per-procedure documents, are upgraded, then the roll-up summed from them counts what the recount gives', async () => {
     const store = createMongoDelayCounterStore(api.mongo);
     const counters = api.mongo.collection<{ _id: string }>(COLLECTIONS.reportingCounters);
     const rollUpIds = (await counters.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => ROLL_UP_DOC_PREFIXES.some((p) => id.startsWith(p)));
     expect(rollUpIds.length).toBeGreaterThan(0);
-    // What an older version left: no roll-up at all, and a stray document it never wrote.
+    expect(rollUpIds.some((id) => id.startsWith('Pm|'))).toBe(true);
+    // What an older version left: no roll-up at all, or one marked done without the
+    // per-procedure documents (its marker `~rollup` stays), and a stray document it never wrote.
     await counters.deleteMany({ _id: { $in: rollUpIds } });
-    await counters.deleteOne({ _id: '~rollup' });
+    await counters.deleteOne({ _id: COUNTER_ROLLUP_ID });
+    await counters.updateOne({ _id: '~rollup' }, { $set: { rolledUpAt: new Date(now) } }, { upsert: true });
     await counters.insertOne({ _id: 'M|G01|1999-01', c: { 'G01%2E001%2E000': { d: { received: 7 } } } } as never);
     expect(await store.rolledUp()).toBe(false);
     expect(await store.rebuildRollUp(new Date(now))).toBeGreaterThan(0);
@@ -322,6 +328,7 @@ describe('delay counters against a recount of the stored subjects', () => {
       for (const [i, period] of periods.entries()) {
         expect({ period: period.key, rows: sorted(await rowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: sorted(recount[i]!) });
         expect({ period: period.key, rows: perAgency(await rollUpRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perAgency(recount[i]!) });
+        expect({ period: period.key, rows: perProcedure(await procedureRowsFor(ctx, period, who)) }).toEqual({ period: period.key, rows: perProcedure(recount[i]!) });
       }
     }
     await expectReportsEqualRecount();

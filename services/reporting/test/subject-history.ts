@@ -1,7 +1,7 @@
 /** Random subject histories and an in-memory counter store, for the recount tests. */
 import fc from 'fast-check';
 import { addCounts, emptyCounts, type CountRow, type SubjectRecord } from '@tthc/metrics';
-import { ALL_PROCEDURES, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
+import { ALL_AGENCIES, ALL_PROCEDURES, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
 import type { DelayCounterStore, StoredContribution } from '../src/domain/count-subjects.use-case';
 
 /** The counters in memory: what the MongoDB store keeps, for checking the arithmetic alone. */
@@ -160,6 +160,16 @@ export function storedDocument(r: SubjectRecord, revision: number) {
     paused: r.paused,
     state: { phase: r.phase, subject: r.subject, apologies: r.apologies.map((t) => ({ issuedAt: new Date(t).toISOString() })), steps: [], lateAgencies: [] },
   };
+}
+
+/** Agency × procedure rows summed per procedure, as a list per procedure shows them, in a stable order. */
+export function perProcedure(rows: readonly CountRow[]): CountRow[] {
+  const out = new Map<string, CountRow>();
+  for (const r of rows) {
+    const seen = out.get(r.procedureCode);
+    out.set(r.procedureCode, { ...addCounts(seen ?? emptyCounts(), r), agencyCode: ALL_AGENCIES, procedureCode: r.procedureCode });
+  }
+  return [...out.values()].sort((a, b) => a.procedureCode.localeCompare(b.procedureCode));
 }
 
 /** Agency × procedure rows summed per agency, as the roll-up gives them, in a stable order. */

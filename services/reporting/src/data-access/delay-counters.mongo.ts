@@ -127,6 +127,10 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
         if (agencies.length > 0) await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
         return;
       }
+      // The agencies are known before their counters move: a key reading part of a province
+      // subtracts the agencies it does not read from the province's per-procedure counters, so
+      // an agency counted there but not yet listed would show through to the key.
+      await counters.updateOne({ _id: COUNTER_AGENCIES_ID }, { $addToSet: { codes: { $each: [...agencies] } } }, { upsert: true });
       // A first apply writes every document once and marks it with the token. A batch applied
       // again (recovered, maybe by two instances at once) writes only where the token is absent.
       let ids = [...byDoc.keys()];
@@ -143,13 +147,7 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
         const taken = duplicates.size === 0 ? new Set<string>() : new Set((await counters.find({ _id: { $in: ids.filter((_, i) => duplicates.has(i)) }, t: token }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
         ids = ids.filter((id, i) => duplicates.has(i) && !taken.has(id));
       }
-      await counters.bulkWrite(
-        [
-          { updateOne: { filter: { _id: COUNTER_AGENCIES_ID }, update: { $addToSet: { codes: { $each: [...agencies] } } }, upsert: true } },
-          { updateOne: { filter: { _id: COUNTER_VERSION_ID }, update: { $inc: { v: 1 } }, upsert: true } },
-        ],
-        { ordered: false },
-      );
+      await counters.updateOne({ _id: COUNTER_VERSION_ID }, { $inc: { v: 1 } }, { upsert: true });
     },
     async settle(token, codes, docs) {
       if (codes.length > 0) {

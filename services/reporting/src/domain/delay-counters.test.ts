@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { defaultCalendar } from '@tthc/calendar';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, countByAgencyAndProcedure, parsePeriod, type CountRow, type SubjectRecord } from '@tthc/metrics';
-import { atRiskOf, memoryCounterStore, perAgency, PERIODS, subjectHistory } from '../../test/subject-history';
+import { AGENCIES, atRiskOf, memoryCounterStore, perAgency, perProcedure, PERIODS, subjectHistory } from '../../test/subject-history';
 import { countSubjects, recoverPending, type DelayCounterStore } from './count-subjects.use-case';
-import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, rollUpDocIds, splitCounterKey } from './delay-counters';
+import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, procedureCountsFromCounters, procedureDocIds, procedurePlan, rollUpDocIds, splitCounterKey } from './delay-counters';
 
 const calendar = defaultCalendar();
 const directory = AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH);
@@ -33,6 +33,36 @@ describe('delay counters kept as subjects change', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  test('when a key reads all, most, half or none of a province, then the counts per procedure read from the province documents (less the agencies it does not read) are the recount of the agencies it reads', async () => {
+    const known = AGENCIES.map((a) => a ?? '');
+    let whole = 0;
+    let subtracted = 0;
+    await fc.assert(
+      fc.asyncProperty(subjectHistory(25), fc.subarray(known), fc.boolean(), async ({ now, finals, deliveries }, readable, filtered) => {
+        const store = memoryCounterStore();
+        await countSubjects(deliveries, store, calendar);
+        const all = await store.agencies();
+        const counted = all.filter((a) => readable.includes(a));
+        // A key's filter works on the effective agency: some raw agencies it counts stay out.
+        const agencyFilter = filtered ? (code: string) => code !== 'G01.002.000' : undefined;
+        for (const key of PERIODS) {
+          const period = parsePeriod(key, calendar);
+          const opts = { calendar, directory, now, ...(agencyFilter ? { agencyFilter } : {}) };
+          const plan = procedurePlan(all, counted, period, opts);
+          whole += plan.whole.length;
+          subtracted += plan.whole.reduce((n, w) => n + w.minus.length, 0);
+          const rows = procedureCountsFromCounters(await store.read(procedureDocIds(plan, period, now, calendar)), plan, period, opts);
+          const recount = countByAgencyAndProcedure(finals.filter((r) => counted.includes(r.agencyCode ?? '')), period, opts);
+          expect({ key, rows: perProcedure(rows) }).toEqual({ key, rows: perProcedure(recount) });
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // Both ways of reading a province were taken.
+    expect(whole).toBeGreaterThan(0);
+    expect(subtracted).toBeGreaterThan(0);
   });
 
   test('when a batch dies between its claims and its counters (half its documents written) and later revisions are counted over it, then the recovery brings every period back to the recount', async () => {

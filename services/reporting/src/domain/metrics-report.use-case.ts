@@ -19,7 +19,7 @@ import {
 } from '@tthc/metrics';
 import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilter, type AgencyScope, type KeyScope, type SuccessorDirectory } from './agency-scope';
 import type { DelayCounterStore } from './count-subjects.use-case';
-import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, rollUpDocIds, unitOf } from './delay-counters';
+import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, procedureCountsFromCounters, procedureDocIds, procedurePlan, rollUpDocIds, unitOf } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
 import { ratingCountsFor, type SatisfactionContext } from './satisfaction.use-case';
 import type { StoredCase } from './case-record.use-case';
@@ -98,9 +98,28 @@ export async function rollUpRowsFor(ctx: ReportContext, period: Period, who: Aud
 
 /** The raw agency codes with counters that a count for `who` reads. */
 export async function countedAgencies(counters: NonNullable<ReportContext['counters']>, who: Audience): Promise<string[]> {
+  return countedOf(await counters.agencies(), who);
+}
+
+function countedOf(all: readonly string[], who: Audience): string[] {
   const scope = who.countingScope;
   // Subjects without an agency are candidates only of a read of every agency, as in the scan.
-  return (await counters.agencies()).filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
+  return all.filter((a) => (a === '' ? scope === '*' : inScope(scope, a)));
+}
+
+/**
+ * Rows of one period for a list per procedure: they add up per procedure to `rowsFor`'s, but a
+ * province the key reads (almost) whole comes from its per-procedure documents, as rows of no
+ * particular agency. Only what groups by procedure may read them.
+ */
+export async function procedureRowsFor(ctx: ReportContext, period: Period, who: Audience): Promise<CountRow[]> {
+  if (!ctx.counters) return rowsFor(ctx, period, who);
+  const all = await ctx.counters.agencies();
+  const now = ctx.now.getTime();
+  const opts = { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible };
+  const plan = procedurePlan(all, countedOf(all, who), period, opts);
+  const rows = procedureCountsFromCounters(await ctx.counters.read(procedureDocIds(plan, period, now, ctx.calendar)), plan, period, opts);
+  return who.procedureCode ? rows.filter((r) => r.procedureCode === who.procedureCode) : rows;
 }
 
 /** The rows of each period, from one read of the counters (or of the subjects). */
@@ -177,7 +196,7 @@ export async function lateCases(
   who: Audience,
 ): Promise<LateCasesReport> {
   // Only a list per procedure tells procedures apart; the others add up whole agencies.
-  const rows = q.groupBy === 'procedure' ? await rowsFor(ctx, q.period, who) : (await agencyRowsForPeriods(ctx, [q.period], who))[0]!;
+  const rows = q.groupBy === 'procedure' ? await procedureRowsFor(ctx, q.period, who) : (await agencyRowsForPeriods(ctx, [q.period], who))[0]!;
   const sign = q.order === 'desc' ? -1 : 1;
   const grouped = groupRows(rows, q.groupBy, ctx.directory).sort((a, b) => sign * (a[q.sort] - b[q.sort]) || b.openOverdue - a.openOverdue || labelOf(a).localeCompare(labelOf(b)));
   const size = q.pageSize === 'all' ? Math.max(grouped.length, 1) : q.pageSize;
