@@ -69,13 +69,15 @@ interface DocFamily {
   now(unit: string): string;
 }
 const DETAILED: DocFamily = { month: monthDocId, quarter: quarterDocId, year: yearDocId, tail: tailDocId, now: nowDocId };
-const ROLL_UP: DocFamily = {
-  month: (unit, month) => `M|${unit}|${month}`,
-  quarter: (unit, quarter) => `Q|${unit}|${quarter}`,
-  year: (unit, year) => `Y|${unit}|${year}`,
-  tail: (unit) => `T|${unit}`,
-  now: (unit) => `N|${unit}`,
-};
+/** A family whose document ids start with these prefixes (month, quarter, year, tail, now). */
+const familyOf = (prefixes: Record<keyof DocFamily, string>): DocFamily => ({
+  month: (unit, month) => `${prefixes.month}|${unit}|${month}`,
+  quarter: (unit, quarter) => `${prefixes.quarter}|${unit}|${quarter}`,
+  year: (unit, year) => `${prefixes.year}|${unit}|${year}`,
+  tail: (unit) => `${prefixes.tail}|${unit}`,
+  now: (unit) => `${prefixes.now}|${unit}`,
+});
+const ROLL_UP = familyOf({ month: 'M', quarter: 'Q', year: 'Y', tail: 'T', now: 'N' });
 /**
  * The third family: per province with the procedures inside (`c.<procedure>.<d|p>.…`, the
  * detailed paths summed over the province's agencies), so a list per procedure of a whole
@@ -84,13 +86,7 @@ const ROLL_UP: DocFamily = {
  * so a key that reads only some of them subtracts the others' detailed counters
  * (`procedurePlan`).
  */
-const BY_PROCEDURE: DocFamily = {
-  month: (unit, month) => `Pm|${unit}|${month}`,
-  quarter: (unit, quarter) => `Pq|${unit}|${quarter}`,
-  year: (unit, year) => `Py|${unit}|${year}`,
-  tail: (unit) => `Pt|${unit}`,
-  now: (unit) => `Pn|${unit}`,
-};
+const BY_PROCEDURE = familyOf({ month: 'Pm', quarter: 'Pq', year: 'Py', tail: 'Pt', now: 'Pn' });
 /**
  * The open subjects now within their deadline, per province, by agency and procedure
  * (`c.<agency>|<procedure>.<d|p>.within_<due>_<warned>`): the sub-scores share the points
@@ -197,6 +193,13 @@ export function contributionDelta(previous: Contribution | null, next: Contribut
   return delta;
 }
 
+/** The document of `family` in `unit` that a detailed document of `kind` (its period `suffix`) counts into. */
+function docIn(family: DocFamily, kind: 'm' | 'q' | 'y' | 't' | 'n', unit: string, suffix: string): string {
+  if (kind === 't') return family.tail(unit);
+  if (kind === 'n') return family.now(unit);
+  return family[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
+}
+
 /**
  * What `delta` (detailed counters) moves in the roll-up: every detailed counter also counts in
  * its province's document, under its agency instead of its procedure, and in its province's
@@ -218,14 +221,9 @@ export function rollUpOf(delta: Contribution): Contribution {
     const suffix = doc.slice(doc.lastIndexOf('|') + 1);
     const kind = doc[0] as 'm' | 'q' | 'y' | 't' | 'n' | 'r';
     // The satisfaction counters (`r|agency|period`, satisfaction-counters.ts) roll up the same way.
-    const rolled =
-      kind === 'r' ? `R|${unit}|${suffix}` : kind === 't' || kind === 'n' ? ROLL_UP[kind === 't' ? 'tail' : 'now'](unit) : ROLL_UP[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
-    bump(counterKey(rolled, `c.${slot}.${rest}`), n);
+    bump(counterKey(kind === 'r' ? `R|${unit}|${suffix}` : docIn(ROLL_UP, kind, unit, suffix), `c.${slot}.${rest}`), n);
     if (kind === 'n' && rest.includes('.within_')) bump(counterKey(atRiskDocId(unit), `c.${slot}|${procedure}.${rest}`), n);
-    if (kind !== 'r') {
-      const byProcedure = kind === 't' || kind === 'n' ? BY_PROCEDURE[kind === 't' ? 'tail' : 'now'](unit) : BY_PROCEDURE[kind === 'm' ? 'month' : kind === 'q' ? 'quarter' : 'year'](unit, suffix);
-      bump(counterKey(byProcedure, path), n);
-    }
+    if (kind !== 'r') bump(counterKey(docIn(BY_PROCEDURE, kind, unit, suffix), path), n);
   }
   for (const [k, n] of out) if (n === 0) out.delete(k);
   return out;
