@@ -80,11 +80,12 @@ export async function createCounterIndexes(conn: Connection): Promise<void> {
   await contributionDocuments(conn).createIndex({ 'parts.at': 1 }, { name: 'parts_at' });
 }
 
-/** Counter documents by id; absent ones are left out of the map. */
-export async function readCounterDocuments(conn: Connection, ids: readonly string[]): Promise<Map<string, CounterDocument>> {
+/** Counter documents by id, or only the `paths` of them (and `_id`); absent ones are left out of the map. */
+export async function readCounterDocuments(conn: Connection, ids: readonly string[], paths?: readonly string[]): Promise<Map<string, CounterDocument>> {
   const out = new Map<string, CounterDocument>();
   if (ids.length === 0) return out;
-  for await (const d of counterDocuments(conn).find({ _id: { $in: [...ids] } })) out.set(d._id, d);
+  const projection = paths ? Object.fromEntries(paths.map((p) => [p, 1])) : undefined;
+  for await (const d of counterDocuments(conn).find({ _id: { $in: [...ids] } }, projection ? { projection } : {})) out.set(d._id, d);
   return out;
 }
 

@@ -340,6 +340,10 @@ try {
     // open-list exports use.
     `/v1/metrics/late-cases?period=${thisMonth}&groupBy=procedure&format=xlsx`,
     '/v1/index/subscores?format=csv',
+    // One procedure of a province: every agency's counters read, only that procedure's taken.
+    `/v1/metrics/late-cases?period=${thisMonth}&procedure=1.00150`,
+    '/v1/metrics/trend?months=12&procedure=1.00150',
+    '/v1/index/subscores?procedure=1.00150',
     `/v1/reports/monthly?period=${lastMonth}`,
     `/v1/reports/monthly?period=${lastMonth}&format=xlsx`,
     // Drawn with the Vietnamese font embedded: its cost grows with the agencies, not the subjects.

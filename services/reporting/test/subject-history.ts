@@ -1,7 +1,7 @@
 /** Random subject histories and an in-memory counter store, for the recount tests. */
 import fc from 'fast-check';
 import { addCounts, emptyCounts, type CountRow, type SubjectRecord } from '@tthc/metrics';
-import { ALL_AGENCIES, ALL_PROCEDURES, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
+import { ALL_AGENCIES, ALL_PROCEDURES, encodeField, splitCounterKey, type CounterDocument } from '../src/domain/delay-counters';
 import type { DelayCounterStore, StoredContribution } from '../src/domain/count-subjects.use-case';
 
 /** The counters in memory: what the MongoDB store keeps, for checking the arithmetic alone. */
@@ -56,9 +56,14 @@ export function memoryCounterStore(): DelayCounterStore & { docs: Map<string, Co
     async pendingParts(before) {
       return [...contributions].flatMap(([code, c]) => c.parts.filter((p) => (claimedAt.get(p.token) ?? 0) < before.getTime()).map((part) => ({ code, part })));
     },
-    async read(ids) {
+    async read(ids, only) {
       // Copies, as a store read gives: the reader may keep what it took apart of each document.
-      return new Map(ids.flatMap((id) => (docs.has(id) ? [[id, structuredClone(docs.get(id)!)] as const] : [])));
+      const copy = (doc: CounterDocument): CounterDocument => {
+        if (!only) return structuredClone(doc);
+        const slot = encodeField(only.procedure);
+        return doc.c && slot in doc.c ? { c: { [slot]: structuredClone(doc.c[slot]) } } : {};
+      };
+      return new Map(ids.flatMap((id) => (docs.has(id) ? [[id, copy(docs.get(id)!)] as const] : [])));
     },
     async agencies() {
       return [...agencies];

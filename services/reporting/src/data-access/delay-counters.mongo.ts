@@ -23,7 +23,7 @@ import {
   type CountedSubject as ReadModelCountedSubject,
 } from '@tthc/read-models';
 import type { CountedSubject, DelayCounterStore } from '../domain/count-subjects.use-case';
-import { cellsOf, counterKey, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
+import { cellsOf, counterKey, encodeField, isDetailedDocId, rollUpOf, splitCounterKey, type Contribution } from '../domain/delay-counters';
 
 const ROLLUP_WRITE_BATCH = 500;
 const APPLY_ATTEMPTS = 5;
@@ -163,7 +163,7 @@ export function createMongoDelayCounterStore(conn: Connection): MongoDelayCounte
       const docs = await contributions.find({ 'parts.at': { $lt: before } }, { projection: { parts: 1 } }).toArray();
       return docs.flatMap((d) => (d.parts ?? []).filter((p) => p.at < before).map((p) => ({ code: d._id, part: { token: p.token, at: p.at, delta: fromCells(p.cells) } })));
     },
-    read: (ids) => readCounterDocuments(conn, ids),
+    read: (ids, only) => readCounterDocuments(conn, ids, only ? [`c.${encodeField(only.procedure)}`] : undefined),
     async agencies() {
       const doc = await counters.findOne({ _id: COUNTER_AGENCIES_ID });
       return doc?.codes ?? [];

@@ -29,6 +29,11 @@ describe('delay counters kept as subjects change', () => {
           // breakdown the recount's per agency × procedure.
           expect(perAgency(agencyCountsFromRollUp(rolled, agencies, period, opts))).toEqual(perAgency(recount));
           expect(atRiskOf(atRiskFromRollUp(rolled, agencies, period, opts))).toEqual(atRiskOf(recount));
+          // A read for one procedure takes only its counters of each document, and counts the same.
+          for (const procedure of ['1.001', 'P$2']) {
+            const only = await store.read(counterDocIds(agencies, [period], now, calendar), { procedure });
+            expect(sorted(countsFromCounters(only, agencies, period, opts))).toEqual(sorted(recount.filter((r) => r.procedureCode === procedure)));
+          }
         }
       }),
       { numRuns: 150 },

@@ -103,6 +103,8 @@ export function unitOf(agency: string): string {
 }
 /** Procedure code in a roll-up row: the roll-up counts every procedure of the agency together. */
 export const ALL_PROCEDURES = '*';
+/** What a read of documents kept per procedure takes of each for a request: one procedure's counters, or all. */
+export const onlyOf = (who: { procedureCode?: string }) => (who.procedureCode ? { procedure: who.procedureCode } : undefined);
 /** Agency code in a row of the per-procedure family: it counts the agencies of a province together. */
 export const ALL_AGENCIES = '*';
 

@@ -19,7 +19,7 @@ import {
 } from '@tthc/metrics';
 import { inScope, intersectScope, scopeOfKey, withHistoricUnits, type AgencyFilter, type AgencyScope, type KeyScope, type SuccessorDirectory } from './agency-scope';
 import type { DelayCounterStore } from './count-subjects.use-case';
-import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, procedureCountsFromCounters, procedureDocIds, procedurePlan, rollUpDocIds, unitOf } from './delay-counters';
+import { agencyCountsFromRollUp, atRiskFromRollUp, counterDocIds, countsFromCounters, onlyOf, procedureCountsFromCounters, procedureDocIds, procedurePlan, rollUpDocIds, unitOf } from './delay-counters';
 import type { MetricsReadModel } from './metrics-read-model';
 import { ratingCountsFor, type SatisfactionContext } from './satisfaction.use-case';
 import type { StoredCase } from './case-record.use-case';
@@ -118,7 +118,7 @@ export async function procedureRowsFor(ctx: ReportContext, period: Period, who: 
   const now = ctx.now.getTime();
   const opts = { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible };
   const plan = procedurePlan(all, countedOf(all, who), period, opts);
-  const rows = procedureCountsFromCounters(await ctx.counters.read(procedureDocIds(plan, period, now, ctx.calendar)), plan, period, opts);
+  const rows = procedureCountsFromCounters(await ctx.counters.read(procedureDocIds(plan, period, now, ctx.calendar), onlyOf(who)), plan, period, opts);
   return who.procedureCode ? rows.filter((r) => r.procedureCode === who.procedureCode) : rows;
 }
 
@@ -127,7 +127,7 @@ async function rowsForPeriods(ctx: ReportContext, periods: readonly Period[], wh
   if (!ctx.counters) return rowsByScan(ctx, periods, who);
   const agencies = counted ?? (await countedAgencies(ctx.counters, who));
   const now = ctx.now.getTime();
-  const docs = await ctx.counters.read(counterDocIds(agencies, periods, now, ctx.calendar));
+  const docs = await ctx.counters.read(counterDocIds(agencies, periods, now, ctx.calendar), onlyOf(who));
   return periods.map((p) => {
     const rows = countsFromCounters(docs, agencies, p, { calendar: ctx.calendar, directory: ctx.directory, now, agencyFilter: who.visible });
     return who.procedureCode ? rows.filter((r) => r.procedureCode === who.procedureCode) : rows;

@@ -1,6 +1,6 @@
 import { countRatings, type Period, type PetitionLinkInput, type RatedDossierInput, type RatingCounts, type RatingSettings } from '@tthc/metrics';
 import type { AgencyScope } from './agency-scope';
-import { unitOf } from './delay-counters';
+import { onlyOf, unitOf } from './delay-counters';
 import type { Audience, ReportContext } from './metrics-report.use-case';
 import { ratingCountsFromCounters, ratingDocIds } from './satisfaction-counters';
 
@@ -36,7 +36,8 @@ export async function ratingCountsFor(
   if (ctx.counters && agencies) {
     // The province documents pay once the audience reads more agencies than provinces, as for the delay counts.
     const rollUp = !who.procedureCode && agencies.length > new Set(agencies.map(unitOf)).size;
-    const docs = await ctx.counters.read(ratingDocIds(agencies, period, rollUp));
+    // One procedure's counters only: the roll-up (agencies inside) is never read for one.
+    const docs = await ctx.counters.read(ratingDocIds(agencies, period, rollUp), rollUp ? undefined : onlyOf(who));
     return ratingCountsFromCounters(docs, agencies, period, rollUp, { ...opts, calendar: ctx.calendar });
   }
   const since = new Date(period.start);

@@ -73,7 +73,14 @@ export const param = {
     .string()
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$|^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.\*$/, 'must be an agency code or a prefix such as G01.*'),
-  code: z.string().trim().min(1).max(64),
+  // No code holds a control character; a NUL would also be refused by the store as part of a
+  // field name (a report for one procedure reads only that procedure's counters).
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not hold control characters'),
   /** A whole number written in decimal digits: `1e3`, `0x10`, ` 5` and `1.0` are refused. */
   int: (min: number, max: number) =>
     z
