@@ -77,7 +77,8 @@ const familyOf = (prefixes: Record<keyof DocFamily, string>): DocFamily => ({
   tail: (unit) => `${prefixes.tail}|${unit}`,
   now: (unit) => `${prefixes.now}|${unit}`,
 });
-const ROLL_UP = familyOf({ month: 'M', quarter: 'Q', year: 'Y', tail: 'T', now: 'N' });
+const ROLL_UP_PREFIXES = { month: 'M', quarter: 'Q', year: 'Y', tail: 'T', now: 'N' };
+const ROLL_UP = familyOf(ROLL_UP_PREFIXES);
 /**
  * The third family: per province with the procedures inside (`c.<procedure>.<d|p>.…`, the
  * detailed paths summed over the province's agencies), so a list per procedure of a whole
@@ -86,7 +87,8 @@ const ROLL_UP = familyOf({ month: 'M', quarter: 'Q', year: 'Y', tail: 'T', now: 
  * so a key that reads only some of them subtracts the others' detailed counters
  * (`procedurePlan`).
  */
-const BY_PROCEDURE = familyOf({ month: 'Pm', quarter: 'Pq', year: 'Py', tail: 'Pt', now: 'Pn' });
+const BY_PROCEDURE_PREFIXES = { month: 'Pm', quarter: 'Pq', year: 'Py', tail: 'Pt', now: 'Pn' };
+const BY_PROCEDURE = familyOf(BY_PROCEDURE_PREFIXES);
 /**
  * The open subjects now within their deadline, per province, by agency and procedure
  * (`c.<agency>|<procedure>.<d|p>.within_<due>_<warned>`): the sub-scores share the points
@@ -94,7 +96,7 @@ const BY_PROCEDURE = familyOf({ month: 'Pm', quarter: 'Pq', year: 'Py', tail: 'P
  */
 export const atRiskDocId = (unit: string) => `S|${unit}`;
 /** Every roll-up document id starts with one of these. */
-export const ROLL_UP_DOC_PREFIXES = ['M|', 'Q|', 'Y|', 'T|', 'N|', 'S|', 'R|', 'Pm|', 'Pq|', 'Py|', 'Pt|', 'Pn|'] as const;
+export const ROLL_UP_DOC_PREFIXES: readonly string[] = [...Object.values(ROLL_UP_PREFIXES), ...Object.values(BY_PROCEDURE_PREFIXES), 'S', 'R'].map((p) => `${p}|`);
 
 /** The roll-up unit of an agency: its province, the first segment of its code. */
 export function unitOf(agency: string): string {
@@ -403,6 +405,14 @@ class PeriodTallies {
     return entry.t;
   }
 
+  /** Takes `other`'s tallies off these (the agencies a province's documents hold and a key does not read). */
+  subtract(other: PeriodTallies): void {
+    for (const { agencyCode, procedureCode, petition, t } of other.tallies.values()) {
+      const mine = this.get(agencyCode, procedureCode, petition ? 'p' : 'd');
+      for (const k of Object.keys(t) as Array<keyof Tally>) mine[k] -= t[k];
+    }
+  }
+
   /** Rows as `countByAgencyAndProcedure` gives them: those with nothing to handle left out. */
   rows(): CountRow[] {
     const rows = new Map<string, CountRow>();
@@ -426,20 +436,13 @@ class PeriodTallies {
  * an agency's document, an agency of a province's) and kind; `tally` returns null for a slot
  * the reader leaves out.
  */
-function tallyPeriod(docs: ReadonlyMap<string, CounterDocument>, ids: PeriodDocs, span: Span, tally: (slot: string, kind: string) => Tally | null, sign: 1 | -1 = 1): void {
+function tallyPeriod(docs: ReadonlyMap<string, CounterDocument>, ids: PeriodDocs, span: Span, tally: (slot: string, kind: string) => Tally | null): void {
   const each = (doc: string, f: (t: Tally, leaf: Leaf) => void) => {
     const d = docs.get(doc);
     if (!d) return;
     for (const [slot, kind, leaf] of leavesOf(d)) {
       const t = tally(slot, kind);
-      if (!t) continue;
-      if (sign === 1) f(t, leaf);
-      else {
-        // Subtracting: tally apart, then take it off, so the additions below stay plain.
-        const part = emptyTally();
-        f(part, leaf);
-        subtractTally(t, part);
-      }
+      if (t) f(t, leaf);
     }
   };
   // Facts dated after now in the running period are none: workflow stores what happened.
@@ -570,10 +573,6 @@ export function atRiskFromRollUp(docs: ReadonlyMap<string, CounterDocument>, age
 
 const EMPTY = emptyCounts();
 
-function subtractTally(t: Tally, part: Tally): void {
-  for (const k of Object.keys(part) as Array<keyof Tally>) t[k] -= part[k];
-}
-
 /**
  * How a count per procedure reads a key's agencies in one period: a province whose agencies the
  * key mostly reads takes its per-procedure documents, less the detailed counters of the agencies
@@ -589,8 +588,7 @@ export function procedurePlan(all: readonly string[], counted: readonly string[]
   const reads = new Set(counted);
   const units = new Map<string, { read: string[]; other: string[] }>();
   for (const agency of new Set(all)) {
-    const effective = agency ? opts.directory.effectiveCode(agency, period) : UNKNOWN_CODE;
-    const read = reads.has(agency) && (!opts.agencyFilter || opts.agencyFilter(effective));
+    const read = reads.has(agency) && (!opts.agencyFilter || opts.agencyFilter(agency ? opts.directory.effectiveCode(agency, period) : UNKNOWN_CODE));
     const unit = unitOf(agency);
     let u = units.get(unit);
     if (!u) units.set(unit, (u = { read: [], other: [] }));
@@ -620,11 +618,12 @@ export function procedureCountsFromCounters(docs: ReadonlyMap<string, CounterDoc
   const span = periodSpan(period, opts.now, opts.calendar);
   if (span.empty) return [];
   const tallies = new PeriodTallies();
-  const slot = (s: string, kind: string) => tallies.get(ALL_AGENCIES, decodeField(s), kind);
+  const unread = new PeriodTallies();
   for (const { unit, minus } of plan.whole) {
-    tallyPeriod(docs, periodDocs(BY_PROCEDURE, unit, period, span), span, slot);
-    for (const agency of minus) tallyPeriod(docs, periodDocs(DETAILED, agency, period, span), span, slot, -1);
+    tallyPeriod(docs, periodDocs(BY_PROCEDURE, unit, period, span), span, (s, kind) => tallies.get(ALL_AGENCIES, decodeField(s), kind));
+    for (const agency of minus) tallyPeriod(docs, periodDocs(DETAILED, agency, period, span), span, (s, kind) => unread.get(ALL_AGENCIES, decodeField(s), kind));
   }
+  tallies.subtract(unread);
   const detailed = plan.detailed.length > 0 ? countsFromCounters(docs, plan.detailed, period, opts) : [];
   return [...tallies.rows(), ...detailed];
 }
