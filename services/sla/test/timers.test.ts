@@ -56,6 +56,23 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     expect(await nextFireAt(code)).toBeNull();
   });
 
+  test('when a deadline is learned after its escalation instants passed, then one firing raises the overdue alert and every level due, in order, and records them all', async () => {
+    const code = dossierCode();
+    // Due a minute ago: overdue and both levels (2 s, 4 s later) wait only for the settle time.
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(-60_000), warn: true, escalate: true })]));
+
+    await waitFor('three alerts', () => h.alertsOf(code).length >= 3, { timeoutMs: 20_000 });
+    await sleep(1500); // grace period: a duplicate would arrive within it
+    // No warning: the deadline was past when it was learned.
+    expect(kindsOf(code)).toEqual(['overdue', 'escalation:1', 'escalation:2']);
+    // One firing stored them: the same instant raised each.
+    expect(new Set(h.alertsOf(code).map((a) => a.data.raisedAt)).size).toBe(1);
+    const stored = await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never);
+    expect([...((stored?.['raised'] as string[]) ?? [])].sort()).toEqual(['due', 'escalation:1', 'escalation:2']);
+    expect(stored?.['nextFireAt']).toBeNull();
+    expect(await heldJobs(code)).toEqual([]);
+  });
+
   test('when a processing step passes its due instant, then the overdue alert names the step agency as responsible', async () => {
     const code = dossierCode();
     await h.publishSnapshot(

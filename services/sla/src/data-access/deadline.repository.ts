@@ -232,13 +232,14 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       return { previous, stored };
     },
 
-    async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tag: string, nextFireAt: Date | null, planKey: string) {
+    async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tags: readonly string[], nextFireAt: Date | null, planKey: string) {
       const _id = deadlineDocId(d.subjectCode, d.key);
-      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: { raised: tag }, $set: { nextFireAt, planKey } } as never);
-      // A newer snapshot of the same version came in between: the stage is still raised, but
-      // the next instant is left to that write (computed before this tag, so earlier, never
+      const raised = { raised: { $each: [...tags] } };
+      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: raised, $set: { nextFireAt, planKey } } as never);
+      // A newer snapshot of the same version came in between: the stages are still raised, but
+      // the next instant is left to that write (computed before these tags, so earlier, never
       // later); the loader corrects it.
-      if (res.matchedCount === 0) await col.updateOne({ _id, version: d.version } as never, { $addToSet: { raised: tag } } as never);
+      if (res.matchedCount === 0) await col.updateOne({ _id, version: d.version } as never, { $addToSet: raised } as never);
     },
 
     async setNextFireAt(d: { subjectCode: string; key: string; revision: number; nextFireAt?: Date | null }, nextFireAt: Date | null, planKey: string) {

@@ -16,9 +16,9 @@ function fakes(deadline: TrackedDeadline | null) {
     find: async () => deadline,
     listForSubject: async () => (deadline ? [deadline] : []),
     upsertIfNewer: async (d) => ({ previous: deadline, stored: d }),
-    markRaised: async (d, tag, nextFireAt) => {
+    markRaised: async (d, tags, nextFireAt) => {
       if (!deadline || deadline.version !== d.version) return;
-      if (!deadline.raised.includes(tag)) deadline.raised.push(tag);
+      for (const tag of tags) if (!deadline.raised.includes(tag)) deadline.raised.push(tag);
       deadline.nextFireAt = nextFireAt;
     },
     setNextFireAt: async () => false,
@@ -54,7 +54,7 @@ const job = (over: Partial<TimerJob> = {}): TimerJob => ({ dossierCode: 'D-1', d
 describe('deadline check', () => {
   test('when the due timer fires after the due instant, then one overdue alert is stored, unpublished, and the relay is woken, however often it fires', async () => {
     const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
-    const f = fakes(entry());
+    const f = fakes(entry({ raised: ['warning'] }));
     const deps = at(f, clock);
     expect(await checkDeadline(job(), deps)).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1', kind: 'overdue' });
     clock.advance(60_000);
@@ -73,6 +73,31 @@ describe('deadline check', () => {
     const escalation1 = new Date('2026-02-23T07:00:00Z');
     expect((await f.deadlines.find('D-1', 'dossier'))?.nextFireAt).toEqual(escalation1);
     expect(f.scheduled).toEqual([{ ref: { subjectCode: 'D-1', key: 'dossier', version: 1, stage: 'escalation', level: 1 }, fireAt: escalation1 }]);
+  });
+
+  test('when a timer fires after later stages fell due too, then that firing stores their alerts in firing order, records them in one write and schedules the first stage still ahead', async () => {
+    // Level 2 (three working days after due, Tết in between) is Wednesday 25/2 14:00; level 1 was Monday 23/2.
+    const clock = new ControllableClock('2026-02-24T00:00:00Z');
+    const f = fakes(entry());
+    const marks: string[][] = [];
+    const markRaised = f.deadlines.markRaised;
+    f.deadlines.markRaised = async (d, tags, nextFireAt, key) => {
+      marks.push([...tags]);
+      await markRaised(d, tags, nextFireAt, key);
+    };
+    const result = await checkDeadline(job({ stage: 'warning' }), at(f, clock, 24 * 30));
+    expect(result).toMatchObject({ outcome: 'raised', alertId: 'warning:D-1:dossier:v1' });
+    expect(f.stored().map((a) => a.id)).toEqual(['warning:D-1:dossier:v1', 'overdue:D-1:v1', 'escalation:l1:D-1:dossier:v1']);
+    expect(marks).toEqual([['warning', 'due', 'escalation:1']]);
+    const escalation2 = new Date('2026-02-25T07:00:00Z');
+    expect((await f.deadlines.find('D-1', 'dossier'))?.nextFireAt).toEqual(escalation2);
+    expect(f.scheduled).toEqual([{ ref: { subjectCode: 'D-1', key: 'dossier', version: 1, stage: 'escalation', level: 2 }, fireAt: escalation2 }]);
+
+    // The same timer firing again (a retry after a crash) stores nothing twice.
+    f.deadlines.markRaised = markRaised;
+    (await f.deadlines.find('D-1', 'dossier'))!.raised = [];
+    expect(await checkDeadline(job({ stage: 'warning' }), at(f, clock, 24 * 30))).toMatchObject({ outcome: 'already-raised' });
+    expect(f.stored()).toHaveLength(3);
   });
 
   test('when the next stage fires beyond the horizon, then it is only recorded for the loader and no timer is scheduled', async () => {
@@ -143,7 +168,7 @@ describe('deadline check', () => {
 
   test('when the alert stored by an earlier firing was published, then a later firing neither stores it again nor wakes the relay', async () => {
     const clock = new ControllableClock('2026-02-13T08:00:00Z');
-    const f = fakes(entry());
+    const f = fakes(entry({ raised: ['warning'] }));
     expect(await checkDeadline(job(), at(f, clock))).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1' });
     f.byId.get('overdue:D-1:v1')!.publishedAt = new Date('2026-02-13T08:00:01Z');
     expect(await checkDeadline(job(), at(f, clock))).toMatchObject({ outcome: 'already-raised', alertId: 'overdue:D-1:v1' });

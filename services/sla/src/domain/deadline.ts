@@ -130,10 +130,11 @@ export interface DeadlineRepository {
   find(subjectCode: string, key: string): Promise<TrackedDeadline | null>;
   listForSubject(subjectCode: string): Promise<TrackedDeadline[]>;
   /**
-   * Records that a stage's alert is stored, with the next stage's instant when the view is
-   * still the one `d` was read at; a no-op when the version moved on meanwhile.
+   * Records that the stages `tags` name have their alerts stored, with the next stage's
+   * instant when the view is still the one `d` was read at; a no-op when the version moved on
+   * meanwhile.
    */
-  markRaised(d: DeadlineRevisionRef, tag: string, nextFireAt: Date | null, planKey: string): Promise<void>;
+  markRaised(d: DeadlineRevisionRef, tags: readonly string[], nextFireAt: Date | null, planKey: string): Promise<void>;
   /**
    * Writes `nextFireAt` with the key it was planned under, unless the view changed since `d`
    * was read (revision, or `nextFireAt` itself); true when written.

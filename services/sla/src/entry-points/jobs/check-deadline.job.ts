@@ -18,6 +18,7 @@ export function checkDeadlineProcessor(deps: {
   metrics: Metrics;
 }) {
   const outcomes = deps.metrics.counter('sla_deadline_checks_total', 'Deadline timer firings', ['outcome', 'stage']);
+  const followed = deps.metrics.counter('sla_stages_raised_with_firing_total', 'Later stages already due when a timer fired, raised by that firing rather than by a timer of their own', ['stage', 'outcome']);
   const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert being stored', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
 
   const check = async (payload: CheckDeadlineJobV1, job: Job, token?: string): Promise<string> => {
@@ -28,9 +29,14 @@ export function checkDeadlineProcessor(deps: {
       await job.moveToDelayed(result.fireAt.getTime(), token);
       throw new DelayedError();
     }
-    if (result.outcome === 'raised') {
-      lateness.observe({ stage: payload.stage }, (deps.clock.now().getTime() - result.fireAt.getTime()) / 1000);
-      deps.logger.info({ dossierCode: payload.dossierCode, deadlineKey: payload.deadlineKey, alertId: result.alertId, kind: result.kind }, 'alert stored');
+    if (result.outcome === 'raised' || result.outcome === 'already-raised') {
+      // The firing's own stage first, then the later stages that were due as well.
+      result.raised.forEach((r, i) => {
+        if (i > 0) followed.inc({ stage: r.stage, outcome: r.inserted ? 'raised' : 'already-raised' });
+        if (!r.inserted) return;
+        lateness.observe({ stage: r.stage }, (deps.clock.now().getTime() - r.fireAt.getTime()) / 1000);
+        deps.logger.info({ dossierCode: payload.dossierCode, deadlineKey: payload.deadlineKey, alertId: r.alertId, kind: r.kind }, 'alert stored');
+      });
     }
     return result.outcome;
   };
