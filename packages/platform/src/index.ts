@@ -21,3 +21,4 @@ export * from './queue-metrics';
 export * from './jobs/job-catalog';
 export * from './batcher';
 export * from './mongo-batch';
+export * from './json-copy';

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { changedFields, createDocumentBatcher, modelOn } from '@tthc/platform';
+import { changedFields, createDocumentBatcher, jsonCopy, modelOn } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
 import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
@@ -125,8 +125,8 @@ subjectSchema.index({ concernsDossierCode: 1 });
 const toDate = (iso: string | null | undefined) => (iso == null ? null : new Date(iso));
 const lastOf = <T>(list: readonly T[] | undefined): T | undefined => list?.[list.length - 1];
 
-// JSON round trip: `undefined` members would be stored as null and read back differently.
-const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+// As a JSON round trip: `undefined` members would be stored as null and read back differently.
+const plain = jsonCopy;
 
 /**
  * The facts `next` adds at the end of `previous`'s history, or null when it changed otherwise
