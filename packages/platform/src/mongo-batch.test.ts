@@ -63,6 +63,19 @@ describe('document batcher on the real MongoDB-wire server', () => {
       await direct.close();
     }
   });
+
+  test('when the batcher reads through a projection, then concurrent reads leave out the projected fields and its writes still hold every field', async () => {
+    conn = await mongoose.createConnection(`mongodb://${base.host}/${dbName}`).asPromise();
+    const model = conn.model<Doc & { body?: string }>('ProjectedDoc', new Schema<Doc & { body?: string }>({ _id: String, revision: Number, body: String }, { versionKey: false }));
+    const full = createDocumentBatcher(model);
+    const slim = createDocumentBatcher<Doc & { body?: string }, Doc>(model, { projection: { body: 0 } });
+    expect(await Promise.all([full.insert({ _id: 'p1', revision: 1, body: 'large' }), full.insert({ _id: 'p2', revision: 1, body: 'larger' })])).toEqual([true, true]);
+
+    const [one, two, none] = await Promise.all([slim.findById('p1'), slim.findById('p2'), slim.findById('p3')]);
+    expect([one, two, none]).toEqual([{ _id: 'p1', revision: 1 }, { _id: 'p2', revision: 1 }, null]);
+    expect(await slim.updateIf('p1', { revision: 1 }, { revision: 2 })).toBe(true);
+    expect(await full.findById('p1')).toMatchObject({ _id: 'p1', revision: 2, body: 'large' });
+  });
 });
 
 describe('changedFields', () => {

@@ -9,8 +9,9 @@ import { createBatcher, type Settled } from './batcher';
  * insert created the document (false: it existed); whether its conditional update matched
  * (false: the condition no longer held).
  */
-export interface DocumentBatcher<D> {
-  findById(id: string): Promise<D | null>;
+export interface DocumentBatcher<D, R = D> {
+  /** The document (as `R`: only the fields the batcher's projection reads), or null. */
+  findById(id: string): Promise<R | null>;
   insert(doc: D & { _id: string }): Promise<boolean>;
   /**
    * Sets `fields` on the document `id` if it still matches `condition` (e.g. `{ revision: 4 }`),
@@ -34,12 +35,16 @@ interface WriteFailure {
 // tokens read back say which ones did. Inserts need none (a duplicate key names itself).
 const TOKEN = 'writeToken';
 
-export function createDocumentBatcher<D>(model: Model<D>): DocumentBatcher<D> {
-  const find = createBatcher(async (ids: readonly string[]): Promise<Array<Settled<D | null>>> => {
+/**
+ * `projection` (e.g. `{ state: 0 }`) leaves fields out of what `findById` reads; `R` names
+ * the shape that leaves. Writes are unaffected.
+ */
+export function createDocumentBatcher<D, R = D>(model: Model<D>, options: { projection?: Record<string, 0 | 1> } = {}): DocumentBatcher<D, R> {
+  const find = createBatcher(async (ids: readonly string[]): Promise<Array<Settled<R | null>>> => {
     // Through the model rather than `model.collection.find`: while mongoose is disconnected the
     // collection's find answers a promise instead of a cursor, and `toArray` would fail as a
     // TypeError, which reads as poison, instead of as the outage it is.
-    const docs = (await model.find({ _id: { $in: [...new Set(ids)] } } as never).lean().exec()) as unknown as Array<D & { _id: string }>;
+    const docs = (await model.find({ _id: { $in: [...new Set(ids)] } } as never, options.projection ?? null).lean().exec()) as unknown as Array<R & { _id: string }>;
     const byId = new Map(docs.map((d) => [String(d._id), d]));
     return ids.map((id) => ({ value: byId.get(id) ?? null }));
   }, { dependency: 'mongodb' });

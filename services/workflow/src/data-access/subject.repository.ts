@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { changedFields, createDocumentBatcher, jsonCopy, modelOn } from '@tthc/platform';
 import { COLLECTIONS, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
 import type { SubjectDocument } from '@tthc/read-models';
-import type { CalendarMove, CalendarPin, StoredSubject, SubjectRepository } from '../domain/apply-fact.use-case';
+import type { CalendarMove, CalendarPin, StoredSubject, SubjectRecord, SubjectRepository } from '../domain/apply-fact.use-case';
 import type { OpenSubjectStore } from '../domain/recompute-calendar.use-case';
 import type { UnknownSubjectStore } from '../domain/expire-unknown.use-case';
 import { hasReception, type VersionBump } from '../domain/derive-subject';
@@ -190,6 +190,12 @@ function fromDoc(doc: SubjectDoc): StoredSubject {
   };
 }
 
+/** The subject as `findRecord` reads it: every field but the stored state. */
+function recordFromDoc(doc: Omit<SubjectDoc, 'state'>): SubjectRecord {
+  const { state: _state, ...record } = fromDoc({ ...doc, state: undefined as never });
+  return record;
+}
+
 export function subjectModel(conn: Connection): Model<SubjectDoc> {
   return modelOn<SubjectDoc>(conn, 'Subject', subjectSchema);
 }
@@ -199,8 +205,11 @@ export type SubjectStore = SubjectRepository & OpenSubjectStore & UnknownSubject
 export function createSubjectRepository(conn: Connection): SubjectStore {
   const model = subjectModel(conn);
   const batch = createDocumentBatcher(model);
-  // The document each subject handed out by `find` was read from, for a write that follows it.
-  const readDocs = new WeakMap<StoredSubject, SubjectDoc>();
+  // The records facts are applied to: all but the state, which the write derives again and
+  // which would be a third of what the store sends back.
+  const records = createDocumentBatcher<SubjectDoc, Omit<SubjectDoc, 'state'>>(model, { projection: { state: 0 } });
+  // The document each subject or record handed out was read from, for a write that follows it.
+  const readDocs = new WeakMap<object, Omit<SubjectDoc, 'state'>>();
   return {
     async init() {
       await model.init();
@@ -216,6 +225,13 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
       readDocs.set(subject, doc);
       return subject;
     },
+    async findRecord(code) {
+      const doc = await records.findById(code);
+      if (!doc) return null;
+      const record = recordFromDoc(doc);
+      readDocs.set(record, doc);
+      return record;
+    },
     insert: (d) => batch.insert(toDoc(d)),
     async replace(d, expectedRevision, previous) {
       const appended = previous?.revision === expectedRevision ? appendedFacts(previous.history, d.history) : null;
@@ -228,7 +244,7 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
       const { _id, history: _whole, ...fields } = toDoc({ ...d, history: [] });
       const fieldsWithReception = { ...fields, hasReception: hasReception(d.history) };
       // Compared with the document as read, not as this release would write it: a field an
-      // earlier release did not store is written.
+      // earlier release did not store is written, and so is the state, which was not read.
       const read = readDocs.get(previous);
       const changed = read ? changedFields(read as unknown as Record<string, unknown>, fieldsWithReception) : fieldsWithReception;
       return batch.updateIf(_id, { revision: expectedRevision }, changed, { history: plain(appended) });

@@ -15,6 +15,12 @@ function memoryRepo(): SubjectRepository & { docs: Map<string, StoredSubject> } 
     async find(c) {
       return structuredClone(docs.get(c)) ?? null;
     },
+    async findRecord(c) {
+      const d = docs.get(c);
+      if (!d) return null;
+      const { state: _state, ...record } = structuredClone(d);
+      return record;
+    },
     async insert(d) {
       if (docs.has(d.code)) return false;
       docs.set(d.code, structuredClone(d));
@@ -91,6 +97,9 @@ describe('applying a fact', () => {
     expect([first.outcome, second.outcome]).toEqual(['applied', 'duplicate']);
     expect(d.repo.docs.get(code)?.history).toHaveLength(1);
     expect(d.published.map((p) => p.revision)).toEqual([1, 1]);
+    // Facts are applied to the subject read without its state; the duplicate's is the stored one.
+    expect(d.published[1]?.state).toBeDefined();
+    expect(d.published[1]?.state).toEqual(d.published[0]?.state);
   });
 
   test('when a reception is applied, then the catalog entry in force is kept in the fact, looked up once', async () => {

@@ -39,8 +39,17 @@ export interface CalendarMove {
   deadlineKeys: string[];
 }
 
+/**
+ * A stored subject without its derived state: what applying facts reads, since it derives the
+ * state again from the history. The state is most of what the store would otherwise send back.
+ */
+export type SubjectRecord = Omit<StoredSubject, 'state'> & { state?: undefined };
+
 export interface SubjectRepository {
+  /** The subject with its stored state, as published. */
   find(code: string): Promise<StoredSubject | null>;
+  /** The subject without its state, for facts to be applied to it. */
+  findRecord(code: string): Promise<SubjectRecord | null>;
   /** Inserts revision 1; false when another writer created the subject first. */
   insert(doc: StoredSubject): Promise<boolean>;
   /**
@@ -48,7 +57,7 @@ export interface SubjectRepository {
    * subject as read at that revision, lets the store send only what changed (facts appended to
    * the history rather than the whole history again).
    */
-  replace(doc: StoredSubject, expectedRevision: number, previous?: StoredSubject): Promise<boolean>;
+  replace(doc: StoredSubject, expectedRevision: number, previous?: SubjectRecord): Promise<boolean>;
 }
 
 export interface StatePublisher {
@@ -92,9 +101,9 @@ export interface EvictedFact {
 
 export type ApplyOutcome =
   | { outcome: 'applied'; subject: StoredSubject; evicted: EvictedFact[] }
-  | { outcome: 'duplicate'; subject: StoredSubject }
+  | { outcome: 'duplicate'; subject: SubjectRecord | StoredSubject }
   /** The fact can never be applied; it was not stored. */
-  | { outcome: 'rejected'; errorCode: RejectionCode; reason: string; subject: StoredSubject | null };
+  | { outcome: 'rejected'; errorCode: RejectionCode; reason: string; subject: SubjectRecord | StoredSubject | null };
 
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -130,8 +139,8 @@ export async function applyFacts(code: string, facts: readonly Fact[], deps: App
   const enriched = new Map<Fact, Fact>();
   const lettered = new Set<string>();
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const stored = await deps.repo.find(code);
-    let current = stored;
+    const stored = await deps.repo.findRecord(code);
+    let current: SubjectRecord | StoredSubject | null = stored;
     let publish = false;
     const results: FactResult[] = [];
     for (const fact of facts) {
@@ -147,10 +156,16 @@ export async function applyFacts(code: string, facts: readonly Fact[], deps: App
       current = result.subject;
     }
     if (current !== stored && current !== null) {
-      const written = stored ? await deps.repo.replace(current, stored.revision, stored) : await deps.repo.insert(current);
+      const next = current as StoredSubject;
+      const written = stored ? await deps.repo.replace(next, stored.revision, stored) : await deps.repo.insert(next);
       if (!written) continue;
     }
-    if (publish && current) await deps.publisher.publish(current);
+    if (publish && current) {
+      // Only duplicates left it as read: their subject is published again as stored, which
+      // then needs its state (read now, so possibly a newer revision, which is as good).
+      const published = current === stored ? await deps.repo.find(code) : (current as StoredSubject);
+      if (published) await deps.publisher.publish(published);
+    }
     return results;
   }
   throw new Error(`subject ${code}: too many concurrent updates`);
@@ -160,7 +175,7 @@ export async function applyFacts(code: string, facts: readonly Fact[], deps: App
 async function judge(
   code: string,
   fact: Fact,
-  current: StoredSubject | null,
+  current: SubjectRecord | StoredSubject | null,
   ctx: { deps: ApplyDeps; enriched: Map<Fact, Fact>; lettered: Set<string> },
 ): Promise<ApplyOutcome> {
   const { deps } = ctx;

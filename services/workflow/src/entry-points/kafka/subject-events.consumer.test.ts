@@ -54,7 +54,7 @@ describe('what the handler hands the consumer runner when a fact cannot be appli
   // In-memory stand-ins: only the error that leaves the handler is under test here.
   const handlerWith = (deps: Partial<ApplyDeps>) =>
     subjectEventsHandler({
-      repo: { find: async () => null, insert: async () => true, replace: async () => true },
+      repo: { find: async () => null, findRecord: async () => null, insert: async () => true, replace: async () => true },
       publisher: { publish: async () => undefined },
       catalog: { find: async () => null },
       derive: () => {
@@ -89,10 +89,12 @@ describe('what the handler hands the consumer runner when a fact cannot be appli
   });
 
   test('when MongoDB is unreachable, then the error reaches the runner as an unavailable dependency', async () => {
+    const unreachable = async (): Promise<never> => {
+      throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
+    };
     const repo = {
-      find: async () => {
-        throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
-      },
+      find: unreachable,
+      findRecord: unreachable,
       insert: async () => true,
       replace: async () => true,
     };
@@ -113,10 +115,12 @@ describe('what the handler hands the consumer runner when a fact cannot be appli
   });
 
   test('when MongoDB is unreachable for a lane, then the lane fails as a whole and the runner handles its messages one by one', async () => {
+    const unreachable = async (): Promise<never> => {
+      throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
+    };
     const repo = {
-      find: async () => {
-        throw new mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27217', { type: 'Unknown', servers: new Map() } as never);
-      },
+      find: unreachable,
+      findRecord: unreachable,
       insert: async () => true,
       replace: async () => true,
     };
