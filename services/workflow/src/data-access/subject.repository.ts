@@ -210,6 +210,10 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
   const records = createDocumentBatcher<SubjectDoc, Omit<SubjectDoc, 'state'>>(model, { projection: { state: 0 } });
   // The document each subject or record handed out was read from, for a write that follows it.
   const readDocs = new WeakMap<object, Omit<SubjectDoc, 'state'>>();
+  const remembered = <T extends object>(subject: T, doc: Omit<SubjectDoc, 'state'>): T => {
+    readDocs.set(subject, doc);
+    return subject;
+  };
   return {
     async init() {
       await model.init();
@@ -220,17 +224,11 @@ export function createSubjectRepository(conn: Connection): SubjectStore {
     },
     async find(code) {
       const doc = await batch.findById(code);
-      if (!doc) return null;
-      const subject = fromDoc(doc);
-      readDocs.set(subject, doc);
-      return subject;
+      return doc ? remembered(fromDoc(doc), doc) : null;
     },
     async findRecord(code) {
       const doc = await records.findById(code);
-      if (!doc) return null;
-      const record = recordFromDoc(doc);
-      readDocs.set(record, doc);
-      return record;
+      return doc ? remembered(recordFromDoc(doc), doc) : null;
     },
     insert: (d) => batch.insert(toDoc(d)),
     async replace(d, expectedRevision, previous) {

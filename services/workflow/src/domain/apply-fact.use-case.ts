@@ -156,6 +156,7 @@ export async function applyFacts(code: string, facts: readonly Fact[], deps: App
       current = result.subject;
     }
     if (current !== stored && current !== null) {
+      // Only an applied fact moves `current` on from the record read, and it carries its state.
       const next = current as StoredSubject;
       const written = stored ? await deps.repo.replace(next, stored.revision, stored) : await deps.repo.insert(next);
       if (!written) continue;
