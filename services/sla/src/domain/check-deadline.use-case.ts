@@ -11,7 +11,7 @@ export interface TimerJob {
   level: number;
 }
 
-/** A stage whose alert a firing or a tracked snapshot stored (or found stored). */
+/** A stage whose alert a timer's firing stored (or found stored). */
 export interface RaisedStage {
   stage: TimerStage;
   level: number;
@@ -66,7 +66,7 @@ export async function checkDeadline(job: TimerJob, deps: RaiseDeps): Promise<Che
  * workflow applies them to the subject in one write. Idempotent like a firing: the alert ids
  * are derived, the tags added as a set.
  */
-export async function raiseDueStages(d: TrackedDeadline, first: PlannedTimer, deps: RaiseDeps): Promise<RaisedStage[]> {
+async function raiseDueStages(d: TrackedDeadline, first: PlannedTimer, deps: RaiseDeps): Promise<RaisedStage[]> {
   const now = deps.clock.now();
   const policy = deps.planner.policy;
   const raised: RaisedStage[] = [];

@@ -176,13 +176,13 @@ function toDoc(d: StoredSubject): SubjectDoc {
   };
 }
 
-function fromDoc(doc: SubjectDoc): StoredSubject {
+/** The subject as `findRecord` reads it: every field but the stored state. */
+function recordFromDoc(doc: Omit<SubjectDoc, 'state'>): SubjectRecord {
   return {
     code: doc._id,
     subject: doc.subject,
     revision: doc.revision,
     history: doc.history,
-    state: doc.state,
     versionBumps: doc.versionBumps ?? [],
     firstStoredAt: new Date(doc.firstStoredAt).toISOString(),
     ...(doc.lastCalendarMove ? { lastCalendarMove: doc.lastCalendarMove } : {}),
@@ -190,10 +190,8 @@ function fromDoc(doc: SubjectDoc): StoredSubject {
   };
 }
 
-/** The subject as `findRecord` reads it: every field but the stored state. */
-function recordFromDoc(doc: Omit<SubjectDoc, 'state'>): SubjectRecord {
-  const { state: _state, ...record } = fromDoc({ ...doc, state: undefined as never });
-  return record;
+function fromDoc(doc: SubjectDoc): StoredSubject {
+  return { ...recordFromDoc(doc), state: doc.state };
 }
 
 export function subjectModel(conn: Connection): Model<SubjectDoc> {
