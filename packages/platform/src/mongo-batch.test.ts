@@ -76,6 +76,27 @@ describe('document batcher on the real MongoDB-wire server', () => {
     expect(await slim.updateIf('p1', { revision: 1 }, { revision: 2 })).toBe(true);
     expect(await full.findById('p1')).toMatchObject({ _id: 'p1', revision: 2, body: 'large' });
   });
+
+  test('when concurrent conditional writes append as a set, then only items not yet held are added and a write whose condition no longer holds adds nothing', async () => {
+    conn = await mongoose.createConnection(`mongodb://${base.host}/${dbName}`).asPromise();
+    type Tagged = Doc & { tags: string[]; note?: string };
+    const model = conn.model<Tagged>('TaggedDoc', new Schema<Tagged>({ _id: String, revision: Number, tags: [String], note: String }, { versionKey: false }));
+    const batch = createDocumentBatcher(model);
+    expect(await Promise.all([batch.insert({ _id: 't1', revision: 1, tags: ['due'] }), batch.insert({ _id: 't2', revision: 1, tags: [] })])).toEqual([true, true]);
+
+    // One batch: a repeated tag, a new one, a write on a stale revision, and an ordinary append.
+    const answers = await Promise.all([
+      batch.updateIf('t1', { revision: 1 }, { note: 'a' }, { tags: ['due', 'escalation:1'] }, { asSet: true }),
+      batch.updateIf('t2', { revision: 2 }, { note: 'stale' }, { tags: ['due'] }, { asSet: true }),
+      batch.updateIf('t2', { revision: 1 }, {}, { tags: ['warning', 'warning'] }),
+    ]);
+
+    expect(answers).toEqual([true, false, true]);
+    expect(await batch.findById('t1')).toMatchObject({ tags: ['due', 'escalation:1'], note: 'a' });
+    const t2 = await batch.findById('t2');
+    expect(t2).toMatchObject({ tags: ['warning', 'warning'] });
+    expect(t2).not.toHaveProperty('note');
+  });
 });
 
 describe('changedFields', () => {

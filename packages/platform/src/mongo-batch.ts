@@ -15,14 +15,15 @@ export interface DocumentBatcher<D, R = D> {
   insert(doc: D & { _id: string }): Promise<boolean>;
   /**
    * Sets `fields` on the document `id` if it still matches `condition` (e.g. `{ revision: 4 }`),
-   * and appends `append`'s items to those array fields in the same write.
+   * and appends `append`'s items to those array fields in the same write; with `asSet`, only
+   * the items the array does not hold yet (a repeated write then adds nothing).
    */
-  updateIf(id: string, condition: Record<string, unknown>, fields: Partial<D>, append?: Partial<Record<keyof D & string, unknown[]>>): Promise<boolean>;
+  updateIf(id: string, condition: Record<string, unknown>, fields: Partial<D>, append?: Partial<Record<keyof D & string, unknown[]>>, opts?: { asSet?: boolean }): Promise<boolean>;
 }
 
 type Write<D> =
   | { kind: 'insert'; doc: D & { _id: string } }
-  | { kind: 'update'; id: string; condition: Record<string, unknown>; fields: Partial<D>; append?: Partial<Record<string, unknown[]>> };
+  | { kind: 'update'; id: string; condition: Record<string, unknown>; fields: Partial<D>; append?: Partial<Record<string, unknown[]>>; asSet?: boolean };
 
 interface WriteFailure {
   index: number;
@@ -52,7 +53,7 @@ export function createDocumentBatcher<D, R = D>(model: Model<D>, options: { proj
   return {
     findById: (id) => find(id),
     insert: (doc) => write({ kind: 'insert', doc }),
-    updateIf: (id, condition, fields, append) => write({ kind: 'update', id, condition, fields, ...(append ? { append } : {}) }),
+    updateIf: (id, condition, fields, append, opts) => write({ kind: 'update', id, condition, fields, ...(append ? { append } : {}), ...(opts?.asSet ? { asSet: true } : {}) }),
   };
 }
 
@@ -90,9 +91,9 @@ function sameStoredValue(stored: unknown, next: unknown): boolean {
   return false;
 }
 
-function pushOf(append: Partial<Record<string, unknown[]>> | undefined): { $push?: Record<string, { $each: unknown[] }> } {
+function appendOf(append: Partial<Record<string, unknown[]>> | undefined, asSet: boolean | undefined): Record<string, Record<string, { $each: unknown[] }>> {
   const fields = Object.entries(append ?? {}).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length > 0);
-  return fields.length ? { $push: Object.fromEntries(fields.map(([k, items]) => [k, { $each: items }])) } : {};
+  return fields.length ? { [asSet ? '$addToSet' : '$push']: Object.fromEntries(fields.map(([k, items]) => [k, { $each: items }])) } : {};
 }
 
 async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): Promise<Array<Settled<boolean>>> {
@@ -100,7 +101,7 @@ async function bulkWrite<D>(model: Model<D>, writes: ReadonlyArray<Write<D>>): P
   const ops = writes.map((w, i) =>
     w.kind === 'insert'
       ? { insertOne: { document: w.doc } }
-      : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] }, ...pushOf(w.append) } } },
+      : { updateOne: { filter: { ...w.condition, _id: w.id }, update: { $set: { ...w.fields, [TOKEN]: tokens[i] }, ...appendOf(w.append, w.asSet) } } },
   );
   let matched: number;
   const failed = new Map<number, WriteFailure>();

@@ -233,13 +233,15 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
     },
 
     async markRaised(d: { subjectCode: string; key: string; version: number; revision: number }, tags: readonly string[], nextFireAt: Date | null, planKey: string) {
+      // Through the batcher: a crowd of deadlines falling due together records its firings in
+      // one bulk write rather than one round trip each.
       const _id = deadlineDocId(d.subjectCode, d.key);
-      const raised = { raised: { $each: [...tags] } };
-      const res = await col.updateOne({ _id, version: d.version, revision: d.revision } as never, { $addToSet: raised, $set: { nextFireAt, planKey } } as never);
+      const raised = { raised: [...tags] };
+      if (await batch.updateIf(_id, { version: d.version, revision: d.revision }, { nextFireAt, planKey }, raised, { asSet: true })) return;
       // A newer snapshot of the same version came in between: the stages are still raised, but
       // the next instant is left to that write (computed before these tags, so earlier, never
       // later); the loader corrects it.
-      if (res.matchedCount === 0) await col.updateOne({ _id, version: d.version } as never, { $addToSet: raised } as never);
+      await batch.updateIf(_id, { version: d.version }, {}, raised, { asSet: true });
     },
 
     async setNextFireAt(d: { subjectCode: string; key: string; revision: number; nextFireAt?: Date | null }, nextFireAt: Date | null, planKey: string) {
