@@ -1056,7 +1056,8 @@ async function warmUp() {
   say(`warm-up pass: ${WARMUP} events through the same topology in namespace ${ns} (not counted) …`);
   passLabel = 'warm-up: ';
   const res = (summary.results.warmUp = { counted: false });
-  await startAll(1);
+  // As many instances as the first measured pass runs: the topology it warms is that one.
+  await startAll(SCALE_OUT ? 1 : INSTANCES);
   await throughput(res, { events: WARMUP, ceilings: false });
   passLabel = '';
   await nextPass('warm-up');
