@@ -605,10 +605,14 @@ async function throughput(res, { ceilingsOf = null, events = EVENTS, ceilings: w
     subjectsWrittenPerSecond: rate(subjectCount, tStored - t0),
     factCountQueries: factQueries,
   };
-  const deadLetters = (await admin.fetchTopicOffsets(topics.deadLetter)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  const messagesOn = async (topic) => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  const deadLetters = await messagesOn(topics.deadLetter);
   res.workflow.deadLetters = deadLetters;
+  // One state snapshot per subject write: facts per write says how much the batches coalesced.
+  res.workflow.stateSnapshots = await messagesOn(topics.dossierState);
+  res.workflow.alertsConsumed = await messagesOn(topics.alerts);
   if (facts < mix.events.length) note(`${passLabel}workflow stored ${facts} of ${mix.events.length} portal facts; ${deadLetters} message(s) on the dead-letter topic (npm run dlq -- list tells why)`);
-  say(`workflow: ${subjectCount} subjects at their final revision (${facts} portal facts) ${secs(tStored - t0)} s after the first request = ${res.workflow.endToEndEventsPerSecond} events/s end to end, ${res.workflow.subjectsWrittenPerSecond} subjects/s`);
+  say(`workflow: ${subjectCount} subjects at their final revision (${facts} portal facts) ${secs(tStored - t0)} s after the first request = ${res.workflow.endToEndEventsPerSecond} events/s end to end, ${res.workflow.subjectsWrittenPerSecond} subjects/s; ${res.workflow.stateSnapshots} state snapshots published so far (one per subject write) for ${facts} portal facts and ${res.workflow.alertsConsumed} alerts`);
 
   // sla: one document per deadline entry of every stored subject (more when keys were removed).
   const [{ n: entries } = { n: 0 }] = await dossiers.aggregate([{ $group: { _id: null, n: { $sum: { $size: '$deadlines' } } } }]).toArray();

@@ -21,6 +21,14 @@ describe('configuration', () => {
     expect(message).toContain('MONGO_URL');
     expect(message).toContain('PORT');
   });
+
+  test('when the fetch size per partition is unset, too small or not a number, then it defaults to 8 MiB or the error names it', () => {
+    const fetch = z.object({ KAFKA_FETCH_BYTES_PER_PARTITION: envVars.fetchBytesPerPartition });
+    expect(parseEnv(fetch, {}, 'svc')).toEqual({ KAFKA_FETCH_BYTES_PER_PARTITION: 8_388_608 });
+    expect(parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: '1048576' }, 'svc')).toEqual({ KAFKA_FETCH_BYTES_PER_PARTITION: 1_048_576 });
+    expect(() => parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: '1000' }, 'svc')).toThrow(/KAFKA_FETCH_BYTES_PER_PARTITION: must be at least 65536/);
+    expect(() => parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: 'lots' }, 'svc')).toThrow(/KAFKA_FETCH_BYTES_PER_PARTITION: must be a whole number of bytes/);
+  });
 });
 
 describe('production secrets', () => {

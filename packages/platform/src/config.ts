@@ -41,6 +41,11 @@ export const envVars = {
   consumerConcurrency: z.coerce.number().int().min(1).max(4096).default(32),
   // Partitions whose fetched batches are handled at the same time (kafkajs partitionsConsumedConcurrently).
   partitionsConcurrently: z.coerce.number().int().min(1).max(1000).default(1),
+  // Bytes one fetch may bring per partition (kafkajs maxBytesPerPartition, 1 MiB by default there).
+  // A backlog fetched in larger batches holds more of one subject's facts together, so they cost
+  // one write and one snapshot instead of several (docs/capacity.md measures 8 MiB against 1); a
+  // caught-up consumer fetches what is there whatever the limit.
+  fetchBytesPerPartition: z.coerce.number({ message: 'must be a whole number of bytes' }).int('must be a whole number').min(65_536, 'must be at least 65536').max(268_435_456, 'must be at most 268435456').default(8_388_608),
   // Per API key, shared by all instances through Redis; 0 turns the limit off.
   rateLimitPerMinute: z.coerce.number().int().min(0).default(6000),
   rateLimitBurst: z.coerce.number().int().min(1).default(300),
@@ -94,6 +99,7 @@ export const consumerServiceEnv = {
   ...kafkaEnv,
   KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency,
   KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
+  KAFKA_FETCH_BYTES_PER_PARTITION: envVars.fetchBytesPerPartition,
   ...mongoEnv,
   REDIS_URL: envVars.redisUrl,
   // Lets tests run several isolated instances against one broker.

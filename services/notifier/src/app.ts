@@ -152,7 +152,7 @@ export function createApp(config: NotifierConfig, deps: { logger?: Logger; clock
       // While MongoDB, Redis or Kafka is away the consumer pauses (nothing is dead-lettered,
       // nothing past the alert committed); `waitFor` says when to try again.
       runner = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
         { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.notifier, topics: [topics.alerts], waitFor: [checks.mongo, checks.redis, checks.kafka], handle: alertHandler({ ...notifyDeps, logger, metrics }) },
       );
       await runner.start();

@@ -126,7 +126,7 @@ export function createApp(config: ReportingConfig, deps: ReportingDeps = {}) {
       await kafkaRuntime.connect([topics.dossierState, topics.deadLetter]);
       // A store outage pauses counting instead of dead-lettering the snapshots it could not count.
       const consumer = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
         {
           groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.reporting,
           topics: [topics.dossierState],

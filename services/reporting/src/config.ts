@@ -10,6 +10,7 @@ const schema = z
     ...kafkaEnv,
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(64),
     KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
+    KAFKA_FETCH_BYTES_PER_PARTITION: envVars.fetchBytesPerPartition,
     // A batch of counter changes interrupted between its claims and its counters (a crash) is
     // applied again by any instance once its claims are this old; younger ones may still be in
     // flight on another instance. Checked at start and every COUNTER_RECOVERY_INTERVAL_SECONDS.

@@ -289,7 +289,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       const checks = dependencyChecks({ mongo: conn, redis: queueRedis, kafka: kafkaRuntime });
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
         { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon }) },
       );
       await runner.start();
@@ -308,7 +308,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       dutyPoll = setInterval(() => void openDutyPeriods(activeDutyDeps).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot open duty periods')), config.DUTY_PERIODS_EVERY_SECONDS * 1000);
       dutyPoll.unref();
       dutyRunner = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
         { groupId: config.CONSUMER_GROUP ? `${config.CONSUMER_GROUP}-duties` : CONSUMER_GROUPS.slaDuties, topics: [topics.dutyEvents], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dutyEventsHandler(activeDutyDeps) },
       );
       await dutyRunner.start();

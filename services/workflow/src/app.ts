@@ -122,7 +122,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       // While MongoDB or Kafka is away the consumer pauses instead of dead-lettering good
       // facts; `waitFor` says when to try again.
       runner = createServiceConsumer(
-        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, logger, metrics },
+        { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
         { groupId, topics: [topics.dossierEvents, topics.alerts], waitFor: [checks.mongo, checks.kafka], handle, handleLane },
       );
       await runner.start();

@@ -20,6 +20,7 @@ interface Body {
   seq: number;
   phase: string;
   bad?: boolean;
+  pad?: string;
 }
 const bodyOf = (msg: ConsumedMessage) => JSON.parse(msg.message.value!.toString('utf8')) as Body;
 
@@ -196,6 +197,37 @@ describe('the consumer runner on real Kafka', () => {
     expect(joins).toBe(1);
     expect([...handled].sort()).toEqual(slow.map((b) => `${b.k}|${b.seq}`).sort());
   }, 180_000);
+
+  test('when a backlog is larger than one default fetch, then the default 8 MiB fetch brings a key\'s backlog as one lane and kafkajs\'s 1 MiB in several', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    // 3 000 messages of about 1 KB of one key: about 3 MB, three times kafkajs's 1 MiB per partition.
+    const backlog = bodies('backlog', 1, 3000).map((b) => ({ ...b, pad: 'x'.repeat(1000) }));
+    await produce(topic, backlog);
+    const lanesOf = async (fetchBytesPerPartition?: number) => {
+      const lanes: number[][] = [];
+      const runner = startRunner({
+        groupId: uniqueName('runner-fetch'), topics: [topic], deadLetterTopic, fetchBytesPerPartition,
+        handle: async (msg) => void lanes.push([bodyOf(msg).seq]),
+        handleLane: async (msgs) => {
+          lanes.push(msgs.map((m) => bodyOf(m).seq));
+          return msgs.map(() => ({ ok: true as const }));
+        },
+      });
+      await runner.start();
+      try {
+        await waitFor('the whole backlog handled', () => lanes.flat().length >= backlog.length, { timeoutMs: 60_000 });
+      } finally {
+        await runner.stop();
+      }
+      // Each message once, in order, whatever the cut.
+      expect(lanes.flat()).toEqual(backlog.map((b) => b.seq));
+      return lanes.map((l) => l.length);
+    };
+    expect(await lanesOf(undefined)).toEqual([3000]);
+    const cut = await lanesOf(1_048_576);
+    expect(cut.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...cut)).toBeLessThan(1100);
+  }, 120_000);
 
   test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {
     const { topic, deadLetterTopic } = await freshTopics(1);

@@ -43,6 +43,8 @@ export interface ServiceConsumerContext {
   concurrency: number;
   /** Partitions handled at the same time (KAFKA_PARTITIONS_CONCURRENTLY). @defaultValue 1 */
   partitionsConcurrently?: number;
+  /** Bytes one fetch may bring per partition (KAFKA_FETCH_BYTES_PER_PARTITION). @defaultValue 8 MiB */
+  fetchBytesPerPartition?: number;
   logger: Logger;
   metrics: Metrics;
 }
