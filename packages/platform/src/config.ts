@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { apiKeyTexts } from './http/api-keys';
+import { DEFAULT_FETCH_BYTES_PER_PARTITION } from './kafka/consumer-runner';
 
 /**
  * Parses the process environment once at start-up. A bad or missing variable stops the
@@ -45,7 +46,7 @@ export const envVars = {
   // A backlog fetched in larger batches holds more of one subject's facts together, so they cost
   // one write and one snapshot instead of several (docs/capacity.md measures 8 MiB against 1); a
   // caught-up consumer fetches what is there whatever the limit.
-  fetchBytesPerPartition: z.coerce.number({ message: 'must be a whole number of bytes' }).int('must be a whole number').min(65_536, 'must be at least 65536').max(268_435_456, 'must be at most 268435456').default(8_388_608),
+  fetchBytesPerPartition: z.coerce.number({ message: 'must be a whole number of bytes' }).int('must be a whole number').min(65_536, 'must be at least 65536').max(268_435_456, 'must be at most 268435456').default(DEFAULT_FETCH_BYTES_PER_PARTITION),
   // Per API key, shared by all instances through Redis; 0 turns the limit off.
   rateLimitPerMinute: z.coerce.number().int().min(0).default(6000),
   rateLimitBurst: z.coerce.number().int().min(1).default(300),

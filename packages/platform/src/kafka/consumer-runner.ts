@@ -157,6 +157,9 @@ function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: nu
   };
 }
 
+/** What a consumer fetches per partition unless told otherwise (kafkajs alone: 1 MiB); see `fetchBytesPerPartition`. */
+export const DEFAULT_FETCH_BYTES_PER_PARTITION = 8_388_608;
+
 /**
  * At-least-once consumption with a dead-letter topic and no way for one message to stall the
  * rest. Every failure is classified (see `classifyFailure`):
@@ -173,7 +176,7 @@ function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: nu
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
   const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-  const fetchBytes = opts.fetchBytesPerPartition ?? 8_388_608;
+  const fetchBytes = opts.fetchBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION;
   // kafkajs caps a whole fetch at 10 MiB by default, which would cut larger per-partition batches.
   const fetchLimits = { maxBytesPerPartition: fetchBytes, maxBytes: Math.max(10_485_760, fetchBytes * Math.max(1, opts.partitionsConcurrently ?? 1)) };
   const makeConsumer = () => opts.kafka.consumer({ groupId: opts.groupId, sessionTimeout, heartbeatInterval, allowAutoTopicCreation: false, ...fetchLimits });
