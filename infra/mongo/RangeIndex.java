@@ -9,6 +9,7 @@ import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -1046,6 +1047,19 @@ final class RangeIndex<P> extends Index<P> {
         }
         if (a == MAX || b == MIN) {
             return 1;
+        }
+        // Every write puts and removes entries in the tree, a score of comparisons each, nearly
+        // all of two strings, two instants or two booleans: the library's comparator asks a
+        // dozen type questions before it gets to the same answer (a quarter of the stand-in's
+        // time under the pipeline bench).
+        if (a instanceof String x && b instanceof String y) {
+            return x.compareTo(y);
+        }
+        if (a instanceof Instant x && b instanceof Instant y) {
+            return x.compareTo(y);
+        }
+        if (a instanceof Boolean x && b instanceof Boolean y) {
+            return Boolean.compare(x, y);
         }
         return VALUES.compare(a, b);
     }
