@@ -103,6 +103,27 @@ describe('alert outbox on real Kafka and MongoDB', () => {
     expect(h.alertsOf(code)).toHaveLength(1);
   });
 
+  test("when a backlog's alerts about one subject are more than Kafka takes in one request to their partition, then every one is published in order, and another subject's alert is not held back", async () => {
+    // Each about 1.9 KB: a relay pass of 1 000 (OUTBOX_BATCH_SIZE) holds 1.9 MB for one
+    // partition, over the broker's 1 MiB message.max.bytes.
+    const code = dossierCode();
+    const other = dossierCode();
+    const reason = 'Hồ sơ quá ngày hẹn trả, chưa có văn bản xin lỗi. '.repeat(25);
+    const count = 1200;
+    const base = Date.now() - 60_000;
+    const ids = Array.from({ length: count }, (_, i) => `overdue:${code}:v${i + 1}`);
+    const alerts = ids.map((id, i) => storedAlert(code, { _id: id, deadlineVersion: i + 1, reason, raisedAt: new Date(base + i), dueAt: new Date(base + i) }));
+    // Raised after all of them, so a relay stuck on the first pass would never reach it.
+    alerts.push(storedAlert(other, { raisedAt: new Date(base + count) }));
+    await alertsColl().insertMany(alerts as never);
+    await outboxColl().insertMany(alerts.map((a) => ({ _id: a._id, raisedAt: a.raisedAt, relayOwner: null, relayLeaseUntil: null })) as never);
+    h.app.outbox.wake();
+    await waitFor('every alert on Kafka', () => h.alertsOf(code).length >= count && h.alertsOf(other).length > 0, { timeoutMs: 120_000 });
+    // At least once: a resent alert may come twice, but the first copies come in the order raised.
+    expect([...new Set(h.alertsOf(code).map((a) => a.id))]).toEqual(ids);
+    await waitFor('all recorded as published', async () => (await alertsColl().countDocuments({ dossierCode: { $in: [code, other] }, publishedAt: null } as never)) === 0, { timeoutMs: 60_000 });
+  }, 240_000);
+
   test('when an unpublished alert is older than the degraded threshold, then /readyz answers 200 degraded naming the outbox, and ready once it is gone', async () => {
     expect(await waitFor('ready', async () => ((await readyz()).body.status === 'ready' ? true : undefined))).toBe(true);
     const code = dossierCode();

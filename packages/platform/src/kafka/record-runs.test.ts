@@ -1,4 +1,4 @@
-import { inRunsOfBytes } from './state-publisher.kafka';
+import { inRunsOfBytes } from './record-runs';
 
 describe('inRunsOfBytes', () => {
   const record = (key: string, bytes: number) => ({ key, value: 'v'.repeat(bytes - key.length) });
