@@ -1,4 +1,4 @@
-import { readTopic, receivedEvent, requireEnv, uniqueName } from '@tthc/testkit';
+import { dossierCode, readTopic, receivedEvent, requireEnv, startKafkaProbe, uniqueName } from '@tthc/testkit';
 import { topicsFor } from '@tthc/contracts';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -38,6 +38,33 @@ describe('POST /v1/events', () => {
     const messages = await readTopic({ brokers: requireEnv('KAFKA_BROKERS'), topic, atLeast: 500 });
     const seen = new Map(messages.map((m) => [String(m.value.id), m.key]));
     for (const e of batch) expect(seen.get(e.id)).toBe(e.data.dossierCode);
+  });
+
+  test('when a batch under the body limit is about one dossier and more than Kafka takes in one request to its partition, then all of it is accepted and on Kafka', async () => {
+    // Long ids, sources, subjects and an extension attribute: 500 valid events, about 1 MB
+    // together, every one keyed by the same dossier code, thus in one partition, over the
+    // broker's 1 MiB message.max.bytes there. It was answered 503 on every retry.
+    const code = dossierCode();
+    const batch = Array.from({ length: 500 }, (_, i) => ({
+      ...receivedEvent({ dossierCode: code }, { id: `${String(i).padStart(6, '0')}-${'i'.repeat(240)}`, source: `urn:portal:${'s'.repeat(490)}` }),
+      subject: 'x'.repeat(500),
+      xnote: 'y'.repeat(500),
+    }));
+    const body = JSON.stringify(batch);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1_000_000);
+    const res = await post(body, { 'content-type': 'application/cloudevents-batch+json' });
+    expect(res.status).toBe(202);
+    expect(res.body.results.filter((r: { status: string }) => r.status === 'accepted')).toHaveLength(500);
+    const probe = await startKafkaProbe({ brokers: requireEnv('KAFKA_BROKERS'), topics: topic });
+    try {
+      const ours = await probe.waitFor('the 500 events on Kafka', (messages) => {
+        const mine = messages.filter((m) => m.key === code);
+        return mine.length >= 500 ? mine : undefined;
+      });
+      expect(ours.map((m) => m.value.id)).toEqual(batch.map((e) => e.id));
+    } finally {
+      await probe.stop();
+    }
   });
 
   test('when fields are invalid, then 400 problem+json names every bad field with its position in the batch', async () => {

@@ -1,4 +1,5 @@
 import { CompressionTypes, type Producer } from 'kafkajs';
+import { inRunsOfBytes } from '@tthc/platform';
 import { cloudEventRecord, inboundKeyOf, isDutyEvent, type InboundEvent, type TopicMap } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
@@ -10,7 +11,9 @@ import type { EventPublisher } from '../domain/accept-events.use-case';
 export function createKafkaEventPublisher(producer: Producer, topics: Pick<TopicMap, 'dossierEvents' | 'dutyEvents'>, timeoutMs: number, compression: 'none' | 'gzip' = 'none'): EventPublisher {
   const compressionType = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   return {
-    // One send per request: kafkajs groups its records by partition into one produce request per broker.
+    // One send per request, kafkajs grouping its records by partition into one produce request
+    // per broker, unless the request holds more than half a megabyte: a 1 MB body of events
+    // about one dossier passed Kafka's 1 MiB per partition, and was refused on every retry.
     async publish(events: InboundEvent[]) {
       const recordOf = (e: InboundEvent) => {
         const record = cloudEventRecord(inboundKeyOf(e), e);
@@ -23,7 +26,13 @@ export function createKafkaEventPublisher(producer: Producer, topics: Pick<Topic
         { topic: topics.dossierEvents, messages: cases.map(recordOf) },
         { topic: topics.dutyEvents, messages: duties.map(recordOf) },
       ].filter((b) => b.messages.length > 0);
-      const send = producer.sendBatch({ acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages: batches });
+      const sendBatch = (topicMessages: typeof batches) => producer.sendBatch({ acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages });
+      const runs = batches.map((b) => ({ topic: b.topic, runs: inRunsOfBytes(b.messages) }));
+      const send = runs.every((b) => b.runs.length === 1)
+        ? sendBatch(batches)
+        : (async () => {
+            for (const b of runs) for (const messages of b.runs) await sendBatch([{ topic: b.topic, messages }]);
+          })();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
