@@ -1,3 +1,5 @@
+import type { Producer, ProducerBatch, TopicMessages } from 'kafkajs';
+
 /**
  * Kafka refuses a record batch over its `message.max.bytes` (1 MiB by default) whole, and a
  * producer writes one batch per partition and request. Records that share a key share a
@@ -8,12 +10,12 @@
 export const MAX_PRODUCE_REQUEST_BYTES = 512 * 1024;
 
 /** Consecutive runs of `records` of at most `maxBytes` of keys and values each (a larger record alone). */
-export function inRunsOfBytes<R extends { key: string | null; value: string }>(records: readonly R[], maxBytes: number = MAX_PRODUCE_REQUEST_BYTES): R[][] {
+export function inRunsOfBytes<R extends { key?: string | Buffer | null; value: string | Buffer | null }>(records: readonly R[], maxBytes: number = MAX_PRODUCE_REQUEST_BYTES): R[][] {
   const runs: R[][] = [];
   let run: R[] = [];
   let bytes = 0;
   for (const r of records) {
-    const size = Buffer.byteLength(r.key ?? '') + Buffer.byteLength(r.value);
+    const size = Buffer.byteLength(r.key ?? '') + Buffer.byteLength(r.value ?? '');
     if (run.length > 0 && bytes + size > maxBytes) {
       runs.push(run);
       run = [];
@@ -24,4 +26,17 @@ export function inRunsOfBytes<R extends { key: string | null; value: string }>(r
   }
   if (run.length > 0) runs.push(run);
   return runs;
+}
+
+/**
+ * `producer.sendBatch(batch)`, as one request when every topic's messages fit in one run, and
+ * otherwise as one request per run, topic after topic, each acknowledged before the next.
+ */
+export async function sendBatchInRuns(producer: Pick<Producer, 'sendBatch'>, batch: ProducerBatch & { topicMessages: TopicMessages[] }, maxBytes = MAX_PRODUCE_REQUEST_BYTES): Promise<void> {
+  const topics = batch.topicMessages.map((t) => ({ topic: t.topic, runs: inRunsOfBytes(t.messages, maxBytes) }));
+  if (topics.every((t) => t.runs.length <= 1)) {
+    await producer.sendBatch(batch);
+    return;
+  }
+  for (const t of topics) for (const messages of t.runs) await producer.sendBatch({ ...batch, topicMessages: [{ topic: t.topic, messages }] });
 }

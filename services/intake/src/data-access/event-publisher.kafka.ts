@@ -1,5 +1,5 @@
 import { CompressionTypes, type Producer } from 'kafkajs';
-import { inRunsOfBytes } from '@tthc/platform';
+import { sendBatchInRuns } from '@tthc/platform';
 import { cloudEventRecord, inboundKeyOf, isDutyEvent, type InboundEvent, type TopicMap } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
@@ -26,13 +26,7 @@ export function createKafkaEventPublisher(producer: Producer, topics: Pick<Topic
         { topic: topics.dossierEvents, messages: cases.map(recordOf) },
         { topic: topics.dutyEvents, messages: duties.map(recordOf) },
       ].filter((b) => b.messages.length > 0);
-      const sendBatch = (topicMessages: typeof batches) => producer.sendBatch({ acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages });
-      const runs = batches.map((b) => ({ topic: b.topic, runs: inRunsOfBytes(b.messages) }));
-      const send = runs.every((b) => b.runs.length === 1)
-        ? sendBatch(batches)
-        : (async () => {
-            for (const b of runs) for (const messages of b.runs) await sendBatch([{ topic: b.topic, messages }]);
-          })();
+      const send = sendBatchInRuns(producer, { acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages: batches });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
