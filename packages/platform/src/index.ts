@@ -15,7 +15,6 @@ export * from './kafka/kafka-client';
 export * from './kafka/consumer-runner';
 export * from './kafka/service-consumer';
 export * from './kafka/dead-letter';
-export * from './kafka/record-runs';
 export * from './run-service';
 export * from './kafka/kafka-runtime';
 export * from './queue-metrics';

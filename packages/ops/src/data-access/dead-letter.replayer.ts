@@ -1,6 +1,5 @@
 import type { Producer } from 'kafkajs';
 import type { DeadLetterV1 } from '@tthc/contracts';
-import { sendBatchInRuns } from '@tthc/platform';
 
 export const REPLAYED_FROM_HEADER = 'tthc-replayed-from';
 
@@ -31,12 +30,13 @@ export async function replayDeadLetters(
     const chunk = replays.slice(start, start + chunkSize);
     const byTopic = new Map<string, Replay[]>();
     for (const r of chunk) byTopic.set(r.letter.originalTopic, [...(byTopic.get(r.letter.originalTopic) ?? []), r]);
-    const topicMessages = [...byTopic].map(([topic, rs]) => ({
-      topic,
-      messages: rs.map((r) => ({ key: r.letter.key, value: r.letter.value, headers: { [REPLAYED_FROM_HEADER]: replayedFrom(deadLetterTopic, r) } })),
-    }));
-    // In runs: a chunk of large letters about one subject would pass Kafka's limit in its partition.
-    await sendBatchInRuns(producer, { acks: -1, topicMessages });
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, rs]) => ({
+        topic,
+        messages: rs.map((r) => ({ key: r.letter.key, value: r.letter.value, headers: { [REPLAYED_FROM_HEADER]: replayedFrom(deadLetterTopic, r) } })),
+      })),
+    });
     onChunk(start + chunk.length, replays.length);
   }
 }

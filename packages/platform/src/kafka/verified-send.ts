@@ -99,12 +99,60 @@ const RESEND_ATTEMPTS = 5;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends the batch and resends what the answer leaves out, until every partition written to is
- * acknowledged. Throws a retriable `kafka-unavailable` error when partitions stay unacknowledged, so
- * callers treat it like Kafka being away.
+ * Kafka refuses a record batch over its `message.max.bytes` (1 MiB by default) in a partition,
+ * whole, and a producer writes one batch per partition and request. Messages that share a key
+ * share a partition, so a burst about one subject (a backlog's alerts, a portal's request about
+ * one dossier) passed the limit however many partitions the topic had, and was refused again on
+ * every retry: the alert relay retried the same alerts for ever, intake answered 503 to a valid
+ * batch. No request gives a partition more than this many bytes of keys and values.
+ */
+export const MAX_PARTITION_BYTES_PER_REQUEST = 512 * 1024;
+
+/**
+ * The placed batch as consecutive requests in which no partition gets more than `maxBytes` (a
+ * larger message goes with nothing else of its partition). Sent one after the other, each
+ * partition's messages keep their order.
+ */
+export function inRequestsOfBytes(topicMessages: readonly TopicMessages[], maxBytes = MAX_PARTITION_BYTES_PER_REQUEST): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let request = new Map<string, Message[]>();
+  let bytes = new Map<string, number>();
+  const close = () => {
+    if (request.size > 0) requests.push([...request].map(([topic, messages]) => ({ topic, messages })));
+    request = new Map();
+    bytes = new Map();
+  };
+  for (const t of topicMessages) {
+    for (const m of t.messages) {
+      const slot = `${t.topic}\n${m.partition}`;
+      const size = Buffer.byteLength(m.key ?? '') + Buffer.byteLength(m.value ?? '');
+      const held = bytes.get(slot) ?? 0;
+      if (held > 0 && held + size > maxBytes) close();
+      bytes.set(slot, (bytes.get(slot) ?? 0) + size);
+      const messages = request.get(t.topic);
+      if (messages) messages.push(m);
+      else request.set(t.topic, [m]);
+    }
+  }
+  close();
+  return requests;
+}
+
+/**
+ * Sends the batch, in requests under Kafka's per-partition limit (`inRequestsOfBytes`), and
+ * resends what an answer leaves out, until every partition written to is acknowledged. Throws a
+ * retriable `kafka-unavailable` error when partitions stay unacknowledged, so callers treat it
+ * like Kafka being away.
  */
 export async function sendVerified(send: (batch: ProducerBatch) => Promise<RecordMetadata[]>, batch: ProducerBatch, counts: PartitionCounts, onResend?: (missing: number) => void): Promise<RecordMetadata[]> {
-  let pending: TopicMessages[] = await Promise.all((batch.topicMessages ?? []).map(async (t) => ({ topic: t.topic, messages: place(await counts.of(t.topic), t.messages) })));
+  const placed = await Promise.all((batch.topicMessages ?? []).map(async (t) => ({ topic: t.topic, messages: place(await counts.of(t.topic), t.messages) })));
+  const answers: RecordMetadata[] = [];
+  for (const request of inRequestsOfBytes(placed)) answers.push(...(await sendAcknowledged(send, batch, request, onResend)));
+  return answers;
+}
+
+async function sendAcknowledged(send: (batch: ProducerBatch) => Promise<RecordMetadata[]>, batch: ProducerBatch, request: TopicMessages[], onResend?: (missing: number) => void): Promise<RecordMetadata[]> {
+  let pending = request;
   const answers: RecordMetadata[] = [];
   for (let attempt = 0; ; attempt++) {
     const answer = await send({ ...batch, topicMessages: pending });

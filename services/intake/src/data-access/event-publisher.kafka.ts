@@ -1,5 +1,4 @@
 import { CompressionTypes, type Producer } from 'kafkajs';
-import { sendBatchInRuns } from '@tthc/platform';
 import { cloudEventRecord, inboundKeyOf, isDutyEvent, type InboundEvent, type TopicMap } from '@tthc/contracts';
 import type { EventPublisher } from '../domain/accept-events.use-case';
 
@@ -11,9 +10,7 @@ import type { EventPublisher } from '../domain/accept-events.use-case';
 export function createKafkaEventPublisher(producer: Producer, topics: Pick<TopicMap, 'dossierEvents' | 'dutyEvents'>, timeoutMs: number, compression: 'none' | 'gzip' = 'none'): EventPublisher {
   const compressionType = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   return {
-    // One send per request, kafkajs grouping its records by partition into one produce request
-    // per broker, unless the request holds more than half a megabyte: a 1 MB body of events
-    // about one dossier passed Kafka's 1 MiB per partition, and was refused on every retry.
+    // One send per request: kafkajs groups its records by partition into one produce request per broker.
     async publish(events: InboundEvent[]) {
       const recordOf = (e: InboundEvent) => {
         const record = cloudEventRecord(inboundKeyOf(e), e);
@@ -26,7 +23,7 @@ export function createKafkaEventPublisher(producer: Producer, topics: Pick<Topic
         { topic: topics.dossierEvents, messages: cases.map(recordOf) },
         { topic: topics.dutyEvents, messages: duties.map(recordOf) },
       ].filter((b) => b.messages.length > 0);
-      const send = sendBatchInRuns(producer, { acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages: batches });
+      const send = producer.sendBatch({ acks: -1, timeout: timeoutMs, compression: compressionType, topicMessages: batches });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${timeoutMs} ms`)), timeoutMs);

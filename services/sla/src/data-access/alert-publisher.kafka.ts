@@ -1,5 +1,4 @@
 import type { Producer } from 'kafkajs';
-import { inRunsOfBytes } from '@tthc/platform';
 import { cloudEventRecord, type CloudEvent, type SlaAlertV1 } from '@tthc/contracts';
 import type { Alert, AlertPublisher } from '../domain/deadline';
 
@@ -41,11 +40,9 @@ export function createKafkaAlertPublisher(producer: Producer, topic: string): Al
   return {
     async publish(alerts) {
       if (alerts.length === 0) return;
-      // A few requests for the batch: alerts falling due together cost a round trip per half
-      // megabyte, not one each. A batch in one request was refused whole once a backlog's
-      // alerts, all from subjects of one partition, passed Kafka's limit there, and the relay
-      // then retried the same oldest alerts for ever.
-      for (const messages of inRunsOfBytes(alerts.map(message))) await producer.send({ topic, acks: -1, messages });
+      // One send for the batch: alerts falling due together cost one round trip, not one each
+      // (the platform's producer cuts it where a partition would pass Kafka's size limit).
+      await producer.send({ topic, acks: -1, messages: alerts.map(message) });
     },
   };
 }

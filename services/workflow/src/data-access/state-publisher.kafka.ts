@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { createBatcher, inRunsOfBytes } from '@tthc/platform';
+import { createBatcher } from '@tthc/platform';
 import { cloudEventRecord, DOSSIER_STATE_CHANGED_V1, type CloudEvent, type DossierStateChangedV1 } from '@tthc/contracts';
 import type { StatePublisher, StoredSubject } from '../domain/apply-fact.use-case';
 
@@ -31,7 +31,8 @@ export function toStateChanged(d: StoredSubject): DossierStateChangedV1 {
  */
 export function createKafkaStatePublisher(producer: Producer, topic: string): StatePublisher {
   const send = createBatcher(async (subjects: readonly StoredSubject[]) => {
-    for (const messages of inRunsOfBytes(subjects.map(toRecord))) await producer.send({ topic, acks: -1, messages });
+    // The platform's producer cuts the send where a partition would pass Kafka's size limit.
+    await producer.send({ topic, acks: -1, messages: subjects.map(toRecord) });
     return subjects.map(() => ({ value: undefined }));
   }, { dependency: 'kafka' });
   return { publish: (d) => send(d) };
