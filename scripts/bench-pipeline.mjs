@@ -21,7 +21,7 @@ const SAME_SECOND_DEADLINES = Number(process.env.BENCH_DUE_SAME_SECOND ?? 1000);
 const KEY = 'bench-key-0001';
 const log = (m) => console.log(`[bench] ${m}`);
 
-const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: () => undefined });
 const ns = `bench-${Date.now().toString(36)}`;
 const mongoUrl = new URL(infra.mongoUrl);
 mongoUrl.pathname = `/${ns}`;

@@ -146,7 +146,7 @@ const note = (m) => {
 // Infrastructure and the run's own names
 // ---------------------------------------------------------------------------------------------
 
-const infra = await resolveEndpoints({ profile: 'test', log: (line) => say(line) });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: (line) => say(line) });
 // Topic namespace, consumer groups, queue and key prefixes and the database all carry it, so
 // runs never mix and everything of this run can be found and removed. The scale-out passes each
 // get their own (newNamespace); these bindings are the current pass's.

@@ -29,7 +29,7 @@ const DAYS = Number(process.env.DAYS ?? 30);
 const HORIZON = Number(process.env.HORIZON ?? 21_600);
 const CONCURRENCY = 50;
 
-const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: () => undefined });
 const ns = `footprint-${Date.now().toString(36)}`;
 const mongoUrl = new URL(infra.mongoUrl);
 mongoUrl.pathname = `/${ns}`;

@@ -37,7 +37,7 @@ const POST_BUDGET_MS = Number(process.env.BENCH_INTAKE_MAX_SECONDS ?? 40) * 1000
 const KEY = 'bench-intake-key-0001';
 const log = (m) => console.log(`[intake bench] ${m}`);
 
-const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: () => undefined });
 const ns = `bench-intake-${Date.now().toString(36)}`;
 const config = loadConfig({
   NODE_ENV: 'test',

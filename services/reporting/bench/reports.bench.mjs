@@ -43,7 +43,7 @@ const COLD_RUNS = Math.max(1, Number(process.env.BENCH_REPORTING_COLD_RUNS ?? 5)
 // them before; the first request's time is printed all the same.
 const WARMUP = Math.max(0, Number(process.env.BENCH_REPORTING_WARMUP ?? 3));
 const log = (m) => console.log(`[bench:reporting] ${m}`);
-const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: () => undefined });
 // The stand-in's collector pauses in each timed window, when the project started the stand-in.
 const pauses = process.env.MONGO_URL ? null : standInPauses(root, 'test');
 const pausesSince = (from) => (pauses ? ` | stand-in paused: ${describePauses(pauses.window(from, Date.now()))}` : '');

@@ -18,7 +18,7 @@ const { loadConfig } = require(join(root, 'services/workflow/dist/config.js'));
 
 const N = Number(process.env.BENCH_WORKFLOW_EVENTS ?? 20_000);
 const log = (m) => console.log(`[bench:workflow] ${m}`);
-const infra = await resolveEndpoints({ profile: 'test', log: () => undefined });
+const infra = await resolveEndpoints({ profile: 'test', workload: 'bench', log: () => undefined });
 const ns = `wfbench-${Date.now().toString(36)}`;
 const mongoUrl = new URL(infra.mongoUrl);
 mongoUrl.pathname = `/${ns}`;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BENCH_HEAP_FLOOR, benchMongoHeap, jvmSizeBytes, smallStandInHeap } from './stand-in-heap';
 
 export type InfraProfile = 'dev' | 'test';
 export type EndpointSource = 'env' | 'testcontainers' | 'local';
@@ -10,6 +11,12 @@ export interface ResolveEndpointsOptions {
   profile: InfraProfile;
   /** Receives one progress line at a time (infra.sh output, container start-ups). Defaults to stderr. */
   log?: (line: string) => void;
+  /**
+   * `bench` sizes a local MongoDB stand-in this call starts for a bench's data set (`MONGO_HEAP`, when
+   * unset, becomes the machine's share of up to 14 GB) and warns on stderr when one already running is
+   * smaller. Tests keep infra.sh's defaults.
+   */
+  workload?: 'tests' | 'bench';
 }
 
 export interface ResolvedEndpoints {
@@ -100,7 +107,7 @@ export async function resolveEndpoints(options: ResolveEndpointsOptions): Promis
 
   if (mode !== 'testcontainers') {
     try {
-      const backend = await startLocal(profile, log);
+      const backend = await startLocal(profile, log, options.workload === 'bench' && fromEnv.mongo === undefined);
       return combine(fromEnv, backend, 'local');
     } catch (error) {
       failures.push(`local infra (infra/local/infra.sh up ${profile}): ${errorMessage(error)}`);
@@ -269,10 +276,11 @@ function firstLine(text: string): string {
 // Local processes (infra/local/infra.sh)
 // ---------------------------------------------------------------------------------------------
 
-async function startLocal(profile: InfraProfile, log: (line: string) => void): Promise<Backend> {
+async function startLocal(profile: InfraProfile, log: (line: string) => void, sizeForBench: boolean): Promise<Backend> {
   const root = findRepoRoot();
   const script = join(root, 'infra', 'local', 'infra.sh');
   if (!existsSync(script)) throw new Error(`${script} not found`);
+  const env = sizeForBench ? benchEnv(log) : process.env;
 
   // When every process already runs (an earlier `up`, a developer's own `infra.sh up`), this call
   // starts nothing and so must not stop anything either.
@@ -280,7 +288,7 @@ async function startLocal(profile: InfraProfile, log: (line: string) => void): P
   const alreadyRunning = before.code === 0;
 
   log(`[testkit] starting local infrastructure: infra/local/infra.sh up ${profile}`);
-  const result = await runScript(script, ['up', profile], root, log, LOCAL_UP_TIMEOUT_MS);
+  const result = await runScript(script, ['up', profile], root, log, LOCAL_UP_TIMEOUT_MS, env);
   if (result.code !== 0) {
     const tail = result.stderr.slice(-15).join('\n');
     throw new Error(`infra.sh up ${profile} exited with ${result.signal ?? `code ${result.code}`}${tail ? `:\n${tail}` : ''}`);
@@ -297,6 +305,8 @@ async function startLocal(profile: InfraProfile, log: (line: string) => void): P
     if (!value) throw new Error(`infra.sh up ${profile} did not print ${ENV_NAMES[component]}=… on stdout`);
     endpoints[component] = value;
   }
+  const small = sizeForBench ? smallStandInHeap(join(root, '.data', profile), env.MONGO_HEAP ?? '') : undefined;
+  if (small) process.stderr.write(`[testkit] warning: ${small}\n`);
 
   return {
     endpoints,
@@ -320,15 +330,29 @@ interface ScriptResult {
   stderr: string[];
 }
 
+/** infra.sh's environment for a bench: an explicit MONGO_HEAP wins, else the machine's bench heap. */
+function benchEnv(log: (line: string) => void): NodeJS.ProcessEnv {
+  const explicit = process.env.MONGO_HEAP?.trim();
+  const heap = explicit || benchMongoHeap();
+  log(`[testkit] bench heap of the MongoDB stand-in, if this call starts it: ${heap} (${explicit ? 'MONGO_HEAP' : 'sized to this machine; MONGO_HEAP overrides it'})`);
+  const heapBytes = jvmSizeBytes(heap);
+  const floorBytes = jvmSizeBytes(BENCH_HEAP_FLOOR) ?? 0;
+  if (heapBytes !== undefined && heapBytes < floorBytes) {
+    process.stderr.write(`[testkit] warning: a ${heap} heap is below the ${BENCH_HEAP_FLOOR} the 1 000 000-deadline phases were measured with; they may not fit\n`);
+  }
+  return { ...process.env, MONGO_HEAP: heap };
+}
+
 function runScript(
   script: string,
   args: string[],
   cwd: string,
   onStderrLine: (line: string) => void,
   timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn('bash', [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
     const stdout: string[] = [];
     const stderr: string[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => stdout.push(line));
