@@ -338,7 +338,7 @@ function benchEnv(log: (line: string) => void): NodeJS.ProcessEnv {
   const heapBytes = jvmSizeBytes(heap);
   const floorBytes = jvmSizeBytes(BENCH_HEAP_FLOOR) ?? 0;
   if (heapBytes !== undefined && heapBytes < floorBytes) {
-    process.stderr.write(`[testkit] warning: a ${heap} heap is below the ${BENCH_HEAP_FLOOR} the 1 000 000-deadline phases were measured with; they may not fit\n`);
+    process.stderr.write(`[testkit] warning: a ${heap} heap is less than ${BENCH_HEAP_FLOOR}; the 1 000 000-deadline phases may not fit (they were measured with 14 GB)\n`);
   }
   return { ...process.env, MONGO_HEAP: heap };
 }

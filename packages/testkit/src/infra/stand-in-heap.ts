@@ -12,7 +12,8 @@ const GIB = 2 ** 30;
 // which leaves the rest to Kafka, Redis and the services.
 const BENCH_HEAP_CEILING_BYTES = 14 * GIB;
 const BENCH_HEAP_SHARE_OF_RAM = 0.6;
-// Below this the 1 000 000-deadline phases are not expected to fit at all.
+// Below this a bench warns that its 1 000 000-deadline phases may not fit: they were measured with
+// 14 GB, and 1.5 GB already ran out after the 200 000-event pass.
 const BENCH_HEAP_FLOOR_BYTES = 6 * GIB;
 
 /** The `-Xmx` a bench gives a stand-in it starts itself, as a JVM size string (for example `14336m`). */
