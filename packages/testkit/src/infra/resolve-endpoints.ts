@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BENCH_HEAP_FLOOR, benchMongoHeap, jvmSizeBytes, smallStandInHeap } from './stand-in-heap';
+import { belowBenchFloor, benchMongoHeap, smallStandInHeap } from './stand-in-heap';
 
 export type InfraProfile = 'dev' | 'test';
 export type EndpointSource = 'env' | 'testcontainers' | 'local';
@@ -280,7 +280,8 @@ async function startLocal(profile: InfraProfile, log: (line: string) => void, si
   const root = findRepoRoot();
   const script = join(root, 'infra', 'local', 'infra.sh');
   if (!existsSync(script)) throw new Error(`${script} not found`);
-  const env = sizeForBench ? benchEnv(log) : process.env;
+  const benchHeap = sizeForBench ? chooseBenchHeap(log) : undefined;
+  const env = benchHeap ? { ...process.env, MONGO_HEAP: benchHeap } : process.env;
 
   // When every process already runs (an earlier `up`, a developer's own `infra.sh up`), this call
   // starts nothing and so must not stop anything either.
@@ -305,7 +306,7 @@ async function startLocal(profile: InfraProfile, log: (line: string) => void, si
     if (!value) throw new Error(`infra.sh up ${profile} did not print ${ENV_NAMES[component]}=… on stdout`);
     endpoints[component] = value;
   }
-  const small = sizeForBench ? smallStandInHeap(join(root, '.data', profile), env.MONGO_HEAP ?? '') : undefined;
+  const small = benchHeap ? smallStandInHeap(join(root, '.data', profile), benchHeap) : undefined;
   if (small) process.stderr.write(`[testkit] warning: ${small}\n`);
 
   return {
@@ -330,17 +331,14 @@ interface ScriptResult {
   stderr: string[];
 }
 
-/** infra.sh's environment for a bench: an explicit MONGO_HEAP wins, else the machine's bench heap. */
-function benchEnv(log: (line: string) => void): NodeJS.ProcessEnv {
+/** The stand-in heap for a bench: an explicit MONGO_HEAP wins, else the machine's bench heap. */
+function chooseBenchHeap(log: (line: string) => void): string {
   const explicit = process.env.MONGO_HEAP?.trim();
   const heap = explicit || benchMongoHeap();
   log(`[testkit] bench heap of the MongoDB stand-in, if this call starts it: ${heap} (${explicit ? 'MONGO_HEAP' : 'sized to this machine; MONGO_HEAP overrides it'})`);
-  const heapBytes = jvmSizeBytes(heap);
-  const floorBytes = jvmSizeBytes(BENCH_HEAP_FLOOR) ?? 0;
-  if (heapBytes !== undefined && heapBytes < floorBytes) {
-    process.stderr.write(`[testkit] warning: a ${heap} heap is less than ${BENCH_HEAP_FLOOR}; the 1 000 000-deadline phases may not fit (they were measured with 14 GB)\n`);
-  }
-  return { ...process.env, MONGO_HEAP: heap };
+  const small = belowBenchFloor(heap);
+  if (small) process.stderr.write(`[testkit] warning: ${small}\n`);
+  return heap;
 }
 
 function runScript(

@@ -65,4 +65,9 @@ export function smallStandInHeap(dataDir: string, wanted: string): string | unde
   );
 }
 
-export const BENCH_HEAP_FLOOR = `${BENCH_HEAP_FLOOR_BYTES / MIB}m`;
+/** Why `heap` is too small for the bench's largest phases, or undefined when it is not. */
+export function belowBenchFloor(heap: string): string | undefined {
+  const bytes = jvmSizeBytes(heap);
+  if (bytes === undefined || bytes >= BENCH_HEAP_FLOOR_BYTES) return undefined;
+  return `a ${heap} heap is less than ${BENCH_HEAP_FLOOR_BYTES / GIB} GB; the 1 000 000-deadline phases may not fit (they were measured with 14 GB)`;
+}
