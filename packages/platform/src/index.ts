@@ -19,6 +19,7 @@ export * from './run-service';
 export * from './kafka/kafka-runtime';
 export * from './queue-metrics';
 export * from './jobs/job-catalog';
+export * from './jobs/scheduler-watch';
 export * from './batcher';
 export * from './mongo-batch';
 export * from './json-copy';

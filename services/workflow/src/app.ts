@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
-import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, registerQueueMetrics, type RunningServer, serveHttp, watchJobScheduler } from '@tthc/platform';
 import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
 import { createFactDeadLetters } from './data-access/dead-letter.kafka';
@@ -66,6 +66,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
   let server: RunningServer | null = null;
   let worker: Worker | null = null;
   let poller: NodeJS.Timeout | null = null;
+  let stopSchedulerWatch: (() => void) | null = null;
   const gate = createCalendarChangeGate();
   let reloadCalendars: () => Promise<unknown> = async () => ({ applied: [], installed: [] });
 
@@ -141,12 +142,24 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
       );
       worker.on('error', (err) => logger.error({ err }, 'worker error'));
       worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'maintenance job failed'));
-      // Upserting the scheduler is idempotent, so every instance may do it at start.
-      await maintenance.upsertJobScheduler(
-        JOB_NAMES.expireUnknownDossiers,
-        { every: config.UNKNOWN_SWEEP_SECONDS * 1000 },
-        { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowMaintenanceJobs[JOB_NAMES.expireUnknownDossiers].options },
-      );
+      // Upserting the scheduler is idempotent, so every instance may do it at start, and again
+      // whenever Redis has lost it (the sweep would otherwise stop until the next restart).
+      const sweepEveryMs = config.UNKNOWN_SWEEP_SECONDS * 1000;
+      const scheduleSweep = () =>
+        maintenance.upsertJobScheduler(
+          JOB_NAMES.expireUnknownDossiers,
+          { every: sweepEveryMs },
+          { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowMaintenanceJobs[JOB_NAMES.expireUnknownDossiers].options },
+        );
+      await scheduleSweep();
+      stopSchedulerWatch = watchJobScheduler({
+        queue: maintenance,
+        schedulerId: JOB_NAMES.expireUnknownDossiers,
+        everyMs: sweepEveryMs,
+        schedule: scheduleSweep,
+        onRestored: () => logger.warn({ schedule: JOB_NAMES.expireUnknownDossiers }, 'job schedule was missing from Redis; scheduled again'),
+        onError: (err) => logger.warn({ err: err.message }, 'cannot check the job schedule'),
+      });
 
       poller = setInterval(() => {
         reloadCalendars().catch((err: unknown) => logger.error({ err }, 'calendar poll failed'));
@@ -166,6 +179,7 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
     },
     async stop() {
       stopQueueMetrics?.();
+      stopSchedulerWatch?.();
       if (poller) clearInterval(poller);
       await server?.close();
       await runner?.stop();

@@ -6,8 +6,9 @@ import type { Producer } from 'kafkajs';
 import { DEFAULT_CALENDAR_PATH, loadCalendar, loadCalendarFile } from '@tthc/calendar';
 import { SAMPLE_CATALOG_PATH, computeLegalDue, loadCatalogFile } from '@tthc/catalog';
 import { importCatalog } from '@tthc/catalog/storage';
-import { COLLECTIONS, topicsFor } from '@tthc/contracts';
-import { dossierCode, requireEnv, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
+import { COLLECTIONS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
+import { Redis } from 'ioredis';
+import { dossierCode, loseRedisKeys, requireEnv, uniqueName, waitFor, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { main as calendarApply } from '../src/cli/calendar-apply.cli';
@@ -138,6 +139,22 @@ describe('workflow lifecycle on real Kafka, MongoDB and Redis', () => {
     const fresh = await waitFor('the reception to be stored', () => stored(code));
     expect(fresh.history.map((h) => h.type)).toEqual(['vn.tthc.dossier.received']);
     expect(fresh.revision).toBe(1);
+  });
+
+  test('when Redis loses the sweep\'s schedule, then it is scheduled again and facts of a dossier never received are still dead-lettered', async () => {
+    const redis = new Redis(requireEnv('REDIS_URL'), { lazyConnect: true });
+    try {
+      await redis.connect();
+      expect(await loseRedisKeys(redis, `${namespace}:`)).toBeGreaterThan(0);
+      const code = dossierCode(AGENCY, '261122');
+      const orphan = fact('vn.tthc.dossier.processing-started', code, '2026-11-22T10:00:00+07:00');
+      await send(code, orphan);
+      const [letter] = await waitFor('the fact on the dead-letter topic', () => (lettersOf(code).length >= 1 ? lettersOf(code) : undefined));
+      expect(letter?.value.data).toMatchObject({ errorCode: 'unknown-subject', originalTopic: topics.dossierEvents });
+      expect(await redis.exists(`${namespace}:${QUEUES.workflowMaintenance}:repeat:${JOB_NAMES.expireUnknownDossiers}`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test('when a petition is received, then it is stored and published as a petition with its deadlines', async () => {
