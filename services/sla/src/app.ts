@@ -7,7 +7,7 @@ import { CalendarRegistry, defaultCalendar, loadCalendarFile, readJsonFile } fro
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { loadDutiesFile, SAMPLE_DUTIES_PATH } from '@tthc/catalog';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH } from '@tthc/metrics';
-import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, type RunningServer, serveHttp } from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, registerQueueMetrics, restoreJobScheduler, type RunningServer, serveHttp, watchSchedules } from '@tthc/platform';
 import type { SlaConfig } from './config';
 import { systemClock, type Clock, type TimerHorizon } from './domain/deadline';
 import { createAlertRelay, type AlertRelay } from './domain/relay-alerts.use-case';
@@ -95,7 +95,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   const duties = loadDutiesFile(config.DUTIES_FILE ?? SAMPLE_DUTIES_PATH);
   const directory = AgencyDirectory.fromFile(config.AGENCY_DIRECTORY_FILE ?? SAMPLE_AGENCY_DIRECTORY_PATH);
   let server: RunningServer | null = null;
-  let schedulerWatch: NodeJS.Timeout | null = null;
+  let stopSchedulerWatch: (() => void) | null = null;
   let calendarPoll: NodeJS.Timeout | null = null;
   let stopQueueMetrics: (() => Promise<void>) | null = null;
 
@@ -265,24 +265,21 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // and nothing stored in Redis can bring them back. This in-process watch does, and runs
       // the reconciliation itself rather than waiting for the schedule's first firing. It looks
       // twice per period, so the repair starts within one period of the loss.
-      let watching = false;
-      schedulerWatch = setInterval(() => {
-        if (watching) return;
-        watching = true;
-        void (async () => {
-          const reconcileLost = !(await maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID));
-          if (reconcileLost) await scheduleReconciliation();
-          const delayCountsLost = await activeDelayCounts.ensureScheduled();
-          if (reconcileLost) schedulesRestored.inc({ schedule: RECONCILE_SCHEDULER_ID });
-          if (delayCountsLost) schedulesRestored.inc({ schedule: DELAY_COUNTS_SCHEDULER_ID });
-          if (!reconcileLost && !delayCountsLost) return;
-          logger.warn({ reconcileLost, delayCountsLost }, 'job schedules were missing from Redis; scheduled again, reconciling timers now');
+      stopSchedulerWatch = watchSchedules({
+        everyMs,
+        restoreMissing: async () => {
+          const restored: string[] = [];
+          if (await restoreJobScheduler(maintenance, RECONCILE_SCHEDULER_ID, scheduleReconciliation)) restored.push(RECONCILE_SCHEDULER_ID);
+          if (await activeDelayCounts.ensureScheduled()) restored.push(DELAY_COUNTS_SCHEDULER_ID);
+          return restored;
+        },
+        onRestored: async (schedules) => {
+          for (const schedule of schedules) schedulesRestored.inc({ schedule });
+          logger.warn({ schedules }, 'job schedules were missing from Redis; scheduled again, reconciling timers now');
           await activeReconciler.run('schedule-lost');
-        })()
-          .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot check the job schedules'))
-          .finally(() => (watching = false));
-      }, Math.max(250, Math.min(everyMs / 2, 10_000)));
-      schedulerWatch.unref();
+        },
+        onError: (err) => logger.warn({ err: err.message }, 'cannot check the job schedules'),
+      });
 
       stopQueueMetrics = registerQueueMetrics({ metrics, redis: queueRedis, queues: [queue, maintenance], logger });
 
@@ -329,7 +326,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       return server;
     },
     async stop() {
-      if (schedulerWatch) clearInterval(schedulerWatch);
+      stopSchedulerWatch?.();
       if (calendarPoll) clearInterval(calendarPoll);
       if (dutyPoll) clearInterval(dutyPoll);
       await stopQueueMetrics?.();

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { CalendarRegistry, loadCalendarFile, readJsonFile } from '@tthc/calendar';
 import { CONSUMER_GROUPS, JOB_NAMES, QUEUES, topicsFor } from '@tthc/contracts';
-import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, registerQueueMetrics, type RunningServer, serveHttp, watchJobScheduler } from '@tthc/platform';
+import { connectMongo, consumerCheck, type ConsumerRunner, createKafkaRuntime, createLogger, createMetrics, createServiceConsumer, createServiceHttp, dependencyChecks, kafkaTopicSettings, type Logger, parseApiKeys, registerQueueMetrics, restoreJobScheduler, type RunningServer, serveHttp, watchSchedules } from '@tthc/platform';
 import { rulesOf, type WorkflowConfig } from './config';
 import { createCalendarAuditStore, createCalendarStore } from './data-access/calendar.store';
 import { createFactDeadLetters } from './data-access/dead-letter.kafka';
@@ -152,12 +152,11 @@ export function createApp(config: WorkflowConfig, deps: WorkflowDeps = {}) {
           { name: JOB_NAMES.expireUnknownDossiers, data: { reason: 'schedule' }, opts: workflowMaintenanceJobs[JOB_NAMES.expireUnknownDossiers].options },
         );
       await scheduleSweep();
-      stopSchedulerWatch = watchJobScheduler({
-        queue: maintenance,
-        schedulerId: JOB_NAMES.expireUnknownDossiers,
+      stopSchedulerWatch = watchSchedules({
         everyMs: sweepEveryMs,
-        schedule: scheduleSweep,
-        onRestored: () => logger.warn({ schedule: JOB_NAMES.expireUnknownDossiers }, 'job schedule was missing from Redis; scheduled again'),
+        restoreMissing: async () =>
+          (await restoreJobScheduler(maintenance, JOB_NAMES.expireUnknownDossiers, scheduleSweep)) ? [JOB_NAMES.expireUnknownDossiers] : [],
+        onRestored: (schedules) => logger.warn({ schedules }, 'job schedule was missing from Redis; scheduled again'),
         onError: (err) => logger.warn({ err: err.message }, 'cannot check the job schedule'),
       });
 
