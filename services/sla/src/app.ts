@@ -84,7 +84,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let reconciler: ReturnType<typeof timerReconciler> | null = null;
   let delayCounts: ReturnType<typeof createDelayCountsJob> | null = null;
   let relay: AlertRelay | null = null;
-  let worker: Worker | null = null;
+  let workers: Worker[] = [];
   let maintenanceWorker: Worker | null = null;
   let conn: Connection | null = null;
   let runner: ConsumerRunner | null = null;
@@ -218,13 +218,14 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // Its first pass sends what a previous run stored but did not get acknowledged.
       relay.start();
 
-      worker = new Worker(QUEUES.slaDeadlines, checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, logger, metrics }), {
-        connection: workerRedis,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: config.WORKER_CONCURRENCY,
+      const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, logger, metrics });
+      const perWorker = Math.max(1, Math.ceil(config.WORKER_CONCURRENCY / config.WORKER_FETCHERS));
+      workers = Array.from({ length: config.WORKER_FETCHERS }, () => {
+        const w = new Worker(QUEUES.slaDeadlines, processor, { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: perWorker });
+        w.on('error', (err) => logger.error({ err }, 'worker error'));
+        w.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
+        return w;
       });
-      worker.on('error', (err) => logger.error({ err }, 'worker error'));
-      worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));
 
       const activeReconciler = timerReconciler({ deadlines, timers, planner, horizon, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
       reconciler = activeReconciler;
@@ -335,7 +336,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await dutyRunner?.stop();
       await delayCounts?.stop();
       await maintenanceWorker?.close();
-      await worker?.close();
+      await Promise.all(workers.map((w) => w.close()));
       // After the worker, so the alerts of its last firings are sent; what Kafka does not take
       // in time stays stored and goes out at the next start, here or on another instance.
       await relay?.stop();

@@ -5,7 +5,9 @@ import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harn
 // Plain-second leads and steps keep the sequence short; production uses working days.
 let h: SlaHarness;
 beforeAll(async () => {
-  h = await startSla({ SLA_WARNING_LEAD: '2s', SLA_ESCALATION_STEPS: '2s,4s', RECONCILE_EVERY_SECONDS: '3600' });
+  // Several fetchers of few lanes each: a crowd falling due together spans every fetcher and
+  // several rounds of lanes, as a province's thousand due in one second does in production.
+  h = await startSla({ SLA_WARNING_LEAD: '2s', SLA_ESCALATION_STEPS: '2s,4s', RECONCILE_EVERY_SECONDS: '3600', WORKER_FETCHERS: '4', WORKER_CONCURRENCY: '40' });
 });
 afterAll(async () => {
   await h?.stop();
@@ -71,6 +73,21 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     expect([...((stored?.['raised'] as string[]) ?? [])].sort()).toEqual(['due', 'escalation:1', 'escalation:2']);
     expect(stored?.['nextFireAt']).toBeNull();
     expect(await heldJobs(code)).toEqual([]);
+  });
+
+  test('when 300 deadlines fall due in the same second with four fetchers of ten lanes, then each overdue alert is raised exactly once, none before its instant', async () => {
+    const codes = Array.from({ length: 300 }, () => dossierCode());
+    const dueAt = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000).toISOString();
+    await Promise.all(codes.map((code) => h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt })]))));
+
+    const crowd = new Set(codes);
+    const overdue = () => h.alerts.filter((a) => crowd.has(a.data.dossierCode) && a.data.kind === 'overdue');
+    await waitFor('300 overdue alerts', () => overdue().length >= 300, { timeoutMs: 30_000 });
+    await sleep(1500); // grace period: a duplicate would arrive within it
+    expect(overdue().map((a) => a.data.dossierCode).sort()).toEqual([...codes].sort());
+    expect(await h.mongo.collection('alerts').countDocuments({ dossierCode: { $in: codes }, kind: 'overdue' })).toBe(300);
+    // Every one of them was raised at or after its due instant, never before.
+    expect(overdue().every((a) => Date.parse(String(a.data.raisedAt)) >= Date.parse(dueAt))).toBe(true);
   });
 
   test('when a processing step passes its due instant, then the overdue alert names the step agency as responsible', async () => {
