@@ -70,6 +70,39 @@ export function handlingEnded(phase: unknown, subject: unknown): boolean {
   return phase === 'closed' || (phase === 'open' && subject === 'petition');
 }
 
+/**
+ * Every field `toSubjectRecord` reads, as paths for a MongoDB inclusion projection. A reader that
+ * needs only the record asks for these rather than excluding the large fields: the derived
+ * state holds far more than its steps, apologies and late agencies, and every field read costs
+ * its encoding in the store and its decoding in the driver (a delay-count read of 38 000
+ * subjects took 4.5 s with the exclusions, 1.1 s with these). Kept beside the function so the
+ * two change together; a test checks a full document and its projection give the same record.
+ */
+export const SUBJECT_RECORD_FIELDS = [
+  'code',
+  'phase',
+  'subject',
+  'agencyCode',
+  'procedureCode',
+  'statusCode',
+  'receivedAt',
+  'dueAt',
+  'endAt',
+  'closedAt',
+  'timeliness',
+  'overdue',
+  'atRisk',
+  'paused',
+  'apologies',
+  'steps',
+  'lateAgencies',
+  'state.phase',
+  'state.subject',
+  'state.apologies',
+  'state.steps',
+  'state.lateAgencies',
+] as const;
+
 /** Normalises a stored document; null when it is not a subject at all (no code). */
 export function toSubjectRecord(doc: Doc): SubjectRecord | null {
   const code = str(doc['code']) ?? (doc['_id'] == null ? null : String(doc['_id']));

@@ -1,6 +1,6 @@
 import { mongo, type Connection } from 'mongoose';
 import { COLLECTIONS, type CloudEvent, type DeadlineEntryV1, type DossierPhase, type SubjectKind, type Timeliness } from '@tthc/contracts';
-import { toSubjectRecord, type ListedSubject, type SubjectRecord } from '@tthc/metrics';
+import { SUBJECT_RECORD_FIELDS, toSubjectRecord, type ListedSubject, type SubjectRecord } from '@tthc/metrics';
 import { idBatches, instantBefore, instantNotBefore, type AgencyFilter, type Page, type StoredInstant } from './query-filter';
 import { ratingsOf, type StoredRating } from './rating.read-model';
 
@@ -78,6 +78,9 @@ export function subjectDocuments(conn: Connection): mongo.Collection<SubjectDocu
 // History and findings can be large and are never needed for counting.
 const COUNTING_PROJECTION = { history: 0, findings: 0, versionBumps: 0, deadlines: 0 };
 
+/** Only what `toSubjectRecord` reads: a period's candidates are every subject of the year. */
+const RECORD_PROJECTION = Object.fromEntries(SUBJECT_RECORD_FIELDS.map((field) => [field, 1]));
+
 /**
  * What a list row reads of a subject (`ListedSubject`, through `toSubjectRecord`): its flat
  * fields, and the parts of the state older documents kept there instead. Named rather than
@@ -103,7 +106,7 @@ export async function subjectsFor(conn: Connection, { openSince, end }: { openSi
   ];
   if (agencies) and.push(agencies);
   const out: SubjectRecord[] = [];
-  for await (const doc of subjectDocuments(conn).find(filter({ $and: and }), { projection: COUNTING_PROJECTION })) {
+  for await (const doc of subjectDocuments(conn).find(filter({ $and: and }), { projection: RECORD_PROJECTION })) {
     const r = toSubjectRecord(doc);
     if (r) out.push(r);
   }
