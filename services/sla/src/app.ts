@@ -219,8 +219,11 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       relay.start();
 
       const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, logger, metrics });
-      const perWorker = Math.max(1, Math.ceil(config.WORKER_CONCURRENCY / config.WORKER_FETCHERS));
-      workers = Array.from({ length: config.WORKER_FETCHERS }, () => {
+      // Never more fetchers than lanes: each worker holds at least one, so more would exceed
+      // WORKER_CONCURRENCY.
+      const fetchers = Math.min(config.WORKER_FETCHERS, config.WORKER_CONCURRENCY);
+      const perWorker = Math.ceil(config.WORKER_CONCURRENCY / fetchers);
+      workers = Array.from({ length: fetchers }, () => {
         const w = new Worker(QUEUES.slaDeadlines, processor, { connection: workerRedis, prefix: config.QUEUE_PREFIX, concurrency: perWorker });
         w.on('error', (err) => logger.error({ err }, 'worker error'));
         w.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'deadline check failed'));

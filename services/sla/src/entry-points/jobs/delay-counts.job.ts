@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Calendar } from '@tthc/calendar';
 import { JOB_NAMES, type PublishDelayCountsJobV1 } from '@tthc/contracts';
 import { periodContaining, type AgencyDirectory } from '@tthc/metrics';
-import type { Logger, Metrics } from '@tthc/platform';
+import { restoreJobScheduler, type Logger, type Metrics } from '@tthc/platform';
 import { periodsToCompute, publishDelayCounts, type DelayCountsPublisher, type DelayCountsStore } from '../../domain/delay-counts.use-case';
 import { slaMaintenanceJobs } from './catalog';
 
@@ -92,9 +92,7 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
      * there); true when the schedule was missing.
      */
     async ensureScheduled(): Promise<boolean> {
-      if (stopped || (await deps.queue.getJobScheduler(DELAY_COUNTS_SCHEDULER_ID))) return false;
-      await schedule();
-      return true;
+      return !stopped && restoreJobScheduler(deps.queue, DELAY_COUNTS_SCHEDULER_ID, schedule);
     },
     async stop() {
       stopped = true;
