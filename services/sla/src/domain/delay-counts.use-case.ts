@@ -56,6 +56,9 @@ export async function publishDelayCounts(input: { periods: Period[]; now: Date }
   const computedAt = deps.calendar.formatInstant(input.now);
   const rows: DelayCountsRow[] = [];
   for (const period of input.periods) {
+    // Counting a year of subjects takes tens of milliseconds a period; the timers of this
+    // process fire in between rather than after all of them.
+    await new Promise((resolve) => setImmediate(resolve));
     const asOfMs = Math.min(input.now.getTime(), Date.parse(period.end));
     for (const r of countByAgencyAndProcedure(subjects, period, { calendar: deps.calendar, directory: deps.directory, now: input.now.getTime() })) {
       const counts = Object.fromEntries([...COUNT_FIELDS.map((f) => [f, r[f]]), ['lateRate', r.lateRate], ['onTimeRate', r.onTimeRate]]) as DelayCountsRow['counts'];
