@@ -17,6 +17,7 @@ const topics = topicsFor(namespace);
 const brokers = requireEnv('KAFKA_BROKERS');
 const mongoUrl = withDatabase(requireEnv('MONGO_URL'), namespace);
 const logger = createLogger({ service: 'metrics-e2e', level: 'silent' });
+const jobMetrics = createMetrics('sla-delay-counts-e2e');
 const clock = new ControllableClock('2026-02-11T12:00:00+07:00');
 const sla = createSla(
   slaConfig({
@@ -63,7 +64,7 @@ beforeAll(async () => {
     directory: AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH),
     clock,
     logger,
-    metrics: createMetrics('sla-delay-counts-e2e'),
+    metrics: jobMetrics,
     everySeconds: 1,
   });
   // The wiring app.ts is to get: the maintenance worker dispatches the job by name.
@@ -99,6 +100,14 @@ describe('SLA delay counts on the real Kafka topic', () => {
     await waitFor('two runs', () => counted().length >= 12, { timeoutMs: 20_000 });
     const ids = (await mongo.collection(COLLECTIONS.delayCounts).find({}).toArray()).map((d) => String(d._id)).sort();
     expect(ids).toEqual(['2026-02|G01.001.000|P1', '2026-02|G01.102.000|P2', '2026-Q1|G01.001.000|P1', '2026-Q1|G01.102.000|P2', '2026|G01.001.000|P1', '2026|G01.102.000|P2']);
+    // An operator sees what a run read and how long it took: the read grows through the year.
+    // Set once a run has published, so a record on Kafka can be seen a moment before them.
+    const valueOf = async (name: string) => (await jobMetrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+    await waitFor('the metrics of a finished run', async () => ((await valueOf('sla_delay_counts_subjects'))[0]?.value ?? 0) > 0);
+    expect((await valueOf('sla_delay_counts_subjects'))[0]?.value).toBe(4);
+    expect((await valueOf('sla_delay_counts_rows'))[0]?.value).toBe(6);
+    const runs = (await valueOf('sla_delay_counts_duration_seconds')).find((v) => v.metricName === 'sla_delay_counts_duration_seconds_count');
+    expect(runs?.value).toBeGreaterThanOrEqual(1);
   });
 
   test('when the month closes, then the close job publishes February as final and schedules the next close', async () => {

@@ -61,7 +61,7 @@ describe('one delay-count run', () => {
     const f = fakes(subjects);
     const now = new Date('2026-02-11T12:00:00+07:00');
     const result = await publishDelayCounts({ periods: periodsToCompute(now, calendar, null), now }, { ...f, calendar, directory });
-    expect(result).toEqual({ periods: ['2026-02', '2026-Q1', '2026'], rows: 3 });
+    expect(result).toEqual({ periods: ['2026-02', '2026-Q1', '2026'], rows: 3, subjects: 3 });
     // The window reaches from the earliest period start to the latest end.
     expect(f.windows[0]).toEqual({ openSince: new Date('2026-01-01T00:00:00+07:00'), end: new Date('2027-01-01T00:00:00+07:00') });
     const feb = f.stored.get('2026-02|G01.001.000|P1')!;

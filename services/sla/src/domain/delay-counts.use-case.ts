@@ -49,7 +49,7 @@ export function periodsToCompute(now: Date, calendar: Calendar, closedMonthKey: 
  * Recomputes the delay counts of `periods` from the dossiers (nothing is carried from a
  * previous run, so a rerun after any failure gives the same rows), stores and publishes them.
  */
-export async function publishDelayCounts(input: { periods: Period[]; now: Date }, deps: DelayCountsDeps): Promise<{ periods: string[]; rows: number }> {
+export async function publishDelayCounts(input: { periods: Period[]; now: Date }, deps: DelayCountsDeps): Promise<{ periods: string[]; rows: number; subjects: number }> {
   const openSince = new Date(Math.min(...input.periods.map((p) => Date.parse(p.start))));
   const end = new Date(Math.max(...input.periods.map((p) => Date.parse(p.end))));
   const subjects = await deps.store.subjectsFor({ openSince, end });
@@ -82,5 +82,5 @@ export async function publishDelayCounts(input: { periods: Period[]; now: Date }
   const keys = input.periods.map((p) => p.key);
   await deps.store.replacePeriods(keys, rows, input.now);
   await deps.publisher.publish(rows);
-  return { periods: keys, rows: rows.length };
+  return { periods: keys, rows: rows.length, subjects: subjects.length };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
 import type { Calendar } from '@tthc/calendar';
 import { JOB_NAMES, type PublishDelayCountsJobV1 } from '@tthc/contracts';
@@ -41,6 +42,10 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   const { store, publisher } = deps;
   const runs = deps.metrics.counter('sla_delay_counts_runs_total', 'Delay-count computations', ['reason']);
   const rowsGauge = deps.metrics.gauge('sla_delay_counts_rows', 'Agency × procedure × period rows of the last delay-count run');
+  // A run reads every subject of the running year, so its cost grows through the year; these two
+  // show an operator how close it comes to DELAY_COUNTS_EVERY_SECONDS before it gets there.
+  const subjectsGauge = deps.metrics.gauge('sla_delay_counts_subjects', 'Subjects read by the last delay-count run (every subject of the running year)');
+  const seconds = deps.metrics.histogram('sla_delay_counts_duration_seconds', 'Duration of a delay-count run, read to publish', [], [0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
   let stopped = false;
 
   /**
@@ -67,10 +72,14 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   async function run(reason: string) {
     const closed = CLOSE_REASON.exec(reason)?.[1] ?? null;
     const now = deps.clock.now();
+    const started = performance.now();
     const result = await publishDelayCounts({ periods: periodsToCompute(now, deps.calendar, closed), now }, { store, publisher, calendar: deps.calendar, directory: deps.directory });
     runs.inc({ reason: closed ? 'period-close' : reason });
+    const tookSeconds = (performance.now() - started) / 1000;
+    seconds.observe(tookSeconds);
     rowsGauge.set(result.rows);
-    deps.logger.info({ reason, periods: result.periods, rows: result.rows }, 'delay counts published');
+    subjectsGauge.set(result.subjects);
+    deps.logger.info({ reason, periods: result.periods, rows: result.rows, subjects: result.subjects, seconds: Number(tookSeconds.toFixed(2)) }, 'delay counts published');
     return result;
   }
 
