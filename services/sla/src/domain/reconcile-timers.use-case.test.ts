@@ -81,6 +81,32 @@ describe('the horizon loader', () => {
     expect(result).toMatchObject({ deadlines: 2, replanned: 0, corrected: 0 });
   });
 
+  test('when a snapshot stores a new version and removes the old timers while the page is loaded, then the old timer the loader put back is removed again', async () => {
+    const d = deadline('RACED', '2026-12-01T07:00:00Z', { nextFireAt: new Date('2026-11-30T07:00:00Z') });
+    const t = setUp([d]);
+    const held = new Map<string, TimerRef>();
+    const id = (r: TimerRef) => `${r.subjectCode}|${r.key}|${r.version}|${r.stage}|${r.level}`;
+    const timers: TimerScheduler = {
+      schedule: async (list) => list.forEach(({ ref }) => held.set(id(ref), ref)),
+      cancel: async (ref) => void held.delete(id(ref)),
+      ensure: async (ref) => {
+        // The tracker ran between the page's read and this call: version 2 stored, then
+        // version 1's timers removed and version 2's scheduled.
+        Object.assign(t.doc('RACED'), { version: 2, revision: 2 });
+        held.delete(id({ ...ref, version: 1 }));
+        held.set(id({ ...ref, version: 2 }), { ...ref, version: 2 });
+        if (held.has(id(ref))) return false;
+        held.set(id(ref), ref);
+        return true;
+      },
+    };
+
+    const result = await reconcileTimers({ ...t.deps, timers }, { pageSize: 10 });
+
+    expect([...held.values()].map((r) => [r.subjectCode, r.version, r.stage])).toEqual([['RACED', 2, 'warning']]);
+    expect(result.recreated).toEqual([]);
+  });
+
   test('when a stored instant is stale (a settled entry, a raised stage), then it is corrected and only a stage still pending is ensured', async () => {
     const settled = deadline('MET', '2026-11-30T05:00:00Z', { status: 'met', nextFireAt: new Date('2026-11-30T05:00:00Z') });
     // The warning was raised but the stored instant still points at it; the due stage is days away.

@@ -1,4 +1,4 @@
-import { horizonEnd, type DeadlineRepository, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
+import { horizonEnd, isActive, type DeadlineRepository, type TimerHorizon, type TimerScheduler, type TrackedDeadline } from './deadline';
 import { stageTag, type PlannedTimer, type TimerPlanner } from './timer-plan';
 
 export interface ReconcileResult {
@@ -71,8 +71,17 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
           const { next } = planned;
           await correct(d, next?.fireAt ?? null, planKey);
           if (!next || next.fireAt.getTime() > until.getTime()) return;
-          const recreated = await deps.timers.ensure({ subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level }, next.fireAt);
+          const ref = { subjectCode: d.subjectCode, key: d.key, version: d.version, stage: next.stage, level: next.level };
+          const recreated = await deps.timers.ensure(ref, next.fireAt);
           if (!recreated) return;
+          // A snapshot may have stored a new version (or ended the deadline) and removed the old
+          // timers after this page was read: the timer just put back is then a leftover. The
+          // tracker stores before it removes, so a read made now sees the change.
+          const current = await deps.deadlines.find(d.subjectCode, d.key);
+          if (!current || current.version !== d.version || !isActive(current)) {
+            await deps.timers.cancel(ref);
+            return;
+          }
           result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(next) });
           deps.onRecreated?.(next.stage);
         }),
