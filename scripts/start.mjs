@@ -60,32 +60,52 @@ function pretty(name, line) {
   }
 }
 
+// After every service was ready once, a service that dies (kill -9, the OOM killer) is started
+// again after a back-off, as compose's `restart: unless-stopped` does, and the others keep
+// running: its consumers read on from their committed offsets, so a crash delays work and loses
+// none. While starting, a death still stops everything with the service's last lines above.
+let allReady = false;
+const { supervise } = require(join(root, 'packages/testkit/dist/supervisor'));
+
 for (const svc of SERVICES) {
-  const child = spawn(process.execPath, [...serviceNodeArgs(root, svc.name), join(root, 'services', svc.name, 'dist/main.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: process.env.NODE_ENV ?? 'development',
-      PORT: String(svc.port),
-      KAFKA_BROKERS: infra.kafkaBrokers,
-      MONGO_URL: infra.mongoUrl,
-      REDIS_URL: infra.redisUrl,
-      KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      ...(svc.name === 'notifier' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtp) } : {}),
-      ...(svc.name === 'notifier' ? { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://127.0.0.1:${byName.reporting.port}/dashboard` } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(pretty(svc.name, line)));
-  }
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
+  const start = () => {
+    const child = spawn(process.execPath, [...serviceNodeArgs(root, svc.name), join(root, 'services', svc.name, 'dist/main.js')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        PORT: String(svc.port),
+        KAFKA_BROKERS: infra.kafkaBrokers,
+        MONGO_URL: infra.mongoUrl,
+        REDIS_URL: infra.redisUrl,
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...(svc.name === 'notifier' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtp) } : {}),
+        ...(svc.name === 'notifier' ? { DASHBOARD_URL: process.env.DASHBOARD_URL ?? `http://127.0.0.1:${byName.reporting.port}/dashboard` } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => console.log(pretty(svc.name, line)));
+    }
+    return child;
+  };
+  const sup = supervise({
+    name: svc.name,
+    start,
+    restartWhen: () => allReady && !stopping,
+    onGiveUp: ({ code, signal }) => {
+      if (stopping) return;
       console.error(`[start] ${svc.name} exited (${signal ?? code}); stopping everything`);
       void shutdown(1);
-    }
+    },
+    onRestarted: (_child, restarts) =>
+      waitReady(svc).then(
+        () => say(`${svc.name} ready again (restart ${restarts})`),
+        (err) => console.error(`[start] ${err.message}`),
+      ),
+    log: (msg) => console.error(`[start] ${msg}`),
   });
-  children.push({ ...svc, child });
+  children.push({ ...svc, sup });
 }
 
 async function waitReady(svc) {
@@ -106,17 +126,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   say('stopping services …');
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-        }),
-    ),
-  );
+  await Promise.all(children.map(({ sup }) => sup.stop('SIGTERM', 15_000)));
   sink?.kill('SIGTERM');
   say('stopping the infrastructure this command started …');
   await infra.stop().catch((err) => console.error(`[start] ${err.message}`));
@@ -134,6 +144,7 @@ try {
 const keyLine = process.env.API_KEYS
   ? 'API keys   from API_KEYS (send "Authorization: Bearer <key>")'
   : 'API keys   dev-key (reform office: dashboard, metrics, subscriptions), dev-portal-key (portal: posts events)';
+allReady = true;
 say(`all services ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`
   dashboard  http://127.0.0.1:${byName.reporting.port}/dashboard   (bảng điều khiển; API key below)

@@ -9,3 +9,4 @@ export * from './tcp-relay';
 export * from './kafka-probe';
 export * from './redis-loss';
 export * from './service-node-args';
+export * from './supervisor';

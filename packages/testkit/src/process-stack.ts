@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { serviceNodeArgs } from './service-node-args';
+import { EX_CONFIG } from './supervisor';
 import { findRepoRoot } from './infra';
 import { requireEnv, uniqueName, withDatabase } from './isolation';
 import { waitFor } from './wait-for';
@@ -112,8 +113,6 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
 
 /** Starts of a process before its failure is the test's (see `supervised` in `launch`). */
 const START_ATTEMPTS = 3;
-/** The exit code of a service whose configuration is invalid (runService). */
-const EX_CONFIG = 78;
 
 async function launch(name: ServiceName, label: string, main: string, env: Record<string, string>, cwd: string, readyTimeoutMs: number): Promise<ServiceProcess> {
   const lines: string[] = [];
