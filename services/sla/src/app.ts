@@ -243,6 +243,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         logger,
         metrics,
         everySeconds: config.DELAY_COUNTS_EVERY_SECONDS,
+        quarterYearEverySeconds: config.DELAY_COUNTS_QUARTER_YEAR_EVERY_SECONDS,
       });
       delayCounts = activeDelayCounts;
       const handlers: SlaMaintenanceHandlers = {

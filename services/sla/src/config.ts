@@ -77,9 +77,12 @@ const schema = z.object({
   AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
   // How often calendar versions stored by `npm run calendar:apply` are looked for (as workflow does).
   CALENDAR_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
-  // How often delay counts of the running month, quarter and year are recomputed and published
-  // (a run also follows each local month boundary).
+  // How often delay counts of the running month are recomputed and published (a run also
+  // follows each local month boundary).
   DELAY_COUNTS_EVERY_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  // The running quarter and year read every subject of the year; a run recomputes them too when
+  // their rows are this old.
+  DELAY_COUNTS_QUARTER_YEAR_EVERY_SECONDS: z.coerce.number().int().min(5).max(86_400).default(3_600),
   // Agencies' levels and successors of pre-July-2025 district units (@tthc/metrics format);
   // the labelled sample directory when unset.
   AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),

@@ -25,5 +25,11 @@ export function createDelayCountsRepository(conn: Connection): DelayCountsStore 
       // A group that has no subject any more (a dossier moved agency) must not keep old counts.
       await counts.deleteMany({ periodKey: { $in: periodKeys }, computedAtDate: { $lt: runAt } } as never);
     },
+    async lastComputedAt(periodKey) {
+      // The oldest row: a run that stopped between its upserts and its sweep left the period
+      // partly old, and the next run must then compute it again.
+      const [row] = await counts.find({ periodKey } as never, { projection: { computedAtDate: 1 } }).sort({ computedAtDate: 1 }).limit(1).toArray();
+      return row?.['computedAtDate'] instanceof Date ? (row['computedAtDate'] as Date) : null;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { defaultCalendar } from '@tthc/calendar';
 import { AgencyDirectory, SAMPLE_AGENCY_DIRECTORY_PATH, toSubjectRecord, type SubjectRecord } from '@tthc/metrics';
-import { periodsToCompute, publishDelayCounts, type DelayCountsRow } from './delay-counts.use-case';
+import { periodsDue, periodsToCompute, publishDelayCounts, type DelayCountsRow } from './delay-counts.use-case';
 
 const calendar = defaultCalendar();
 const directory = AgencyDirectory.fromFile(SAMPLE_AGENCY_DIRECTORY_PATH);
@@ -25,6 +25,9 @@ function fakes(subjects: SubjectRecord[]) {
         for (const [id, row] of stored) if (keys.includes(row.periodKey)) stored.delete(id);
         for (const row of rows) stored.set(row.id, row);
       },
+      async lastComputedAt() {
+        return null;
+      },
     },
     publisher: {
       async publish(rows: DelayCountsRow[]) {
@@ -47,6 +50,39 @@ describe('periods of a delay-count run', () => {
   test('when the close run follows 28 February, then only February is added (Q1 is still running)', () => {
     const keys = periodsToCompute(new Date('2026-03-01T00:00:03+07:00'), calendar, '2026-02').map((p) => p.key);
     expect(keys).toEqual(['2026-03', '2026-Q1', '2026', '2026-02']);
+  });
+});
+
+describe('periods due in a scheduled run', () => {
+  const now = new Date('2026-12-11T12:00:00+07:00');
+  const HOUR = 3_600_000;
+  const storeWith = (computed: Record<string, Date>) => ({ store: { lastComputedAt: async (key: string) => computed[key] ?? null } });
+  const due = (computed: Record<string, Date>, closedMonthKey: string | null = null) => periodsDue({ now, closedMonthKey, longEveryMs: HOUR }, { calendar, ...storeWith(computed) }).then((ps) => ps.map((p) => p.key));
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+
+  test('when the quarter and year were computed less than the interval ago, then only the month is (its read starts at the month)', async () => {
+    expect(await due({ '2026-Q4': ago(HOUR - 1), '2026': ago(HOUR - 1) })).toEqual(['2026-12']);
+  });
+
+  test('when the year is as old as the interval, then the month, quarter and year are computed', async () => {
+    expect(await due({ '2026-Q4': ago(60_000), '2026': ago(HOUR) })).toEqual(['2026-12', '2026-Q4', '2026']);
+  });
+
+  test('when a new quarter has no rows yet, then it is computed with the year', async () => {
+    expect(await due({ '2026': ago(60_000) })).toEqual(['2026-12', '2026-Q4', '2026']);
+  });
+
+  test('when a month closes, then its close run computes every period it closes whatever the stored rows', async () => {
+    const fresh = { '2027-Q1': ago(0), '2027': ago(0) };
+    const keys = await periodsDue({ now: new Date('2027-01-01T00:00:03+07:00'), closedMonthKey: '2026-12', longEveryMs: HOUR }, { calendar, ...storeWith(fresh) });
+    expect(keys.map((p) => p.key)).toEqual(['2027-01', '2027-Q1', '2027', '2026-12', '2026-Q4', '2026']);
+  });
+
+  test('when only the month is due, then the run reads the subjects not closed before the month began', async () => {
+    const f = fakes([]);
+    const periods = await periodsDue({ now, closedMonthKey: null, longEveryMs: HOUR }, { calendar, store: { lastComputedAt: async () => ago(1) } });
+    await publishDelayCounts({ periods, now }, { ...f, calendar, directory });
+    expect(f.windows).toEqual([{ openSince: new Date('2026-12-01T00:00:00+07:00'), end: new Date('2027-01-01T00:00:00+07:00') }]);
   });
 });
 

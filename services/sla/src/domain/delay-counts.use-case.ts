@@ -13,6 +13,8 @@ export interface DelayCountsStore {
   subjectsFor(window: { openSince: Date; end: Date }): Promise<SubjectRecord[]>;
   /** Upserts every row, then drops rows of the same periods that this run did not produce. */
   replacePeriods(periodKeys: string[], rows: DelayCountsRow[], runAt: Date): Promise<void>;
+  /** The run time of the oldest stored row of the period; null when it has none. */
+  lastComputedAt(periodKey: string): Promise<Date | null>;
 }
 
 export interface DelayCountsPublisher {
@@ -43,6 +45,27 @@ export function periodsToCompute(now: Date, calendar: Calendar, closedMonthKey: 
     }
   }
   return periods;
+}
+
+/**
+ * The periods a run computes now. The running quarter and year count every subject of the year,
+ * so their read grows to millions of subjects by December, while the running month's reads only
+ * the subjects still open and those closed this month. A scheduled run therefore recomputes the
+ * quarter and year only when their stored rows are `longEveryMs` old (or missing), and the month
+ * every time. A period-close run computes everything it closes, final.
+ */
+export async function periodsDue(
+  input: { now: Date; closedMonthKey: string | null; longEveryMs: number },
+  deps: { calendar: Calendar; store: Pick<DelayCountsStore, 'lastComputedAt'> },
+): Promise<Period[]> {
+  const all = periodsToCompute(input.now, deps.calendar, input.closedMonthKey);
+  if (input.closedMonthKey) return all;
+  const [month, ...longer] = all;
+  for (const period of longer) {
+    const last = await deps.store.lastComputedAt(period.key);
+    if (last === null || input.now.getTime() - last.getTime() >= input.longEveryMs) return all;
+  }
+  return [month!];
 }
 
 /**

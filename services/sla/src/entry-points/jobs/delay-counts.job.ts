@@ -4,7 +4,7 @@ import type { Calendar } from '@tthc/calendar';
 import { JOB_NAMES, type PublishDelayCountsJobV1 } from '@tthc/contracts';
 import { periodContaining, type AgencyDirectory } from '@tthc/metrics';
 import { restoreJobScheduler, type Logger, type Metrics } from '@tthc/platform';
-import { periodsToCompute, publishDelayCounts, type DelayCountsPublisher, type DelayCountsStore } from '../../domain/delay-counts.use-case';
+import { periodsDue, publishDelayCounts, type DelayCountsPublisher, type DelayCountsStore } from '../../domain/delay-counts.use-case';
 import { slaMaintenanceJobs } from './catalog';
 
 /** Id of the repeatable run in BullMQ; upserting it again only changes its interval. */
@@ -28,12 +28,14 @@ export interface DelayCountsJobDeps {
   metrics: Metrics;
   /** DELAY_COUNTS_EVERY_SECONDS (default 300). */
   everySeconds: number;
+  /** DELAY_COUNTS_QUARTER_YEAR_EVERY_SECONDS (default 3600): the quarter's and year's rows at most this old. */
+  quarterYearEverySeconds: number;
 }
 
 /**
  * `sla.publish-delay-counts.v1`: every `everySeconds`, and once just after each month
- * boundary, recompute the delay counts of the running month, quarter and year from the
- * dossiers, upsert them into `delay_counts` and publish them on `tthc.delay-counts.v1`.
+ * boundary, recompute the delay counts of the running month (and of the running quarter and
+ * year when theirs are `quarterYearEverySeconds` old) from the dossiers, upsert them into `delay_counts` and publish them on `tthc.delay-counts.v1`.
  *
  * Wiring (app.ts): `job.handle` goes in the maintenance worker's handler table; `await
  * job.start()` once MongoDB and Kafka are connected.
@@ -73,7 +75,8 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
     const closed = CLOSE_REASON.exec(reason)?.[1] ?? null;
     const now = deps.clock.now();
     const started = performance.now();
-    const result = await publishDelayCounts({ periods: periodsToCompute(now, deps.calendar, closed), now }, { store, publisher, calendar: deps.calendar, directory: deps.directory });
+    const periods = await periodsDue({ now, closedMonthKey: closed, longEveryMs: deps.quarterYearEverySeconds * 1000 }, { calendar: deps.calendar, store });
+    const result = await publishDelayCounts({ periods, now }, { store, publisher, calendar: deps.calendar, directory: deps.directory });
     runs.inc({ reason: closed ? 'period-close' : reason });
     const tookSeconds = (performance.now() - started) / 1000;
     seconds.observe(tookSeconds);
