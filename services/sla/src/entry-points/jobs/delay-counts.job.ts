@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
 import type { Calendar } from '@tthc/calendar';
 import { JOB_NAMES, type PublishDelayCountsJobV1 } from '@tthc/contracts';
@@ -35,7 +34,8 @@ export interface DelayCountsJobDeps {
 /**
  * `sla.publish-delay-counts.v1`: every `everySeconds`, and once just after each month
  * boundary, recompute the delay counts of the running month (and of the running quarter and
- * year when theirs are `quarterYearEverySeconds` old) from the dossiers, upsert them into `delay_counts` and publish them on `tthc.delay-counts.v1`.
+ * year when theirs are `quarterYearEverySeconds` old) from the dossiers, upsert them into
+ * `delay_counts` and publish them on `tthc.delay-counts.v1`.
  *
  * Wiring (app.ts): `job.handle` goes in the maintenance worker's handler table; `await
  * job.start()` once MongoDB and Kafka are connected.
@@ -44,9 +44,9 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   const { store, publisher } = deps;
   const runs = deps.metrics.counter('sla_delay_counts_runs_total', 'Delay-count computations', ['reason']);
   const rowsGauge = deps.metrics.gauge('sla_delay_counts_rows', 'Agency × procedure × period rows of the last delay-count run');
-  // A run reads every subject of the running year, so its cost grows through the year; these two
-  // show an operator how close it comes to DELAY_COUNTS_EVERY_SECONDS before it gets there.
-  const subjectsGauge = deps.metrics.gauge('sla_delay_counts_subjects', 'Subjects read by the last delay-count run (every subject of the running year)');
+  // A run that counts the quarter and year reads every subject of the running year, so its cost
+  // grows through the year; these two show an operator how close it comes to its interval.
+  const subjectsGauge = deps.metrics.gauge('sla_delay_counts_subjects', 'Subjects read by the last delay-count run (every subject of the running year when it counted the quarter and year)');
   const seconds = deps.metrics.histogram('sla_delay_counts_duration_seconds', 'Duration of a delay-count run, read to publish', [], [0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
   let stopped = false;
 
@@ -74,12 +74,11 @@ export function createDelayCountsJob(deps: DelayCountsJobDeps) {
   async function run(reason: string) {
     const closed = CLOSE_REASON.exec(reason)?.[1] ?? null;
     const now = deps.clock.now();
-    const started = performance.now();
+    const timed = seconds.startTimer();
     const periods = await periodsDue({ now, closedMonthKey: closed, longEveryMs: deps.quarterYearEverySeconds * 1000 }, { calendar: deps.calendar, store });
     const result = await publishDelayCounts({ periods, now }, { store, publisher, calendar: deps.calendar, directory: deps.directory });
     runs.inc({ reason: closed ? 'period-close' : reason });
-    const tookSeconds = (performance.now() - started) / 1000;
-    seconds.observe(tookSeconds);
+    const tookSeconds = timed();
     rowsGauge.set(result.rows);
     subjectsGauge.set(result.subjects);
     deps.logger.info({ reason, periods: result.periods, rows: result.rows, subjects: result.subjects, seconds: Number(tookSeconds.toFixed(2)) }, 'delay counts published');
