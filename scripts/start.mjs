@@ -98,7 +98,7 @@ for (const svc of SERVICES) {
       console.error(`[start] ${svc.name} exited (${signal ?? code}); stopping everything`);
       void shutdown(1);
     },
-    onRestarted: (_child, restarts) =>
+    onRestarted: (restarts) =>
       waitReady(svc).then(
         () => say(`${svc.name} ready again (restart ${restarts})`),
         (err) => console.error(`[start] ${err.message}`),

@@ -25,7 +25,7 @@ describe('supervise', () => {
       start,
       restartWhen: over.restartWhen ?? (() => true),
       onGiveUp: (exit) => gaveUp.push(exit),
-      onRestarted: (_child, n) => restarted.push(n),
+      onRestarted: (n) => restarted.push(n),
       log: (m) => logs.push(m),
       policy: over.policy ?? QUICK,
       now: over.now,

@@ -27,7 +27,7 @@ export interface SupervisorOptions {
   restartWhen(): boolean;
   onGiveUp(exit: ProcessExit): void;
   /** Called after every restart's spawn, with the number of restarts so far. */
-  onRestarted?(child: ChildProcess, restarts: number): void;
+  onRestarted?(restarts: number): void;
   log(message: string): void;
   policy?: RestartPolicy;
   now?: () => number;
@@ -86,7 +86,7 @@ export function supervise(opts: SupervisorOptions): Supervisor {
       pending = null;
       if (stopping) return;
       launch();
-      opts.onRestarted?.(child, restarts);
+      opts.onRestarted?.(restarts);
     }, delay);
   };
 
