@@ -664,6 +664,15 @@ final class RangeIndex<P> extends Index<P> {
                         high = normalize(operator.getValue());
                     }
                 }
+                // MongoDB compares a bound with values of its own type only, so `{ $gte: '2026-12-01' }`
+                // matches no instant: the open side stops at the edge of the bound's type. Left
+                // at MIN or MAX, the services' string form of an instant bound (asked beside the
+                // instant form, for documents of earlier releases) read every instant entry.
+                if (low == MIN && high != MAX) {
+                    low = TypeEdge.below(high);
+                } else if (high == MAX && low != MIN) {
+                    high = TypeEdge.above(low);
+                }
                 ranges.add(bounds(prefix, low, high, keys.size()));
                 return new Plan(ranges, prefix.size(), true);
             }
@@ -1038,6 +1047,40 @@ final class RangeIndex<P> extends Index<P> {
         return compareFrom(a, b, 0);
     }
 
+    /**
+     * Just before (`end` false) or after every value of one BSON type, for the open side of a
+     * range; `sample` is any value of that type, which orders the edge against other types.
+     * Only strings and instants get one (the types the services bound); any other bound keeps
+     * MIN or MAX, reading more than MongoDB would but never less.
+     */
+    private record TypeEdge(Object sample, boolean end) {
+        static Object below(Object bound) {
+            return bracketed(bound) ? new TypeEdge(bound, false) : MIN;
+        }
+
+        static Object above(Object bound) {
+            return bracketed(bound) ? new TypeEdge(bound, true) : MAX;
+        }
+
+        private static boolean bracketed(Object bound) {
+            return bound instanceof String || bound instanceof Instant;
+        }
+
+        private boolean sameType(Object value) {
+            return value instanceof TypeEdge other ? sameType(other.sample) : value != null && value.getClass() == sample.getClass();
+        }
+
+        int compareTo(Object value) {
+            if (value instanceof TypeEdge other && sameType(other)) {
+                return Boolean.compare(end, other.end);
+            }
+            if (sameType(value)) {
+                return end ? 1 : -1;
+            }
+            return VALUES.compare(sample, value instanceof TypeEdge other ? other.sample : value);
+        }
+    }
+
     private static int compareValues(Object a, Object b) {
         if (a == b) {
             return 0;
@@ -1047,6 +1090,12 @@ final class RangeIndex<P> extends Index<P> {
         }
         if (a == MAX || b == MIN) {
             return 1;
+        }
+        if (a instanceof TypeEdge edge) {
+            return edge.compareTo(b);
+        }
+        if (b instanceof TypeEdge edge) {
+            return -edge.compareTo(a);
         }
         // Every write puts and removes entries in the tree, a score of comparisons each, nearly
         // all of two strings, two instants or two booleans: the library's comparator asks a

@@ -34,13 +34,17 @@ function random(seed: number) {
 const BASE = Date.UTC(2026, 0, 1);
 // Around the prefix 'G01.': one inside it above most characters, and its successor, which is outside.
 // And a sub-document, which an index entry holds as a key value that is not plain.
-const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', 'G01.~x', 'G01/', null, true, -0, 7, { k: 1 }];
+const A_VALUES = [1, 2, 2.0, 3.5, 'x', 'y', 'G01.001.000', 'G01.~x', 'G01/', null, true, -0, 7, { k: 1 }, new Date(BASE + 500 * 60_000)];
 
 function randomDoc(r: ReturnType<typeof random>, id: number): Record<string, unknown> {
   const doc: Record<string, unknown> = { _id: `s-${String(id).padStart(5, '0')}` };
   if (r.next() < 0.9) doc['a'] = r.pick(A_VALUES);
   if (r.next() < 0.8) doc['b'] = r.int(5);
-  if (r.next() < 0.85) doc['d'] = r.next() < 0.1 ? null : new Date(BASE + r.int(1000) * 60_000);
+  if (r.next() < 0.85) {
+    const at = new Date(BASE + r.int(1000) * 60_000);
+    // Some instants as ISO strings, as documents of earlier releases hold them.
+    doc['d'] = r.next() < 0.1 ? null : r.next() < 0.15 ? at.toISOString() : at;
+  }
   const tagCount = r.int(4);
   if (r.next() < 0.7) doc['tags'] = Array.from({ length: tagCount }, () => r.pick(['t1', 't2', 't3', 4]));
   doc['s'] = r.pick(['open', 'closed', 'removed']);
@@ -198,6 +202,13 @@ function randomQuery(r: ReturnType<typeof random>): { filter: Record<string, unk
       sort: r.pick([{ d: 1 as const, _id: 1 as const }, { d: -1 as const, _id: -1 as const }, { _id: -1 as const }]),
       ...(r.next() < 0.8 ? { skip: r.int(20), limit: 1 + r.int(60) } : {}),
     }),
+    // One bound only, of a string or an instant, on fields holding other types too: MongoDB
+    // compares within the bound's type, and the launcher stops the open side of the read at the
+    // edge of that type; the answer must be the library's, whichever types lie beyond the edge.
+    () => ({ filter: { d: { [r.pick(['$gt', '$gte', '$lt', '$lte'])]: r.next() < 0.5 ? t : t.toISOString() } } }),
+    () => ({ filter: { s: r.pick(['open', 'closed']), d: { [r.pick(['$gt', '$gte', '$lt', '$lte'])]: r.next() < 0.5 ? t : t.toISOString() } }, sort: { _id: 1 as const }, limit: 1 + r.int(80) }),
+    () => ({ filter: { a: { [r.pick(['$gt', '$gte', '$lt', '$lte'])]: r.pick(['x', 'G01.', 'G01/', '', t]) } } }),
+    () => ({ filter: { $and: [{ s: 'closed' }, { d: { $gte: t.toISOString() } }, { $or: [{ a: { $lt: 'y' } }, { b: 1 }] }] } }),
     // Served by the unique { _id, s } index, which the launcher keeps on the heap.
     () => ({ filter: { _id: `s-${String(r.int(3000)).padStart(5, '0')}`, s: { $in: ['open', 'closed', 'removed'] } } }),
   ];

@@ -53,4 +53,32 @@ describe('a period read in several replies, on the real MongoDB-wire server', ()
     expect(codes.sort()).toEqual(docs.slice(0, inWindow).map((d) => d._id).sort());
     expect(records.filter((r) => r.endAt !== null)).toHaveLength(Math.ceil(inWindow / 3));
   });
+
+  test('when a subject closed before the month but its handling ended in it, or the reverse, then the month reads it once; one closed and ended before is left out', async () => {
+    const openSince = new Date('2026-11-01T00:00:00+07:00');
+    const end = new Date('2026-12-01T00:00:00+07:00');
+    const march = new Date('2026-03-02T02:00:00Z');
+    const october = new Date('2026-10-20T02:00:00Z');
+    const november = new Date('2026-11-10T02:00:00Z');
+    const subject = (code: string, fields: Partial<SubjectDocument>): SubjectDocument => ({ _id: code, code, phase: 'closed', agencyCode: 'M1', procedureCode: 'P1', receivedAt: march, ...fields });
+    const docs: SubjectDocument[] = [
+      // A petition rejected in October, then answered in November: its handling ended this month.
+      subject('M.answered-after-rejection', { subject: 'petition', closedAt: october, endAt: november }),
+      // A dossier withdrawn in November while the citizen had been awaited since October.
+      subject('M.withdrawn-while-awaited', { closedAt: november, endAt: october }),
+      subject('M.both-this-month', { closedAt: november, endAt: november }),
+      // Written by an earlier release: instants as ISO strings.
+      subject('M.strings', { closedAt: october.toISOString(), endAt: november.toISOString() }),
+      subject('M.awaiting-reception', { phase: 'awaiting-reception', receivedAt: null }),
+      subject('M.open', { phase: 'open' }),
+      subject('M.other-agency', { agencyCode: 'M2', closedAt: november, endAt: november }),
+      subject('M.closed-before', { closedAt: october, endAt: october }),
+      subject('M.received-after', { phase: 'open', receivedAt: new Date('2026-12-03T02:00:00Z') }),
+    ];
+    await subjectDocuments(conn).insertMany(docs);
+
+    const codes = (await subjectsFor(conn, { openSince, end }, { agencyCode: 'M1' })).map((r) => r.code);
+
+    expect(codes.sort()).toEqual(['M.answered-after-rejection', 'M.both-this-month', 'M.open', 'M.strings', 'M.withdrawn-while-awaited']);
+  });
 });

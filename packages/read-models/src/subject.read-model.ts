@@ -106,17 +106,29 @@ function toRecords(docs: SubjectDocument[]): SubjectRecord[] {
 /**
  * The candidates of periods within `[openSince, end)`: subjects received before `end` and not
  * closed before `openSince`, of the agencies `agencies` reaches (every agency when null).
+ *
+ * Read in parts, each one an index range (`{ phase }`, `{ phase, endAt }`, `{ phase, closedAt }`),
+ * rather than as one filter whose `$or` no index serves: a month's read then takes the open
+ * subjects and those closed this month instead of walking a year of closed ones. A subject's
+ * handling can end after it closed (a petition rejected, then answered) and close after its
+ * handling ended (a dossier withdrawn while the citizen was awaited), so both instants are read.
+ * The open subjects come first: one closing between the reads is met twice and kept once,
+ * whereas read the other way round it would be met by neither.
  */
 export async function subjectsFor(conn: Connection, { openSince, end }: { openSince: Date; end: Date }, agencies: AgencyFilter | null = null): Promise<SubjectRecord[]> {
-  const and: Array<Record<string, unknown>> = [
-    { $or: instantBefore('receivedAt', end) },
-    { $or: [{ phase: { $ne: 'closed' } }, ...instantNotBefore('endAt', openSince), ...instantNotBefore('closedAt', openSince)] },
-  ];
-  if (agencies) and.push(agencies);
+  const closedSince = [...instantNotBefore('endAt', openSince), ...instantNotBefore('closedAt', openSince)].map((since) => ({ phase: 'closed', ...since }));
+  const common: Array<Record<string, unknown>> = [{ $or: instantBefore('receivedAt', end) }];
+  if (agencies) common.push(agencies);
+  const seen = new Set<string>();
   const out: SubjectRecord[] = [];
-  for await (const doc of subjectDocuments(conn).find(filter({ $and: and }), { projection: RECORD_PROJECTION, batchSize: LONG_READ_BATCH })) {
-    const r = toSubjectRecord(doc);
-    if (r) out.push(r);
+  for (const part of [{ phase: { $ne: 'closed' } }, ...closedSince]) {
+    for await (const doc of subjectDocuments(conn).find(filter({ $and: [part, ...common] }), { projection: RECORD_PROJECTION, batchSize: LONG_READ_BATCH })) {
+      const code = String(doc._id);
+      if (seen.has(code)) continue;
+      seen.add(code);
+      const r = toSubjectRecord(doc);
+      if (r) out.push(r);
+    }
   }
   return out;
 }

@@ -116,6 +116,11 @@ const unlessIndexGone = (err: unknown) => {
 subjectSchema.index({ _id: 1, revision: 1 }, { unique: true });
 // Serves the calendar recompute: every open subject.
 subjectSchema.index({ phase: 1 });
+// Serve the periods' reads (sla's delay counts, reporting's late-case metrics): the subjects
+// closed since a period began, by either end instant (`subjectsFor`). Without them a month's
+// read walks every closed subject of the year.
+subjectSchema.index({ phase: 1, endAt: 1 });
+subjectSchema.index({ phase: 1, closedAt: 1 });
 // Serves the unknown-subject sweep.
 subjectSchema.index({ hasReception: 1, firstStoredAt: 1 });
 // Serve reporting's satisfaction count: dossiers rated in a period, petitions naming a dossier.
