@@ -16,7 +16,7 @@ import { createTimerPlanner } from './domain/timer-plan';
 import { createAlertRepository } from './data-access/alert.repository';
 import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
 import { createDeadlineRepository } from './data-access/deadline.repository';
-import { createBullmqTimerScheduler } from './data-access/timer-scheduler.bullmq';
+import { createBullmqTimerScheduler, createRedisLoadedHorizon } from './data-access/timer-scheduler.bullmq';
 import { createCalendarVersionSource } from './data-access/calendar-versions.mongo';
 import { createKafkaDelayCountsPublisher } from './data-access/delay-counts.publisher.kafka';
 import { createDelayCountsRepository } from './data-access/delay-counts.repository';
@@ -230,7 +230,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         return w;
       });
 
-      const activeReconciler = timerReconciler({ deadlines, timers, planner, horizon, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE });
+      const activeReconciler = timerReconciler({ deadlines, timers, planner, horizon, logger, metrics, pageSize: config.RECONCILE_PAGE_SIZE, loadedHorizon: createRedisLoadedHorizon(queue, queueRedis) });
       reconciler = activeReconciler;
       const activeDelayCounts = createDelayCountsJob({
         queue: maintenance,

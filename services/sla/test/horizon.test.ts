@@ -13,17 +13,26 @@ afterAll(async () => {
 
 const stored = async (code: string) => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { nextFireAt?: Date | null } | null;
 const jobExists = async (code: string) => (await h.app.queue.getJob(deadlineJobId(code, 1))) !== undefined;
+/** A counter of the instance's due-stage timers, as /metrics shows it. */
+const dueTimers = async (name: 'sla_timers_loaded_total' | 'sla_timers_recreated_total') =>
+  Number(new RegExp(`^${name}\\{stage="due",service="sla"\\} (\\d+)$`, 'm').exec(await h.app.metrics.registry.getSingleMetricAsString(name))?.[1] ?? 0);
 
 describe('timers held only within the horizon', () => {
   test('when a deadline is due beyond the horizon, then no job is held; when the horizon reaches it, the loader schedules it and the alert is raised once', async () => {
     const code = dossierCode();
     const dueAt = inMs(25_000);
+    const recreatedBefore = await dueTimers('sla_timers_recreated_total');
+    const loadedBefore = await dueTimers('sla_timers_loaded_total');
     await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt })]));
     await waitFor('the tracked deadline', async () => (await stored(code))?.nextFireAt ?? undefined);
     expect((await stored(code))?.nextFireAt?.getTime()).toBe(Date.parse(dueAt));
     expect(await jobExists(code)).toBe(false);
 
     await waitFor('the loader to schedule the timer', () => jobExists(code), { timeoutMs: 30_000 });
+    // Routine loading, not a timer Redis lost: counted apart, so an alert on recreated timers
+    // does not fire every time a deadline comes within the horizon.
+    expect(await dueTimers('sla_timers_loaded_total')).toBeGreaterThan(loadedBefore);
+    expect(await dueTimers('sla_timers_recreated_total')).toBe(recreatedBefore);
     const alert = await waitFor('the alert', () => h.alertsOf(code)[0], { timeoutMs: 30_000 });
     expect(alert.id).toBe(`overdue:${code}:v1`);
     await sleep(1500); // grace period: a second alert would arrive within it

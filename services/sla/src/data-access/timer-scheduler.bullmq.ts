@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createBatcher } from '@tthc/platform';
 import { JOB_NAMES, deadlineJobId, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import type { Clock, TimerRef, TimerScheduler } from '../domain/deadline';
+import type { LoadedHorizon } from '../domain/reconcile-timers.use-case';
 
 export const timerJobId = (t: TimerRef) => deadlineJobId(t.subjectCode, t.version, { deadlineKey: t.key, stage: t.stage, level: t.level });
 
@@ -62,6 +64,26 @@ export function createBullmqTimerScheduler(queue: Queue<CheckDeadlineJobV1>, clo
       }
       await add(t, fireAt);
       return true;
+    },
+  };
+}
+
+// Sets the mark only forward: two instances' passes may finish in either order.
+const ADVANCE_SCRIPT = "local held = tonumber(redis.call('GET', KEYS[1]) or '0') if held < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0";
+
+/**
+ * The loader's mark in the timers' queue (under its prefix, so a Redis Cluster hash tag holds
+ * it with them): a Redis that lost the timers lost the mark too.
+ */
+export function createRedisLoadedHorizon(queue: Queue, redis: Redis): LoadedHorizon {
+  const key = queue.toKey('loaded-until');
+  return {
+    async get() {
+      const held = Number(await redis.get(key));
+      return Number.isFinite(held) && held > 0 ? new Date(held) : null;
+    },
+    async advance(until) {
+      await redis.eval(ADVANCE_SCRIPT, 1, key, String(until.getTime()));
     },
   };
 }

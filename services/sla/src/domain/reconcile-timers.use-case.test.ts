@@ -2,7 +2,7 @@ import { CalendarRegistry, DEFAULT_CALENDAR_PATH, defaultCalendar, readJsonFile 
 import { ControllableClock } from '@tthc/testkit';
 import type { DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
-import { reconcileTimers } from './reconcile-timers.use-case';
+import { reconcileTimers, type LoadedHorizon } from './reconcile-timers.use-case';
 import { createTimerPlanner } from './timer-plan';
 import { pagesOf } from '../../test/support/pages-of';
 import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
@@ -105,6 +105,35 @@ describe('the horizon loader', () => {
 
     expect([...held.values()].map((r) => [r.subjectCode, r.version, r.stage])).toEqual([['RACED', 2, 'warning']]);
     expect(result.recreated).toEqual([]);
+  });
+
+  test('when the last pass loaded up to an instant, then a timer created for a later one is loaded (routine), one for an earlier one recreated (lost), and the mark moves to this pass\'s horizon', async () => {
+    // Due in three hours: Redis should have held its timer since the last pass.
+    const lost = deadline('LOST', '2026-11-30T05:00:00Z', { raised: ['warning'], nextFireAt: new Date('2026-11-30T05:00:00Z') });
+    // Its warning fires 5 h 30 min from now: it came within the six hours since the last pass.
+    const entering = deadline('ENTERING', '2026-12-01T07:30:00Z', { nextFireAt: new Date('2026-11-30T07:30:00Z') });
+    const t = setUp([lost, entering]);
+    const marks: Date[] = [new Date('2026-11-30T07:00:00Z')];
+    const loadedHorizon: LoadedHorizon = { get: async () => marks[marks.length - 1] ?? null, advance: async (until) => void marks.push(until) };
+    const stages: string[] = [];
+
+    const result = await reconcileTimers({ ...t.deps, loadedHorizon, onRecreated: (s) => stages.push(`recreated ${s}`), onLoaded: (s) => stages.push(`loaded ${s}`) }, { pageSize: 10 });
+
+    expect(result.recreated).toEqual([{ subjectCode: 'LOST', key: 'dossier', stage: 'due' }]);
+    expect(result.loaded).toBe(1);
+    expect(stages.sort()).toEqual(['loaded warning', 'recreated due']);
+    expect(marks[marks.length - 1]).toEqual(new Date('2026-11-30T08:00:00Z'));
+  });
+
+  test('when Redis holds no mark (it started empty), then every timer the loader creates counts as recreated', async () => {
+    const entering = deadline('ENTERING', '2026-12-01T07:30:00Z', { nextFireAt: new Date('2026-11-30T07:30:00Z') });
+    const t = setUp([entering]);
+    const loadedHorizon: LoadedHorizon = { get: async () => null, advance: async () => undefined };
+
+    const result = await reconcileTimers({ ...t.deps, loadedHorizon }, { pageSize: 10 });
+
+    expect(result.recreated.map((r) => r.subjectCode)).toEqual(['ENTERING']);
+    expect(result.loaded).toBe(0);
   });
 
   test('when a stored instant is stale (a settled entry, a raised stage), then it is corrected and only a stage still pending is ensured', async () => {

@@ -8,8 +8,13 @@ export interface ReconcileResult {
   replanned: number;
   /** Stored next instants found wrong and corrected (stale, inactive, or re-planned). */
   corrected: number;
-  /** Timers that Redis did not hold and were scheduled again (past ones fire at once). */
+  /**
+   * Timers that Redis should have held and did not, scheduled again (past ones fire at once):
+   * lost with Redis's data, or never scheduled. What an operator alerts on.
+   */
   recreated: Array<{ subjectCode: string; key: string; stage: string }>;
+  /** Timers of deadlines that came within the horizon since the previous run: the loader's routine work. */
+  loaded: number;
   /** Deadlines the calendar cannot place (e.g. beyond its years), skipped rather than ending the run. */
   unplannable: Array<{ subjectCode: string; key: string; error: string }>;
 }
@@ -20,7 +25,28 @@ type Deps = {
   planner: TimerPlanner;
   horizon: TimerHorizon;
   onRecreated?: (stage: string) => void;
+  onLoaded?: (stage: string) => void;
+  /** Where the last completed pass loaded up to; without it every timer created counts as recreated. */
+  loadedHorizon?: LoadedHorizon;
 };
+
+/**
+ * The instant up to which a completed pass loaded the timers, kept beside them in Redis: a
+ * timer the loader has to create for a later instant belongs to a deadline that came within
+ * the horizon since (routine), one for an earlier instant was lost or never scheduled. Lost
+ * with the timers, it then makes every timer created count as recreated, as it should.
+ */
+export interface LoadedHorizon {
+  /** Null when no pass completed since Redis last started empty. */
+  get(): Promise<Date | null>;
+  /** Moves the mark to `until` unless it is already later (passes of several instances overlap). */
+  advance(until: Date): Promise<void>;
+}
+
+export interface ReconcileOptions {
+  pageSize: number;
+  replan?: boolean;
+}
 
 const sameInstant = (a: Date | null | undefined, b: Date | null) => (a ?? null)?.getTime() === b?.getTime();
 
@@ -38,8 +64,8 @@ const sameInstant = (a: Date | null | undefined, b: Date | null) => (a ?? null)?
  * fills in the documents written before `nextFireAt` existed; until it reaches them they are
  * "due now" for the loader (see the repository's `init`).
  */
-export async function reconcileTimers(deps: Deps, opts: { pageSize: number; replan?: boolean }): Promise<ReconcileResult> {
-  const result: ReconcileResult = { deadlines: 0, replanned: 0, corrected: 0, recreated: [], unplannable: [] };
+export async function reconcileTimers(deps: Deps, opts: ReconcileOptions): Promise<ReconcileResult> {
+  const result: ReconcileResult = { deadlines: 0, replanned: 0, corrected: 0, recreated: [], loaded: 0, unplannable: [] };
   // One entry the calendar cannot place must not keep every other timer from being loaded.
   const plan = (d: TrackedDeadline): { next: PlannedTimer | null } | null => {
     try {
@@ -59,6 +85,10 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
   const loadHorizon = async (counted: boolean): Promise<void> => {
     // Fixed for the pass: a deadline entering the window meanwhile is the next pass's.
     const until = horizonEnd(deps.horizon);
+    // Read before the walk: a mark another instance moves meanwhile only makes this pass count
+    // a timer as recreated that it could have counted as loaded.
+    const loadedUntil = (await deps.loadedHorizon?.get()) ?? null;
+    const enteredAfter = loadedUntil === null ? Infinity : loadedUntil.getTime();
     const planKey = deps.planner.key();
     for await (const page of deps.deadlines.walkNearTerm(until, opts.pageSize)) {
       // One page's Redis look-ups go out together: the window can hold thousands of deadlines.
@@ -82,12 +112,18 @@ export async function reconcileTimers(deps: Deps, opts: { pageSize: number; repl
             await deps.timers.cancel(ref);
             return;
           }
+          if (next.fireAt.getTime() > enteredAfter) {
+            result.loaded += 1;
+            deps.onLoaded?.(next.stage);
+            return;
+          }
           result.recreated.push({ subjectCode: d.subjectCode, key: d.key, stage: stageTag(next) });
           deps.onRecreated?.(next.stage);
         }),
       );
       if (counted) result.deadlines += page.length;
     }
+    await deps.loadedHorizon?.advance(until);
   };
 
   if (opts.replan) {
