@@ -414,6 +414,33 @@ const slaJobs = async () => {
 const nearJobs = async (until) => Number(await redis.zcount(`${ns}:${QUEUES.slaDeadlines}:delayed`, 0, until * 0x1000));
 const activeDeadlineFilter = { status: 'open', phase: { $ne: 'closed' } };
 
+/** The timer jobs sla's queue holds to run, by id. */
+async function heldTimers() {
+  const jobs = await slaQueue.getJobs(['delayed', 'waiting', 'prioritized', 'active'], 0, -1);
+  return new Map(jobs.filter(Boolean).map((j) => [j.id, j.data]));
+}
+
+/**
+ * Why each timer held before is no longer held, from its deadline as stored now: a timer left
+ * behind for an old version or a settled deadline fires and does nothing, so the repair, which
+ * plans from the stored deadlines, rightly does not bring it back. A stage still pending without
+ * its timer would be a lost alert.
+ */
+async function whyNotBack(before) {
+  const after = await heldTimers();
+  const missing = [...before].filter(([id]) => !after.has(id)).map(([, data]) => data);
+  const docs = await db.collection(COLLECTIONS.deadlines).find({ _id: { $in: missing.map((t) => `${t.dossierCode}|${t.deadlineKey}`) } }).toArray();
+  const byId = new Map(docs.map((d) => [d._id, d]));
+  const reasons = {};
+  for (const t of missing) {
+    const d = byId.get(`${t.dossierCode}|${t.deadlineKey}`);
+    const tag = t.stage === 'escalation' ? `escalation:${t.level}` : t.stage;
+    const reason = !d ? 'deadline gone' : d.version !== t.deadlineVersion ? 'for an older version' : d.status !== 'open' || d.phase === 'closed' ? `deadline ${d.status !== 'open' ? d.status : 'closed'}` : (d.raised ?? []).includes(tag) ? 'stage raised meanwhile' : 'still pending';
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+  return reasons;
+}
+
 /** Sends records to a topic in batches of 500, `CONCURRENCY` batches in flight, acks = all. */
 async function produceAll(topic, records, onBatch) {
   let next = 0;
@@ -975,6 +1002,8 @@ async function recovery() {
   // Let timers that are firing settle, so the count before is the steady one.
   await sleep(2000);
   const timersBefore = await slaJobs();
+  // The timers themselves, so that any that do not come back can be told apart below.
+  const jobsBefore = await heldTimers();
   // Timers due within the next hour (BullMQ scores delayed jobs timestamp × 4096): the due
   // timers of the near-term deadlines above, and whatever else falls due in that hour.
   const horizon = Date.now() + 3600_000;
@@ -1030,7 +1059,13 @@ async function recovery() {
   res.nearTimersBefore = nearBefore;
   res.secondsUntilNearTimersBack = tNear === null ? null : secs(tNear - t0);
   res.secondsUntilReadyz = secs(tReadyz - t0);
-  if (tTimers === null) note(`recovery: ${timers} of the ${timersBefore} timers of before came back (the count settled ${secs(changed.at - t0)} s after the restart)`);
+  if (tTimers === null) {
+    note(`recovery: ${timers} of the ${timersBefore} timers of before came back (the count settled ${secs(changed.at - t0)} s after the restart)`);
+    res.timersNotBack = await whyNotBack(jobsBefore);
+    const lost = res.timersNotBack['still pending'] ?? 0;
+    const why = Object.entries(res.timersNotBack).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    (lost > 0 ? note : say)(`recovery: the timers of before that did not come back, by their deadline as stored now: ${why || 'none (fired meanwhile)'}${lost > 0 ? ' — a pending stage without its timer is an alert that will not be raised' : ''}`);
+  }
   res.secondsUntilTimersBack = secs((tTimers ?? changed.at) - t0);
   res.secondsUntilReady = secs(Date.now() - t0);
   res.timersAfter = timers;
