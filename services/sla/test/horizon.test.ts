@@ -29,6 +29,10 @@ describe('timers held only within the horizon', () => {
     expect(await jobExists(code)).toBe(false);
 
     await waitFor('the loader to schedule the timer', () => jobExists(code), { timeoutMs: 30_000 });
+    // The loader counts a timer once it has read the deadline again after scheduling it, so the
+    // job can be seen before either counter moves.
+    const moved = async () => (await dueTimers('sla_timers_loaded_total')) > loadedBefore || (await dueTimers('sla_timers_recreated_total')) > recreatedBefore;
+    await waitFor('the loader to count the timer', async () => (await moved()) || undefined, { timeoutMs: 10_000 });
     // Routine loading, not a timer Redis lost: counted apart, so an alert on recreated timers
     // does not fire every time a deadline comes within the horizon.
     expect(await dueTimers('sla_timers_loaded_total')).toBeGreaterThan(loadedBefore);
