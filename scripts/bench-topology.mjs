@@ -59,6 +59,7 @@ const { MongoClient, BSON } = require('mongodb');
 const { Redis } = require('ioredis');
 const { Queue } = require('bullmq');
 const { COLLECTIONS, QUEUES, topicsFor, cloudEventRecord, DOSSIER_STATE_CHANGED_V1 } = require('@tthc/contracts');
+const { deadlineDocId } = require('@tthc/read-models');
 const { resolveEndpoints } = require(join(root, 'packages/testkit/dist/infra'));
 const { serviceNodeArgs } = require(join(root, 'packages/testkit/dist/service-node-args'));
 
@@ -428,12 +429,12 @@ async function heldTimers() {
  */
 async function whyNotBack(before) {
   const after = await heldTimers();
-  const missing = [...before].filter(([id]) => !after.has(id)).map(([, data]) => data);
-  const docs = await db.collection(COLLECTIONS.deadlines).find({ _id: { $in: missing.map((t) => `${t.dossierCode}|${t.deadlineKey}`) } }).toArray();
+  const missing = [...before].filter(([id]) => !after.has(id)).map(([, data]) => ({ ...data, docId: deadlineDocId(data.dossierCode, data.deadlineKey) }));
+  const docs = await db.collection(COLLECTIONS.deadlines).find({ _id: { $in: missing.map((t) => t.docId) } }).toArray();
   const byId = new Map(docs.map((d) => [d._id, d]));
   const reasons = {};
   for (const t of missing) {
-    const d = byId.get(`${t.dossierCode}|${t.deadlineKey}`);
+    const d = byId.get(t.docId);
     const tag = t.stage === 'escalation' ? `escalation:${t.level}` : t.stage;
     const reason = !d ? 'deadline gone' : d.version !== t.deadlineVersion ? 'for an older version' : d.status !== 'open' || d.phase === 'closed' ? `deadline ${d.status !== 'open' ? d.status : 'closed'}` : (d.raised ?? []).includes(tag) ? 'stage raised meanwhile' : 'still pending';
     reasons[reason] = (reasons[reason] ?? 0) + 1;

@@ -1,6 +1,6 @@
 import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
-import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 
 let h: SlaHarness;
 beforeAll(async () => {
@@ -13,9 +13,8 @@ afterAll(async () => {
 
 const stored = async (code: string) => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { nextFireAt?: Date | null } | null;
 const jobExists = async (code: string) => (await h.app.queue.getJob(deadlineJobId(code, 1))) !== undefined;
-/** A counter of the instance's due-stage timers, as /metrics shows it. */
-const dueTimers = async (name: 'sla_timers_loaded_total' | 'sla_timers_recreated_total') =>
-  Number(new RegExp(`^${name}\\{stage="due",service="sla"\\} (\\d+)$`, 'm').exec(await h.app.metrics.registry.getSingleMetricAsString(name))?.[1] ?? 0);
+/** A counter of the instance's due-stage timers. */
+const dueTimers = (name: 'sla_timers_loaded_total' | 'sla_timers_recreated_total') => counterValue(h, name, { stage: 'due' });
 
 describe('timers held only within the horizon', () => {
   test('when a deadline is due beyond the horizon, then no job is held; when the horizon reaches it, the loader schedules it and the alert is raised once', async () => {

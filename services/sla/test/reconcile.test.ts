@@ -1,6 +1,6 @@
 import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
-import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 import { trackedDeadline } from './support/tracked-deadline.builder';
 
 let h: SlaHarness;
@@ -14,7 +14,7 @@ afterAll(async () => {
 
 const idsOf = (code: string) => h.alertsOf(code).map((a) => a.id);
 /** Due-stage timers any reconciliation of this instance has scheduled again. */
-const recreatedDueTimers = async () => Number(/^sla_timers_recreated_total\{stage="due",service="sla"\} (\d+)$/m.exec(await h.app.metrics.registry.getSingleMetricAsString('sla_timers_recreated_total'))?.[1] ?? 0);
+const recreatedDueTimers = () => counterValue(h, 'sla_timers_recreated_total', { stage: 'due' });
 
 describe('timer reconciliation after Redis lost its data', () => {
   test('when the queue keys are deleted mid-sequence, then reconciliation recreates the next timer of each deadline, the later stages follow, and every alert is still raised exactly once', async () => {

@@ -156,3 +156,11 @@ export function entry(over: Partial<DeadlineEntryV1> & Pick<DeadlineEntryV1, 'du
 }
 
 export const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+/** A counter of the instance as /metrics shows it, summed over the series matching `labels` (0 before any increment). */
+export async function counterValue(h: SlaHarness, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = h.app.metrics.registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
+}
