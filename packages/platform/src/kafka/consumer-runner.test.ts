@@ -229,6 +229,31 @@ describe('the consumer runner on real Kafka', () => {
     expect(Math.max(...cut)).toBeLessThan(1100);
   }, 120_000);
 
+  test('when a consumer works through a backlog, then its lag gauge reads the messages left, 0 once caught up, and nothing after it stops', async () => {
+    const { topic, deadLetterTopic } = await freshTopics(1);
+    await produce(topic, bodies('lag', 10, 30));
+    const metrics = createMetrics('runner-test');
+    const groupId = uniqueName('runner-lag');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const handled: number[] = [];
+    const runner = startRunner({
+      groupId, topics: [topic], deadLetterTopic, metrics,
+      handle: async (msg) => {
+        await gate;
+        handled.push(bodyOf(msg).seq);
+      },
+    });
+    await runner.start();
+    // Held at the gate, nothing of the fetched batch is handled: all 300 are behind.
+    await waitFor('the lag of the held batch', async () => (await gaugeValue(metrics, 'kafka_consumer_lag', groupId)) === 300, { timeoutMs: 60_000 });
+    open();
+    await waitFor('the backlog handled', () => handled.length === 300, { timeoutMs: 60_000 });
+    await waitFor('the lag back to 0', async () => (await gaugeValue(metrics, 'kafka_consumer_lag', groupId)) === 0, { timeoutMs: 30_000 });
+    await runner.stop();
+    expect(await gaugeValue(metrics, 'kafka_consumer_lag', groupId)).toBeUndefined();
+  }, 120_000);
+
   test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {
     const { topic, deadLetterTopic } = await freshTopics(1);
     const attempts = new Map<string, number>();

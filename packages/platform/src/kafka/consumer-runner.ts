@@ -150,6 +150,11 @@ function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: nu
           committing = null;
         });
     },
+    /** The offset of the first message of the batch not handled yet (past its end when all were). */
+    handledUpTo(): number {
+      const last = frontier === 0 ? undefined : messages[frontier - 1];
+      return last ? Number(last.offset) + 1 : Number(messages[0]?.offset ?? batch.highWatermark);
+    },
     /** The commit under way, if any. */
     async committed(): Promise<void> {
       await committing;
@@ -185,6 +190,23 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   const processed = sharedCounter(opts.metrics, 'kafka_messages_processed_total', 'Kafka messages handled, by outcome (applied, dead-lettered, retried, paused)', ['topic', 'outcome']);
   const pausedGauge = sharedGauge(opts.metrics, 'kafka_consumer_paused', '1 while the consumer group is paused because a dependency is unavailable', ['group']);
   const restarts = sharedCounter(opts.metrics, 'kafka_consumer_restarts_total', 'Consumers started again by the service after a crash kafkajs would not restart', ['group']);
+  // What a dashboard reads to see a consumer fall behind (reporting's counters after a burst,
+  // sla after an outage) without asking the broker's admin API.
+  const lagGauge = sharedGauge(opts.metrics, 'kafka_consumer_lag', 'Messages of a partition this instance owns not handled yet: its high watermark at the last fetch minus the next offset to handle', ['group', 'topic', 'partition']);
+  const lagLabels = new Map<string, { group: string; topic: string; partition: string }>();
+  const setLag = (topic: string, partition: number, highWatermark: string, next: number) => {
+    const labels = { group: opts.groupId, topic, partition: String(partition) };
+    lagLabels.set(`${topic}|${partition}`, labels);
+    lagGauge.set(labels, Math.max(0, Number(highWatermark) - next));
+  };
+  /** Forgets the partitions this member no longer owns, so a figure another member now reports is not also read here. */
+  const keepLagOf = (owned: Record<string, number[]>) => {
+    for (const [key, labels] of lagLabels) {
+      if (owned[labels.topic]?.includes(Number(labels.partition))) continue;
+      lagGauge.remove(labels);
+      lagLabels.delete(key);
+    }
+  };
   const restartInitialMs = opts.restartBackoff?.initialMs ?? 1000;
   const restartMaxMs = opts.restartBackoff?.maxMs ?? 30_000;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
@@ -332,8 +354,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       consumer.pause(allTopics());
       return;
     }
-    const { topic, partition, messages } = payload.batch;
+    const { topic, partition, messages, highWatermark } = payload.batch;
     const progress = trackBatch(payload, log, heartbeatInterval);
+    setLag(topic, partition, highWatermark, progress.handledUpTo());
     const { stop, markDone, beat } = progress;
     const stillWanted = () => progress.live() && !paused && stop.blocked === null && stop.aborted === null;
     const queue = lanesOf(messages);
@@ -395,6 +418,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     } finally {
       progress.end();
+      setLag(topic, partition, highWatermark, progress.handledUpTo());
     }
     await progress.committed();
     if (stop.aborted) throw stop.aborted;
@@ -445,6 +469,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
 
   async function run(c: Consumer): Promise<void> {
     watchCrashes(c);
+    c.on(c.events.GROUP_JOIN, ({ payload }) => keepLagOf(payload.memberAssignment));
     await c.connect();
     await c.subscribe({ topics: opts.topics, fromBeginning: true });
     await c.run({
@@ -483,6 +508,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       paused = false;
       pausedGauge.set({ group: opts.groupId }, 0);
       await consumer.disconnect();
+      keepLagOf({});
     },
   };
 }
