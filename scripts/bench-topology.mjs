@@ -9,7 +9,8 @@
 // Phases (BENCH_PHASES, comma-separated, default all):
 //   throughput  the simulator's portal mix posted to intake; accepted events/s, end-to-end events/s
 //               until workflow stored every subject at its final revision, until sla tracked them;
-//               raw ceilings: kafkajs produce + consume, MongoDB bulk upsert of the same documents
+//               raw ceilings: kafkajs produce + consume, MongoDB bulk upsert of the same documents;
+//               with reporting among BENCH_SERVICES, also until reporting counted every subject
 //   memory      Redis and MongoDB bytes per open deadline / dossier with the background loaded
 //   latency     alert lateness after the due instant with the background loaded, beside a
 //               due-date query every 5 s over the same collection
@@ -642,6 +643,10 @@ async function throughput(res, { ceilingsOf = null, events = EVENTS, ceilings: w
   if (facts < mix.events.length) note(`${passLabel}workflow stored ${facts} of ${mix.events.length} portal facts; ${deadLetters} message(s) on the dead-letter topic (npm run dlq -- list tells why)`);
   say(`workflow: ${subjectCount} subjects at their final revision (${facts} portal facts) ${secs(tStored - t0)} s after the first request = ${res.workflow.endToEndEventsPerSecond} events/s end to end, ${res.workflow.subjectsWrittenPerSecond} subjects/s; ${res.workflow.stateSnapshots} state snapshots published so far (one per subject write) for ${facts} portal facts and ${res.workflow.alertsConsumed} alerts`);
 
+  // reporting (when run): every subject counted, watched from here on in the background while
+  // sla is waited for, so its own instant is kept whichever finishes first.
+  const counting = SERVICES.includes('reporting') ? reportingCaughtUp(subjectCount, t0) : null;
+
   // sla: one document per deadline entry of every stored subject (more when keys were removed).
   const [{ n: entries } = { n: 0 }] = await dossiers.aggregate([{ $group: { _id: null, n: { $sum: { $size: '$deadlines' } } } }]).toArray();
   let tracked = 0;
@@ -664,10 +669,38 @@ async function throughput(res, { ceilingsOf = null, events = EVENTS, ceilings: w
   }
   res.sla = { deadlineEntries: tracked, secondsFromFirstRequest: secs(tTracked - t0), eventsPerSecond: rate(facts, tTracked - t0), delayedJobs: await slaJobs() };
   say(`sla: ${tracked} deadline entries tracked (${res.sla.delayedJobs} timers in Redis) ${secs(tTracked - t0)} s after the first request = ${res.sla.eventsPerSecond} events/s end to end`);
+  if (counting) {
+    const tCounted = await counting;
+    const counted = await db.collection(COLLECTIONS.reportingContributions).estimatedDocumentCount();
+    res.reporting = { subjectsCounted: counted, secondsFromFirstRequest: secs(tCounted - t0), secondsAfterWorkflow: secs(Math.max(0, tCounted - tStored)), eventsPerSecond: rate(facts, tCounted - t0) };
+    say(`reporting: ${counted} subjects counted in the delay counters ${secs(tCounted - t0)} s after the first request (${res.reporting.secondsAfterWorkflow} s after workflow stored the last) = ${res.reporting.eventsPerSecond} events/s end to end`);
+  }
 
   if (!withCeilings) return;
   if (ceilingsOf) ratios(res, ceilingsOf);
   else await ceilings(res, mix.events, dossiers);
+}
+
+/**
+ * When reporting has counted every stored subject: its group has committed every state snapshot
+ * and each subject has its contribution (the counted revision is the stored one: reporting reads
+ * the subject back rather than the snapshot). The instant it was first seen, polled every second.
+ */
+async function reportingCaughtUp(subjects, t0) {
+  const contributions = db.collection(COLLECTIONS.reportingContributions);
+  let counted = 0;
+  const stop = progress(async () => `reporting: ${counted}/${subjects} subjects counted, consumer lag ${await lag(`${ns}-reporting`, topics.dossierState)}`);
+  try {
+    let at = null;
+    await until('reporting to count every subject', async () => {
+      counted = await contributions.estimatedDocumentCount();
+      if (counted < subjects || (await lag(`${ns}-reporting`, topics.dossierState)) > 0) return false;
+      return (at = Date.now());
+    }, 1000);
+    return at ?? t0;
+  } finally {
+    stop();
+  }
 }
 
 async function ceilings(res, events, dossiers) {
@@ -1178,6 +1211,7 @@ function printSummary() {
     lines.push(`  end to end (workflow)      ${t.workflow.endToEndEventsPerSecond} events/s   goal ${GOALS.endToEndEventsPerSecond}`);
     lines.push(`  subjects written           ${t.workflow.subjectsWrittenPerSecond} subjects/s`);
     if (t.sla) lines.push(`  end to end (sla tracked)   ${t.sla.eventsPerSecond} events/s`);
+    if (t.reporting) lines.push(`  end to end (reporting)     ${t.reporting.eventsPerSecond} events/s (counted ${t.reporting.secondsAfterWorkflow} s after workflow stored the last)`);
     if (t.rawKafka) lines.push(`  raw Kafka                  produce ${t.rawKafka.produceMsgPerSecond} msg/s, consume ${t.rawKafka.consumeMsgPerSecond} msg/s (${t.rawKafka.partitions} partitions)`);
     if (t.rawMongo) lines.push(`  raw MongoDB bulk upsert    ${t.rawMongo.docsPerSecond} docs/s`);
     if (t.slowestCeilingPerSecond) lines.push(`  subjects/s ÷ slowest ceiling (${t.slowestCeiling}) = ${t.ratioSubjectsToSlowestCeiling}   goal ≥ ${GOALS.ratioToSlowestCeiling} (events/s ÷ it: ${t.ratioEventsToSlowestCeiling})`);

@@ -8,8 +8,10 @@ const schema = z
     ...mongoEnv,
     // The state topic feeds the delay counters every report reads (see README, Delay counters).
     ...kafkaEnv,
-    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(64),
-    KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently,
+    // The lanes handled at once are counted together (one read, one claim, one `$inc` of the
+    // counters per batch), so more of them make fewer, larger batches, as in workflow and sla.
+    KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(512),
+    KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently.default(6),
     KAFKA_FETCH_BYTES_PER_PARTITION: envVars.fetchBytesPerPartition,
     // A batch of counter changes interrupted between its claims and its counters (a crash) is
     // applied again by any instance once its claims are this old; younger ones may still be in

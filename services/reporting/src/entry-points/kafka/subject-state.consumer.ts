@@ -1,6 +1,6 @@
 import type { Calendar } from '@tthc/calendar';
 import { DOSSIER_STATE_CHANGED_V1, cloudEventEnvelope, dossierStateChangedV1 } from '@tthc/contracts';
-import { PoisonMessageError, parseJsonValue, type ConsumedMessage, type Logger } from '@tthc/platform';
+import { PoisonMessageError, createBatcher, parseJsonValue, type ConsumedMessage, type Logger } from '@tthc/platform';
 import { countSubjects, type CountedSubject, type DelayCounterStore } from '../../domain/count-subjects.use-case';
 
 interface Deps {
@@ -28,11 +28,23 @@ function codeOf(msg: ConsumedMessage): string {
  * Counts the subjects whose state snapshots arrive: each is read back from workflow's store and
  * its contribution to the delay counters replaced, once per stored revision, so redelivered,
  * replayed and out-of-order snapshots change nothing.
+ *
+ * The consumer's lanes are one subject each; counting one costs some ten round trips (the
+ * subject and the petitions naming it, the contributions, the claim, the counters, the settle)
+ * whatever the number of subjects. The lanes handled at the same moment are therefore counted
+ * together, one subject list per round trip, rather than each paying them all.
  */
 export function subjectStateHandler(deps: Deps) {
+  const countTogether = createBatcher(
+    async (lanes: ReadonlyArray<readonly string[]>) => {
+      const result = await countSubjects(await deps.load([...new Set(lanes.flat())]), deps.store, deps.calendar);
+      if (result.unsettled.length > 0) deps.logger.warn({ subjects: result.unsettled.length }, 'subjects with a counted change not yet confirmed applied (in flight elsewhere, or interrupted: the recovery applies it once old enough); it is carried with the new one');
+      return lanes.map(() => ({ value: undefined }));
+    },
+    { dependency: 'mongodb' },
+  );
   const count = async (codes: readonly string[]) => {
-    const result = await countSubjects(await deps.load([...new Set(codes)]), deps.store, deps.calendar);
-    if (result.unsettled.length > 0) deps.logger.warn({ subjects: result.unsettled.length }, 'subjects with a counted change not yet confirmed applied (in flight elsewhere, or interrupted: the recovery applies it once old enough); it is carried with the new one');
+    if (codes.length > 0) await countTogether(codes);
   };
   const handle = async (msg: ConsumedMessage): Promise<void> => count([codeOf(msg)]);
   const handleLane = async (msgs: readonly ConsumedMessage[]): Promise<Array<{ ok: true } | { error: unknown }>> => {
