@@ -229,29 +229,41 @@ describe('the consumer runner on real Kafka', () => {
     expect(Math.max(...cut)).toBeLessThan(1100);
   }, 120_000);
 
-  test('when a consumer works through a backlog, then its lag gauge reads the messages left, 0 once caught up, and nothing after it stops', async () => {
+  test('when a consumer works through a backlog, then its lag gauge reads the messages left as it goes, 0 once caught up, and nothing after it stops', async () => {
     const { topic, deadLetterTopic } = await freshTopics(1);
+    // Offsets 0–299: ten keys, seq 0–29 each, seq-major, so the first 150 offsets are seq < 15.
     await produce(topic, bodies('lag', 10, 30));
     const metrics = createMetrics('runner-test');
     const groupId = uniqueName('runner-lag');
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = () => {
+      let open!: () => void;
+      return { held: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    };
+    const firstHalf = gate();
+    const secondHalf = gate();
     const handled: number[] = [];
+    // A lane for every key: each holds at seq 15 until the second gate opens.
     const runner = startRunner({
-      groupId, topics: [topic], deadLetterTopic, metrics,
+      groupId, topics: [topic], deadLetterTopic, metrics, concurrency: 10,
       handle: async (msg) => {
-        await gate;
-        handled.push(bodyOf(msg).seq);
+        const { seq } = bodyOf(msg);
+        await (seq < 15 ? firstHalf : secondHalf).held;
+        handled.push(seq);
       },
     });
+    const lagNow = () => gaugeValue(metrics, 'kafka_consumer_lag', groupId);
     await runner.start();
     // Held at the gate, nothing of the fetched batch is handled: all 300 are behind.
-    await waitFor('the lag of the held batch', async () => (await gaugeValue(metrics, 'kafka_consumer_lag', groupId)) === 300, { timeoutMs: 60_000 });
-    open();
+    await waitFor('the lag of the held batch', async () => (await lagNow()) === 300, { timeoutMs: 60_000 });
+    // Half of the batch handled while it still runs: the figure follows before the batch ends.
+    firstHalf.open();
+    await waitFor('the lag of the half-handled batch', async () => (await lagNow()) === 150, { timeoutMs: 30_000 });
+    expect(handled).toHaveLength(150);
+    secondHalf.open();
     await waitFor('the backlog handled', () => handled.length === 300, { timeoutMs: 60_000 });
-    await waitFor('the lag back to 0', async () => (await gaugeValue(metrics, 'kafka_consumer_lag', groupId)) === 0, { timeoutMs: 30_000 });
+    await waitFor('the lag back to 0', async () => (await lagNow()) === 0, { timeoutMs: 30_000 });
     await runner.stop();
-    expect(await gaugeValue(metrics, 'kafka_consumer_lag', groupId)).toBeUndefined();
+    expect(await lagNow()).toBeUndefined();
   }, 120_000);
 
   test('when a message fails for an unknown reason, then it is retried in place and dead-lettered only when it keeps failing', async () => {

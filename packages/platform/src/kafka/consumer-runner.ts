@@ -103,7 +103,7 @@ function lanesOf(messages: readonly KafkaMessage[]): number[][] {
  * heartbeats, and why the batch stops early (the first dependency failure, a rebalance seen by
  * a heartbeat).
  */
-function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: number) {
+function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: number, onAdvance: (next: number) => void) {
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
   const { topic, partition, messages } = batch;
   const done = new Array<boolean>(messages.length).fill(false);
@@ -143,6 +143,7 @@ function trackBatch(payload: EachBatchPayload, log: Logger, heartbeatEveryMs: nu
       const before = frontier;
       while (frontier < messages.length && done[frontier]) frontier++;
       if (frontier === before || !live()) return;
+      onAdvance(Number(messages[frontier - 1]!.offset) + 1);
       resolveOffset(messages[frontier - 1]!.offset);
       committing ??= commitOffsetsIfNecessary()
         .catch((err: unknown) => log.warn({ err, topic, partition }, 'offset commit failed; it is retried with the next one'))
@@ -355,7 +356,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       return;
     }
     const { topic, partition, messages, highWatermark } = payload.batch;
-    const progress = trackBatch(payload, log, heartbeatInterval);
+    // The lag moves as the handled run from the batch's start grows, not only when the batch
+    // ends: a large fetch takes a while, and a dashboard would read a figure frozen meanwhile.
+    const progress = trackBatch(payload, log, heartbeatInterval, (next) => setLag(topic, partition, highWatermark, next));
     setLag(topic, partition, highWatermark, progress.handledUpTo());
     const { stop, markDone, beat } = progress;
     const stillWanted = () => progress.live() && !paused && stop.blocked === null && stop.aborted === null;
