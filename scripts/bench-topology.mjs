@@ -669,6 +669,8 @@ async function throughput(res, { ceilingsOf = null, events = EVENTS, ceilings: w
   }
   res.sla = { deadlineEntries: tracked, secondsFromFirstRequest: secs(tTracked - t0), eventsPerSecond: rate(facts, tTracked - t0), delayedJobs: await slaJobs() };
   say(`sla: ${tracked} deadline entries tracked (${res.sla.delayedJobs} timers in Redis) ${secs(tTracked - t0)} s after the first request = ${res.sla.eventsPerSecond} events/s end to end`);
+  res.sla.entryWrites = await slaEntryWrites();
+  say(`sla: deadline-entry snapshots by what the store did: ${Object.entries(res.sla.entryWrites).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (counting) {
     const tCounted = await counting;
     const counted = await db.collection(COLLECTIONS.reportingContributions).estimatedDocumentCount();
@@ -679,6 +681,17 @@ async function throughput(res, { ceilingsOf = null, events = EVENTS, ceilings: w
   if (!withCeilings) return;
   if (ceilingsOf) ratios(res, ceilingsOf);
   else await ceilings(res, mix.events, dossiers);
+}
+
+/** sla's `sla_deadline_entry_writes_total` by outcome, summed over its instances (its /metrics). */
+async function slaEntryWrites() {
+  const out = {};
+  for (const svc of services.values()) {
+    if (svc.name !== 'sla') continue;
+    const text = await (await fetch(`${svc.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    for (const m of text.matchAll(/^sla_deadline_entry_writes_total\{[^}]*outcome="([a-z]+)"[^}]*\} (\d+)/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  }
+  return out;
 }
 
 /**

@@ -147,7 +147,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
     async start() {
       await Promise.all([queue.waitUntilReady(), maintenance.waitUntilReady()]);
       conn = await connectMongo(config.MONGO_URL, logger, { watchdogSeconds: config.MONGO_WATCHDOG_SECONDS, metrics });
-      const deadlines = createDeadlineRepository(conn);
+      const deadlines = createDeadlineRepository(conn, metrics);
       const alerts = createAlertRepository(conn);
       await Promise.all([deadlines.init(), alerts.init()]);
       // Calendar versions applied after this process started (npm run calendar:apply).

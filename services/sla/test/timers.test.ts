@@ -1,6 +1,6 @@
 import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
-import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 
 // Plain-second leads and steps keep the sequence short; production uses working days.
 let h: SlaHarness;
@@ -147,6 +147,26 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     expect(await Promise.all(v1Ids.map(jobExists))).toEqual([false, false, false, false]);
     const stored = await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never);
     expect(stored).toMatchObject({ version: 2, revision: 2, raised: ['due'] });
+  });
+
+  test('when a snapshot one revision ahead leaves a deadline entry as it was, then the entry is not written; further ahead it is; an older one arriving late is still refused', async () => {
+    const code = dossierCode();
+    const e = entry({ dueAt: inMs(3_600_000), warn: true, escalate: true });
+    const stored = async () => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { revision: number; status: string } | null;
+    const unchanged = () => counterValue(h, 'sla_deadline_entry_writes_total', { outcome: 'unchanged' });
+    await h.publishSnapshot(openSnapshot(code, 1, [e]));
+    await waitFor('the entry stored', async () => (await stored()) !== null);
+    const before = await unchanged();
+    await h.publishSnapshot(openSnapshot(code, 2, [e]));
+    await waitFor('revision 2 seen and left unwritten', async () => (await unchanged()) === before + 1);
+    expect(await stored()).toMatchObject({ revision: 1, status: 'open' });
+    await h.publishSnapshot(openSnapshot(code, 4, [e]));
+    await waitFor('revision 4 written', async () => (await stored())?.revision === 4);
+    // Revision 3 paused the deadline; arriving after 4 it must not take the entry back.
+    await h.publishSnapshot(openSnapshot(code, 3, [{ ...e, status: 'paused' }], { paused: true }));
+    await h.publishSnapshot(openSnapshot(code, 5, [e]));
+    await waitFor('revision 5 seen and left unwritten', async () => (await unchanged()) === before + 2);
+    expect(await stored()).toMatchObject({ revision: 4, status: 'open' });
   });
 
   test('when a deadline is met before it is due, then its timer is removed, no next instant is kept and nothing is raised', async () => {

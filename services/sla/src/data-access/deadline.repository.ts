@@ -1,6 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 import { COLLECTIONS } from '@tthc/contracts';
-import { changedFields, createDocumentBatcher, modelOn } from '@tthc/platform';
+import { changedFields, createDocumentBatcher, modelOn, sharedCounter, type Metrics } from '@tthc/platform';
 import { deadlineDocId, type DeadlineDocument } from '@tthc/read-models';
 import type { DeadlineRepository, TrackedDeadline } from '../domain/deadline';
 
@@ -120,8 +120,9 @@ async function* pagesOf(cursor: AsyncIterable<unknown>, pageSize: number): Async
   if (page.length > 0) yield page;
 }
 
-export function createDeadlineRepository(conn: Connection): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
+export function createDeadlineRepository(conn: Connection, metrics?: Metrics): DeadlineRepository & { init(): Promise<void>; migrateFirstRelease(): Promise<number>; markUnplanned(): Promise<number> } {
   const model = modelOn<DeadlineDoc>(conn, 'SlaDeadline', schema);
+  const writes = metrics ? sharedCounter(metrics, 'sla_deadline_entry_writes_total', 'Snapshots of a deadline entry, by what the store did: inserted, updated, unchanged (one revision ahead and nothing else differs: not written) or stale (an older or the same revision)', ['outcome']) : null;
   const col = model.collection;
   // The consumer tracks many subjects at once: their reads and writes of deadline views go out
   // as one query and one bulk write per batch, with the revision compare-and-set per document.
@@ -216,11 +217,17 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       if (!existing) {
         const fresh: TrackedDeadline = { ...d, raised: [] };
         const stored = { ...fresh, nextFireAt: nextFireAt(fresh), planKey };
-        if (await batch.insert(toDoc(stored))) return { previous: null, stored };
+        if (await batch.insert(toDoc(stored))) {
+          writes?.inc({ outcome: 'inserted' });
+          return { previous: null, stored };
+        }
         return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
       }
       const previous = fromDoc(existing);
-      if (previous.revision >= d.revision) return { previous, stored: previous };
+      if (previous.revision >= d.revision) {
+        writes?.inc({ outcome: 'stale' });
+        return { previous, stored: previous };
+      }
       // A new version of the deadline starts with no alert raised; the same version keeps when it was set.
       const same = previous.version === d.version;
       const merged: TrackedDeadline = { ...d, raised: same ? previous.raised : [], since: same ? previous.since : d.since };
@@ -228,7 +235,19 @@ export function createDeadlineRepository(conn: Connection): DeadlineRepository &
       // Most new revisions of a subject leave most of a deadline as it was: only what differs
       // from the document read is sent, under the same revision condition.
       const { _id, ...fields } = toDoc(stored);
-      if (!(await batch.updateIf(_id, { revision: previous.revision }, changedFields(existing as unknown as Record<string, unknown>, fields)))) return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
+      const changes = changedFields(existing as unknown as Record<string, unknown>, fields);
+      // Over half of these writes moved the revision alone: the subject changed elsewhere (an
+      // alert stored, another deadline moved). The revision guards the entry against an older
+      // snapshot arriving late, which may differ; the one revision just ahead has no revision
+      // between it and the stored one, so no snapshot can be older than it and newer than the
+      // entry, and it is left unwritten. Further ahead, a snapshot in between (another instance's,
+      // after a rebalance) could still arrive and differ, so the revision is written.
+      if (d.revision === previous.revision + 1 && Object.keys(changes).every((k) => k === 'revision')) {
+        writes?.inc({ outcome: 'unchanged' });
+        return { previous, stored: previous };
+      }
+      if (!(await batch.updateIf(_id, { revision: previous.revision }, changes))) return repo.upsertIfNewer(d, nextFireAt, planKey, attempt + 1);
+      writes?.inc({ outcome: 'updated' });
       return { previous, stored };
     },
 
