@@ -195,10 +195,12 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   // sla after an outage) without asking the broker's admin API.
   const lagGauge = sharedGauge(opts.metrics, 'kafka_consumer_lag', 'Messages of a partition this instance owns not handled yet: its high watermark at the last fetch minus the next offset to handle', ['group', 'topic', 'partition']);
   const lagLabels = new Map<string, { group: string; topic: string; partition: string }>();
-  const setLag = (topic: string, partition: number, highWatermark: string, next: number) => {
+  /** The lag of one fetched batch's partition, given the next offset to handle; its labels are made once per batch. */
+  const lagOfBatch = (topic: string, partition: number, highWatermark: string) => {
     const labels = { group: opts.groupId, topic, partition: String(partition) };
     lagLabels.set(`${topic}|${partition}`, labels);
-    lagGauge.set(labels, Math.max(0, Number(highWatermark) - next));
+    const end = Number(highWatermark);
+    return (next: number) => lagGauge.set(labels, Math.max(0, end - next));
   };
   /** Forgets the partitions this member no longer owns, so a figure another member now reports is not also read here. */
   const keepLagOf = (owned: Record<string, number[]>) => {
@@ -358,8 +360,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     const { topic, partition, messages, highWatermark } = payload.batch;
     // The lag moves as the handled run from the batch's start grows, not only when the batch
     // ends: a large fetch takes a while, and a dashboard would read a figure frozen meanwhile.
-    const progress = trackBatch(payload, log, heartbeatInterval, (next) => setLag(topic, partition, highWatermark, next));
-    setLag(topic, partition, highWatermark, progress.handledUpTo());
+    const showLag = lagOfBatch(topic, partition, highWatermark);
+    const progress = trackBatch(payload, log, heartbeatInterval, showLag);
+    showLag(progress.handledUpTo());
     const { stop, markDone, beat } = progress;
     const stillWanted = () => progress.live() && !paused && stop.blocked === null && stop.aborted === null;
     const queue = lanesOf(messages);
@@ -421,7 +424,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     } finally {
       progress.end();
-      setLag(topic, partition, highWatermark, progress.handledUpTo());
+      showLag(progress.handledUpTo());
     }
     await progress.committed();
     if (stop.aborted) throw stop.aborted;
