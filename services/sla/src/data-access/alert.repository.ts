@@ -154,7 +154,9 @@ export function createAlertRepository(conn: Connection): AlertRepository & Alert
       const live = new Set(unpublished.map((d) => d._id));
       const spent = won.filter((id) => !live.has(id));
       if (spent.length > 0) await outbox.deleteMany({ _id: { $in: spent } } as never);
-      return unpublished.sort((a, b) => new Date(a.raisedAt).getTime() - new Date(b.raisedAt).getTime()).map(fromDoc);
+      // Alerts of one firing share their instant; the level keeps them in the order they were
+      // raised (overdue, then each escalation), which the store's `$in` order does not.
+      return unpublished.sort((a, b) => new Date(a.raisedAt).getTime() - new Date(b.raisedAt).getTime() || (a.level ?? 0) - (b.level ?? 0)).map(fromDoc);
     },
     async markPublished(ids, at) {
       if (ids.length === 0) return;
