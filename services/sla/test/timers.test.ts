@@ -169,6 +169,30 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     expect(await stored()).toMatchObject({ revision: 4, status: 'open' });
   });
 
+  test('when workflow stamps an entry unchanged since the stored revision, then a snapshot several revisions ahead is not written; a stamp after it is; a late older one is still refused', async () => {
+    const code = dossierCode();
+    const e = entry({ dueAt: inMs(3_600_000), warn: true, escalate: true, changedAt: 1 });
+    const stored = async () => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { revision: number; status: string } | null;
+    const unchanged = () => counterValue(h, 'sla_deadline_entry_writes_total', { outcome: 'unchanged' });
+    await h.publishSnapshot(openSnapshot(code, 1, [e]));
+    await waitFor('the entry stored', async () => (await stored()) !== null);
+    const before = await unchanged();
+    // Revisions 2–6 recorded alerts or moved other things: the entry looks as it did at 1.
+    await h.publishSnapshot(openSnapshot(code, 7, [e]));
+    await waitFor('revision 7 seen and left unwritten', async () => (await unchanged()) === before + 1);
+    expect(await stored()).toMatchObject({ revision: 1, status: 'open' });
+    // Without a stamp the same snapshot is written: a revision in between might differ.
+    await h.publishSnapshot(openSnapshot(code, 9, [{ ...e, changedAt: undefined }]));
+    await waitFor('revision 9 written', async () => (await stored())?.revision === 9);
+    // Paused at 10, open again at 12 with the stamp 12: the stored 9 does not cover 10–11.
+    await h.publishSnapshot(openSnapshot(code, 12, [{ ...e, changedAt: 12 }]));
+    await waitFor('revision 12 written', async () => (await stored())?.revision === 12);
+    await h.publishSnapshot(openSnapshot(code, 10, [{ ...e, status: 'paused', changedAt: 10 }], { paused: true }));
+    await h.publishSnapshot(openSnapshot(code, 15, [{ ...e, changedAt: 12 }]));
+    await waitFor('revision 15 seen and left unwritten', async () => (await unchanged()) === before + 2);
+    expect(await stored()).toMatchObject({ revision: 12, status: 'open' });
+  });
+
   test('when a deadline is met before it is due, then its timer is removed, no next instant is kept and nothing is raised', async () => {
     const code = dossierCode();
     const dueAt = inMs(8000);

@@ -198,6 +198,10 @@ describe('workflow lifecycle on real Kafka, MongoDB and Redis', () => {
     await producer.send({ topic: topics.alerts, messages: [{ key: code, value: JSON.stringify(alert) }] });
     const flagged = await waitFor('the overdue flag', async () => ((await stored(code))?.overdue === true ? stored(code) : undefined));
     expect(flagged?.history.map((h) => h.type)).toEqual(['vn.tthc.dossier.received', 'vn.tthc.dossier.overdue']);
+    // Recording the alert moved no deadline: the snapshot says so, and sla need not write its copy.
+    const second = await waitFor('the second snapshot', () => snapshotsOf(code).find((s) => s.revision === 2));
+    const stamps = (s: Record<string, unknown>) => (s.deadlines as Array<{ key: string; changedAt?: number }>).map((d) => [d.key, d.changedAt]);
+    expect(stamps(second)).toEqual(stamps(snapshotsOf(code).find((s) => s.revision === 1) ?? {}).map(([key]) => [key, 1]));
   });
 
   test('when a calendar version adds 24/11/2026 as a day off, then the open dossier across it moves, is audited and republished, and the closed one stays', async () => {
@@ -231,6 +235,8 @@ describe('workflow lifecycle on real Kafka, MongoDB and Redis', () => {
 
     const moved = await waitFor('the moved snapshot', () => snapshotsOf(open).find((s) => Date.parse(String(s.dueAt)) === Date.parse(newDue)));
     expect(moved.deadlineVersion).toBeGreaterThan(before.deadlineVersion as number);
+    // The moved deadline is stamped with the revision that moved it.
+    expect((moved.deadlines as Array<{ key: string; changedAt?: number }>).find((d) => d.key === 'dossier')?.changedAt).toBe(moved.revision);
     const closedAfter = await stored(closed);
     expect(closedAfter?.revision).toBe(closedBefore.revision);
     expect(closedAfter?.state).toEqual(closedBefore.state);

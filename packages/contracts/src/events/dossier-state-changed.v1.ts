@@ -45,6 +45,13 @@ export const deadlineEntryV1 = z.object({
   warn: z.boolean(),
   /** Escalate after due at the configured working-time levels. */
   escalate: z.boolean(),
+  /**
+   * The subject revision since which this entry, and what a deadline tracker copies of its
+   * subject (kind, agency, procedure, phase, the list of keys), has not changed: every
+   * snapshot from this revision on shows it alike. Absent before this field was added, and for
+   * entries workflow could not compare with the revision before.
+   */
+  changedAt: z.number().int().min(1).optional(),
 });
 export type DeadlineEntryV1 = z.infer<typeof deadlineEntryV1>;
 

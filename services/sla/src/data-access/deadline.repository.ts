@@ -77,7 +77,7 @@ const fromDoc = (d: DeadlineDoc): TrackedDeadline => ({
 });
 
 /** `nextFireAt` is written only when known: an undefined value would be stored as null ("no timer"). */
-const toDoc = ({ nextFireAt, ...d }: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
+const toDoc = ({ nextFireAt, changedAt: _snapshotOnly, ...d }: TrackedDeadline): DeadlineDoc => ({ _id: deadlineDocId(d.subjectCode, d.key), ...d, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
 
 /**
  * Stands for "not planned yet": the loader's `$lt` finds it first, plans the deadline and
@@ -238,11 +238,14 @@ export function createDeadlineRepository(conn: Connection, metrics?: Metrics): D
       const changes = changedFields(existing as unknown as Record<string, unknown>, fields);
       // Over half of these writes moved the revision alone: the subject changed elsewhere (an
       // alert stored, another deadline moved). The revision guards the entry against an older
-      // snapshot arriving late, which may differ; the one revision just ahead has no revision
-      // between it and the stored one, so no snapshot can be older than it and newer than the
-      // entry, and it is left unwritten. Further ahead, a snapshot in between (another instance's,
-      // after a rebalance) could still arrive and differ, so the revision is written.
-      if (d.revision === previous.revision + 1 && Object.keys(changes).every((k) => k === 'revision')) {
+      // snapshot arriving late, which may differ. None can when no revision lies between this
+      // one and the stored one, or when workflow's stamp says the entry has looked the same
+      // since the stored revision or before: every snapshot in between shows it as stored. Then
+      // it is left unwritten. Otherwise (a stamp after the stored revision, or none) a snapshot
+      // in between (another instance's, after a rebalance) could still arrive and differ, so
+      // the revision is written.
+      const sameSince = d.revision === previous.revision + 1 || (d.changedAt !== undefined && d.changedAt <= previous.revision);
+      if (sameSince && Object.keys(changes).every((k) => k === 'revision')) {
         writes?.inc({ outcome: 'unchanged' });
         return { previous, stored: previous };
       }

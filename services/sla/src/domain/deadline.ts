@@ -54,6 +54,11 @@ export interface TrackedDeadline {
    * not planned (older documents, the migrations' "due now"), which the start's walk re-plans.
    */
   planKey?: string;
+  /**
+   * From a snapshot only, never stored: the revision since which workflow saw this entry and
+   * the subject's fields copied here unchanged (the entry's `changedAt`).
+   */
+  changedAt?: number | undefined;
 }
 
 /** Timers run only for open deadlines of subjects that are not closed. */

@@ -26,6 +26,7 @@ export function deadlinesFromSnapshot(s: DossierStateChangedV1, emittedAt: Date)
       status: e.status,
       warn: e.warn,
       escalate: e.escalate,
+      changedAt: e.changedAt,
     }));
   }
   if (!s.dueAt || s.deadlineVersion < 1) return [];

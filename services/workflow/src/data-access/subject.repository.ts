@@ -190,13 +190,16 @@ function recordFromDoc(doc: Omit<SubjectDoc, 'state'>): SubjectRecord {
     history: doc.history,
     versionBumps: doc.versionBumps ?? [],
     firstStoredAt: new Date(doc.firstStoredAt).toISOString(),
+    // The flat fields as published, which the next revision's deadline stamps are carried from.
+    tracked: { subject: doc.subject, agencyCode: doc.agencyCode ?? null, procedureCode: doc.procedureCode ?? null, phase: doc.phase, deadlines: doc.deadlines ?? [] },
     ...(doc.lastCalendarMove ? { lastCalendarMove: doc.lastCalendarMove } : {}),
     ...(doc.frozenCalendars ? { frozenCalendars: doc.frozenCalendars } : {}),
   };
 }
 
 function fromDoc(doc: SubjectDoc): StoredSubject {
-  return { ...recordFromDoc(doc), state: doc.state };
+  const { tracked: _fromState, ...record } = recordFromDoc(doc);
+  return { ...record, state: doc.state };
 }
 
 export function subjectModel(conn: Connection): Model<SubjectDoc> {

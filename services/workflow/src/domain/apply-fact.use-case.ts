@@ -3,6 +3,7 @@ import type { SubjectKind } from '@tthc/contracts';
 import { compareFacts, isAlertFact, type Fact, type SubjectStateBase } from './subject';
 import { subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
 import type { FactDeadLetters } from './expire-unknown.use-case';
+import { stampDeadlines, type TrackedView } from './deadline-stamp';
 import { checkCodeAgency, checkOwnership, covers, isReceptionFact, receptionAgencyOf, sameSender, settleOwnership, type OwnershipErrorCode } from './ownership';
 
 /** One dossier or petition as workflow stores it. */
@@ -43,7 +44,18 @@ export interface CalendarMove {
  * A stored subject without its derived state: what applying facts reads, since it derives the
  * state again from the history. The state is most of what the store would otherwise send back.
  */
-export type SubjectRecord = Omit<StoredSubject, 'state'> & { state?: undefined };
+export type SubjectRecord = Omit<StoredSubject, 'state'> & {
+  state?: undefined;
+  /** The stored fields the deadlines' stamps are carried from (`stampDeadlines`). */
+  tracked?: TrackedView | undefined;
+};
+
+/** What the subject as read showed the deadline tracker; null when new or not known. */
+export function trackedViewOf(current: SubjectRecord | StoredSubject | null): TrackedView | null {
+  if (!current) return null;
+  if (current.state) return { subject: current.subject, agencyCode: current.state.agencyCode, procedureCode: current.state.procedureCode, phase: current.state.phase, deadlines: current.state.deadlines };
+  return current.tracked ?? null;
+}
 
 export interface SubjectRepository {
   /** The subject with its stored state, as published. */
@@ -208,12 +220,13 @@ async function judge(
   const state = deps.derive(kind, code, history, bumps, pins);
   const rejected = state.rejected.find((r) => r.factKey === fact.key);
   if (rejected) return { outcome: 'rejected', errorCode: 'impossible-transition', reason: rejected.reason, subject: current };
+  const revision = (current?.revision ?? 0) + 1;
   const next: StoredSubject = {
     code,
     subject: kind,
-    revision: (current?.revision ?? 0) + 1,
+    revision,
     history,
-    state,
+    state: stampDeadlines(trackedViewOf(current), kind, state, revision),
     versionBumps: bumps,
     firstStoredAt: current?.firstStoredAt ?? (deps.now?.() ?? new Date()).toISOString(),
     lastCalendarMove: current?.lastCalendarMove,

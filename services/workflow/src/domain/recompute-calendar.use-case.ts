@@ -1,5 +1,6 @@
 import type { SubjectKind } from '@tthc/contracts';
-import type { StatePublisher, StoredSubject, SubjectDeriver } from './apply-fact.use-case';
+import { trackedViewOf, type StatePublisher, type StoredSubject, type SubjectDeriver } from './apply-fact.use-case';
+import { stampDeadlines } from './deadline-stamp';
 import { MAIN_DEADLINE_KEY, addBumps, changedDeadlineKeys, mainDueChanged } from './derive-subject';
 
 /** One subject whose deadlines moved with a calendar version. */
@@ -89,7 +90,7 @@ async function recomputeOne(code: string, auditId: string, deps: RecomputeDeps):
     const mainMoved = mainDueChanged(current.state, plain);
     if (keys.length === 0 && !mainMoved) return 'unchanged';
     const bumps = addBumps(current.versionBumps, mainMoved ? [...keys, MAIN_DEADLINE_KEY] : keys);
-    const state = deps.derive(current.subject, code, current.history, bumps);
+    const state = stampDeadlines(trackedViewOf(current), current.subject, deps.derive(current.subject, code, current.history, bumps), current.revision + 1);
     const move = { auditId, oldDueAt: current.state.dueAt, newDueAt: state.dueAt, deadlineKeys: keys };
     const next: StoredSubject = { ...current, revision: current.revision + 1, state, versionBumps: bumps, lastCalendarMove: move };
     if (await deps.subjects.replace(next, current.revision, current)) {
