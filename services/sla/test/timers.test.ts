@@ -1,4 +1,4 @@
-import { deadlineJobId } from '@tthc/contracts';
+import { deadlineJobId, type DeadlineEntryV1 } from '@tthc/contracts';
 import { dossierCode, sleep, waitFor } from '@tthc/testkit';
 import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
 
@@ -19,6 +19,15 @@ const jobExists = async (id: string) => (await h.app.queue.getJob(id)) !== undef
 const heldJobs = async (code: string) =>
   (await h.app.queue.getJobs(['delayed', 'waiting', 'active', 'prioritized'])).filter((j) => j.data.dossierCode === code).map((j) => j.id);
 const statusesOf = async (code: string) => (await h.mongo.collection('sla_deadlines').find({ subjectCode: code }).toArray()).map((d) => d['status'] as string);
+/** Publishes revision 1 of `code` with entry `e` and waits until sla stores it; the entry as stored, and how many entries sla has left unwritten since. */
+async function trackedFromRevision1(code: string, e: DeadlineEntryV1) {
+  const stored = async () => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { revision: number; status: string } | null;
+  const unchangedTotal = () => counterValue(h, 'sla_deadline_entry_writes_total', { outcome: 'unchanged' });
+  await h.publishSnapshot(openSnapshot(code, 1, [e]));
+  await waitFor('the entry stored', async () => (await stored()) !== null);
+  const start = await unchangedTotal();
+  return { stored, unchanged: async () => (await unchangedTotal()) - start };
+}
 const nextFireAt = async (code: string) => ((await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { nextFireAt?: Date | null } | null)?.nextFireAt;
 
 describe('SLA timers on real Kafka, MongoDB and Redis', () => {
@@ -152,34 +161,26 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
   test('when a snapshot one revision ahead leaves a deadline entry as it was, then the entry is not written; further ahead it is; an older one arriving late is still refused', async () => {
     const code = dossierCode();
     const e = entry({ dueAt: inMs(3_600_000), warn: true, escalate: true });
-    const stored = async () => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { revision: number; status: string } | null;
-    const unchanged = () => counterValue(h, 'sla_deadline_entry_writes_total', { outcome: 'unchanged' });
-    await h.publishSnapshot(openSnapshot(code, 1, [e]));
-    await waitFor('the entry stored', async () => (await stored()) !== null);
-    const before = await unchanged();
+    const { stored, unchanged } = await trackedFromRevision1(code, e);
     await h.publishSnapshot(openSnapshot(code, 2, [e]));
-    await waitFor('revision 2 seen and left unwritten', async () => (await unchanged()) === before + 1);
+    await waitFor('revision 2 seen and left unwritten', async () => (await unchanged()) === 1);
     expect(await stored()).toMatchObject({ revision: 1, status: 'open' });
     await h.publishSnapshot(openSnapshot(code, 4, [e]));
     await waitFor('revision 4 written', async () => (await stored())?.revision === 4);
     // Revision 3 paused the deadline; arriving after 4 it must not take the entry back.
     await h.publishSnapshot(openSnapshot(code, 3, [{ ...e, status: 'paused' }], { paused: true }));
     await h.publishSnapshot(openSnapshot(code, 5, [e]));
-    await waitFor('revision 5 seen and left unwritten', async () => (await unchanged()) === before + 2);
+    await waitFor('revision 5 seen and left unwritten', async () => (await unchanged()) === 2);
     expect(await stored()).toMatchObject({ revision: 4, status: 'open' });
   });
 
   test('when workflow stamps an entry unchanged since the stored revision, then a snapshot several revisions ahead is not written; a stamp after it is; a late older one is still refused', async () => {
     const code = dossierCode();
     const e = entry({ dueAt: inMs(3_600_000), warn: true, escalate: true, changedAt: 1 });
-    const stored = async () => (await h.mongo.collection('sla_deadlines').findOne({ _id: `${code}|dossier` } as never)) as { revision: number; status: string } | null;
-    const unchanged = () => counterValue(h, 'sla_deadline_entry_writes_total', { outcome: 'unchanged' });
-    await h.publishSnapshot(openSnapshot(code, 1, [e]));
-    await waitFor('the entry stored', async () => (await stored()) !== null);
-    const before = await unchanged();
+    const { stored, unchanged } = await trackedFromRevision1(code, e);
     // Revisions 2–6 recorded alerts or moved other things: the entry looks as it did at 1.
     await h.publishSnapshot(openSnapshot(code, 7, [e]));
-    await waitFor('revision 7 seen and left unwritten', async () => (await unchanged()) === before + 1);
+    await waitFor('revision 7 seen and left unwritten', async () => (await unchanged()) === 1);
     expect(await stored()).toMatchObject({ revision: 1, status: 'open' });
     // Without a stamp the same snapshot is written: a revision in between might differ.
     await h.publishSnapshot(openSnapshot(code, 9, [{ ...e, changedAt: undefined }]));
@@ -189,7 +190,7 @@ describe('SLA timers on real Kafka, MongoDB and Redis', () => {
     await waitFor('revision 12 written', async () => (await stored())?.revision === 12);
     await h.publishSnapshot(openSnapshot(code, 10, [{ ...e, status: 'paused', changedAt: 10 }], { paused: true }));
     await h.publishSnapshot(openSnapshot(code, 15, [{ ...e, changedAt: 12 }]));
-    await waitFor('revision 15 seen and left unwritten', async () => (await unchanged()) === before + 2);
+    await waitFor('revision 15 seen and left unwritten', async () => (await unchanged()) === 2);
     expect(await stored()).toMatchObject({ revision: 12, status: 'open' });
   });
 

@@ -2,35 +2,10 @@ import fc from 'fast-check';
 import type { DeadlineEntryV1 } from '@tthc/contracts';
 import type { SubjectStateBase } from './subject';
 import { stampDeadlines, type TrackedView } from './deadline-stamp';
+import { deadlineEntry, subjectState } from '../../test/support/subject-state.builder';
 
-function entry(over: Partial<DeadlineEntryV1> = {}): DeadlineEntryV1 {
-  return { key: 'dossier', kind: 'dossier', dueAt: '2026-12-04T10:00:00Z', version: 1, status: 'open', agencyCode: 'G01', label: null, legalBasis: 'ND 118/2025', warn: true, escalate: true, ...over };
-}
-
-function state(deadlines: DeadlineEntryV1[], over: Partial<SubjectStateBase> = {}): SubjectStateBase {
-  return {
-    code: 'D1',
-    subject: 'dossier',
-    agencyCode: 'G01',
-    procedureCode: 'P1',
-    phase: 'open',
-    statusCode: 4,
-    receivedAt: null,
-    dueAt: null,
-    deadlineVersion: 1,
-    closedAt: null,
-    endAt: null,
-    timeliness: null,
-    paused: false,
-    deadlines,
-    overdue: false,
-    overdueAt: null,
-    atRisk: false,
-    findings: [],
-    rejected: [],
-    ...over,
-  };
-}
+const entry = (over: Partial<DeadlineEntryV1> = {}) => deadlineEntry({ legalBasis: 'ND 118/2025', ...over });
+const state = (deadlines: DeadlineEntryV1[], over: Partial<SubjectStateBase> = {}) => subjectState({ procedureCode: 'P1', statusCode: 4, dueAt: null, deadlines, ...over });
 
 const viewOf = (s: SubjectStateBase): TrackedView => ({ subject: 'dossier', agencyCode: s.agencyCode, procedureCode: s.procedureCode, phase: s.phase, deadlines: s.deadlines });
 const stampsOf = (s: SubjectStateBase) => Object.fromEntries(s.deadlines.map((d) => [d.key, d.changedAt]));

@@ -1,34 +1,12 @@
 import type { AlertFact, DeriveContext, Fact, SubjectStateBase } from './subject';
 import { DEFAULT_RULES } from './subject';
+import { subjectState } from '../../test/support/subject-state.builder';
 import { MAIN_DEADLINE_KEY, addBumps, changedDeadlineKeys, deriveSubject, hasReception, subjectKindOfFact, subjectKindOfHistory, type Derivation } from './derive-subject';
 
 const ctx = { calendarFor: () => undefined, rules: DEFAULT_RULES } as unknown as DeriveContext;
 const code = 'D1';
 
-function state(over: Partial<SubjectStateBase> = {}): SubjectStateBase {
-  return {
-    code,
-    subject: 'dossier',
-    agencyCode: 'G01',
-    procedureCode: null,
-    phase: 'open',
-    statusCode: 2,
-    receivedAt: null,
-    dueAt: '2026-12-04T10:00:00Z',
-    deadlineVersion: 1,
-    closedAt: null,
-    endAt: null,
-    timeliness: null,
-    paused: false,
-    deadlines: [{ key: 'dossier', kind: 'dossier', dueAt: '2026-12-04T10:00:00Z', version: 1, status: 'open', agencyCode: 'G01', label: null, legalBasis: '', warn: true, escalate: true }],
-    overdue: false,
-    overdueAt: null,
-    atRisk: false,
-    findings: [],
-    rejected: [],
-    ...over,
-  };
-}
+const state = (over: Partial<SubjectStateBase> = {}): SubjectStateBase => subjectState({ code, ...over });
 
 function alert(deadlineVersion: number, subject: 'dossier' | 'petition' = 'dossier', type = 'vn.tthc.dossier.overdue'): AlertFact {
   return {
