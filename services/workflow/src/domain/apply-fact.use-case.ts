@@ -3,7 +3,7 @@ import type { SubjectKind } from '@tthc/contracts';
 import { compareFacts, isAlertFact, type Fact, type SubjectStateBase } from './subject';
 import { subjectKindOfFact, subjectKindOfHistory, type VersionBump } from './derive-subject';
 import type { FactDeadLetters } from './expire-unknown.use-case';
-import { stampDeadlines, type TrackedView } from './deadline-stamp';
+import { stampDeadlines, trackedViewOf, type TrackedView } from './deadline-stamp';
 import { checkCodeAgency, checkOwnership, covers, isReceptionFact, receptionAgencyOf, sameSender, settleOwnership, type OwnershipErrorCode } from './ownership';
 
 /** One dossier or petition as workflow stores it. */
@@ -49,13 +49,6 @@ export type SubjectRecord = Omit<StoredSubject, 'state'> & {
   /** The stored fields the deadlines' stamps are carried from (`stampDeadlines`). */
   tracked?: TrackedView | undefined;
 };
-
-/** What the subject as read showed the deadline tracker; null when new or not known. */
-export function trackedViewOf(current: SubjectRecord | StoredSubject | null): TrackedView | null {
-  if (!current) return null;
-  if (current.state) return { subject: current.subject, agencyCode: current.state.agencyCode, procedureCode: current.state.procedureCode, phase: current.state.phase, deadlines: current.state.deadlines };
-  return current.tracked ?? null;
-}
 
 export interface SubjectRepository {
   /** The subject with its stored state, as published. */

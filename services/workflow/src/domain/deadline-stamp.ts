@@ -1,4 +1,6 @@
 import type { DeadlineEntryV1, SubjectKind } from '@tthc/contracts';
+import type { StoredSubject, SubjectRecord } from './apply-fact.use-case';
+import { sameInstant } from './derive-subject';
 import type { SubjectStateBase } from './subject';
 
 /**
@@ -13,7 +15,12 @@ export interface TrackedView {
   deadlines: readonly DeadlineEntryV1[];
 }
 
-const sameInstant = (a: string, b: string) => a === b || Date.parse(a) === Date.parse(b);
+/** What the subject as read showed the deadline tracker; null when new or not known. */
+export function trackedViewOf(current: SubjectRecord | StoredSubject | null): TrackedView | null {
+  if (!current) return null;
+  if (current.state) return { subject: current.subject, agencyCode: current.state.agencyCode, procedureCode: current.state.procedureCode, phase: current.state.phase, deadlines: current.state.deadlines };
+  return current.tracked ?? null;
+}
 
 function sameEntry(a: DeadlineEntryV1, b: DeadlineEntryV1): boolean {
   return (

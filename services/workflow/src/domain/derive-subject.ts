@@ -87,7 +87,8 @@ export function deriveSubject(
   };
 }
 
-const same = (a: string | null | undefined, b: string | null | undefined) => (a == null || b == null ? a == b : Date.parse(a) === Date.parse(b));
+/** Whether two instants (ISO strings, possibly in different offsets) are the same, or both absent. */
+export const sameInstant = (a: string | null | undefined, b: string | null | undefined) => (a == null || b == null ? a == b : Date.parse(a) === Date.parse(b));
 
 /** Deadline keys whose due instant differs between two states (added and removed ones too). */
 export function changedDeadlineKeys(before: SubjectStateBase, after: SubjectStateBase): string[] {
@@ -96,13 +97,13 @@ export function changedDeadlineKeys(before: SubjectStateBase, after: SubjectStat
   for (const key of keys) {
     const a = before.deadlines.find((d) => d.key === key);
     const b = after.deadlines.find((d) => d.key === key);
-    if (!same(a?.dueAt, b?.dueAt)) changed.push(key);
+    if (!sameInstant(a?.dueAt, b?.dueAt)) changed.push(key);
   }
   return changed.sort();
 }
 
 export function mainDueChanged(before: SubjectStateBase, after: SubjectStateBase): boolean {
-  return !same(before.dueAt, after.dueAt);
+  return !sameInstant(before.dueAt, after.dueAt);
 }
 
 /** Adds one to the bump of each key. */

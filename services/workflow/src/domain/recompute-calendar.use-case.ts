@@ -1,6 +1,6 @@
 import type { SubjectKind } from '@tthc/contracts';
-import { trackedViewOf, type StatePublisher, type StoredSubject, type SubjectDeriver } from './apply-fact.use-case';
-import { stampDeadlines } from './deadline-stamp';
+import type { StatePublisher, StoredSubject, SubjectDeriver } from './apply-fact.use-case';
+import { stampDeadlines, trackedViewOf } from './deadline-stamp';
 import { MAIN_DEADLINE_KEY, addBumps, changedDeadlineKeys, mainDueChanged } from './derive-subject';
 
 /** One subject whose deadlines moved with a calendar version. */
