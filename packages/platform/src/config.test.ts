@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction } from './config';
+import { apiKeysEnv, ConfigError, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction } from './config';
 
 const schema = z.object({ KAFKA_BROKERS: envVars.kafkaBrokers, MONGO_URL: envVars.mongoUrl, PORT: envVars.port(8080) });
 
@@ -60,5 +60,23 @@ describe('production secrets', () => {
     expect(messageOf({ NODE_ENV: 'production', API_KEYS: `${long}:G01;${'r'.repeat(40)}:*`, ACK_SECRET: long })).toBe('');
     expect(messageOf({ NODE_ENV: 'development', API_KEYS: 'dev-key:*' })).toBe('');
     expect(messageOf({ NODE_ENV: 'production', API_KEYS: `${long}:G01` })).toMatch(/ACK_SECRET: is required when NODE_ENV=production/);
+  });
+
+  test('when an API_KEYS entry is malformed, then the configuration names API_KEYS and the entry, in any environment, without echoing the key', () => {
+    const keys = z.object(apiKeysEnv);
+    const messageOfKeys = (spec: string) => {
+      try {
+        parseEnv(keys, { NODE_ENV: 'development', API_KEYS: spec }, 'svc');
+        return '';
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+    };
+    const manager = messageOfKeys('dev-key:*:reform-office;manager-secret-1:G01.*:agency-manager');
+    expect(manager).toMatch(/- API_KEYS: key "mana…" is an agency-manager key; it must list its agency codes/);
+    expect(manager).not.toContain('manager-secret-1');
+    expect(messageOfKeys('portal-secret-1:G01.001.000:admin')).toMatch(/API_KEYS: key "port…" has role "admin"/);
+    expect(messageOfKeys('manager-secret-1:G01.001.000,G01.002.000:agency-manager;portal-secret-1:G01.*')).toBe('');
   });
 });

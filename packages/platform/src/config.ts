@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiKeyTexts } from './http/api-keys';
+import { apiKeyTexts, parseApiKeys } from './http/api-keys';
 import { DEFAULT_FETCH_BYTES_PER_PARTITION } from './kafka/consumer-runner';
 
 /**
@@ -124,7 +124,19 @@ export const MIN_PRODUCTION_SECRET_BYTES = 32;
  */
 export const apiKeysEnv = {
   NODE_ENV: envVars.nodeEnv,
-  API_KEYS: z.string().optional(),
+  // The table is read here as well as in createApp, so a malformed entry stops the service with
+  // the configuration's message and exit code 78 rather than a stack trace from the app.
+  API_KEYS: z
+    .string()
+    .optional()
+    .superRefine((spec, ctx) => {
+      if (spec === undefined) return;
+      try {
+        parseApiKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^API_KEYS: /, '') });
+      }
+    }),
 };
 
 export function requireApiKeysInProduction(env: { NODE_ENV: string; API_KEYS?: string | undefined }, ctx: z.RefinementCtx): void {
