@@ -12,11 +12,20 @@ export interface TcpRelay {
  * A TCP relay in front of a real server. Closing it is an outage from the point of view of the
  * service behind it (connections reset, then refused) without touching the server other tests share.
  */
-export function tcpRelay(target: { host: string; port: number }): TcpRelay {
+export function tcpRelay(
+  target: { host: string; port: number },
+  options: {
+    /**
+     * Checked on every chunk a client sends. When it answers true the chunk is dropped and the
+     * relay goes down at once: an outage that falls exactly between two commands of one request.
+     */
+    cutWhen?: (chunk: Buffer) => boolean;
+  } = {},
+): TcpRelay {
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
-  return {
+  const relay: TcpRelay = {
     port: () => port,
     up: () =>
       new Promise<void>((resolve, reject) => {
@@ -30,7 +39,11 @@ export function tcpRelay(target: { host: string; port: number }): TcpRelay {
             sockets.delete(upstream);
           };
           for (const side of [client, upstream]) side.on('error', close).on('close', close);
-          client.pipe(upstream).pipe(client);
+          upstream.pipe(client);
+          client.on('data', (chunk: Buffer) => {
+            if (options.cutWhen?.(chunk)) void relay.down();
+            else upstream.write(chunk);
+          });
         });
         s.once('error', reject);
         s.listen(port, '127.0.0.1', () => {
@@ -48,4 +61,5 @@ export function tcpRelay(target: { host: string; port: number }): TcpRelay {
         server = null;
       }),
   };
+  return relay;
 }

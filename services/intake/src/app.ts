@@ -35,6 +35,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const topics = topicsFor(config.KAFKA_TOPIC_NAMESPACE);
+  const marksLost = metrics.counter('intake_duplicate_marks_lost_total', 'Events acknowledged by Kafka whose duplicate marks could not be stored in Redis');
   let server: RunningServer | null = null;
 
   return {
@@ -64,6 +65,10 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
         logger,
         metrics,
         codeAgencyCheck: config.CODE_AGENCY_CHECK,
+        onMarksLost: (err: unknown, events: number) => {
+          marksLost.inc(events);
+          logger.warn({ err, events }, 'events accepted, but their duplicate marks were not stored: a resend within the claim lease (30 s) is answered 503, later it is published again');
+        },
       };
       http.use(eventsRouter(accept));
       http.use(portalDossiersRouter({ ...accept, portalTimeZone: config.PORTAL_TIME_ZONE }));

@@ -54,6 +54,23 @@ describe('accepting events', () => {
     expect(ok[0]?.status).toBe('accepted');
   });
 
+  test('when the done-marks cannot be stored after Kafka acknowledged the events, then they are still accepted and the loss of the marks is reported', async () => {
+    const store = memoryStore();
+    const published: string[] = [];
+    const lost: number[] = [];
+    const results = await acceptEvents([event('1'), event('2')], anyAgency, {
+      store: { ...store, complete: async () => Promise.reject(new Error('redis went away')) },
+      publisher: { publish: async (events: InboundEvent[]) => void published.push(...events.map((e) => e.id)) },
+      onMarksLost: (_err, n) => lost.push(n),
+    });
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(published).toEqual(['1', '2']);
+    expect(lost).toEqual([2]);
+    // The claims stay pending until their lease runs out: never released, so no second request
+    // publishes the same events while the first one's answer is on its way.
+    expect([...store.states.values()]).toEqual(['claimed', 'claimed']);
+  });
+
   test('when the key does not own an agency, then nothing is claimed and the offending events are listed', async () => {
     const store = memoryStore();
     const err = await acceptEvents([event('1', 'G01'), event('2', 'G99')], sender('k-g01', ['G01']), { store, publisher: { publish: async () => undefined } }).catch((e: unknown) => e);

@@ -67,6 +67,11 @@ export interface AcceptDeps {
    * (`CODE_AGENCY_CHECK`, an unconfirmed rule; on unless configured off).
    */
   codeAgencyCheck?: boolean;
+  /**
+   * Told when Kafka acknowledged events whose done-marks could not be stored afterwards (Redis
+   * went away in between). The events are accepted all the same; see {@link acceptEvents}.
+   */
+  onMarksLost?: (err: unknown, events: number) => void;
 }
 
 /**
@@ -148,6 +153,10 @@ export async function acceptEvents(events: InboundEvent[], sender: Sender, deps:
     source: e.source,
     status: isAccepted(i) ? 'accepted' : 'duplicate',
   }));
-  await deps.store.complete(claimed);
+  // Kafka holds these events now, so they are accepted even when the done-marks cannot be
+  // stored: answering an error would tell the portal a stored event was not taken. Their claims
+  // lapse after the lease instead, and a resend after that is published again, which every
+  // consumer absorbs as a duplicate.
+  await deps.store.complete(claimed).catch((err: unknown) => deps.onMarksLost?.(err, claimed.length));
   return results;
 }
