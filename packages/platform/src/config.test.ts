@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { apiKeysEnv, ConfigError, envVars, parseEnv, requireApiKeysInProduction, requireSecretInProduction } from './config';
 
@@ -28,6 +31,25 @@ describe('configuration', () => {
     expect(parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: '1048576' }, 'svc')).toEqual({ KAFKA_FETCH_BYTES_PER_PARTITION: 1_048_576 });
     expect(() => parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: '1000' }, 'svc')).toThrow(/KAFKA_FETCH_BYTES_PER_PARTITION: must be at least 65536/);
     expect(() => parseEnv(fetch, { KAFKA_FETCH_BYTES_PER_PARTITION: 'lots' }, 'svc')).toThrow(/KAFKA_FETCH_BYTES_PER_PARTITION: must be a whole number of bytes/);
+  });
+});
+
+describe('files read at start', () => {
+  const files = z.object({ CALENDAR_FILE: envVars.jsonFile.optional(), AGENCY_PROFILES_FILE: envVars.agencyProfilesFile });
+  const dir = mkdtempSync(join(tmpdir(), 'config-files-'));
+
+  test('when a file variable names a missing file or one that is not JSON, then the error names the variable and the path', () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "years": ');
+    expect(() => parseEnv(files, { CALENDAR_FILE: join(dir, 'missing.json') }, 'svc')).toThrow(new RegExp(`- CALENDAR_FILE: cannot be read \\(ENOENT\\): ${dir}/missing\\.json`));
+    expect(() => parseEnv(files, { AGENCY_PROFILES_FILE: broken }, 'svc')).toThrow(/- AGENCY_PROFILES_FILE: is not valid JSON \(.*\): .*broken\.json/);
+  });
+
+  test('when the files are JSON or unset, then they pass as given', () => {
+    const good = join(dir, 'good.json');
+    writeFileSync(good, '{"profiles": []}');
+    expect(parseEnv(files, { CALENDAR_FILE: good }, 'svc')).toEqual({ CALENDAR_FILE: good });
+    expect(parseEnv(files, {}, 'svc')).toEqual({});
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { apiKeyTexts, parseApiKeys } from './http/api-keys';
 import { DEFAULT_FETCH_BYTES_PER_PARTITION } from './kafka/consumer-runner';
@@ -20,8 +21,32 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A JSON file the service reads at start (calendar, profiles, directory, duties, rubric): one
+ * that is missing or not JSON is named here by its variable, where the loader's own error would
+ * come as a stack trace out of createApp with only the path. Its content is checked by its loader.
+ */
+const jsonFile = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${path}` });
+      return;
+    }
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(err as Error).message}): ${path}` });
+    }
+  });
+
 /** Shared variable schemas, so every service names and checks them the same way. */
 export const envVars = {
+  jsonFile,
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   kafkaBrokers: z
     .string({ message: 'is required (comma-separated host:port list)' })
@@ -30,7 +55,7 @@ export const envVars = {
     .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each broker must be host:port'),
   // Agency and province calendar profiles (packages/calendar README, "agency profiles"); one name in
   // every service that computes working time. Unset: every agency uses the national calendar.
-  agencyProfilesFile: z.string().min(1).optional(),
+  agencyProfilesFile: jsonFile.optional(),
   mongoUrl: z.string({ message: 'is required' }).regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://'),
   // How long the service's MongoDB client may keep failing while a fresh client reaches the server
   // before it is reopened (see watchMongo); 0 turns the watchdog off.

@@ -32,14 +32,14 @@ const schema = z
     // Agencies' names, levels (ministry / province / commune / historic district) and the
     // successors of pre-July-2025 district units. The shipped sample is used when unset outside
     // production; in production reports would otherwise show codes without names or levels.
-    AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
+    AGENCY_DIRECTORY_FILE: envVars.jsonFile.optional(),
     // PAR Index rubric (criteria, thresholds, points) of one or more years. The official
     // thresholds were not found (docs/legal-rules.md §3), so none is built in: the labelled sample is used
     // when unset outside production, and no PAR criterion is scored when unset in production.
-    PAR_RUBRIC_FILE: z.string().min(1).optional(),
+    PAR_RUBRIC_FILE: envVars.jsonFile.optional(),
     // National calendar file (docs/calendar.md): period boundaries and working days late. The shipped
     // packages/calendar/data/vn-civil-service.json when unset.
-    CALENDAR_FILE: z.string().min(1).optional(),
+    CALENDAR_FILE: envVars.jsonFile.optional(),
     // The case record reads the stored history with workflow's rules; these two change what it
     // shows (the pauses, the last day to apologise), so they take workflow's variables and defaults.
     RULE_FINANCIAL_OBLIGATION_PAUSES_CLOCK: z
@@ -49,7 +49,7 @@ const schema = z
     RULE_APOLOGY_LEAD_WORKING_DAYS: z.coerce.number().int().min(0).max(100).default(1),
     // Citizens' rating levels: names, which are a dislike (766 criterion 5.4) and their weight in the
     // satisfied share. Unconfirmed (docs/legal-rules.md, ratings): built-in defaults when unset.
-    RATING_LEVELS_FILE: z.string().min(1).optional(),
+    RATING_LEVELS_FILE: envVars.jsonFile.optional(),
     // The satisfied share a SIPAS-style survey result is measured against, percent.
     SIPAS_TARGET_PERCENT: z.coerce.number().min(0).max(100).default(89),
   })

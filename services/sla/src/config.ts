@@ -73,7 +73,7 @@ const schema = z.object({
   // Readiness reports `degraded` while an unpublished alert is older than this.
   OUTBOX_DEGRADED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // National calendar file (docs/calendar.md); the shipped packages/calendar/data/vn-civil-service.json when unset.
-  CALENDAR_FILE: z.string().min(1).optional(),
+  CALENDAR_FILE: envVars.jsonFile.optional(),
   AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
   // How often calendar versions stored by `npm run calendar:apply` are looked for (as workflow does).
   CALENDAR_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
@@ -85,10 +85,10 @@ const schema = z.object({
   DELAY_COUNTS_QUARTER_YEAR_EVERY_SECONDS: z.coerce.number().int().min(5).max(86_400).default(3_600),
   // Agencies' levels and successors of pre-July-2025 district units (@tthc/metrics format);
   // the labelled sample directory when unset.
-  AGENCY_DIRECTORY_FILE: z.string().min(1).optional(),
+  AGENCY_DIRECTORY_FILE: envVars.jsonFile.optional(),
   // Periodic duties (@tthc/catalog duties format); the shipped sample (the leaders' dialogue
   // every 6 months) when unset. Their current periods are opened at start and this often.
-  DUTIES_FILE: z.string().min(1).optional(),
+  DUTIES_FILE: envVars.jsonFile.optional(),
   DUTY_PERIODS_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
 });
 

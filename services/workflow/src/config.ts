@@ -24,7 +24,7 @@ const schema = z
     KAFKA_CONSUMER_CONCURRENCY: envVars.consumerConcurrency.default(512),
     KAFKA_PARTITIONS_CONCURRENTLY: envVars.partitionsConcurrently.default(6),
     // The national calendar used until a version is applied with `calendar:apply`.
-    CALENDAR_FILE: z.string().min(1).default(DEFAULT_CALENDAR_PATH),
+    CALENDAR_FILE: envVars.jsonFile.default(DEFAULT_CALENDAR_PATH),
     AGENCY_PROFILES_FILE: envVars.agencyProfilesFile,
     // How often stored calendar versions are looked for; POST /v1/admin/calendar/reload skips the wait.
     CALENDAR_POLL_SECONDS: seconds(30),
