@@ -14,7 +14,7 @@ import {
   kafkaTopicSettings,
 } from '@tthc/platform';
 import type { IntakeConfig } from './config';
-import { createRedisIdempotencyStore } from './data-access/idempotency.redis';
+import { CLAIM_LEASE_MS, createRedisIdempotencyStore } from './data-access/idempotency.redis';
 import { createKafkaEventPublisher } from './data-access/event-publisher.kafka';
 import { eventsRouter } from './entry-points/http/events.route';
 import { openApiDocument } from './entry-points/http/openapi';
@@ -67,7 +67,7 @@ export function createApp(config: IntakeConfig, deps: { logger?: Logger } = {}):
         codeAgencyCheck: config.CODE_AGENCY_CHECK,
         onMarksLost: (err: unknown, events: number) => {
           marksLost.inc(events);
-          logger.warn({ err, events }, 'events accepted, but their duplicate marks were not stored: a resend within the claim lease (30 s) is answered 503, later it is published again');
+          logger.warn({ err, events, claimLeaseMs: CLAIM_LEASE_MS }, `events accepted, but their duplicate marks were not stored: a resend within the claim lease (${CLAIM_LEASE_MS / 1000} s) is answered 503, later it is published again`);
         },
       };
       http.use(eventsRouter(accept));

@@ -6,7 +6,7 @@ const PENDING = 'pending';
 const DONE = 'done';
 // Long enough for a Kafka send with its retries; short enough that a crashed request's claim
 // expires before the portal retries.
-const CLAIM_LEASE_MS = 30_000;
+export const CLAIM_LEASE_MS = 30_000;
 
 // A batch of up to 500 ids in one round trip: a SET NX and a GET per id from the client cost a
 // socket write and a reply each, a quarter of intake's CPU per event. Atomic per call, so
