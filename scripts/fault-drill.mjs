@@ -2,18 +2,23 @@
 // Fault drill against the running `npm start` stack, as an outsider would run one: for each fault,
 // portal traffic is posted through intake's public API (the demo's portal simulator), the fault is
 // injected a few seconds in, undone, and the drill waits until every event intake accepted is
-// stored by workflow, the overdue list agrees with the late-case figures and reporting has no lag.
+// stored by workflow, the overdue list agrees with the late-case figures, reporting has no lag,
+// every alert sla raised meanwhile reached the notifier, the subject's history and one delivery
+// to the drill's subscribers, no open subject past its due instant lacks its overdue alert, and
+// nothing was dead-lettered.
 //
-//   npm run drill -- [--faults kafka,redis,redis-wipe,workflow,sla,store-freeze] [--dossiers 1500]
-//                    [--rate 300] [--down 20] [--settle 300] [--seed N]
+//   npm run drill -- [--faults kafka,redis,redis-wipe,workflow,sla,notifier,store-freeze]
+//                    [--dossiers 1500] [--rate 300] [--down 20] [--settle 300] [--seed N]
 //
 // Faults: kafka / redis = kill -9 of the local broker / Redis, started again after --down seconds
 // (on its kept data); redis-wipe = Redis stopped, its files deleted, started empty (a fail-over to
-// an empty replica); workflow / sla = kill -9 of the service (npm start restarts it);
+// an empty replica); workflow / sla / notifier = kill -9 of the service (npm start restarts it);
 // store-freeze = the MongoDB stand-in stopped with SIGSTOP for --down seconds.
 // It needs the local dev infrastructure of `npm start` (infra/local/infra.sh, profile dev) and
 // reads the store directly to count stored facts (MONGO_URL, default the dev profile's).
-// Environment: INTAKE_URL, REPORTING_URL, PORTAL_KEY (dev-portal-key), READ_KEY (dev-key).
+// Environment: INTAKE_URL, REPORTING_URL, NOTIFIER_URL, KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE,
+// PORTAL_KEY (dev-portal-key), READ_KEY (dev-key; a reform-office key of scope *, which reads the
+// figures and creates the drill's subscriptions).
 // Exit code 0 when every fault ends with nothing lost and the figures agreeing, 1 otherwise.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -28,7 +33,7 @@ const require = createRequire(import.meta.url);
 const say = (m) => console.log(`[drill] ${m}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const FAULTS = ['kafka', 'redis', 'redis-wipe', 'workflow', 'sla', 'store-freeze'];
+const FAULTS = ['kafka', 'redis', 'redis-wipe', 'workflow', 'sla', 'notifier', 'store-freeze'];
 const { values: opts } = parseArgs({
   options: {
     faults: { type: 'string', default: FAULTS.join(',') },
@@ -41,7 +46,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const faults = opts.faults.split(',').map((f) => f.trim()).filter(Boolean);
@@ -61,15 +66,36 @@ const num = (name) => {
 const [DOSSIERS, RATE, DOWN_S, SETTLE_S, SEED] = ['dossiers', 'rate', 'down', 'settle', 'seed'].map(num);
 const INTAKE = process.env.INTAKE_URL ?? 'http://127.0.0.1:8080';
 const REPORTING = process.env.REPORTING_URL ?? 'http://127.0.0.1:8081';
+const NOTIFIER = process.env.NOTIFIER_URL ?? 'http://127.0.0.1:8084';
 const READ_KEY = process.env.READ_KEY ?? 'dev-key';
+// Past its due instant by more than this, an open subject must carry its overdue alert: the
+// alert is raised at the due instant, and reaches the subject's record within seconds.
+const OVERDUE_GRACE_MS = 60_000;
 const infra = (...args) => execFileSync('bash', [join(root, 'infra/local/infra.sh'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const devEnv = Object.fromEntries(infra('env', 'dev').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
 const MONGO_URL = process.env.MONGO_URL ?? devEnv.MONGO_URL;
 
 const { MongoClient } = require('mongodb');
-const { alertEventTypes } = require(join(root, 'packages/contracts/dist'));
+const { alertEventTypes, topicsFor } = require(join(root, 'packages/contracts/dist'));
+const { Kafka, logLevel } = require('kafkajs');
 const alertTypes = new Set(alertEventTypes);
 const mongo = await MongoClient.connect(MONGO_URL, { directConnection: true, serverSelectionTimeoutMS: 5000 });
+const DEAD_LETTER_TOPIC = topicsFor(process.env.KAFKA_TOPIC_NAMESPACE).deadLetter;
+const kafkaAdmin = new Kafka({ clientId: 'fault-drill', brokers: (process.env.KAFKA_BROKERS ?? devEnv.KAFKA_BROKERS).split(','), logLevel: logLevel.NOTHING }).admin();
+
+/**
+ * Messages on the dead-letter topic so far. A fault must only delay work: a good event that a
+ * consumer dead-letters because Kafka, Redis or the store was away is an event lost to its subject.
+ */
+async function deadLettered() {
+  await kafkaAdmin.connect();
+  try {
+    const offsets = await kafkaAdmin.fetchTopicOffsets(DEAD_LETTER_TOPIC);
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
 
 /** Portal facts stored by workflow: every history entry that is not an alert sla raised. */
 async function storedFacts() {
@@ -78,6 +104,73 @@ async function storedFacts() {
     for (const h of d.history ?? []) if (!alertTypes.has(h.type)) facts += 1;
   }
   return facts;
+}
+
+/**
+ * What became of the alerts sla raised since `before` (ids of alerts that existed earlier): each
+ * must be published (its outbox entry gone), known to the notifier (`alert_acks`), recorded in its
+ * subject's history, and delivered (a record in `deliveries`, whatever its state but `dead`) to
+ * the drill's subscriber of the alert's first level. And across the store: open subjects past
+ * their due instant without the overdue flag, which only an overdue alert sets.
+ */
+async function alertFigures(before, subscriberOfLevel) {
+  const db = mongo.db();
+  const raised = [];
+  for await (const a of db.collection('alerts').find({}, { projection: { _id: 1 } })) if (!before.has(a._id)) raised.push(a._id);
+  const fresh = new Set(raised);
+  const outbox = await db.collection('alert_outbox').countDocuments();
+  const levelOf = new Map();
+  for await (const r of db.collection('alert_acks').find({}, { projection: { _id: 1, baseLevel: 1 } })) if (fresh.has(r._id)) levelOf.set(r._id, r.baseLevel);
+  const inHistory = new Set();
+  const now = Date.now();
+  let missedOverdue = 0;
+  for await (const d of db.collection('dossiers').find({}, { projection: { 'history.data.alertId': 1, dueAt: 1, closedAt: 1, endAt: 1, paused: 1, overdue: 1 } })) {
+    for (const h of d.history ?? []) if (h.data?.alertId && fresh.has(h.data.alertId)) inHistory.add(h.data.alertId);
+    const due = d.dueAt ? new Date(d.dueAt).getTime() : null;
+    if (due !== null && due < now - OVERDUE_GRACE_MS && !d.closedAt && !d.endAt && !d.paused && !d.overdue) missedOverdue += 1;
+  }
+  const delivered = new Set();
+  let dead = 0;
+  const subscribers = [...subscriberOfLevel.values()];
+  for await (const r of db.collection('deliveries').find({ subscriptionId: { $in: subscribers }, kind: 'alert' }, { projection: { alertId: 1, subscriptionId: 1, level: 1, status: 1 } })) {
+    if (!fresh.has(r.alertId)) continue;
+    if (r.status === 'dead') dead += 1;
+    else if (subscriberOfLevel.get(levelOf.get(r.alertId)) === r.subscriptionId && r.level === levelOf.get(r.alertId)) delivered.add(r.alertId);
+  }
+  return { raised: raised.length, outbox, toNotifier: levelOf.size, inHistory: inHistory.size, delivered: delivered.size, dead, missedOverdue };
+}
+
+const alertsSettled = (a) => a.outbox === 0 && a.toNotifier === a.raised && a.inHistory === a.raised && a.delivered === a.raised && a.dead === 0 && a.missedOverdue === 0;
+
+async function alertIds() {
+  const ids = new Set();
+  for await (const a of mongo.db().collection('alerts').find({}, { projection: { _id: 1 } })) ids.add(a._id);
+  return ids;
+}
+
+/**
+ * One e-mail subscriber per recipient level, for every agency (`*`), so that every alert has one
+ * expected delivery; the mail goes to npm start's catcher. Deleted again when the drill ends.
+ */
+async function subscribe() {
+  const byLevel = new Map();
+  for (const [level, role] of ['agency-manager', 'agency-head', 'reform-office'].entries()) {
+    const res = await fetch(`${NOTIFIER}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${READ_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Fault drill (${role})`, role, agencyCode: '*', channel: { type: 'email', address: `drill-${role}@example.vn` }, digest: false }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (res.status !== 201) throw new Error(`creating the drill's ${role} subscription: ${res.status} ${await res.text()}`);
+    byLevel.set(level, (await res.json()).id);
+  }
+  return byLevel;
+}
+
+async function unsubscribe(byLevel) {
+  for (const id of byLevel.values()) {
+    await fetch(`${NOTIFIER}/v1/subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${READ_KEY}` }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  }
 }
 
 async function readJson(url) {
@@ -118,6 +211,7 @@ function inject(fault) {
       return () => undefined;
     case 'workflow':
     case 'sla':
+    case 'notifier':
       process.kill(pidOfService(fault), 'SIGKILL');
       return () => undefined;
     case 'store-freeze': {
@@ -153,39 +247,53 @@ try {
   process.exit(2);
 }
 
+const subscribers = await subscribe();
+say(`subscribed one e-mail recipient per level (${[...subscribers.values()].join(', ')}); removed when the drill ends`);
 const rows = [];
-for (const [i, fault] of faults.entries()) {
-  const base = await storedFacts();
-  say(`${fault}: posting ${DOSSIERS} dossiers at ${RATE} events/s (seed ${SEED + i}); the fault comes 8 s in${['kafka', 'redis', 'store-freeze'].includes(fault) ? ` and lasts ${DOWN_S} s` : ''}`);
-  const demo = runDemo(SEED + i);
-  await sleep(8000);
-  const t0 = Date.now();
-  const undo = inject(fault);
-  await sleep(DOWN_S * 1000);
-  undo();
-  const posted = await demo;
-  if (posted.errors < 0) say(`${fault}: the simulator's summary was not found:\n${posted.output}`);
-  let last = null;
-  let settledAt = null;
-  while ((Date.now() - t0) / 1000 < SETTLE_S) {
-    const stored = (await storedFacts()) - base;
-    const f = await figures().catch((err) => ({ error: err.message }));
-    last = { stored, ...f };
-    if (stored >= posted.accepted && !f.error && f.overdueList === f.overdueCounted && f.lag === 0) {
-      settledAt = (Date.now() - t0) / 1000;
-      break;
+try {
+  for (const [i, fault] of faults.entries()) {
+    const base = await storedFacts();
+    const alertsBefore = await alertIds();
+    const deadLetteredBefore = await deadLettered();
+    say(`${fault}: posting ${DOSSIERS} dossiers at ${RATE} events/s (seed ${SEED + i}); the fault comes 8 s in${['kafka', 'redis', 'store-freeze'].includes(fault) ? ` and lasts ${DOWN_S} s` : ''}`);
+    const demo = runDemo(SEED + i);
+    await sleep(8000);
+    const t0 = Date.now();
+    const undo = inject(fault);
+    await sleep(DOWN_S * 1000);
+    undo();
+    const posted = await demo;
+    if (posted.errors < 0) say(`${fault}: the simulator's summary was not found:\n${posted.output}`);
+    let last = null;
+    let settledAt = null;
+    while ((Date.now() - t0) / 1000 < SETTLE_S) {
+      const stored = (await storedFacts()) - base;
+      const f = await figures().catch((err) => ({ error: err.message }));
+      const alerts = await alertFigures(alertsBefore, subscribers);
+      const dead = await deadLettered().then((n) => n - deadLetteredBefore, () => null);
+      last = { stored, ...f, alerts, deadLettered: dead };
+      if (stored >= posted.accepted && !f.error && f.overdueList === f.overdueCounted && f.lag === 0 && alertsSettled(alerts) && dead === 0) {
+        settledAt = (Date.now() - t0) / 1000;
+        break;
+      }
+      await sleep(5000);
     }
-    await sleep(5000);
+    // A simulator that stopped before its summary accepted an unknown number of events.
+    const ok = settledAt !== null && posted.errors >= 0;
+    rows.push({ fault, ...posted, ...last, settledAt, ok });
+    const a = last?.alerts;
+    say(`${fault}: accepted ${posted.accepted} (errors ${posted.errors}), stored ${last?.stored}, overdue list ${last?.overdueList} / late cases ${last?.overdueCounted}, reporting lag ${last?.lag}; alerts raised ${a?.raised}, at the notifier ${a?.toNotifier}, in the history ${a?.inHistory}, delivered ${a?.delivered} (dead ${a?.dead}), unpublished ${a?.outbox}, open past due without the alert ${a?.missedOverdue}, dead-lettered ${last?.deadLettered} → ${ok ? `settled ${settledAt.toFixed(0)} s after the fault` : `NOT settled within ${SETTLE_S} s`}`);
   }
-  // A simulator that stopped before its summary accepted an unknown number of events.
-  const ok = settledAt !== null && posted.errors >= 0;
-  rows.push({ fault, ...posted, ...last, settledAt, ok });
-  say(`${fault}: accepted ${posted.accepted} (errors ${posted.errors}), stored ${last?.stored}, overdue list ${last?.overdueList} / late cases ${last?.overdueCounted}, reporting lag ${last?.lag} → ${ok ? `settled ${settledAt.toFixed(0)} s after the fault` : `NOT settled within ${SETTLE_S} s`}`);
+} finally {
+  await unsubscribe(subscribers);
+  await mongo.close();
 }
-await mongo.close();
 
 say('summary');
-console.log('| fault | accepted | not accepted (errors) | stored | overdue list = late cases | settled after the fault, s |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.fault} | ${r.accepted} | ${r.errors} | ${r.stored} | ${r.overdueList} = ${r.overdueCounted} | ${r.ok ? r.settledAt.toFixed(0) : 'not settled'} |`);
+console.log('| fault | accepted | not accepted (errors) | stored | overdue list = late cases | alerts raised / at the notifier / in the history / delivered | dead deliveries | past due without the alert | dead-lettered | settled after the fault, s |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const a = r.alerts ?? {};
+  console.log(`| ${r.fault} | ${r.accepted} | ${r.errors} | ${r.stored} | ${r.overdueList} = ${r.overdueCounted} | ${a.raised} / ${a.toNotifier} / ${a.inHistory} / ${a.delivered} | ${a.dead} | ${a.missedOverdue} | ${r.deadLettered} | ${r.ok ? r.settledAt.toFixed(0) : 'not settled'} |`);
+}
 process.exit(rows.every((r) => r.ok) ? 0 : 1);
