@@ -168,9 +168,13 @@ async function subscribe() {
 }
 
 async function unsubscribe(byLevel) {
+  const left = [];
   for (const id of byLevel.values()) {
-    await fetch(`${NOTIFIER}/v1/subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${READ_KEY}` }, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    const res = await fetch(`${NOTIFIER}/v1/subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${READ_KEY}` }, signal: AbortSignal.timeout(10_000) }).catch(() => null);
+    if (!res || (res.status !== 204 && res.status !== 404)) left.push(id);
   }
+  // Left behind, they would keep receiving every alert of the stack's agencies.
+  if (left.length > 0) say(`warning: the deletion of the drill's subscriptions ${left.join(', ')} was not confirmed; see GET ${NOTIFIER}/v1/subscriptions and delete what is left with DELETE …/v1/subscriptions/<id>`);
 }
 
 async function readJson(url) {
@@ -266,7 +270,8 @@ try {
     if (posted.errors < 0) say(`${fault}: the simulator's summary was not found:\n${posted.output}`);
     let last = null;
     let settledAt = null;
-    while ((Date.now() - t0) / 1000 < SETTLE_S) {
+    // Measured at least once, even when --settle is shorter than the fault itself.
+    for (;;) {
       const stored = (await storedFacts()) - base;
       const f = await figures().catch((err) => ({ error: err.message }));
       const alerts = await alertFigures(alertsBefore, subscribers);
@@ -276,6 +281,7 @@ try {
         settledAt = (Date.now() - t0) / 1000;
         break;
       }
+      if ((Date.now() - t0) / 1000 >= SETTLE_S) break;
       await sleep(5000);
     }
     // A simulator that stopped before its summary accepted an unknown number of events.
