@@ -97,38 +97,47 @@ async function deadLettered() {
   }
 }
 
-/** Portal facts stored by workflow: every history entry that is not an alert sla raised. */
-async function storedFacts() {
+/**
+ * One pass over the subjects: the portal facts workflow stored (every history entry that is not
+ * an alert sla raised), the ids of the alerts recorded in their histories, and the open subjects
+ * past their due instant without the overdue flag, which only an overdue alert sets.
+ */
+async function scanSubjects() {
   let facts = 0;
-  for await (const d of mongo.db().collection('dossiers').find({}, { projection: { history: 1 } })) {
-    for (const h of d.history ?? []) if (!alertTypes.has(h.type)) facts += 1;
+  let missedOverdue = 0;
+  const alertsInHistory = new Set();
+  const now = Date.now();
+  const projection = { 'history.type': 1, 'history.data.alertId': 1, dueAt: 1, closedAt: 1, endAt: 1, paused: 1, overdue: 1 };
+  for await (const d of mongo.db().collection('dossiers').find({}, { projection })) {
+    for (const h of d.history ?? []) {
+      if (!alertTypes.has(h.type)) facts += 1;
+      else if (h.data?.alertId) alertsInHistory.add(h.data.alertId);
+    }
+    const due = d.dueAt ? new Date(d.dueAt).getTime() : null;
+    if (due !== null && due < now - OVERDUE_GRACE_MS && !d.closedAt && !d.endAt && !d.paused && !d.overdue) missedOverdue += 1;
   }
-  return facts;
+  return { facts, alertsInHistory, missedOverdue };
+}
+
+async function alertIds() {
+  const ids = new Set();
+  for await (const a of mongo.db().collection('alerts').find({}, { projection: { _id: 1 } })) ids.add(a._id);
+  return ids;
 }
 
 /**
  * What became of the alerts sla raised since `before` (ids of alerts that existed earlier): each
  * must be published (its outbox entry gone), known to the notifier (`alert_acks`), recorded in its
- * subject's history, and delivered (a record in `deliveries`, whatever its state but `dead`) to
- * the drill's subscriber of the alert's first level. And across the store: open subjects past
- * their due instant without the overdue flag, which only an overdue alert sets.
+ * subject's history (`scan`, above), and delivered (a record in `deliveries`, whatever its state
+ * but `dead`) to the drill's subscriber of the alert's first level.
  */
-async function alertFigures(before, subscriberOfLevel) {
+async function alertFigures(before, subscriberOfLevel, scan) {
   const db = mongo.db();
-  const raised = [];
-  for await (const a of db.collection('alerts').find({}, { projection: { _id: 1 } })) if (!before.has(a._id)) raised.push(a._id);
-  const fresh = new Set(raised);
+  const fresh = new Set([...(await alertIds())].filter((id) => !before.has(id)));
   const outbox = await db.collection('alert_outbox').countDocuments();
   const levelOf = new Map();
   for await (const r of db.collection('alert_acks').find({}, { projection: { _id: 1, baseLevel: 1 } })) if (fresh.has(r._id)) levelOf.set(r._id, r.baseLevel);
-  const inHistory = new Set();
-  const now = Date.now();
-  let missedOverdue = 0;
-  for await (const d of db.collection('dossiers').find({}, { projection: { 'history.data.alertId': 1, dueAt: 1, closedAt: 1, endAt: 1, paused: 1, overdue: 1 } })) {
-    for (const h of d.history ?? []) if (h.data?.alertId && fresh.has(h.data.alertId)) inHistory.add(h.data.alertId);
-    const due = d.dueAt ? new Date(d.dueAt).getTime() : null;
-    if (due !== null && due < now - OVERDUE_GRACE_MS && !d.closedAt && !d.endAt && !d.paused && !d.overdue) missedOverdue += 1;
-  }
+  const inHistory = [...fresh].filter((id) => scan.alertsInHistory.has(id)).length;
   const delivered = new Set();
   let dead = 0;
   const subscribers = [...subscriberOfLevel.values()];
@@ -137,16 +146,10 @@ async function alertFigures(before, subscriberOfLevel) {
     if (r.status === 'dead') dead += 1;
     else if (subscriberOfLevel.get(levelOf.get(r.alertId)) === r.subscriptionId && r.level === levelOf.get(r.alertId)) delivered.add(r.alertId);
   }
-  return { raised: raised.length, outbox, toNotifier: levelOf.size, inHistory: inHistory.size, delivered: delivered.size, dead, missedOverdue };
+  return { raised: fresh.size, outbox, toNotifier: levelOf.size, inHistory, delivered: delivered.size, dead, missedOverdue: scan.missedOverdue };
 }
 
 const alertsSettled = (a) => a.outbox === 0 && a.toNotifier === a.raised && a.inHistory === a.raised && a.delivered === a.raised && a.dead === 0 && a.missedOverdue === 0;
-
-async function alertIds() {
-  const ids = new Set();
-  for await (const a of mongo.db().collection('alerts').find({}, { projection: { _id: 1 } })) ids.add(a._id);
-  return ids;
-}
 
 /**
  * One e-mail subscriber per recipient level, for every agency (`*`), so that every alert has one
@@ -256,7 +259,7 @@ say(`subscribed one e-mail recipient per level (${[...subscribers.values()].join
 const rows = [];
 try {
   for (const [i, fault] of faults.entries()) {
-    const base = await storedFacts();
+    const base = (await scanSubjects()).facts;
     const alertsBefore = await alertIds();
     const deadLetteredBefore = await deadLettered();
     say(`${fault}: posting ${DOSSIERS} dossiers at ${RATE} events/s (seed ${SEED + i}); the fault comes 8 s in${['kafka', 'redis', 'store-freeze'].includes(fault) ? ` and lasts ${DOWN_S} s` : ''}`);
@@ -272,9 +275,10 @@ try {
     let settledAt = null;
     // Measured at least once, even when --settle is shorter than the fault itself.
     for (;;) {
-      const stored = (await storedFacts()) - base;
+      const scan = await scanSubjects();
+      const stored = scan.facts - base;
       const f = await figures().catch((err) => ({ error: err.message }));
-      const alerts = await alertFigures(alertsBefore, subscribers);
+      const alerts = await alertFigures(alertsBefore, subscribers, scan);
       const dead = await deadLettered().then((n) => n - deadLetteredBefore, () => null);
       last = { stored, ...f, alerts, deadLettered: dead };
       if (stored >= posted.accepted && !f.error && f.overdueList === f.overdueCounted && f.lag === 0 && alertsSettled(alerts) && dead === 0) {
