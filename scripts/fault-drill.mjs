@@ -10,6 +10,11 @@
 //   npm run drill -- [--faults kafka,redis,redis-wipe,workflow,sla,notifier,store-freeze]
 //                    [--dossiers 1500] [--rate 300] [--down 20] [--settle 300] [--seed N]
 //
+// Each fault posts with its own simulator seed: the first from --seed on whose dossier codes
+// (they end in the seed mod 100) no subject on the stack has yet, so a drill never posts facts
+// for the subjects of an earlier run. Ctrl-C undoes the fault under way and removes the drill's
+// subscriptions before it exits.
+//
 // Faults: kafka / redis = kill -9 of the local broker / Redis, started again after --down seconds
 // (on its kept data); redis-wipe = Redis stopped, its files deleted, started empty (a fail-over to
 // an empty replica); workflow / sla / notifier = kill -9 of the service (npm start restarts it);
@@ -254,7 +259,44 @@ try {
   process.exit(2);
 }
 
+/**
+ * The simulator's codes end in the seed mod 100 and a number per agency and day. A seed whose
+ * suffix some subject on the stack already carries could post facts for that subject, which
+ * workflow refuses as impossible transitions and dead-letters: a drill's own traffic would fail it.
+ */
+async function seedsForFaults(count) {
+  const taken = new Set();
+  for await (const d of mongo.db().collection('dossiers').find({}, { projection: { _id: 1 } })) {
+    const m = /-(\d{2})\d{4}$/.exec(String(d._id));
+    if (m) taken.add(Number(m[1]));
+  }
+  const seeds = [];
+  for (let seed = SEED; seeds.length < count && seed < SEED + 100; seed += 1) {
+    if (taken.has(seed % 100)) continue;
+    taken.add(seed % 100);
+    seeds.push(seed);
+  }
+  if (seeds.length < count) {
+    console.error(`[drill] error: the stack holds subjects of ${taken.size} of the simulator's 100 code suffixes; ${count} fault(s) need a free one each. Run it on a fresh store (stop npm start, remove .data/dev) or with fewer faults`);
+    process.exit(2);
+  }
+  return seeds;
+}
+
+const seeds = await seedsForFaults(faults.length);
 const subscribers = await subscribe();
+let undoUnderWay = null;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    say(`${signal}: undoing the fault under way and removing the drill's subscriptions before exiting`);
+    try {
+      undoUnderWay?.();
+    } catch (err) {
+      say(`could not undo the fault: ${err.message}`);
+    }
+    unsubscribe(subscribers).finally(() => process.exit(130));
+  });
+}
 say(`subscribed one e-mail recipient per level (${[...subscribers.values()].join(', ')}); removed when the drill ends`);
 const rows = [];
 try {
@@ -262,13 +304,14 @@ try {
     const base = (await scanSubjects()).facts;
     const alertsBefore = await alertIds();
     const deadLetteredBefore = await deadLettered();
-    say(`${fault}: posting ${DOSSIERS} dossiers at ${RATE} events/s (seed ${SEED + i}); the fault comes 8 s in${['kafka', 'redis', 'store-freeze'].includes(fault) ? ` and lasts ${DOWN_S} s` : ''}`);
-    const demo = runDemo(SEED + i);
+    say(`${fault}: posting ${DOSSIERS} dossiers at ${RATE} events/s (seed ${seeds[i]}); the fault comes 8 s in${['kafka', 'redis', 'store-freeze'].includes(fault) ? ` and lasts ${DOWN_S} s` : ''}`);
+    const demo = runDemo(seeds[i]);
     await sleep(8000);
     const t0 = Date.now();
-    const undo = inject(fault);
+    undoUnderWay = inject(fault);
     await sleep(DOWN_S * 1000);
-    undo();
+    undoUnderWay();
+    undoUnderWay = null;
     const posted = await demo;
     if (posted.errors < 0) say(`${fault}: the simulator's summary was not found:\n${posted.output}`);
     let last = null;
