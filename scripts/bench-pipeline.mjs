@@ -37,7 +37,7 @@ const base = {
 };
 const W = svc('workflow'), S = svc('sla'), I = svc('intake');
 const workflow = W.createApp(W.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-wf`, QUEUE_PREFIX: ns }));
-const sla = S.createApp(S.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-sla`, QUEUE_PREFIX: ns, ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}), ...(process.env.WORKER_FETCHERS ? { WORKER_FETCHERS: process.env.WORKER_FETCHERS } : {}) }));
+const sla = S.createApp(S.loadConfig({ ...base, CONSUMER_GROUP: `${ns}-sla`, SLA_UPSTREAM_CONSUMER_GROUP: `${ns}-wf`, QUEUE_PREFIX: ns, ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}), ...(process.env.WORKER_FETCHERS ? { WORKER_FETCHERS: process.env.WORKER_FETCHERS } : {}) }));
 const intake = I.createApp(I.loadConfig({ ...base, REDIS_KEY_PREFIX: ns }));
 await workflow.start();
 await sla.start();

@@ -245,6 +245,8 @@ async function startService(name, instance = 1) {
       ...(PARTITIONS ? { KAFKA_PARTITIONS: String(PARTITIONS) } : {}),
       // Shared by every instance of the service: they split the partitions between them.
       CONSUMER_GROUP: `${ns}-${name}`,
+      // sla waits for this run's workflow, not the default group, before alerting on a backlog.
+      SLA_UPSTREAM_CONSUMER_GROUP: `${ns}-workflow`,
       QUEUE_PREFIX: ns,
       REDIS_KEY_PREFIX: ns,
       API_KEYS: `${apiKey}:*:portal;${apiKey}-office:*:reform-office`,

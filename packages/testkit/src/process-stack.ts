@@ -85,7 +85,8 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
       if (!existsSync(main)) throw new Error(`${main} is missing: build the workspace first (npm test does)`);
       const count = opts.instances?.[name] ?? 1;
       for (let i = 1; i <= count; i++) {
-        const env = { ...base, CONSUMER_GROUP: `${namespace}-${name}`, ...opts.serviceEnv?.[name] };
+        // sla waits for workflow's position before alerting (SLA_UPSTREAM_CONSUMER_GROUP): this stack's workflow.
+        const env = { ...base, CONSUMER_GROUP: `${namespace}-${name}`, ...(name === 'sla' ? { SLA_UPSTREAM_CONSUMER_GROUP: `${namespace}-workflow` } : {}), ...opts.serviceEnv?.[name] };
         processes.push(await launch(name, count > 1 ? `${name}#${i}` : name, main, env, root, opts.readyTimeoutMs ?? 60_000));
       }
     }

@@ -13,6 +13,8 @@ import { systemClock, type Clock, type TimerHorizon } from './domain/deadline';
 import { createAlertRelay, type AlertRelay } from './domain/relay-alerts.use-case';
 import type { ReconcileResult } from './domain/reconcile-timers.use-case';
 import { createTimerPlanner } from './domain/timer-plan';
+import { createBacklogHold } from './domain/backlog-hold';
+import { createPipelineWatermark, type PipelineWatermark } from './data-access/pipeline-watermark.kafka';
 import { createAlertRepository } from './data-access/alert.repository';
 import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
 import { createDeadlineRepository } from './data-access/deadline.repository';
@@ -98,6 +100,9 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let stopSchedulerWatch: (() => void) | null = null;
   let calendarPoll: NodeJS.Timeout | null = null;
   let stopQueueMetrics: (() => Promise<void>) | null = null;
+  let watermark: PipelineWatermark | null = null;
+  const slaGroup = config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla;
+  const dutiesGroup = config.CONSUMER_GROUP ? `${config.CONSUMER_GROUP}-duties` : CONSUMER_GROUPS.slaDuties;
 
   /** Why readiness says `degraded`; empty when alerts flow as they should. */
   const degradation = () => {
@@ -218,7 +223,31 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // Its first pass sends what a previous run stored but did not get acknowledged.
       relay.start();
 
-      const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, logger, metrics });
+      const watermarkLag = metrics.gauge('sla_input_watermark_lag_seconds', 'How far behind now the facts applied to the deadlines are: everything the portals handed over before now minus this has reached sla');
+      const heldGauge = metrics.gauge('sla_backlog_held_firings', 'Timer firings waiting in this instance for the facts queued before them to be applied');
+      // The portals' facts reach sla through workflow (dossier facts, then its snapshots) or
+      // directly (duty facts); a firing waits until both roads are past what was queued before it.
+      const activeWatermark = createPipelineWatermark({
+        // Few, short retries: whether the broker answers decides whether firings wait, so it is told within seconds.
+        admin: kafka.admin({ retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 } }),
+        stages: [
+          [
+            { groupId: config.SLA_UPSTREAM_CONSUMER_GROUP, topics: [topics.dossierEvents] },
+            { groupId: dutiesGroup, topics: [topics.dutyEvents] },
+          ],
+          [{ groupId: slaGroup, topics: [topics.dossierState] }],
+        ],
+        everyMs: 250,
+        logger,
+        onRound(lag) {
+          watermarkLag.set(lag ?? -1);
+          heldGauge.set(backlog.waiting());
+        },
+      });
+      watermark = activeWatermark;
+      const backlog = createBacklogHold(activeWatermark, { graceSeconds: config.SLA_BACKLOG_GRACE_SECONDS, maxHoldSeconds: config.SLA_BACKLOG_HOLD_MAX_SECONDS, retryMs: 1000 }, systemClock);
+      if (config.SLA_BACKLOG_HOLD_MAX_SECONDS > 0) activeWatermark.start();
+      const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, backlog, logger, metrics });
       // Never more fetchers than lanes: each worker holds at least one, so more would exceed
       // WORKER_CONCURRENCY.
       const fetchers = Math.min(config.WORKER_FETCHERS, config.WORKER_CONCURRENCY);
@@ -292,7 +321,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
-        { groupId: config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon }) },
+        { groupId: slaGroup, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon }) },
       );
       await runner.start();
 
@@ -311,7 +340,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       dutyPoll.unref();
       dutyRunner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
-        { groupId: config.CONSUMER_GROUP ? `${config.CONSUMER_GROUP}-duties` : CONSUMER_GROUPS.slaDuties, topics: [topics.dutyEvents], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dutyEventsHandler(activeDutyDeps) },
+        { groupId: dutiesGroup, topics: [topics.dutyEvents], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dutyEventsHandler(activeDutyDeps) },
       );
       await dutyRunner.start();
 
@@ -341,6 +370,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       await delayCounts?.stop();
       await maintenanceWorker?.close();
       await Promise.all(workers.map((w) => w.close()));
+      await watermark?.stop();
       // After the worker, so the alerts of its last firings are sent; what Kafka does not take
       // in time stays stored and goes out at the next start, here or on another instance.
       await relay?.stop();

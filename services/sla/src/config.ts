@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSUMER_GROUPS } from '@tthc/contracts';
 import { consumerServiceEnv, envVars, parseEnv, serviceEnv } from '@tthc/platform';
 import { parseDuration, parseDurationList } from './domain/duration';
 
@@ -42,6 +43,18 @@ const schema = z.object({
   // with its resolution) waits this long before its alert, so the closing fact in the same push
   // can arrive first and no false alarm reaches a manager. An operating choice, not law.
   SLA_LATE_ARRIVAL_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+  // A timer that fires while the facts behind sla are still queued (workflow or sla behind their
+  // topics after an outage or a burst) waits until everything accepted by then has been applied,
+  // since the fact that closes the deadline on time may be among them: a false overdue alert to a
+  // manager, and a delay counted against the agency, otherwise. It waits at most this long, then
+  // raises anyway (an outage delays alerts, never loses them); 0 turns the wait off.
+  SLA_BACKLOG_HOLD_MAX_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  // How far behind the portals' facts sla may be and still alert without waiting: the normal
+  // lag of a caught-up pipeline, and the commit interval of its consumers, stay within it.
+  SLA_BACKLOG_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  // workflow's consumer group, whose position on the dossier facts sla compares with the topic's
+  // end; a group with no committed position there (workflow not deployed) is not waited for.
+  SLA_UPSTREAM_CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUPS.workflow),
   // How often open deadlines in MongoDB are compared with the timers in Redis; it bounds how
   // late an alert can be after Redis lost its data.
   RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),

@@ -53,7 +53,7 @@ export async function startStack(opts: { kafkaBrokers?: string; clock?: Controll
     API_KEYS,
   };
   const workflow = createWorkflow(workflowConfig({ ...base, CONSUMER_GROUP: `${namespace}-workflow`, QUEUE_PREFIX: namespace, ...opts.workflowEnv }));
-  const sla = createSla(slaConfig({ ...base, CONSUMER_GROUP: `${namespace}-sla`, QUEUE_PREFIX: namespace, ...opts.slaEnv }), opts.clock ? { clock: opts.clock } : {});
+  const sla = createSla(slaConfig({ ...base, CONSUMER_GROUP: `${namespace}-sla`, SLA_UPSTREAM_CONSUMER_GROUP: `${namespace}-workflow`, QUEUE_PREFIX: namespace, ...opts.slaEnv }), opts.clock ? { clock: opts.clock } : {});
   const intake = createIntake(intakeConfig({ ...base, REDIS_KEY_PREFIX: namespace, ...opts.intakeEnv }));
   const reporting = createReporting(reportingConfig({ ...base, CONSUMER_GROUP: `${namespace}-reporting` }), opts.clock ? { clock: opts.clock } : {});
   const started: Array<{ stop(): Promise<void> }> = [];

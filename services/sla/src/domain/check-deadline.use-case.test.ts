@@ -4,6 +4,7 @@ import { checkDeadline, type TimerJob } from './check-deadline.use-case';
 import type { Alert, AlertRepository, DeadlineRepository, TimerRef, TimerScheduler, TrackedDeadline } from './deadline';
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
+import { createBacklogHold } from './backlog-hold';
 import { pagesOf } from '../../test/support/pages-of';
 import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
@@ -182,5 +183,37 @@ describe('deadline check', () => {
     const settled = fakes(entry({ status: 'met' }));
     await checkDeadline(job(), at(settled, new ControllableClock('2026-02-13T08:00:00Z')));
     expect([early.wakes.count, settled.wakes.count]).toEqual([0, 0]);
+  });
+});
+
+describe('deadline check behind a backlog', () => {
+  const behind = () => {
+    const w = { mark: null as Date | null };
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    return { w, wall, hold: createBacklogHold({ caughtUpTo: () => w.mark, reachable: () => true }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall) };
+  };
+
+  test('when the facts handed over before the firing are not applied yet, then nothing is stored and it looks again later; once they are and the deadline is still open, the alert is stored with the wait told', async () => {
+    const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
+    const f = fakes(entry({ raised: ['warning'] }));
+    const { w, wall, hold } = behind();
+    expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toEqual({ outcome: 'held', retryAt: new Date('2026-12-07T08:00:01Z') });
+    expect(f.stored()).toHaveLength(0);
+    wall.advance(2_000);
+    w.mark = new Date('2026-12-07T08:00:00Z');
+    expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toMatchObject({ outcome: 'raised', alertId: 'overdue:D-1:v1', held: { ms: 2_000, reason: 'backlog-applied' } });
+    expect(hold.waiting()).toBe(0);
+  });
+
+  test('when the backlog held the deadline\'s resolution, then the next look finds it met and raises nothing, and the wait is forgotten', async () => {
+    const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
+    const deadline = entry({ raised: ['warning'] });
+    const f = fakes(deadline);
+    const { hold } = behind();
+    expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toMatchObject({ outcome: 'held' });
+    deadline.status = 'met';
+    expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toEqual({ outcome: 'inactive' });
+    expect(f.stored()).toHaveLength(0);
+    expect(hold.waiting()).toBe(0);
   });
 });

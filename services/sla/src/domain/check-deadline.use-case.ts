@@ -2,6 +2,7 @@ import { alertEventType, alertIdFor, type AlertKind } from '@tthc/contracts';
 import { horizonEnd, isActive, type AlertRepository, type Clock, type DeadlineRepository, type RelaySignal, type TimerHorizon, type TimerScheduler, type TimerStage, type TrackedDeadline } from './deadline';
 import { escalationReason, overdueReason, warningReason } from './alert-text';
 import { stageTag, type PlannedTimer, type TimerPlanner } from './timer-plan';
+import { holdKeyOf, type BacklogHold, type HoldRelease } from './backlog-hold';
 
 export interface TimerJob {
   dossierCode: string;
@@ -25,11 +26,13 @@ export interface RaisedStage {
 export type CheckOutcome =
   | { outcome: 'unknown' | 'stale' | 'inactive' }
   | { outcome: 'not-due-yet'; fireAt: Date }
-  | { outcome: 'raised' | 'already-raised'; alertId: string; kind: AlertKind; dueAt: Date; fireAt: Date; raised: RaisedStage[] };
+  /** The facts behind sla were still queued when it fired: it looks again at `retryAt` (wall time). */
+  | { outcome: 'held'; retryAt: Date }
+  | { outcome: 'raised' | 'already-raised'; alertId: string; kind: AlertKind; dueAt: Date; fireAt: Date; raised: RaisedStage[]; held?: { ms: number; reason: HoldRelease } };
 
 const KIND_OF: Record<TimerStage, AlertKind> = { warning: 'warning', due: 'overdue', escalation: 'escalation' };
 
-export type RaiseDeps = { deadlines: DeadlineRepository; alerts: AlertRepository; relay: RelaySignal; clock: Clock; planner: TimerPlanner; timers: TimerScheduler; horizon: TimerHorizon };
+export type RaiseDeps = { deadlines: DeadlineRepository; alerts: AlertRepository; relay: RelaySignal; clock: Clock; planner: TimerPlanner; timers: TimerScheduler; horizon: TimerHorizon; backlog?: BacklogHold };
 
 /**
  * Runs when a timer fires. The deadline is re-read rather than trusted from the job, and the
@@ -43,6 +46,13 @@ export type RaiseDeps = { deadlines: DeadlineRepository; alerts: AlertRepository
  * again, since the first may have crashed before it.
  */
 export async function checkDeadline(job: TimerJob, deps: RaiseDeps): Promise<CheckOutcome> {
+  const key = holdKeyOf(job);
+  const outcome = await fire(job, key, deps);
+  if (outcome.outcome !== 'held') deps.backlog?.forget(key);
+  return outcome;
+}
+
+async function fire(job: TimerJob, key: string, deps: RaiseDeps): Promise<CheckOutcome> {
   const d = await deps.deadlines.find(job.dossierCode, job.deadlineKey);
   if (!d) return { outcome: 'unknown' };
   if (d.version !== job.deadlineVersion) return { outcome: 'stale' };
@@ -52,9 +62,14 @@ export async function checkDeadline(job: TimerJob, deps: RaiseDeps): Promise<Che
   const planned = deps.planner.plan(d).find((t) => t.stage === job.stage && t.level === job.level);
   if (!planned) return { outcome: 'stale' };
   if (deps.clock.now().getTime() < planned.fireAt.getTime()) return { outcome: 'not-due-yet', fireAt: planned.fireAt };
+  // Decided on the deadline as read now; once the backlog is applied the next look reads it
+  // again, and a resolution found there makes it stale or inactive above.
+  const wait = deps.backlog?.decide(key);
+  if (wait?.hold) return { outcome: 'held', retryAt: wait.retryAt };
   const raised = await raiseDueStages(d, planned, deps);
   const own = raised[0]!;
-  return { outcome: own.inserted ? 'raised' : 'already-raised', alertId: own.alertId, kind: own.kind, dueAt: d.dueAt, fireAt: planned.fireAt, raised };
+  const held = wait && wait.reason !== 'not-waiting' ? { ms: wait.heldMs, reason: wait.reason } : undefined;
+  return { outcome: own.inserted ? 'raised' : 'already-raised', alertId: own.alertId, kind: own.kind, dueAt: d.dueAt, fireAt: planned.fireAt, raised, ...(held ? { held } : {}) };
 }
 
 /**

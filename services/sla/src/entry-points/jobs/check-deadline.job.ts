@@ -4,6 +4,7 @@ import { JOB_NAMES, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
 import type { AlertRepository, Clock, DeadlineRepository, RelaySignal, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
+import type { BacklogHold } from '../../domain/backlog-hold';
 import { slaDeadlineJobs } from './catalog';
 
 export function checkDeadlineProcessor(deps: {
@@ -14,11 +15,13 @@ export function checkDeadlineProcessor(deps: {
   planner: TimerPlanner;
   timers: TimerScheduler;
   horizon: TimerHorizon;
+  backlog?: BacklogHold;
   logger: Logger;
   metrics: Metrics;
 }) {
   const outcomes = deps.metrics.counter('sla_deadline_checks_total', 'Deadline timer firings', ['outcome', 'stage']);
   const followed = deps.metrics.counter('sla_stages_raised_with_firing_total', 'Later stages already due when a timer fired, raised by that firing rather than by a timer of their own', ['stage', 'outcome']);
+  const releases = deps.metrics.counter('sla_backlog_hold_releases_total', 'Firings that waited for the facts queued before them, by why the wait ended: backlog-applied, wait-ran-out (SLA_BACKLOG_HOLD_MAX_SECONDS), broker-away', ['reason']);
   const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert being stored', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
 
   const check = async (payload: CheckDeadlineJobV1, job: Job, token?: string): Promise<string> => {
@@ -29,7 +32,16 @@ export function checkDeadlineProcessor(deps: {
       await job.moveToDelayed(result.fireAt.getTime(), token);
       throw new DelayedError();
     }
+    if (result.outcome === 'held') {
+      // The job keeps its id and its place as the deadline's one timer; it only moves later.
+      await job.moveToDelayed(result.retryAt.getTime(), token);
+      throw new DelayedError();
+    }
     if (result.outcome === 'raised' || result.outcome === 'already-raised') {
+      if (result.held) {
+        releases.inc({ reason: result.held.reason });
+        if (result.held.reason === 'wait-ran-out') deps.logger.warn({ dossierCode: payload.dossierCode, deadlineKey: payload.deadlineKey, heldMs: result.held.ms }, 'facts queued before this timer fired were still not applied; alerting without them');
+      }
       // The firing's own stage first, then the later stages that were due as well.
       result.raised.forEach((r, i) => {
         if (i > 0) followed.inc({ stage: r.stage, outcome: r.inserted ? 'raised' : 'already-raised' });

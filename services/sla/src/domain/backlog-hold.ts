@@ -1,0 +1,89 @@
+import type { Clock } from './deadline';
+
+/**
+ * How far the facts behind sla's deadlines have been applied: every fact the portals had handed
+ * over before the instant returned has reached sla's store. Null until first known (or while
+ * the broker cannot be asked).
+ */
+export interface InputWatermark {
+  caughtUpTo(): Date | null;
+  /** False while the broker does not answer: nothing can be handed over then, so nothing is waited for. */
+  reachable(): boolean;
+}
+
+export interface BacklogHoldPolicy {
+  /** How far behind the watermark may be and the alert still go out at once. */
+  graceSeconds: number;
+  /** The longest a firing waits for the backlog; then it raises anyway. 0: never waits. */
+  maxHoldSeconds: number;
+  /** How soon a held firing looks again. */
+  retryMs: number;
+}
+
+export type HoldRelease = 'not-waiting' | 'backlog-applied' | 'wait-ran-out' | 'broker-away';
+export type HoldDecision = { hold: true; retryAt: Date } | { hold: false; heldMs: number; reason: HoldRelease };
+
+export interface BacklogHold {
+  /** Whether the firing named `key` waits for the backlog now, or raises (and after how long a wait). */
+  decide(key: string): HoldDecision;
+  /** The firing is over (raised, or its deadline changed or closed meanwhile). */
+  forget(key: string): void;
+  /** Firings waiting now, in this process. */
+  waiting(): number;
+}
+
+/** The firing's identity across its retries: one deadline version's one stage. */
+export function holdKeyOf(job: { dossierCode: string; deadlineKey: string; deadlineVersion: number; stage: string; level: number }): string {
+  return `${job.dossierCode}|${job.deadlineKey}|${job.deadlineVersion}|${job.stage}|${job.level}`;
+}
+
+/**
+ * A timer fires at its instant whatever the pipeline is doing. After an outage or a burst the
+ * facts applied to sla's store can be minutes behind those the portals have pushed, and the
+ * resolution that closed a dossier on time may be waiting in that backlog: alerting now would
+ * tell a manager a dossier is late that was not. So a firing waits until every fact handed over
+ * before it first fired has been applied (less the grace that a caught-up pipeline's own lag
+ * takes), then reads its deadline again: closed, it raises nothing; still open, it raises, late
+ * by the wait. A pipeline that stays behind past `maxHoldSeconds` releases it anyway.
+ *
+ * Wall time throughout: the watermark is read off the broker, whatever clock deadlines run on.
+ * The first firing's instant is remembered in this process only; a restart or another instance
+ * starts the wait again from its own first look, which can only make it longer, never skip it.
+ */
+export function createBacklogHold(watermark: InputWatermark, policy: BacklogHoldPolicy, wall: Clock): BacklogHold {
+  const since = new Map<string, number>();
+  const graceMs = policy.graceSeconds * 1000;
+  const maxMs = policy.maxHoldSeconds * 1000;
+  let sweptAt = wall.now().getTime();
+  // Entries of firings that never came back (their deadline closed and the timer was removed).
+  const sweep = (now: number) => {
+    if (now - sweptAt < 60_000) return;
+    sweptAt = now;
+    for (const [key, at] of since) if (now - at > maxMs + 60_000) since.delete(key);
+  };
+  return {
+    decide(key) {
+      const now = wall.now().getTime();
+      if (maxMs === 0) return { hold: false, heldMs: 0, reason: 'not-waiting' };
+      sweep(now);
+      const first = since.get(key) ?? now;
+      const heldMs = now - first;
+      const release = (reason: HoldRelease): HoldDecision => {
+        const waited = since.delete(key);
+        return { hold: false, heldMs, reason: waited ? reason : 'not-waiting' };
+      };
+      // Portals cannot hand anything over while the broker is away (intake answers 503), so an
+      // outage holds nothing back: what was queued before it is all the wait could be for.
+      if (!watermark.reachable()) return release('broker-away');
+      const mark = watermark.caughtUpTo();
+      if (mark && mark.getTime() >= first - graceMs) return release('backlog-applied');
+      if (heldMs >= maxMs) return release('wait-ran-out');
+      since.set(key, first);
+      return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, first + maxMs)) };
+    },
+    forget(key) {
+      since.delete(key);
+    },
+    waiting: () => since.size,
+  };
+}

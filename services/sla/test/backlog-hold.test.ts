@@ -1,0 +1,96 @@
+import type { Admin } from 'kafkajs';
+import { deadlineJobId } from '@tthc/contracts';
+import { dossierCode, probeKafka, requireEnv, sleep, uniqueName, waitFor } from '@tthc/testkit';
+import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+
+// workflow's consumer group as sla sees it: positions this test commits by hand on the real
+// broker, so "workflow is behind" is a fact of the broker, not of a fake.
+const WORKFLOW_GROUP = uniqueName('workflow');
+let h: SlaHarness;
+let admin: Admin;
+let factsTopic: string;
+
+/** A fact handed over to workflow that workflow has not applied yet. */
+async function queueFactForWorkflow(code: string) {
+  const producer = probeKafka(requireEnv('KAFKA_BROKERS')).producer();
+  await producer.connect();
+  await producer.send({ topic: factsTopic, messages: [{ key: code, value: JSON.stringify({ type: 'vn.tthc.dossier.resolved', subject: code }) }] });
+  await producer.disconnect();
+}
+/** workflow commits past everything queued (as it does after applying and publishing). */
+async function workflowCatchesUp() {
+  const ends = await admin.fetchTopicOffsets(factsTopic);
+  await admin.setOffsets({ groupId: WORKFLOW_GROUP, topic: factsTopic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+}
+const checks = (outcome: string) => counterValue(h, 'sla_deadline_checks_total', { outcome });
+const storedAlerts = (code: string) => h.mongo.collection('alerts').countDocuments({ dossierCode: code });
+
+beforeAll(async () => {
+  h = await startSla({ SLA_UPSTREAM_CONSUMER_GROUP: WORKFLOW_GROUP, SLA_BACKLOG_GRACE_SECONDS: '1', SLA_BACKLOG_HOLD_MAX_SECONDS: '60', RECONCILE_EVERY_SECONDS: '3600' });
+  factsTopic = h.topics.dossierEvents;
+  admin = probeKafka(requireEnv('KAFKA_BROKERS')).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: factsTopic, numPartitions: 2 }], waitForLeaders: true });
+  // workflow has read the topic once: from now on its position is compared with the end.
+  await workflowCatchesUp();
+});
+afterAll(async () => {
+  await admin?.disconnect();
+  await h?.stop();
+});
+
+describe('a timer firing while the facts behind sla are still queued', () => {
+  test('when the resolution of a dossier waits in workflow\'s backlog at its due instant, then no overdue alert is raised; once workflow applies it, the deadline is met and none ever is', async () => {
+    const code = dossierCode();
+    // Due well after the fact is queued: a fact queued within the grace (1 s here) before the
+    // firing is not waited for.
+    const dueAt = inMs(4000);
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt })]));
+    await waitFor('the timer', async () => (await h.app.queue.getJob(deadlineJobId(code, 1))) !== undefined);
+    const heldBefore = await checks('held');
+    // The portal resolved the dossier on time; the fact is queued, workflow has not read it.
+    await queueFactForWorkflow(code);
+
+    await waitFor('the firing held', async () => (await checks('held')) > heldBefore, { timeoutMs: 20_000 });
+    await sleep(2000);
+    expect(await storedAlerts(code)).toBe(0);
+
+    // workflow applies the fact: its snapshot first, then its position.
+    await h.publishSnapshot(openSnapshot(code, 2, [entry({ dueAt, status: 'met' })], { phase: 'closed', closedAt: new Date(Date.parse(dueAt) - 60_000).toISOString() }));
+    await workflowCatchesUp();
+    await waitFor('the deadline met', async () => (await h.mongo.collection('sla_deadlines').findOne({ subjectCode: code }))?.['status'] === 'met');
+    await waitFor('the timer gone', async () => (await h.app.queue.getJob(deadlineJobId(code, 1))) === undefined, { timeoutMs: 20_000 });
+    await sleep(1500);
+    expect(await storedAlerts(code)).toBe(0);
+    expect(h.alertsOf(code)).toEqual([]);
+  });
+
+  test('when workflow is behind with facts that do not close the deadline, then the overdue alert waits for workflow and comes once, after it has caught up', async () => {
+    const code = dossierCode();
+    await queueFactForWorkflow(dossierCode());
+    const released = await counterValue(h, 'sla_backlog_hold_releases_total', { reason: 'backlog-applied' });
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(3000) })]));
+    await sleep(6000);
+    expect(await storedAlerts(code)).toBe(0);
+
+    const caughtUpAt = Date.now();
+    await workflowCatchesUp();
+    const alert = await waitFor('the overdue alert', () => h.alertsOf(code)[0], { timeoutMs: 30_000 });
+    expect(alert.data.kind).toBe('overdue');
+    expect(Date.parse(String(alert.data.raisedAt))).toBeGreaterThanOrEqual(caughtUpAt);
+    expect(await counterValue(h, 'sla_backlog_hold_releases_total', { reason: 'backlog-applied' })).toBeGreaterThan(released);
+    await sleep(1000);
+    expect(await storedAlerts(code)).toBe(1);
+  });
+
+  test('when workflow never catches up, then the alert comes once the longest wait has passed, counted as a wait that ran out', async () => {
+    await h.restartApp(undefined, { SLA_BACKLOG_HOLD_MAX_SECONDS: '3' });
+    const code = dossierCode();
+    await queueFactForWorkflow(dossierCode());
+    const dueAt = inMs(3000);
+    await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt })]));
+    const alert = await waitFor('the overdue alert', () => h.alertsOf(code)[0], { timeoutMs: 30_000 });
+    expect(Date.parse(String(alert.data.raisedAt)) - Date.parse(dueAt)).toBeGreaterThanOrEqual(3000);
+    expect(await counterValue(h, 'sla_backlog_hold_releases_total', { reason: 'wait-ran-out' })).toBe(1);
+  });
+});
