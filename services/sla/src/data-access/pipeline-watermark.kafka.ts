@@ -41,7 +41,6 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
-  let failing = false;
   /** Since when every admin call has failed (null while they answer). */
   let failingSince: number | null = null;
 
@@ -58,14 +57,12 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
   const ask = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const answer = await call();
-      if (failing) log.info('the broker answers again; firings wait for the backlog again');
-      failing = false;
+      if (failingSince !== null) log.info('the broker answers again');
       failingSince = null;
       return answer;
     } catch (err) {
-      // Firings due meanwhile are not held: nothing can be handed over while the broker is away.
-      if (!failing) log.warn({ err: (err as Error).message }, `cannot read the consumer positions; if this lasts ${AWAY_AFTER_MS / 1000} s, firings stop waiting for them until the broker answers`);
-      failing = true;
+      // Nothing can be handed over while the broker is away: firings then wait only for a backlog the outage interrupted.
+      if (failingSince === null) log.warn({ err: (err as Error).message }, `cannot read the consumer positions; if this lasts ${AWAY_AFTER_MS / 1000} s and the facts were applied when it began, firings stop waiting until the broker answers`);
       failingSince ??= Date.now();
       throw err;
     }
@@ -117,7 +114,7 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
     caughtUpTo: () => mark,
     // One failed call on a loaded machine is not an outage: firings keep waiting through a few
     // seconds of failures, and only then are let through.
-    reachable: () => failingSince === null || Date.now() - failingSince < AWAY_AFTER_MS,
+    awaySince: () => (failingSince !== null && Date.now() - failingSince >= AWAY_AFTER_MS ? new Date(failingSince) : null),
     lagSeconds,
     start() {
       if (running) return;

@@ -2,9 +2,9 @@ import { ControllableClock } from '@tthc/testkit';
 import { createBacklogHold, holdKeyOf, type InputWatermark } from './backlog-hold';
 
 /** A watermark the test moves: where the applied facts stand, and whether the broker answers. */
-function watermarkAt(mark: Date | null, reachable = true) {
-  const w = { mark, reachable };
-  const source: InputWatermark = { caughtUpTo: () => w.mark, reachable: () => w.reachable };
+function watermarkAt(mark: Date | null) {
+  const w = { mark, away: null as Date | null };
+  const source: InputWatermark = { caughtUpTo: () => w.mark, awaySince: () => w.away };
   return { w, source };
 }
 
@@ -48,15 +48,26 @@ describe('backlog hold', () => {
     expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 60_000, reason: 'wait-ran-out' });
   });
 
-  test('when the broker does not answer, then a waiting firing raises at once and a new one does not wait', () => {
+  test('when the broker went away with the facts applied up to then, then a waiting firing raises at once and a new one does not wait', () => {
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
-    const { w, source } = watermarkAt(new Date('2026-12-07T07:50:00Z'));
+    const { w, source } = watermarkAt(new Date('2026-12-07T07:59:50Z'));
     const hold = createBacklogHold(source, policy, wall);
     expect(hold.decide(KEY)).toMatchObject({ hold: true });
-    wall.advance(3_000);
-    w.reachable = false;
-    expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 3_000, reason: 'broker-away' });
+    wall.advance(8_000);
+    w.away = new Date('2026-12-07T07:59:54Z');
+    expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 8_000, reason: 'broker-away' });
     expect(hold.decide('other')).toEqual({ hold: false, heldMs: 0, reason: 'not-waiting' });
+  });
+
+  test('when the broker went away in the middle of a backlog, then the firing keeps waiting for it', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const { w, source } = watermarkAt(new Date('2026-12-07T07:58:00Z'));
+    const hold = createBacklogHold(source, policy, wall);
+    w.away = new Date('2026-12-07T07:59:30Z');
+    expect(hold.decide(KEY)).toMatchObject({ hold: true });
+    wall.advance(10_000);
+    expect(hold.decide(KEY)).toMatchObject({ hold: true });
+    expect(hold.waiting()).toBe(1);
   });
 
   test('when the longest wait is 0, then nothing waits whatever the backlog', () => {
@@ -68,7 +79,10 @@ describe('backlog hold', () => {
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
     const hold = createBacklogHold(watermarkAt(null).source, policy, wall);
     hold.decide(KEY);
-    wall.advance(60_000 + 60_001);
+    // Not looked at for a while: no longer counted as waiting, though still remembered.
+    wall.advance(10_000);
+    expect(hold.waiting()).toBe(0);
+    wall.advance(50_000 + 60_001);
     hold.decide('another firing');
     expect(hold.waiting()).toBe(1);
   });

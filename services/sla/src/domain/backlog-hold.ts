@@ -7,8 +7,8 @@ import type { Clock } from './deadline';
  */
 export interface InputWatermark {
   caughtUpTo(): Date | null;
-  /** False while the broker does not answer: nothing can be handed over then, so nothing is waited for. */
-  reachable(): boolean;
+  /** When the broker stopped answering, once it has not for a while; null while it answers. */
+  awaySince(): Date | null;
 }
 
 export interface BacklogHoldPolicy {
@@ -28,7 +28,7 @@ export interface BacklogHold {
   decide(key: string): HoldDecision;
   /** The firing is over (raised, or its deadline changed or closed meanwhile). */
   forget(key: string): void;
-  /** Firings waiting now, in this process. */
+  /** Firings waiting now, in this process (looked at within the last few retries). */
   waiting(): number;
 }
 
@@ -51,7 +51,8 @@ export function holdKeyOf(job: { dossierCode: string; deadlineKey: string; deadl
  * starts the wait again from its own first look, which can only make it longer, never skip it.
  */
 export function createBacklogHold(watermark: InputWatermark, policy: BacklogHoldPolicy, wall: Clock): BacklogHold {
-  const since = new Map<string, number>();
+  /** Each waiting firing's first and latest look. */
+  const since = new Map<string, { first: number; last: number }>();
   const graceMs = policy.graceSeconds * 1000;
   const maxMs = policy.maxHoldSeconds * 1000;
   let sweptAt = wall.now().getTime();
@@ -59,31 +60,39 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
   const sweep = (now: number) => {
     if (now - sweptAt < 60_000) return;
     sweptAt = now;
-    for (const [key, at] of since) if (now - at > maxMs + 60_000) since.delete(key);
+    for (const [key, at] of since) if (now - at.first > maxMs + 60_000) since.delete(key);
   };
   return {
     decide(key) {
       const now = wall.now().getTime();
       if (maxMs === 0) return { hold: false, heldMs: 0, reason: 'not-waiting' };
       sweep(now);
-      const first = since.get(key) ?? now;
+      const first = since.get(key)?.first ?? now;
       const heldMs = now - first;
       const release = (reason: HoldRelease): HoldDecision => {
         const waited = since.delete(key);
         return { hold: false, heldMs, reason: waited ? reason : 'not-waiting' };
       };
-      // Portals cannot hand anything over while the broker is away (intake answers 503), so an
-      // outage holds nothing back: what was queued before it is all the wait could be for.
-      if (!watermark.reachable()) return release('broker-away');
       const mark = watermark.caughtUpTo();
       if (mark && mark.getTime() >= first - graceMs) return release('backlog-applied');
+      // Portals cannot hand anything over while the broker is away (intake answers 503). If
+      // the facts were applied up to the moment it went, nothing can be queued behind this
+      // firing, so the outage holds nothing back; a backlog it interrupted is still waited for.
+      const away = watermark.awaySince();
+      if (away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
       if (heldMs >= maxMs) return release('wait-ran-out');
-      since.set(key, first);
+      since.set(key, { first, last: now });
       return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, first + maxMs)) };
     },
     forget(key) {
       since.delete(key);
     },
-    waiting: () => since.size,
+    // Those looked at lately; the others' deadlines closed and their timers went.
+    waiting: () => {
+      const now = wall.now().getTime();
+      let n = 0;
+      for (const at of since.values()) if (now - at.last <= policy.retryMs * 5) n += 1;
+      return n;
+    },
   };
 }

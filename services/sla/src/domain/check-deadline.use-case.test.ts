@@ -190,7 +190,7 @@ describe('deadline check behind a backlog', () => {
   const behind = () => {
     const w = { mark: null as Date | null };
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
-    return { w, wall, hold: createBacklogHold({ caughtUpTo: () => w.mark, reachable: () => true }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall) };
+    return { w, wall, hold: createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall) };
   };
 
   test('when the facts handed over before the firing are not applied yet, then nothing is stored and it looks again later; once they are and the deadline is still open, the alert is stored with the wait told', async () => {
