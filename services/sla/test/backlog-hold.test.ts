@@ -72,6 +72,8 @@ describe('a timer firing while the facts behind sla are still queued', () => {
     await h.publishSnapshot(openSnapshot(code, 1, [entry({ dueAt: inMs(3000) })]));
     await sleep(6000);
     expect(await storedAlerts(code)).toBe(0);
+    // What an operator sees meanwhile: the facts applied trail by the time the fact has waited.
+    expect(await counterValue(h, 'sla_input_watermark_lag_seconds')).toBeGreaterThan(3);
 
     const caughtUpAt = Date.now();
     await workflowCatchesUp();

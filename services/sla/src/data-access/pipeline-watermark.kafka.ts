@@ -93,6 +93,8 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
     return true;
   };
 
+  const lagSeconds = () => (mark ? Math.max(0, (Date.now() - mark.getTime()) / 1000) : null);
+
   const round = async () => {
     const t = new Date();
     const existing = new Set(await ask(() => opts.admin.listTopics()));
@@ -102,13 +104,13 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
         const reached = await Promise.all(stage.map((h) => hopReached(h, target, existing)));
         if (reached.every(Boolean)) break;
         if (!running) return;
+        // A long backlog keeps the round here: the lag it shows must keep growing meanwhile.
+        opts.onRound?.(lagSeconds());
         await pause();
       }
     }
     mark = t;
   };
-
-  const lagSeconds = () => (mark ? Math.max(0, (Date.now() - mark.getTime()) / 1000) : null);
 
   return {
     caughtUpTo: () => mark,

@@ -26,6 +26,8 @@ export type HoldDecision = { hold: true; retryAt: Date } | { hold: false; heldMs
 export interface BacklogHold {
   /** Whether the firing named `key` waits for the backlog now, or raises (and after how long a wait). */
   decide(key: string): HoldDecision;
+  /** Whether the firing named `key` is already waiting (it read its deadline when it began to). */
+  isWaiting(key: string): boolean;
   /** The firing is over (raised, or its deadline changed or closed meanwhile). */
   forget(key: string): void;
   /** Firings waiting now, in this process (looked at within the last few retries). */
@@ -84,6 +86,7 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
       since.set(key, { first, last: now });
       return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, first + maxMs)) };
     },
+    isWaiting: (key) => since.has(key),
     forget(key) {
       since.delete(key);
     },

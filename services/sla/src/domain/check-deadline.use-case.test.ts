@@ -205,14 +205,25 @@ describe('deadline check behind a backlog', () => {
     expect(hold.waiting()).toBe(0);
   });
 
-  test('when the backlog held the deadline\'s resolution, then the next look finds it met and raises nothing, and the wait is forgotten', async () => {
+  test('when the backlog held the deadline\'s resolution, then the deadline is not read again while it waits; once the backlog is applied the look finds it met and raises nothing, and the wait is forgotten', async () => {
     const clock = new ControllableClock('2026-02-13T07:00:00.200Z');
     const deadline = entry({ raised: ['warning'] });
     const f = fakes(deadline);
-    const { hold } = behind();
+    let reads = 0;
+    const find = f.deadlines.find;
+    f.deadlines.find = async (...args) => {
+      reads += 1;
+      return find(...args);
+    };
+    const { w, wall, hold } = behind();
     expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toMatchObject({ outcome: 'held' });
+    wall.advance(1_000);
+    expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toMatchObject({ outcome: 'held' });
+    expect(reads).toBe(1);
     deadline.status = 'met';
+    w.mark = wall.now();
     expect(await checkDeadline(job(), { ...at(f, clock), backlog: hold })).toEqual({ outcome: 'inactive' });
+    expect(reads).toBe(2);
     expect(f.stored()).toHaveLength(0);
     expect(hold.waiting()).toBe(0);
   });

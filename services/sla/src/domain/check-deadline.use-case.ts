@@ -53,6 +53,11 @@ export async function checkDeadline(job: TimerJob, deps: RaiseDeps): Promise<Che
 }
 
 async function fire(job: TimerJob, key: string, deps: RaiseDeps): Promise<CheckOutcome> {
+  // A firing already waiting asks before it reads: it read its deadline when it began to wait,
+  // and a read every second of every waiting firing would load the store the backlog is
+  // already holding up. Released, it reads the deadline as the facts left it.
+  let wait = deps.backlog?.isWaiting(key) ? deps.backlog.decide(key) : undefined;
+  if (wait?.hold) return { outcome: 'held', retryAt: wait.retryAt };
   const d = await deps.deadlines.find(job.dossierCode, job.deadlineKey);
   if (!d) return { outcome: 'unknown' };
   if (d.version !== job.deadlineVersion) return { outcome: 'stale' };
@@ -64,7 +69,7 @@ async function fire(job: TimerJob, key: string, deps: RaiseDeps): Promise<CheckO
   if (deps.clock.now().getTime() < planned.fireAt.getTime()) return { outcome: 'not-due-yet', fireAt: planned.fireAt };
   // Decided on the deadline as read now; once the backlog is applied the next look reads it
   // again, and a resolution found there makes it stale or inactive above.
-  const wait = deps.backlog?.decide(key);
+  wait ??= deps.backlog?.decide(key);
   if (wait?.hold) return { outcome: 'held', retryAt: wait.retryAt };
   const raised = await raiseDueStages(d, planned, deps);
   const own = raised[0]!;
