@@ -14,6 +14,7 @@ import { createAlertRelay, type AlertRelay } from './domain/relay-alerts.use-cas
 import type { ReconcileResult } from './domain/reconcile-timers.use-case';
 import { createTimerPlanner } from './domain/timer-plan';
 import { createBacklogHold } from './domain/backlog-hold';
+import { createSourceProgress } from './domain/source-progress';
 import { createPipelineWatermark, type PipelineWatermark } from './data-access/pipeline-watermark.kafka';
 import { createAlertRepository } from './data-access/alert.repository';
 import { createKafkaAlertPublisher } from './data-access/alert-publisher.kafka';
@@ -101,6 +102,8 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
   let calendarPoll: NodeJS.Timeout | null = null;
   let stopQueueMetrics: (() => Promise<void>) | null = null;
   let watermark: PipelineWatermark | null = null;
+  // Fed by the snapshots this instance applies, read by the firings it holds.
+  const sources = createSourceProgress({ quietSeconds: config.SLA_BACKFILL_QUIET_SECONDS }, systemClock);
   const slaGroup = config.CONSUMER_GROUP ?? CONSUMER_GROUPS.sla;
   const dutiesGroup = config.CONSUMER_GROUP ? `${config.CONSUMER_GROUP}-duties` : CONSUMER_GROUPS.slaDuties;
 
@@ -245,7 +248,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         },
       });
       watermark = activeWatermark;
-      const backlog = createBacklogHold(activeWatermark, { graceSeconds: config.SLA_BACKLOG_GRACE_SECONDS, maxHoldSeconds: config.SLA_BACKLOG_HOLD_MAX_SECONDS, retryMs: 1000 }, systemClock);
+      const backlog = createBacklogHold(activeWatermark, { graceSeconds: config.SLA_BACKLOG_GRACE_SECONDS, maxHoldSeconds: config.SLA_BACKLOG_HOLD_MAX_SECONDS, retryMs: 1000 }, systemClock, sources);
       if (config.SLA_BACKLOG_HOLD_MAX_SECONDS > 0) activeWatermark.start();
       const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, backlog, logger, metrics });
       // Never more fetchers than lanes: each worker holds at least one, so more would exceed
@@ -321,7 +324,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
       // A store or queue outage pauses consumption instead of dead-lettering the facts it could not track.
       runner = createServiceConsumer(
         { kafka, producer, deadLetterTopic: topics.deadLetter, concurrency: config.KAFKA_CONSUMER_CONCURRENCY, partitionsConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY, fetchBytesPerPartition: config.KAFKA_FETCH_BYTES_PER_PARTITION, logger, metrics },
-        { groupId: slaGroup, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon }) },
+        { groupId: slaGroup, topics: [topics.dossierState], waitFor: [checks.mongo, checks.redis, checks.kafka], ...dossierStateHandler({ deadlines, timers, planner, horizon, sources }) },
       );
       await runner.start();
 

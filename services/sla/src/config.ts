@@ -52,6 +52,11 @@ const schema = z.object({
   // How far behind the portals' facts sla may be and still alert without waiting: the normal
   // lag of a caught-up pipeline, and the commit interval of its consumers, stay within it.
   SLA_BACKLOG_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  // A deadline first heard of past its due instant, while its agency's facts are still arriving
+  // from before that instant (a portal handing over its history oldest first), waits until they
+  // pass it, as the fact that met it on time may be further down the stream; progress that stands
+  // still this long ends the wait. An operating choice; 0 turns that wait off.
+  SLA_BACKFILL_QUIET_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   // workflow's consumer group, whose position on the dossier facts sla compares with the topic's
   // end; a group with no committed position there (workflow not deployed) is not waited for.
   SLA_UPSTREAM_CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUPS.workflow),

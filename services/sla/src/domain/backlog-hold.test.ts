@@ -1,5 +1,6 @@
 import { ControllableClock } from '@tthc/testkit';
-import { createBacklogHold, holdKeyOf, type InputWatermark } from './backlog-hold';
+import { createBacklogHold, holdKeyOf, type HeldFiring, type InputWatermark } from './backlog-hold';
+import { createSourceProgress } from './source-progress';
 
 /** A watermark the test moves: where the applied facts stand, and whether the broker answers. */
 function watermarkAt(mark: Date | null) {
@@ -85,5 +86,80 @@ describe('backlog hold', () => {
     wall.advance(50_000 + 60_001);
     hold.decide('another firing');
     expect(hold.waiting()).toBe(1);
+  });
+
+  describe('a deadline first heard of past its due instant (a portal handing over its history)', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const lateFiring: HeldFiring = { agencyCode: 'G01.101.000', dueAt: new Date('2026-11-10T10:00:00+07:00'), lateArrival: true };
+    function setup(mark: string) {
+      const wall = new ControllableClock('2026-12-07T08:00:00Z');
+      const { w, source } = watermarkAt(new Date(mark));
+      const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+      const hold = createBacklogHold(source, policy, wall, sources);
+      return { wall, w, sources, hold };
+    }
+
+    test('when the pipeline is within the grace, then it still waits until every fact handed over before its first look is applied, being late already', () => {
+      const { wall, w, hold } = setup('2026-12-07T07:59:59Z');
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      wall.advance(1000);
+      w.mark = new Date('2026-12-07T08:00:00Z');
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 1000, reason: 'backlog-applied' });
+    });
+
+    test("when its agency's facts are still arriving from before its due instant, then it waits; once they pass it, it waits for what was handed over until then and raises, counted as the source caught up", () => {
+      const { wall, w, sources, hold } = setup('2026-12-07T08:00:00Z');
+      sources.heard('G01.101.000', at('2026-11-02T09:00:00+07:00'));
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      wall.advance(3000);
+      w.mark = new Date('2026-12-07T08:00:03Z');
+      sources.heard('G01.101.000', at('2026-11-09T09:00:00+07:00'));
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      wall.advance(3000);
+      sources.heard('G01.101.000', at('2026-11-10T11:00:00+07:00'));
+      // Passed at 08:00:06; the watermark still stands at 08:00:03.
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      wall.advance(1000);
+      w.mark = new Date('2026-12-07T08:00:06Z');
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 7000, reason: 'source-caught-up' });
+    });
+
+    test("when its agency's facts stop moving before its due instant, then the wait ends after the quiet time: a portal that never catches up does not silence the alert", () => {
+      const { wall, w, sources, hold } = setup('2026-12-07T08:00:00Z');
+      sources.heard('G01.101.000', at('2026-11-02T09:00:00+07:00'));
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      wall.advance(5000);
+      // Snapshots republished for alerts name the same old instants: not progress.
+      sources.heard('G01.101.000', at('2026-11-02T09:00:00+07:00'));
+      w.mark = new Date('2026-12-07T08:00:05Z');
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      wall.advance(5001);
+      w.mark = new Date('2026-12-07T08:00:10.001Z');
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 10_001, reason: 'source-caught-up' });
+    });
+
+    test("when another agency's history is under way, or the firing was on time, then that history holds nothing back", () => {
+      const { sources, hold } = setup('2026-12-07T07:59:59Z');
+      sources.heard('G01.102.000', at('2026-11-02T09:00:00+07:00'));
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      expect(sources.behind('G01.101.000', lateFiring.dueAt)).toBe(false);
+      sources.heard('G01.101.000', at('2026-11-02T09:00:00+07:00'));
+      expect(hold.decide('on time', { ...lateFiring, lateArrival: false })).toEqual({ hold: false, heldMs: 0, reason: 'not-waiting' });
+    });
+
+    test('when its agency never stops handing over history older than its due instant, then the longest wait still ends it', () => {
+      const { wall, w, sources, hold } = setup('2026-12-07T08:00:00Z');
+      let t = at('2026-10-01T09:00:00+07:00');
+      sources.heard('G01.101.000', t);
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      for (let i = 0; i < 60; i += 1) {
+        sources.heard('G01.101.000', (t += 60_000));
+        wall.advance(1000);
+        w.mark = wall.now();
+        const d = hold.decide(KEY);
+        if (i < 59) expect(d).toMatchObject({ hold: true });
+        else expect(d).toEqual({ hold: false, heldMs: 60_000, reason: 'wait-ran-out' });
+      }
+    });
   });
 });

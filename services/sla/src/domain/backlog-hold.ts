@@ -1,4 +1,5 @@
 import type { Clock } from './deadline';
+import type { SourceProgress } from './source-progress';
 
 /**
  * How far the facts behind sla's deadlines have been applied: every fact the portals had handed
@@ -20,12 +21,23 @@ export interface BacklogHoldPolicy {
   retryMs: number;
 }
 
-export type HoldRelease = 'not-waiting' | 'backlog-applied' | 'wait-ran-out' | 'broker-away';
+export type HoldRelease = 'not-waiting' | 'backlog-applied' | 'source-caught-up' | 'wait-ran-out' | 'broker-away';
+
+/** What the hold needs to know of the deadline behind a firing, read when it first fires. */
+export interface HeldFiring {
+  agencyCode: string | null;
+  dueAt: Date;
+  /** First heard of after its due instant: told of by a portal handing over its history. */
+  lateArrival: boolean;
+}
 export type HoldDecision = { hold: true; retryAt: Date } | { hold: false; heldMs: number; reason: HoldRelease };
 
 export interface BacklogHold {
-  /** Whether the firing named `key` waits for the backlog now, or raises (and after how long a wait). */
-  decide(key: string): HoldDecision;
+  /**
+   * Whether the firing named `key` waits for the backlog now, or raises (and after how long a
+   * wait). `firing` is given at the first look; later looks use what it said then.
+   */
+  decide(key: string, firing?: HeldFiring): HoldDecision;
   /** Whether the firing named `key` is already waiting (it read its deadline when it began to). */
   isWaiting(key: string): boolean;
   /** The firing is over (raised, or its deadline changed or closed meanwhile). */
@@ -52,9 +64,12 @@ export function holdKeyOf(job: { dossierCode: string; deadlineKey: string; deadl
  * The first firing's instant is remembered in this process only; a restart or another instance
  * starts the wait again from its own first look, which can only make it longer, never skip it.
  */
-export function createBacklogHold(watermark: InputWatermark, policy: BacklogHoldPolicy, wall: Clock): BacklogHold {
-  /** Each waiting firing's first and latest look. */
-  const since = new Map<string, { first: number; last: number }>();
+export function createBacklogHold(watermark: InputWatermark, policy: BacklogHoldPolicy, wall: Clock, sources?: SourceProgress): BacklogHold {
+  /**
+   * Each waiting firing's first and latest look; for a late arrival, since when its agency's
+   * facts have passed its due instant (null while they have not), and whether it waited for that.
+   */
+  const since = new Map<string, { first: number; last: number; firing: HeldFiring | null; readyAt: number | null; waitedForSource: boolean }>();
   const graceMs = policy.graceSeconds * 1000;
   const maxMs = policy.maxHoldSeconds * 1000;
   let sweptAt = wall.now().getTime();
@@ -65,26 +80,46 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
     for (const [key, at] of since) if (now - at.first > maxMs + 60_000) since.delete(key);
   };
   return {
-    decide(key) {
+    decide(key, firing) {
       const now = wall.now().getTime();
       if (maxMs === 0) return { hold: false, heldMs: 0, reason: 'not-waiting' };
       sweep(now);
-      const first = since.get(key)?.first ?? now;
-      const heldMs = now - first;
+      const at = since.get(key) ?? { first: now, last: now, firing: firing ?? null, readyAt: null, waitedForSource: false };
+      const heldMs = now - at.first;
       const release = (reason: HoldRelease): HoldDecision => {
         const waited = since.delete(key);
         return { hold: false, heldMs, reason: waited ? reason : 'not-waiting' };
       };
+      const wait = (): HoldDecision => {
+        since.set(key, { ...at, last: now });
+        return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, at.first + maxMs)) };
+      };
+      // An on-time firing waits for what was handed over before it first fired, less the grace
+      // a caught-up pipeline's own lag takes. A late arrival is late already, so it takes no
+      // grace, and first waits until its agency's history has passed its due instant: the
+      // closing fact of a portal handing over in order is then handed over, and the watermark
+      // then tells when it is applied.
+      let from = at.first - graceMs;
+      if (at.firing?.lateArrival && sources) {
+        if (sources.behind(at.firing.agencyCode, at.firing.dueAt)) {
+          if (heldMs >= maxMs) return release('wait-ran-out');
+          at.readyAt = null;
+          at.waitedForSource = true;
+          return wait();
+        }
+        at.readyAt ??= now;
+        from = at.readyAt;
+      }
+      const applied = at.waitedForSource ? 'source-caught-up' : 'backlog-applied';
       const mark = watermark.caughtUpTo();
-      if (mark && mark.getTime() >= first - graceMs) return release('backlog-applied');
+      if (mark && mark.getTime() >= from) return release(applied);
       // Portals cannot hand anything over while the broker is away (intake answers 503). If
       // the facts were applied up to the moment it went, nothing can be queued behind this
       // firing, so the outage holds nothing back; a backlog it interrupted is still waited for.
       const away = watermark.awaySince();
       if (away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
       if (heldMs >= maxMs) return release('wait-ran-out');
-      since.set(key, { first, last: now });
-      return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, first + maxMs)) };
+      return wait();
     },
     isWaiting: (key) => since.has(key),
     forget(key) {

@@ -5,6 +5,7 @@ import type { Alert, AlertRepository, DeadlineRepository, TimerRef, TimerSchedul
 import { parseDuration, parseDurationList } from './duration';
 import { createTimerPlanner } from './timer-plan';
 import { createBacklogHold } from './backlog-hold';
+import { createSourceProgress } from './source-progress';
 import { pagesOf } from '../../test/support/pages-of';
 import { trackedDeadline } from '../../test/support/tracked-deadline.builder';
 
@@ -226,5 +227,22 @@ describe('deadline check behind a backlog', () => {
     expect(reads).toBe(2);
     expect(f.stored()).toHaveLength(0);
     expect(hold.waiting()).toBe(0);
+  });
+
+  test("when the deadline was first heard of after its due instant while its agency's history is still being handed over, then the firing waits for that history to pass the due instant; an on-time deadline of the same agency does not", async () => {
+    const clock = new ControllableClock('2026-02-20T07:00:00Z');
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const w = { mark: new Date('2026-12-07T08:00:00Z') as Date | null };
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    const hold = createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall, sources);
+    sources.heard('G01', Date.parse('2026-02-10T02:00:00Z'));
+    const late = fakes(entry({ since: new Date('2026-02-20T06:59:00Z') }));
+    expect(await checkDeadline(job(), { ...at(late, clock), backlog: hold })).toMatchObject({ outcome: 'held' });
+    const onTime = fakes(entry({ subjectCode: 'D-2' }));
+    expect(await checkDeadline(job({ dossierCode: 'D-2' }), { ...at(onTime, clock), backlog: hold })).toMatchObject({ outcome: 'raised' });
+    wall.advance(1000);
+    sources.heard('G01', Date.parse('2026-02-14T02:00:00Z'));
+    w.mark = wall.now();
+    expect(await checkDeadline(job(), { ...at(late, clock), backlog: hold })).toMatchObject({ outcome: 'raised', held: { ms: 1000, reason: 'source-caught-up' } });
   });
 });

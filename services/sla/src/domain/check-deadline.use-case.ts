@@ -69,7 +69,7 @@ async function fire(job: TimerJob, key: string, deps: RaiseDeps): Promise<CheckO
   if (deps.clock.now().getTime() < planned.fireAt.getTime()) return { outcome: 'not-due-yet', fireAt: planned.fireAt };
   // Decided on the deadline as read now; once the backlog is applied the next look reads it
   // again, and a resolution found there makes it stale or inactive above.
-  wait ??= deps.backlog?.decide(key);
+  wait ??= deps.backlog?.decide(key, { agencyCode: d.agencyCode, dueAt: d.dueAt, lateArrival: d.since.getTime() >= d.dueAt.getTime() });
   if (wait?.hold) return { outcome: 'held', retryAt: wait.retryAt };
   const raised = await raiseDueStages(d, planned, deps);
   const own = raised[0]!;

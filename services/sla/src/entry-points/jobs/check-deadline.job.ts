@@ -21,7 +21,7 @@ export function checkDeadlineProcessor(deps: {
 }) {
   const outcomes = deps.metrics.counter('sla_deadline_checks_total', 'Deadline timer firings', ['outcome', 'stage']);
   const followed = deps.metrics.counter('sla_stages_raised_with_firing_total', 'Later stages already due when a timer fired, raised by that firing rather than by a timer of their own', ['stage', 'outcome']);
-  const releases = deps.metrics.counter('sla_backlog_hold_releases_total', 'Firings that waited for the facts queued before them, by why the wait ended: backlog-applied, wait-ran-out (SLA_BACKLOG_HOLD_MAX_SECONDS), broker-away', ['reason']);
+  const releases = deps.metrics.counter('sla_backlog_hold_releases_total', 'Firings that waited for the facts queued before them, by why the wait ended: backlog-applied, source-caught-up (a late arrival whose agency\'s history passed its due instant), wait-ran-out (SLA_BACKLOG_HOLD_MAX_SECONDS), broker-away', ['reason']);
   const lateness = deps.metrics.histogram('sla_alert_detection_delay_seconds', 'Time from a timer instant to its alert being stored', ['stage'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60]);
 
   const check = async (payload: CheckDeadlineJobV1, job: Job, token?: string): Promise<string> => {

@@ -4,8 +4,9 @@ import { PoisonMessageError, parseJsonValue, type ConsumedMessage } from '@tthc/
 import type { DeadlineRepository, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
 import { deadlinesFromSnapshot, trackSnapshot } from '../../domain/track-deadline.use-case';
+import { factTimeOf, type SourceProgress } from '../../domain/source-progress';
 
-type Deps = { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon };
+type Deps = { deadlines: DeadlineRepository; timers: TimerScheduler; planner: TimerPlanner; horizon: TimerHorizon; sources?: SourceProgress };
 
 /** A consumed state snapshot, or poison. */
 function parseSnapshot(msg: ConsumedMessage): { snapshot: DossierStateChangedV1; emittedAt: Date } {
@@ -20,6 +21,7 @@ function parseSnapshot(msg: ConsumedMessage): { snapshot: DossierStateChangedV1;
 async function track({ snapshot: s, emittedAt }: ReturnType<typeof parseSnapshot>, deps: Deps): Promise<void> {
   try {
     await trackSnapshot({ subjectCode: s.dossierCode, revision: s.revision, deadlines: deadlinesFromSnapshot(s, emittedAt) }, deps);
+    deps.sources?.heard(s.agencyCode, factTimeOf(s));
   } catch (err) {
     // A deadline whose timers the calendar cannot place (beyond its years or span) fails the
     // same way on every retry: dead-letter the snapshot with the calendar's reason rather
@@ -48,6 +50,8 @@ export function dossierStateHandler(deps: Deps) {
     let newest: ReturnType<typeof parseSnapshot> | null = null;
     for (const p of parsed) if ('value' in p && (newest === null || p.value.snapshot.revision >= newest.snapshot.revision)) newest = p.value;
     if (newest) await track(newest, deps);
+    // The older revisions were applied with the newest; their instants count as heard too.
+    for (const p of parsed) if ('value' in p && p.value !== newest) deps.sources?.heard(p.value.snapshot.agencyCode, factTimeOf(p.value.snapshot));
     return parsed.map((p) => ('error' in p ? { error: p.error } : { ok: true as const }));
   };
   return { handle, handleLane };

@@ -1,0 +1,48 @@
+import { ControllableClock } from '@tthc/testkit';
+import { createSourceProgress, factTimeOf } from './source-progress';
+
+const due = new Date('2026-11-10T03:00:00Z');
+
+describe('source progress', () => {
+  test('when nothing was heard of an agency, then it is not behind', () => {
+    const sources = createSourceProgress({ quietSeconds: 10 }, new ControllableClock());
+    expect(sources.behind('G01.101.000', due)).toBe(false);
+    expect(sources.behind(null, due)).toBe(false);
+  });
+
+  test('when the newest fact heard is older than the due instant and moved lately, then the agency is behind; once a newer fact passes the due instant, it is not', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));
+    expect(sources.behind('A', due)).toBe(true);
+    // An older instant heard later (another partition) does not move the stream back.
+    sources.heard('A', Date.parse('2026-11-01T00:00:00Z'));
+    expect(sources.behind('A', due)).toBe(true);
+    sources.heard('A', Date.parse('2026-11-10T03:00:00Z'));
+    expect(sources.behind('A', due)).toBe(false);
+  });
+
+  test('when the stream has not moved forward for longer than the quiet time, then it is not behind, however old its newest fact', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));
+    wall.advance(9000);
+    sources.heard('A', Date.parse('2026-11-08T00:00:00Z'));
+    wall.advance(1000);
+    expect(sources.behind('A', due)).toBe(true);
+    wall.advance(1);
+    expect(sources.behind('A', due)).toBe(false);
+  });
+
+  test('when the quiet time is 0, then no agency is ever behind', () => {
+    const sources = createSourceProgress({ quietSeconds: 0 }, new ControllableClock());
+    sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));
+    expect(sources.behind('A', due)).toBe(false);
+  });
+
+  test('when a snapshot names a reception and a closing, then its fact time is the later; with neither, there is none', () => {
+    expect(factTimeOf({ receivedAt: '2026-11-02T08:00:00+07:00', closedAt: '2026-11-05T08:00:00+07:00' })).toBe(Date.parse('2026-11-05T01:00:00Z'));
+    expect(factTimeOf({ receivedAt: '2026-11-02T08:00:00+07:00', closedAt: null })).toBe(Date.parse('2026-11-02T01:00:00Z'));
+    expect(factTimeOf({ receivedAt: null, closedAt: null })).toBeNull();
+  });
+});
