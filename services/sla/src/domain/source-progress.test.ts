@@ -34,6 +34,20 @@ describe('source progress', () => {
     expect(sources.behind('A', due)).toBe(false);
   });
 
+  test('when the stream stood still for the quiet time and a second history of the agency starts before where the first ended, then the agency is behind again', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    sources.heard('A', Date.parse('2026-12-07T07:59:00Z'));
+    expect(sources.behind('A', due)).toBe(false);
+    wall.advance(10_001);
+    sources.heard('A', Date.parse('2026-11-01T00:00:00Z'));
+    expect(sources.behind('A', due)).toBe(true);
+    // While that history moves, an older instant (a snapshot republished for an alert) does not move it back.
+    sources.heard('A', Date.parse('2026-10-01T00:00:00Z'));
+    sources.heard('A', Date.parse('2026-11-10T03:00:00Z'));
+    expect(sources.behind('A', due)).toBe(false);
+  });
+
   test('when the quiet time is 0, then no agency is ever behind', () => {
     const sources = createSourceProgress({ quietSeconds: 0 }, new ControllableClock());
     sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));

@@ -30,10 +30,13 @@ export function createSourceProgress(policy: { quietSeconds: number }, wall: Clo
     heard(agencyCode, factTime) {
       if (quietMs === 0 || agencyCode === null || factTime === null) return;
       const known = agencies.get(agencyCode);
-      // Only a fact newer than any before moves the stream on: snapshots republished for
-      // sla's own alerts name the same old instants, and must not look like a portal at work.
-      if (known && factTime <= known.factTime) return;
-      agencies.set(agencyCode, { factTime, movedAt: wall.now().getTime() });
+      const now = wall.now().getTime();
+      // While the stream moves, only a fact newer than any before moves it on: snapshots
+      // republished for sla's own alerts name old instants, and must not look like a portal
+      // at work. Once it has stood still, a fact starts a new stream wherever it lies: a
+      // second history of the agency, older than what it handed over before, is waited for too.
+      if (known && factTime <= known.factTime && now - known.movedAt <= quietMs) return;
+      agencies.set(agencyCode, { factTime, movedAt: now });
     },
     behind(agencyCode, dueAt) {
       if (quietMs === 0 || agencyCode === null) return false;
