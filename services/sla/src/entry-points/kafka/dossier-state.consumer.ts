@@ -50,8 +50,6 @@ export function dossierStateHandler(deps: Deps) {
     let newest: ReturnType<typeof parseSnapshot> | null = null;
     for (const p of parsed) if ('value' in p && (newest === null || p.value.snapshot.revision >= newest.snapshot.revision)) newest = p.value;
     if (newest) await track(newest, deps);
-    // The older revisions were applied with the newest; their instants count as heard too.
-    for (const p of parsed) if ('value' in p && p.value !== newest) deps.sources?.heard(p.value.snapshot.agencyCode, factTimeOf(p.value.snapshot));
     return parsed.map((p) => ('error' in p ? { error: p.error } : { ok: true as const }));
   };
   return { handle, handleLane };
