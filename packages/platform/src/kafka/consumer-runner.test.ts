@@ -174,15 +174,16 @@ describe('the consumer runner on real Kafka', () => {
     const handled: string[] = [];
     // The broker's smallest session (6 s); each of the 4 messages holds its lane 8 s, and
     // there is one lane, so no lane finishes (and beats) within a session.
+    let joins = 0;
     const runner = startRunner({
       groupId, topics: [topic], deadLetterTopic, concurrency: 1, sessionTimeoutMs: 6000,
       handle: async (msg) => {
         await new Promise((resolve) => setTimeout(resolve, 8000));
         handled.push(`${bodyOf(msg).k}|${bodyOf(msg).seq}`);
       },
+      // Told of each join, as sla's reader of the snapshots is.
+      onJoin: () => (joins += 1),
     });
-    let joins = 0;
-    runner.consumer.on(runner.consumer.events.GROUP_JOIN, () => (joins += 1));
     await runner.start();
     await waitFor('the consumer joined', () => joins >= 1, { timeoutMs: 30_000, intervalMs: 100 });
     const slow = bodies('slow', 2, 2);

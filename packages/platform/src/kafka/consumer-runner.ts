@@ -65,6 +65,11 @@ export interface ConsumerRunnerOptions {
   retryBackoffMs?: number;
   /** Waits between health probes while paused: doubling from `initialMs` up to `maxMs`. @defaultValue 250, 10 000 */
   pauseBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Called each time the consumer has joined its group and is about to fetch: after a start,
+   * a restart or a rebalance, the moment facts can flow to the handler again.
+   */
+  onJoin?: () => void;
   /** The group session timeout; the broker refuses one outside its group.min/max.session.timeout.ms. @defaultValue 30 000 */
   sessionTimeoutMs?: number;
   /** Waits before starting a consumer again that kafkajs gave up on: doubling from `initialMs` up to `maxMs`. @defaultValue 1 000, 30 000 */
@@ -475,7 +480,10 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
 
   async function run(c: Consumer): Promise<void> {
     watchCrashes(c);
-    c.on(c.events.GROUP_JOIN, ({ payload }) => keepLagOf(payload.memberAssignment));
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      keepLagOf(payload.memberAssignment);
+      opts.onJoin?.();
+    });
     await c.connect();
     await c.subscribe({ topics: opts.topics, fromBeginning: true });
     await c.run({

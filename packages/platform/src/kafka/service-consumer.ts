@@ -49,7 +49,7 @@ export interface ServiceConsumerContext {
   metrics: Metrics;
 }
 
-export interface ServiceConsumerOptions extends Pick<ConsumerRunnerOptions, 'groupId' | 'topics' | 'handle' | 'handleLane'> {
+export interface ServiceConsumerOptions extends Pick<ConsumerRunnerOptions, 'groupId' | 'topics' | 'handle' | 'handleLane' | 'onJoin'> {
   /** Checks that must all pass before a consumer paused for an unavailable dependency resumes. */
   waitFor: ReadinessCheck[];
 }
