@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { deadlineJobId } from '@tthc/contracts';
 import { dossierCode, probeKafka, requireEnv, sleep, uniqueName, waitFor } from '@tthc/testkit';
-import { counterValue, entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { counterValue, entry, inMs, openSnapshot, portalHistory, startSla, type SlaHarness } from './sla-harness';
 
 // workflow's consumer group as sla sees it: positions this test commits by hand on the real
 // broker, so "workflow is behind" is a fact of the broker, not of a fake.
@@ -103,20 +103,16 @@ describe('a timer firing while the facts behind sla are still queued', () => {
 });
 
 describe("a portal handing over its history, oldest first", () => {
-  const DAY = 86_400_000;
-  const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
   // An agency of this test alone: the other tests' snapshots name today's instants.
   const AGENCY = `G77.${String(Date.now() % 1000).padStart(3, '0')}.000`;
-  let filler = 0;
-  /** A subject of the history with no deadline of its own, received `days` ago. */
-  const historyFact = (days: number) => h.publishSnapshot(openSnapshot(`${dossierCode()}-H${(filler += 1)}`, 1, [], { agencyCode: AGENCY, receivedAt: daysAgo(days) }));
-  const pastDue = (code: string, receivedDays: number, dueDays: number) =>
-    openSnapshot(code, 1, [entry({ dueAt: daysAgo(dueDays), agencyCode: AGENCY })], { agencyCode: AGENCY, receivedAt: daysAgo(receivedDays) });
+
+  const POLICY = { SLA_BACKLOG_HOLD_MAX_SECONDS: '60', SLA_LATE_ARRIVAL_SETTLE_SECONDS: '1', SLA_BACKFILL_QUIET_SECONDS: '10' };
 
   test('when a dossier already past due is handed over and its on-time resolution comes seconds later, after the late-arrival settle, then no overdue alert is raised; a dossier the history passes unresolved gets its alert once the history passes its due instant', async () => {
-    await h.restartApp(undefined, { SLA_BACKLOG_HOLD_MAX_SECONDS: '60', SLA_LATE_ARRIVAL_SETTLE_SECONDS: '1', SLA_BACKFILL_QUIET_SECONDS: '10' });
+    await h.restartApp(undefined, POLICY);
     // The tests before left workflow behind; here every fact is applied as soon as it is handed over.
     await workflowCatchesUp();
+    const { fact: historyFact, pastDue, resolved } = portalHistory(h, AGENCY);
     const met = dossierCode();
     const unresolved = dossierCode();
     const released = await counterValue(h, 'sla_backlog_hold_releases_total', { reason: 'source-caught-up' });
@@ -131,7 +127,7 @@ describe("a portal handing over its history, oldest first", () => {
     expect(await storedAlerts(unresolved)).toBe(0);
     // The resolution, on time, in its place in the history; then the history moves past the
     // first due instant only.
-    await h.publishSnapshot(openSnapshot(met, 2, [entry({ dueAt: daysAgo(10), agencyCode: AGENCY, status: 'met' })], { agencyCode: AGENCY, receivedAt: daysAgo(20), phase: 'closed', closedAt: daysAgo(11) }));
+    await h.publishSnapshot(resolved(met, 20, 10, 11));
     await historyFact(9.5);
     await waitFor('the deadline met', async () => (await h.mongo.collection('sla_deadlines').findOne({ subjectCode: met }))?.['status'] === 'met');
     await sleep(2000);
@@ -143,6 +139,36 @@ describe("a portal handing over its history, oldest first", () => {
     expect(alert.data.dossierCode).toBe(unresolved);
     expect(await counterValue(h, 'sla_backlog_hold_releases_total', { reason: 'source-caught-up' })).toBeGreaterThan(released);
     await sleep(1500);
+    expect(await storedAlerts(met)).toBe(0);
+    expect(h.alertsOf(met)).toEqual([]);
+  });
+
+  test('when sla restarts while a portal is handing over its history and the portal pauses across the restart, then the new instance, knowing nothing of the agency, still waits for it: a dossier past due whose on-time resolution comes after the pause raises no overdue alert', async () => {
+    await h.restartApp(undefined, POLICY);
+    await workflowCatchesUp();
+    const history = portalHistory(h, `G79.${String(Date.now() % 1000).padStart(3, '0')}.000`);
+    const met = dossierCode();
+    await h.publishSnapshot(history.pastDue(met, 20, 10));
+    for (let days = 18; days > 15; days -= 1) {
+      await history.fact(days);
+      await sleep(1000);
+    }
+    await waitFor('the deadline tracked', async () => (await h.mongo.collection('sla_deadlines').findOne({ subjectCode: met })) !== null);
+    // Its firing is waiting for the history in this instance; the next one starts knowing
+    // nothing, and hears nothing of the agency while the portal pauses (well within the quiet
+    // time), so only the wait for an agency not yet heard of keeps it from alerting meanwhile.
+    await h.restartApp(undefined, POLICY);
+    await sleep(7000);
+    expect(await storedAlerts(met)).toBe(0);
+    for (let days = 15; days > 12; days -= 1) {
+      await history.fact(days);
+      await sleep(1000);
+    }
+    expect(await storedAlerts(met)).toBe(0);
+    await h.publishSnapshot(history.resolved(met, 20, 10, 11));
+    await history.fact(9.5);
+    await waitFor('the deadline met', async () => (await h.mongo.collection('sla_deadlines').findOne({ subjectCode: met }))?.['status'] === 'met');
+    await sleep(2000);
     expect(await storedAlerts(met)).toBe(0);
     expect(h.alertsOf(met)).toEqual([]);
   });

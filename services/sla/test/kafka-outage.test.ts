@@ -1,6 +1,6 @@
 import { deadlineJobId } from '@tthc/contracts';
-import { dossierCode, probeKafka, readTopic, startOutageBroker, waitFor, type OutageBroker } from '@tthc/testkit';
-import { entry, inMs, openSnapshot, startSla, type SlaHarness } from './sla-harness';
+import { dossierCode, probeKafka, readTopic, sleep, startOutageBroker, waitFor, type OutageBroker } from '@tthc/testkit';
+import { entry, inMs, openSnapshot, portalHistory, startSla, type SlaHarness } from './sla-harness';
 
 const DOSSIERS = 8;
 
@@ -96,5 +96,44 @@ describe('alerts while Kafka is down across the due instant', () => {
       return body.status === 'ready' ? r.status : undefined;
     }, { timeoutMs: 30_000, intervalMs: 250 });
     expect(ready).toBe(200);
+  }, 240_000);
+
+  test("when Kafka stops while a portal is handing over its history and stays away longer than the history's quiet time, then a dossier already past due whose on-time resolution comes after the outage gets no overdue alert; one the history passes unresolved gets its alert", async () => {
+    const QUIET_S = 8;
+    await h.restartApp(undefined, { SLA_LATE_ARRIVAL_SETTLE_SECONDS: '1', SLA_BACKFILL_QUIET_SECONDS: String(QUIET_S), SLA_BACKLOG_HOLD_MAX_SECONDS: '300' });
+    const history = portalHistory(h, `G78.${String(Date.now() % 1000).padStart(3, '0')}.000`);
+    const met = dossierCode();
+    const unresolved = dossierCode();
+    await h.publishSnapshot(history.pastDue(met, 20, 10));
+    await h.publishSnapshot(history.pastDue(unresolved, 19, 8));
+    for (let days = 18; days > 15; days -= 1) {
+      await history.fact(days);
+      await sleep(1000);
+    }
+    const deadlines = h.mongo.collection('sla_deadlines');
+    await waitFor('both deadlines tracked', async () => (await deadlines.countDocuments({ subjectCode: { $in: [met, unresolved] } } as never)) === 2, { timeoutMs: 60_000, intervalMs: 250 });
+
+    // The portal's posts are refused while the broker is away: its history stands still for
+    // twice the quiet time, and the broker-away rule would let firings through meanwhile.
+    const alerts = h.mongo.collection('alerts');
+    await broker.stop();
+    try {
+      await sleep(2 * QUIET_S * 1000);
+      expect(await alerts.countDocuments({ dossierCode: { $in: [met, unresolved] } } as never)).toBe(0);
+    } finally {
+      // Back whatever the outcome: the harness cannot stop cleanly against a broker that is away.
+      await broker.start();
+    }
+
+    // The portal retries: the history goes on from where it stopped, with the resolution in its place.
+    await h.publishSnapshot(history.resolved(met, 20, 10, 11));
+    await history.fact(9.5);
+    await waitFor('the deadline met', async () => (await deadlines.findOne({ subjectCode: met }))?.['status'] === 'met', { timeoutMs: 60_000, intervalMs: 250 });
+    await history.fact(7);
+    const overdue = await waitFor("the unresolved dossier's overdue alert", () => h.alertsOf(unresolved).find((a) => a.data.kind === 'overdue'), { timeoutMs: 60_000, intervalMs: 250 });
+    expect(overdue.data.dossierCode).toBe(unresolved);
+    await sleep(1500);
+    expect(await alerts.countDocuments({ dossierCode: met } as never)).toBe(0);
+    expect(h.alertsOf(met)).toEqual([]);
   }, 240_000);
 });

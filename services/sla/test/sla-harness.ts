@@ -118,6 +118,8 @@ export interface Snapshot {
   deadlineVersion: number;
   closedAt: string | null;
   revision: number;
+  /** Clock stopped (awaiting a supplement); absent reads as false, as in the contract. */
+  paused?: boolean;
   deadlines?: DeadlineEntryV1[];
 }
 
@@ -156,6 +158,27 @@ export function entry(over: Partial<DeadlineEntryV1> & Pick<DeadlineEntryV1, 'du
 }
 
 export const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+/**
+ * One agency's portal handing over its history, oldest first, as workflow's snapshots: instants
+ * are days before now. The agency is the caller's alone, since other tests' snapshots name
+ * today's instants.
+ */
+export function portalHistory(h: SlaHarness, agencyCode: string) {
+  const DAY = 86_400_000;
+  const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
+  let filler = 0;
+  return {
+    daysAgo,
+    /** A subject of the history with no deadline of its own, received `days` ago. */
+    fact: (days: number) => h.publishSnapshot(openSnapshot(`${agencyCode}-H${(filler += 1)}-${Date.now()}`, 1, [], { agencyCode, receivedAt: daysAgo(days) })),
+    /** A dossier received `receivedDays` ago, due `dueDays` ago and still open. */
+    pastDue: (code: string, receivedDays: number, dueDays: number) => openSnapshot(code, 1, [entry({ dueAt: daysAgo(dueDays), agencyCode })], { agencyCode, receivedAt: daysAgo(receivedDays) }),
+    /** The same dossier resolved `closedDays` ago, which met the deadline due `dueDays` ago. */
+    resolved: (code: string, receivedDays: number, dueDays: number, closedDays: number) =>
+      openSnapshot(code, 2, [entry({ dueAt: daysAgo(dueDays), agencyCode, status: 'met' })], { agencyCode, receivedAt: daysAgo(receivedDays), phase: 'closed', closedAt: daysAgo(closedDays) }),
+  };
+}
 
 /** A counter of the instance as /metrics shows it, summed over the series matching `labels` (0 before any increment). */
 export async function counterValue(h: SlaHarness, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -43,6 +43,8 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
   let wake: (() => void) | null = null;
   /** Since when every admin call has failed (null while they answer). */
   let failingSince: number | null = null;
+  /** The latest spell of failures, kept once it ends: the quiet time of a portal's history restarts then. */
+  let lastOutage: { since: number; until: number | null } | null = null;
 
   const pause = () =>
     new Promise<void>((resolve) => {
@@ -57,7 +59,10 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
   const ask = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const answer = await call();
-      if (failingSince !== null) log.info('the broker answers again');
+      if (failingSince !== null) {
+        log.info('the broker answers again');
+        lastOutage = { since: failingSince, until: Date.now() };
+      }
       failingSince = null;
       return answer;
     } catch (err) {
@@ -117,6 +122,7 @@ export function createPipelineWatermark(opts: { admin: Admin; stages: WatermarkH
     // One failed call on a loaded machine is not an outage: firings keep waiting through a few
     // seconds of failures, and only then are let through.
     awaySince: () => (failingSince !== null && Date.now() - failingSince >= AWAY_AFTER_MS ? new Date(failingSince) : null),
+    lastOutage: () => (failingSince !== null ? { since: failingSince, until: null } : lastOutage),
     lagSeconds,
     start() {
       if (running) return;

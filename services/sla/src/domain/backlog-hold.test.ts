@@ -1,11 +1,11 @@
 import { ControllableClock } from '@tthc/testkit';
 import { createBacklogHold, holdKeyOf, type HeldFiring, type InputWatermark } from './backlog-hold';
-import { createSourceProgress } from './source-progress';
+import { createSourceProgress, type BrokerOutage } from './source-progress';
 
 /** A watermark the test moves: where the applied facts stand, and whether the broker answers. */
 function watermarkAt(mark: Date | null) {
-  const w = { mark, away: null as Date | null };
-  const source: InputWatermark = { caughtUpTo: () => w.mark, awaySince: () => w.away };
+  const w = { mark, away: null as Date | null, outage: null as BrokerOutage | null };
+  const source: InputWatermark = { caughtUpTo: () => w.mark, awaySince: () => w.away, lastOutage: () => w.outage };
   return { w, source };
 }
 
@@ -92,9 +92,12 @@ describe('backlog hold', () => {
     const at = (iso: string) => Date.parse(iso);
     const lateFiring: HeldFiring = { agencyCode: 'G01.101.000', dueAt: new Date('2026-11-10T10:00:00+07:00'), lateArrival: true };
     function setup(mark: string) {
-      const wall = new ControllableClock('2026-12-07T08:00:00Z');
+      // The reader of the snapshots has listened for longer than the quiet time by 08:00.
+      const wall = new ControllableClock('2026-12-07T07:59:49.999Z');
       const { w, source } = watermarkAt(new Date(mark));
       const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+      sources.listening();
+      wall.advance(10_001);
       const hold = createBacklogHold(source, policy, wall, sources);
       return { wall, w, sources, hold };
     }
@@ -160,6 +163,67 @@ describe('backlog hold', () => {
         if (i < 59) expect(d).toMatchObject({ hold: true });
         else expect(d).toEqual({ hold: false, heldMs: 60_000, reason: 'wait-ran-out' });
       }
+    });
+
+    test('when the broker goes away while its agency is handing over history from before its due instant, then it waits through the outage, however long, and the quiet time starts again when the broker answers', () => {
+      const { wall, w, sources, hold } = setup('2026-12-07T07:59:59Z');
+      sources.heard('G01.101.000', at('2026-11-02T09:00:00+07:00'));
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      // The broker stops answering 2 s later; 3 s on it counts as away, with the facts applied up to then.
+      wall.advance(2000);
+      w.outage = { since: wall.now().getTime(), until: null };
+      wall.advance(3000);
+      w.away = new Date(w.outage.since);
+      w.mark = new Date(w.outage.since);
+      // Intake refuses the portal's posts: nothing moves for far longer than the quiet time.
+      for (let i = 0; i < 25; i += 1) {
+        wall.advance(1000);
+        expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      }
+      // Back at 08:00:30; the portal's retry comes 4 s later and carries the closing fact's history on.
+      w.outage = { since: w.outage.since, until: wall.now().getTime() };
+      w.away = null;
+      wall.advance(4000);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      sources.heard('G01.101.000', at('2026-11-10T11:00:00+07:00'));
+      wall.advance(1000);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      w.mark = wall.now();
+      wall.advance(1000);
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 36_000, reason: 'source-caught-up' });
+    });
+
+    test('when the broker is away and the facts were applied up to when it went, then an on-time firing raises but a late arrival waits for the watermark past the outage', () => {
+      const { wall, w, hold } = setup('2026-12-07T07:59:58Z');
+      w.outage = { since: at('2026-12-07T07:59:59Z'), until: null };
+      w.away = new Date(w.outage.since);
+      expect(hold.decide('on time', { ...lateFiring, lateArrival: false })).toMatchObject({ hold: false, reason: 'not-waiting' });
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      wall.advance(20_000);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      w.away = null;
+      w.outage = { since: w.outage.since, until: wall.now().getTime() };
+      w.mark = wall.now();
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 20_000, reason: 'backlog-applied' });
+    });
+
+    test('when the process has just started and knows nothing of its agency, then it waits until the reader of the snapshots has listened for the quiet time, and for the history it then hears', () => {
+      const wall = new ControllableClock('2026-12-07T08:00:00Z');
+      const { w, source } = watermarkAt(new Date('2026-12-07T08:00:00Z'));
+      const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+      const hold = createBacklogHold(source, policy, wall, sources);
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      // The group join takes a while after a restart.
+      wall.advance(20_000);
+      sources.listening();
+      wall.advance(5000);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      sources.heard('G01.101.000', at('2026-11-03T09:00:00+07:00'));
+      wall.advance(8000);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      sources.heard('G01.101.000', at('2026-11-10T11:00:00+07:00'));
+      w.mark = wall.now();
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 33_000, reason: 'source-caught-up' });
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock } from './deadline';
-import type { SourceProgress } from './source-progress';
+import type { BrokerOutage, SourceProgress } from './source-progress';
 
 /**
  * How far the facts behind sla's deadlines have been applied: every fact the portals had handed
@@ -10,6 +10,11 @@ export interface InputWatermark {
   caughtUpTo(): Date | null;
   /** When the broker stopped answering, once it has not for a while; null while it answers. */
   awaySince(): Date | null;
+  /**
+   * The latest spell of failed calls to the broker, however short, and when it ended (null
+   * while it lasts); null if none since start.
+   */
+  lastOutage(): BrokerOutage | null;
 }
 
 export interface BacklogHoldPolicy {
@@ -99,9 +104,10 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
       // grace, and first waits until its agency's history has passed its due instant: the
       // closing fact of a portal handing over in order is then handed over, and the watermark
       // then tells when it is applied.
+      const late = at.firing?.lateArrival === true;
       let from = at.first - graceMs;
-      if (at.firing?.lateArrival && sources) {
-        if (sources.behind(at.firing.agencyCode, at.firing.dueAt)) {
+      if (late && at.firing && sources) {
+        if (sources.behind(at.firing.agencyCode, at.firing.dueAt, watermark.lastOutage())) {
           if (heldMs >= maxMs) return release('wait-ran-out');
           at.readyAt = null;
           at.waitedForSource = true;
@@ -115,9 +121,11 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
       if (mark && mark.getTime() >= from) return release(applied);
       // Portals cannot hand anything over while the broker is away (intake answers 503). If
       // the facts were applied up to the moment it went, nothing can be queued behind this
-      // firing, so the outage holds nothing back; a backlog it interrupted is still waited for.
+      // on-time firing, so the outage holds nothing back; a backlog it interrupted is still
+      // waited for. Not a late arrival's: the history that may close it was cut off by the
+      // outage and comes when the broker answers, so it waits for the watermark past then.
       const away = watermark.awaySince();
-      if (away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
+      if (!late && away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
       if (heldMs >= maxMs) return release('wait-ran-out');
       return wait();
     },

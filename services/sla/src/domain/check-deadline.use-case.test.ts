@@ -191,7 +191,7 @@ describe('deadline check behind a backlog', () => {
   const behind = () => {
     const w = { mark: null as Date | null };
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
-    return { w, wall, hold: createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall) };
+    return { w, wall, hold: createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null, lastOutage: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall) };
   };
 
   test('when the facts handed over before the firing are not applied yet, then nothing is stored and it looks again later; once they are and the deadline is still open, the alert is stored with the wait told', async () => {
@@ -234,7 +234,7 @@ describe('deadline check behind a backlog', () => {
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
     const w = { mark: new Date('2026-12-07T08:00:00Z') as Date | null };
     const sources = createSourceProgress({ quietSeconds: 10 }, wall);
-    const hold = createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall, sources);
+    const hold = createBacklogHold({ caughtUpTo: () => w.mark, awaySince: () => null, lastOutage: () => null }, { graceSeconds: 5, maxHoldSeconds: 600, retryMs: 1000 }, wall, sources);
     sources.heard('G01', Date.parse('2026-02-10T02:00:00Z'));
     const late = fakes(entry({ since: new Date('2026-02-20T06:59:00Z') }));
     expect(await checkDeadline(job(), { ...at(late, clock), backlog: hold })).toMatchObject({ outcome: 'held' });

@@ -4,10 +4,28 @@ import { createSourceProgress, factTimeOf } from './source-progress';
 const due = new Date('2026-11-10T03:00:00Z');
 
 describe('source progress', () => {
-  test('when nothing was heard of an agency, then it is not behind', () => {
-    const sources = createSourceProgress({ quietSeconds: 10 }, new ControllableClock());
-    expect(sources.behind('G01.101.000', due)).toBe(false);
+  test('when nothing was heard of an agency, then it is behind until the reader of the snapshots has listened for the quiet time (a restarted process cannot yet know its portal is handing over history); an agency-less deadline never is', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
     expect(sources.behind(null, due)).toBe(false);
+    wall.advance(60_000);
+    expect(sources.behind('G01.101.000', due)).toBe(true);
+    sources.listening();
+    wall.advance(10_000);
+    expect(sources.behind('G01.101.000', due)).toBe(true);
+    wall.advance(1);
+    expect(sources.behind('G01.101.000', due)).toBe(false);
+    // A rebalance is a new start of listening.
+    sources.listening();
+    expect(sources.behind('G01.101.000', due)).toBe(true);
+  });
+
+  test('when the first snapshot is heard before the reader is known to have joined, then listening counts from it', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    sources.heard('B', Date.parse('2026-12-07T07:59:00Z'));
+    wall.advance(10_001);
+    expect(sources.behind('A', due)).toBe(false);
   });
 
   test('when the newest fact heard is older than the due instant and moved lately, then the agency is behind; once a newer fact passes the due instant, it is not', () => {
@@ -58,5 +76,27 @@ describe('source progress', () => {
     expect(factTimeOf({ receivedAt: '2026-11-02T08:00:00+07:00', closedAt: '2026-11-05T08:00:00+07:00' })).toBe(Date.parse('2026-11-05T01:00:00Z'));
     expect(factTimeOf({ receivedAt: '2026-11-02T08:00:00+07:00', closedAt: null })).toBe(Date.parse('2026-11-02T01:00:00Z'));
     expect(factTimeOf({ receivedAt: null, closedAt: null })).toBeNull();
+  });
+
+  test('when the broker went away while the stream was moving, then the quiet time does not run until it answers, and then runs whole from that instant', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    const t0 = wall.now().getTime();
+    sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));
+    wall.advance(60_000);
+    expect(sources.behind('A', due, { since: t0 + 2000, until: null })).toBe(true);
+    expect(sources.behind('A', due, { since: t0 + 2000, until: t0 + 60_000 })).toBe(true);
+    wall.advance(10_001);
+    expect(sources.behind('A', due, { since: t0 + 2000, until: t0 + 60_000 })).toBe(false);
+  });
+
+  test('when the broker went away after the stream had stood still for the quiet time, or an outage ended before the stream last moved, then the outage changes nothing', () => {
+    const wall = new ControllableClock('2026-12-07T08:00:00Z');
+    const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+    const t0 = wall.now().getTime();
+    sources.heard('A', Date.parse('2026-11-09T00:00:00Z'));
+    wall.advance(30_000);
+    expect(sources.behind('A', due, { since: t0 + 10_001, until: null })).toBe(false);
+    expect(sources.behind('A', due, { since: t0 - 5000, until: t0 - 1000 })).toBe(false);
   });
 });

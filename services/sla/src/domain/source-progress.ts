@@ -14,23 +14,45 @@ import type { Clock } from './deadline';
  * the stream's position, so a wait ends late rather than early. Progress that stops moving for
  * `quietSeconds` (the history is all handed over, or the pipeline stopped delivering it) ends
  * the wait: a portal that never catches up must not silence its overdue dossiers.
- * Held in the process only: a restart starts with nothing known, which waits for nothing.
+ * A stream stands still, too, while the broker is away: the portal's posts are refused (intake
+ * answers 503) and it retries once the broker answers. So the quiet time does not run during an
+ * outage that began while the stream was moving; it starts again, whole, when the broker answers.
+ * Held in the process only. A restarted process knows no agency until its reader of workflow's
+ * snapshots delivers again, and a portal may still be handing over history meanwhile: an agency
+ * not heard of counts as behind until that reader has been listening for the quiet time.
  */
 export interface SourceProgress {
   /** A snapshot of the agency's subject was applied; `factTime` is the newest instant it names. */
   heard(agencyCode: string | null, factTime: number | null): void;
-  /** Whether the agency's facts are still arriving, and all before `dueAt`. */
-  behind(agencyCode: string | null, dueAt: Date): boolean;
+  /**
+   * Whether the agency's facts are still arriving, and all before `dueAt`. `outage` is the
+   * broker's latest spell of not answering (`until` null while it lasts), if any.
+   */
+  behind(agencyCode: string | null, dueAt: Date, outage?: BrokerOutage | null): boolean;
+  /** The reader of the snapshots joined its group (after a start, restart or rebalance). */
+  listening(): void;
+}
+
+/** A spell during which the broker did not answer, in wall milliseconds; `until` null while it lasts. */
+export interface BrokerOutage {
+  since: number;
+  until: number | null;
 }
 
 export function createSourceProgress(policy: { quietSeconds: number }, wall: Clock): SourceProgress {
   const quietMs = policy.quietSeconds * 1000;
   const agencies = new Map<string, { factTime: number; movedAt: number }>();
+  /** Since when the snapshots could reach this process (null until they first could). */
+  let listeningSince: number | null = null;
   return {
+    listening() {
+      listeningSince = wall.now().getTime();
+    },
     heard(agencyCode, factTime) {
+      const now = wall.now().getTime();
+      listeningSince ??= now;
       if (quietMs === 0 || agencyCode === null || factTime === null) return;
       const known = agencies.get(agencyCode);
-      const now = wall.now().getTime();
       // While the stream moves, only a fact newer than any before moves it on: snapshots
       // republished for sla's own alerts name old instants, and must not look like a portal
       // at work. Once it has stood still, a fact starts a new stream wherever it lies: a
@@ -38,11 +60,20 @@ export function createSourceProgress(policy: { quietSeconds: number }, wall: Clo
       if (known && factTime <= known.factTime && now - known.movedAt <= quietMs) return;
       agencies.set(agencyCode, { factTime, movedAt: now });
     },
-    behind(agencyCode, dueAt) {
+    behind(agencyCode, dueAt, outage) {
       if (quietMs === 0 || agencyCode === null) return false;
       const known = agencies.get(agencyCode);
-      if (!known || known.factTime >= dueAt.getTime()) return false;
-      return wall.now().getTime() - known.movedAt <= quietMs;
+      const now = wall.now().getTime();
+      if (!known) return listeningSince === null || now - listeningSince <= quietMs;
+      if (known.factTime >= dueAt.getTime()) return false;
+      let quietFrom = known.movedAt;
+      // An outage that began after the stream had already stood still for the quiet time
+      // revives nothing: the history was all in before the broker went.
+      if (outage && outage.since <= known.movedAt + quietMs && (outage.until === null || outage.until > known.movedAt)) {
+        if (outage.until === null) return true;
+        quietFrom = outage.until;
+      }
+      return now - quietFrom <= quietMs;
     },
   };
 }

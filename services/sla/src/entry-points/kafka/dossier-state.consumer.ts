@@ -52,5 +52,7 @@ export function dossierStateHandler(deps: Deps) {
     if (newest) await track(newest, deps);
     return parsed.map((p) => ('error' in p ? { error: p.error } : { ok: true as const }));
   };
-  return { handle, handleLane };
+  // Joined: the agencies' facts can flow again, and those not heard of since start are
+  // given the quiet time to show whether their portals are still handing over history.
+  return { handle, handleLane, onJoin: () => deps.sources?.listening() };
 }
