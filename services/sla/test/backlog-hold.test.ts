@@ -172,5 +172,30 @@ describe("a portal handing over its history, oldest first", () => {
     expect(await storedAlerts(met)).toBe(0);
     expect(h.alertsOf(met)).toEqual([]);
   });
-});
 
+  test("when workflow republishes a subject of the agency for an alert just before a history starts, then that snapshot's instant does not stand for the history's: a dossier past due whose on-time resolution comes seconds later raises no overdue alert", async () => {
+    await h.restartApp(undefined, { ...POLICY, SLA_BACKFILL_QUIET_SECONDS: '4' });
+    await workflowCatchesUp();
+    const agencyCode = `G80.${String(Date.now() % 1000).padStart(3, '0')}.000`;
+    const history = portalHistory(h, agencyCode);
+    // A subject of today, tracked at revision 1; the agency then stands still past the quiet time.
+    const today = dossierCode();
+    const todayEntry = entry({ dueAt: inMs(3_600_000), agencyCode, changedAt: 1 });
+    await h.publishSnapshot(openSnapshot(today, 1, [todayEntry], { agencyCode }));
+    await sleep(5000);
+    // An alert recorded at revision 2: the entry is as it was at 1, and the snapshot names today.
+    await h.publishSnapshot(openSnapshot(today, 2, [todayEntry], { agencyCode }));
+    const met = dossierCode();
+    await h.publishSnapshot(history.pastDue(met, 20, 10));
+    for (let days = 18; days > 13; days -= 1) {
+      await history.fact(days);
+      await sleep(1000);
+    }
+    expect(await storedAlerts(met)).toBe(0);
+    await h.publishSnapshot(history.resolved(met, 20, 10, 11));
+    await history.fact(9.5);
+    await waitFor('the deadline met', async () => (await h.mongo.collection('sla_deadlines').findOne({ subjectCode: met }))?.['status'] === 'met');
+    await sleep(2000);
+    expect(await storedAlerts(met)).toBe(0);
+  });
+});

@@ -78,6 +78,18 @@ describe('source progress', () => {
     expect(factTimeOf({ receivedAt: null, closedAt: null })).toBeNull();
   });
 
+  test('when a snapshot changed none of its deadline entries since the revisions applied with it (workflow republishing it for an alert), then it names no fact time; a changed, unstamped or deadline-less one does', () => {
+    const s = { receivedAt: '2026-12-07T08:00:00+07:00', closedAt: null, revision: 7 };
+    const at = Date.parse('2026-12-07T01:00:00Z');
+    expect(factTimeOf({ ...s, deadlines: [{ changedAt: 3 }, { changedAt: 6 }] })).toBeNull();
+    expect(factTimeOf({ ...s, deadlines: [{ changedAt: 3 }, { changedAt: 7 }] })).toBe(at);
+    expect(factTimeOf({ ...s, deadlines: [{ changedAt: 3 }, {}] })).toBe(at);
+    expect(factTimeOf({ ...s, deadlines: [] })).toBe(at);
+    // Applied together with revision 5, which changed an entry.
+    expect(factTimeOf({ ...s, deadlines: [{ changedAt: 5 }] }, 5)).toBe(at);
+    expect(factTimeOf({ ...s, deadlines: [{ changedAt: 5 }] }, 6)).toBeNull();
+  });
+
   test('when the broker went away while the stream was moving, then the quiet time does not run until it answers, and then runs whole from that instant', () => {
     const wall = new ControllableClock('2026-12-07T08:00:00Z');
     const sources = createSourceProgress({ quietSeconds: 10 }, wall);

@@ -78,8 +78,22 @@ export function createSourceProgress(policy: { quietSeconds: number }, wall: Clo
   };
 }
 
-/** The newest instant a snapshot names: its reception or its closing. */
-export function factTimeOf(s: { receivedAt: string | null; closedAt: string | null }): number | null {
+/**
+ * The newest instant a snapshot names (its reception or its closing), or null when it changed
+ * nothing a deadline tracker copies since `sinceRevision` (the oldest revision of the subject
+ * among those applied with it; its own revision by default). Workflow republishes a subject for
+ * every alert it records, naming the subject's old instants, which may lie anywhere in a
+ * history or at today: after the stream stood still, one such snapshot would start a new stream
+ * there, and a history handed over just after it would not be waited for (the seven-fault drill
+ * on 125df9b: 8 alerts for deadlines met on time, the agency's stream restarted at today by an
+ * overdue alert of the fault before). An entry without the stamp counts as changed.
+ */
+export function factTimeOf(
+  s: { receivedAt: string | null; closedAt: string | null; revision?: number; deadlines?: ReadonlyArray<{ changedAt?: number | undefined }> },
+  sinceRevision = s.revision,
+): number | null {
+  const deadlines = s.deadlines ?? [];
+  if (sinceRevision !== undefined && deadlines.length > 0 && deadlines.every((d) => d.changedAt !== undefined && d.changedAt < sinceRevision)) return null;
   const times = [s.receivedAt, s.closedAt].filter((t): t is string => t !== null).map((t) => Date.parse(t));
   return times.length === 0 ? null : Math.max(...times);
 }

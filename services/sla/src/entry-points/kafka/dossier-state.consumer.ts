@@ -18,10 +18,11 @@ function parseSnapshot(msg: ConsumedMessage): { snapshot: DossierStateChangedV1;
   return { snapshot: parsed.data, emittedAt: new Date(env.data.time) };
 }
 
-async function track({ snapshot: s, emittedAt }: ReturnType<typeof parseSnapshot>, deps: Deps): Promise<void> {
+/** `sinceRevision`: the oldest revision of the subject fetched with this one (its own when alone). */
+async function track({ snapshot: s, emittedAt }: ReturnType<typeof parseSnapshot>, deps: Deps, sinceRevision = s.revision): Promise<void> {
   try {
     await trackSnapshot({ subjectCode: s.dossierCode, revision: s.revision, deadlines: deadlinesFromSnapshot(s, emittedAt) }, deps);
-    deps.sources?.heard(s.agencyCode, factTimeOf(s));
+    deps.sources?.heard(s.agencyCode, factTimeOf(s, sinceRevision));
   } catch (err) {
     // A deadline whose timers the calendar cannot place (beyond its years or span) fails the
     // same way on every retry: dead-letter the snapshot with the calendar's reason rather
@@ -48,8 +49,14 @@ export function dossierStateHandler(deps: Deps) {
       }
     });
     let newest: ReturnType<typeof parseSnapshot> | null = null;
-    for (const p of parsed) if ('value' in p && (newest === null || p.value.snapshot.revision >= newest.snapshot.revision)) newest = p.value;
-    if (newest) await track(newest, deps);
+    let oldest = Infinity;
+    for (const p of parsed) {
+      if (!('value' in p)) continue;
+      oldest = Math.min(oldest, p.value.snapshot.revision);
+      if (newest === null || p.value.snapshot.revision >= newest.snapshot.revision) newest = p.value;
+    }
+    // What the skipped revisions changed is in the newest's stamps from the oldest on.
+    if (newest) await track(newest, deps, oldest);
     return parsed.map((p) => ('error' in p ? { error: p.error } : { ok: true as const }));
   };
   // Joined: the agencies' facts can flow again, and those not heard of since start are
