@@ -106,10 +106,7 @@ describe('alerts while Kafka is down across the due instant', () => {
     const unresolved = dossierCode();
     await h.publishSnapshot(history.pastDue(met, 20, 10));
     await h.publishSnapshot(history.pastDue(unresolved, 19, 8));
-    for (let days = 18; days > 15; days -= 1) {
-      await history.fact(days);
-      await sleep(1000);
-    }
+    await history.run(18, 15);
     const deadlines = h.mongo.collection('sla_deadlines');
     await waitFor('both deadlines tracked', async () => (await deadlines.countDocuments({ subjectCode: { $in: [met, unresolved] } } as never)) === 2, { timeoutMs: 60_000, intervalMs: 250 });
 

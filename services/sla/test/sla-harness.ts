@@ -2,7 +2,7 @@ import type { Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { Redis } from 'ioredis';
 import { DOSSIER_STATE_CHANGED_V1, topicsFor, type DeadlineEntryV1, type SlaAlertV1 } from '@tthc/contracts';
-import { loseRedisKeys, probeKafka, requireEnv, startKafkaProbe, uniqueName, withDatabase } from '@tthc/testkit';
+import { loseRedisKeys, probeKafka, requireEnv, sleep, startKafkaProbe, uniqueName, withDatabase } from '@tthc/testkit';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -168,10 +168,18 @@ export function portalHistory(h: SlaHarness, agencyCode: string) {
   const DAY = 86_400_000;
   const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
   let filler = 0;
+  /** A subject of the history with no deadline of its own, received `days` ago. */
+  const fact = (days: number) => h.publishSnapshot(openSnapshot(`${agencyCode}-H${(filler += 1)}-${Date.now()}`, 1, [], { agencyCode, receivedAt: daysAgo(days) }));
   return {
     daysAgo,
-    /** A subject of the history with no deadline of its own, received `days` ago. */
-    fact: (days: number) => h.publishSnapshot(openSnapshot(`${agencyCode}-H${(filler += 1)}-${Date.now()}`, 1, [], { agencyCode, receivedAt: daysAgo(days) })),
+    fact,
+    /** One fact a second, from `fromDays` ago down to (not including) `toDays` ago, a day apart. */
+    async run(fromDays: number, toDays: number) {
+      for (let days = fromDays; days > toDays; days -= 1) {
+        await fact(days);
+        await sleep(1000);
+      }
+    },
     /** A dossier received `receivedDays` ago, due `dueDays` ago and still open. */
     pastDue: (code: string, receivedDays: number, dueDays: number) => openSnapshot(code, 1, [entry({ dueAt: daysAgo(dueDays), agencyCode })], { agencyCode, receivedAt: daysAgo(receivedDays) }),
     /** The same dossier resolved `closedDays` ago, which met the deadline due `dueDays` ago. */
