@@ -25,7 +25,7 @@ import { createKafkaDelayCountsPublisher } from './data-access/delay-counts.publ
 import { createDelayCountsRepository } from './data-access/delay-counts.repository';
 import { followCalendars } from './domain/follow-calendars.use-case';
 import { slaDeadlineJobs, slaMaintenanceJobs, type SlaMaintenanceHandlers } from './entry-points/jobs/catalog';
-import { checkDeadlineProcessor } from './entry-points/jobs/check-deadline.job';
+import { checkDeadlineProcessor, createParkedFirings } from './entry-points/jobs/check-deadline.job';
 import { createDelayCountsJob, DELAY_COUNTS_SCHEDULER_ID } from './entry-points/jobs/delay-counts.job';
 import { readinessHandler, takeOverReadiness } from './entry-points/http/readiness.http';
 import { maintenanceProcessor } from './entry-points/jobs/maintenance.job';
@@ -245,12 +245,19 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         onRound(lag) {
           watermarkLag.set(lag ?? -1);
           heldGauge.set(backlog.waiting());
+          void parked.wake(backlog.releasable(), backlog.isWaiting);
         },
       });
       watermark = activeWatermark;
-      const backlog = createBacklogHold(activeWatermark, { graceSeconds: config.SLA_BACKLOG_GRACE_SECONDS, maxHoldSeconds: config.SLA_BACKLOG_HOLD_MAX_SECONDS, retryMs: 1000 }, systemClock, sources);
+      const backlog = createBacklogHold(
+        activeWatermark,
+        { graceSeconds: config.SLA_BACKLOG_GRACE_SECONDS, maxHoldSeconds: config.SLA_BACKLOG_HOLD_MAX_SECONDS, retryMs: config.SLA_BACKLOG_RECHECK_SECONDS * 1000 },
+        systemClock,
+        sources,
+      );
+      const parked = createParkedFirings(logger);
       if (config.SLA_BACKLOG_HOLD_MAX_SECONDS > 0) activeWatermark.start();
-      const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, backlog, logger, metrics });
+      const processor = checkDeadlineProcessor({ deadlines, alerts, relay, clock, planner, timers, horizon, backlog, parked, logger, metrics });
       // Never more fetchers than lanes: each worker holds at least one, so more would exceed
       // WORKER_CONCURRENCY.
       const fetchers = Math.min(config.WORKER_FETCHERS, config.WORKER_CONCURRENCY);

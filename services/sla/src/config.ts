@@ -52,6 +52,10 @@ const schema = z.object({
   // How far behind the portals' facts sla may be and still alert without waiting: the normal
   // lag of a caught-up pipeline, and the commit interval of its consumers, stay within it.
   SLA_BACKLOG_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  // A held firing is brought forward by the instance holding it as soon as the watermark lets it
+  // go; this is how soon it looks again on its own (after a restart, or held by another
+  // instance). Each look is a round trip of its job through Redis.
+  SLA_BACKLOG_RECHECK_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   // A deadline first heard of past its due instant, while its agency's facts are still arriving
   // from before that instant (a portal handing over its history oldest first), waits until they
   // pass it, as the fact that met it on time may be further down the stream; progress that stands

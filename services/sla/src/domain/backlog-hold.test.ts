@@ -225,5 +225,44 @@ describe('backlog hold', () => {
       w.mark = wall.now();
       expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 33_000, reason: 'source-caught-up' });
     });
+
+    test('when the watermark moves, then only the waiting firings a look would now let go are named, and naming them lets none go: the next look does, with the reason and the whole wait', () => {
+      const wall = new ControllableClock('2026-12-07T08:00:00Z');
+      const { w, source } = watermarkAt(new Date('2026-12-07T07:58:00Z'));
+      const sources = createSourceProgress({ quietSeconds: 10 }, wall);
+      sources.listening();
+      sources.heard('G01.101.000', at('2026-11-03T09:00:00+07:00'));
+      const hold = createBacklogHold(source, policy, wall, sources);
+      expect(hold.decide('on time', { ...lateFiring, lateArrival: false })).toMatchObject({ hold: true });
+      expect(hold.decide(KEY, lateFiring)).toMatchObject({ hold: true });
+      expect(hold.releasable()).toEqual([]);
+      // The backlog is applied: the on-time firing can go; the late arrival's history has not
+      // reached its due instant yet.
+      wall.advance(2000);
+      w.mark = wall.now();
+      expect(hold.releasable()).toEqual(['on time']);
+      expect(hold.releasable()).toEqual(['on time']);
+      // Its history passes the due instant: from then on the facts handed over must be applied.
+      sources.heard('G01.101.000', at('2026-11-10T11:00:00+07:00'));
+      wall.advance(500);
+      expect(hold.releasable()).toEqual(['on time']);
+      wall.advance(500);
+      w.mark = wall.now();
+      expect(hold.releasable()).toEqual(['on time', KEY]);
+      expect(hold.decide(KEY)).toEqual({ hold: false, heldMs: 3000, reason: 'source-caught-up' });
+      expect(hold.decide('on time')).toEqual({ hold: false, heldMs: 3000, reason: 'backlog-applied' });
+      expect(hold.releasable()).toEqual([]);
+    });
+
+    test('when a waiting firing reaches the longest wait, then it is named though nothing moved', () => {
+      const wall = new ControllableClock('2026-12-07T08:00:00Z');
+      const { source } = watermarkAt(null);
+      const hold = createBacklogHold(source, policy, wall);
+      expect(hold.decide(KEY)).toMatchObject({ hold: true });
+      wall.advance(59_999);
+      expect(hold.releasable()).toEqual([]);
+      wall.advance(1);
+      expect(hold.releasable()).toEqual([KEY]);
+    });
   });
 });

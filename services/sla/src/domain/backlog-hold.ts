@@ -22,7 +22,11 @@ export interface BacklogHoldPolicy {
   graceSeconds: number;
   /** The longest a firing waits for the backlog; then it raises anyway. 0: never waits. */
   maxHoldSeconds: number;
-  /** How soon a held firing looks again. */
+  /**
+   * How soon a held firing looks again on its own. Where the process wakes its held firings as
+   * the watermark moves (`releasable`), this is only the look of last resort, for a firing
+   * another instance or a previous run held.
+   */
   retryMs: number;
 }
 
@@ -49,12 +53,20 @@ export interface BacklogHold {
   forget(key: string): void;
   /** Firings waiting now, in this process (looked at within the last few retries). */
   waiting(): number;
+  /**
+   * The waiting firings whose next look would raise them now: their backlog is applied, their
+   * agency's history has passed their due instant, or their wait ran out. Asked each time the
+   * watermark moves, so a held firing is woken when it can go rather than looking every second.
+   */
+  releasable(): string[];
 }
 
 /** The firing's identity across its retries: one deadline version's one stage. */
 export function holdKeyOf(job: { dossierCode: string; deadlineKey: string; deadlineVersion: number; stage: string; level: number }): string {
   return `${job.dossierCode}|${job.deadlineKey}|${job.deadlineVersion}|${job.stage}|${job.level}`;
 }
+
+type Waiting = { first: number; last: number; firing: HeldFiring | null; readyAt: number | null; waitedForSource: boolean };
 
 /**
  * A timer fires at its instant whatever the pipeline is doing. After an outage or a burst the
@@ -74,7 +86,7 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
    * Each waiting firing's first and latest look; for a late arrival, since when its agency's
    * facts have passed its due instant (null while they have not), and whether it waited for that.
    */
-  const since = new Map<string, { first: number; last: number; firing: HeldFiring | null; readyAt: number | null; waitedForSource: boolean }>();
+  const since = new Map<string, Waiting>();
   const graceMs = policy.graceSeconds * 1000;
   const maxMs = policy.maxHoldSeconds * 1000;
   let sweptAt = wall.now().getTime();
@@ -84,50 +96,60 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
     sweptAt = now;
     for (const [key, at] of since) if (now - at.first > maxMs + 60_000) since.delete(key);
   };
+  /** Where the watermark and the broker stand now: read once for every firing looked at. */
+  const situation = (now: number) => ({ now, mark: watermark.caughtUpTo(), away: watermark.awaySince(), outage: watermark.lastOutage() });
+  /** What a look at `at` now decides: wait, or go for a reason. Records on `at` when its agency's history passed. */
+  const look = (at: Waiting, { now, mark, away, outage }: ReturnType<typeof situation>): { go: false } | { go: true; reason: HoldRelease } => {
+    const heldMs = now - at.first;
+    const release = (reason: HoldRelease) => ({ go: true as const, reason });
+    const wait = { go: false as const };
+    // An on-time firing waits for what was handed over before it first fired, less the grace
+    // a caught-up pipeline's own lag takes. A late arrival is late already, so it takes no
+    // grace, and first waits until its agency's history has passed its due instant: the
+    // closing fact of a portal handing over in order is then handed over, and the watermark
+    // then tells when it is applied.
+    const late = at.firing?.lateArrival === true;
+    let from = at.first - graceMs;
+    if (late && at.firing && sources) {
+      if (sources.behind(at.firing.agencyCode, at.firing.dueAt, outage, now)) {
+        if (heldMs >= maxMs) return release('wait-ran-out');
+        at.readyAt = null;
+        at.waitedForSource = true;
+        return wait;
+      }
+      at.readyAt ??= now;
+      from = at.readyAt;
+    }
+    const applied = at.waitedForSource ? 'source-caught-up' : 'backlog-applied';
+    if (mark && mark.getTime() >= from) return release(applied);
+    // Portals cannot hand anything over while the broker is away (intake answers 503). If
+    // the facts were applied up to the moment it went, nothing can be queued behind this
+    // on-time firing, so the outage holds nothing back; a backlog it interrupted is still
+    // waited for. Not a late arrival's: the history that may close it was cut off by the
+    // outage and comes when the broker answers, so it waits for the watermark past then.
+    if (!late && away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
+    if (heldMs >= maxMs) return release('wait-ran-out');
+    return wait;
+  };
   return {
     decide(key, firing) {
       const now = wall.now().getTime();
       if (maxMs === 0) return { hold: false, heldMs: 0, reason: 'not-waiting' };
       sweep(now);
       const at = since.get(key) ?? { first: now, last: now, firing: firing ?? null, readyAt: null, waitedForSource: false };
-      const heldMs = now - at.first;
-      const release = (reason: HoldRelease): HoldDecision => {
+      const seen = look(at, situation(now));
+      if (seen.go) {
         const waited = since.delete(key);
-        return { hold: false, heldMs, reason: waited ? reason : 'not-waiting' };
-      };
-      const wait = (): HoldDecision => {
-        since.set(key, { ...at, last: now });
-        return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, at.first + maxMs)) };
-      };
-      // An on-time firing waits for what was handed over before it first fired, less the grace
-      // a caught-up pipeline's own lag takes. A late arrival is late already, so it takes no
-      // grace, and first waits until its agency's history has passed its due instant: the
-      // closing fact of a portal handing over in order is then handed over, and the watermark
-      // then tells when it is applied.
-      const late = at.firing?.lateArrival === true;
-      let from = at.first - graceMs;
-      if (late && at.firing && sources) {
-        if (sources.behind(at.firing.agencyCode, at.firing.dueAt, watermark.lastOutage())) {
-          if (heldMs >= maxMs) return release('wait-ran-out');
-          at.readyAt = null;
-          at.waitedForSource = true;
-          return wait();
-        }
-        at.readyAt ??= now;
-        from = at.readyAt;
+        return { hold: false, heldMs: now - at.first, reason: waited ? seen.reason : 'not-waiting' };
       }
-      const applied = at.waitedForSource ? 'source-caught-up' : 'backlog-applied';
-      const mark = watermark.caughtUpTo();
-      if (mark && mark.getTime() >= from) return release(applied);
-      // Portals cannot hand anything over while the broker is away (intake answers 503). If
-      // the facts were applied up to the moment it went, nothing can be queued behind this
-      // on-time firing, so the outage holds nothing back; a backlog it interrupted is still
-      // waited for. Not a late arrival's: the history that may close it was cut off by the
-      // outage and comes when the broker answers, so it waits for the watermark past then.
-      const away = watermark.awaySince();
-      if (!late && away && mark && mark.getTime() >= away.getTime() - graceMs) return release('broker-away');
-      if (heldMs >= maxMs) return release('wait-ran-out');
-      return wait();
+      since.set(key, { ...at, last: now });
+      return { hold: true, retryAt: new Date(Math.min(now + policy.retryMs, at.first + maxMs)) };
+    },
+    releasable() {
+      const now = situation(wall.now().getTime());
+      const out: string[] = [];
+      for (const [key, at] of since) if (look(at, now).go) out.push(key);
+      return out;
     },
     isWaiting: (key) => since.has(key),
     forget(key) {
@@ -137,7 +159,7 @@ export function createBacklogHold(watermark: InputWatermark, policy: BacklogHold
     waiting: () => {
       const now = wall.now().getTime();
       let n = 0;
-      for (const at of since.values()) if (now - at.last <= policy.retryMs * 5) n += 1;
+      for (const at of since.values()) if (now - at.last <= policy.retryMs * 2) n += 1;
       return n;
     },
   };

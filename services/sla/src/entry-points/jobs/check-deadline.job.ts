@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { jobProcessor, type Logger, type Metrics } from '@tthc/platform';
 import { JOB_NAMES, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
+import { holdKeyOf } from '../../domain/backlog-hold';
 import type { AlertRepository, Clock, DeadlineRepository, RelaySignal, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
 import type { BacklogHold } from '../../domain/backlog-hold';
@@ -16,6 +17,7 @@ export function checkDeadlineProcessor(deps: {
   timers: TimerScheduler;
   horizon: TimerHorizon;
   backlog?: BacklogHold;
+  parked?: ParkedFirings;
   logger: Logger;
   metrics: Metrics;
 }) {
@@ -35,6 +37,8 @@ export function checkDeadlineProcessor(deps: {
     if (result.outcome === 'held') {
       // The job keeps its id and its place as the deadline's one timer; it only moves later.
       await job.moveToDelayed(result.retryAt.getTime(), token);
+      // Parked once delayed, so that a wake never finds it still active.
+      deps.parked?.park(holdKeyOf(payload), job);
       throw new DelayedError();
     }
     if (result.outcome === 'raised' || result.outcome === 'already-raised') {
@@ -53,4 +57,55 @@ export function checkDeadlineProcessor(deps: {
     return result.outcome;
   };
   return jobProcessor(slaDeadlineJobs, { [JOB_NAMES.checkDeadline]: check });
+}
+
+/**
+ * The jobs of the firings this process holds, by hold key. A held firing used to look again
+ * every second, each look a round trip of its job through Redis (moved to delayed, promoted,
+ * fetched, moved back): a portal handing over a long history kept thousands of firings cycling,
+ * and those cycles took about a third of sla's time in the pipeline bench. Parked here, a firing
+ * sleeps until the hold says it can go (`wake`, on each move of the watermark) and is brought
+ * forward then; its own delay is only the look of last resort.
+ */
+export interface ParkedFirings {
+  park(key: string, job: Job): void;
+  /** Brings forward the parked jobs of `keys`, and forgets those no longer waiting. */
+  wake(keys: readonly string[], stillWaiting: (key: string) => boolean): Promise<void>;
+  size(): number;
+}
+
+export function createParkedFirings(logger: Logger): ParkedFirings {
+  const parked = new Map<string, Job>();
+  let waking = false;
+  let prunedAt = 0;
+  return {
+    park: (key, job) => void parked.set(key, job),
+    async wake(keys, stillWaiting) {
+      if (waking) return;
+      waking = true;
+      try {
+        const due = keys.flatMap((key) => {
+          const job = parked.get(key);
+          parked.delete(key);
+          return job ? [job] : [];
+        });
+        // Jobs whose firing the hold forgot (their deadline closed, or another instance raised
+        // them) are let go; not on every round, as thousands may be parked.
+        if (Date.now() - prunedAt > 10_000) {
+          prunedAt = Date.now();
+          for (const key of parked.keys()) if (!stillWaiting(key)) parked.delete(key);
+        }
+        await Promise.all(
+          due.map((job) =>
+            // Not delayed any more (it fired on its own, or its deadline closed and the timer
+            // went): nothing to bring forward.
+            job.promote().catch((err: Error) => logger.debug({ jobId: job.id, err: err.message }, 'held firing not brought forward')),
+          ),
+        );
+      } finally {
+        waking = false;
+      }
+    },
+    size: () => parked.size,
+  };
 }
