@@ -245,7 +245,7 @@ export function createApp(config: SlaConfig, deps: { logger?: Logger; clock?: Cl
         onRound(lag) {
           watermarkLag.set(lag ?? -1);
           heldGauge.set(backlog.waiting());
-          void parked.wake(backlog.releasable(), backlog.isWaiting);
+          void parked.wake(backlog.releasable, backlog.isWaiting);
         },
       });
       watermark = activeWatermark;

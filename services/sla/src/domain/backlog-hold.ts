@@ -55,8 +55,8 @@ export interface BacklogHold {
   waiting(): number;
   /**
    * The waiting firings whose next look would raise them now: their backlog is applied, their
-   * agency's history has passed their due instant, or their wait ran out. Asked each time the
-   * watermark moves, so a held firing is woken when it can go rather than looking every second.
+   * agency's history has passed their due instant, or their wait ran out. Asked on every round of
+   * the watermark, so a held firing is woken when it can go rather than looking every second.
    */
   releasable(): string[];
 }

@@ -64,14 +64,13 @@ export function checkDeadlineProcessor(deps: {
  * every second, each look a round trip of its job through Redis (moved to delayed, promoted,
  * fetched, moved back): a portal handing over a long history kept thousands of firings cycling,
  * and those cycles took about a third of sla's time in the pipeline bench. Parked here, a firing
- * sleeps until the hold says it can go (`wake`, on each move of the watermark) and is brought
+ * sleeps until the hold says it can go (`wake`, on each round of the watermark) and is brought
  * forward then; its own delay is only the look of last resort.
  */
 export interface ParkedFirings {
   park(key: string, job: Job): void;
-  /** Brings forward the parked jobs of `keys`, and forgets those no longer waiting. */
-  wake(keys: readonly string[], stillWaiting: (key: string) => boolean): Promise<void>;
-  size(): number;
+  /** Brings forward the parked jobs of the firings `releasable` names, and forgets those no longer waiting. */
+  wake(releasable: () => readonly string[], stillWaiting: (key: string) => boolean): Promise<void>;
 }
 
 export function createParkedFirings(logger: Logger): ParkedFirings {
@@ -80,11 +79,12 @@ export function createParkedFirings(logger: Logger): ParkedFirings {
   let prunedAt = 0;
   return {
     park: (key, job) => void parked.set(key, job),
-    async wake(keys, stillWaiting) {
+    async wake(releasable, stillWaiting) {
+      // A wake still promoting: the next round asks again.
       if (waking) return;
       waking = true;
       try {
-        const due = keys.flatMap((key) => {
+        const due = releasable().flatMap((key) => {
           const job = parked.get(key);
           parked.delete(key);
           return job ? [job] : [];
@@ -106,6 +106,5 @@ export function createParkedFirings(logger: Logger): ParkedFirings {
         waking = false;
       }
     },
-    size: () => parked.size,
   };
 }
