@@ -16,6 +16,8 @@ module.exports = {
   },
   globalSetup: '<rootDir>/packages/testkit/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/jest/global-teardown.ts',
+  // Keeps the files that share the three-broker cluster profile from waiting on each other.
+  testSequencer: '<rootDir>/jest.sequencer.js',
   testTimeout: 60000,
   maxWorkers: 2,
 };
