@@ -2,10 +2,9 @@ import { DelayedError, type Job } from 'bullmq';
 import { jobProcessor, type Logger, type Metrics } from '@tthc/platform';
 import { JOB_NAMES, type CheckDeadlineJobV1 } from '@tthc/contracts';
 import { checkDeadline } from '../../domain/check-deadline.use-case';
-import { holdKeyOf } from '../../domain/backlog-hold';
 import type { AlertRepository, Clock, DeadlineRepository, RelaySignal, TimerHorizon, TimerScheduler } from '../../domain/deadline';
 import type { TimerPlanner } from '../../domain/timer-plan';
-import type { BacklogHold } from '../../domain/backlog-hold';
+import { holdKeyOf, type BacklogHold } from '../../domain/backlog-hold';
 import { slaDeadlineJobs } from './catalog';
 
 export function checkDeadlineProcessor(deps: {
